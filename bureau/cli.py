@@ -1,0 +1,56 @@
+"""The `bureau` command: one entry point for operators, furnishers and researchers.
+
+Each domain contributes its own subcommands through a `register(subparsers)` function, listed
+in COMMAND_MODULES, so this file stays an index rather than a growing pile of handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bureau.config import Settings, load_settings
+from bureau.db.server import DatabaseUnavailable
+
+COMMAND_MODULES: list[str] = [
+    "bureau.db.commands",
+]
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Environment settings, with `--data-dir` (when the command has it) taking precedence."""
+    settings = load_settings()
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir:
+        settings = settings.with_data_dir(Path(data_dir).expanduser())
+    return settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bureau", description="fairfile: a consent-based, financial-only credit bureau."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except DatabaseUnavailable as exc:
+        print(f"bureau: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

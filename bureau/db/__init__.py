@@ -1,0 +1,1 @@
+"""PostgreSQL access: where the server is, the connection pool, and migrations."""

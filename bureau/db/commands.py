@@ -1,0 +1,30 @@
+"""`bureau migrate`: bring the database schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bureau.db.migrate import migrate
+from bureau.db.server import check_reachable, database_url
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "migrate", help="apply the numbered SQL migrations (idempotent)"
+    )
+    parser.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
+    parser.set_defaults(func=run_migrate)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from bureau.cli import settings_from
+
+    url = database_url(settings_from(args))
+    check_reachable(url)
+    applied = migrate(url)
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    if not applied:
+        print("schema up to date")
+    return 0

@@ -1,0 +1,41 @@
+"""The connection pool and the one-transaction-per-unit-of-work helper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+
+def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPool:
+    """A pool whose connections return rows as dicts and are in UTC.
+
+    UTC on every connection: timestamps are stored as timestamptz and shown as UTC, so a
+    deadline computed on one machine is the same deadline on another.
+    """
+
+    def configure(conn: psycopg.Connection) -> None:
+        conn.execute("SET TIME ZONE 'UTC'")
+        conn.commit()
+
+    pool = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row},
+        configure=configure,
+        open=False,
+        name="fairfile",
+    )
+    pool.open(wait=True, timeout=15)
+    return pool
+
+
+@contextmanager
+def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with pool.connection() as conn, conn.transaction():
+        yield conn

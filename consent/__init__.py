@@ -1,0 +1,1 @@
+"""Who may see what: consent grants, freezes, fraud alerts and the access decision."""

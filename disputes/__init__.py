@@ -1,0 +1,1 @@
+"""Correction on the legal clock: disputes, furnisher answers, statements and notices."""
