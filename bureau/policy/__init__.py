@@ -1,0 +1,1 @@
+"""The law as data: regimes, the population simulator and the comparison report."""

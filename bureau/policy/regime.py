@@ -1,0 +1,183 @@
+"""Load a regime (the law as data) from TOML and expose the parts the live service reads.
+
+Why a typed view over the TOML: the bureau's deadlines and periods must come from the regime
+file, not from constants in code, and a typo in a regime file must fail loudly at load time
+with the name of the field, not silently at the first dispute.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+LIVE_REGIME = "fcra-consent"
+
+
+class RegimeError(ValueError):
+    """A regime file is missing a field or has a value of the wrong kind; names the field."""
+
+    def __init__(self, source: str, field: str, reason: str) -> None:
+        super().__init__(f"{source}: {field}: {reason}")
+        self.source = source
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Retention:
+    negative_item_years: int
+    dofd_offset_days: int
+    bankruptcy_years: int
+
+
+@dataclass(frozen=True)
+class Access:
+    basis: str
+    inquiry_lookback_days: int
+    inquiry_lookback_days_employment: int
+    consent_max_days: int
+    employment_needs_own_grant: bool
+
+
+@dataclass(frozen=True)
+class FraudAlerts:
+    initial_days: int
+    extended_days: int
+    active_duty_days: int
+
+
+@dataclass(frozen=True)
+class DisputeRules:
+    available: bool
+    forward_business_days: int
+    resolve_days: int
+    resolve_days_extended: int
+    frivolous_notice_business_days: int
+    results_notice_business_days: int
+    reinsertion_notice_business_days: int
+    unverified_outcome: str
+    statement_max_words: int
+    past_recipient_days: int
+    past_recipient_days_employment: int
+
+
+@dataclass(frozen=True)
+class AdverseAction:
+    notice_required: bool
+    key_factors: int
+    free_disclosure_days: int
+
+
+@dataclass(frozen=True)
+class LiveRules:
+    """The sections a regime needs for the live bureau to run under it."""
+
+    retention: Retention
+    access: Access
+    fraud_alerts: FraudAlerts
+    dispute: DisputeRules
+    adverse_action: AdverseAction
+
+
+@dataclass(frozen=True)
+class Regime:
+    id: str
+    name: str
+    admissible: frozenset[str]
+    live: LiveRules | None
+    raw: dict[str, Any]
+    source: str
+
+
+def _section(doc: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+    value = doc.get(name)
+    if not isinstance(value, dict):
+        raise RegimeError(source, name, "missing table")
+    return value
+
+
+def _typed(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
+    """Build a dataclass from a TOML table, checking every field's presence and type."""
+    values: dict[str, Any] = {}
+    for name, kind in cls.__annotations__.items():
+        if name not in table:
+            raise RegimeError(source, f"{prefix}.{name}", "missing")
+        value = table[name]
+        expected = {"int": int, "bool": bool, "str": str}[kind]
+        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise RegimeError(source, f"{prefix}.{name}", f"expected an integer, got {value!r}")
+        if not isinstance(value, expected):
+            raise RegimeError(source, f"{prefix}.{name}", f"expected {kind}, got {value!r}")
+        if expected is int and value < 0:
+            raise RegimeError(source, f"{prefix}.{name}", "must not be negative")
+        values[name] = value
+    return cls(**values)
+
+
+def parse_regime(doc: dict[str, Any], source: str) -> Regime:
+    head = _section(doc, "regime", source)
+    for key in ("id", "name"):
+        if not isinstance(head.get(key), str) or not head[key]:
+            raise RegimeError(source, f"regime.{key}", "missing or empty")
+    data = _section(doc, "data", source)
+    admissible = data.get("admissible")
+    if not isinstance(admissible, list) or not all(isinstance(a, str) for a in admissible):
+        raise RegimeError(source, "data.admissible", "expected a list of category names")
+    live: LiveRules | None = None
+    if head.get("live"):
+        live = LiveRules(
+            retention=_typed(Retention, _section(doc, "retention", source), "retention", source),
+            access=_typed(Access, _section(doc, "access", source), "access", source),
+            fraud_alerts=_typed(
+                FraudAlerts, _section(doc, "fraud_alerts", source), "fraud_alerts", source
+            ),
+            dispute=_typed(DisputeRules, _section(doc, "dispute", source), "dispute", source),
+            adverse_action=_typed(
+                AdverseAction, _section(doc, "adverse_action", source), "adverse_action", source
+            ),
+        )
+    return Regime(
+        id=head["id"],
+        name=head["name"],
+        admissible=frozenset(admissible),
+        live=live,
+        raw=doc,
+        source=source,
+    )
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("bureau.policy") / "regimes"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_regime(name_or_path: str | Path) -> Regime:
+    """A built-in regime by id (`fcra-consent`) or a regime file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        text = path.read_text(encoding="utf-8")
+        source = str(path)
+    else:
+        entry = resources.files("bureau.policy") / "regimes" / f"{name_or_path}.toml"
+        if not entry.is_file():
+            known = ", ".join(builtin_names())
+            raise RegimeError(str(name_or_path), "regime", f"no such built-in regime ({known})")
+        text = entry.read_text(encoding="utf-8")
+        source = f"{name_or_path}.toml"
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegimeError(source, "toml", str(exc)) from exc
+    return parse_regime(doc, source)
+
+
+@cache
+def live_rules() -> LiveRules:
+    """The rules the live service runs under (fcra-consent)."""
+    regime = load_regime(LIVE_REGIME)
+    assert regime.live is not None, "the live regime must define the live sections"
+    return regime.live
