@@ -6,6 +6,7 @@ real PostgreSQL, the same engine as production, so no behaviour differs between 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,11 @@ def embedded_url(data_dir: Path) -> str:
             ) from exc
         pg_dir.mkdir(parents=True, exist_ok=True)
         try:
-            _embedded[pg_dir] = pgserver.get_server(pg_dir)
+            with warnings.catch_warnings():
+                # pgserver asks platformdirs for a runtime dir that headless machines lack;
+                # it falls back to /tmp, which is fine, so the warning is only noise.
+                warnings.simplefilter("ignore")
+                _embedded[pg_dir] = pgserver.get_server(pg_dir)
         except Exception as exc:
             raise DatabaseUnavailable(
                 f"could not start the embedded PostgreSQL in {pg_dir}: {exc}"
