@@ -115,3 +115,13 @@ def test_disclosure_without_a_subject_token_is_401(client: TestClient, sandbox: 
     assert client.get("/v1/me/file").status_code == 401
     org_key = sandbox.org_keys["lumen"]["key"]
     assert client.get("/v1/me/file", headers=bearer(org_key)).status_code == 401
+
+
+def test_subject_may_ask_for_the_national_id_truncated(
+    client: TestClient, sandbox: SeedResult
+) -> None:
+    token = sandbox.personas["late-30"]["token"]
+    full = client.get("/v1/me/file", headers=bearer(token)).json()["identity"]["national_ids"][0]
+    response = client.get("/v1/me/file?truncate_national_id=true", headers=bearer(token))
+    (shown,) = response.json()["identity"]["national_ids"]
+    assert shown == "*****" + full[-4:] and full[:5] not in shown
