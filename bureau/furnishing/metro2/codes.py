@@ -326,13 +326,12 @@ CHANGE_INDICATOR: dict[str, str] = {
     "3": "Consumer account number and identification number change",
 }
 
+_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI FM MH PW AA AE AP"
+)
 STATE: dict[str, str] = {
-    code: code
-    for code in (
-        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-        "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY "
-        "AS GU MP PR VI FM MH PW AA AE AP"
-    ).split()
+    code: "US state, territory or military postal code" for code in _STATES.split()
 }
 
 TABLES: dict[str, dict[str, str]] = {

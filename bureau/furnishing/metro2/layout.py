@@ -18,7 +18,7 @@ situation calls for it: checked by the consistency rules), "optional".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 FieldType = Literal["A", "N", "D", "T"]
 Requirement = Literal["required", "applicable", "optional"]
@@ -67,7 +67,7 @@ class Layout:
         return self.by_name[name]
 
 
-def _fields(*spec: tuple) -> tuple[Field, ...]:  # type: ignore[type-arg]
+def _fields(*spec: tuple[Any, ...]) -> tuple[Field, ...]:
     """Build fields from (name, length, type, required, codes, label, blank_ok) rows,
     computing each start from the previous field so positions cannot drift apart."""
     out: list[Field] = []
@@ -194,7 +194,7 @@ TRAILER_STATUS_CODES: tuple[str, ...] = (
 
 
 def _trailer() -> Layout:
-    def total(name: str, label: str) -> tuple:  # type: ignore[type-arg]
+    def total(name: str, label: str) -> tuple[Any, ...]:
         return (name, 9, "N", OP, None, label)
 
     status = {c: total(f"total_status_{c.lower()}", f"Total Status Code {c}") for c in
@@ -257,7 +257,9 @@ _ASSOCIATED_PERSON = (
 _SEGMENT_ID = ("segment_identifier", 2, "A", RQ, None, "Segment Identifier")
 
 J1 = Layout(
-    "J1", 100, _fields(_SEGMENT_ID, *_ASSOCIATED_PERSON, ("reserved_2", 1, "A", OP, None, "Reserved"))
+    "J1",
+    100,
+    _fields(_SEGMENT_ID, *_ASSOCIATED_PERSON, ("reserved_2", 1, "A", OP, None, "Reserved")),
 )
 J2 = Layout(
     "J2",
@@ -297,7 +299,14 @@ K2 = Layout(
     34,
     _fields(
         _SEGMENT_ID,
-        ("purchased_sold_indicator", 1, "N", RQ, "purchased_sold", "Purchased From/Sold To Indicator"),
+        (
+            "purchased_sold_indicator",
+            1,
+            "N",
+            RQ,
+            "purchased_sold",
+            "Purchased From/Sold To Indicator",
+        ),
         ("purchased_sold_name", 30, "A", AP, None, "Purchased From/Sold To Name"),
         ("reserved", 1, "A", OP, None, "Reserved"),
     ),
