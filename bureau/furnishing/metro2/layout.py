@@ -34,14 +34,14 @@ class Field:
     codes: str | None = None  # name of the code table in codes.py
     label: str = ""
     blank_ok: bool = False  # N/D fields: blanks read as "not reported" rather than an error
+    slice: slice = field(init=False, repr=False, compare=False)  # where it sits in the text
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slice", slice(self.start - 1, self.start - 1 + self.length))
 
     @property
     def end(self) -> int:
         return self.start + self.length - 1
-
-    @property
-    def slice(self) -> slice:
-        return slice(self.start - 1, self.start - 1 + self.length)
 
 
 @dataclass(frozen=True)

@@ -36,17 +36,17 @@ CHARGE_OFF_STATUSES = frozenset({"97", "64"})
 
 
 def _d(values: Mapping[str, Value], name: str) -> date | None:
-    value = values.get(name)
+    value = values[name]
     return value if isinstance(value, date) else None
 
 
 def _n(values: Mapping[str, Value], name: str) -> int | None:
-    value = values.get(name)
+    value = values[name]
     return value if isinstance(value, int) else None
 
 
 def _s(values: Mapping[str, Value], name: str) -> str:
-    value = values.get(name)
+    value = values[name]
     return value if isinstance(value, str) else ""
 
 

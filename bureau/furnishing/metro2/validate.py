@@ -14,7 +14,15 @@ from typing import Any, BinaryIO
 from bureau.furnishing.metro2.codes import TABLES
 from bureau.furnishing.metro2.layout import LAYOUTS, Field, Layout
 from bureau.furnishing.metro2.parse import read
-from bureau.furnishing.metro2.records import FieldError, Gap, Item, Record, Segment, decode
+from bureau.furnishing.metro2.records import (
+    FieldError,
+    Gap,
+    Item,
+    Record,
+    Segment,
+    Value,
+    decode,
+)
 from bureau.furnishing.metro2.rules import CONSISTENCY
 from bureau.furnishing.metro2.totals import Totals
 
@@ -108,18 +116,33 @@ class _Reporter:
         )
 
 
-def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
+class _Values(dict[str, Value]):
+    """A segment's decoded values, computed on first use (rules read only a few fields)."""
+
+    def __init__(self, segment: Segment) -> None:
+        super().__init__()
+        self.segment = segment
+
+    def __missing__(self, name: str) -> Value:
+        value = self.segment.get(name)
+        self[name] = value
+        return value
+
+
+def _check_fields(rep: _Reporter, segment: Segment, position: int) -> _Values:
     checks = _CHECKS[segment.kind]
     text = segment.text
+    values = _Values(segment)
     for f in checks.typed:
         raw = text[f.slice]
         try:
-            decode(f, raw)
+            values[f.name] = decode(f, raw)
         except FieldError as exc:
+            values[f.name] = None
             rep.field(segment, position, f, "M2-F01", exc.reason)
     for f in checks.required:
         raw = text[f.slice]
-        if not raw.strip(" ") or (f.type in "NDT" and not raw.strip("0")):
+        if not raw.strip(" ") or (f.type in "DT" and not raw.strip("0")):
             rep.field(segment, position, f, "M2-F02", f"{f.label or f.name} is required")
     for f, codes in checks.coded:
         raw = text[f.slice]
@@ -132,6 +155,7 @@ def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
         f = segment.layout["record_identifier"]
         if text[f.slice] != segment.kind.upper():
             rep.field(segment, position, f, "M2-F04", f"must be {segment.kind.upper()}")
+    return values
 
 
 def _check_base_fields(rep: _Reporter, segment: Segment, position: int) -> None:
@@ -192,11 +216,13 @@ def check_record(record: Record) -> list[Problem]:
     """Every problem inside one record (structure, fields, consistency), in position order."""
     rep = _Reporter(record)
     _check_structure(rep)
+    positions: dict[int, int] = {}
+    values: _Values | None = None
     for segment, position in record.segment_offsets():
-        _check_fields(rep, segment, position)
-    if record.kind == "base":
-        values = record.main.values()
-        positions = {id(segment): at for segment, at in record.segment_offsets()}
+        positions[id(segment)] = position
+        decoded = _check_fields(rep, segment, position)
+        values = values or decoded
+    if record.kind == "base" and values is not None:
         for rule in CONSISTENCY:
             assert rule.check is not None
             for blamed, name, reason in rule.check(record, values):
