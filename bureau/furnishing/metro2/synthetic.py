@@ -15,11 +15,44 @@ from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
 
 SURNAMES = tuple(
-    "SMITH GARCIA NGUYEN OKAFOR KOWALSKI HANSEN MORALES CHEN DUBOIS IVANOVA PATEL OBRIEN SATO "
-    "MULLER ROSSI JOHNSON".split()
+    [
+        "SMITH",
+        "GARCIA",
+        "NGUYEN",
+        "OKAFOR",
+        "KOWALSKI",
+        "HANSEN",
+        "MORALES",
+        "CHEN",
+        "DUBOIS",
+        "IVANOVA",
+        "PATEL",
+        "OBRIEN",
+        "SATO",
+        "MULLER",
+        "ROSSI",
+        "JOHNSON",
+    ]
 )
 FIRST_NAMES = tuple(
-    "ANA JAMES MEI OLU PIOTR INGRID LUIS WEI CLAIRE OLGA RAVI SEAN YUKI ANNA MARCO LINDA".split()
+    [
+        "ANA",
+        "JAMES",
+        "MEI",
+        "OLU",
+        "PIOTR",
+        "INGRID",
+        "LUIS",
+        "WEI",
+        "CLAIRE",
+        "OLGA",
+        "RAVI",
+        "SEAN",
+        "YUKI",
+        "ANNA",
+        "MARCO",
+        "LINDA",
+    ]
 )
 CITIES = (
     ("CASPER", "WY", "82601"),
