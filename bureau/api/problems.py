@@ -13,11 +13,12 @@ from typing import Any
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bureau.errors import DomainError
+from bureau.web import errors as portal_errors
 
 TYPE_BASE = "https://fairfile.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -40,6 +41,21 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def answer(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    field: str | None = None,
+    **extra: Any,
+) -> Response:
+    """problem+json for the API; the same error as a readable page for the subject's portal."""
+    if portal_errors.is_portal(request):
+        return portal_errors.error_page(request, status, title, detail, field)
+    return problem(status, slug, title, detail, field, **extra)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -47,17 +63,18 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.type, exc.title, exc.detail, exc.field, **exc.extra)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return answer(request, exc.status, exc.type, exc.title, exc.detail, exc.field, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"field": _field_path(e.get("loc", ())), "reason": e.get("msg", "invalid")}
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"field": "body", "reason": "invalid"}
-        return problem(
+        return answer(
+            request,
             422,
             "invalid-input",
             "Invalid input",
@@ -67,23 +84,24 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return problem(exc.status_code, slug, str(exc.detail), str(exc.detail))
+        return answer(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
 
     @app.exception_handler(psycopg.OperationalError)
-    async def database_down(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+    async def database_down(request: Request, exc: psycopg.OperationalError) -> Response:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return problem(503, "database-unavailable", "Database unavailable", "try again shortly")
+        return answer(request, 503, "database-unavailable", "Database unavailable", "try again shortly")
 
     @app.exception_handler(PoolTimeout)
-    async def pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
         log.error("no database connection for %s %s", request.method, request.url.path)
-        return problem(503, "database-unavailable", "Database unavailable", "try again shortly")
+        return answer(request, 503, "database-unavailable", "Database unavailable", "try again shortly")
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
+        return answer(
+            request,
             500, "internal-error", "Internal error", "the bureau could not complete this request"
         )

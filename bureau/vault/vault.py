@@ -87,6 +87,15 @@ class Vault:
         message = kind.encode() + b"\x00" + normalised.encode()
         return hmac.new(self._ring.blind_index_key, message, hashlib.sha256).digest()
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key for one purpose (e.g. signing portal sessions), derived from the key file.
+
+        Derived rather than stored so every worker of a deployment agrees on it without another
+        secret to distribute; the purpose label keeps it independent of the blind-index use.
+        """
+        label = b"fairfile-derived-key\x00" + purpose.encode()
+        return hmac.new(self._ring.blind_index_key, label, hashlib.sha256).digest()
+
     def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         """Create the subject and its first data key, wrapped by the active master key."""
         data_key = secrets.token_bytes(32)

@@ -1,0 +1,1 @@
+"""Notices addressed to the subject, of every kind (adverse action, dispute results, …)."""

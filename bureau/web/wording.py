@@ -1,0 +1,162 @@
+"""A credit file in plain words: Metro 2 codes translated, money and dates written out.
+
+Pure functions over the domain dataclasses (no HTTP, no SQL), so the page and its tests agree
+on what a person reads. Meanings come from the Metro 2 code tables; a code missing from them is
+shown as "code XX" rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bureau.furnishing.metro2 import codes
+from bureau.model import Bankruptcy, Inquiry, Tradeline
+
+# Compliance conditions that mean "the consumer disputes this" (open or concluded).
+DISPUTE_CONDITIONS = frozenset({"XB", "XC", "XD", "XE", "XF", "XG", "XH", "XJ"})
+_NEGATIVE_HISTORY = frozenset("123456GHJKL")
+_SHORT = {"0": "OK", "E": "OK", "B": "-", "D": "?", "G": "C", "H": "F", "J": "V", "K": "R", "L": "CO"}
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def words(table: str, code: str | None, *, blank: str = "none reported") -> str:
+    if code is None or not code.strip():
+        return blank
+    return codes.meaning(table, code) or f"code {code}"
+
+
+def money(amount: int | None) -> str:
+    return "not reported" if amount is None else f"${amount:,}"
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "not reported"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def month_year(value: date) -> str:
+    return f"{_MONTHS[value.month - 1]} {value.year}"
+
+
+def _months_before(anchor: date, months: int) -> date:
+    total = anchor.year * 12 + anchor.month - 1 - months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class HistoryMonth:
+    month: str
+    code: str
+    short: str
+    meaning: str
+    tone: str  # good | late | none
+
+
+def history_strip(t: Tradeline) -> list[HistoryMonth]:
+    """The 24-month payment history, oldest month first, as cells a person can read.
+
+    Position 1 of the Metro 2 profile is the month before the Date of Account Information.
+    """
+    cells = []
+    for index, code in enumerate(t.payment_history):
+        month = _months_before(t.date_account_information, index + 1)
+        tone = "late" if code in _NEGATIVE_HISTORY else ("none" if code in "BD" else "good")
+        cells.append(
+            HistoryMonth(
+                month=month_year(month),
+                code=code,
+                short=_SHORT.get(code, code),
+                meaning=words("payment_history", code),
+                tone=tone,
+            )
+        )
+    return list(reversed(cells))
+
+
+@dataclass(frozen=True)
+class AccountView:
+    tradeline_id: str
+    heading: str
+    furnisher: str
+    account_number: str
+    facts: list[tuple[str, str]]
+    history: list[HistoryMonth]
+    late_months: int
+    disputed: bool
+    negative: bool
+
+
+def account_view(t: Tradeline) -> AccountView:
+    kind = words("account_type", t.account_type)
+    facts: list[tuple[str, str]] = [
+        ("Kind of account", f"{kind} ({words('portfolio_type', t.portfolio_type).lower()})"),
+        ("Status", words("account_status", t.account_status)),
+        ("Your responsibility", words("ecoa", t.ecoa_code)),
+        ("Opened", long_date(t.date_opened)),
+    ]
+    if t.date_closed:
+        facts.append(("Closed", long_date(t.date_closed)))
+    facts.append(("Balance", money(t.current_balance)))
+    if t.credit_limit is not None:
+        facts.append(("Credit limit", money(t.credit_limit)))
+    if t.highest_credit is not None:
+        facts.append(("Highest credit or original amount", money(t.highest_credit)))
+    if t.amount_past_due:
+        facts.append(("Past due", money(t.amount_past_due)))
+    if t.original_charge_off:
+        facts.append(("Charged off", money(t.original_charge_off)))
+    if t.scheduled_payment:
+        facts.append(("Monthly payment", money(t.scheduled_payment)))
+    facts.append(("Last payment", long_date(t.date_last_payment)))
+    if t.date_first_delinquency:
+        facts.append(("First missed payment (starts the 7-year clock)", long_date(t.date_first_delinquency)))
+    if t.original_creditor:
+        facts.append(("Original creditor", t.original_creditor))
+    if t.special_comment:
+        facts.append(("Comment from the lender", words("special_comment", t.special_comment)))
+    if t.compliance_condition:
+        facts.append(("Dispute status", words("compliance_condition", t.compliance_condition)))
+    facts.append(("Reported as of", long_date(t.date_account_information)))
+    history = history_strip(t)
+    late = sum(1 for cell in history if cell.tone == "late")
+    negative = late > 0 or t.account_status not in {"11", "13"} or t.is_collection
+    return AccountView(
+        tradeline_id=str(t.tradeline_id),
+        heading=f"{kind} from {t.furnisher_name}",
+        furnisher=t.furnisher_name,
+        account_number=t.account_number_masked,
+        facts=facts,
+        history=history,
+        late_months=late,
+        disputed=(t.compliance_condition or "") in DISPUTE_CONDITIONS,
+        negative=negative,
+    )
+
+
+def bankruptcy_words(b: Bankruptcy) -> str:
+    text = f"Chapter {b.chapter} bankruptcy filed {long_date(b.date_filed)} at {b.court}"
+    if b.disposition != "filed" and b.date_disposition:
+        text += f"; {b.disposition} {long_date(b.date_disposition)}"
+    return text
+
+
+_PURPOSES = {
+    "consumer-disclosure": "You looked at your own file",
+    "credit-transaction": "A credit application",
+    "employment": "Employment screening",
+    "tenancy": "A rental application",
+    "insurance": "Insurance underwriting",
+    "account-review": "Review of an account you hold",
+}
+
+
+def purpose_words(purpose: str) -> str:
+    return _PURPOSES.get(purpose, purpose.replace("-", " ").capitalize())
+
+
+def inquiry_words(i: Inquiry) -> str:
+    who = i.requester_name or ("You" if i.requester_org_id is None else "An organization")
+    kind = "hard inquiry (can affect your score)" if i.kind == "hard" else "soft inquiry (does not affect your score)"
+    return f"{who}: {purpose_words(i.purpose).lower()}, {kind}"
