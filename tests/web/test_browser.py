@@ -1,0 +1,174 @@
+"""The portal in a real browser (headless Chromium): a person's journey, keyboard only, own data only.
+
+One server and one browser for the module; each test gets a fresh browser context (no shared
+cookies). Screenshots of each page go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from uuid import UUID, uuid4
+
+import pytest
+from fastapi import FastAPI
+from psycopg_pool import ConnectionPool
+
+from bureau.db.pool import transaction
+from bureau.notices import repo as notices_repo
+from bureau.sandbox.seed import SeedResult
+from tests.web.browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_or_skip, serving
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+Page = playwright_sync.Page
+expect = playwright_sync.expect
+
+# Every visible form control must have a label: <label for>, a wrapping <label>, or aria-label(ledby).
+UNLABELLED = """
+() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML)
+"""
+OVERFLOWS = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
+
+
+@pytest.fixture(scope="module")
+def base_url(app: FastAPI) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = chromium_or_skip()
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object, base_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 900})  # type: ignore[attr-defined]
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page: Page) -> None:
+    assert page.evaluate(UNLABELLED) == [], "every form control needs a label"
+    assert page.locator("h1").count() == 1, "one main heading per page"
+    assert page.locator("main").count() == 1
+
+
+def sign_in(page: Page, token: str) -> None:
+    page.goto("/portal/signin")
+    page.get_by_label("Your credential").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
+
+
+def _notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
+    notice_id = uuid4()
+    body = {
+        "title": title,
+        "date": "2026-11-20",
+        "sender": {"name": "fairfile consumer reporting agency"},
+        "paragraphs": ["We have completed the reinvestigation of your dispute.",
+                       "The furnisher verified the item as reported."],
+        "rights": ["You may add a statement of up to 100 words explaining your side."],
+    }  # fmt: skip
+    with transaction(pool) as conn:
+        notices_repo.insert(conn, UUID(subject_id), notice_id, "dispute-results", body)
+    return notice_id
+
+
+def test_a_person_signs_in_finds_an_account_and_reads_a_notice(
+    page: Page, sandbox: SeedResult, pool: ConnectionPool
+) -> None:
+    persona = sandbox.personas["late-30"]
+    _notice(pool, persona["subject_id"], "The results of your dispute")
+
+    page.goto("/portal/signin")
+    assert_accessible(page)
+    shot(page, "01-sign-in")
+    sign_in(page, persona["token"])
+    assert_accessible(page)
+
+    account = page.get_by_role("region", name=re.compile("Credit card from Northwind Bank"))
+    expect(account).to_be_visible()
+    expect(account).to_contain_text("Current account (0-29 days past the due date)")
+    expect(account.locator("ol.strip li")).to_have_count(24)
+    expect(account.locator("ol.strip li.late")).to_have_count(1)
+    shot(page, "02-my-file")
+
+    page.get_by_role("link", name="Notices").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Notices")
+    assert_accessible(page)
+    shot(page, "03-notices")
+    page.get_by_role("link", name="The results of your dispute").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The results of your dispute")
+    expect(page.get_by_text("The furnisher verified the item as reported.")).to_be_visible()
+    shot(page, "04-notice-letter")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    page.goto("/portal/file")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to your credit file")
+
+
+def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
+    page: Page, sandbox: SeedResult
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/portal/signin")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    for _ in range(10):
+        if page.evaluate("document.activeElement.id") == "token":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "token", "the credential field is reachable"
+    page.keyboard.type(sandbox.personas["prime-long-history"]["token"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
+    assert not page.evaluate(OVERFLOWS), "no sideways scrolling at phone width"
+    shot(page, "05-my-file-phone")
+
+    for _ in range(15):  # Tab to the Notices link and follow it with Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Notices":
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Notices")
+    focus_ring = page.evaluate(
+        "(() => { const a = document.querySelector('nav a'); a.focus();"
+        " return getComputedStyle(a).outlineStyle; })()"
+    )
+    assert focus_ring != "none", "focused links show where the keyboard is"
+
+
+def test_subject_a_never_sees_subject_bs_data_in_the_browser(
+    page: Page, sandbox: SeedResult, pool: ConnectionPool
+) -> None:
+    a, b = sandbox.personas["late-60"], sandbox.personas["late-90"]
+    b_notice = _notice(pool, b["subject_id"], "A letter only B may read")
+    sign_in(page, a["token"])
+    for path in ("/portal/file", "/portal/notices"):
+        page.goto(path)
+        content = page.content()
+        assert a["name"] in content or path != "/portal/file"
+        assert b["name"] not in content and b["subject_id"] not in content
+    response = page.goto(f"/portal/notices/{b_notice}")
+    assert response is not None and response.status == 404
+    assert "A letter only B may read" not in page.content()
+    assert "Traceback" not in page.content()
+    shot(page, "06-not-found")
