@@ -148,6 +148,58 @@ def consistency_proof(source: NodeSource, old_size: int, new_size: int) -> list[
     return _hashes(source, consistency_ranges(old_size, new_size))
 
 
+def extend(
+    old_size: int, frontier: Mapping[Node, bytes], leaves: Sequence[bytes]
+) -> dict[Node, bytes]:
+    """Every perfect subtree completed by appending `leaves` to a tree of `old_size` leaves.
+
+    `frontier` holds the old tree's right edge, `perfect_nodes(0, old_size)`: the only old
+    nodes a new one can need. Returns the new nodes of every level, leaves (level 0) included.
+    """
+    new_size = old_size + len(leaves)
+    known: dict[Node, bytes] = dict(frontier)
+    created: dict[Node, bytes] = {(0, old_size + i): leaf for i, leaf in enumerate(leaves)}
+    known.update(created)
+    for level in range(1, new_size.bit_length()):
+        for idx in range(old_size >> level, new_size >> level):
+            value = node_hash(known[(level - 1, 2 * idx)], known[(level - 1, 2 * idx + 1)])
+            known[(level, idx)] = created[(level, idx)] = value
+    return created
+
+
+class RootAccumulator:
+    """Streams leaves and gives the root at any size, holding only the O(log n) right edge.
+
+    Used to recompute a large log from scratch (audit verification) without keeping it all.
+    `on_node` sees every perfect subtree as it completes, to compare with stored nodes.
+    """
+
+    def __init__(self, on_node: Callable[[Node, bytes], None] | None = None) -> None:
+        self.size = 0
+        self._edge: list[tuple[int, bytes]] = []  # (level, hash), levels strictly decreasing
+        self._on_node = on_node
+
+    def push(self, leaf: bytes) -> None:
+        level, value, index = 0, leaf, self.size
+        while self._edge and self._edge[-1][0] == level:
+            _, left = self._edge.pop()
+            value = node_hash(left, value)
+            level += 1
+            index >>= 1
+            if self._on_node is not None:
+                self._on_node((level, index), value)
+        self._edge.append((level, value))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._edge:
+            return EMPTY_ROOT
+        acc = self._edge[-1][1]
+        for _, left in reversed(self._edge[:-1]):
+            acc = node_hash(left, acc)
+        return acc
+
+
 class MemoryTree:
     """A tree over leaf hashes held in memory, with every aligned perfect subtree precomputed.
 

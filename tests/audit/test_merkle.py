@@ -252,3 +252,44 @@ def test_signed_tree_head_verifies_with_the_public_key_and_fails_when_changed() 
     assert not verify_tree_head(grown, key.public_key)
     other = SigningKey.from_seed(bytes(32))
     assert not verify_tree_head(sth, other.public_key)
+
+
+# Growing a stored tree ---------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=80), st.integers(min_value=0, max_value=80))
+def test_extending_a_tree_creates_exactly_the_newly_completed_subtrees(old: int, more: int) -> None:
+    from bureau.audit.merkle import extend, perfect_nodes
+
+    leaves = leaves_of(old + more)
+    full = MemoryTree(leaves)
+    frontier = full.nodes(perfect_nodes(0, old))
+    created = extend(old, frontier, leaves[old:])
+    expected = {
+        (level, idx): full.levels[level][idx]
+        for level in range(len(full.levels))
+        for idx in range(len(full.levels[level]))
+        if ((idx + 1) << level) > old
+    }
+    assert created == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=150))
+def test_streaming_roots_match_the_tree_at_every_size(size: int) -> None:
+    from bureau.audit.merkle import RootAccumulator
+
+    leaves = leaves_of(size)
+    seen: dict[tuple[int, int], bytes] = {}
+    acc = RootAccumulator(on_node=seen.__setitem__)
+    full = MemoryTree(leaves)
+    assert acc.root() == EMPTY_ROOT
+    for i, leaf in enumerate(leaves):
+        acc.push(leaf)
+        assert acc.root() == full.root(i + 1)
+    assert seen == {
+        (level, idx): full.levels[level][idx]
+        for level in range(1, len(full.levels))
+        for idx in range(len(full.levels[level]))
+    }
