@@ -21,6 +21,8 @@ COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
     "bureau.sandbox.commands",
     "bureau.orgs.commands",
+    "bureau.audit.commands",
+    "consent.commands",
     "bureau.furnishing.metro2.commands",
 ]
 
