@@ -18,6 +18,7 @@ from bureau.db.server import DatabaseUnavailable
 COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
     "bureau.sandbox.commands",
+    "disputes.commands",
 ]
 
 

@@ -54,7 +54,7 @@ def inquiries(
         """
         SELECT i.*, o.name AS requester_name
         FROM inquiries i LEFT JOIN organizations o ON o.org_id = i.requester_org_id
-        WHERE i.subject_id = %s AND i.created_at >= %s
+        WHERE i.subject_id = %s AND i.created_at >= %s AND i.deleted_at IS NULL
         ORDER BY i.created_at DESC, i.inquiry_id
         """,
         (subject_id, since),
