@@ -77,6 +77,18 @@ def active_fraud_alerts(
     return [dict(r) for r in cur.fetchall()]
 
 
+def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    """The subject's current statements on disputed items (written by the disputes package)."""
+    cur = conn.execute(
+        """
+        SELECT item_kind, item_id, body, body_ct, created_at FROM statements
+        WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
+        """,
+        (subject_id,),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
 def is_frozen(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
     cur = conn.execute(
         "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL", (subject_id,)

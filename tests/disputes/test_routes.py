@@ -122,6 +122,16 @@ def test_furnisher_corrects_the_item_and_the_next_disclosure_shows_it(
     assert account is not None
     assert account["current_balance"] == 0 and account["disputed"] is False
 
+    statement = "The balance was paid in October; I keep the receipt."
+    r = client.post(f"/v1/me/disputes/{dispute['dispute_id']}/statement",
+                    json={"text": statement}, headers=bearer(world.token))  # fmt: skip
+    assert r.status_code == 200 and r.json()["has_statement"] is True
+    disclosure = client.get("/v1/me/file", headers=bearer(world.token)).json()
+    [shown] = disclosure["statements"]
+    assert (shown["item_kind"], shown["item_id"], shown["text"]) == (
+        "tradeline", str(world.tradeline_id), statement)  # fmt: skip
+    assert my_account(client, world)["compliance_condition"] == "XC"  # type: ignore[index]
+
     again = client.post(
         f"/v1/furnisher/disputes/{dispute['dispute_id']}/response",
         json={"code": "verified"},
