@@ -107,6 +107,10 @@ def settle_compliance(conn: psycopg.Connection[Any], row: DisputeRow) -> None:
     """After closing: XC when the subject's statement says they disagree, XH once resolved."""
     if row.item_kind != "tradeline" or row.state not in ("closed", "reinserted"):
         return
+    if row.result == "frivolous":  # never investigated: the furnisher's own code comes back
+        repo.set_compliance_condition(conn, row.subject_id, row.item_id,
+                                      row.prior_compliance_condition)  # fmt: skip
+        return
     if row.result in {o.value for o in REMOVING_OUTCOMES} and row.state == "closed":
         return
     repo.set_compliance_condition(

@@ -113,6 +113,38 @@ def answer(
     return _send_results(conn, vault, row, changes, now)
 
 
+def find_frivolous(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    org_id: UUID,
+    dispute_id: UUID,
+    reason: str,
+    needed: str,
+    now: datetime,
+) -> DisputeRow:
+    """A furnisher declines a direct dispute as frivolous (Reg V §1022.43(f)), telling the
+    subject why and what it needs; bureau disputes are screened by the bureau, never here."""
+    row = _addressed_to(conn, org_id, dispute_id, lock=True)
+    row = advance(conn, row, workflow.FoundFrivolous(now, reason, needed),
+                  furnisher_actor(org_id), now, {"reason": reason, "needed": needed})  # fmt: skip
+    item = repo.item(conn, row.subject_id, row.item_kind, row.item_id)
+    assert item is not None
+    today = deadlines.receipt_date(now)
+    notice_id = uuid4()
+    due_by = deadlines.frivolous_notice_by(today)
+    body = notices.frivolous_notice(
+        notice_id, today, due_by, dispute_facts(row),
+        correction.describe(conn, vault.cipher_for(conn, row.subject_id), row.item_kind, item),
+        reason, needed,
+    )  # fmt: skip
+    repo.insert_notice(conn, row.subject_id, notice_id, notices.FRIVOLOUS, None, row.dispute_id,
+                       body, due_by, now)  # fmt: skip
+    row = advance(conn, row, workflow.FrivolousNoticeSent(now), furnisher_actor(org_id), now,
+                  {"notice_id": str(notice_id)})  # fmt: skip
+    correction.settle_compliance(conn, row)
+    return row
+
+
 def _send_results(
     conn: psycopg.Connection[Any],
     vault: Vault,

@@ -21,6 +21,7 @@ from disputes.items import API_KIND, CORRECTABLE, REASONS
 from disputes.schemas import (
     AnswerIn,
     FilingIn,
+    FrivolousIn,
     InformationIn,
     ReinsertionIn,
     StatementIn,
@@ -176,6 +177,16 @@ def furnisher_answer(
 ) -> Any:
     row = reinvestigation.answer(
         conn, vault, key.org_id, dispute_id, body.code, body.corrected_fields, now
+    )
+    return reinvestigation.acdv(conn, vault, row)
+
+
+@furnisher.post("/{dispute_id}/frivolous", summary="Decline a direct dispute as frivolous")
+def furnisher_frivolous(
+    dispute_id: UUID, body: FrivolousIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
+) -> Any:
+    row = reinvestigation.find_frivolous(
+        conn, vault, key.org_id, dispute_id, body.reason, body.needed, now
     )
     return reinvestigation.acdv(conn, vault, row)
 

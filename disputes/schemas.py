@@ -74,3 +74,8 @@ class AnswerIn(_Strict):
 class ReinsertionIn(_Strict):
     certified: bool = Field(description="The furnisher certifies the item complete and accurate")
     certification: str = Field(default="", description="Who certified, and on what basis")
+
+
+class FrivolousIn(_Strict):
+    reason: str = Field(min_length=1, description="Why the dispute cannot be investigated")
+    needed: str = Field(min_length=1, description="What information would let it be investigated")

@@ -21,7 +21,14 @@ from disputes.errors import (
     ReinvestigationPeriodOver,
     TransitionRefused,
 )
-from disputes.reinvestigation import answer, case, inbox, reinsert, run_deadlines
+from disputes.reinvestigation import (
+    answer,
+    case,
+    find_frivolous,
+    inbox,
+    reinsert,
+    run_deadlines,
+)
 from disputes.service import Filing
 from disputes.workflow import AnswerCode
 from tests.disputes.conftest import T0, World
@@ -337,3 +344,31 @@ def test_concurrent_answers_to_one_dispute_exactly_one_wins(
     with transaction(pool) as conn:
         events = [e["kind"] for e in repo.events(conn, world.subject_id, row.dispute_id)]
     assert events.count("answered") == 1
+
+
+def test_a_furnisher_may_decline_a_direct_dispute_as_frivolous_with_reasons(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    row = file_account_dispute(conn, vault, world, direct=True)
+    assert account(conn, vault, world).compliance_condition == "XB"
+    done = find_frivolous(
+        conn,
+        vault,
+        world.furnisher_id,
+        row.dispute_id,
+        "no account details given",
+        "the month you say was wrong",
+        T0,
+    )
+    assert (done.state, done.result) == ("closed", "frivolous")
+    [notice] = subject_notices(conn, world, "dispute-frivolous")
+    assert "Why: no account details given" in notice["body"]["paragraphs"]
+    assert account(conn, vault, world).compliance_condition is None  # its own code is back
+
+
+def test_a_furnisher_cannot_decline_a_bureau_dispute_as_frivolous(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    row = file_account_dispute(conn, vault, world)
+    with pytest.raises(TransitionRefused):
+        find_frivolous(conn, vault, world.furnisher_id, row.dispute_id, "r", "n", T0)
