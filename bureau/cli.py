@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.audit.commands",
     "consent.commands",
     "bureau.furnishing.metro2.commands",
+    "disputes.commands",
 ]
 
 
