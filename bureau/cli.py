@@ -18,6 +18,8 @@ from bureau.db.server import DatabaseUnavailable
 COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
     "bureau.sandbox.commands",
+    "bureau.audit.commands",
+    "consent.commands",
 ]
 
 
