@@ -29,6 +29,7 @@ ROUTER_MODULES: list[str] = [
     "bureau.audit.routes",
     "consent.routes",
     "bureau.score.routes",
+    "bureau.notices.routes",
 ]
 
 DESCRIPTION = """
