@@ -30,6 +30,8 @@ ROUTER_MODULES: list[str] = [
     "consent.routes",
     "bureau.web.routes",
     "disputes.routes",
+    "bureau.score.routes",
+    "bureau.notices.routes",
 ]
 
 DESCRIPTION = """

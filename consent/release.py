@@ -25,6 +25,8 @@ from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
 from bureau.obsolescence import reportable
 from bureau.policy.regime import LIVE_REGIME, live_rules
+from bureau.score import repo as score_repo
+from bureau.score.scoring import score_file
 from bureau.signing import SigningKey, jws_sign
 from bureau.vault import Vault
 from consent import repo
@@ -127,6 +129,8 @@ def _release(
         },
     )
     body = report_body(file, report_id, recipient, purpose, grant_id, leaf_index, decision, at)
+    scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
+    body["score"] = scored.as_dict()
     token = sign_report(key, body)
     repo.insert_report(
         conn,
@@ -140,6 +144,7 @@ def _release(
             "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
         },
     )  # fmt: skip
+    score_repo.insert_report_score(conn, subject_id, report_id, scored)
     return Released(report_id, leaf_index, body, token)
 
 

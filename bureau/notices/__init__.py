@@ -1,1 +1,1 @@
-"""Notices addressed to the subject, of every kind (adverse action, dispute results, …)."""
+"""Notices addressed to subjects (adverse action, compelled access, dispute results, ...)."""

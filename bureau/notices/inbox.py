@@ -59,13 +59,13 @@ def _notice(row: dict[str, Any]) -> Notice:
 
 
 def inbox(conn: psycopg.Connection[Any], subject: SubjectPrincipal) -> list[Notice]:
-    return [_notice(r) for r in repo.to_subject(conn, subject.subject_id)]
+    return [_notice(r) for r in repo.notices_for(conn, subject.subject_id)]
 
 
 def open_notice(
     conn: psycopg.Connection[Any], subject: SubjectPrincipal, notice_id: UUID, channel: str
 ) -> Notice:
-    row = repo.one_to_subject(conn, subject.subject_id, notice_id)
+    row = repo.notice_for(conn, subject.subject_id, notice_id)
     if row is None:
         raise NotFound("no such notice in your inbox", field="notice_id")
     log.append(

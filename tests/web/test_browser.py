@@ -87,7 +87,7 @@ def _notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
         "rights": ["You may add a statement of up to 100 words explaining your side."],
     }  # fmt: skip
     with transaction(pool) as conn:
-        notices_repo.insert(conn, UUID(subject_id), notice_id, "dispute-results", body)
+        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
     return notice_id
 
 

@@ -25,7 +25,7 @@ def _notice_for(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
         "rights": ["Your full file is free for you to see at any time."],
     }
     with transaction(pool) as conn:
-        notices_repo.insert(conn, UUID(subject_id), notice_id, "dispute-results", body)
+        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
     return notice_id
 
 
