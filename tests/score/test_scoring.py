@@ -7,12 +7,13 @@ import random
 from dataclasses import replace
 from datetime import date
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bureau.model import Identity
 from bureau.policy.regime import load_regime
 from bureau.score.admissible import ScoringInput
+from bureau.score.attributes import HISTORY_DAYS_LATE
 from bureau.score.scorecard import load_scorecard
 from bureau.score.scoring import score_file, score_input
 from bureau.score.whatif import add_months
@@ -87,6 +88,7 @@ def test_adding_a_late_payment_never_raises_the_score(
     data: ScoringInput, month: int, code: str
 ) -> None:
     first, *rest = data.tradelines
+    assume(first.payment_history[month] not in HISTORY_DAYS_LATE)  # a new late, not a milder one
     history = first.payment_history[:month] + code + first.payment_history[month + 1 :]
     late = replace(data, tradelines=(replace(first, payment_history=history), *rest))
     assert (score_input(late).score or 0) <= (score_input(data).score or 0)
