@@ -30,8 +30,14 @@ def disclose_to_subject(
     *,
     channel: str = "api",
     at: datetime | None = None,
+    event: str = "file.disclosed",
+    details: dict[str, Any] | None = None,
 ) -> CreditFile:
-    """Assemble the subject's file and record the access (soft inquiry + audit entry)."""
+    """Assemble the subject's file and record the access (soft inquiry + audit entry).
+
+    `event` and `details` name what was shown (the file, the score, a what-if), so the access
+    log says what the subject looked at, not only that they looked.
+    """
     now = at or datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
     inquiry_id = uuid4()
@@ -48,8 +54,13 @@ def disclose_to_subject(
             "created_at": now,
         },
     )
-    details = {"to": "subject", "credential_id": subject.credential_id, "inquiry_id": str(inquiry_id)}
+    entry: dict[str, Any] = {
+        "to": "subject",
+        "credential_id": subject.credential_id,
+        "inquiry_id": str(inquiry_id),
+        **(details or {}),
+    }
     if channel != "api":
-        details["channel"] = channel
-    log.append(conn, "file.disclosed", subject.subject_id, details)
+        entry["channel"] = channel
+    log.append(conn, event, subject.subject_id, entry)
     return file

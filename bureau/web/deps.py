@@ -42,7 +42,7 @@ def get_signer(request: Request) -> Signer:
     return signer
 
 
-SignerDep = Annotated[Signer, Depends(get_signer)]
+SessionSignerDep = Annotated[Signer, Depends(get_signer)]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Visitor:
         return str(self.principal.subject_id)
 
 
-def signed_in(request: Request, conn: Tx, signer: SignerDep) -> Visitor:
+def signed_in(request: Request, conn: Tx, signer: SessionSignerDep) -> Visitor:
     session = signer.open_session(request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
     if session is None:
         raise SignInRequired("sign in with your subject credential", field="session")

@@ -10,15 +10,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from bureau import obsolescence
 from bureau.api.deps import Tx, VaultDep
 from bureau.file.disclosure import disclosure
 from bureau.file.service import disclose_to_subject
 from bureau.notices import inbox
+from bureau.policy.regime import live_rules
 from bureau.web import wording
 from bureau.web.deps import PortalVisitor
 from bureau.web.render import page, secure
+from consent import service as consent_service
+from disputes import repo as disputes_repo
+from disputes import service as disputes_service
 
 router = APIRouter()
 
@@ -31,6 +37,7 @@ def home(visitor: PortalVisitor) -> Response:
 @router.get("/file")
 def my_file(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep) -> Response:
     file = disclose_to_subject(conn, vault, visitor.principal, channel="portal")
+    retention = live_rules().retention
     shown = disclosure(file)
     shown_inquiries = {i["inquiry_id"] for i in shown["inquiries"]}
     return page(
@@ -46,17 +53,35 @@ def my_file(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep)
             for i in file.inquiries
             if str(i.inquiry_id) in shown_inquiries
         ],
-        disputed_items=set(),
-        obsolete_items=set(),
-        dispute_enabled=False,
+        disputed_items={
+            str(d.item_id) for d in disputes_repo.disputes_of_subject(conn, file.subject_id)
+            if d.closed_at is None
+        },
+        leaves_reports_on={
+            str(t.tradeline_id): expires
+            for t in file.tradelines
+            if (expires := obsolescence.tradeline_expires_on(t, retention)) is not None
+        },
+        today=file.as_of.date(),
+        statements={str(s.item_id): s.text for s in file.statements},
+        dispute_enabled=True,
     )
 
 
 @router.get("/file.json")
 def download(visitor: PortalVisitor, conn: Tx, vault: VaultDep) -> Response:
-    """All my data, machine-readable (GDPR Art. 20): the disclosure plus my notices."""
+    """All my data, machine-readable (GDPR Art. 20): the file, consents, freeze, disputes, notices."""
     file = disclose_to_subject(conn, vault, visitor.principal, channel="portal-download")
+    now = datetime.now(UTC)
+    subject_id = visitor.principal.subject_id
     body: dict[str, Any] = disclosure(file)
+    body["consents"] = consent_service.list_grants(conn, subject_id, now, active_only=False)
+    body["freeze"] = consent_service.freeze_status(conn, subject_id, now)
+    body["fraud_alert_history"] = consent_service.list_alerts(conn, vault, subject_id, now)
+    body["disputes"] = jsonable_encoder([
+        disputes_service.dispute_view(conn, vault, row, for_subject=True)
+        for row in disputes_repo.disputes_of_subject(conn, subject_id)
+    ])  # fmt: skip
     body["notices"] = [
         {
             "notice_id": str(n.notice_id),

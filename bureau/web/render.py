@@ -42,6 +42,11 @@ def secure(response: Response) -> Response:
 # The portal's sections: (path, label, key). A section appears once its pages exist.
 NAV: list[tuple[str, str, str]] = [
     ("/portal/file", "My file", "file"),
+    ("/portal/score", "My score", "score"),
+    ("/portal/access-log", "Who looked", "access-log"),
+    ("/portal/consents", "Consents", "consents"),
+    ("/portal/freeze", "Freeze and alerts", "freeze"),
+    ("/portal/disputes", "Disputes", "disputes"),
     ("/portal/notices", "Notices", "notices"),
 ]
 

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from bureau.api.deps import Tx
 from bureau.auth.service import authenticate_subject
 from bureau.errors import Unauthenticated
-from bureau.web.deps import FormExpired, FormVisitor, SignerDep
+from bureau.web.deps import FormExpired, FormVisitor, SessionSignerDep
 from bureau.web.render import page, secure
 from bureau.web.session import (
     PRESESSION_COOKIE,
@@ -35,7 +35,7 @@ def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
     )
 
 
-def _form(request: Request, signer: SignerDep, status_code: int = 200, **context: object) -> Response:
+def _form(request: Request, signer: SessionSignerDep, status_code: int = 200, **context: object) -> Response:
     value = signer.new_presession(datetime.now(UTC))
     nonce = signer.presession_nonce(value, datetime.now(UTC))
     assert nonce is not None
@@ -46,7 +46,7 @@ def _form(request: Request, signer: SignerDep, status_code: int = 200, **context
 
 @router.get("/signin")
 def signin_form(
-    request: Request, signer: SignerDep, expired: bool = False, signed_out: bool = False
+    request: Request, signer: SessionSignerDep, expired: bool = False, signed_out: bool = False
 ) -> Response:
     return _form(request, signer, expired=expired, signed_out=signed_out)
 
@@ -55,7 +55,7 @@ def signin_form(
 def signin(
     request: Request,
     conn: Tx,
-    signer: SignerDep,
+    signer: SessionSignerDep,
     token: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:

@@ -145,10 +145,12 @@ def bankruptcy_words(b: Bankruptcy) -> str:
 _PURPOSES = {
     "consumer-disclosure": "You looked at your own file",
     "credit-transaction": "A credit application",
-    "employment": "Employment screening",
-    "tenancy": "A rental application",
-    "insurance": "Insurance underwriting",
     "account-review": "Review of an account you hold",
+    "collection": "Collection of a debt",
+    "insurance-underwriting": "Insurance underwriting",
+    "tenant-screening": "A rental application",
+    "employment": "Employment screening",
+    "court-order": "A court order",
 }
 
 
@@ -160,3 +162,44 @@ def inquiry_words(i: Inquiry) -> str:
     who = i.requester_name or ("You" if i.requester_org_id is None else "An organization")
     kind = "hard inquiry (can affect your score)" if i.kind == "hard" else "soft inquiry (does not affect your score)"
     return f"{who}: {purpose_words(i.purpose).lower()}, {kind}"
+
+
+_EVENTS = {
+    "file.disclosed": "You looked at your file",
+    "score.disclosed": "You looked at your score",
+    "score.what-if": "You tried a what-if on your score",
+    "notice.opened": "You opened a notice",
+    "report.released": "A report on you was released to {to}",
+    "report.compelled": "A report on you was released under a court order",
+    "consent.granted": "You let {to} see your file",
+    "consent.revoked": "You revoked a consent",
+    "freeze.placed": "You froze your file",
+    "freeze.lifted": "You lifted the freeze on your file",
+    "freeze.thawed": "You thawed your freeze{for_}",
+    "freeze.thaw_cancelled": "You cancelled a thaw",
+    "fraud_alert.placed": "A fraud alert was placed on your file",
+    "fraud_alert.removed": "A fraud alert was removed",
+    "notice.adverse-action": "{from_} sent you an adverse-action notice",
+    "subject.enrolled": "Your file was opened",
+}
+
+
+def _org(value: object, names: dict[str, str]) -> str:
+    text = str(value) if value is not None else ""
+    if text == "subject":
+        return "you"
+    return names.get(text, "an organization")
+
+
+def event_words(event: str, entry: dict[str, object], names: dict[str, str]) -> str:
+    """One access-log entry as a sentence (organization ids become their names)."""
+    template = _EVENTS.get(event)
+    if template is None:
+        family, _, what = event.partition(".")
+        return f"{family.replace('_', ' ').capitalize()}: {what.replace('_', ' ')}"
+    thaw_for = entry.get("for")
+    return template.format(
+        to=_org(entry.get("to"), names),
+        from_=_org(entry.get("from"), names).capitalize(),
+        for_=f" for {_org(thaw_for, names)}" if thaw_for else "",
+    )

@@ -1,0 +1,147 @@
+"""Freeze and alerts: freeze and unfreeze at once, thaw for one requester or a window, alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from bureau.api.deps import Tx, VaultDep
+from bureau.errors import DomainError
+from bureau.orgs import repo as orgs_repo
+from bureau.policy.regime import live_rules
+from bureau.vault import Vault
+from bureau.web import forms
+from bureau.web.deps import FormVisitor, PortalVisitor, Visitor
+from bureau.web.render import page
+from consent import service
+
+router = APIRouter()
+
+DONE = {
+    "frozen": "Your file is frozen. No one can get a report from it until you lift or thaw it.",
+    "unfrozen": "The freeze is lifted.",
+    "thawed": "Thaw added.",
+    "thaw-cancelled": "Thaw cancelled.",
+    "alert-placed": "Fraud alert placed.",
+    "alert-removed": "Fraud alert removed.",
+}
+
+
+def alert_kinds() -> list[tuple[str, str]]:
+    """The alert kinds with their periods from the live regime (the law is data)."""
+    rules = live_rules().fraud_alerts
+    return [
+        ("initial", f"Initial alert ({rules.initial_days} days): you suspect fraud"),
+        ("extended", f"Extended alert ({rules.extended_days} days): needs an identity-theft report"),
+        ("active_duty", f"Active-duty alert ({rules.active_duty_days} days): you are deployed"),
+    ]
+
+
+def _page(
+    request: Request, visitor: Visitor, conn: Tx, vault: Vault, status_code: int = 200,
+    **extra: Any,
+) -> Response:  # fmt: skip
+    now = datetime.now(UTC)
+    subject_id = visitor.principal.subject_id
+    return page(
+        request, "freeze.html", status_code, visitor=visitor, current="freeze",
+        freeze=service.freeze_status(conn, subject_id, now),
+        alerts=service.list_alerts(conn, vault, subject_id, now),
+        requesters=orgs_repo.requesters(conn), alert_kinds=alert_kinds(),
+        done=DONE.get(request.query_params.get("done", "")), **extra,
+    )  # fmt: skip
+
+
+def _failed(
+    request: Request, visitor: Visitor, conn: Tx, vault: Vault, exc: DomainError
+) -> Response:
+    return _page(request, visitor, conn, vault, exc.status, problem=exc)
+
+
+@router.get("/freeze")
+def freeze_page(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep) -> Response:
+    return _page(request, visitor, conn, vault)
+
+
+@router.post("/freeze/place")
+def place(request: Request, visitor: FormVisitor, conn: Tx, vault: VaultDep) -> Response:
+    try:
+        with conn.transaction():
+            service.place_freeze(conn, visitor.principal.subject_id, datetime.now(UTC))
+    except DomainError as exc:
+        return _failed(request, visitor, conn, vault, exc)
+    return forms.done("/portal/freeze", "frozen")
+
+
+@router.post("/freeze/lift")
+def lift(request: Request, visitor: FormVisitor, conn: Tx, vault: VaultDep) -> Response:
+    try:
+        with conn.transaction():
+            service.lift_freeze(conn, visitor.principal.subject_id, datetime.now(UTC))
+    except DomainError as exc:
+        return _failed(request, visitor, conn, vault, exc)
+    return forms.done("/portal/freeze", "unfrozen")
+
+
+@router.post("/freeze/thaws")
+def thaw(
+    request: Request,
+    visitor: FormVisitor,
+    conn: Tx,
+    vault: VaultDep,
+    requester: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form()] = "",
+    ends_on: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        org_id = forms.uuid_field(requester, "requester", required=False)
+        starts = forms.day_start(forms.date_field(starts_on, "starts_on"))
+        ends = forms.day_start(forms.date_field(ends_on, "ends_on"))
+        with conn.transaction():
+            service.add_thaw(
+                conn, visitor.principal.subject_id, org_id, starts, ends, datetime.now(UTC)
+            )
+    except DomainError as exc:
+        return _failed(request, visitor, conn, vault, exc)
+    return forms.done("/portal/freeze", "thawed")
+
+
+@router.post("/freeze/thaws/{thaw_id}/cancel")
+def cancel_thaw(
+    request: Request, thaw_id: UUID, visitor: FormVisitor, conn: Tx, vault: VaultDep
+) -> Response:
+    service.cancel_thaw(conn, visitor.principal.subject_id, thaw_id, datetime.now(UTC))
+    return forms.done("/portal/freeze", "thaw-cancelled")
+
+
+@router.post("/alerts")
+def place_alert(
+    request: Request,
+    visitor: FormVisitor,
+    conn: Tx,
+    vault: VaultDep,
+    kind: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+    identity_theft_report: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with conn.transaction():
+            service.place_alert(
+                conn, vault, visitor.principal.subject_id, kind, contact or None,
+                identity_theft_report or None, datetime.now(UTC),
+            )  # fmt: skip
+    except DomainError as exc:
+        return _failed(request, visitor, conn, vault, exc)
+    return forms.done("/portal/freeze", "alert-placed", "alerts")
+
+
+@router.post("/alerts/{alert_id}/remove")
+def remove_alert(
+    request: Request, alert_id: UUID, visitor: FormVisitor, conn: Tx, vault: VaultDep
+) -> Response:
+    service.remove_alert(conn, visitor.principal.subject_id, alert_id, datetime.now(UTC))
+    return forms.done("/portal/freeze", "alert-removed", "alerts")
