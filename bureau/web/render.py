@@ -19,6 +19,7 @@ from bureau.web import wording
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["money"] = wording.money
 TEMPLATES.env.filters["long_date"] = wording.long_date
+TEMPLATES.env.filters["when"] = wording.when
 TEMPLATES.env.filters["purpose"] = wording.purpose_words
 
 SECURITY_HEADERS = {

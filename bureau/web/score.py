@@ -52,7 +52,8 @@ def _page(
 ) -> Response:  # fmt: skip
     return page(
         request, "score.html", status_code, visitor=visitor, current="score",
-        result=score_input(data).as_dict(), accounts=_accounts(data),
+        result=(result := score_input(data).as_dict()), accounts=_accounts(data),
+        attribute_titles={a["attribute"]: a["title"] for a in result["attributes"]},  # type: ignore[attr-defined]
         revolving=_accounts(data, revolving_only=True),
         max_months=whatif.MAX_MONTHS, max_inquiries=whatif.MAX_INQUIRIES, **extra,
     )  # fmt: skip

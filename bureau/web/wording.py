@@ -36,6 +36,11 @@ def long_date(value: date | datetime | None) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
+def when(value: datetime) -> str:
+    """Date and time (UTC) of an event, as the access log shows it."""
+    return f"{long_date(value)}, {value:%H:%M} UTC"
+
+
 def month_year(value: date) -> str:
     return f"{_MONTHS[value.month - 1]} {value.year}"
 
@@ -181,6 +186,10 @@ _EVENTS = {
     "fraud_alert.removed": "A fraud alert was removed",
     "notice.adverse-action": "{from_} sent you an adverse-action notice",
     "subject.enrolled": "Your file was opened",
+    "dispute.forwarded": "Your dispute was sent to whoever reported the item",
+    "dispute.closed": "Your dispute was closed",
+    "dispute.reinserted": "An item was put back on your file",
+    "dispute.recipient_notified": "A past recipient of your report was told of a correction",
 }
 
 

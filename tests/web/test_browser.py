@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
 from bureau.notices import repo as notices_repo
 from bureau.sandbox.seed import SeedResult
+from bureau.web.wording import long_date
+from tests.conftest import bearer
 from tests.web.browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_or_skip, serving
+from tests.web.conftest import Person
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 Page = playwright_sync.Page
@@ -76,6 +82,11 @@ def sign_in(page: Page, token: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
 
 
+def pull(client: TestClient, sandbox: SeedResult, grant_id: str) -> Any:
+    body = {"grant_id": grant_id, "purpose": "credit-transaction", "scope": "full"}
+    return client.post("/v1/reports", json=body, headers=bearer(sandbox.org_keys["lumen"]["key"]))
+
+
 def _notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
     notice_id = uuid4()
     body = {
@@ -91,33 +102,94 @@ def _notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
     return notice_id
 
 
-def test_a_person_signs_in_finds_an_account_and_reads_a_notice(
-    page: Page, sandbox: SeedResult, pool: ConnectionPool
+def test_a_person_uses_their_rights_from_sign_in_to_sign_out(
+    page: Page, person: Person, sandbox: SeedResult, client: TestClient
 ) -> None:
-    persona = sandbox.personas["late-30"]
-    _notice(pool, persona["subject_id"], "The results of your dispute")
-
     page.goto("/portal/signin")
     assert_accessible(page)
     shot(page, "01-sign-in")
-    sign_in(page, persona["token"])
+    sign_in(page, person.token)
     assert_accessible(page)
 
+    # Find the account, in words, with its source and its 24-month strip.
     account = page.get_by_role("region", name=re.compile("Credit card from Northwind Bank"))
-    expect(account).to_be_visible()
+    expect(account).to_contain_text("reported by Northwind Bank")
     expect(account).to_contain_text("Current account (0-29 days past the due date)")
     expect(account.locator("ol.strip li")).to_have_count(24)
     expect(account.locator("ol.strip li.late")).to_have_count(1)
     shot(page, "02-my-file")
 
-    page.get_by_role("link", name="Notices").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Notices")
+    # Dispute it from its row and see the answer-due date.
+    account.get_by_role("link", name=re.compile("Dispute this account")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dispute: Credit card")
     assert_accessible(page)
-    shot(page, "03-notices")
+    page.get_by_label("What is wrong", exact=True).select_option(label="I was not late as reported")
+    page.get_by_label("Tell us more").fill("I paid on time; my bank statement shows it.")
+    shot(page, "03-dispute-form")
+    page.get_by_role("button", name="Send my dispute").click()
+    expect(page.get_by_text("Dispute received.")).to_be_visible()
+    (dispute,) = client.get("/v1/me/disputes", headers=person.headers).json()["disputes"]
+    due = long_date(date.fromisoformat(dispute["due_on"]))
+    expect(page.locator("strong.due")).to_have_text(due)
+    assert_accessible(page)
+    shot(page, "04-disputes")
+
+    # The furnisher verifies it; the results letter arrives in the notices inbox.
+    answer = client.post(
+        f"/v1/furnisher/disputes/{dispute['dispute_id']}/response", json={"code": "verified"},
+        headers=bearer(sandbox.org_keys["northwind"]["key"]),
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    page.get_by_role("link", name="Notices", exact=True).click()
+    assert_accessible(page)
+    shot(page, "05-notices")
     page.get_by_role("link", name="The results of your dispute").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The results of your dispute")
     expect(page.get_by_text("The furnisher verified the item as reported.")).to_be_visible()
-    shot(page, "04-notice-letter")
+    shot(page, "06-notice-letter")
+
+    # Grant a consent, revoke it, and the lender's pull is refused.
+    page.get_by_role("link", name="Consents").click()
+    page.get_by_label("Who may see it").select_option(label="Lumen Lending")
+    page.get_by_label("As often as needed until it ends").check()
+    page.get_by_role("button", name="Give consent").click()
+    expect(page.get_by_text("Consent granted.")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "07-consents")
+    grant_id = page.locator("tr[id^=grant-]").first.get_attribute("id").removeprefix("grant-")  # type: ignore[union-attr]
+    assert pull(client, sandbox, grant_id).status_code == 201
+    page.get_by_role("button", name="Revoke consent for Lumen Lending").click()
+    expect(page.get_by_text("Consent revoked.")).to_be_visible()
+    refused = pull(client, sandbox, grant_id)
+    assert refused.status_code == 403 and refused.json()["type"].endswith("grant-revoked")
+    shot(page, "08-consent-revoked")
+
+    # Freeze, then unfreeze.
+    page.get_by_role("link", name="Freeze and alerts").click()
+    page.get_by_role("button", name="Freeze my file").click()
+    expect(page.get_by_text("Your file is frozen.")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "09-frozen")
+    page.get_by_role("button", name="Unfreeze my file").click()
+    expect(page.get_by_text("The freeze is lifted.")).to_be_visible()
+
+    # My score, and a what-if.
+    page.get_by_role("link", name="My score").click()
+    expect(page.locator(".big-score")).to_have_text(str(client.get(
+        "/v1/me/score", headers=person.headers).json()["score"]))  # fmt: skip
+    page.get_by_label("Months of on-time payments from now").fill("12")
+    page.get_by_role("button", name="Show what would change").click()
+    expect(page.get_by_text("Nothing was changed on your file.")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "10-score")
+
+    # Who looked: every entry checked and shown as verified.
+    page.get_by_role("link", name="Who looked").click()
+    rows = page.locator("tbody tr")
+    expect(page.get_by_text(re.compile(r"All \d+ entries verified"))).to_be_visible()
+    assert rows.count() == page.locator(".badge.verified").count() > 0
+    assert_accessible(page)
+    shot(page, "11-who-looked")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
@@ -141,7 +213,7 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
     assert not page.evaluate(OVERFLOWS), "no sideways scrolling at phone width"
-    shot(page, "05-my-file-phone")
+    shot(page, "12-my-file-phone")
 
     for _ in range(15):  # Tab to the Notices link and follow it with Enter
         page.keyboard.press("Tab")
@@ -157,18 +229,19 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
 
 
 def test_subject_a_never_sees_subject_bs_data_in_the_browser(
-    page: Page, sandbox: SeedResult, pool: ConnectionPool
+    page: Page, person: Person, other_person: Person, pool: ConnectionPool
 ) -> None:
-    a, b = sandbox.personas["late-60"], sandbox.personas["late-90"]
-    b_notice = _notice(pool, b["subject_id"], "A letter only B may read")
-    sign_in(page, a["token"])
-    for path in ("/portal/file", "/portal/notices"):
+    b_notice = _notice(pool, str(other_person.subject_id), "A letter only B may read")
+    sign_in(page, person.token)
+    for path in ("/portal/file", "/portal/notices", "/portal/access-log", "/portal/disputes"):
         page.goto(path)
         content = page.content()
-        assert a["name"] in content or path != "/portal/file"
-        assert b["name"] not in content and b["subject_id"] not in content
+        assert person.name in content or path != "/portal/file"
+        assert other_person.name not in content and str(other_person.subject_id) not in content
+    response = page.goto(f"/portal/disputes/new?item={other_person.card}")
+    assert response is not None and response.status == 404
     response = page.goto(f"/portal/notices/{b_notice}")
     assert response is not None and response.status == 404
     assert "A letter only B may read" not in page.content()
     assert "Traceback" not in page.content()
-    shot(page, "06-not-found")
+    shot(page, "13-not-found")
