@@ -31,7 +31,7 @@ from bureau.vault import Vault
 from consent import repo
 from consent.decision import AccessRequest, Decision, Requester, RequesterKind, decide
 from consent.errors import NoGrant, denial_for
-from consent.purposes import Purpose, Scope
+from consent.purposes import PURPOSES, Purpose, Scope
 
 REPORT_TYPE = "fairfile-report+jws"
 
@@ -183,19 +183,24 @@ def pull_report(
         # Someone else's grant is no grant for this requester; whether it exists is not said.
         raise NoGrant("the subject has not granted this requester access", reason="no-grant")
     subject_id = grant.subject_id
+    freeze = repo.freeze_facts(conn, subject_id)
+    rules = PURPOSES.get(Purpose(purpose)) if purpose in PURPOSES else None
+    # Whether the requester is an existing creditor matters only for a freeze exemption.
+    holds_account = (
+        freeze is not None
+        and rules is not None
+        and rules.freeze_exempt_for_existing_account
+        and repo.holds_account(conn, subject_id, org_id)
+    )
     decision = decide(
         AccessRequest(
-            requester=Requester(
-                RequesterKind.USER,
-                org_id=org_id,
-                holds_account=repo.holds_account(conn, subject_id, org_id),
-            ),
+            requester=Requester(RequesterKind.USER, org_id=org_id, holds_account=holds_account),
             subject_id=subject_id,
             purpose=purpose,
             scope=scope,
             at=at,
             grant=grant,
-            freeze=repo.freeze_facts(conn, subject_id),
+            freeze=freeze,
             alerts=repo.alert_facts(conn, subject_id),
             identity_verified=identity_verified,
         )
