@@ -302,7 +302,10 @@ def delete_item(
     table, key = _TABLES[item_kind]
     has_reason = item_kind != "bankruptcy"
     conn.execute(
-        sql.SQL("UPDATE {} SET deleted_at = %(at)s{} WHERE subject_id = %(s)s AND {} = %(i)s").format(
+        sql.SQL(
+            "UPDATE {} SET deleted_at = %(at)s{} WHERE subject_id = %(s)s AND {} = %(i)s "
+            "AND deleted_at IS NULL"
+        ).format(
             sql.Identifier(table),
             sql.SQL(", deleted_reason = %(r)s") if has_reason else sql.SQL(""),
             sql.Identifier(key),
