@@ -121,13 +121,7 @@ def file_dispute(
     if item is None or item.get("deleted_at") is not None:
         raise DisputeNotFound(f"no {filing.item_kind} {filing.item_id} in your file",
                               field="item.id")  # fmt: skip
-    open_id = repo.open_dispute_on(conn, subject_id, item_kind, filing.item_id)
-    if open_id is not None:
-        raise DisputeAlreadyOpen(
-            f"dispute {open_id} on this item is still open; add information to it instead",
-            field="item.id",
-            open_dispute_id=str(open_id),
-        )
+    _refuse_if_open(conn, subject_id, item_kind, filing.item_id)
 
     cipher = vault.cipher_for(conn, subject_id)
     machine = workflow.open_dispute(now, direct=filing.direct, rules=rules)
@@ -143,7 +137,8 @@ def file_dispute(
         recipients_notified_at=None, item_snapshot=correction.snapshot(item),
         prior_compliance_condition=None,
     )  # fmt: skip
-    repo.insert_dispute(conn, row)
+    if not repo.insert_dispute(conn, row):
+        _refuse_if_open(conn, subject_id, item_kind, filing.item_id)
     repo.append_event(conn, subject_id, row.dispute_id, "received", "subject", {
         "state": row.state, "reason": row.reason_code, "field": row.field,
         "direct": row.direct, "documents": len(filing.documents),
@@ -159,6 +154,18 @@ def file_dispute(
     if finding is not None:
         return _frivolous(conn, cipher, row, item, finding, now)
     return _forward(conn, row, item, now)
+
+
+def _refuse_if_open(
+    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
+) -> None:
+    open_id = repo.open_dispute_on(conn, subject_id, item_kind, item_id)
+    if open_id is not None:
+        raise DisputeAlreadyOpen(
+            f"dispute {open_id} on this item is still open; add information to it instead",
+            field="item.id",
+            open_dispute_id=str(open_id),
+        )
 
 
 def _frivolous(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
+from bureau.db.pool import transaction
 from bureau.errors import InvalidInput
 from bureau.vault import Vault
 from disputes import repo, service
@@ -207,3 +210,27 @@ def test_information_after_30_days_does_not_extend(
     row = service.add_information(conn, vault, world.subject_id, row.dispute_id, "More.", [],
                                   T0 + timedelta(days=31))  # fmt: skip
     assert not row.extended and row.due_at == date(2026, 12, 25)
+
+
+def test_two_filings_at_once_on_one_item_open_exactly_one_dispute(
+    pool: ConnectionPool, vault: Vault, committed_world: World
+) -> None:
+    world = committed_world
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def file_one() -> None:
+        start.wait()
+        try:
+            with transaction(pool) as conn:
+                service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+            outcomes.append("filed")
+        except DisputeAlreadyOpen:
+            outcomes.append("409")
+
+    threads = [threading.Thread(target=file_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["409", "filed"]
