@@ -149,17 +149,27 @@ def latest_closed_on(
         return cur.fetchone()
 
 
-def insert_dispute(conn: psycopg.Connection[Any], row: DisputeRow) -> None:
+def insert_dispute(conn: psycopg.Connection[Any], row: DisputeRow) -> bool:
+    """Insert a new dispute; False when another open dispute on the item got there first.
+
+    The partial unique index decides between two concurrent filings: the second waits for the
+    first to commit, then inserts nothing.
+    """
     values = {k: getattr(row, k) for k in DisputeRow.__dataclass_fields__}
     values["item_snapshot"] = Jsonb(row.item_snapshot) if row.item_snapshot is not None else None
     names = list(values)
-    conn.execute(
-        sql.SQL("INSERT INTO disputes ({}) VALUES ({})").format(
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "INSERT INTO disputes ({}) VALUES ({}) ON CONFLICT (subject_id, item_kind, item_id) "
+            "WHERE closed_at IS NULL DO NOTHING RETURNING dispute_id"
+        ).format(
             sql.SQL(", ").join(map(sql.Identifier, names)),
             sql.SQL(", ").join(sql.Placeholder(n) for n in names),
         ),
         values,
     )
+    return bool(rows)
 
 
 _MUTABLE = (
@@ -302,7 +312,10 @@ def delete_item(
     table, key = _TABLES[item_kind]
     has_reason = item_kind != "bankruptcy"
     conn.execute(
-        sql.SQL("UPDATE {} SET deleted_at = %(at)s{} WHERE subject_id = %(s)s AND {} = %(i)s").format(
+        sql.SQL(
+            "UPDATE {} SET deleted_at = %(at)s{} WHERE subject_id = %(s)s AND {} = %(i)s "
+            "AND deleted_at IS NULL"
+        ).format(
             sql.Identifier(table),
             sql.SQL(", deleted_reason = %(r)s") if has_reason else sql.SQL(""),
             sql.Identifier(key),

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 
 from bureau.api.deps import AnyOrgKey, FurnisherKey, OperatorKey, Subject, Tx, VaultDep
-from disputes import notices, reinvestigation, repo, service
+from disputes import notices, recipients, reinvestigation, repo, service, statements
 from disputes.errors import DisputeNotFound
 from disputes.items import API_KIND, CORRECTABLE, REASONS
 from disputes.schemas import (
@@ -82,7 +82,7 @@ def my_disputes(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     rows = repo.disputes_of_subject(conn, subject.subject_id)
     return {
         "disputes": [service.dispute_view(conn, vault, r, for_subject=True) for r in rows],
-        "statements": service.statements_of(conn, vault, subject.subject_id),
+        "statements": statements.statements_of(conn, vault, subject.subject_id),
     }
 
 
@@ -118,7 +118,7 @@ def add_information(
 def add_statement(
     dispute_id: UUID, body: StatementIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
-    row = service.add_statement(conn, vault, subject.subject_id, dispute_id, body.text, now)
+    row = statements.add_statement(conn, vault, subject.subject_id, dispute_id, body.text, now)
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
@@ -126,7 +126,7 @@ def add_statement(
 def notify_recipients(
     dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> dict[str, Any]:
-    told = service.notify_past_recipients(conn, vault, subject.subject_id, dispute_id, now)
+    told = recipients.notify_past_recipients(conn, vault, subject.subject_id, dispute_id, now)
     return {"notified": told}
 
 

@@ -1,4 +1,6 @@
-"""The subject's side of a dispute: file it, add information, add a statement, tell past recipients.
+"""The subject's side of a dispute: file it (screened, forwarded, clocked) and add information.
+
+Statements (`statements.py`) and telling past recipients (`recipients.py`) have their own modules.
 
 Services never commit: every function runs inside the caller's transaction, so a dispute, its
 first events, its documents and its notices are written together or not at all. `now` is passed
@@ -10,7 +12,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,16 +23,15 @@ from bureau.errors import Conflict, InvalidInput
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
 from disputes import correction, deadlines, notices, repo, screening, workflow
-from disputes.errors import DisputeAlreadyOpen, DisputeNotFound, StatementTooLong
+from disputes.errors import DisputeAlreadyOpen, DisputeNotFound
 from disputes.history import advance
-from disputes.items import ITEM_KINDS, check_disputed_field, reason, word_count
+from disputes.items import ITEM_KINDS, check_disputed_field, reason
 from disputes.repo import DisputeRow
 
 MAX_DOCUMENTS = 10
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_DESCRIPTION_CHARS = 5000
 DOCUMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "text/plain"})
-EMPLOYMENT_PURPOSE = "employment"
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,7 @@ def file_dispute(
     if item is None or item.get("deleted_at") is not None:
         raise DisputeNotFound(f"no {filing.item_kind} {filing.item_id} in your file",
                               field="item.id")  # fmt: skip
-    open_id = repo.open_dispute_on(conn, subject_id, item_kind, filing.item_id)
-    if open_id is not None:
-        raise DisputeAlreadyOpen(
-            f"dispute {open_id} on this item is still open; add information to it instead",
-            field="item.id",
-            open_dispute_id=str(open_id),
-        )
+    _refuse_if_open(conn, subject_id, item_kind, filing.item_id)
 
     cipher = vault.cipher_for(conn, subject_id)
     machine = workflow.open_dispute(now, direct=filing.direct, rules=rules)
@@ -142,7 +137,8 @@ def file_dispute(
         recipients_notified_at=None, item_snapshot=correction.snapshot(item),
         prior_compliance_condition=None,
     )  # fmt: skip
-    repo.insert_dispute(conn, row)
+    if not repo.insert_dispute(conn, row):
+        _refuse_if_open(conn, subject_id, item_kind, filing.item_id)
     repo.append_event(conn, subject_id, row.dispute_id, "received", "subject", {
         "state": row.state, "reason": row.reason_code, "field": row.field,
         "direct": row.direct, "documents": len(filing.documents),
@@ -158,6 +154,18 @@ def file_dispute(
     if finding is not None:
         return _frivolous(conn, cipher, row, item, finding, now)
     return _forward(conn, row, item, now)
+
+
+def _refuse_if_open(
+    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
+) -> None:
+    open_id = repo.open_dispute_on(conn, subject_id, item_kind, item_id)
+    if open_id is not None:
+        raise DisputeAlreadyOpen(
+            f"dispute {open_id} on this item is still open; add information to it instead",
+            field="item.id",
+            open_dispute_id=str(open_id),
+        )
 
 
 def _frivolous(
@@ -197,7 +205,7 @@ def _forward(
     return row
 
 
-def _own_dispute(
+def own_dispute(
     conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, *, lock: bool = False
 ) -> DisputeRow:
     row = repo.dispute(conn, subject_id, dispute_id, lock=lock)
@@ -219,7 +227,7 @@ def add_information(
     if not (text and text.strip()) and not documents:
         raise InvalidInput("send a text, documents, or both", field="text")
     _check_description(text, "text")
-    row = _own_dispute(conn, subject_id, dispute_id, lock=True)
+    row = own_dispute(conn, subject_id, dispute_id, lock=True)
     already = len(repo.documents(conn, subject_id, dispute_id, with_content=False))
     extra = [Document("information.txt", "text/plain", text.encode())] if text else []
     _check_documents([*documents, *extra], already)
@@ -234,117 +242,7 @@ def add_information(
     return row
 
 
-def add_statement(
-    conn: psycopg.Connection[Any],
-    vault: Vault,
-    subject_id: UUID,
-    dispute_id: UUID,
-    text: str,
-    now: datetime,
-) -> DisputeRow:
-    """The subject's statement on the disputed item (§611(b)), shown with it from now on."""
-    limit = live_rules().dispute.statement_max_words
-    words = word_count(text)
-    if words == 0:
-        raise InvalidInput("the statement is empty", field="text")
-    if words > limit:
-        raise StatementTooLong(f"{words} words; a statement has at most {limit}", field="text",
-                               words=words, max_words=limit)  # fmt: skip
-    row = _own_dispute(conn, subject_id, dispute_id, lock=True)
-    row = advance(conn, row, workflow.StatementAdded(now), "subject", now, {"words": words})
-    cipher = vault.cipher_for(conn, subject_id)
-    repo.replace_statement(conn, subject_id, uuid4(), row.item_kind, row.item_id, dispute_id,
-                           cipher.encrypt("statement", text), cipher.key_version, now)  # fmt: skip
-    correction.settle_compliance(conn, row)
-    return row
-
-
-def notify_past_recipients(
-    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, dispute_id: UUID, now: datetime
-) -> list[dict[str, Any]]:
-    """§611(d): tell every user who received the item in the window; each notice is logged."""
-    rules = live_rules().dispute
-    row = _own_dispute(conn, subject_id, dispute_id, lock=True)
-    row = advance(conn, row, workflow.RecipientsNotified(now), "subject", now)
-    item = repo.item(conn, subject_id, row.item_kind, row.item_id)
-    assert item is not None
-    cipher = vault.cipher_for(conn, subject_id)
-    entered = item.get("created_at") or item.get("first_seen_at") or row.received_at
-    today = deadlines.receipt_date(now)
-    since = datetime.combine(
-        deadlines.past_recipient_since(today, employment=False, rules=rules), datetime.min.time(),
-        now.tzinfo,
-    )  # fmt: skip
-    since_employment = since - timedelta(
-        days=rules.past_recipient_days_employment - rules.past_recipient_days
-    )
-    recipients = repo.past_recipients(conn, subject_id, entered, since, since_employment,
-                                      EMPLOYMENT_PURPOSE)  # fmt: skip
-    statement = _current_statement(conn, cipher, subject_id, row)
-    changes = _changes_of(conn, row)
-    told = []
-    for recipient in recipients:
-        org = repo.organization(conn, recipient["org_id"]) or {"name": recipient["name"]}
-        notice_id = uuid4()
-        body = notices.correction_notice(
-            notice_id, today, dispute_facts(row),
-            correction.describe(conn, cipher, row.item_kind, item),
-            {"name": org["name"], "address": org.get("address")},
-            row.result, changes, statement,
-        )  # fmt: skip
-        repo.insert_notice(conn, subject_id, notice_id, notices.CORRECTION, recipient["org_id"],
-                           dispute_id, body, None, now)  # fmt: skip
-        leaf = log.append(conn, "dispute.recipient_notified", subject_id, {
-            "dispute_id": str(dispute_id), "to": str(recipient["org_id"]),
-            "notice_id": str(notice_id), "inquiry_id": str(recipient["inquiry_id"]),
-            "received_at": recipient["created_at"].isoformat(),
-        })  # fmt: skip
-        told.append({"org_id": recipient["org_id"], "name": org["name"],
-                     "notice_id": notice_id, "log_index": leaf})  # fmt: skip
-    repo.append_event(conn, subject_id, dispute_id, "recipients_told", "bureau",
-                      {"count": len(told)}, now)  # fmt: skip
-    return told
-
-
-def _current_statement(
-    conn: psycopg.Connection[Any], cipher: SubjectCipher, subject_id: UUID, row: DisputeRow
-) -> str | None:
-    for s in repo.current_statements(conn, subject_id):
-        if s["item_kind"] == row.item_kind and s["item_id"] == row.item_id:
-            return cipher.decrypt("statement", bytes(s["body_ct"])) if s["body_ct"] else s["body"]
-    return None
-
-
-def _changes_of(conn: psycopg.Connection[Any], row: DisputeRow) -> dict[str, Any] | None:
-    for event in repo.events(conn, row.subject_id, row.dispute_id):
-        if event["kind"] == "file_corrected" and event["detail"].get("changes"):
-            changes: dict[str, Any] = event["detail"]["changes"]
-            return changes
-    return None
-
-
 # Reading -----------------------------------------------------------------------------------------
-
-
-def statements_of(
-    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID
-) -> list[dict[str, Any]]:
-    """The subject's current statements, decrypted (for their disclosure and reports)."""
-    rows = repo.current_statements(conn, subject_id)
-    if not rows:
-        return []
-    cipher = vault.cipher_for(conn, subject_id)
-    return [
-        {
-            "statement_id": s["statement_id"],
-            "item_kind": s["item_kind"],
-            "item_id": s["item_id"],
-            "dispute_id": s["dispute_id"],
-            "text": cipher.decrypt("statement", bytes(s["body_ct"])) if s["body_ct"] else s["body"],
-            "created_at": s["created_at"],
-        }
-        for s in rows
-    ]
 
 
 def dispute_view(

@@ -1,22 +1,23 @@
-"""The subject's rights when disputing: filing, information, statements, telling past recipients."""
+"""The subject's rights when disputing: filing, screening, more information."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
+from bureau.db.pool import transaction
 from bureau.errors import InvalidInput
 from bureau.vault import Vault
 from disputes import repo, service
 from disputes.errors import (
     DisputeAlreadyOpen,
     DisputeNotFound,
-    StatementTooLong,
-    TransitionRefused,
 )
 from disputes.reinvestigation import answer
 from disputes.service import Document, Filing
@@ -211,90 +212,25 @@ def test_information_after_30_days_does_not_extend(
     assert not row.extended and row.due_at == date(2026, 12, 25)
 
 
-def test_a_statement_over_the_word_limit_is_refused_and_nothing_is_written(
-    conn: psycopg.Connection, vault: Vault, world: World
+def test_two_filings_at_once_on_one_item_open_exactly_one_dispute(
+    pool: ConnectionPool, vault: Vault, committed_world: World
 ) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    with pytest.raises(StatementTooLong) as e:
-        service.add_statement(conn, vault, world.subject_id, row.dispute_id, "word " * 101, T0)
-    assert e.value.status == 422 and e.value.field == "text"
-    assert e.value.extra == {"words": 101, "max_words": 100}
-    assert service.statements_of(conn, vault, world.subject_id) == []
-    service.add_statement(conn, vault, world.subject_id, row.dispute_id, "word " * 100, T0)
+    world = committed_world
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
 
+    def file_one() -> None:
+        start.wait()
+        try:
+            with transaction(pool) as conn:
+                service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+            outcomes.append("filed")
+        except DisputeAlreadyOpen:
+            outcomes.append("409")
 
-def test_a_statement_after_a_verified_dispute_shows_the_subject_disagrees(
-    conn: psycopg.Connection, vault: Vault, world: World
-) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
-    assert compliance_of(conn, world) == "XH"
-    text = "I paid in August; the bank's own statement shows it."
-    service.add_statement(conn, vault, world.subject_id, row.dispute_id, text, T0)
-    assert compliance_of(conn, world) == "XC"
-    [shown] = service.statements_of(conn, vault, world.subject_id)
-    assert shown["text"] == text and shown["item_id"] == world.tradeline_id
-    stored = conn.execute("SELECT body, body_ct FROM statements WHERE subject_id = %s",
-                          (world.subject_id,)).fetchone()  # fmt: skip
-    assert stored is not None and stored["body"] is None
-    assert b"August" not in bytes(stored["body_ct"])
-
-
-def test_a_new_statement_replaces_the_previous_one(
-    conn: psycopg.Connection, vault: Vault, world: World
-) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    service.add_statement(conn, vault, world.subject_id, row.dispute_id, "First version.", T0)
-    service.add_statement(conn, vault, world.subject_id, row.dispute_id, "Second version.", T0)
-    assert [s["text"] for s in service.statements_of(conn, vault, world.subject_id)] == [
-        "Second version."
-    ]
-
-
-def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in_the_window(
-    conn: psycopg.Connection, vault: Vault, world: World
-) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.DELETED, None, T0)
-    told = service.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
-    # 6 months for most users (30 and 170 days ago), 2 years for employment (400 days ago);
-    # not the lender of 200 days ago, not the employer of 800 days ago, not a score-only pull.
-    expected = {world.users[n] for n in ("recent-lender", "landlord", "employer")}
-    assert {t["org_id"] for t in told} == expected
-    for t in told:
-        [notice] = [n for n in repo.notices_to_org(conn, t["org_id"])]
-        assert notice["kind"] == "dispute-correction"
-        assert "deleted" in " ".join(notice["body"]["paragraphs"])
-        entry = conn.execute("SELECT event, entry FROM audit_log WHERE leaf_index = %s",
-                             (t["log_index"],)).fetchone()  # fmt: skip
-        assert entry is not None and entry["event"] == "dispute.recipient_notified"
-        assert entry["entry"]["to"] == str(t["org_id"])
-    assert repo.notices_to_org(conn, world.users["old-lender"]) == []
-
-
-def test_past_recipients_are_told_of_a_statement(
-    conn: psycopg.Connection, vault: Vault, world: World
-) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
-    service.add_statement(conn, vault, world.subject_id, row.dispute_id, "I disagree.", T0)
-    told = service.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
-    notice = repo.notices_to_org(conn, told[0]["org_id"])[0]
-    assert any("I disagree." in p for p in notice["body"]["paragraphs"])
-
-
-def test_nothing_to_tell_past_recipients_about_a_verified_item_without_statement(
-    conn: psycopg.Connection, vault: Vault, world: World
-) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
-    with pytest.raises(TransitionRefused):
-        service.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
-
-
-def test_past_recipients_cannot_be_told_while_the_dispute_is_open(
-    conn: psycopg.Connection, vault: Vault, world: World
-) -> None:
-    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
-    with pytest.raises(TransitionRefused):
-        service.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
+    threads = [threading.Thread(target=file_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["409", "filed"]
