@@ -57,7 +57,10 @@ def request_transaction(
         yield conn
 
 
-Tx = Annotated[psycopg.Connection[Any], Depends(request_transaction)]
+# scope="function": commit when the route returns, before the response is sent. With FastAPI's
+# default ("request") the commit runs after the client already has the response, so a client
+# could act on data that is not committed yet, or hold a report whose log entry then fails.
+Tx = Annotated[psycopg.Connection[Any], Depends(request_transaction, scope="function")]
 VaultDep = Annotated[Vault, Depends(get_vault)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SignerDep = Annotated[SigningKey, Depends(get_signing_key)]

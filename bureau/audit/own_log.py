@@ -1,10 +1,11 @@
 """The subject's access log with every proof checked by the bureau before it is shown.
 
 The API hands the subject proofs to check themselves (GET /v1/me/access-log); a person reading
-a page cannot fold hashes, so the portal checks on their behalf, with the same data and the same
-RFC 9162 algorithm an independent verifier would use: the entry's hash is recomputed from its
-contents, folded up its inclusion proof to the signed root, and the root's Ed25519 signature is
-checked against the bureau's public key. An entry is shown as verified only if all three hold.
+a page cannot fold hashes, so the portal checks on their behalf. It takes exactly what the API
+publishes (`bureau.audit.access_log.subject_log`) and checks it as an outside verifier would:
+the entry's hash is recomputed from its contents, folded up its inclusion proof (RFC 9162) to
+the signed root, and the root's Ed25519 signature is checked against the bureau's public key.
+An entry is shown as verified only if all three hold.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bureau.audit import log, merkle, repo, tree
-from bureau.signing import SigningKey, b64url
+from bureau.audit import log, merkle
+from bureau.audit.access_log import subject_log
+from bureau.signing import SignatureInvalid, SigningKey, b64url_decode
 
 
 @dataclass(frozen=True)
@@ -44,44 +47,69 @@ class CheckedLog:
         return self.head_signature_valid and all(e.verified for e in self.entries)
 
 
-def _check(
-    row: dict[str, Any], proof: list[bytes], sth: merkle.SignedTreeHead, head_ok: bool
-) -> CheckedEntry:
-    index = int(row["leaf_index"])
-    recomputed = log.leaf_hash(row["entry"])
-    problem = None
+def _head(published: dict[str, Any]) -> merkle.SignedTreeHead:
+    head = merkle.TreeHead(
+        tree_size=int(published["tree_size"]),
+        root_hash=b64url_decode(published["root_hash"]),
+        timestamp=merkle.from_epoch_millis(int(published["timestamp_ms"])),
+    )
+    return merkle.SignedTreeHead(head, published["key_id"], b64url_decode(published["signature"]))
+
+
+def _check(item: dict[str, Any], sth: merkle.SignedTreeHead, head_ok: bool) -> str | None:
+    """Why the entry does not verify, or None when it does."""
     if not head_ok:
-        problem = "the signed tree head's signature does not verify"
-    elif recomputed != bytes(row["leaf_hash"]):
-        problem = "the entry's contents do not match its recorded hash"
-    elif not merkle.verify_inclusion(
-        recomputed, index, sth.head.tree_size, proof, sth.head.root_hash
+        return "the signed tree head's signature does not verify"
+    try:
+        published = b64url_decode(item["leaf_hash"])
+        proof = [b64url_decode(p) for p in item["inclusion_proof"]]
+    except SignatureInvalid:
+        return "the proof is not well-formed"
+    recomputed = log.leaf_hash(item["entry"])
+    if recomputed != published:
+        return "the entry's contents do not match its recorded hash"
+    if not merkle.verify_inclusion(
+        recomputed, int(item["leaf_index"]), sth.head.tree_size, proof, sth.head.root_hash
     ):
-        problem = "the inclusion proof does not lead to the signed root"
-    return CheckedEntry(
-        leaf_index=index,
-        event=row["event"],
-        entry=row["entry"],
-        created_at=row["created_at"],
-        verified=problem is None,
-        problem=problem,
+        return "the inclusion proof does not lead to the signed root"
+    return None
+
+
+def verify_published(published: dict[str, Any], public_key: Ed25519PublicKey) -> CheckedLog:
+    """Check a published access log (the API's JSON) with the bureau's public key alone."""
+    sth = _head(published["tree_head"])
+    head_ok = merkle.verify_tree_head(sth, public_key)
+    entries = []
+    for item in published["entries"]:
+        problem = _check(item, sth, head_ok)
+        entries.append(
+            CheckedEntry(
+                leaf_index=int(item["leaf_index"]),
+                event=item["event"],
+                entry=item["entry"],
+                created_at=datetime.fromisoformat(item["entry"]["at"]),
+                verified=problem is None,
+                problem=problem,
+            )
+        )
+    return CheckedLog(
+        tree_size=sth.head.tree_size,
+        root_hash=published["tree_head"]["root_hash"],
+        signed_at=sth.head.timestamp,
+        key_id=sth.key_id,
+        head_signature_valid=head_ok,
+        entries=entries,
     )
 
 
 def checked_subject_log(
-    conn: psycopg.Connection[Any], key: SigningKey, subject_id: UUID, now: datetime, limit: int = 200
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    subject_id: UUID,
+    now: datetime,
+    limit: int = 200,
+    public_key: Ed25519PublicKey | None = None,
 ) -> CheckedLog:
-    """The subject's newest `limit` entries, each with its inclusion proof verified."""
-    sth = tree.latest_head(conn, key, now)
-    size = sth.head.tree_size
-    rows = repo.subject_entries(conn, subject_id, size, limit)
-    proofs = tree.inclusion_proofs(conn, [int(r["leaf_index"]) for r in rows], size)
-    head_ok = merkle.verify_tree_head(sth, key.public_key)
-    return CheckedLog(
-        tree_size=size,
-        root_hash=b64url(sth.head.root_hash),
-        signed_at=sth.head.timestamp,
-        key_id=sth.key_id,
-        head_signature_valid=head_ok,
-        entries=[_check(r, proofs[int(r["leaf_index"])], sth, head_ok) for r in rows],
-    )
+    """The subject's newest `limit` entries as the API publishes them, each proof verified."""
+    published = subject_log(conn, key, subject_id, now, limit)
+    return verify_published(published, public_key or key.public_key)

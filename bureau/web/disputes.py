@@ -22,7 +22,7 @@ from bureau.vault import Vault
 from bureau.web import forms, wording
 from bureau.web.deps import FormVisitor, PortalVisitor, Visitor
 from bureau.web.render import page
-from disputes import repo, service
+from disputes import repo, service, statements
 from disputes.items import REASONS
 
 router = APIRouter()
@@ -179,7 +179,7 @@ def add_statement(
 ) -> Response:
     try:
         with conn.transaction():
-            service.add_statement(
+            statements.add_statement(
                 conn, vault, visitor.principal.subject_id, dispute_id, text, datetime.now(UTC)
             )
     except DomainError as exc:

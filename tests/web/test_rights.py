@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 import psycopg
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bureau.audit.own_log import checked_subject_log
+from bureau.audit.access_log import subject_log
+from bureau.audit.own_log import verify_published
 from bureau.sandbox.seed import SeedResult
 from bureau.signing import SigningKey, load_public_keys
 from bureau.web.wording import long_date
@@ -158,7 +160,7 @@ def test_my_score_page_shows_the_points_that_add_up_to_the_apis_score(
 
 
 def test_who_looked_shows_every_entry_verified_and_a_wrong_key_is_not_verified(
-    browser_client: TestClient, person: Person, conn: psycopg.Connection
+    browser_client: TestClient, person: Person, conn: psycopg.Connection, app: FastAPI
 ) -> None:
     sign_in(browser_client, person.token)
     browser_client.get("/portal/file")
@@ -170,11 +172,14 @@ def test_who_looked_shows_every_entry_verified_and_a_wrong_key_is_not_verified(
     assert "You looked at your file" in page and "You looked at your score" in page
     assert f"All {rows} entries verified" in page
 
-    # Checked against another key (in a transaction rolled back afterwards), nothing verifies.
-    other = SigningKey.from_seed(b"not the bureau's key".ljust(32, b"!"))
-    forged = checked_subject_log(conn, other, person.subject_id, datetime.now(UTC))
-    assert not forged.head_signature_valid
-    assert forged.entries and not any(e.verified for e in forged.entries)
+    # What the API publishes, checked with another key or with an entry altered, never verifies.
+    published = subject_log(conn, app.state.signing_key, person.subject_id, datetime.now(UTC))
+    other = SigningKey.from_seed(b"not the bureau's key".ljust(32, b"!")).public_key
+    assert not any(e.verified for e in verify_published(published, other).entries)
+    published["entries"][0]["entry"]["to"] = "someone else"
+    checked = verify_published(published, app.state.signing_key.public_key)
+    assert [e.verified for e in checked.entries][:2] == [False, True]
+    assert checked.entries[0].problem == "the entry's contents do not match its recorded hash"
 
 
 def test_no_form_reaches_another_subjects_file(
