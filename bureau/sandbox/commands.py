@@ -73,7 +73,7 @@ def _print_credentials(result: SeedResult, settings: Settings, base: str) -> Non
     print("Organizations (Authorization: Bearer <key>):", file=out)
     for slug, org in result.org_keys.items():
         print(f"  {slug:<18} {org['scopes']:<14} {org['key']}", file=out)
-    print("\nPersonas (subject tokens, for GET /v1/me/file):", file=out)
+    print("\nPersonas (subject tokens, for GET /v1/me/file and the portal's sign-in):", file=out)
     for slug, persona in result.personas.items():
         print(f"  {slug:<26} {persona['token']}", file=out)
     path = settings.data_dir / "sandbox-credentials.json"
@@ -82,7 +82,8 @@ def _print_credentials(result: SeedResult, settings: Settings, base: str) -> Non
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump({"organizations": result.org_keys, "personas": result.personas}, handle, indent=2)
     print(f"\nAll of these, with persona stories: {path}", file=out)
-    print(f"API docs: {base}/docs\n", file=out, flush=True)
+    print(f"API docs: {base}/docs", file=out)
+    print(f"Subject portal: {base}/portal/ (sign in with a persona's token)\n", file=out, flush=True)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -198,7 +198,7 @@ def test_a_person_uses_their_rights_from_sign_in_to_sign_out(
 
 
 def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
-    page: Page, sandbox: SeedResult
+    page: Page, person: Person
 ) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto("/portal/signin")
@@ -209,11 +209,16 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
             break
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "token", "the credential field is reachable"
-    page.keyboard.type(sandbox.personas["prime-long-history"]["token"])
+    page.keyboard.type(person.token)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
-    assert not page.evaluate(OVERFLOWS), "no sideways scrolling at phone width"
     shot(page, "12-my-file-phone")
+    for path in ("/portal/file", "/portal/score", "/portal/access-log", "/portal/consents",
+                 "/portal/freeze", "/portal/disputes", "/portal/notices"):
+        page.goto(path)
+        assert not page.evaluate(OVERFLOWS), f"no sideways scrolling at phone width on {path}"
+        assert_accessible(page)
+    page.goto("/portal/file")
 
     for _ in range(15):  # Tab to the Notices link and follow it with Enter
         page.keyboard.press("Tab")

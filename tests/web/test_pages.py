@@ -6,10 +6,12 @@ import json
 from uuid import UUID, uuid4
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
+from bureau.notices import inbox
 from bureau.notices import repo as notices_repo
 from bureau.sandbox.seed import SeedResult
 from tests.web.portal import sign_in
@@ -143,3 +145,19 @@ def test_the_api_still_answers_problem_json(client: TestClient) -> None:
     response = client.get("/v1/me/file")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unexpected_failure_is_a_plain_page_without_a_stack_trace(
+    app: FastAPI, sandbox: SeedResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals: /srv/fairfile/bureau/notices/inbox.py line 42")
+
+    monkeypatch.setattr(inbox, "inbox", broken)
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
+        sign_in(c, sandbox.personas["thin-file"]["token"])
+        response = c.get("/portal/notices")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert "could not complete this request" in response.text
