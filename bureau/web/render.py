@@ -20,6 +20,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["money"] = wording.money
 TEMPLATES.env.filters["long_date"] = wording.long_date
 TEMPLATES.env.filters["when"] = wording.when
+TEMPLATES.env.globals["letter_value"] = wording.letter_value
 TEMPLATES.env.filters["purpose"] = wording.purpose_words
 
 SECURITY_HEADERS = {

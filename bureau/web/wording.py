@@ -212,3 +212,26 @@ def event_words(event: str, entry: dict[str, object], names: dict[str, str]) -> 
         from_=_org(entry.get("from"), names).capitalize(),
         for_=f" for {_org(thaw_for, names)}" if thaw_for else "",
     )
+
+
+_LETTER_CODES = {"status": "account_status", "account_status": "account_status",
+                 "account_type": "account_type", "portfolio_type": "portfolio_type",
+                 "ecoa_code": "ecoa", "special_comment": "special_comment",
+                 "compliance_condition": "compliance_condition"}  # fmt: skip
+_MONEY_WORDS = ("balance", "amount", "limit", "credit", "payment", "charge_off")
+
+
+def letter_value(key: str, value: object) -> str:
+    """A value in a letter's item or change table, in words (codes, money, dates)."""
+    if value is None or value == "":
+        return "none"
+    if key in _LETTER_CODES and isinstance(value, str):
+        return words(_LETTER_CODES[key], value)
+    if isinstance(value, int) and not isinstance(value, bool) and any(w in key for w in _MONEY_WORDS):
+        return money(value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return long_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)

@@ -226,3 +226,28 @@ def test_no_form_reaches_another_subjects_file(
     b_disputes = client.get("/v1/me/disputes", headers=other_person.headers).json()
     assert not b_disputes["statements"]
     assert UUID(b_dispute)
+
+
+def test_an_adverse_action_notice_reads_as_a_letter_with_the_score_and_its_key_factors(
+    browser_client: TestClient, person: Person, sandbox: SeedResult, client: TestClient
+) -> None:
+    lumen = sandbox.org_keys["lumen"]
+    grant = client.post("/v1/me/consents", headers=person.headers, json={
+        "requester_org_id": lumen["org_id"], "purpose": "credit-transaction"}).json()  # fmt: skip
+    report = _pull(client, sandbox, grant["grant_id"]).json()  # type: ignore[attr-defined]
+    sent = client.post("/v1/notices/adverse-action", headers=bearer(lumen["key"]), json={
+        "report_id": report["report_id"], "action": "credit-denied",
+        "reasons": ["Too many recent late payments"]})  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    score = report["report"]["score"]
+
+    sign_in(browser_client, person.token)
+    inbox = browser_client.get("/portal/notices").text
+    notice_id = sent.json()["notice_id"]
+    assert f"/portal/notices/{notice_id}" in inbox and "Adverse action notice" in inbox
+    letter = browser_client.get(f"/portal/notices/{notice_id}").text
+    assert "Your application for credit was denied." in letter
+    assert "Too many recent late payments" in letter
+    assert f"<strong>{score['score']}</strong>" in letter
+    for reason in score["reasons"][:4]:
+        assert reason["text"] in letter
