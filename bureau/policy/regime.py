@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bureau.policy.schema import Lab, parse_lab
+
 LIVE_REGIME = "fcra-consent"
 
 
@@ -25,6 +27,19 @@ class RegimeError(ValueError):
         self.source = source
         self.field = field
         self.reason = reason
+
+
+class RegimeInvalid(RegimeError):
+    """Several problems in one regime file, all reported at once; `field` is the first."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        field, reason = problems[0]
+        super().__init__(source, field, reason)
+        self.problems = problems
+        self.args = (
+            f"{source}: {len(problems)} problem(s):\n"
+            + "\n".join(f"  {f}: {r}" for f, r in problems),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,13 @@ class Regime:
     live: LiveRules | None
     raw: dict[str, Any]
     source: str
+    lab: Lab | None = None
+
+    def require_lab(self) -> Lab:
+        """The lab sections; a regime without them cannot be simulated."""
+        if self.lab is None:
+            raise RegimeError(self.source, "scoring", "missing table (the lab sections)")
+        return self.lab
 
 
 def _section(doc: dict[str, Any], name: str, source: str) -> dict[str, Any]:
@@ -140,7 +162,13 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
                 AdverseAction, _section(doc, "adverse_action", source), "adverse_action", source
             ),
         )
+    lab: Lab | None = None
+    if "scoring" in doc:
+        lab, problems = parse_lab(doc)
+        if problems:
+            raise RegimeInvalid(source, problems)
     return Regime(
+        lab=lab,
         id=head["id"],
         name=head["name"],
         admissible=frozenset(admissible),
