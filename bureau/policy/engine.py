@@ -241,8 +241,7 @@ class ListRun:
 
     def _enter(self, idx: Idx, day: NDArray[np.int32], wrong: bool, month: int) -> None:
         term = round(self.listing.years * DAYS_PER_YEAR)
-        active = (self.start >= 0) & (self.end > day)
-        already = active[idx]
+        already = (self.start[idx] >= 0) & (self.end[idx] > day)
         # A true obligation while wrongly listed makes the listing right from now on.
         if not wrong:
             was_wrong = already & self.wrong[idx]
