@@ -17,6 +17,7 @@ from bureau.db.server import DatabaseUnavailable
 
 COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
+    "bureau.policy.commands",
 ]
 
 

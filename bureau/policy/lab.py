@@ -35,6 +35,7 @@ class RegimeMetrics:
     name: str
     kind: str
     access_basis: str
+    categories_admitted: int
     categories_per_person: float
     data_points_per_person: float
     share_sanctioned: float
@@ -143,6 +144,7 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         name=run.regime.name,
         kind=lab.scoring.kind,
         access_basis=lab.access_basis,
+        categories_admitted=len(lab.admissible),
         categories_per_person=float(cats.mean()),
         data_points_per_person=float(points.mean()),
         share_sanctioned=n_sanctioned / n,
