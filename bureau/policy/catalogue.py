@@ -37,9 +37,7 @@ EVENTS: tuple[EventType, ...] = (
     # Conduct the bundled regimes record.
     EventType("littering", "civic_conduct", "adverse", "littering"),
     EventType("jaywalking", "civic_conduct", "adverse", "jaywalking"),
-    EventType(
-        "negative_speech", "speech", "adverse", "'spreading negative information' online"
-    ),
+    EventType("negative_speech", "speech", "adverse", "'spreading negative information' online"),
     EventType(
         "petition", "petition", "adverse", "petitioning higher government (over local heads)"
     ),
@@ -78,9 +76,7 @@ STATIC_SIGNALS: dict[str, str] = {
     "history": "tradeline",  # years of credit history
 }
 
-CATEGORIES: frozenset[str] = frozenset(
-    {e.category for e in EVENTS} | set(STATIC_CATEGORIES)
-)
+CATEGORIES: frozenset[str] = frozenset({e.category for e in EVENTS} | set(STATIC_CATEGORIES))
 
 DOMAINS: tuple[str, ...] = (
     "credit",

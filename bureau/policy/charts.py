@@ -6,7 +6,7 @@ a few bars and lines do not justify a plotting dependency or base64 images.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 PALETTE = ("#1b6ca8", "#5fa55a", "#f0a30a", "#d1495b", "#8e6c8a", "#2a9d8f", "#6c757d")
@@ -34,7 +34,7 @@ def bar_chart(
     known = [v for v in values if v is not None]
     hi = max([*known, reference or 0.0, lo + 1e-9])
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
         f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
     ]
@@ -65,7 +65,7 @@ def bar_chart(
 
 def line_chart(
     title: str,
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     *,
     x_label: str,
     y_fmt: Callable[[float], str],
@@ -77,7 +77,7 @@ def line_chart(
     n = max((len(s) for s in series.values()), default=0)
     hi = max((max(s) for s in series.values() if len(s)), default=1.0) or 1.0
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
         f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
@@ -122,19 +122,19 @@ def line_chart(
 def grouped_bars(
     title: str,
     groups: Sequence[str],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     fmt: Callable[[float], str],
     lo: float,
     hi: float,
 ) -> str:
-    """Vertical bars in groups (e.g. model family × attribute set)."""
+    """Vertical bars in groups (e.g. model family x attribute set)."""
     width, height, left, top, bottom = 560, 260, 40, 30, 50
     plot_w, plot_h = width - left - 140, height - top - bottom
     k = len(series)
     gw = plot_w / max(len(groups), 1)
     bw = gw * 0.8 / max(k, 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
         f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
@@ -158,8 +158,9 @@ def grouped_bars(
             )
     for s, label in enumerate(series):
         y = top + 14 * s + 6
-        parts.append(f'<rect x="{left + plot_w + 10}" y="{y}" width="12" height="8" '
-                     f'fill="{colour(s)}"/>')
+        parts.append(
+            f'<rect x="{left + plot_w + 10}" y="{y}" width="12" height="8" fill="{colour(s)}"/>'
+        )
         parts.append(f'<text x="{left + plot_w + 26}" y="{y + 8}">{escape(label)}</text>')
     parts.append(f'<text x="4" y="{height - 6}">AUC axis from {lo:g} to {hi:g}</text>')
     parts.append("</svg>")

@@ -86,8 +86,9 @@ def _real_data(seed: int) -> dict[str, Any] | None:
     try:
         from bureau.policy.realdata import run_check
     except ImportError:  # pragma: no cover - the lab extra is missing
-        print("bureau compare: real-data check skipped (pip install 'fairfile[lab]')",
-              file=sys.stderr)
+        print(
+            "bureau compare: real-data check skipped (pip install 'fairfile[lab]')", file=sys.stderr
+        )
         return None
     print("real-data check: German credit, 5x5 repeated stratified k-fold ...", file=sys.stderr)
     try:

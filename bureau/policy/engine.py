@@ -312,7 +312,10 @@ class ListRun:
             self.performed[who] = True
         # Extension at the end of the term, once, when not performed.
         ending = np.flatnonzero(
-            (self.start >= 0) & (self.end >= d0) & (self.end < d1) & ~self.performed
+            (self.start >= 0)
+            & (self.end >= d0)
+            & (self.end < d1)
+            & ~self.performed
             & ~self.extended
         )
         if len(ending) and self.listing.extension_share > 0:
@@ -321,9 +324,11 @@ class ListRun:
             self.extended[ext] = True
         self._disputes(m, d0)
         listed = self.start >= 0
-        overlap = np.where(
-            listed, np.minimum(self.end, d1) - np.maximum(self.start, d0), 0
-        ).clip(0).astype(np.int32)
+        overlap = (
+            np.where(listed, np.minimum(self.end, d1) - np.maximum(self.start, d0), 0)
+            .clip(0)
+            .astype(np.int32)
+        )
         on_list = overlap > 0
         self._listed_now = np.where(self.listed_on(d1 - 1), 0, 1).astype(np.float32)
         band = self.band_of(np.where(on_list, 0, 1).astype(np.float32))

@@ -221,9 +221,7 @@ class MonthEvents:
             month,
             {k: batch(v) for k, v in (true or {}).items()},
             {k: batch(v) for k, v in (errors or {}).items()},
-            EventBatch(
-                np.asarray(list(done), np.int64), np.asarray(list(done.values()), np.int32)
-            ),
+            EventBatch(np.asarray(list(done), np.int64), np.asarray(list(done.values()), np.int32)),
         )
 
 
@@ -325,7 +323,7 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
         first, end = month_start_day(month), month_start_day(month + 1)
         length = end - first
 
-        def days(k: int) -> IntArray:
+        def days(k: int, first: int = first, length: int = length) -> IntArray:
             return (first + rng.integers(0, length, k)).astype(np.int32)
 
         true: dict[str, EventBatch] = {}

@@ -114,8 +114,11 @@ def run_check(
 
     df = load_german_credit()
     y = (df[TARGET].astype(str) == "bad").astype(int).to_numpy()
-    sets = {"financial only": FINANCIAL, "all attributes": FINANCIAL + PERSONAL,
-            "personal only": PERSONAL}
+    sets = {
+        "financial only": FINANCIAL,
+        "all attributes": FINANCIAL + PERSONAL,
+        "personal only": PERSONAL,
+    }
     cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     splits = list(cv.split(df, y))
     results: dict[str, dict[str, Any]] = {}

@@ -134,10 +134,31 @@ def _typed(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
             raise RegimeError(source, f"{prefix}.{name}", f"expected an integer, got {value!r}")
         if not isinstance(value, expected):
             raise RegimeError(source, f"{prefix}.{name}", f"expected {kind}, got {value!r}")
-        if expected is int and value < 0:
+        if isinstance(value, int) and value < 0:
             raise RegimeError(source, f"{prefix}.{name}", "must not be negative")
         values[name] = value
     return cls(**values)
+
+
+def _live_agrees_with_lab(live: LiveRules, lab: Lab) -> list[tuple[str, str]]:
+    """The simulator must run the live service's own periods, not a second copy of them."""
+    problems = []
+    for cat in ("tradeline", "collection"):
+        if lab.retention_years.get(cat, live.retention.negative_item_years) != (
+            live.retention.negative_item_years
+        ):
+            problems.append(
+                (f"data.retention_years.{cat}", "must equal retention.negative_item_years")
+            )
+    if lab.retention_years.get("bankruptcy", live.retention.bankruptcy_years) != (
+        live.retention.bankruptcy_years
+    ):
+        problems.append(
+            ("data.retention_years.bankruptcy", "must equal retention.bankruptcy_years")
+        )
+    if lab.dispute.available != live.dispute.available:
+        problems.append(("dispute.available", "the lab and the live service disagree"))
+    return problems
 
 
 def parse_regime(doc: dict[str, Any], source: str) -> Regime:
@@ -165,6 +186,8 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
     lab: Lab | None = None
     if "scoring" in doc:
         lab, problems = parse_lab(doc)
+        if lab is not None and live is not None:
+            problems = _live_agrees_with_lab(live, lab)
         if problems:
             raise RegimeInvalid(source, problems)
     return Regime(
@@ -180,7 +203,9 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
 
 def builtin_names() -> list[str]:
     folder = resources.files("bureau.policy") / "regimes"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def load_regime(name_or_path: str | Path) -> Regime:

@@ -169,46 +169,44 @@ code{background:#f4f4f4;padding:0 3px}details{margin:.5em 0}
 """
 
 
-def _headline_table(comp: Comparison) -> str:
-    head = [
-        "Regime", "Kind", "Access", "Categories admitted", "Categories held", "Data points",
-        "Sanctioned", "Median years", "P95 years", "Domains", "Wrongly sanctioned",
-        "Months to fix", "Never fixed", "Reproducible", "AUC", "Disparity", "Disparity (time)",
-        "Notices /1000", "Disputes /1000", "Upheld /1000",
-    ]
+HEADLINE_A = [
+    ("Kind", lambda m: escape(m.kind), True),
+    ("Access", lambda m: escape(m.access_basis), True),
+    ("Categories admitted", lambda m: str(m.categories_admitted), False),
+    ("Categories held", lambda m: f"{m.categories_per_person:.2f}", False),
+    ("Data points", lambda m: f"{m.data_points_per_person:.1f}", False),
+    ("Sanctioned", lambda m: pct(m.share_sanctioned), False),
+    ("Median years", lambda m: num(m.median_years_sanctioned, 1), False),
+    ("P95 years", lambda m: num(m.p95_years_sanctioned, 1), False),
+    ("Domains", lambda m: num(m.domains_per_sanctioned, 1), False),
+]
+HEADLINE_B = [
+    ("Wrongly sanctioned", lambda m: pct(m.share_wrongly_sanctioned), False),
+    ("Months to fix", lambda m: num(m.median_months_to_correction, 0), False),
+    ("Never fixed", lambda m: pct(m.share_wrong_never_corrected), False),
+    ("Notices /1000", lambda m: f"{m.notices_per_1000:.1f}", False),
+    ("Disputes /1000", lambda m: f"{m.disputes_filed_per_1000:.1f}", False),
+    ("Upheld /1000", lambda m: f"{m.disputes_upheld_per_1000:.1f}", False),
+    ("Reproducible", lambda m: "yes" if m.reproducible else "no", False),
+    ("AUC", lambda m: num(m.auc, 3), False),
+    ("Disparity", lambda m: num(m.disparity_ratio), False),
+    ("Disparity (time)", lambda m: num(m.disparity_time_ratio), False),
+]
+
+
+def _headline_table(comp: Comparison, columns: list[Any]) -> str:
+    head = '<th class="l">Regime</th>' + "".join(
+        f"<th{' class=l' if left else ''}>{escape(h)}</th>" for h, _, left in columns
+    )
     rows = []
     for i, m in enumerate(comp.regimes):
         cells = [
             f'<td class="l"><span style="color:{colour(i)}">&#9632;</span> '
-            f"<b>{escape(m.regime)}</b><br><small>{escape(m.name)}</small></td>",
-            f'<td class="l">{escape(m.kind)}</td>',
-            f'<td class="l">{escape(m.access_basis)}</td>',
-            f"<td>{m.categories_admitted}</td>",
-            f"<td>{m.categories_per_person:.2f}</td>",
-            f"<td>{m.data_points_per_person:.1f}</td>",
-            f"<td>{pct(m.share_sanctioned)}</td>",
-            f"<td>{num(m.median_years_sanctioned, 1)}</td>",
-            f"<td>{num(m.p95_years_sanctioned, 1)}</td>",
-            f"<td>{num(m.domains_per_sanctioned, 1)}</td>",
-            f"<td>{pct(m.share_wrongly_sanctioned)}</td>",
-            f"<td>{num(m.median_months_to_correction, 0)}</td>",
-            f"<td>{pct(m.share_wrong_never_corrected)}</td>",
-            f"<td>{'yes' if m.reproducible else 'no'}</td>",
-            f"<td>{num(m.auc, 3)}</td>",
-            f"<td>{num(m.disparity_ratio)}</td>",
-            f"<td>{num(m.disparity_time_ratio)}</td>",
-            f"<td>{m.notices_per_1000:.1f}</td>",
-            f"<td>{m.disputes_filed_per_1000:.1f}</td>",
-            f"<td>{m.disputes_upheld_per_1000:.1f}</td>",
+            f"<b>{escape(m.regime)}</b><br><small>{escape(m.name)}</small></td>"
         ]
+        cells += [f"<td{' class=l' if left else ''}>{cell(m)}</td>" for _, cell, left in columns]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table><tr>"
-        + "".join(f"<th>{escape(h)}</th>" for h in head)
-        + "</tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 def _domain_table(comp: Comparison) -> str:
@@ -265,6 +263,14 @@ def _charts(comp: Comparison) -> str:
             reference_label="parity",
         ),
         bar_chart(
+            "Disparity: protected / others, mean time sanctioned",
+            labels,
+            [m.disparity_time_ratio for m in ms],
+            lambda v: f"{v:.2f}",
+            reference=1.0,
+            reference_label="parity",
+        ),
+        bar_chart(
             "Data points held per person",
             labels,
             [m.data_points_per_person for m in ms],
@@ -303,7 +309,7 @@ def _regime_section(comp: Comparison) -> str:
             f'<table><tr><th class="l">Band</th><th>From</th><th class="l">Restricted domains'
             f"</th></tr>{bands}</table>"
             f'<table><tr><th class="l">Parameter</th><th class="l">Source</th></tr>{prov}'
-            f"</table><p class=\"note\">File: <code>{escape(r.source)}</code></p></details>"
+            f'</table><p class="note">File: <code>{escape(r.source)}</code></p></details>'
         )
     return "".join(parts)
 
@@ -385,9 +391,7 @@ def _realdata_section(comp: Comparison) -> str:
 def render_html(comp: Comparison) -> str:
     labels = {m.regime: m.series_sanctioned for m in comp.regimes}
     wrong = {m.regime: m.series_wrong for m in comp.regimes}
-    over_time = line_chart(
-        "Share sanctioned, month by month", labels, x_label="years", y_fmt=pct
-    )
+    over_time = line_chart("Share sanctioned, month by month", labels, x_label="years", y_fmt=pct)
     wrong_time = line_chart(
         "Share wrongly sanctioned (false records), month by month",
         wrong,
@@ -422,7 +426,10 @@ def render_html(comp: Comparison) -> str:
 Every regime sees exactly the same lives (defaults, offences, merits, false records); the
 differences below come from the rules alone. Reproduce with <code>{escape(command)}</code>.</p>
 <h2>Headline metrics</h2>
-{_headline_table(comp)}
+<h3>Data held and sanctions</h3>
+{_headline_table(comp, HEADLINE_A)}
+<h3>Errors, rights, prediction and fairness</h3>
+{_headline_table(comp, HEADLINE_B)}
 <dl class="note">{defs}</dl>
 <h2>Charts</h2>
 {_charts(comp)}
@@ -432,7 +439,7 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 <p class="note">Share of all people restricted in each domain at some time in the run.</p>
 {_domain_table(comp)}
 <h2>Standing over time</h2>
-{''.join(bands)}
+{"".join(bands)}
 <h2>Real-data check: do personal attributes predict repayment?</h2>
 {_realdata_section(comp)}
 <h2>The regimes, parameter by parameter</h2>

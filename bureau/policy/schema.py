@@ -163,7 +163,9 @@ class _Checker:
         key = path.rsplit(".", 1)[-1]
         value = table.get(key)
         if not isinstance(value, bool):
-            self.fail(path, "missing" if value is None else f"expected true or false, got {value!r}")
+            self.fail(
+                path, "missing" if value is None else f"expected true or false, got {value!r}"
+            )
             return False
         return value
 

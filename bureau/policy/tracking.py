@@ -23,7 +23,7 @@ F32 = NDArray[np.float32]
 
 
 def auc_pairs(score: NDArray[np.floating], positive: NDArray[np.bool_]) -> tuple[float, float]:
-    """(AUC × pairs, pairs) for `score` ranking negatives above positives; ties count half.
+    """(AUC x pairs, pairs) for `score` ranking negatives above positives; ties count half.
 
     Higher standing should mean lower risk, so a positive (a default) is ranked *below*.
     Returned as a weighted pair so several years can be pooled.
@@ -50,9 +50,7 @@ class DataHeld:
         self.lab = lab
         self.months = months
         self.counts: dict[str, NDArray[np.uint16]] = {}
-        self.events = [
-            e for e, t in EVENT_BY_NAME.items() if t.category in lab.admissible
-        ]
+        self.events = [e for e, t in EVENT_BY_NAME.items() if t.category in lab.admissible]
         for e in self.events:
             self.counts.setdefault(EVENT_BY_NAME[e].category, np.zeros(size, np.uint16))
         self.queue: dict[int, list[tuple[str, NDArray[np.int64]]]] = defaultdict(list)

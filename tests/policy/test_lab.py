@@ -36,7 +36,7 @@ def test_a_different_seed_gives_a_different_population() -> None:
 def test_a_regimes_results_do_not_depend_on_which_others_run_beside_it() -> None:
     alone = compare(resolve_regimes(["suining"]), 2000, 2, seed=3).regimes[0]
     together = compare(resolve_regimes(["all"]), 2000, 2, seed=3).regimes
-    assert [m for m in together if m.regime == "suining"][0] == alone
+    assert next(m for m in together if m.regime == "suining") == alone
 
 
 def test_false_financial_items_reach_the_ftc_prevalence_over_seven_years() -> None:
@@ -57,13 +57,12 @@ def test_offences_correlate_only_weakly_with_repayment_risk_by_default() -> None
 
 
 def test_population_parameters_without_a_source_are_refused(tmp_path: object) -> None:
-    from bureau.policy.population import parse_population_params
     import tomllib
     from importlib import resources
 
-    doc = tomllib.loads(
-        (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
-    )
+    from bureau.policy.population import parse_population_params
+
+    doc = tomllib.loads((resources.files("bureau.policy") / "population.toml").read_text("utf-8"))
     doc["population"]["enforcement_ratio"] = -1
     del doc["provenance"]["population.protected_share"]
     with pytest.raises(RegimeInvalid) as err:

@@ -55,9 +55,9 @@ def write_toml(path: Path, doc: dict[str, Any]) -> Path:
         nested = []
         for k, v in t.items():
             key = f'"{k}"' if not k.replace("_", "").replace("-", "").isalnum() else k
-            if isinstance(v, dict):
-                nested.append((key, v))
-            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            if isinstance(v, dict) or (
+                isinstance(v, list) and v and all(isinstance(x, dict) for x in v)
+            ):
                 nested.append((key, v))
             else:
                 lines.append(f"{key} = {value(v)}")
@@ -183,3 +183,11 @@ def test_an_unknown_builtin_names_the_choices() -> None:
     with pytest.raises(RegimeError) as err:
         load_regime("no-such-regime")
     assert "rongcheng" in str(err.value)
+
+
+def test_the_lab_cannot_run_other_periods_than_the_live_service() -> None:
+    doc = raw("fcra-consent")
+    doc["data"]["retention_years"]["collection"] = 5
+    with pytest.raises(RegimeInvalid) as err:
+        parse_regime(doc, "fcra-consent.toml")
+    assert err.value.field == "data.retention_years.collection"
