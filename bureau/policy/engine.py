@@ -60,8 +60,11 @@ class _Bands:
         self.count = len(lab.bands)
 
     def index(self, standing: F32) -> NDArray[np.intp]:
-        pos = np.searchsorted(self.asc_mins, standing, side="right") - 1
-        return (self.count - 1 - np.maximum(pos, 0)).astype(np.intp)
+        # A handful of bands: one comparison per threshold beats a binary search per person.
+        above = np.zeros(len(standing), np.intp)
+        for low in self.asc_mins[1:]:
+            above += standing >= low
+        return self.count - 1 - above
 
     def ceiling(self, name: str) -> float:
         """The highest standing still inside band `name` (for caps like 'automatic grade B')."""
