@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
     "bureau.sandbox.commands",
     "bureau.orgs.commands",
+    "bureau.policy.commands",
 ]
 
 
