@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.sandbox.commands",
     "bureau.orgs.commands",
     "bureau.furnishing.metro2.commands",
+    "bureau.furnishing.commands",
 ]
 
 
