@@ -24,6 +24,7 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
+    "bureau.furnishing.routes",
 ]
 
 DESCRIPTION = """
