@@ -24,6 +24,8 @@ COMMAND_MODULES: list[str] = [
     "bureau.policy.commands",
     "bureau.furnishing.metro2.commands",
     "bureau.furnishing.commands",
+    "bureau.audit.commands",
+    "consent.commands",
 ]
 
 
