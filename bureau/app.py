@@ -29,6 +29,7 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "disputes.routes",
 ]
 
 DESCRIPTION = """

@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.furnishing.commands",
     "bureau.audit.commands",
     "consent.commands",
+    "disputes.commands",
 ]
 
 
