@@ -25,13 +25,14 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
+    "bureau.furnishing.routes",
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
-    "bureau.web.routes",
     "disputes.routes",
     "bureau.score.routes",
     "bureau.notices.routes",
+    "bureau.web.routes",
 ]
 
 DESCRIPTION = """

@@ -271,6 +271,10 @@ RULES: tuple[Rule, ...] = (
          "these mark the record type; anything else means the record is misread"),
     Rule("M2-F05", "Terms duration is months (digits), LOC or REV", ("terms_duration",),
          "the term tells how long the consumer has to repay"),
+    # Ingest: the record must belong to the furnisher sending it
+    Rule("M2-I01", "The identification number is the sending furnisher's",
+         ("identification_number",),
+         "a furnisher must not report accounts under another furnisher's name"),
     # Trailer
     Rule("M2-T01", "Trailer totals equal the totals of the records in the file", (),
          "a mismatch means records were lost, duplicated or miscounted in transit"),
