@@ -66,7 +66,6 @@ def report_body(
     recipient: dict[str, Any],
     purpose: str,
     grant_id: UUID | None,
-    leaf_index: int | None,
     decision: Decision,
     at: datetime,
 ) -> dict[str, Any]:
@@ -86,7 +85,6 @@ def report_body(
         "purpose": purpose,
         "grant_id": str(grant_id) if grant_id else None,
         "basis": decision.reason,
-        "access_log_index": leaf_index,
         "fraud_alert_active": bool(file.fraud_alerts),
         "file": body,
     }
@@ -107,51 +105,54 @@ def _release(
 ) -> Released:
     subject_id = file.subject_id
     report_id, inquiry_id = uuid4(), uuid4()
-    file_repo.insert_inquiry(
-        conn,
-        {
-            "subject_id": subject_id, "inquiry_id": inquiry_id,
-            "requester_org_id": requester_org_id, "purpose": purpose,
-            "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
-            "report_id": report_id, "created_at": at,
-        },
-    )  # fmt: skip
-    if decision.consumes_use and grant_id is not None:
-        repo.count_use(conn, subject_id, grant_id)
-    body = report_body(file, report_id, recipient, purpose, grant_id, None, decision, at)
-    # The log's head row stays locked from the append until commit, so everything that can be
-    # done before it (assembling, shaping the body) is; only signing and one insert follow.
-    leaf_index = log.append(
-        conn,
-        "report.released" if court_order_ref is None else "report.compelled",
-        subject_id,
-        {
-            "to": str(requester_org_id) if requester_org_id else None,
-            "to_name": recipient.get("name"),
-            "purpose": purpose,
-            "scope": scope,
-            "grant_id": str(grant_id) if grant_id else None,
-            "court_order_ref": court_order_ref,
-            "report_id": str(report_id),
-            "inquiry_id": str(inquiry_id),
-            "basis": decision.reason,
-        },
-    )
-    body["access_log_index"] = leaf_index
+    # Pipelined: the writes that need no answer travel together, saving round trips.
+    with conn.pipeline():
+        file_repo.insert_inquiry(
+            conn,
+            {
+                "subject_id": subject_id, "inquiry_id": inquiry_id,
+                "requester_org_id": requester_org_id, "purpose": purpose,
+                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
+                "report_id": report_id, "created_at": at,
+            },
+        )  # fmt: skip
+        if decision.consumes_use and grant_id is not None:
+            repo.count_use(conn, subject_id, grant_id)
+    body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
     payload = canonical_json(body)
     token = sign_report(key, payload)
-    repo.insert_report(
-        conn,
-        {
-            "subject_id": subject_id, "report_id": report_id,
-            "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
-            "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
-            "court_order_ref": court_order_ref,
-            "tradeline_ids": [t.tradeline_id for t in file.tradelines],
-            "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies],
-            "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
-        },
-    )  # fmt: skip
+    # The access log's head row stays locked from the append until commit, and every pull
+    # appends: so the report is signed before, and only two round trips happen under the lock.
+    # (The log entry and the signed report name each other through report_id.)
+    with conn.pipeline():
+        leaf_index = log.append(
+            conn,
+            "report.released" if court_order_ref is None else "report.compelled",
+            subject_id,
+            {
+                "to": str(requester_org_id) if requester_org_id else None,
+                "to_name": recipient.get("name"),
+                "purpose": purpose,
+                "scope": scope,
+                "grant_id": str(grant_id) if grant_id else None,
+                "court_order_ref": court_order_ref,
+                "report_id": str(report_id),
+                "inquiry_id": str(inquiry_id),
+                "basis": decision.reason,
+            },
+        )
+        repo.insert_report(
+            conn,
+            {
+                "subject_id": subject_id, "report_id": report_id,
+                "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
+                "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
+                "court_order_ref": court_order_ref,
+                "tradeline_ids": [t.tradeline_id for t in file.tradelines],
+                "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies],
+                "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
+            },
+        )  # fmt: skip
     return Released(report_id, leaf_index, body, payload, token)
 
 

@@ -214,10 +214,11 @@ def test_a_pull_that_fails_after_assembly_leaves_no_inquiry_no_log_entry_and_no_
         made = grant(client, person, lumen)
         before = counts(pool, person.subject_id)
 
-        def broken_signer(*args: object) -> str:
-            raise RuntimeError("signing hardware unavailable")
+        def broken_store(*args: object) -> None:
+            raise RuntimeError("disk full")
 
-        monkeypatch.setattr(release, "sign_report", broken_signer)
+        # Fails after the file was assembled, the report signed and the log entry appended.
+        monkeypatch.setattr(release.repo, "insert_report", broken_store)
         response = pull(client, lumen, made["grant_id"])
         assert response.status_code == 500
         assert counts(pool, person.subject_id) == before
