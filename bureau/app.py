@@ -20,6 +20,7 @@ from bureau.db.pool import open_pool
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
+from consent.disclosure import consent_section
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
@@ -67,6 +68,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.settings = settings
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
+    app.state.disclosure_sections = [consent_section]
     if pool is not None:
         app.state.pool = pool
     problems.install(app)
