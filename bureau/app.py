@@ -26,9 +26,11 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
+    "bureau.furnishing.routes",
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "disputes.routes",
 ]
 
 DESCRIPTION = """
