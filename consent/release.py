@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,10 @@ from consent.errors import NoGrant, denial_for
 from consent.purposes import PURPOSES, Purpose, Scope
 
 REPORT_TYPE = "fairfile-report+jws"
+
+ReportSection = Callable[[psycopg.Connection[Any], Vault, CreditFile], dict[str, Any]]
+"""Adds keys to a report's `file` (JSON values only); `bureau.app` lists them in
+`app.state.report_sections` — how disputes' statements get in without consent importing it."""
 
 
 class ScoreNotAvailable(DomainError):
@@ -92,7 +97,9 @@ def report_body(
 
 def _release(
     conn: psycopg.Connection[Any],
+    vault: Vault,
     key: SigningKey,
+    sections: Sequence[ReportSection],
     file: CreditFile,
     decision: Decision,
     recipient: dict[str, Any],
@@ -119,6 +126,8 @@ def _release(
         if decision.consumes_use and grant_id is not None:
             repo.count_use(conn, subject_id, grant_id)
     body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
+    for section in sections:
+        body["file"].update(section(conn, vault, file))
     payload = canonical_json(body)
     token = sign_report(key, payload)
     # The access log's head row stays locked from the append until commit, and every pull
@@ -177,6 +186,7 @@ def pull_report(
     scope: str,
     identity_verified: bool,
     at: datetime,
+    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
     grant = repo.grant_for_release(conn, grant_id)
@@ -213,8 +223,9 @@ def pull_report(
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
     return _release(
-        conn, key, file, decision, recipient, org_id, purpose, scope, grant_id, None, at
-    )
+        conn, vault, key, sections, file, decision, recipient, org_id, purpose, scope, grant_id,
+        None, at,
+    )  # fmt: skip
 
 
 def compelled_report(
@@ -225,6 +236,7 @@ def compelled_report(
     court_order_ref: str,
     recipient_name: str,
     at: datetime,
+    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """Release under a court order (FCRA §604(a)(1)): no grant, logged, the subject told."""
     decision = decide(
@@ -241,8 +253,8 @@ def compelled_report(
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": None, "name": recipient_name, "court_order_ref": court_order_ref}
     released = _release(
-        conn, key, file, decision, recipient, None, Purpose.COURT_ORDER, Scope.FULL, None,
-        court_order_ref.strip(), at,
+        conn, vault, key, sections, file, decision, recipient, None, Purpose.COURT_ORDER,
+        Scope.FULL, None, court_order_ref.strip(), at,
     )  # fmt: skip
     repo.insert_notice(
         conn,
