@@ -1,7 +1,8 @@
-"""The consent part of the subject's full disclosure: active grants, freeze and fraud alerts.
+"""The consent part of the subject's full disclosure: active grants and the freeze.
 
-`bureau.file` may not import consent (dependency rule), so the app is expected to plug this
-section into `GET /v1/me/file`; until then the same facts are served under `/v1/me/…`.
+`bureau.file` may not import consent (dependency rule), so `bureau.app` hands this section to
+`GET /v1/me/file` through `app.state.disclosure_sections`. (Fraud alerts are in the assembled
+file already.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ def consent_section(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
 ) -> dict[str, Any]:
     return {
-        "grants": service.list_grants(conn, subject_id, now, active_only=True),
+        "consent_grants": service.list_grants(conn, subject_id, now, active_only=True),
         "freeze": service.freeze_status(conn, subject_id, now),
-        "fraud_alerts": service.list_alerts(conn, vault, subject_id, now),
     }

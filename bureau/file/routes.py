@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from bureau.api.deps import Subject, Tx, VaultDep
-from bureau.file.disclosure import disclosure
-from bureau.file.service import OWN_ACCESS_PURPOSE, disclose_to_subject
+from bureau.api.deps import SignerDep, Subject, Tx, VaultDep
+from bureau.file.service import OWN_ACCESS_PURPOSE, DisclosureSection, full_disclosure
 
 router = APIRouter(prefix="/v1/me", tags=["subject"])
 
-__all__ = ["OWN_ACCESS_PURPOSE", "router"]
+__all__ = ["OWN_ACCESS_PURPOSE", "DisclosureSection", "router"]
 
 
 @router.get("/file", summary="Everything held about me, every source and every inquiry")
 def my_file(
+    request: Request,
     subject: Subject,
     conn: Tx,
     vault: VaultDep,
+    key: SignerDep,
     truncate_national_id: Annotated[
         bool,
         Query(description="Show only the last four digits of the national id (FCRA §609(a)(1)(A))"),
     ] = False,
 ) -> dict[str, Any]:
-    file = disclose_to_subject(conn, vault, subject)
-    return disclosure(file, truncate_national_id=truncate_national_id)
+    sections: list[DisclosureSection] = getattr(request.app.state, "disclosure_sections", [])
+    return full_disclosure(
+        conn, vault, key, subject, sections, truncate_national_id=truncate_national_id
+    )

@@ -7,20 +7,28 @@ like anyone else's, and a page cannot show data that was not logged.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 
 from bureau.audit import log
+from bureau.audit.access_log import subject_log
 from bureau.auth.service import SubjectPrincipal
 from bureau.file import repo
 from bureau.file.assemble import assemble
+from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
+from bureau.signing import SigningKey
 from bureau.vault import Vault
 
 OWN_ACCESS_PURPOSE = "consumer-disclosure"
+
+DisclosureSection = Callable[[psycopg.Connection[Any], Vault, UUID, datetime], dict[str, Any]]
+"""Adds keys to the disclosure; `bureau.app` lists them in `app.state.disclosure_sections`
+(how consent's grants and freeze get in without bureau importing consent)."""
 
 
 def disclose_to_subject(
@@ -64,3 +72,24 @@ def disclose_to_subject(
         entry["channel"] = channel
     log.append(conn, event, subject.subject_id, entry)
     return file
+
+
+def full_disclosure(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    key: SigningKey,
+    subject: SubjectPrincipal,
+    sections: Sequence[DisclosureSection],
+    *,
+    truncate_national_id: bool = False,
+    channel: str = "api",
+) -> dict[str, Any]:
+    """The whole machine-readable disclosure (GET /v1/me/file, the portal's download): the file,
+    every section the app plugs in, and the access log with its proofs (this access included)."""
+    now = datetime.now(UTC)
+    file = disclose_to_subject(conn, vault, subject, channel=channel, at=now)
+    body = disclosure(file, truncate_national_id=truncate_national_id)
+    for section in sections:
+        body.update(section(conn, vault, subject.subject_id, now))
+    body["access_log"] = subject_log(conn, key, subject.subject_id, now)
+    return body

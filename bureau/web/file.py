@@ -7,16 +7,15 @@ same soft inquiry and audit entry.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bureau import obsolescence
-from bureau.api.deps import Tx, VaultDep
+from bureau.api.deps import SignerDep, Tx, VaultDep
 from bureau.file.disclosure import disclosure
-from bureau.file.service import disclose_to_subject
+from bureau.file.service import disclose_to_subject, full_disclosure
 from bureau.notices import inbox
 from bureau.policy.regime import live_rules
 from bureau.web import wording
@@ -69,28 +68,29 @@ def my_file(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep)
 
 
 @router.get("/file.json")
-def download(visitor: PortalVisitor, conn: Tx, vault: VaultDep) -> Response:
-    """All my data, machine-readable (GDPR Art. 20): the file, consents, freeze, disputes, notices."""
-    file = disclose_to_subject(conn, vault, visitor.principal, channel="portal-download")
+def download(
+    request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep, key: SignerDep
+) -> Response:
+    """All my data, machine-readable (GDPR Art. 20): GET /v1/me/file's disclosure (with the
+    access log and its proofs), plus every consent ever given, alert history, disputes, notices."""
+    sections = getattr(request.app.state, "disclosure_sections", [])
+    body = full_disclosure(
+        conn, vault, key, visitor.principal, sections, channel="portal-download"
+    )
     now = datetime.now(UTC)
     subject_id = visitor.principal.subject_id
-    body: dict[str, Any] = disclosure(file)
-    body["consents"] = consent_service.list_grants(conn, subject_id, now, active_only=False)
-    body["freeze"] = consent_service.freeze_status(conn, subject_id, now)
+    body["consent_history"] = consent_service.list_grants(conn, subject_id, now, active_only=False)
     body["fraud_alert_history"] = consent_service.list_alerts(conn, vault, subject_id, now)
-    body["disputes"] = jsonable_encoder([
+    body["disputes"] = [
         disputes_service.dispute_view(conn, vault, row, for_subject=True)
         for row in disputes_repo.disputes_of_subject(conn, subject_id)
-    ])  # fmt: skip
+    ]
     body["notices"] = [
-        {
-            "notice_id": str(n.notice_id),
-            "kind": n.kind,
-            "created_at": n.created_at.isoformat(),
-            "body": n.body,
-        }
+        {"notice_id": n.notice_id, "kind": n.kind, "created_at": n.created_at, "body": n.body}
         for n in inbox.inbox(conn, visitor.principal)
     ]
-    name = f"fairfile-my-data-{datetime.now(UTC):%Y-%m-%d}.json"
-    response = JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = f"fairfile-my-data-{now:%Y-%m-%d}.json"
+    response = JSONResponse(
+        jsonable_encoder(body), headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
     return secure(response)

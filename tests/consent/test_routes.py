@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -158,19 +157,19 @@ def test_consent_endpoints_need_the_subjects_token(client: TestClient, lumen: Or
     assert client.get("/v1/me/consents", headers=lumen.headers).status_code == 401
 
 
-def test_the_disclosure_section_shows_active_grants_freeze_and_alerts(
-    client: TestClient, pool: Any, vault: Any, person: Person, lumen: Org
+def test_the_full_disclosure_shows_active_grants_the_freeze_and_the_access_log(
+    client: TestClient, person: Person, lumen: Org
 ) -> None:
-    from bureau.db.pool import transaction
-    from consent.disclosure import consent_section
-
     made = grant(client, person, lumen)
     revoked = grant(client, person, lumen, purpose="collection")
     client.delete(f"/v1/me/consents/{revoked['grant_id']}", headers=person.headers)
     client.put("/v1/me/freeze", headers=person.headers)
     client.post("/v1/me/fraud-alerts", json={"kind": "initial"}, headers=person.headers)
-    with transaction(pool) as conn:
-        section = consent_section(conn, vault, person.subject_id, datetime.now(UTC))
-    assert [g["grant_id"] for g in section["grants"]] == [made["grant_id"]]
-    assert section["freeze"]["frozen"] is True
-    assert [a["kind"] for a in section["fraud_alerts"]] == ["initial"]
+    disclosure = client.get("/v1/me/file", headers=person.headers).json()
+    assert [g["grant_id"] for g in disclosure["consent_grants"]] == [made["grant_id"]]
+    assert disclosure["freeze"]["frozen"] is True
+    assert [a["kind"] for a in disclosure["fraud_alerts"]] == ["initial"]
+    log = disclosure["access_log"]
+    assert log["entries"][0]["event"] == "file.disclosed"
+    assert log["tree_head"]["tree_size"] > log["entries"][0]["leaf_index"]
+    assert all(e["inclusion_proof"] for e in log["entries"])
