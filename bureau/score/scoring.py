@@ -115,12 +115,17 @@ def rank_reasons(
     inquiry_names = {a.name for a in card.attributes if a.inquiries}
     if not any(s.attribute in inquiry_names for s in chosen):
         chosen += [s for s in losing[key_factors:] if s.attribute in inquiry_names][:1]
+
+    def text(s: AttributeScore) -> str:
+        attribute = card.attribute(s.attribute)
+        return attribute.bin_for(s.value).reason or attribute.reason
+
     return tuple(
         Reason(
             rank=rank,
             code=card.attribute(s.attribute).reason_code,
             attribute=s.attribute,
-            text=card.attribute(s.attribute).reason,
+            text=text(s),
             points_lost=s.points_lost,
         )
         for rank, s in enumerate(chosen, start=1)
