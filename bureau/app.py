@@ -25,9 +25,11 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
+    "bureau.furnishing.routes",
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "disputes.routes",
     "bureau.score.routes",
     "bureau.notices.routes",
 ]

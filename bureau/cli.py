@@ -12,14 +12,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import psycopg
+
 from bureau.config import Settings, load_settings
 from bureau.db.server import DatabaseUnavailable
 
 COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
     "bureau.sandbox.commands",
+    "bureau.orgs.commands",
+    "bureau.policy.commands",
+    "bureau.furnishing.metro2.commands",
+    "bureau.furnishing.commands",
     "bureau.audit.commands",
     "consent.commands",
+    "disputes.commands",
 ]
 
 
@@ -49,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = args.func(args)
     except DatabaseUnavailable as exc:
         print(f"bureau: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"bureau: database error: {first}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

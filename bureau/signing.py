@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,7 @@ class SigningKey:
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
-    @property
+    @cached_property
     def kid(self) -> str:
         return key_id(self.public_key)
 
@@ -154,8 +155,13 @@ def signing_key_file(master_key_file: Path) -> Path:
 
 def jws_sign(key: SigningKey, payload: dict[str, Any], typ: str) -> str:
     """Compact JWS over the canonical JSON of `payload`, header {alg: EdDSA, kid, typ}."""
+    return jws_sign_bytes(key, canonical_json(payload), typ)
+
+
+def jws_sign_bytes(key: SigningKey, payload: bytes, typ: str) -> str:
+    """Compact JWS over payload bytes already encoded (so a caller can reuse the encoding)."""
     header = {"alg": "EdDSA", "kid": key.kid, "typ": typ}
-    signing_input = f"{b64url(canonical_json(header))}.{b64url(canonical_json(payload))}"
+    signing_input = f"{b64url(canonical_json(header))}.{b64url(payload)}"
     signature = key.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"
 

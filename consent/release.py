@@ -10,6 +10,7 @@ rolls back and nothing is left behind: no inquiry, no log entry, no report, no u
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ from bureau.obsolescence import reportable
 from bureau.policy.regime import LIVE_REGIME, live_rules
 from bureau.score import repo as score_repo
 from bureau.score.scoring import score_file
-from bureau.signing import SigningKey, jws_sign
+from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
 from bureau.vault import Vault
 from consent import repo
 from consent.decision import AccessRequest, Decision, Requester, RequesterKind, decide
@@ -48,7 +49,17 @@ class Released:
     report_id: UUID
     leaf_index: int
     report: dict[str, Any]
+    report_json: bytes
+    """The report's canonical JSON: exactly the JWS payload, so it is encoded only once."""
     jws: str
+
+    def response_json(self) -> bytes:
+        """The API response body, built around the already-encoded report."""
+        head = json.dumps(
+            {"report_id": str(self.report_id), "access_log_index": self.leaf_index,
+             "jws": self.jws},
+        )  # fmt: skip
+        return head[:-1].encode() + b', "report": ' + self.report_json + b"}"
 
 
 def report_body(
@@ -57,7 +68,7 @@ def report_body(
     recipient: dict[str, Any],
     purpose: str,
     grant_id: UUID | None,
-    leaf_index: int,
+    leaf_index: int | None,
     decision: Decision,
     at: datetime,
 ) -> dict[str, Any]:
@@ -66,10 +77,7 @@ def report_body(
     Differs from the subject's disclosure: national ids show their last four digits only,
     and only hard inquiries are shown (soft ones are visible to the subject alone).
     """
-    body = disclosure(file)
-    body["identity"]["national_ids"] = [
-        "***-**-" + n[-4:] for n in file.identity.national_ids
-    ]  # fmt: skip
+    body = disclosure(file, truncate_national_id=True)
     body["inquiries"] = [i for i in body["inquiries"] if i.get("kind") == "hard"]
     return {
         "report_id": str(report_id),
@@ -112,6 +120,11 @@ def _release(
     )  # fmt: skip
     if decision.consumes_use and grant_id is not None:
         repo.count_use(conn, subject_id, grant_id)
+    body = report_body(file, report_id, recipient, purpose, grant_id, None, decision, at)
+    scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
+    body["score"] = scored.as_dict()
+    # The log's head row stays locked from the append until commit, so everything that can be
+    # done before it (assembling, shaping the body) is; only signing and one insert follow.
     leaf_index = log.append(
         conn,
         "report.released" if court_order_ref is None else "report.compelled",
@@ -128,10 +141,9 @@ def _release(
             "basis": decision.reason,
         },
     )
-    body = report_body(file, report_id, recipient, purpose, grant_id, leaf_index, decision, at)
-    scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
-    body["score"] = scored.as_dict()
-    token = sign_report(key, body)
+    body["access_log_index"] = leaf_index
+    payload = canonical_json(body)
+    token = sign_report(key, payload)
     repo.insert_report(
         conn,
         {
@@ -145,11 +157,11 @@ def _release(
         },
     )  # fmt: skip
     score_repo.insert_report_score(conn, subject_id, report_id, scored)
-    return Released(report_id, leaf_index, body, token)
+    return Released(report_id, leaf_index, body, payload, token)
 
 
-def sign_report(key: SigningKey, body: dict[str, Any]) -> str:
-    return jws_sign(key, body, REPORT_TYPE)
+def sign_report(key: SigningKey, payload: bytes) -> str:
+    return jws_sign_bytes(key, payload, REPORT_TYPE)
 
 
 def _file_for_release(

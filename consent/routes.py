@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from bureau.api.deps import OperatorKey, SignerDep, Subject, Tx, UserKey, VaultDep
 from bureau.errors import InvalidInput
@@ -128,13 +128,9 @@ def remove_alert(alert_id: UUID, subject: Subject, conn: Tx) -> None:
 # Reports -----------------------------------------------------------------------------------------
 
 
-def _released(r: release.Released) -> dict[str, Any]:
-    return {
-        "report_id": str(r.report_id),
-        "access_log_index": r.leaf_index,
-        "report": r.report,
-        "jws": r.jws,
-    }
+def _released(r: release.Released) -> Response:
+    """{report_id, access_log_index, jws, report}: the report is sent as the very bytes signed."""
+    return Response(r.response_json(), status_code=201, media_type="application/json")
 
 
 @router.post(
@@ -143,7 +139,7 @@ def _released(r: release.Released) -> dict[str, Any]:
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
 )
-def pull(body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep) -> dict[str, Any]:
+def pull(body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep) -> Response:
     released = release.pull_report(
         conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
         body.identity_verified, _now(),
@@ -159,7 +155,7 @@ def pull(body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep)
 )
 def compelled(
     body: CompelledIn, operator: OperatorKey, conn: Tx, vault: VaultDep, key: SignerDep
-) -> dict[str, Any]:
+) -> Response:
     released = release.compelled_report(
         conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
     )

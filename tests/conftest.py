@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,7 +28,7 @@ from bureau.app import create_app
 from bureau.config import Settings
 from bureau.db.migrate import migrate
 from bureau.db.pool import open_pool, transaction
-from bureau.db.server import embedded_url
+from bureau.db.server import embedded_url, stop_embedded
 from bureau.sandbox.seed import SeedResult, seed_sandbox
 from bureau.vault import Vault
 
@@ -40,12 +42,20 @@ def _with_dbname(url: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The server the session runs on: DATABASE_URL, or a fresh embedded one."""
+def server_url() -> Iterator[str]:
+    """The server the session runs on: DATABASE_URL, or a fresh embedded one.
+
+    The embedded cluster lives in its own temporary directory rather than pytest's numbered
+    tmp dirs, which another pytest process on the same machine may rotate away mid-run.
+    """
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
-    return embedded_url(tmp_path_factory.mktemp("embedded-pg"))
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="fairfile-test-pg-"))
+    yield embedded_url(folder)
+    stop_embedded(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

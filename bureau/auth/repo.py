@@ -107,3 +107,14 @@ def subject_credential(conn: psycopg.Connection[Any], credential_id: str) -> dic
     )
     row = cur.fetchone()
     return dict(row) if row is not None else None
+
+
+def organizations_with_keys(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        """
+        SELECT o.org_id, o.name, o.roles, k.key_id, k.scopes, k.revoked_at
+        FROM organizations o LEFT JOIN api_keys k USING (org_id)
+        ORDER BY o.name, k.created_at
+        """
+    )
+    return [dict(r) for r in cur.fetchall()]

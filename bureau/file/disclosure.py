@@ -50,8 +50,10 @@ def _inquiry_shown(inquiry: Inquiry, as_of: datetime) -> bool:
     return inquiry.created_at >= as_of - timedelta(days=days)
 
 
-def disclosure(file: CreditFile) -> dict[str, Any]:
+def disclosure(file: CreditFile, *, truncate_national_id: bool = False) -> dict[str, Any]:
     identity = asdict(file.identity)
+    if truncate_national_id:
+        identity["national_ids"] = ["*****" + n[-4:] for n in identity["national_ids"]]
     return {
         "subject_id": str(file.subject_id),
         "as_of": file.as_of.isoformat(),
@@ -70,4 +72,5 @@ def disclosure(file: CreditFile) -> dict[str, Any]:
         ],
         "fraud_alerts": [_jsonable(asdict(a)) for a in file.fraud_alerts],
         "frozen": file.frozen,
+        "statements": [_jsonable(asdict(s)) for s in file.statements],
     }

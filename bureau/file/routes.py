@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import uuid4
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from bureau.api.deps import Subject, Tx, VaultDep
 from bureau.audit import log
@@ -20,7 +20,15 @@ OWN_ACCESS_PURPOSE = "consumer-disclosure"
 
 
 @router.get("/file", summary="Everything held about me, every source and every inquiry")
-def my_file(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
+def my_file(
+    subject: Subject,
+    conn: Tx,
+    vault: VaultDep,
+    truncate_national_id: Annotated[
+        bool,
+        Query(description="Show only the last four digits of the national id (FCRA §609(a)(1)(A))"),
+    ] = False,
+) -> dict[str, Any]:
     now = datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
     inquiry_id = uuid4()
@@ -43,4 +51,4 @@ def my_file(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
         subject.subject_id,
         {"to": "subject", "credential_id": subject.credential_id, "inquiry_id": str(inquiry_id)},
     )
-    return disclosure(file)
+    return disclosure(file, truncate_national_id=truncate_national_id)

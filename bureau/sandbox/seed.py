@@ -173,6 +173,18 @@ def seed_sandbox(
     return result
 
 
+def persona_identity(seed: int, as_of: date, persona: Persona) -> IdentityClaim:
+    """The persona's identity: made-up but realistic, and the same for the same seed."""
+    rng = random.Random(f"{seed}:{persona.slug}")
+    return IdentityClaim(
+        name=persona.name,
+        national_id=_national_id(rng),
+        dob=date(as_of.year - persona.age, rng.randint(1, 12), rng.randint(1, 28)),
+        addresses=[persona.address],
+        phones=[f"{rng.randint(201, 989)}555{rng.randint(1000, 9999)}"],
+    )
+
+
 def _seed_persona(
     conn: psycopg.Connection[Any],
     vault: Vault,
@@ -182,15 +194,8 @@ def _seed_persona(
     subject_id: UUID,
     org_ids: dict[str, UUID],
 ) -> None:
-    rng = random.Random(f"{seed}:{persona.slug}")
-    dob = date(as_of.year - persona.age, rng.randint(1, 12), rng.randint(1, 28))
-    claim = IdentityClaim(
-        name=persona.name,
-        national_id=_national_id(rng),
-        dob=dob,
-        addresses=[persona.address],
-        phones=[f"{rng.randint(201, 989)}555{rng.randint(1000, 9999)}"],
-    )
+    rng = random.Random(f"{seed}:{persona.slug}:accounts")
+    claim = persona_identity(seed, as_of, persona)
     if repo.subject_exists(conn, subject_id):
         cipher = vault.cipher_for(conn, subject_id)
     else:
