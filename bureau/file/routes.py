@@ -13,6 +13,7 @@ from bureau.audit import log
 from bureau.file import repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
+from bureau.score.scoring import score_file
 
 router = APIRouter(prefix="/v1/me", tags=["subject"])
 
@@ -51,4 +52,6 @@ def my_file(
         subject.subject_id,
         {"to": "subject", "credential_id": subject.credential_id, "inquiry_id": str(inquiry_id)},
     )
-    return disclosure(file, truncate_national_id=truncate_national_id)
+    body = disclosure(file, truncate_national_id=truncate_national_id)
+    body["score"] = score_file(file, now.date()).as_dict()  # FCRA §609(f), with its points
+    return body

@@ -139,3 +139,11 @@ def test_the_score_is_only_for_its_subject(client: TestClient, sandbox: SeedResu
     assert client.get("/v1/me/score").status_code == 401
     org = sandbox.org_keys["lumen"]["key"]
     assert client.get("/v1/me/score", headers=bearer(org)).status_code == 401
+
+
+def test_the_full_disclosure_carries_the_same_score_with_its_points(
+    client: TestClient, sandbox: SeedResult
+) -> None:
+    token = sandbox.personas["late-60"]["token"]
+    disclosed = client.get("/v1/me/file", headers=bearer(token)).json()["score"]
+    assert disclosed == _score(client, sandbox, "late-60")
