@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from bureau.model import CreditFile
 from bureau.policy.regime import LIVE_REGIME, Regime, live_rules, load_regime
@@ -166,9 +167,14 @@ def score_input(
     )
 
 
+@cache
+def _live_regime() -> Regime:
+    return load_regime(LIVE_REGIME)
+
+
 def admissible_input(file: CreditFile, as_of: date, regime: Regime | None = None) -> ScoringInput:
     """The part of a file the live regime lets a score see (admitted, not obsolete)."""
-    regime = regime or load_regime(LIVE_REGIME)
+    regime = regime or _live_regime()
     retention = (regime.live or live_rules()).retention
     return scoring_input(file, as_of, regime.admissible, retention)
 
