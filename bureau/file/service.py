@@ -21,6 +21,7 @@ from bureau.file import repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
+from bureau.score.scoring import score_file
 from bureau.signing import SigningKey
 from bureau.vault import Vault
 
@@ -89,6 +90,7 @@ def full_disclosure(
     now = datetime.now(UTC)
     file = disclose_to_subject(conn, vault, subject, channel=channel, at=now)
     body = disclosure(file, truncate_national_id=truncate_national_id)
+    body["score"] = score_file(file, now.date()).as_dict()  # FCRA §609(f), with its points
     for section in sections:
         body.update(section(conn, vault, subject.subject_id, now))
     body["access_log"] = subject_log(conn, key, subject.subject_id, now)

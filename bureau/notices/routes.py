@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,7 +60,7 @@ def my_notices(subject: Subject, conn: Tx) -> dict[str, Any]:
     return {"notices": [_shown(r) for r in repo.notices_for(conn, subject.subject_id)]}
 
 
-def _mine(conn: Any, subject_id: UUID, notice_id: UUID) -> dict[str, Any]:
+def _mine(conn: psycopg.Connection[Any], subject_id: UUID, notice_id: UUID) -> dict[str, Any]:
     row = repo.notice_for(conn, subject_id, notice_id)
     if row is None:
         raise NotFound(f"no notice {notice_id} for you", field="notice_id")

@@ -37,6 +37,7 @@ class Bin:
     low: int | None  # inclusive; None with `missing`
     high: int | None  # inclusive; None: open-ended (or `missing`)
     missing: bool = False
+    reason: str | None = None  # overrides the attribute's reason text for this bin
 
     def holds(self, value: int | None) -> bool:
         if value is None or self.missing:
@@ -93,14 +94,17 @@ def _bin(name: str, raw: dict[str, Any]) -> Bin:
     label = raw.get("label")
     if not isinstance(label, str) or not label:
         raise ScorecardError(f"{name}: every bin needs a label")
+    reason = raw.get("reason")
+    if reason is not None and (not isinstance(reason, str) or not reason):
+        raise ScorecardError(f"{name}: bin {label!r} has an empty reason")
     if raw.get("missing"):
-        return Bin(label=label, points=points, low=None, high=None, missing=True)
+        return Bin(label=label, points=points, low=None, high=None, missing=True, reason=reason)
     low, high = raw.get("min"), raw.get("max")
     if not isinstance(low, int) or (high is not None and not isinstance(high, int)):
         raise ScorecardError(f"{name}: bin {label!r} needs an integer min (and max if bounded)")
     if high is not None and high < low:
         raise ScorecardError(f"{name}: bin {label!r} has max below min")
-    return Bin(label=label, points=points, low=low, high=high)
+    return Bin(label=label, points=points, low=low, high=high, reason=reason)
 
 
 def _check_contiguous(name: str, bins: list[Bin]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from bureau.model import CreditFile
 from bureau.policy.regime import LIVE_REGIME, Regime, live_rules, load_regime
@@ -115,12 +116,17 @@ def rank_reasons(
     inquiry_names = {a.name for a in card.attributes if a.inquiries}
     if not any(s.attribute in inquiry_names for s in chosen):
         chosen += [s for s in losing[key_factors:] if s.attribute in inquiry_names][:1]
+
+    def text(s: AttributeScore) -> str:
+        attribute = card.attribute(s.attribute)
+        return attribute.bin_for(s.value).reason or attribute.reason
+
     return tuple(
         Reason(
             rank=rank,
             code=card.attribute(s.attribute).reason_code,
             attribute=s.attribute,
-            text=card.attribute(s.attribute).reason,
+            text=text(s),
             points_lost=s.points_lost,
         )
         for rank, s in enumerate(chosen, start=1)
@@ -161,9 +167,14 @@ def score_input(
     )
 
 
+@cache
+def _live_regime() -> Regime:
+    return load_regime(LIVE_REGIME)
+
+
 def admissible_input(file: CreditFile, as_of: date, regime: Regime | None = None) -> ScoringInput:
     """The part of a file the live regime lets a score see (admitted, not obsolete)."""
-    regime = regime or load_regime(LIVE_REGIME)
+    regime = regime or _live_regime()
     retention = (regime.live or live_rules()).retention
     return scoring_input(file, as_of, regime.admissible, retention)
 

@@ -15,6 +15,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from bureau.errors import InvalidInput
 from bureau.model import Inquiry, Tradeline
+from bureau.obsolescence import bankruptcy_expires_on, tradeline_expires_on
+from bureau.policy.regime import live_rules
 from bureau.score.admissible import ScoringInput
 from bureau.score.attributes import is_open
 from bureau.score.scorecard import Scorecard
@@ -35,7 +37,10 @@ class PayDown:
 
 @dataclass(frozen=True)
 class OnTime:
-    """Let `months` pass with every open, current account paid on time (no new lates)."""
+    """Let `months` pass with every open, current account paid on time (no new lates).
+
+    Delinquent and closed accounts simply age; items past their reporting period drop off.
+    """
 
     months: int
     kind: Literal["on_time"] = "on_time"
@@ -151,10 +156,21 @@ def _on_time(data: ScoringInput, change: OnTime, field: str) -> ScoringInput:
             date_account_information=add_months(t.date_account_information, n),
         )
 
+    later = add_months(data.as_of, n)
+    rules = live_rules().retention
+
+    def still_reported(expires: date | None) -> bool:  # items age off as time passes (§605)
+        return expires is None or later < expires
+
     return replace(
         data,
-        as_of=add_months(data.as_of, n),
-        tradelines=tuple(advanced(t) for t in data.tradelines),
+        as_of=later,
+        tradelines=tuple(
+            advanced(t) for t in data.tradelines if still_reported(tradeline_expires_on(t, rules))
+        ),
+        bankruptcies=tuple(
+            b for b in data.bankruptcies if still_reported(bankruptcy_expires_on(b, rules))
+        ),
     )
 
 

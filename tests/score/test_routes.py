@@ -112,7 +112,7 @@ def test_what_if_with_an_account_not_in_the_file_names_the_field(
     assert bad.json()["field"].startswith("changes.0")
 
 
-def test_reading_my_score_is_logged_as_a_soft_inquiry_with_an_audit_entry(
+def test_reading_my_score_or_a_what_if_is_logged_as_a_soft_inquiry_with_an_audit_entry(
     client: TestClient, sandbox: SeedResult, pool: ConnectionPool
 ) -> None:
     persona = sandbox.personas["late-30"]
@@ -133,9 +133,36 @@ def test_reading_my_score_is_logged_as_a_soft_inquiry_with_an_audit_entry(
     before = counts()
     _score(client, sandbox, "late-30")
     assert counts() == (before[0] + 1, before[1] + 1)
+    with pool.connection() as conn:
+        what_ifs_before = conn.execute(
+            "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.what-if'",
+            (persona["subject_id"],),
+        ).fetchone()
+    response = client.post(
+        "/v1/me/score/what-if",
+        json={"changes": [{"kind": "on_time", "months": 12}]},
+        headers=bearer(persona["token"]),
+    )
+    assert response.status_code == 200 and response.json()["change"] > 0  # the late fades
+    with pool.connection() as conn:
+        what_ifs = conn.execute(
+            "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.what-if'",
+            (persona["subject_id"],),
+        ).fetchone()
+    assert what_ifs is not None and what_ifs_before is not None
+    assert what_ifs["n"] == what_ifs_before["n"] + 1
+    assert counts()[0] == before[0] + 2  # the what-if read the file too: one more soft inquiry
 
 
 def test_the_score_is_only_for_its_subject(client: TestClient, sandbox: SeedResult) -> None:
     assert client.get("/v1/me/score").status_code == 401
     org = sandbox.org_keys["lumen"]["key"]
     assert client.get("/v1/me/score", headers=bearer(org)).status_code == 401
+
+
+def test_the_full_disclosure_carries_the_same_score_with_its_points(
+    client: TestClient, sandbox: SeedResult
+) -> None:
+    token = sandbox.personas["late-60"]["token"]
+    disclosed = client.get("/v1/me/file", headers=bearer(token)).json()["score"]
+    assert disclosed == _score(client, sandbox, "late-60")

@@ -166,3 +166,10 @@ def test_inquiries_are_named_as_a_fifth_factor_when_they_cost_points() -> None:
     assert len(result.reasons) == 5
     assert result.reasons[4].code == "N02"
     assert result.reasons[4].points_lost == 6
+
+
+def test_a_file_without_a_card_is_told_so_not_that_its_balances_are_high() -> None:
+    loan = account(portfolio="I", account_type="00", limit=None, highest=20000, balance=5000)
+    result = score_input(files.scoring_input([loan]))
+    reason = next(r for r in result.reasons if r.code == "A01")
+    assert reason.text.startswith("No open revolving account")

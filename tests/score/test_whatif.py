@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from bureau.errors import InvalidInput
+from bureau.obsolescence import tradeline_expires_on
+from bureau.policy.regime import live_rules
+from bureau.score.admissible import ScoringInput
 from bureau.score.whatif import Close, NewInquiry, OnTime, PayDown, add_months, apply, what_if
-from tests.score.files import AS_OF, account, hard_inquiry, scoring_input
+from tests.score.files import AS_OF, account, collection, hard_inquiry, inputs, scoring_input
 
 
 def test_paying_a_maxed_card_down_raises_the_score_and_shows_the_utilisation_move() -> None:
@@ -84,3 +89,29 @@ def test_paying_down_above_the_balance_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         what_if(scoring_input([card]), [PayDown(card.tradeline_id, 500)])
     assert raised.value.field == "changes[0].balance"
+
+
+@given(inputs(), st.integers(1, 60))
+def test_months_of_on_time_payments_never_lower_the_score_while_nothing_ages_off(
+    data: ScoringInput, months: int
+) -> None:
+    # An adverse account that ages off takes its age with it, which can cost length-of-history
+    # points; that is the published table at work, so this property holds while none does.
+    later = add_months(data.as_of, months)
+    rules = live_rules().retention
+    assume(
+        all(
+            (expires := tradeline_expires_on(t, rules)) is None or later < expires
+            for t in data.tradelines
+        )
+    )
+    result = what_if(data, [OnTime(months)])
+    assert (result.after.score or 0) >= (result.before.score or 0)
+
+
+def test_waiting_lets_an_old_collection_age_off_the_file() -> None:
+    old = collection(dofd=add_months(AS_OF, -80))  # reportable until about 86 months
+    data = scoring_input([account(opened_months=120), old])
+    result = what_if(data, [OnTime(12)])
+    moves = {m.attribute: m for m in result.movements}
+    assert (moves["collections"].value_before, moves["collections"].value_after) == (1, 0)
