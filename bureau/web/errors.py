@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from bureau.web.render import page, secure
+from bureau.web.session import SESSION_COOKIE
 
 PREFIX = "/portal"
 
@@ -23,7 +24,10 @@ def error_page(
     request: Request, status: int, title: str, detail: str, field: str | None = None
 ) -> Response:
     if status == 401:
-        return secure(RedirectResponse(f"{PREFIX}/signin?expired=1", status_code=303))
+        # "Your session ended" only for someone who had one; a first visit just signs in.
+        had_session = SESSION_COOKIE in request.cookies
+        target = f"{PREFIX}/signin" + ("?expired=1" if had_session else "")
+        return secure(RedirectResponse(target, status_code=303))
     return page(
         request,
         "error.html",
