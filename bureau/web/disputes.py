@@ -100,26 +100,43 @@ def disputes_page(request: Request, visitor: PortalVisitor, conn: Tx, vault: Vau
     return _page(request, visitor, conn, vault)
 
 
+# What a person can dispute from a row of My file: API kind -> (stored kind, words).
+DISPUTABLE = {
+    "account": ("tradeline", "account"),
+    "bankruptcy": ("bankruptcy", "bankruptcy"),
+    "inquiry": ("inquiry", "inquiry"),
+}
+
+
+def _kind(kind: str) -> tuple[str, str]:
+    if kind not in DISPUTABLE:
+        raise NotFound("that kind of item cannot be disputed here", field="kind")
+    return DISPUTABLE[kind]
+
+
 def _new_form(
-    request: Request, visitor: Visitor, conn: Tx, item: str, status_code: int = 200,
+    request: Request, visitor: Visitor, conn: Tx, kind: str, item: str, status_code: int = 200,
     **extra: Any,
 ) -> Response:  # fmt: skip
+    stored, noun = _kind(kind)
     item_id = forms.uuid_field(item, "item")
     assert item_id is not None
-    row = repo.item(conn, visitor.principal.subject_id, "tradeline", item_id)
+    row = repo.item(conn, visitor.principal.subject_id, stored, item_id)
     if row is None or row.get("deleted_at") is not None:
-        raise NotFound("no such account in your file", field="item")
-    reasons = [r for r in REASONS.values() if "tradeline" in r.kinds]
+        raise NotFound(f"no such {noun} in your file", field="item")
+    reasons = [r for r in REASONS.values() if stored in r.kinds]
     return page(
         request, "dispute_new.html", status_code, visitor=visitor, current="disputes",
-        item_id=item_id, heading=_item_heading(row, orgs_repo.names(conn), "tradeline"),
+        kind=kind, item_id=item_id, heading=_item_heading(row, orgs_repo.names(conn), stored),
         reasons=reasons, **extra,
     )  # fmt: skip
 
 
 @router.get("/disputes/new")
-def new_dispute(request: Request, visitor: PortalVisitor, conn: Tx, item: str = "") -> Response:
-    return _new_form(request, visitor, conn, item)
+def new_dispute(
+    request: Request, visitor: PortalVisitor, conn: Tx, item: str = "", kind: str = "account"
+) -> Response:
+    return _new_form(request, visitor, conn, kind, item)
 
 
 @router.post("/disputes")
@@ -128,15 +145,17 @@ def file_dispute(
     visitor: FormVisitor,
     conn: Tx,
     vault: VaultDep,
+    kind: Annotated[str, Form()] = "account",
     item: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        _kind(kind)
         item_id = forms.uuid_field(item, "item")
         assert item_id is not None
         filing = service.Filing(
-            item_kind="account", item_id=item_id, reason_code=reason,
+            item_kind=kind, item_id=item_id, reason_code=reason,
             description=description.strip() or None,
         )  # fmt: skip
         with conn.transaction():
@@ -144,7 +163,7 @@ def file_dispute(
                 conn, vault, visitor.principal.subject_id, filing, datetime.now(UTC)
             )
     except DomainError as exc:
-        return _new_form(request, visitor, conn, item, exc.status, problem=exc,
+        return _new_form(request, visitor, conn, kind, item, exc.status, problem=exc,
                          form={"reason": reason, "description": description})  # fmt: skip
     return forms.done("/portal/disputes", "filed", f"dispute-{row.dispute_id}")
 

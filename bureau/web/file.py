@@ -46,9 +46,11 @@ def my_file(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep)
         current="file",
         file=file,
         accounts=[wording.account_view(t) for t in file.tradelines],
-        bankruptcy_lines=[wording.bankruptcy_words(b) for b in file.bankruptcies],
+        bankruptcies=[
+            (str(b.bankruptcy_id), wording.bankruptcy_words(b)) for b in file.bankruptcies
+        ],
         inquiries=[
-            (i.created_at, wording.inquiry_words(i))
+            (i.created_at, wording.inquiry_words(i), str(i.inquiry_id), i.requester_org_id)
             for i in file.inquiries
             if str(i.inquiry_id) in shown_inquiries
         ],

@@ -251,3 +251,26 @@ def test_an_adverse_action_notice_reads_as_a_letter_with_the_score_and_its_key_f
     assert f"<strong>{score['score']}</strong>" in letter
     for reason in score["reasons"][:4]:
         assert reason["text"] in letter
+
+
+def test_an_inquiry_can_be_disputed_from_its_row_but_not_ones_own_look(
+    browser_client: TestClient, person: Person, sandbox: SeedResult, client: TestClient
+) -> None:
+    grant = client.post("/v1/me/consents", headers=person.headers, json={
+        "requester_org_id": sandbox.org_keys["lumen"]["org_id"],
+        "purpose": "credit-transaction"}).json()  # fmt: skip
+    assert _pull(client, sandbox, grant["grant_id"]).status_code == 201  # type: ignore[attr-defined]
+    sign_in(browser_client, person.token)
+    browser_client.get("/portal/file")  # one's own look is an inquiry too, but not disputable
+    page = browser_client.get("/portal/file").text
+    links = re.findall(r'/portal/disputes/new\?kind=inquiry&amp;item=([0-9a-f-]{36})', page)
+    assert len(links) == 1 and "Lumen Lending" in page
+    form = browser_client.get(f"/portal/disputes/new?kind=inquiry&item={links[0]}")
+    assert "Dispute: Inquiry by Lumen Lending" in form.text
+    assert "I did not authorise this inquiry" in form.text
+    response = browser_client.post("/portal/disputes", follow_redirects=False, data={
+        "csrf": csrf_of(form.text), "kind": "inquiry", "item": links[0],
+        "reason": "not-authorised"})  # fmt: skip
+    assert response.status_code == 303
+    assert "Inquiry by Lumen Lending" in browser_client.get("/portal/disputes").text
+    assert browser_client.get(f"/portal/disputes/new?kind=identity&item={links[0]}").status_code == 404
