@@ -6,6 +6,8 @@ cookies). Screenshots of each page go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -25,7 +27,12 @@ from tests.conftest import bearer
 from tests.web.browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_or_skip, serving
 from tests.web.conftest import Person
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
+# In CI a missing playwright is a failure (the `test` extra installs it); elsewhere a skip.
+playwright_sync = (
+    importlib.import_module("playwright.sync_api")
+    if os.environ.get("CI")
+    else pytest.importorskip("playwright.sync_api")
+)
 Page = playwright_sync.Page
 expect = playwright_sync.expect
 
@@ -220,10 +227,7 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
         assert_accessible(page)
     page.goto("/portal/file")
 
-    for _ in range(15):  # Tab to the Notices link and follow it with Enter
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent") == "Notices":
-            break
+    tab_to(page, "Notices")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Notices")
     focus_ring = page.evaluate(
@@ -231,6 +235,31 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
         " return getComputedStyle(a).outlineStyle; })()"
     )
     assert focus_ring != "none", "focused links show where the keyboard is"
+
+    # File a dispute with the keyboard alone: Tab to the row's link, choose, type, send.
+    page.goto("/portal/file")
+    tab_to(page, "Dispute this account: Credit card from Northwind Bank")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dispute: Credit card")
+    tab_to(page, None, element_id="reason")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, None, element_id="description")
+    page.keyboard.type("Typed without a mouse.")
+    tab_to(page, "Send my dispute")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Dispute received.")).to_be_visible()
+
+
+def tab_to(page: Page, text: str | None, element_id: str | None = None, limit: int = 60) -> None:
+    """Press Tab until the focused element has this text (or id); fail if it never comes."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "[document.activeElement.textContent.trim(), document.activeElement.id]"
+        )
+        if (text is not None and focused[0] == text) or (element_id and focused[1] == element_id):
+            return
+    raise AssertionError(f"the keyboard never reaches {text or element_id!r}")
 
 
 def test_subject_a_never_sees_subject_bs_data_in_the_browser(
