@@ -136,20 +136,22 @@ class _Ingest:
         matches = self.matcher.resolve(self.batch)
         known = [m.subject_id for m in matches if m.rule != "new"]
         held = repo.held_identities(self.conn, known) if known else set()
-        identities: list[tuple[Any, ...]] = []
+        fresh: list[tuple[Any, ...]] = []  # facts of subjects created in this batch
+        identities: list[tuple[Any, ...]] = []  # facts that may already be held
         stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
         for m in matches:
             self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
             cipher = self.matcher.cipher(m.subject_id)
+            facts = fresh if m.rule == "new" else identities
             for kind, value in m.account.identity.facts():
                 key = (m.subject_id, kind, m.keys[kind])
                 if key in held or key in seen:
                     continue
                 seen.add(key)
-                identities.append((m.subject_id, kind, cipher.encrypt(kind, value),
-                                   cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
+                facts.append((m.subject_id, kind, cipher.encrypt(kind, value),
+                              cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
             self.seq += 1
             values = m.account.values
             stage.append((
@@ -158,8 +160,10 @@ class _Ingest:
                 cipher.key_version, *(values[c] for c in repo.TRADELINE_COLUMNS),
                 repo.to_json_text(m.account.reported()), m.account.delete_reason,
             ))  # fmt: skip
-        repo.copy_identities(self.conn, identities)
-        repo.merge_identities(self.conn)
+        repo.copy_new_identities(self.conn, fresh)
+        if identities:
+            repo.copy_identities(self.conn, identities)
+            repo.merge_identities(self.conn)
         repo.copy_stage(self.conn, stage)
         self.report.accepted += len(self.batch)
         self.batch = []

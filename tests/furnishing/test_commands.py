@@ -120,7 +120,9 @@ def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
     while _count(committed_url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                  "'%%furnish_%%' AND pid <> pg_backend_pid()") and time.monotonic() < deadline:  # fmt: skip
         time.sleep(0.05)
-    assert _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s", org) == 0
+    assert (
+        _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s", org) == 0
+    )
     assert _count(committed_url, "SELECT count(*) FROM subjects") == subjects_before
     assert _count(committed_url, "SELECT count(*) FROM furnish_batches WHERE furnisher_id = %s",
                   org) == 0  # fmt: skip
