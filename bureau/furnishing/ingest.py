@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import psycopg
 
@@ -52,6 +52,12 @@ Progress = Callable[[int, int], None]  # (records read, bytes read)
 def admitted_categories() -> frozenset[str]:
     """The data categories the live regime admits (read from the regime file)."""
     return load_regime(LIVE_REGIME).admissible
+
+
+def tradeline_id(furnisher_id: UUID, account_ref: bytes) -> UUID:
+    """A new account's id, derived from the furnisher and the account's blind index, so the
+    same data furnished into a bureau with the same keys gets the same ids."""
+    return uuid5(NAMESPACE_URL, f"fairfile-tradeline:{furnisher_id}:{account_ref.hex()}")
 
 
 def file_digest(stream: BinaryIO) -> bytes:
@@ -155,7 +161,8 @@ class _Ingest:
             self.seq += 1
             values = m.account.values
             stage.append((
-                self.seq, m.subject_id, m.tradeline_id or uuid4(), furnisher_id, m.account_ref,
+                self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
+                furnisher_id, m.account_ref,
                 b"" if m.tradeline_id else cipher.encrypt("account", m.account.account_number),
                 cipher.key_version, *(values[c] for c in repo.TRADELINE_COLUMNS),
                 repo.to_json_text(m.account.reported()), m.account.delete_reason,

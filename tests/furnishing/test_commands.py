@@ -95,7 +95,7 @@ def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
 ) -> None:
     org = _new_furnisher(committed_url, "CRASHFURN01")
     path = tmp_path / "big.m2"
-    path.write_bytes(to_bytes(records(20_000, seed=47, furnisher="CRASHFURN01")))
+    path.write_bytes(to_bytes(records(6_000, seed=47, furnisher="CRASHFURN01")))
     subjects_before = _count(committed_url, "SELECT count(*) FROM subjects")
     command = [sys.executable, "-m", "bureau.cli", "furnish", str(path), "--furnisher", org]
     process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
@@ -130,4 +130,4 @@ def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
     finished = subprocess.run(command, env={**os.environ, **env}, capture_output=True, timeout=300)
     assert finished.returncode == 0, finished.stderr.decode()
     assert _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s",
-                  org) == 20_000  # fmt: skip
+                  org) == 6_000  # fmt: skip
