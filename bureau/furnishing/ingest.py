@@ -46,6 +46,7 @@ NOT_STORED = {
     "N1": "employment: not an admissible data category",
 }
 
+FILE_RULES = frozenset({"M2-S01", "M2-S07", "M2-S08", "M2-T01"})
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 
 
@@ -207,7 +208,10 @@ def ingest_metro2(
         if isinstance(item, Gap) or item.kind != "base":
             run.report.file_problems.extend(problems)
             continue
-        run.take(item, problems)
+        # where the record sits in the file (no header before it, ...) is the file's problem,
+        # not the account's: it does not reject the record
+        run.report.file_problems.extend(p for p in problems if p.rule in FILE_RULES)
+        run.take(item, [p for p in problems if p.rule not in FILE_RULES])
         if progress is not None and run.report.records % 1000 == 0:
             progress(run.report.records, reader.bytes_read)
     run.report.file_problems.extend(validator.finish())
