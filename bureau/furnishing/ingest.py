@@ -31,7 +31,7 @@ from bureau.furnishing.metro2.validate import FileValidator, Problem, check_reco
 from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.policy.regime import load_regime
-from bureau.vault import Vault
+from bureau.vault import SubjectCipher, Vault
 
 BATCH_SIZE = 2000
 LIVE_REGIME = "fcra-consent"
@@ -150,22 +150,30 @@ class _Ingest:
         seen: set[tuple[UUID, str, bytes]] = set()
         for m in matches:
             self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
-            cipher = self.matcher.cipher(m.subject_id)
+            # the subject's key is fetched only when something must be encrypted: a known
+            # account of a known consumer (the monthly case) needs no key at all
+            cipher: SubjectCipher | None = None
             facts = fresh if m.rule == "new" else identities
             for kind, value in m.account.identity.facts():
                 key = (m.subject_id, kind, m.keys[kind])
                 if key in held or key in seen:
                     continue
                 seen.add(key)
+                cipher = cipher or self.matcher.cipher(m.subject_id)
                 facts.append((m.subject_id, kind, cipher.encrypt(kind, value),
                               cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
+            if m.tradeline_id is None:
+                cipher = cipher or self.matcher.cipher(m.subject_id)
+                number_ct, key_version = (
+                    cipher.encrypt("account", m.account.account_number), cipher.key_version)  # fmt: skip
+            else:  # an existing account keeps its stored number
+                number_ct, key_version = b"", 0
             self.seq += 1
             values = m.account.values
             stage.append((
                 self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
-                furnisher_id, m.account_ref,
-                b"" if m.tradeline_id else cipher.encrypt("account", m.account.account_number),
-                cipher.key_version, *(values[c] for c in repo.TRADELINE_COLUMNS),
+                furnisher_id, m.account_ref, number_ct, key_version,
+                *(values[c] for c in repo.TRADELINE_COLUMNS),
                 repo.to_json_text(m.account.reported()), m.account.delete_reason,
             ))  # fmt: skip
         repo.copy_new_identities(self.conn, fresh)

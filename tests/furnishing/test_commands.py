@@ -50,7 +50,7 @@ def test_furnish_prints_a_summary_and_writes_the_rejections_as_csv(
     items = list(records(8, seed=41, furnisher="CLIFURN01"))
     broken = items[4]
     assert isinstance(broken, Record)
-    broken.main.text = broken.main.text[:123] + "99" + broken.main.text[125:]  # account status
+    broken.main.replace_text(broken.main.text[:123] + "99" + broken.main.text[125:])  # status
     path = tmp_path / "cycle.m2"
     path.write_bytes(to_bytes(items))
     csv_path = tmp_path / "rejections.csv"

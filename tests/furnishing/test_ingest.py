@@ -138,7 +138,7 @@ def test_invalid_records_are_rejected_and_listed_while_the_valid_ones_land(
         record = items[index]
         assert isinstance(record, Record)
         f = BASE[field]
-        record.main.text = (
+        record.main.replace_text(
             record.main.text[: f.start - 1] + "~" * f.length + record.main.text[f.end :]
         )
     report = _ingest(conn, vault, furnisher_id, to_bytes(items))
