@@ -21,8 +21,12 @@ COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
     "bureau.sandbox.commands",
     "bureau.orgs.commands",
+    "bureau.policy.commands",
     "bureau.furnishing.metro2.commands",
     "bureau.furnishing.commands",
+    "bureau.audit.commands",
+    "consent.commands",
+    "disputes.commands",
 ]
 
 

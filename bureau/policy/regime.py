@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bureau.policy.schema import Lab, parse_lab
+
 LIVE_REGIME = "fcra-consent"
 
 
@@ -25,6 +27,19 @@ class RegimeError(ValueError):
         self.source = source
         self.field = field
         self.reason = reason
+
+
+class RegimeInvalid(RegimeError):
+    """Several problems in one regime file, all reported at once; `field` is the first."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        field, reason = problems[0]
+        super().__init__(source, field, reason)
+        self.problems = problems
+        self.args = (
+            f"{source}: {len(problems)} problem(s):\n"
+            + "\n".join(f"  {f}: {r}" for f, r in problems),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,13 @@ class Regime:
     live: LiveRules | None
     raw: dict[str, Any]
     source: str
+    lab: Lab | None = None
+
+    def require_lab(self) -> Lab:
+        """The lab sections; a regime without them cannot be simulated."""
+        if self.lab is None:
+            raise RegimeError(self.source, "scoring", "missing table (the lab sections)")
+        return self.lab
 
 
 def _section(doc: dict[str, Any], name: str, source: str) -> dict[str, Any]:
@@ -118,6 +140,27 @@ def _typed(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
     return cls(**values)
 
 
+def _live_agrees_with_lab(live: LiveRules, lab: Lab) -> list[tuple[str, str]]:
+    """The simulator must run the live service's own periods, not a second copy of them."""
+    problems = []
+    for cat in ("tradeline", "collection"):
+        if lab.retention_years.get(cat, live.retention.negative_item_years) != (
+            live.retention.negative_item_years
+        ):
+            problems.append(
+                (f"data.retention_years.{cat}", "must equal retention.negative_item_years")
+            )
+    if lab.retention_years.get("bankruptcy", live.retention.bankruptcy_years) != (
+        live.retention.bankruptcy_years
+    ):
+        problems.append(
+            ("data.retention_years.bankruptcy", "must equal retention.bankruptcy_years")
+        )
+    if lab.dispute.available != live.dispute.available:
+        problems.append(("dispute.available", "the lab and the live service disagree"))
+    return problems
+
+
 def parse_regime(doc: dict[str, Any], source: str) -> Regime:
     head = _section(doc, "regime", source)
     for key in ("id", "name"):
@@ -140,7 +183,15 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
                 AdverseAction, _section(doc, "adverse_action", source), "adverse_action", source
             ),
         )
+    lab: Lab | None = None
+    if "scoring" in doc:
+        lab, problems = parse_lab(doc)
+        if lab is not None and live is not None:
+            problems = _live_agrees_with_lab(live, lab)
+        if problems:
+            raise RegimeInvalid(source, problems)
     return Regime(
+        lab=lab,
         id=head["id"],
         name=head["name"],
         admissible=frozenset(admissible),

@@ -1,0 +1,93 @@
+"""The vocabulary shared by regime files and the simulator: life events, data categories, domains.
+
+Why one catalogue: a regime file names events ("littering") and life domains ("travel"); the
+validator checks those names against this list so a typo fails at load time with the field's
+name, and the simulator draws exactly these events, so every name a regime uses has a meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    category: str  # the data category a record of this event belongs to
+    nature: str  # adverse | merit | neutral
+    description: str
+
+
+EVENTS: tuple[EventType, ...] = (
+    # Financial life (what fairfile admits).
+    EventType("late_payment", "tradeline", "adverse", "a payment 30 or more days late"),
+    EventType("default", "collection", "adverse", "an account charged off or sent to collection"),
+    EventType("bankruptcy", "bankruptcy", "adverse", "a personal bankruptcy order"),
+    EventType("inquiry", "inquiry", "neutral", "an application for credit"),
+    # Courts and administration.
+    EventType(
+        "judgment_unperformed",
+        "court_enforcement",
+        "adverse",
+        "a court judgment the person was able to perform and did not",
+    ),
+    EventType("tax_arrears", "tax", "adverse", "unpaid tax or fees recorded by an authority"),
+    EventType("traffic_offence", "traffic", "adverse", "a traffic offence (e.g. not stopping)"),
+    EventType("drunk_driving", "criminal", "adverse", "a drunk-driving conviction"),
+    # Conduct the bundled regimes record.
+    EventType("littering", "civic_conduct", "adverse", "littering"),
+    EventType("jaywalking", "civic_conduct", "adverse", "jaywalking"),
+    EventType("negative_speech", "speech", "adverse", "'spreading negative information' online"),
+    EventType(
+        "petition", "petition", "adverse", "petitioning higher government (over local heads)"
+    ),
+    EventType("fight", "public_order", "adverse", "a fight or other public-order offence"),
+    EventType(
+        "unpermitted_birth", "family_planning", "adverse", "a child without birth permission"
+    ),
+    EventType("academic_fraud", "integrity", "adverse", "exam, research or paperwork fraud"),
+    EventType("extravagant_wedding", "custom", "adverse", "an 'extravagant' wedding"),
+    # Merits.
+    EventType("volunteering", "merit", "merit", "volunteering, helping neighbours"),
+    EventType("blood_donation", "merit", "merit", "donating blood"),
+    EventType("returned_lost_money", "merit", "merit", "handing in lost money"),
+    # Consumption (what a platform score reads).
+    EventType(
+        "responsible_purchase", "consumption", "merit", "purchases a platform deems responsible"
+    ),
+    EventType("gaming", "consumption", "adverse", "hours of gaming a platform deems idle"),
+)
+
+EVENT_BY_NAME: dict[str, EventType] = {e.name: e for e in EVENTS}
+EVENT_NAMES: tuple[str, ...] = tuple(e.name for e in EVENTS)
+
+# Standing attributes a regime may hold about everyone (not events). Data points each adds to
+# a file when admitted, and the population signal (a z-score) a composite score can weigh.
+STATIC_CATEGORIES: dict[str, int] = {
+    "identity": 5,  # name, national id, date of birth, address, phone
+    "income_assets": 2,  # income, assets
+    "personal": 3,  # education, marital status, employer
+    "social": 1,  # who the person's contacts are
+}
+STATIC_SIGNALS: dict[str, str] = {
+    "income": "income_assets",
+    "education": "personal",
+    "social": "social",
+    "history": "tradeline",  # years of credit history
+}
+
+CATEGORIES: frozenset[str] = frozenset({e.category for e in EVENTS} | set(STATIC_CATEGORIES))
+
+DOMAINS: tuple[str, ...] = (
+    "credit",
+    "housing",
+    "travel",
+    "jobs",
+    "schooling",
+    "public_services",
+    "publication",
+)
+DOMAIN_BIT: dict[str, int] = {d: 1 << i for i, d in enumerate(DOMAINS)}
+
+SCORING_KINDS: tuple[str, ...] = ("scorecard", "points", "composite", "list")
+ACCESS_BASES: tuple[str, ...] = ("consent", "permissible-purpose", "mandatory", "none")

@@ -1,0 +1,347 @@
+"""Running a regime over the population: standing, sanctions, notices, disputes, recovery.
+
+Two mechanisms cover the seven regimes. Scorecards, point systems and composite scores are all
+*linear*: a base, plus weighted static traits, plus points per record held, each record
+counting until its recovery period ends. Blacklists are *listings*: on or off, with a start
+day, an end day, early lifting on performance and extension. Which mechanism, and every number
+in it, comes from the regime file.
+
+False records (injected by the population) are tracked beside true ones, so each run knows at
+every moment what the person's standing would be without them: that is how "wrongly
+sanctioned" and "time until corrected" are measured without a second run.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import defaultdict
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bureau.policy.catalogue import DOMAIN_BIT, EVENT_BY_NAME
+from bureau.policy.population import DAYS_PER_YEAR, MonthEvents, Population
+from bureau.policy.regime import Regime
+from bureau.policy.schema import Lab
+from bureau.policy.tracking import Counters, DataHeld, Tracker
+
+F32 = NDArray[np.float32]
+Idx = NDArray[np.int64]
+AVERAGE_MONTH_DAYS = DAYS_PER_YEAR / 12
+
+
+class RegimeRun(Protocol):
+    regime: Regime
+    tracker: Tracker
+    held: DataHeld
+
+    def step(self, ev: MonthEvents) -> None: ...
+
+    def standing(self) -> F32: ...
+
+    def band_of(self, standing: F32) -> NDArray[np.intp]: ...
+
+
+def _rng(regime: Regime, seed: int) -> np.random.Generator:
+    """Each regime's own dice (who disputes, who gets notice), stable across runs and orders."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 2, zlib.crc32(regime.id.encode())]))
+
+
+class _Bands:
+    """Standing → band index (highest band first) → bitmask of restricted life domains."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.names = tuple(b.name for b in lab.bands)
+        self.asc_mins = np.array([b.min for b in reversed(lab.bands)], np.float64)
+        masks = [sum(DOMAIN_BIT[d] for d in b.domains) for b in lab.bands]
+        self.masks = np.array(masks, np.uint8)
+        self.count = len(lab.bands)
+
+    def index(self, standing: F32) -> NDArray[np.intp]:
+        # A handful of bands: one comparison per threshold beats a binary search per person.
+        above = np.zeros(len(standing), np.intp)
+        for low in self.asc_mins[1:]:
+            above += standing >= low
+        return self.count - 1 - above
+
+    def ceiling(self, name: str) -> float:
+        """The highest standing still inside band `name` (for caps like 'automatic grade B')."""
+        i = self.names.index(name)
+        return math.inf if i == 0 else float(self.asc_mins[self.count - i]) - 1e-3
+
+
+class LinearRun:
+    """Scorecard, points or composite: base + static traits + points per record held."""
+
+    def __init__(self, regime: Regime, pop: Population, months: int, seed: int) -> None:
+        self.regime = regime
+        self.lab = lab = regime.require_lab()
+        self.pop = pop
+        self.months = months
+        n = pop.size
+        sc = lab.scoring
+        self.score = np.full(n, sc.base, np.float32)
+        for name, weight in sc.static.items():
+            self.score += np.float32(weight) * pop.signal(name)
+        self.err = np.zeros(n, np.float32)  # effect of uncorrected false records
+        self.corrected_at = np.full(n, -1, np.int16)
+        self.queue: dict[int, list[tuple[Idx, F32, bool, int]]] = defaultdict(list)
+        self.added = np.zeros(n, np.float32) if sc.additions_cap_per_year is not None else None
+        self.bands = _Bands(lab)
+        self.caps = [
+            (c.event, round(12 * c.years), self.bands.ceiling(c.band), np.full(n, -1, np.int16))
+            for c in sc.caps
+        ]
+        self.dispute_due = np.full(n, -1, np.int16)
+        self.notified_until = np.full(n, -1, np.int16)
+        self.prev_sanctioned = np.zeros(n, bool)
+        self.rng = _rng(regime, seed)
+        self.held = DataHeld(lab, n, months)
+        self.tracker = Tracker(n, months, pop.protected, self.bands.names)
+
+    @property
+    def counters(self) -> Counters:
+        return self.tracker.counters
+
+    def _recovery_months(self, event: str) -> int:
+        sc = self.lab.scoring
+        years = sc.recovery_years.get(event)
+        if years is None:
+            years = self.lab.retention_years[EVENT_BY_NAME[event].category]
+        return round(12 * years)
+
+    def _apply(self, month: int, event: str, idx: Idx, is_error: bool) -> None:
+        weight = self.lab.scoring.items[event]
+        delta = np.full(len(idx), weight, np.float32)
+        if weight > 0 and self.added is not None:
+            cap = self.lab.scoring.additions_cap_per_year or 0.0
+            room = np.maximum(np.float32(cap) - self.added[idx], 0)
+            delta = np.minimum(delta, room)
+            self.added[idx] += delta
+        self.score[idx] += delta
+        if is_error:
+            self.err[idx] += delta
+        end = month + self._recovery_months(event)
+        if end < self.months:
+            self.queue[end].append((idx, -delta, is_error, month))
+
+    def _expire(self, month: int) -> None:
+        for idx, delta, is_error, recorded in self.queue.pop(month, []):
+            if is_error:
+                live = self.corrected_at[idx] < recorded  # not already removed by a dispute
+                idx, delta = idx[live], delta[live]
+                self.err[idx] += delta
+            self.score[idx] += delta
+
+    def _disputes(self, month: int) -> None:
+        d = self.lab.dispute
+        if not d.available:
+            return
+        due = np.flatnonzero(self.dispute_due == month)
+        if len(due):
+            wrong = self.err[due] != 0
+            upheld = due[wrong & (self.rng.random(len(due)) < d.success_share)]
+            self.score[upheld] -= self.err[upheld]
+            self.err[upheld] = 0
+            self.corrected_at[upheld] = month
+            self.dispute_due[due] = -1
+            self.counters.disputes_upheld += len(upheld)
+            self.counters.disputes_rejected += len(due) - len(upheld)
+        # Only people with a false record dispute (a simplification); a notice makes it likelier.
+        cand = np.flatnonzero((self.err != 0) & (self.dispute_due < 0))
+        if not len(cand):
+            return
+        p = np.full(len(cand), d.file_share_per_year / 12)
+        p[self.notified_until[cand] > month] *= self.lab.notice.dispute_boost
+        filing = cand[self.rng.random(len(cand)) < p]
+        self.dispute_due[filing] = month + max(1, math.ceil(d.resolve_days / AVERAGE_MONTH_DAYS))
+        self.counters.disputes_filed += len(filing)
+
+    def standing(self) -> F32:
+        sc = self.lab.scoring
+        return np.clip(self.score, sc.low, sc.high)
+
+    def true_standing(self) -> F32:
+        sc = self.lab.scoring
+        return np.clip(self.score - self.err, sc.low, sc.high)
+
+    def band_of(self, standing: F32) -> NDArray[np.intp]:
+        return self.bands.index(standing)
+
+    def _capped(self, s: F32, month: int) -> F32:
+        for _, _, ceiling, until in self.caps:
+            active = until > month
+            if active.any():
+                s = np.where(active, np.minimum(s, np.float32(ceiling)), s)
+        return s
+
+    def step(self, ev: MonthEvents) -> None:
+        m = ev.month
+        if self.added is not None and m % 12 == 0:
+            self.added[:] = 0
+        self._expire(m)
+        self.held.step(ev)
+        self.tracker.observe(ev)
+        for event in self.lab.scoring.items:
+            batch = ev.get(event)
+            if len(batch):
+                self._apply(m, event, batch.idx, is_error=False)
+            wrong = ev.error(event)
+            if len(wrong):
+                self._apply(m, event, wrong.idx, is_error=True)
+        for event, months, _, until in self.caps:
+            until[ev.get(event).idx] = m + months
+        self._disputes(m)
+        s_all = self._capped(self.standing(), m)
+        s_true = self._capped(self.true_standing(), m)
+        band = self.band_of(s_all)
+        mask_all = self.bands.masks[band]
+        mask_true = self.bands.masks[self.band_of(s_true)]
+        sanctioned = mask_all != 0
+        if self.lab.notice.before_adverse:
+            new = np.flatnonzero(sanctioned & ~self.prev_sanctioned)
+            told = new[self.rng.random(len(new)) < self.lab.notice.compliance]
+            self.notified_until[told] = m + 12
+            self.counters.notices += len(told)
+        self.prev_sanctioned = sanctioned
+        days = ev.end_day - ev.first_day
+        self.tracker.record(m, s_all, band, mask_all, mask_true, days)
+
+
+class ListRun:
+    """A blacklist: entry on an unperformed obligation, a fixed term, lifting on performance."""
+
+    NOT_LISTED = -1
+
+    def __init__(self, regime: Regime, pop: Population, months: int, seed: int) -> None:
+        self.regime = regime
+        self.lab = lab = regime.require_lab()
+        assert lab.listing is not None
+        self.listing = lab.listing
+        self.pop = pop
+        n = pop.size
+        self.start = np.full(n, self.NOT_LISTED, np.int32)
+        self.end = np.full(n, self.NOT_LISTED, np.int32)
+        self.wrong = np.zeros(n, bool)
+        self.performed = np.zeros(n, bool)
+        self.extended = np.zeros(n, bool)
+        self.dispute_due = np.full(n, -1, np.int16)
+        self.notified_until = np.full(n, -1, np.int16)
+        self.bands = _Bands(lab)
+        self.rng = _rng(regime, seed)
+        self.held = DataHeld(lab, n, months)
+        self.tracker = Tracker(n, months, pop.protected, self.bands.names)
+        self._listed_now = np.zeros(n, np.float32)
+
+    @property
+    def counters(self) -> Counters:
+        return self.tracker.counters
+
+    def listed_on(self, day: int) -> NDArray[np.bool_]:
+        return (self.start >= 0) & (self.start <= day) & (self.end > day)
+
+    def _enter(self, idx: Idx, day: NDArray[np.int32], wrong: bool, month: int) -> None:
+        term = round(self.listing.years * DAYS_PER_YEAR)
+        already = (self.start[idx] >= 0) & (self.end[idx] > day)
+        # A true obligation while wrongly listed makes the listing right from now on.
+        if not wrong:
+            was_wrong = already & self.wrong[idx]
+            fix = idx[was_wrong]
+            self.wrong[fix] = False
+            self.end[fix] = np.maximum(self.end[fix], day[was_wrong] + term)
+        idx, day = idx[~already], day[~already]
+        warned = np.zeros(len(idx), bool)
+        if self.lab.notice.before_adverse:
+            warned = self.rng.random(len(idx)) < self.lab.notice.compliance
+            self.counters.notices += int(warned.sum())
+            self.notified_until[idx[warned]] = month + 12
+        if not wrong:
+            share = self.pop.params.perform_after_warning_share
+            averted = warned & (self.rng.random(len(idx)) < share)
+            idx, day, warned = idx[~averted], day[~averted], warned[~averted]
+        begin = day + np.where(warned, self.listing.notice_days, 0).astype(np.int32)
+        self.start[idx] = begin
+        self.end[idx] = begin + term
+        self.wrong[idx] = wrong
+        self.performed[idx] = False
+        self.extended[idx] = False
+
+    def _disputes(self, month: int, first_day: int) -> None:
+        d = self.lab.dispute
+        if not d.available:
+            return
+        due = np.flatnonzero(self.dispute_due == month)
+        if len(due):
+            ok = self.wrong[due] & (self.rng.random(len(due)) < d.success_share)
+            upheld = due[ok]
+            self.end[upheld] = np.minimum(self.end[upheld], first_day + self.listing.lift_days)
+            self.dispute_due[due] = -1
+            self.counters.disputes_upheld += len(upheld)
+            self.counters.disputes_rejected += len(due) - len(upheld)
+        cand = np.flatnonzero(self.wrong & (self.end > first_day) & (self.dispute_due < 0))
+        if not len(cand):
+            return
+        p = np.full(len(cand), d.file_share_per_year / 12)
+        p[self.notified_until[cand] > month] *= self.lab.notice.dispute_boost
+        filing = cand[self.rng.random(len(cand)) < p]
+        self.dispute_due[filing] = month + max(1, math.ceil(d.resolve_days / AVERAGE_MONTH_DAYS))
+        self.counters.disputes_filed += len(filing)
+
+    def standing(self) -> F32:
+        return self._listed_now
+
+    def band_of(self, standing: F32) -> NDArray[np.intp]:
+        return self.bands.index(standing)
+
+    def step(self, ev: MonthEvents) -> None:
+        m, d0, d1 = ev.month, ev.first_day, ev.end_day
+        self.held.step(ev)
+        self.tracker.observe(ev)
+        for event in self.listing.entry_events:
+            batch = ev.get(event)
+            if len(batch):
+                self._enter(batch.idx, batch.day, wrong=False, month=m)
+            false = ev.error(event)
+            if len(false):
+                self._enter(false.idx, false.day, wrong=True, month=m)
+        # Performance lifts a true listing within the regime's lifting period.
+        p = ev.performed
+        if len(p):
+            hit = (self.start[p.idx] >= 0) & (self.end[p.idx] > p.day) & ~self.wrong[p.idx]
+            who, day = p.idx[hit], p.day[hit]
+            self.end[who] = np.minimum(self.end[who], day + self.listing.lift_days)
+            self.performed[who] = True
+        # Extension at the end of the term, once, when not performed.
+        ending = np.flatnonzero(
+            (self.start >= 0)
+            & (self.end >= d0)
+            & (self.end < d1)
+            & ~self.performed
+            & ~self.extended
+        )
+        if len(ending) and self.listing.extension_share > 0:
+            ext = ending[self.rng.random(len(ending)) < self.listing.extension_share]
+            self.end[ext] += round(self.listing.extension_years * DAYS_PER_YEAR)
+            self.extended[ext] = True
+        self._disputes(m, d0)
+        listed = self.start >= 0
+        overlap = (
+            np.where(listed, np.minimum(self.end, d1) - np.maximum(self.start, d0), 0)
+            .clip(0)
+            .astype(np.int32)
+        )
+        on_list = overlap > 0
+        self._listed_now = np.where(self.listed_on(d1 - 1), 0, 1).astype(np.float32)
+        band = self.band_of(np.where(on_list, 0, 1).astype(np.float32))
+        mask_all = self.bands.masks[band]
+        mask_true = np.where(self.wrong, 0, mask_all).astype(np.uint8)
+        self.tracker.record(m, self._listed_now, band, mask_all, mask_true, overlap)
+
+
+def start_run(regime: Regime, pop: Population, months: int, seed: int) -> LinearRun | ListRun:
+    """The run for a regime's scoring kind."""
+    if regime.require_lab().scoring.kind == "list":
+        return ListRun(regime, pop, months, seed)
+    return LinearRun(regime, pop, months, seed)

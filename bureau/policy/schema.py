@@ -1,0 +1,409 @@
+"""The lab sections of a regime file: schema, validation and typed view.
+
+Why collect every problem instead of stopping at the first: a researcher editing a copy of a
+regime ("what if disputes had 15 days?") should see all mistakes in one run, each naming the
+field (`scoring.items.litering: unknown event`) and the reason.
+
+Every parameter must also say where it comes from: the `[provenance]` table maps a dotted field
+path (or one of its parent tables) to a source in `../shared/reference/` or to
+`assumed: <reason>`. A number nobody can trace is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from bureau.policy.catalogue import (
+    ACCESS_BASES,
+    CATEGORIES,
+    DOMAINS,
+    EVENT_BY_NAME,
+    SCORING_KINDS,
+    STATIC_SIGNALS,
+)
+
+SOURCES = ("fcra.md", "bundled-regimes.md", "datasets.md")
+SEED_CITATION = re.compile(r"\b00[0-4]\b")
+# Fields that describe the file rather than the law, so need no source.
+UNSOURCED_ROOTS = ("regime", "provenance")
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    min: float
+    domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Cap:
+    """While an event of this kind is held, the standing is held at or below `band`."""
+
+    event: str
+    band: str
+    years: float
+
+
+@dataclass(frozen=True)
+class Scoring:
+    kind: str
+    base: float
+    low: float
+    high: float
+    transparent: bool
+    items: dict[str, float]
+    recovery_years: dict[str, float]
+    static: dict[str, float]
+    additions_cap_per_year: float | None
+    caps: tuple[Cap, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    entry_events: tuple[str, ...]
+    years: float
+    notice_days: int
+    lift_days: int
+    extension_share: float
+    extension_years: float
+
+
+@dataclass(frozen=True)
+class LabDispute:
+    available: bool
+    resolve_days: int
+    file_share_per_year: float
+    success_share: float
+
+
+@dataclass(frozen=True)
+class Notice:
+    before_adverse: bool
+    compliance: float
+    dispute_boost: float
+
+
+@dataclass(frozen=True)
+class Lab:
+    """What the simulator needs from a regime."""
+
+    admissible: frozenset[str]
+    retention_years: dict[str, float]
+    access_basis: str
+    full_disclosure: bool
+    scoring: Scoring
+    listing: Listing | None
+    bands: tuple[Band, ...]  # highest `min` first
+    dispute: LabDispute
+    notice: Notice
+    provenance: dict[str, str]
+
+    @property
+    def reproducible(self) -> bool:
+        """Can the subject recompute their standing from what they are shown?"""
+        return self.full_disclosure and self.scoring.transparent
+
+
+class _Checker:
+    """Reads typed values out of a TOML document, recording problems instead of raising."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, field: str, reason: str) -> None:
+        self.problems.append((field, reason))
+
+    def table(self, path: str, *, required: bool = True) -> dict[str, Any]:
+        node: Any = self.doc
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            if required:
+                self.fail(path, "missing table")
+            return {}
+        if not isinstance(node, dict):
+            self.fail(path, "expected a table")
+            return {}
+        return node
+
+    def number(
+        self,
+        table: dict[str, Any],
+        path: str,
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        default: float | None = None,
+    ) -> float:
+        key = path.rsplit(".", 1)[-1]
+        if key not in table:
+            if default is not None:
+                return default
+            self.fail(path, "missing")
+            return 0.0
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, f"expected a number, got {value!r}")
+            return 0.0
+        if math.isnan(value):
+            self.fail(path, "must be a number, not nan")
+            return 0.0
+        if lo is not None and value < lo:
+            self.fail(path, f"must be at least {lo:g}, got {value!r}")
+        if hi is not None and value > hi:
+            self.fail(path, f"must be at most {hi:g}, got {value!r}")
+        return float(value)
+
+    def flag(self, table: dict[str, Any], path: str) -> bool:
+        key = path.rsplit(".", 1)[-1]
+        value = table.get(key)
+        if not isinstance(value, bool):
+            self.fail(
+                path, "missing" if value is None else f"expected true or false, got {value!r}"
+            )
+            return False
+        return value
+
+    def choice(self, table: dict[str, Any], path: str, options: tuple[str, ...]) -> str:
+        key = path.rsplit(".", 1)[-1]
+        value = table.get(key)
+        if value not in options:
+            self.fail(path, f"expected one of {', '.join(options)}, got {value!r}")
+            return options[0]
+        return str(value)
+
+    def names(
+        self, value: Any, path: str, known: frozenset[str] | tuple[str, ...], what: str
+    ) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(path, f"expected a list of {what} names")
+            return []
+        for name in value:
+            if name not in known:
+                self.fail(path, f"unknown {what} {name!r}")
+        return [v for v in value if v in known]
+
+    def event_map(
+        self, table: dict[str, Any], path: str, *, lo: float | None = None
+    ) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name in table:
+            if name not in EVENT_BY_NAME:
+                self.fail(f"{path}.{name}", "unknown event")
+                continue
+            out[name] = self.number(table, f"{path}.{name}", lo=lo)
+        return out
+
+
+def _bands(check: _Checker, scoring: Scoring) -> tuple[Band, ...]:
+    raw = check.doc.get("bands")
+    if not isinstance(raw, list) or not raw:
+        check.fail("bands", "expected at least one [[bands]] entry")
+        return ()
+    bands: list[Band] = []
+    for i, item in enumerate(raw):
+        path = f"bands.{item.get('name', i) if isinstance(item, dict) else i}"
+        if not isinstance(item, dict):
+            check.fail(path, "expected a table")
+            continue
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            check.fail(f"bands.{i}.name", "missing or empty")
+            continue
+        low = check.number(item, f"{path}.min")
+        domains = check.names(item.get("domains"), f"{path}.domains", DOMAINS, "domain")
+        bands.append(Band(name, low, frozenset(domains)))
+    mins = [b.min for b in bands]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+        check.fail("bands", "list bands from the highest `min` down, each `min` different")
+    if bands and bands[-1].min > scoring.low:
+        check.fail(f"bands.{bands[-1].name}.min", "the lowest band must cover scoring.min")
+    names = [b.name for b in bands]
+    if len(set(names)) != len(names):
+        check.fail("bands", "band names must be unique")
+    return tuple(bands)
+
+
+def _scoring(check: _Checker, admissible: frozenset[str]) -> Scoring:
+    t = check.table("scoring")
+    kind = check.choice(t, "scoring.kind", SCORING_KINDS)
+    low = check.number(t, "scoring.min")
+    high = check.number(t, "scoring.max")
+    if high <= low:
+        check.fail("scoring.max", "must be greater than scoring.min")
+    base = check.number(t, "scoring.base", lo=low, hi=high)
+    items = check.event_map(check.table("scoring.items", required=kind != "list"), "scoring.items")
+    for name in items:
+        if EVENT_BY_NAME[name].category not in admissible:
+            check.fail(
+                f"scoring.items.{name}",
+                f"scores an event of category {EVENT_BY_NAME[name].category!r}, "
+                "which data.admissible does not admit",
+            )
+    recovery = check.event_map(
+        check.table("scoring.recovery_years", required=False), "scoring.recovery_years", lo=0
+    )
+    static: dict[str, float] = {}
+    for name in check.table("scoring.static", required=False):
+        path = f"scoring.static.{name}"
+        if name not in STATIC_SIGNALS:
+            check.fail(path, f"unknown signal (known: {', '.join(STATIC_SIGNALS)})")
+            continue
+        static[name] = check.number(t["static"], path)
+        if STATIC_SIGNALS[name] not in admissible:
+            check.fail(path, f"uses category {STATIC_SIGNALS[name]!r}, not in data.admissible")
+    cap = None
+    if "additions_cap_per_year" in t:
+        cap = check.number(t, "scoring.additions_cap_per_year", lo=0)
+    caps: list[Cap] = []
+    raw_caps = t.get("caps", [])
+    if not isinstance(raw_caps, list):
+        check.fail("scoring.caps", "expected a list of [[scoring.caps]] tables")
+        raw_caps = []
+    for i, item in enumerate(raw_caps):
+        path = f"scoring.caps.{i}"
+        if not isinstance(item, dict):
+            check.fail(path, "expected a table")
+            continue
+        event = item.get("event")
+        if event not in EVENT_BY_NAME:
+            check.fail(f"{path}.event", f"unknown event {event!r}")
+            continue
+        band = item.get("band")
+        if not isinstance(band, str):
+            check.fail(f"{path}.band", "missing band name")
+            continue
+        caps.append(Cap(str(event), band, check.number(item, f"{path}.years", lo=0)))
+    return Scoring(
+        kind=kind,
+        base=base,
+        low=low,
+        high=high,
+        transparent=check.flag(t, "scoring.transparent"),
+        items=items,
+        recovery_years=recovery,
+        static=static,
+        additions_cap_per_year=cap,
+        caps=tuple(caps),
+    )
+
+
+def _listing(check: _Checker) -> Listing:
+    t = check.table("listing")
+    events = check.names(
+        t.get("entry_events"), "listing.entry_events", tuple(EVENT_BY_NAME), "event"
+    )
+    return Listing(
+        entry_events=tuple(events),
+        years=check.number(t, "listing.years", lo=0),
+        notice_days=int(check.number(t, "listing.notice_days", lo=0)),
+        lift_days=int(check.number(t, "listing.lift_days", lo=0)),
+        extension_share=check.number(t, "listing.extension_share", lo=0, hi=1),
+        extension_years=check.number(t, "listing.extension_years", lo=0),
+    )
+
+
+def leaf_paths(doc: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    """Dotted paths of every parameter; arrays of tables are keyed by their `name`/`event`."""
+    for key, value in doc.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from leaf_paths(value, f"{path}.")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                label = item.get("name", i)
+                rest = {k: v for k, v in item.items() if k != "name"}  # a label, not a value
+                yield from leaf_paths(rest, f"{path}.{label}.")
+        else:
+            yield path
+
+
+def _provenance(check: _Checker) -> dict[str, str]:
+    table = check.table("provenance")
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        path = f"provenance.{key}"
+        if not isinstance(value, str):
+            check.fail(path, "expected a source string")
+            continue
+        text = value.strip()
+        if text.startswith("assumed"):
+            if len(text.removeprefix("assumed").strip(" :")) < 8:
+                check.fail(path, "an assumption must give its reason: 'assumed: <why>'")
+        elif not any(text.startswith(s) for s in SOURCES):
+            check.fail(path, f"must start with a source ({', '.join(SOURCES)}) or 'assumed:'")
+        elif text.startswith("bundled-regimes.md") and not SEED_CITATION.search(text):
+            check.fail(path, "a bundled-regimes.md citation must name the seed file (000-004)")
+        out[key] = text
+    for leaf in leaf_paths(check.doc):
+        if leaf.split(".")[0] in UNSOURCED_ROOTS:
+            continue
+        parts = leaf.split(".")
+        if not any(".".join(parts[:n]) in out for n in range(1, len(parts) + 1)):
+            check.fail(leaf, "no source: add it to [provenance] (a citation or 'assumed: why')")
+    return out
+
+
+def parse_lab(doc: dict[str, Any]) -> tuple[Lab | None, list[tuple[str, str]]]:
+    """The lab view of a regime document and every problem found (empty when valid)."""
+    check = _Checker(doc)
+    data = check.table("data")
+    admissible = frozenset(
+        check.names(data.get("admissible"), "data.admissible", CATEGORIES, "data category")
+    )
+    retention: dict[str, float] = {}
+    ret_table = check.table("data.retention_years")
+    for cat in admissible:
+        retention[cat] = check.number(ret_table, f"data.retention_years.{cat}", lo=0)
+    for cat in ret_table:
+        if cat not in admissible:
+            check.fail(f"data.retention_years.{cat}", "retention for a category not admitted")
+    access = check.table("access")
+    basis = check.choice(access, "access.basis", ACCESS_BASES)
+    disclosure = check.table("disclosure")
+    full = check.flag(disclosure, "disclosure.full_file")
+    scoring = _scoring(check, admissible)
+    listing = _listing(check) if scoring.kind == "list" else None
+    if scoring.kind == "list" and (scoring.low, scoring.high) != (0.0, 1.0):
+        check.fail("scoring.min", "a list regime's standing runs from 0 (listed) to 1 (clear)")
+    bands = _bands(check, scoring)
+    band_names = {b.name for b in bands}
+    for i, cap in enumerate(scoring.caps):
+        if cap.band not in band_names:
+            check.fail(f"scoring.caps.{i}.band", f"no band named {cap.band!r}")
+    d = check.table("dispute")
+    dispute = LabDispute(
+        available=check.flag(d, "dispute.available"),
+        resolve_days=int(check.number(d, "dispute.resolve_days", lo=1)),
+        file_share_per_year=check.number(d, "dispute.file_share_per_year", lo=0, hi=1),
+        success_share=check.number(d, "dispute.success_share", lo=0, hi=1),
+    )
+    n = check.table("notice")
+    notice = Notice(
+        before_adverse=check.flag(n, "notice.before_adverse"),
+        compliance=check.number(n, "notice.compliance", lo=0, hi=1),
+        dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
+    )
+    provenance = _provenance(check)
+    if check.problems:
+        return None, check.problems
+    return (
+        Lab(
+            admissible=admissible,
+            retention_years=retention,
+            access_basis=basis,
+            full_disclosure=full,
+            scoring=scoring,
+            listing=listing,
+            bands=bands,
+            dispute=dispute,
+            notice=notice,
+            provenance=provenance,
+        ),
+        [],
+    )

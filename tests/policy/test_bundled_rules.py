@@ -1,0 +1,147 @@
+"""Each bundled regime's documented rules hold in the simulation (bundled-regimes.md)."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bureau.policy.catalogue import DOMAIN_BIT
+from bureau.policy.engine import LinearRun, ListRun
+from bureau.policy.population import MonthEvents, draw_population, month_start_day
+from bureau.policy.regime import load_regime, parse_regime
+from tests.policy.test_regime import write_toml
+
+
+def raw(name: str) -> dict[str, Any]:
+    text = (resources.files("bureau.policy") / "regimes" / f"{name}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def quiet(run: LinearRun | ListRun, months: range) -> None:
+    """Months in which nothing happens to anyone."""
+    for m in months:
+        run.step(MonthEvents.build(m))
+
+
+def band_names(run: LinearRun, standing: np.ndarray) -> list[str]:
+    return [run.bands.names[i] for i in run.band_of(standing.astype(np.float32))]
+
+
+def test_rongcheng_losing_one_point_from_1000_means_grade_b() -> None:
+    run = LinearRun(load_regime("rongcheng"), draw_population(2, seed=1), months=12, seed=1)
+    assert band_names(run, np.array([1001, 1000, 999])) == ["A+", "A", "B"]
+    b = run.lab.bands[run.bands.names.index("B")]
+    assert "credit" in b.domains and "housing" in b.domains  # a B means a mortgage refusal
+
+
+def test_rongcheng_littering_once_drops_a_resident_to_b_and_refuses_a_mortgage() -> None:
+    run = LinearRun(load_regime("rongcheng"), draw_population(2, seed=1), months=12, seed=1)
+    run.step(MonthEvents.build(0, {"littering": [0]}))
+    assert run.standing().tolist() == [997.0, 1000.0]
+    assert run.tracker.domains[0] & DOMAIN_BIT["credit"]
+    assert run.tracker.domains[1] == 0
+
+
+def test_rongcheng_petitioning_means_automatic_grade_b_despite_merits() -> None:
+    run = LinearRun(load_regime("rongcheng"), draw_population(1, seed=1), months=12, seed=1)
+    run.step(MonthEvents.build(0, {"petition": [0], "returned_lost_money": [0]}))
+    assert run.standing()[0] == 1003.0
+    assert run.tracker.series_sanctioned[-1] == 1.0
+
+
+def test_rongcheng_additions_are_capped_at_10_points_a_year() -> None:
+    run = LinearRun(load_regime("rongcheng"), draw_population(1, seed=1), months=24, seed=1)
+    for m in range(12):
+        run.step(MonthEvents.build(m, {"returned_lost_money": [0]}))
+    assert run.standing()[0] == 1010.0
+
+
+def test_suining_points_recover_after_the_configured_years() -> None:
+    regime = load_regime("suining")
+    years = regime.require_lab().scoring.recovery_years["drunk_driving"]
+    months = round(12 * years)
+    run = LinearRun(regime, draw_population(2, seed=1), months=months + 2, seed=1)
+    run.step(MonthEvents.build(0, {"drunk_driving": [0]}))
+    assert run.standing()[0] == 950.0
+    quiet(run, range(1, months))
+    assert run.standing()[0] == 950.0, "still deducted the month before recovery"
+    quiet(run, range(months, months + 1))
+    assert run.standing()[0] == 1000.0
+    assert run.tracker.days[0] == month_start_day(months)
+
+
+def test_suining_what_if_shorter_recovery_from_an_edited_copy(tmp_path: Path) -> None:
+    doc = copy.deepcopy(raw("suining"))
+    doc["regime"]["id"] = "suining-2y"
+    doc["scoring"]["recovery_years"]["drunk_driving"] = 2
+    regime = load_regime(write_toml(tmp_path / "suining-2y.toml", doc))
+    run = LinearRun(regime, draw_population(1, seed=1), months=30, seed=1)
+    run.step(MonthEvents.build(0, {"drunk_driving": [0]}))
+    quiet(run, range(1, 24))
+    assert run.standing()[0] == 950.0
+    quiet(run, range(24, 25))
+    assert run.standing()[0] == 1000.0
+
+
+def spc_without_warnings_or_extensions() -> ListRun:
+    """The bundled list, with the random prior warning and extension switched off."""
+    doc = copy.deepcopy(raw("spc-blacklist"))
+    doc["notice"]["before_adverse"] = False
+    doc["listing"]["extension_share"] = 0.0
+    regime = parse_regime(doc, "spc-blacklist.toml")
+    return ListRun(regime, draw_population(3, seed=1), months=36, seed=1)
+
+
+def test_spc_listing_lasts_two_years_unless_performed() -> None:
+    run = spc_without_warnings_or_extensions()
+    listing = run.lab.listing
+    assert listing is not None and listing.years == 2
+    day = 10
+    run.step(MonthEvents.build(0, {"judgment_unperformed": [0]}, day=day))
+    assert run.listed_on(day)[0]
+    quiet(run, range(1, 36))
+    assert run.listed_on(day + 729)[0]
+    assert not run.listed_on(day + 730)[0]
+    assert run.tracker.days[0] == 730
+    assert not run.tracker.ever[2]
+
+
+def test_spc_listing_is_lifted_within_three_days_of_performance() -> None:
+    run = spc_without_warnings_or_extensions()
+    run.step(MonthEvents.build(0, {"judgment_unperformed": [1]}, day=5))
+    quiet(run, range(1, 3))
+    paid = month_start_day(3) + 4
+    run.step(MonthEvents.build(3, performed={1: paid}))
+    quiet(run, range(4, 36))
+    assert run.listed_on(paid)[1]
+    assert not run.listed_on(paid + 3)[1]
+    assert run.tracker.days[1] == paid + 3 - 5
+
+
+def test_spc_wrong_listing_is_wrongful_and_cannot_be_lifted_by_paying() -> None:
+    run = spc_without_warnings_or_extensions()
+    run.step(MonthEvents.build(0, errors={"judgment_unperformed": [0]}, day=0))
+    run.step(MonthEvents.build(1, performed={0: month_start_day(1)}))
+    assert run.listed_on(month_start_day(1) + 10)[0]
+    assert run.tracker.wrong_ever[0]
+
+
+def test_fcra_false_item_is_corrected_by_a_dispute_and_the_sanction_ends() -> None:
+    doc = copy.deepcopy(raw("fcra-us"))
+    doc["dispute"]["file_share_per_year"] = 1.0  # files within the year, almost surely
+    doc["dispute"]["success_share"] = 1.0
+    regime = parse_regime(doc, "fcra-us.toml")
+    pop = draw_population(1, seed=1)
+    pop.history[:] = 0
+    run = LinearRun(regime, pop, months=60, seed=4)
+    run.step(MonthEvents.build(0, errors={"default": [0]}))
+    assert run.tracker.wrong_ever[0]
+    quiet(run, range(1, 60))
+    assert run.standing()[0] == 720.0
+    assert run.tracker.wrong_until[0] > 0
+    assert run.counters.disputes_upheld == 1

@@ -1,0 +1,75 @@
+"""`bureau compare` writes a self-contained report; `bureau regimes` validates files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bureau.cli import main
+
+
+def test_compare_writes_an_offline_report_csv_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report"
+    code = main(
+        [
+            "compare",
+            "--regimes",
+            "all",
+            "--population",
+            "1500",
+            "--years",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--no-real-data",
+        ]
+    )
+    assert code == 0
+    html = (out / "report.html").read_text("utf-8")
+    assert "<svg" in html and "</html>" in html
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html), "no network references"
+    assert "<script" not in html and "<link" not in html
+    rows = list(csv.DictReader((out / "metrics.csv").open(encoding="utf-8")))
+    assert [r["regime"] for r in rows] == [
+        "fcra-consent",
+        "fcra-us",
+        "pboc-crc",
+        "rongcheng",
+        "sesame",
+        "spc-blacklist",
+        "suining",
+    ]
+    data = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert data["population"] == 1500 and len(data["regimes"]) == 7
+    screen = capsys.readouterr()
+    assert "rongcheng" in screen.out
+    assert "simulating" in screen.err  # the progress bar goes to stderr
+
+
+def test_compare_names_a_broken_regime_file_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[regime]\nid = "x"\nname = "x"\n[data]\nadmissible = []\n[scoring]\n')
+    code = main(["compare", "--regimes", str(broken), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "scoring.kind" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_refuses_an_empty_population(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--population", "0"]) == 2
+    assert "--population" in capsys.readouterr().err
+
+
+def test_regimes_lists_the_built_ins(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["regimes"]) == 0
+    assert "spc-blacklist" in capsys.readouterr().out
