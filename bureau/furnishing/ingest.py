@@ -124,9 +124,8 @@ class _Ingest:
         self.report.records += 1
         problems = problems + self.check_owner(record)
         if problems:
-            self.report.rejected += 1
             account = record.main.raw("consumer_account_number").strip()
-            self.report.rejections.append(Rejection(record.number, account, problems))
+            self.report.reject(Rejection(record.number, account, problems))
             return
         for segment in record.appended:
             if segment.kind in NOT_STORED:
@@ -204,9 +203,12 @@ def ingest_metro2(
     stream: BinaryIO,
     *,
     progress: Progress | None = None,
+    sink: Callable[[Rejection | Problem], None] | None = None,
 ) -> IngestReport:
-    """Apply a Metro 2 file (a seekable binary stream) from one furnisher."""
+    """Apply a Metro 2 file (a seekable binary stream) from one furnisher. `sink`, if given,
+    receives every rejection and file problem as found (the report keeps the first ones)."""
     run = _Ingest(conn, vault, furnisher_id, "metro2", file_digest(stream))
+    run.report.sink = sink
     if run.already_applied():
         return run.report
     validator = FileValidator()
@@ -214,15 +216,19 @@ def ingest_metro2(
     for item in reader:
         problems = validator.check(item)
         if isinstance(item, Gap) or item.kind != "base":
-            run.report.file_problems.extend(problems)
+            for problem in problems:
+                run.report.file_problem(problem)
             continue
         # where the record sits in the file (no header before it, ...) is the file's problem,
         # not the account's: it does not reject the record
-        run.report.file_problems.extend(p for p in problems if p.rule in FILE_RULES)
+        for problem in problems:
+            if problem.rule in FILE_RULES:
+                run.report.file_problem(problem)
         run.take(item, [p for p in problems if p.rule not in FILE_RULES])
         if progress is not None and run.report.records % 1000 == 0:
             progress(run.report.records, reader.bytes_read)
-    run.report.file_problems.extend(validator.finish())
+    for problem in validator.finish():
+        run.report.file_problem(problem)
     report = run.finish()
     if progress is not None:
         progress(report.records, reader.bytes_read)
@@ -260,9 +266,8 @@ def ingest_json(
                               f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
                               exc.reason)  # fmt: skip
             run.report.records += 1
-            run.report.rejected += 1
             account = str(item.get("consumer_account_number", ""))
-            run.report.rejections.append(Rejection(index + 1, account, [problem]))
+            run.report.reject(Rejection(index + 1, account, [problem]))
             continue
         # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
         run.take(record, [replace(p, offset=None) for p in check_record(record)])

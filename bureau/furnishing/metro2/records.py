@@ -187,9 +187,15 @@ class Record:
             position += len(segment.text) - segment.short_by
 
     def file_offset(self, position: int) -> int:
-        """Absolute byte offset of a position inside the record, counting line breaks."""
+        """Absolute byte offset of a position inside the record, counting line breaks (a
+        position where a break was cut out is the byte after it: the data's own byte)."""
         shift = sum(len(text) for at, text in self.breaks if at <= position)
         return self.offset + position + shift
+
+    def break_offset(self, index: int) -> int:
+        """Absolute byte offset of the index-th line break inside the record."""
+        at = self.breaks[index][0]
+        return self.offset + at + sum(len(text) for _, text in self.breaks[:index])
 
 
 @dataclass

@@ -207,9 +207,9 @@ def _check_structure(rep: _Reporter) -> None:
                   f"block descriptor word {record.bdw!r} must be digits covering the "
                   f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
     if record.breaks:
-        rep.whole(record.kind, "M2-S06",
-                  f"record is split over {len(record.breaks) + 1} lines",
-                  position=record.breaks[0][0])  # fmt: skip
+        rep.problems.append(Problem(record.number, record.kind, None, None, None,
+                                    record.break_offset(0), record.breaks[0][1], "M2-S06",
+                                    f"record is split over {len(record.breaks) + 1} lines"))  # fmt: skip
     if len(record.appended_of("L1")) > 1:
         rep.whole("L1", "M2-S09", "more than one L1 segment")
 

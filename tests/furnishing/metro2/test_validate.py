@@ -221,3 +221,13 @@ def test_rules_are_listed_once_with_what_they_check_and_why() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     assert all(rule.description and rule.why for rule in RULES)
+
+
+def test_offsets_in_a_wrapped_file_point_at_the_bytes_in_the_file() -> None:
+    data = sample("moov/base_segment.dat").read_bytes()
+    problems = _problems(data)
+    balance = next(p for p in problems if p.rule == "M2-C01")
+    assert balance.offset is not None
+    assert data[balance.offset : balance.offset + 6] == b"000002"  # the field runs on, wrapped
+    wrapped = next(p for p in problems if p.rule == "M2-S06")
+    assert wrapped.offset is not None and data[wrapped.offset : wrapped.offset + 1] == b"\n"
