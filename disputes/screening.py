@@ -8,11 +8,27 @@ Everything else is forwarded. The subject is told why, and what would make us in
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from disputes.repo import DisputeRow
+from datetime import date
+from typing import Protocol
+from uuid import UUID
 
 # Outcomes after which the same complaint, with nothing new, has already been answered.
 _ALREADY_ANSWERED = frozenset({"verified", "frivolous"})
+
+
+class EarlierDispute(Protocol):
+    """What screening needs of the item's last closed dispute (a stored row satisfies it)."""
+
+    @property
+    def dispute_id(self) -> UUID: ...
+    @property
+    def reason_code(self) -> str: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def result(self) -> str | None: ...
+    @property
+    def completed_on(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
@@ -22,7 +38,10 @@ class Finding:
 
 
 def screen(
-    earlier: DisputeRow | None, reason_code: str, field: str | None, brings_new_information: bool
+    earlier: EarlierDispute | None,
+    reason_code: str,
+    field: str | None,
+    brings_new_information: bool,
 ) -> Finding | None:
     """A finding of frivolousness, or None when the dispute must be investigated."""
     if earlier is None or brings_new_information:
