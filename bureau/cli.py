@@ -12,11 +12,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import psycopg
+
 from bureau.config import Settings, load_settings
 from bureau.db.server import DatabaseUnavailable
 
 COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
+    "bureau.sandbox.commands",
+    "bureau.orgs.commands",
     "bureau.policy.commands",
 ]
 
@@ -47,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = args.func(args)
     except DatabaseUnavailable as exc:
         print(f"bureau: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"bureau: database error: {first}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

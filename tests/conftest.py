@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from bureau.app import create_app
+from bureau.config import Settings
 from bureau.db.migrate import migrate
-from bureau.db.pool import open_pool
-from bureau.db.server import embedded_url
+from bureau.db.pool import open_pool, transaction
+from bureau.db.server import embedded_url, stop_embedded
+from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.vault import Vault
+
+SANDBOX_AS_OF = date(2026, 11, 1)
 
 
 def _with_dbname(url: str, dbname: str) -> str:
@@ -31,12 +42,20 @@ def _with_dbname(url: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The server the session runs on: DATABASE_URL, or a fresh embedded one."""
+def server_url() -> Iterator[str]:
+    """The server the session runs on: DATABASE_URL, or a fresh embedded one.
+
+    The embedded cluster lives in its own temporary directory rather than pytest's numbered
+    tmp dirs, which another pytest process on the same machine may rotate away mid-run.
+    """
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
-    return embedded_url(tmp_path_factory.mktemp("embedded-pg"))
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="fairfile-test-pg-"))
+    yield embedded_url(folder)
+    stop_embedded(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +66,9 @@ def empty_database_url(server_url: str) -> Iterator[str]:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield _with_dbname(server_url, name)
     with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +97,48 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     return tmp_path / "keys" / "master.key"
+
+
+@pytest.fixture(scope="session")
+def session_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("vault") / "master.key"
+
+
+@pytest.fixture(scope="session")
+def vault(session_key_file: Path) -> Vault:
+    """The session's vault (its key file lives in a temporary directory)."""
+    return Vault.from_key_file(session_key_file)
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, session_key_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        key_file=session_key_file,
+        sandbox=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def sandbox(pool: ConnectionPool, vault: Vault) -> SeedResult:
+    """The sandbox seeded once for the session (seed 1, a fixed as-of date)."""
+    with transaction(pool) as connection:
+        return seed_sandbox(connection, vault, seed=1, as_of=SANDBOX_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, pool: ConnectionPool, sandbox: SeedResult) -> FastAPI:
+    return create_app(settings, pool=pool)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -37,7 +37,9 @@ def append(
 ) -> int:
     """Append one entry and return its leaf index. Holds the log's head row until commit."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute("UPDATE audit_log_head SET next_index = next_index + 1 RETURNING next_index - 1")
+        cur.execute(
+            "UPDATE audit_log_head SET next_index = next_index + 1 RETURNING next_index - 1"
+        )
         row = cur.fetchone()
     assert row is not None, "audit_log_head has its single row from the first migration"
     index = int(row[0])

@@ -66,3 +66,13 @@ def migrate(url: str) -> list[Migration]:
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied_now
+
+
+def pending(url: str) -> list[Migration]:
+    """Migrations not yet applied to the database at `url` (all of them on an empty one)."""
+    with psycopg.connect(url) as conn:
+        exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+        done: set[int] = set()
+        if exists and exists[0]:
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    return [m for m in available() if m.version not in done]

@@ -129,12 +129,12 @@ def _typed(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
         if name not in table:
             raise RegimeError(source, f"{prefix}.{name}", "missing")
         value = table[name]
-        expected = {"int": int, "bool": bool, "str": str}[kind]
+        expected: type = {"int": int, "bool": bool, "str": str}[kind]
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise RegimeError(source, f"{prefix}.{name}", f"expected an integer, got {value!r}")
         if not isinstance(value, expected):
             raise RegimeError(source, f"{prefix}.{name}", f"expected {kind}, got {value!r}")
-        if isinstance(value, int) and value < 0:
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
             raise RegimeError(source, f"{prefix}.{name}", "must not be negative")
         values[name] = value
     return cls(**values)

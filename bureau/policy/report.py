@@ -291,6 +291,8 @@ def _regime_section(comp: Comparison) -> str:
     for r in comp.regime_objects:
         lab = r.require_lab()
         summary = r.raw.get("regime", {}).get("summary", "")
+        d = lab.dispute
+        disputes = f"yes, decided in {d.resolve_days} days" if d.available else "none"
         bands = "".join(
             f'<tr><td class="l">{escape(b.name)}</td><td>{b.min:g}</td>'
             f'<td class="l">{escape(", ".join(sorted(b.domains)) or "none")}</td></tr>'
@@ -304,7 +306,7 @@ def _regime_section(comp: Comparison) -> str:
             f"<details><summary><b>{escape(r.id)}</b> — {escape(r.name)}: {escape(summary)}"
             f"</summary><p>Scoring: {escape(lab.scoring.kind)}; data admitted: "
             f"{escape(', '.join(sorted(lab.admissible)))}; access: {escape(lab.access_basis)}; "
-            f"disputes: {'yes, ' + str(lab.dispute.resolve_days) + ' days' if lab.dispute.available else 'none'}; "  # noqa: E501
+            f"disputes: {disputes}; "
             f"notice before adverse action: {'yes' if lab.notice.before_adverse else 'no'}.</p>"
             f'<table><tr><th class="l">Band</th><th>From</th><th class="l">Restricted domains'
             f"</th></tr>{bands}</table>"

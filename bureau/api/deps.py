@@ -1,0 +1,93 @@
+"""Typed FastAPI dependencies: the request's transaction, the vault, and who is calling.
+
+A route's signature says who may call it (`FurnisherKey`, `UserKey`, `Subject`, …) and that it
+runs in one transaction (`Tx`): committed when the response is produced, rolled back on any
+error, so an inquiry and its audit entry are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg_pool import ConnectionPool
+
+from bureau.auth.service import (
+    OrgPrincipal,
+    SubjectPrincipal,
+    authenticate_org,
+    authenticate_subject,
+)
+from bureau.config import Settings
+from bureau.errors import Unauthenticated
+from bureau.vault import Vault
+
+_bearer = HTTPBearer(auto_error=False, description="An organization API key or a subject token")
+
+
+def get_pool(request: Request) -> ConnectionPool:
+    pool: ConnectionPool = request.app.state.pool
+    return pool
+
+
+def get_vault(request: Request) -> Vault:
+    vault: Vault = request.app.state.vault
+    return vault
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def request_transaction(
+    pool: Annotated[ConnectionPool, Depends(get_pool)],
+) -> Iterator[psycopg.Connection[Any]]:
+    """The request's one transaction; an exception anywhere in the route rolls it back."""
+    with pool.connection() as conn, conn.transaction():
+        yield conn
+
+
+Tx = Annotated[psycopg.Connection[Any], Depends(request_transaction)]
+VaultDep = Annotated[Vault, Depends(get_vault)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _presented(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send 'Authorization: Bearer <key>'", field="authorization")
+    return credentials.credentials
+
+
+def org_principal(
+    conn: Tx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> OrgPrincipal:
+    return authenticate_org(conn, _presented(credentials))
+
+
+def _scoped(scope: str) -> Any:
+    def dependency(
+        principal: Annotated[OrgPrincipal, Depends(org_principal)],
+    ) -> OrgPrincipal:
+        principal.require(scope)
+        return principal
+
+    dependency.__name__ = f"require_{scope}_scope"
+    return dependency
+
+
+def subject_principal(
+    conn: Tx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> SubjectPrincipal:
+    return authenticate_subject(conn, _presented(credentials))
+
+
+AnyOrgKey = Annotated[OrgPrincipal, Depends(org_principal)]
+FurnisherKey = Annotated[OrgPrincipal, Depends(_scoped("furnish"))]
+UserKey = Annotated[OrgPrincipal, Depends(_scoped("pull"))]
+OperatorKey = Annotated[OrgPrincipal, Depends(_scoped("operator"))]
+AuditorKey = Annotated[OrgPrincipal, Depends(_scoped("auditor"))]
+Subject = Annotated[SubjectPrincipal, Depends(subject_principal)]

@@ -1,0 +1,19 @@
+"""Liveness and readiness: is the database answering, which regime is live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+import bureau
+from bureau.api.deps import Tx
+from bureau.policy.regime import LIVE_REGIME
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Service and database health")
+def health(conn: Tx) -> dict[str, Any]:
+    conn.execute("SELECT 1")
+    return {"status": "ok", "database": "ok", "regime": LIVE_REGIME, "version": bureau.__version__}

@@ -1,0 +1,70 @@
+"""The FastAPI application: routers, problem+json, and the resources every request uses.
+
+Routers are listed by module path, so each domain owns its routes and this file only says
+which are served. `bureau.app` is one of the few modules allowed to import consent/disputes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from psycopg_pool import ConnectionPool
+
+import bureau
+from bureau.api import problems
+from bureau.config import Settings
+from bureau.db.pool import open_pool
+from bureau.db.server import check_reachable, database_url
+from bureau.vault import Vault
+
+ROUTER_MODULES: list[str] = [
+    "bureau.api.health",
+    "bureau.orgs.routes",
+    "bureau.file.routes",
+]
+
+DESCRIPTION = """
+A consent-based, financial-only consumer credit bureau. Subjects see everything held about them
+and everyone who looked; no one reads a file without the subject's grant.
+
+Authenticate with `Authorization: Bearer <key>`: an organization API key (`ffk_…`, scoped
+`furnish`, `pull`, `operator` or `auditor`) or a subject token (`ffs_…`). Errors are RFC 9457
+problem+json with a stable `type` and, where it applies, the offending `field`.
+"""
+
+
+def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAPI:
+    """Build the app. Without a pool, one is opened at start-up and closed at shutdown."""
+    vault = Vault.from_key_file(settings.key_file)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if pool is not None:
+            app.state.pool = pool
+            yield
+            return
+        url = database_url(settings)
+        check_reachable(url)
+        app.state.pool = open_pool(url)
+        try:
+            yield
+        finally:
+            app.state.pool.close()
+
+    app = FastAPI(
+        title="fairfile",
+        version=bureau.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.vault = vault
+    if pool is not None:
+        app.state.pool = pool
+    problems.install(app)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    return app

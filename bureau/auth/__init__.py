@@ -1,0 +1,1 @@
+"""Credentials: organization API keys with scopes, and subject tokens."""

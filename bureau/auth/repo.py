@@ -1,0 +1,120 @@
+"""SQL for organizations, their API keys, and subject credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+
+def insert_organization(
+    conn: psycopg.Connection[Any],
+    org_id: UUID,
+    name: str,
+    roles: list[str],
+    furnisher_code: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO organizations (org_id, name, roles, furnisher_code, address, phone)
+        VALUES (%s, %s, %s, %s, %s, %s)
+        ON CONFLICT (org_id) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles,
+            furnisher_code = EXCLUDED.furnisher_code, address = EXCLUDED.address,
+            phone = EXCLUDED.phone
+        """,
+        (org_id, name, roles, furnisher_code, address, phone),
+    )
+
+
+def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
+    cur = conn.execute(
+        "SELECT org_id, name, roles, furnisher_code, address, phone FROM organizations "
+        "WHERE org_id = %s",
+        (org_id,),
+    )
+    row = cur.fetchone()
+    return dict(row) if row is not None else None
+
+
+def insert_api_key(
+    conn: psycopg.Connection[Any],
+    key_id: str,
+    org_id: UUID,
+    secret_hash: bytes,
+    scopes: list[str],
+    label: str,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO api_keys (key_id, org_id, secret_hash, scopes, label)
+        VALUES (%s, %s, %s, %s, %s)
+        ON CONFLICT (key_id) DO NOTHING
+        """,
+        (key_id, org_id, secret_hash, scopes, label),
+    )
+
+
+def api_key(conn: psycopg.Connection[Any], key_id: str) -> dict[str, Any] | None:
+    """The key with its organization; served by the api_keys primary key."""
+    cur = conn.execute(
+        """
+        SELECT k.key_id, k.org_id, k.secret_hash, k.scopes, k.revoked_at, o.name, o.roles
+        FROM api_keys k JOIN organizations o USING (org_id)
+        WHERE k.key_id = %s
+        """,
+        (key_id,),
+    )
+    row = cur.fetchone()
+    return dict(row) if row is not None else None
+
+
+def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:
+    cur = conn.execute(
+        "UPDATE api_keys SET revoked_at = now() WHERE key_id = %s AND revoked_at IS NULL",
+        (key_id,),
+    )
+    return cur.rowcount == 1
+
+
+def touch_api_key(conn: psycopg.Connection[Any], key_id: str) -> None:
+    conn.execute("UPDATE api_keys SET last_used_at = now() WHERE key_id = %s", (key_id,))
+
+
+def insert_subject_credential(
+    conn: psycopg.Connection[Any], subject_id: UUID, credential_id: str, secret_hash: bytes
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO subject_credentials (subject_id, credential_id, secret_hash)
+        VALUES (%s, %s, %s)
+        ON CONFLICT (credential_id) DO NOTHING
+        """,
+        (subject_id, credential_id, secret_hash),
+    )
+
+
+def subject_credential(conn: psycopg.Connection[Any], credential_id: str) -> dict[str, Any] | None:
+    cur = conn.execute(
+        """
+        SELECT c.subject_id, c.credential_id, c.secret_hash, c.revoked_at, s.status
+        FROM subject_credentials c JOIN subjects s USING (subject_id)
+        WHERE c.credential_id = %s
+        """,
+        (credential_id,),
+    )
+    row = cur.fetchone()
+    return dict(row) if row is not None else None
+
+
+def organizations_with_keys(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        """
+        SELECT o.org_id, o.name, o.roles, k.key_id, k.scopes, k.revoked_at
+        FROM organizations o LEFT JOIN api_keys k USING (org_id)
+        ORDER BY o.name, k.created_at
+        """
+    )
+    return [dict(r) for r in cur.fetchall()]

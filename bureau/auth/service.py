@@ -1,0 +1,95 @@
+"""Authenticating credentials and issuing new ones (no HTTP here).
+
+A revoked key, an unknown key and a malformed key all give the same answer, so a caller learns
+nothing about which keys exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from bureau.auth import repo
+from bureau.auth.tokens import ORG_KEY, SUBJECT_TOKEN, Token, matches, new_token, parse_token
+from bureau.errors import Forbidden, InvalidInput, Unauthenticated
+
+SCOPES = frozenset({"furnish", "pull", "operator", "auditor"})
+
+
+@dataclass(frozen=True)
+class OrgPrincipal:
+    org_id: UUID
+    key_id: str
+    name: str
+    scopes: frozenset[str]
+    roles: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"this key lacks the '{scope}' scope", field="authorization")
+
+
+@dataclass(frozen=True)
+class SubjectPrincipal:
+    subject_id: UUID
+    credential_id: str
+
+
+def authenticate_org(conn: psycopg.Connection[Any], presented: str) -> OrgPrincipal:
+    token = parse_token(presented, ORG_KEY)
+    row = repo.api_key(conn, token.token_id) if token else None
+    if token is None or row is None or row["revoked_at"] is not None:
+        raise Unauthenticated("unknown or revoked API key", field="authorization")
+    if not matches(token, bytes(row["secret_hash"])):
+        raise Unauthenticated("unknown or revoked API key", field="authorization")
+    return OrgPrincipal(
+        org_id=row["org_id"],
+        key_id=row["key_id"],
+        name=row["name"],
+        scopes=frozenset(row["scopes"]),
+        roles=frozenset(row["roles"]),
+    )
+
+
+def authenticate_subject(conn: psycopg.Connection[Any], presented: str) -> SubjectPrincipal:
+    token = parse_token(presented, SUBJECT_TOKEN)
+    row = repo.subject_credential(conn, token.token_id) if token else None
+    if (
+        token is None
+        or row is None
+        or row["revoked_at"] is not None
+        or row["status"] != "active"
+        or not matches(token, bytes(row["secret_hash"]))
+    ):
+        raise Unauthenticated("unknown or revoked subject token", field="authorization")
+    return SubjectPrincipal(subject_id=row["subject_id"], credential_id=row["credential_id"])
+
+
+def issue_api_key(
+    conn: psycopg.Connection[Any],
+    org_id: UUID,
+    scopes: list[str],
+    label: str = "",
+    token: Token | None = None,
+) -> Token:
+    """A new key for the organization; the caller shows it once, only its hash is kept."""
+    unknown = sorted(set(scopes) - SCOPES)
+    if unknown or not scopes:
+        raise InvalidInput(
+            f"scopes must be a non-empty subset of {sorted(SCOPES)}; unknown: {unknown}",
+            field="scopes",
+        )
+    token = token or new_token(ORG_KEY)
+    repo.insert_api_key(conn, token.token_id, org_id, token.digest, sorted(set(scopes)), label)
+    return token
+
+
+def issue_subject_token(
+    conn: psycopg.Connection[Any], subject_id: UUID, token: Token | None = None
+) -> Token:
+    token = token or new_token(SUBJECT_TOKEN)
+    repo.insert_subject_credential(conn, subject_id, token.token_id, token.digest)
+    return token

@@ -1,0 +1,1 @@
+"""The credit file: assembling everything held about a subject, and disclosing it."""

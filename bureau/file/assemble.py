@@ -1,0 +1,86 @@
+"""Assemble a subject's CreditFile from the database, decrypting identity in memory only.
+
+One function used by every path that reads a file (the subject's own disclosure now; report
+pulls and disputes later), so what a subject sees and what a lender receives come from the
+same code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from bureau.errors import NotFound
+from bureau.file import repo
+from bureau.model import Bankruptcy, CreditFile, FraudAlert, Identity, Inquiry, Tradeline
+from bureau.policy.regime import live_rules
+from bureau.subjects import repo as subjects_repo
+from bureau.vault import SubjectCipher, Vault
+
+_IDENTITY_FIELDS = {
+    "name": "names",
+    "national_id": "national_ids",
+    "dob": "dates_of_birth",
+    "address": "addresses",
+    "phone": "phones",
+}
+_TRADELINE_FIELDS = set(Tradeline.__dataclass_fields__) - {"account_number"}
+
+
+def _identity(conn: psycopg.Connection[Any], cipher: SubjectCipher) -> Identity:
+    found: dict[str, list[Any]] = {field: [] for field in _IDENTITY_FIELDS.values()}
+    for kind, blob, _current in subjects_repo.identities(conn, cipher.subject_id):
+        value: Any = cipher.decrypt(kind, blob)
+        if kind == "dob":
+            value = date.fromisoformat(value)
+        found[_IDENTITY_FIELDS[kind]].append(value)
+    return Identity(**found)
+
+
+def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:
+    values = {k: row[k] for k in _TRADELINE_FIELDS}
+    return Tradeline(
+        account_number=cipher.decrypt("account", bytes(row["account_number_ct"])), **values
+    )
+
+
+def assemble(
+    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, at: datetime
+) -> CreditFile:
+    """Everything held about the subject at `at` (obsolescence is applied by the caller)."""
+    if not subjects_repo.subject_exists(conn, subject_id):
+        raise NotFound(f"no credit file for subject {subject_id}", field="subject_id")
+    cipher = vault.cipher_for(conn, subject_id)
+    lookback = max(
+        live_rules().access.inquiry_lookback_days,
+        live_rules().access.inquiry_lookback_days_employment,
+    )
+    alerts = [
+        FraudAlert(
+            alert_id=a["alert_id"],
+            kind=a["kind"],
+            placed_at=a["placed_at"],
+            expires_at=a["expires_at"],
+            contact=cipher.decrypt("contact", bytes(a["contact_ct"])) if a["contact_ct"] else None,
+        )
+        for a in repo.active_fraud_alerts(conn, subject_id, at)
+    ]
+    return CreditFile(
+        subject_id=subject_id,
+        identity=_identity(conn, cipher),
+        tradelines=[_tradeline(r, cipher) for r in repo.tradelines(conn, subject_id)],
+        bankruptcies=[
+            Bankruptcy(**{k: r[k] for k in Bankruptcy.__dataclass_fields__})
+            for r in repo.bankruptcies(conn, subject_id)
+        ],
+        inquiries=[
+            Inquiry(**{k: r[k] for k in Inquiry.__dataclass_fields__})
+            for r in repo.inquiries(conn, subject_id, at - timedelta(days=lookback))
+        ],
+        fraud_alerts=alerts,
+        frozen=repo.is_frozen(conn, subject_id),
+        as_of=at,
+    )

@@ -1,0 +1,75 @@
+"""The subject's full disclosure (FCRA §609, GDPR Art. 15/20): the file as plain JSON.
+
+Every item carries its source, because a person cannot dispute an item without knowing who
+reported it. Inquiries are shown with their lookback windows (one year; two for employment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bureau.model import CreditFile, Inquiry, Tradeline
+from bureau.policy.regime import LIVE_REGIME, live_rules
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _without_subject(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "subject_id"}
+
+
+def _tradeline(t: Tradeline) -> dict[str, Any]:
+    body = asdict(t)
+    body.pop("subject_id")
+    body["account_number"] = t.account_number_masked
+    body["source"] = {"furnisher_id": str(t.furnisher_id), "name": t.furnisher_name}
+    body.pop("furnisher_name")
+    body["disputed"] = (t.compliance_condition or "") in {"XB", "XD", "XF", "XJ"}
+    return {k: _jsonable(v) for k, v in body.items()}
+
+
+def _inquiry_shown(inquiry: Inquiry, as_of: datetime) -> bool:
+    rules = live_rules().access
+    days = (
+        rules.inquiry_lookback_days_employment
+        if inquiry.purpose == "employment"
+        else rules.inquiry_lookback_days
+    )
+    return inquiry.created_at >= as_of - timedelta(days=days)
+
+
+def disclosure(file: CreditFile, *, truncate_national_id: bool = False) -> dict[str, Any]:
+    identity = asdict(file.identity)
+    if truncate_national_id:
+        identity["national_ids"] = ["*****" + n[-4:] for n in identity["national_ids"]]
+    return {
+        "subject_id": str(file.subject_id),
+        "as_of": file.as_of.isoformat(),
+        "regime": LIVE_REGIME,
+        "identity": _jsonable(identity),
+        "tradelines": [_tradeline(t) for t in file.tradelines if not t.is_collection],
+        "collections": [_tradeline(t) for t in file.tradelines if t.is_collection],
+        "bankruptcies": [
+            _jsonable(_without_subject(asdict(b)) | {"source": b.reported_by_name})
+            for b in file.bankruptcies
+        ],
+        "inquiries": [
+            _jsonable(_without_subject(asdict(i)))
+            for i in file.inquiries
+            if _inquiry_shown(i, file.as_of)
+        ],
+        "fraud_alerts": [_jsonable(asdict(a)) for a in file.fraud_alerts],
+        "frozen": file.frozen,
+    }

@@ -1,0 +1,189 @@
+"""SQL that reads a subject's file, and writes tradelines, bankruptcies and inquiries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+TRADELINE_COLUMNS = (
+    "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
+    "date_last_payment", "date_first_delinquency", "date_account_information", "credit_limit",
+    "highest_credit", "terms_duration", "terms_frequency", "scheduled_payment", "actual_payment",
+    "account_status", "payment_rating", "payment_history", "special_comment",
+    "compliance_condition", "current_balance", "amount_past_due", "original_charge_off",
+    "consumer_info_indicator", "interest_type", "original_creditor", "creditor_classification",
+)  # fmt: skip
+
+
+def tradelines(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    """Live (not deleted) tradelines with their furnisher's name; served by the primary key."""
+    cur = conn.execute(
+        """
+        SELECT t.*, o.name AS furnisher_name
+        FROM tradelines t JOIN organizations o ON o.org_id = t.furnisher_id
+        WHERE t.subject_id = %s AND t.deleted_at IS NULL
+        ORDER BY t.date_opened, t.tradeline_id
+        """,
+        (subject_id,),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def bankruptcies(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        """
+        SELECT b.*, o.name AS reported_by_name
+        FROM bankruptcies b LEFT JOIN organizations o ON o.org_id = b.reported_by
+        WHERE b.subject_id = %s AND b.deleted_at IS NULL
+        ORDER BY b.date_filed
+        """,
+        (subject_id,),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def inquiries(
+    conn: psycopg.Connection[Any], subject_id: UUID, since: datetime
+) -> list[dict[str, Any]]:
+    """Inquiries since a time, newest first; served by inquiries_recent."""
+    cur = conn.execute(
+        """
+        SELECT i.*, o.name AS requester_name
+        FROM inquiries i LEFT JOIN organizations o ON o.org_id = i.requester_org_id
+        WHERE i.subject_id = %s AND i.created_at >= %s
+        ORDER BY i.created_at DESC, i.inquiry_id
+        """,
+        (subject_id, since),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def active_fraud_alerts(
+    conn: psycopg.Connection[Any], subject_id: UUID, at: datetime
+) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        """
+        SELECT alert_id, kind, placed_at, expires_at, contact_ct
+        FROM fraud_alerts
+        WHERE subject_id = %s AND removed_at IS NULL AND placed_at <= %s AND expires_at > %s
+        ORDER BY placed_at
+        """,
+        (subject_id, at, at),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def is_frozen(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
+    cur = conn.execute(
+        "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL", (subject_id,)
+    )
+    return cur.fetchone() is not None
+
+
+def upsert_tradeline(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    tradeline_id: UUID,
+    furnisher_id: UUID,
+    account_ref: bytes,
+    account_number_ct: bytes,
+    key_version: int,
+    values: dict[str, Any],
+) -> None:
+    """Insert or update one account (row-at-a-time path: sandbox, JSON records, disputes)."""
+    missing = set(TRADELINE_COLUMNS) - set(values)
+    if missing:
+        raise KeyError(f"tradeline values lack {sorted(missing)}")
+    params = [values[c] for c in TRADELINE_COLUMNS]
+    conn.execute(
+        """
+        INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
+            account_number_ct, key_version, portfolio_type, account_type, ecoa_code, date_opened,
+            date_closed, date_last_payment, date_first_delinquency, date_account_information,
+            credit_limit, highest_credit, terms_duration, terms_frequency, scheduled_payment,
+            actual_payment, account_status, payment_rating, payment_history, special_comment,
+            compliance_condition, current_balance, amount_past_due, original_charge_off,
+            consumer_info_indicator, interest_type, original_creditor, creditor_classification)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (subject_id, tradeline_id) DO UPDATE SET
+            portfolio_type = EXCLUDED.portfolio_type, account_type = EXCLUDED.account_type,
+            ecoa_code = EXCLUDED.ecoa_code, date_opened = EXCLUDED.date_opened,
+            date_closed = EXCLUDED.date_closed, date_last_payment = EXCLUDED.date_last_payment,
+            date_first_delinquency = EXCLUDED.date_first_delinquency,
+            date_account_information = EXCLUDED.date_account_information,
+            credit_limit = EXCLUDED.credit_limit, highest_credit = EXCLUDED.highest_credit,
+            terms_duration = EXCLUDED.terms_duration, terms_frequency = EXCLUDED.terms_frequency,
+            scheduled_payment = EXCLUDED.scheduled_payment, actual_payment = EXCLUDED.actual_payment,
+            account_status = EXCLUDED.account_status, payment_rating = EXCLUDED.payment_rating,
+            payment_history = EXCLUDED.payment_history, special_comment = EXCLUDED.special_comment,
+            compliance_condition = EXCLUDED.compliance_condition,
+            current_balance = EXCLUDED.current_balance, amount_past_due = EXCLUDED.amount_past_due,
+            original_charge_off = EXCLUDED.original_charge_off,
+            consumer_info_indicator = EXCLUDED.consumer_info_indicator,
+            interest_type = EXCLUDED.interest_type, original_creditor = EXCLUDED.original_creditor,
+            creditor_classification = EXCLUDED.creditor_classification, updated_at = now()
+        WHERE (tradelines.*) IS DISTINCT FROM (EXCLUDED.*)
+        """,
+        (
+            subject_id,
+            tradeline_id,
+            furnisher_id,
+            account_ref,
+            account_number_ct,
+            key_version,
+            *params,
+        ),
+    )
+
+
+def record_report(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    tradeline_id: UUID,
+    as_of: date,
+    source: str,
+    reported: dict[str, Any],
+) -> None:
+    """Keep what was reported for this period (a resend of the same values adds nothing)."""
+    conn.execute(
+        """
+        INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
+                                       revision, source, reported)
+        SELECT %(s)s, %(t)s, %(d)s, COALESCE(max(revision), 0) + 1, %(src)s, %(rep)s
+        FROM tradeline_reports
+        WHERE subject_id = %(s)s AND tradeline_id = %(t)s AND date_account_information = %(d)s
+        HAVING NOT bool_or(reported = %(rep)s) OR count(*) = 0
+        """,
+        {"s": subject_id, "t": tradeline_id, "d": as_of, "src": source, "rep": Jsonb(reported)},
+    )
+
+
+def insert_bankruptcy(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
+    conn.execute(
+        """
+        INSERT INTO bankruptcies (subject_id, bankruptcy_id, chapter, court, case_number,
+            date_filed, disposition, date_disposition, reported_by)
+        VALUES (%(subject_id)s, %(bankruptcy_id)s, %(chapter)s, %(court)s, %(case_number)s,
+            %(date_filed)s, %(disposition)s, %(date_disposition)s, %(reported_by)s)
+        ON CONFLICT (subject_id, bankruptcy_id) DO NOTHING
+        """,
+        row,
+    )
+
+
+def insert_inquiry(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
+    conn.execute(
+        """
+        INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
+                               grant_id, report_id, created_at)
+        VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s, %(kind)s,
+                %(grant_id)s, %(report_id)s, COALESCE(%(created_at)s, now()))
+        ON CONFLICT (subject_id, inquiry_id) DO NOTHING
+        """,
+        row,
+    )

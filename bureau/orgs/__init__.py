@@ -1,0 +1,1 @@
+"""Operator administration: organizations, their API keys, and enrolling subjects."""

@@ -1,0 +1,106 @@
+"""Operator endpoints: create organizations, issue and revoke keys, enrol subjects."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, status
+
+from bureau.api.deps import AnyOrgKey, OperatorKey, Tx, VaultDep
+from bureau.audit import log
+from bureau.auth import repo
+from bureau.auth.service import issue_api_key, issue_subject_token
+from bureau.errors import InvalidInput, NotFound
+from bureau.orgs.schemas import (
+    EnrolmentIn,
+    EnrolmentOut,
+    KeyIn,
+    KeyOut,
+    OrganizationIn,
+    OrganizationOut,
+    WhoAmI,
+)
+from bureau.subjects.enrolment import IdentityClaim, enrol
+
+router = APIRouter(tags=["operator"])
+
+
+@router.get("/v1/whoami", response_model=WhoAmI, summary="The organization behind this key")
+def whoami(principal: AnyOrgKey) -> WhoAmI:
+    return WhoAmI(
+        org_id=principal.org_id,
+        name=principal.name,
+        key_id=principal.key_id,
+        scopes=sorted(principal.scopes),
+        roles=sorted(principal.roles),
+    )
+
+
+@router.post(
+    "/v1/operator/organizations",
+    response_model=OrganizationOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a furnisher, user, operator or auditor",
+)
+def create_organization(body: OrganizationIn, operator: OperatorKey, conn: Tx) -> OrganizationOut:
+    if "furnisher" in body.roles and not body.furnisher_code:
+        raise InvalidInput(
+            "a furnisher needs its Metro 2 identification number", field="furnisher_code"
+        )
+    org_id = uuid4()
+    repo.insert_organization(
+        conn, org_id, body.name, list(body.roles), body.furnisher_code, body.address, body.phone
+    )
+    log.append(conn, "organization.created", None, {"org_id": str(org_id), "by": operator.key_id})
+    return OrganizationOut(org_id=org_id, **body.model_dump())
+
+
+@router.post(
+    "/v1/operator/organizations/{org_id}/keys",
+    response_model=KeyOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue an API key with scopes (shown once)",
+)
+def create_key(org_id: UUID, body: KeyIn, operator: OperatorKey, conn: Tx) -> KeyOut:
+    if repo.organization(conn, org_id) is None:
+        raise NotFound(f"no organization {org_id}", field="org_id")
+    token = issue_api_key(conn, org_id, list(body.scopes), body.label)
+    log.append(
+        conn, "api_key.issued", None,
+        {"org_id": str(org_id), "key_id": token.token_id, "scopes": sorted(body.scopes),
+         "by": operator.key_id},
+    )  # fmt: skip
+    return KeyOut(key_id=token.token_id, key=str(token), scopes=sorted(set(body.scopes)))
+
+
+@router.delete(
+    "/v1/operator/keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API key at once",
+)
+def revoke_key(key_id: str, operator: OperatorKey, conn: Tx) -> None:
+    if not repo.revoke_api_key(conn, key_id):
+        raise NotFound(f"no active key {key_id}", field="key_id")
+    log.append(conn, "api_key.revoked", None, {"key_id": key_id, "by": operator.key_id})
+
+
+@router.post(
+    "/v1/operator/subjects",
+    response_model=EnrolmentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Enrol a person (matched to an existing file if already known)",
+)
+def enrol_subject(
+    body: EnrolmentIn, operator: OperatorKey, conn: Tx, vault: VaultDep
+) -> EnrolmentOut:
+    if body.dob >= date.today():
+        raise InvalidInput("date of birth must be in the past", field="dob")
+    claim = IdentityClaim(body.name, body.national_id, body.dob, body.addresses, body.phones)
+    subject_id, created = enrol(conn, vault, claim)
+    token = issue_subject_token(conn, subject_id)
+    log.append(
+        conn, "subject.enrolled", subject_id,
+        {"created": created, "credential_id": token.token_id, "by": operator.key_id},
+    )  # fmt: skip
+    return EnrolmentOut(subject_id=subject_id, created=created, token=str(token))

@@ -1,0 +1,65 @@
+"""Request and response bodies of the operator API (the edge only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["furnisher", "user", "operator", "auditor"]
+Scope = Literal["furnish", "pull", "operator", "auditor"]
+
+
+class OrganizationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    roles: list[Role] = Field(min_length=1)
+    furnisher_code: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=300)
+    phone: str | None = Field(default=None, max_length=30)
+
+
+class OrganizationOut(BaseModel):
+    org_id: UUID
+    name: str
+    roles: list[str]
+    furnisher_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scopes: list[Scope] = Field(min_length=1)
+    label: str = Field(default="", max_length=100)
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    key: str = Field(description="Shown once; only its hash is stored")
+    scopes: list[str]
+
+
+class EnrolmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    national_id: str = Field(pattern=r"^\d{3}-?\d{2}-?\d{4}$")
+    dob: date
+    addresses: list[str] = Field(default_factory=list, max_length=5)
+    phones: list[str] = Field(default_factory=list, max_length=5)
+
+
+class EnrolmentOut(BaseModel):
+    subject_id: UUID
+    created: bool
+    token: str = Field(description="The subject's credential; shown once")
+
+
+class WhoAmI(BaseModel):
+    org_id: UUID
+    name: str
+    key_id: str
+    scopes: list[str]
+    roles: list[str]

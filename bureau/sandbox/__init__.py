@@ -1,0 +1,1 @@
+"""The sandbox bureau: realistic personas, furnishers and users for prototyping against."""

@@ -1,0 +1,114 @@
+"""`bureau serve [--sandbox]` and `bureau sandbox seed`: run the bureau, seeded or not."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from typing import Any
+
+from bureau.config import Settings
+from bureau.db.migrate import migrate
+from bureau.db.pool import open_pool, transaction
+from bureau.db.server import check_reachable, database_url
+from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.vault import Vault
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="migrate and serve the API (sandbox: seeded)")
+    serve.add_argument("--sandbox", action="store_true", help="seed and serve the sandbox bureau")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data-dir", help="embedded database and key directory (FAIRFILE_DATA_DIR)")
+    serve.add_argument("--seed", type=int, default=1, help="sandbox seed (same seed, same data)")
+    serve.add_argument(
+        "--as-of", type=date.fromisoformat, help="sandbox date (default: 1st of month)"
+    )
+    serve.set_defaults(func=run_serve)
+
+    seed = subparsers.add_parser("sandbox", help="sandbox tools")
+    seed_sub = seed.add_subparsers(dest="sandbox_command", required=True)
+    seed_cmd = seed_sub.add_parser("seed", help="migrate and seed the sandbox without serving")
+    seed_cmd.add_argument("--data-dir")
+    seed_cmd.add_argument("--seed", type=int, default=1)
+    seed_cmd.add_argument("--as-of", type=date.fromisoformat)
+    seed_cmd.set_defaults(func=run_seed)
+
+
+def _prepare(settings: Settings, seed: int | None, as_of: date | None) -> SeedResult | None:
+    url = database_url(settings)
+    check_reachable(url)
+    migrate(url)
+    if seed is None:
+        return None
+    pool = open_pool(url, max_size=1)
+    try:
+        with transaction(pool) as conn:
+            return seed_sandbox(conn, Vault.from_key_file(settings.key_file), seed, as_of)
+    finally:
+        pool.close()
+
+
+def _refuse_sandbox_database(settings: Settings) -> None:
+    """Sandbox keys are derived from a public seed: never serve that database as a real one."""
+    import psycopg
+
+    with psycopg.connect(database_url(settings)) as conn:
+        row = conn.execute("SELECT count(*) FROM sandbox_seeds").fetchone()
+    if row and row[0]:
+        raise SystemExit(
+            "bureau: this database was seeded as a sandbox (its keys are public); "
+            "serve it with --sandbox or use another data dir / DATABASE_URL"
+        )
+
+
+def _print_credentials(result: SeedResult, settings: Settings, base: str) -> None:
+    out = sys.stdout
+    state = "seeded" if result.seeded_now else "already seeded"
+    print(f"\nfairfile sandbox ({state}: seed {result.seed}, as of {result.as_of})", file=out)
+    print("Sandbox credentials are PUBLIC test keys. Never use them for real data.\n", file=out)
+    print("Organizations (Authorization: Bearer <key>):", file=out)
+    for slug, org in result.org_keys.items():
+        print(f"  {slug:<18} {org['scopes']:<14} {org['key']}", file=out)
+    print("\nPersonas (subject tokens, for GET /v1/me/file):", file=out)
+    for slug, persona in result.personas.items():
+        print(f"  {slug:<26} {persona['token']}", file=out)
+    path = settings.data_dir / "sandbox-credentials.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"organizations": result.org_keys, "personas": result.personas}, handle, indent=2)
+    print(f"\nAll of these, with persona stories: {path}", file=out)
+    print(f"API docs: {base}/docs\n", file=out, flush=True)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bureau.app import create_app
+    from bureau.cli import settings_from
+
+    settings = settings_from(args)
+    result = _prepare(settings, args.seed if args.sandbox else None, args.as_of)
+    if result is not None:
+        _print_credentials(result, settings, f"http://{args.host}:{args.port}")
+    else:
+        _refuse_sandbox_database(settings)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    from bureau.cli import settings_from
+
+    settings = settings_from(args)
+    result = _prepare(settings, args.seed, args.as_of)
+    assert result is not None
+    _print_credentials(result, settings, "http://127.0.0.1:8000")
+    return 0
+
+
+__all__ = ["register"]

@@ -1,0 +1,1 @@
+"""Subjects: enrolment, identity facts in the vault, and matching by blind index."""

@@ -1,0 +1,86 @@
+"""Enrolment: a person becomes a subject with an encrypted identity.
+
+Why match first: a person already known to the bureau (say, furnished by a lender before they
+enrolled) must get their existing file, not a second, empty one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+
+from bureau.subjects import repo
+from bureau.vault import SubjectCipher, Vault
+
+
+@dataclass(frozen=True)
+class IdentityClaim:
+    """Identity facts as given at enrolment or by a furnisher (plaintext, in memory only)."""
+
+    name: str
+    national_id: str | None
+    dob: date | None
+    addresses: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+
+    def facts(self) -> list[tuple[str, str]]:
+        items: list[tuple[str, str]] = [("name", self.name)]
+        if self.national_id:
+            items.append(("national_id", self.national_id))
+        if self.dob:
+            items.append(("dob", self.dob.isoformat()))
+        items += [("address", a) for a in self.addresses]
+        items += [("phone", p) for p in self.phones]
+        return items
+
+
+def match(conn: psycopg.Connection[Any], vault: Vault, claim: IdentityClaim) -> UUID | None:
+    """The one subject with this national id and date of birth, if exactly one exists."""
+    if not (claim.national_id and claim.dob):
+        return None
+    found = repo.subjects_with_both(
+        conn,
+        ("national_id", vault.blind_index("national_id", claim.national_id)),
+        ("dob", vault.blind_index("dob", claim.dob.isoformat())),
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def record_identity(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    cipher: SubjectCipher,
+    claim: IdentityClaim,
+    source_org_id: UUID | None = None,
+) -> None:
+    for kind, value in claim.facts():
+        repo.add_identity(
+            conn,
+            cipher.subject_id,
+            kind,
+            cipher.encrypt(kind, value),
+            cipher.key_version,
+            vault.blind_index(kind, value),
+            source_org_id,
+        )
+
+
+def enrol(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    claim: IdentityClaim,
+    subject_id: UUID | None = None,
+) -> tuple[UUID, bool]:
+    """The subject for this identity, created if new. Returns (subject_id, created)."""
+    existing = match(conn, vault, claim)
+    if existing is not None:
+        record_identity(conn, vault, vault.cipher_for(conn, existing), claim)
+        return existing, False
+    new_id = subject_id or uuid4()
+    cipher = vault.new_subject(conn, new_id)
+    record_identity(conn, vault, cipher, claim)
+    return new_id, True

@@ -1,0 +1,114 @@
+"""Envelope encryption per subject, and blind indexes for matching.
+
+Ciphertext layout: version byte 0x01 | data-key version (4 bytes, big-endian) | 12-byte nonce |
+AES-256-GCM ciphertext and tag. The associated data binds a ciphertext to its subject and its
+kind, so a name cannot be copied into another subject's row (or into an address) and decrypt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from bureau.vault import repo
+from bureau.vault.keyring import KeyRing, load_or_create
+from bureau.vault.normalise import NORMALISERS
+
+_VERSION = 1
+_HEADER = struct.Struct(">BI")
+
+
+class VaultError(RuntimeError):
+    """A ciphertext cannot be opened: wrong subject, tampered, or its key was destroyed."""
+
+
+def _aad(subject_id: UUID, kind: str) -> bytes:
+    return b"fairfile/1|" + subject_id.bytes + b"|" + kind.encode()
+
+
+@dataclass(frozen=True)
+class SubjectCipher:
+    """The data keys of one subject, unwrapped for the length of one unit of work."""
+
+    subject_id: UUID
+    key_version: int
+    _keys: dict[int, bytes]
+
+    def encrypt(self, kind: str, text: str) -> bytes:
+        nonce = secrets.token_bytes(12)
+        sealed = AESGCM(self._keys[self.key_version]).encrypt(
+            nonce, text.encode(), _aad(self.subject_id, kind)
+        )
+        return _HEADER.pack(_VERSION, self.key_version) + nonce + sealed
+
+    def decrypt(self, kind: str, blob: bytes) -> str:
+        version, key_version = _HEADER.unpack_from(blob)
+        if version != _VERSION:
+            raise VaultError(f"unknown ciphertext version {version}")
+        key = self._keys.get(key_version)
+        if key is None:
+            raise VaultError(f"data key {key_version} of this subject is destroyed or unknown")
+        nonce = blob[_HEADER.size : _HEADER.size + 12]
+        try:
+            plain = AESGCM(key).decrypt(
+                nonce, bytes(blob[_HEADER.size + 12 :]), _aad(self.subject_id, kind)
+            )
+        except InvalidTag as exc:
+            raise VaultError("ciphertext does not belong to this subject and kind") from exc
+        return plain.decode()
+
+
+class Vault:
+    def __init__(self, ring: KeyRing) -> None:
+        self._ring = ring
+
+    @classmethod
+    def from_key_file(cls, path: Path) -> Vault:
+        return cls(load_or_create(path))
+
+    @property
+    def active_kek_id(self) -> str:
+        return self._ring.active_kek_id
+
+    def blind_index(self, kind: str, value: str) -> bytes:
+        """HMAC-SHA256 over the kind and the normalised value (kinds never collide)."""
+        normalised = NORMALISERS[kind](value)
+        message = kind.encode() + b"\x00" + normalised.encode()
+        return hmac.new(self._ring.blind_index_key, message, hashlib.sha256).digest()
+
+    def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
+        """Create the subject and its first data key, wrapped by the active master key."""
+        data_key = secrets.token_bytes(32)
+        wrapped = aes_key_wrap(self._ring.active_kek, data_key)
+        repo.insert_subject(conn, subject_id)
+        repo.insert_data_key(conn, subject_id, 1, self._ring.active_kek_id, wrapped)
+        return SubjectCipher(subject_id, 1, {1: data_key})
+
+    def cipher_for(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
+        keys: dict[int, bytes] = {}
+        for version, kek_id, wrapped in repo.live_data_keys(conn, subject_id):
+            kek = self._ring.keks.get(kek_id)
+            if kek is None:
+                raise VaultError(f"master key {kek_id} is not in the key file")
+            try:
+                keys[version] = aes_key_unwrap(kek, wrapped)
+            except InvalidUnwrap as exc:
+                raise VaultError(f"data key {version} does not unwrap under {kek_id}") from exc
+        if not keys:
+            raise VaultError(f"subject {subject_id} has no live data key (unknown or shredded)")
+        return SubjectCipher(subject_id, max(keys), keys)
+
+    def shred(self, conn: psycopg.Connection[Any], subject_id: UUID) -> None:
+        """Destroy the subject's data keys: every ciphertext of the subject becomes noise."""
+        repo.destroy_data_keys(conn, subject_id)
