@@ -185,7 +185,11 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
         )
     lab: Lab | None = None
     if "scoring" in doc:
-        lab, problems = parse_lab(doc)
+        live_keys = {
+            "access": set(Access.__annotations__),
+            "dispute": set(DisputeRules.__annotations__),
+        }
+        lab, problems = parse_lab(doc, live_keys if head.get("live") else None)
         if lab is not None and live is not None:
             problems = _live_agrees_with_lab(live, lab)
         if problems:

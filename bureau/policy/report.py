@@ -35,6 +35,11 @@ DEFINITIONS: list[tuple[str, str]] = [
     ),
     ("Domains", "life domains ever restricted per sanctioned person (spill-over)."),
     (
+        "Recovered",
+        "share of the ever-sanctioned who are no longer sanctioned when the run ends "
+        "(records expired, points restored, listing lifted or corrected).",
+    ),
+    (
         "Wrongly sanctioned",
         "share of people sanctioned at some time only because of a false record (injected "
         "at FTC 2012 rates): their standing without the false records would not be sanctioned.",
@@ -82,6 +87,7 @@ SCALAR_FIELDS = [
     "median_years_sanctioned",
     "p95_years_sanctioned",
     "domains_per_sanctioned",
+    "share_recovered",
     "share_wrongly_sanctioned",
     "median_months_to_correction",
     "share_wrong_never_corrected",
@@ -179,6 +185,7 @@ HEADLINE_A = [
     ("Median years", lambda m: num(m.median_years_sanctioned, 1), False),
     ("P95 years", lambda m: num(m.p95_years_sanctioned, 1), False),
     ("Domains", lambda m: num(m.domains_per_sanctioned, 1), False),
+    ("Recovered by the end", lambda m: pct(m.share_recovered), False),
 ]
 HEADLINE_B = [
     ("Wrongly sanctioned", lambda m: pct(m.share_wrongly_sanctioned), False),

@@ -349,9 +349,66 @@ def _provenance(check: _Checker) -> dict[str, str]:
     return out
 
 
-def parse_lab(doc: dict[str, Any]) -> tuple[Lab | None, list[tuple[str, str]]]:
-    """The lab view of a regime document and every problem found (empty when valid)."""
+# Keys each lab table may hold, so a misspelt key ("resolve_dayz") is an error, not ignored.
+LAB_KEYS: dict[str, set[str]] = {
+    "data": {"admissible", "retention_years"},
+    "access": {"basis"},
+    "disclosure": {"full_file"},
+    "scoring": {
+        "kind",
+        "base",
+        "min",
+        "max",
+        "transparent",
+        "items",
+        "recovery_years",
+        "static",
+        "additions_cap_per_year",
+        "caps",
+    },
+    "listing": {
+        "entry_events",
+        "years",
+        "notice_days",
+        "lift_days",
+        "extension_share",
+        "extension_years",
+    },
+    "dispute": {"available", "resolve_days", "file_share_per_year", "success_share"},
+    "notice": {"before_adverse", "compliance", "dispute_boost"},
+}
+BAND_KEYS = {"name", "min", "domains"}
+CAP_KEYS = {"event", "band", "years"}
+
+
+def _unknown_keys(check: _Checker, extra: dict[str, set[str]]) -> None:
+    for table, allowed in LAB_KEYS.items():
+        value = check.doc.get(table)
+        if isinstance(value, dict):
+            for key in value:
+                if key not in allowed | extra.get(table, set()):
+                    check.fail(f"{table}.{key}", "unknown field")
+    for name, items, allowed in (
+        ("bands", check.doc.get("bands"), BAND_KEYS),
+        ("scoring.caps", check.doc.get("scoring", {}).get("caps"), CAP_KEYS),
+    ):
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                for key in item if isinstance(item, dict) else ():
+                    if key not in allowed:
+                        check.fail(f"{name}.{i}.{key}", "unknown field")
+
+
+def parse_lab(
+    doc: dict[str, Any], live_keys: dict[str, set[str]] | None = None
+) -> tuple[Lab | None, list[tuple[str, str]]]:
+    """The lab view of a regime document and every problem found (empty when valid).
+
+    `live_keys` are the keys the live sections add to shared tables (access, dispute) in a
+    live regime, so they are not reported as unknown.
+    """
     check = _Checker(doc)
+    _unknown_keys(check, live_keys or {})
     data = check.table("data")
     admissible = frozenset(
         check.names(data.get("admissible"), "data.admissible", CATEGORIES, "data category")
