@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,18 +29,6 @@ from bureau.policy.tracking import Counters, DataHeld, Tracker
 F32 = NDArray[np.float32]
 Idx = NDArray[np.int64]
 AVERAGE_MONTH_DAYS = DAYS_PER_YEAR / 12
-
-
-class RegimeRun(Protocol):
-    regime: Regime
-    tracker: Tracker
-    held: DataHeld
-
-    def step(self, ev: MonthEvents) -> None: ...
-
-    def standing(self) -> F32: ...
-
-    def band_of(self, standing: F32) -> NDArray[np.intp]: ...
 
 
 def _rng(regime: Regime, seed: int) -> np.random.Generator:
