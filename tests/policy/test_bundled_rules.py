@@ -145,3 +145,38 @@ def test_fcra_false_item_is_corrected_by_a_dispute_and_the_sanction_ends() -> No
     assert run.standing()[0] == 720.0
     assert run.tracker.wrong_until[0] > 0
     assert run.counters.disputes_upheld == 1
+
+
+def test_fcra_adverse_item_stops_counting_after_seven_years() -> None:
+    """FCRA §605(a): the late payment drops off the file, and out of the score, at 7 years."""
+    regime = load_regime("fcra-us")
+    years = regime.require_lab().retention_years["tradeline"]
+    months = round(12 * years)
+    pop = draw_population(1, seed=1)
+    pop.history[:] = 0
+    run = LinearRun(regime, pop, months=months + 1, seed=1)
+    run.step(MonthEvents.build(0, {"late_payment": [0]}))
+    quiet(run, range(1, months))
+    assert run.standing()[0] == 720 - 45
+    assert run.held.counts["tradeline"][0] == 1
+    quiet(run, range(months, months + 1))
+    assert run.standing()[0] == 720
+    assert run.held.counts["tradeline"][0] == 0
+
+
+def test_spc_prior_warning_delays_listing_by_the_notice_period() -> None:
+    doc = copy.deepcopy(raw("spc-blacklist"))
+    doc["notice"]["compliance"] = 1.0
+    doc["listing"]["extension_share"] = 0.0
+    regime = parse_regime(doc, "spc-blacklist.toml")
+    pop = draw_population(400, seed=1)
+    run = ListRun(regime, pop, months=2, seed=1)
+    run.step(MonthEvents.build(0, {"judgment_unperformed": list(range(400))}, day=0))
+    notice = regime.require_lab().listing
+    assert notice is not None
+    listed = run.start >= 0
+    assert run.counters.notices == 400
+    # Some warned people perform in the warning period and are never listed.
+    share = pop.params.perform_after_warning_share
+    assert abs((~listed).mean() - share) < 0.08
+    assert (run.start[listed] == notice.notice_days).all()
