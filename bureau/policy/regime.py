@@ -185,11 +185,8 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
         )
     lab: Lab | None = None
     if "scoring" in doc:
-        live_keys = {
-            "access": set(Access.__annotations__),
-            "dispute": set(DisputeRules.__annotations__),
-        }
-        lab, problems = parse_lab(doc, live_keys if head.get("live") else None)
+        shared = frozenset({"access", "dispute"}) if head.get("live") else frozenset()
+        lab, problems = parse_lab(doc, shared)
         if lab is not None and live is not None:
             problems = _live_agrees_with_lab(live, lab)
         if problems:
