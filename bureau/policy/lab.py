@@ -45,6 +45,7 @@ class RegimeMetrics:
     share_recovered: float | None
     share_wrongly_sanctioned: float
     median_months_to_correction: float | None
+    mean_months_to_correction: float | None
     share_wrong_never_corrected: float | None
     reproducible: bool
     auc: float | None
@@ -155,6 +156,7 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         share_recovered=float((sanctioned & ~t.now).sum() / n_sanctioned) if n_sanctioned else None,
         share_wrongly_sanctioned=float(wrong.mean()),
         median_months_to_correction=_quantile(durations, 0.5),
+        mean_months_to_correction=float(durations.mean()) if len(durations) else None,
         share_wrong_never_corrected=float((wrong & ~ended).sum() / wrong.sum())
         if wrong.any()
         else None,

@@ -90,6 +90,7 @@ SCALAR_FIELDS = [
     "share_recovered",
     "share_wrongly_sanctioned",
     "median_months_to_correction",
+    "mean_months_to_correction",
     "share_wrong_never_corrected",
     "reproducible",
     "auc",
@@ -190,6 +191,7 @@ HEADLINE_A = [
 HEADLINE_B = [
     ("Wrongly sanctioned", lambda m: pct(m.share_wrongly_sanctioned), False),
     ("Months to fix", lambda m: num(m.median_months_to_correction, 0), False),
+    ("Mean months", lambda m: num(m.mean_months_to_correction, 1), False),
     ("Never fixed", lambda m: pct(m.share_wrong_never_corrected), False),
     ("Notices /1000", lambda m: f"{m.notices_per_1000:.1f}", False),
     ("Disputes /1000", lambda m: f"{m.disputes_filed_per_1000:.1f}", False),

@@ -180,3 +180,24 @@ def test_spc_prior_warning_delays_listing_by_the_notice_period() -> None:
     share = pop.params.perform_after_warning_share
     assert abs((~listed).mean() - share) < 0.08
     assert (run.start[listed] == notice.notice_days).all()
+
+
+def test_a_dispute_is_decided_resolve_days_after_it_is_filed() -> None:
+    doc = copy.deepcopy(raw("fcra-consent"))
+    doc["dispute"]["resolve_days"] = 15
+    doc["dispute"]["file_share_per_year"] = 1.0
+    doc["notice"]["dispute_boost"] = 12  # with a notice: certain to file this month
+    lab = parse_regime(doc, "what-if.toml").require_lab()
+    from bureau.policy.engine import DisputeDesk
+    from bureau.policy.tracking import Counters
+
+    desk = DisputeDesk(lab, 50, np.random.default_rng(1), Counters())
+    ev = MonthEvents.build(0)
+    desk.file(np.arange(50), ev, notified_until=np.full(50, 12, np.int16))
+    assert desk.counters.disputes_filed == 50
+    assert ((desk.due_day >= 15) & (desk.due_day < ev.end_day + 15)).all()
+    early, _ = desk.decided(ev.end_day)
+    late, days = desk.decided(ev.end_day + 15)
+    assert len(early) + len(late) == 50
+    assert (days >= ev.end_day).all()
+    assert desk.idle().all()
