@@ -16,6 +16,7 @@ from typing import Any
 from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart
 from bureau.policy.lab import Comparison, RegimeMetrics
+from bureau.policy.regime import Regime
 
 DEFINITIONS: list[tuple[str, str]] = [
     ("Categories admitted", "data categories the regime's rules allow it to hold."),
@@ -399,6 +400,11 @@ def _realdata_section(comp: Comparison) -> str:
     )
 
 
+def _cli_name(regime: Regime) -> str:
+    """How to name this regime on the command line: its id if built in, else its file."""
+    return regime.id if regime.source == f"{regime.id}.toml" else regime.source
+
+
 def render_html(comp: Comparison) -> str:
     labels = {m.regime: m.series_sanctioned for m in comp.regimes}
     wrong = {m.regime: m.series_wrong for m in comp.regimes}
@@ -424,7 +430,7 @@ def render_html(comp: Comparison) -> str:
         )
     defs = "".join(f"<dt><b>{escape(k)}</b></dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
     command = (
-        f"bureau compare --regimes {','.join(m.regime for m in comp.regimes)} "
+        f"bureau compare --regimes {','.join(_cli_name(r) for r in comp.regime_objects)} "
         f"--population {comp.population} --years {comp.years} --seed {comp.seed}"
     )
     return f"""<!DOCTYPE html>
