@@ -470,7 +470,7 @@ bundled-regimes.md with the seed file) or is marked <i>assumed</i> with the reas
 <li>The population is synthetic; its rates are assumptions (listed above), not estimates of
 China or the US. The comparison shows what the rules do to the same lives.</li>
 <li>Time runs in months; a person has at most one event of each kind a month, and the events of
-a month share a day. The blacklist counts days exactly.</li>
+a month share a day. Disputes and the blacklist count days exactly.</li>
 <li>Only people with a false record dispute; disputes about true records are not modelled.
 Data held counts true records only.</li>
 <li>A regime's restrictions are all-or-nothing per domain; their severity is not weighed.</li>
