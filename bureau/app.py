@@ -18,12 +18,18 @@ from bureau.api import problems
 from bureau.config import Settings
 from bureau.db.pool import open_pool
 from bureau.db.server import check_reachable, database_url
+from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
+    "bureau.furnishing.routes",
+    "bureau.api.keys",
+    "bureau.audit.routes",
+    "consent.routes",
+    "disputes.routes",
 ]
 
 DESCRIPTION = """
@@ -62,6 +68,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     )
     app.state.settings = settings
     app.state.vault = vault
+    app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
     if pool is not None:
         app.state.pool = pool
     problems.install(app)

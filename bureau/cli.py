@@ -22,6 +22,11 @@ COMMAND_MODULES: list[str] = [
     "bureau.sandbox.commands",
     "bureau.orgs.commands",
     "bureau.policy.commands",
+    "bureau.furnishing.metro2.commands",
+    "bureau.furnishing.commands",
+    "bureau.audit.commands",
+    "consent.commands",
+    "disputes.commands",
 ]
 
 

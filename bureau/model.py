@@ -100,6 +100,16 @@ class FraudAlert:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """The subject's own statement on a disputed item (FCRA §611(b)), shown with the item."""
+
+    item_kind: str
+    item_id: UUID
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class CreditFile:
     """Everything held about one subject, as assembled for a disclosure or a report."""
 
@@ -111,3 +121,4 @@ class CreditFile:
     fraud_alerts: list[FraudAlert]
     frozen: bool
     as_of: datetime
+    statements: list[Statement] = field(default_factory=list)

@@ -23,6 +23,7 @@ from bureau.auth.service import (
 )
 from bureau.config import Settings
 from bureau.errors import Unauthenticated
+from bureau.signing import SigningKey
 from bureau.vault import Vault
 
 _bearer = HTTPBearer(auto_error=False, description="An organization API key or a subject token")
@@ -36,6 +37,11 @@ def get_pool(request: Request) -> ConnectionPool:
 def get_vault(request: Request) -> Vault:
     vault: Vault = request.app.state.vault
     return vault
+
+
+def get_signing_key(request: Request) -> SigningKey:
+    key: SigningKey = request.app.state.signing_key
+    return key
 
 
 def get_settings(request: Request) -> Settings:
@@ -54,6 +60,8 @@ def request_transaction(
 Tx = Annotated[psycopg.Connection[Any], Depends(request_transaction)]
 VaultDep = Annotated[Vault, Depends(get_vault)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SignerDep = Annotated[SigningKey, Depends(get_signing_key)]
+"""The bureau's Ed25519 key: signs consent receipts, reports and tree heads."""
 
 
 def _presented(credentials: HTTPAuthorizationCredentials | None) -> str:

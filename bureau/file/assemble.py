@@ -15,7 +15,15 @@ import psycopg
 
 from bureau.errors import NotFound
 from bureau.file import repo
-from bureau.model import Bankruptcy, CreditFile, FraudAlert, Identity, Inquiry, Tradeline
+from bureau.model import (
+    Bankruptcy,
+    CreditFile,
+    FraudAlert,
+    Identity,
+    Inquiry,
+    Statement,
+    Tradeline,
+)
 from bureau.policy.regime import live_rules
 from bureau.subjects import repo as subjects_repo
 from bureau.vault import SubjectCipher, Vault
@@ -83,4 +91,15 @@ def assemble(
         fraud_alerts=alerts,
         frozen=repo.is_frozen(conn, subject_id),
         as_of=at,
+        statements=[
+            Statement(
+                item_kind=s["item_kind"],
+                item_id=s["item_id"],
+                text=cipher.decrypt("statement", bytes(s["body_ct"]))
+                if s["body_ct"]
+                else s["body"],
+                created_at=s["created_at"],
+            )
+            for s in repo.statements(conn, subject_id)
+        ],
     )

@@ -72,4 +72,5 @@ def disclosure(file: CreditFile, *, truncate_national_id: bool = False) -> dict[
         ],
         "fraud_alerts": [_jsonable(asdict(a)) for a in file.fraud_alerts],
         "frozen": file.frozen,
+        "statements": [_jsonable(asdict(s)) for s in file.statements],
     }

@@ -54,7 +54,7 @@ def inquiries(
         """
         SELECT i.*, o.name AS requester_name
         FROM inquiries i LEFT JOIN organizations o ON o.org_id = i.requester_org_id
-        WHERE i.subject_id = %s AND i.created_at >= %s
+        WHERE i.subject_id = %s AND i.created_at >= %s AND i.deleted_at IS NULL
         ORDER BY i.created_at DESC, i.inquiry_id
         """,
         (subject_id, since),
@@ -73,6 +73,18 @@ def active_fraud_alerts(
         ORDER BY placed_at
         """,
         (subject_id, at, at),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    """The subject's current statements on disputed items (written by the disputes package)."""
+    cur = conn.execute(
+        """
+        SELECT item_kind, item_id, body, body_ct, created_at FROM statements
+        WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
+        """,
+        (subject_id,),
     )
     return [dict(r) for r in cur.fetchall()]
 

@@ -1,0 +1,160 @@
+"""SQL for the access log's Merkle tree: leaf hashes, stored nodes and signed tree heads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+
+
+def log_size(conn: psycopg.Connection[Any]) -> int:
+    """Leaves committed (or written by this transaction): the counter is gap-free."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT next_index FROM audit_log_head")
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def leaf_hashes(conn: psycopg.Connection[Any], start: int, end: int) -> list[bytes]:
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT leaf_hash FROM audit_log WHERE leaf_index >= %s AND leaf_index < %s "
+            "ORDER BY leaf_index",
+            (start, end),
+        )
+        return [bytes(r[0]) for r in cur.fetchall()]
+
+
+def nodes(
+    conn: psycopg.Connection[Any], wanted: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    """Stored hashes for (level, idx) pairs; level 0 reads the leaves themselves."""
+    wanted = list(wanted)
+    leaves = [idx for level, idx in wanted if level == 0]
+    inner = [(level, idx) for level, idx in wanted if level > 0]
+    found: dict[tuple[int, int], bytes] = {}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        if leaves:
+            cur.execute(
+                "SELECT leaf_index, leaf_hash FROM audit_log WHERE leaf_index = ANY(%s)",
+                (leaves,),
+            )
+            found.update({(0, int(i)): bytes(h) for i, h in cur.fetchall()})
+        if inner:
+            cur.execute(
+                """
+                SELECT n.level, n.idx, n.hash
+                FROM unnest(%s::smallint[], %s::bigint[]) AS w(level, idx)
+                JOIN audit_tree_nodes n ON n.level = w.level AND n.idx = w.idx
+                """,
+                ([lv for lv, _ in inner], [ix for _, ix in inner]),
+            )
+            found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in cur.fetchall()})
+    return found
+
+
+def insert_nodes(conn: psycopg.Connection[Any], new: dict[tuple[int, int], bytes]) -> None:
+    if not new:
+        return
+    levels, idxs, hashes = zip(*((lv, ix, h) for (lv, ix), h in new.items()), strict=True)
+    conn.execute(
+        """
+        INSERT INTO audit_tree_nodes (level, idx, hash)
+        SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])
+        ON CONFLICT (level, idx) DO NOTHING
+        """,
+        (list(levels), list(idxs), list(hashes)),
+    )
+
+
+def latest_head(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SELECT * FROM audit_tree_heads ORDER BY tree_size DESC LIMIT 1")
+        return cur.fetchone()
+
+
+def head(conn: psycopg.Connection[Any], tree_size: int) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SELECT * FROM audit_tree_heads WHERE tree_size = %s", (tree_size,))
+        return cur.fetchone()
+
+
+def heads(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SELECT * FROM audit_tree_heads ORDER BY tree_size")
+        return cur.fetchall()
+
+
+def insert_head(
+    conn: psycopg.Connection[Any],
+    tree_size: int,
+    root_hash: bytes,
+    signed_at: datetime,
+    key_id: str,
+    signature: bytes,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
+        VALUES (%s, %s, %s, %s, %s)
+        ON CONFLICT (tree_size) DO NOTHING
+        """,
+        (tree_size, root_hash, signed_at, key_id, signature),
+    )
+
+
+def lock_tree_heads(conn: psycopg.Connection[Any]) -> None:
+    """Serialise head signing (transaction-scoped), so two requests do not both extend."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('fairfile.audit_tree_heads'))")
+
+
+def subject_entries(
+    conn: psycopg.Connection[Any], subject_id: UUID, below: int, limit: int
+) -> list[dict[str, Any]]:
+    """The subject's log entries with index below `below`, newest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT leaf_index, event, entry, leaf_hash, created_at
+            FROM audit_log
+            WHERE subject_id = %s AND leaf_index < %s
+            ORDER BY leaf_index DESC
+            LIMIT %s
+            """,
+            (subject_id, below, limit),
+        )
+        return cur.fetchall()
+
+
+def entry(conn: psycopg.Connection[Any], leaf_index: int) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT leaf_index, subject_id, event, entry, leaf_hash FROM audit_log "
+            "WHERE leaf_index = %s",
+            (leaf_index,),
+        )
+        return cur.fetchone()
+
+
+def all_entries(
+    conn: psycopg.Connection[Any], batch: int = 5000
+) -> Iterator[tuple[int, Any, bytes]]:
+    """Every entry in index order (a server-side cursor: the log may be large)."""
+    with conn.cursor(name="audit_verify", row_factory=tuple_row) as cur:
+        cur.itersize = batch
+        cur.execute("SELECT leaf_index, entry, leaf_hash FROM audit_log ORDER BY leaf_index")
+        for index, doc, leaf in cur:
+            yield int(index), doc, bytes(leaf)
+
+
+def all_nodes(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, int, bytes]]:
+    with conn.cursor(name="audit_nodes", row_factory=tuple_row) as cur:
+        cur.itersize = 5000
+        cur.execute("SELECT level, idx, hash FROM audit_tree_nodes ORDER BY level, idx")
+        for level, idx, h in cur:
+            yield int(level), int(idx), bytes(h)

@@ -1,0 +1,126 @@
+"""The access log over HTTP: a subject's entries with inclusion proofs; auditors' proofs.
+
+Auditors get signed tree heads and consistency proofs — enough to check that the log only grows
+— and leaf hashes with inclusion proofs, but never the entries' contents, which name subjects.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from bureau.api.deps import AuditorKey, SignerDep, Subject, Tx
+from bureau.audit import repo, tree
+from bureau.errors import InvalidInput, NotFound
+from bureau.signing import b64url
+
+router = APIRouter(tags=["access log"])
+
+HOW_TO_VERIFY = (
+    "leaf_hash = SHA-256(0x00 || entry as JSON with sorted keys, separators ',' ':' and ASCII "
+    "escapes); fold inclusion_proof per RFC 9162 §2.1.3.2 to tree_head.root_hash; check "
+    "tree_head.signature with the key from GET /v1/keys"
+)
+
+
+@router.get("/v1/me/access-log", summary="Every access to my file, each with an inclusion proof")
+def my_access_log(
+    subject: Subject,
+    conn: Tx,
+    key: SignerDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[int | None, Query(ge=0, description="only entries below this index")] = None,
+) -> dict[str, Any]:
+    sth = tree.latest_head(conn, key, datetime.now(UTC))
+    size = sth.head.tree_size
+    upper = size if before is None else min(before, size)
+    rows = repo.subject_entries(conn, subject.subject_id, upper, limit)
+    proofs = tree.inclusion_proofs(conn, [int(r["leaf_index"]) for r in rows], size)
+    return {
+        "tree_head": tree.head_json(sth),
+        "entries": [
+            {
+                "leaf_index": int(r["leaf_index"]),
+                "event": r["event"],
+                "entry": r["entry"],
+                "leaf_hash": b64url(bytes(r["leaf_hash"])),
+                "inclusion_proof": [b64url(p) for p in proofs[int(r["leaf_index"])]],
+            }
+            for r in rows
+        ],
+        "how_to_verify": HOW_TO_VERIFY,
+    }
+
+
+@router.get("/v1/audit/tree-head", summary="The latest signed tree head of the access log")
+def tree_head(auditor: AuditorKey, conn: Tx, key: SignerDep) -> dict[str, Any]:
+    return tree.head_json(tree.latest_head(conn, key, datetime.now(UTC)))
+
+
+@router.get("/v1/audit/tree-heads/{tree_size}", summary="A signed tree head by size")
+def tree_head_at(auditor: AuditorKey, conn: Tx, tree_size: int) -> dict[str, Any]:
+    sth = tree.head_at(conn, tree_size)
+    if sth is None:
+        raise NotFound(f"no signed tree head of size {tree_size}", field="tree_size")
+    return tree.head_json(sth)
+
+
+@router.get(
+    "/v1/audit/consistency",
+    summary="Proof that the log of size `first` is a prefix of the log of size `second`",
+)
+def consistency(
+    auditor: AuditorKey,
+    conn: Tx,
+    key: SignerDep,
+    first: Annotated[int, Query(ge=0)],
+    second: Annotated[int | None, Query(ge=0, description="default: the latest head")] = None,
+) -> dict[str, Any]:
+    latest = tree.latest_head(conn, key, datetime.now(UTC))
+    target = latest if second is None else tree.head_at(conn, second)
+    if target is None:
+        raise NotFound(f"no signed tree head of size {second}", field="second")
+    if first > target.head.tree_size:
+        raise InvalidInput("first must not exceed second", field="first")
+    older = tree.head_at(conn, first)
+    proof = tree.consistency_proof(conn, first, target.head.tree_size)
+    return {
+        "first": first,
+        "second": target.head.tree_size,
+        "first_root_hash": b64url(older.head.root_hash) if older else None,
+        "second_tree_head": tree.head_json(target),
+        "proof": [b64url(p) for p in proof],
+    }
+
+
+@router.get(
+    "/v1/audit/inclusion/{leaf_index}",
+    summary="A leaf's hash and its inclusion proof in a signed tree (no entry contents)",
+)
+def inclusion(
+    auditor: AuditorKey,
+    conn: Tx,
+    key: SignerDep,
+    leaf_index: int,
+    tree_size: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    sth = tree.latest_head(conn, key, datetime.now(UTC))
+    target = sth if tree_size is None else tree.head_at(conn, tree_size)
+    if target is None:
+        raise NotFound(f"no signed tree head of size {tree_size}", field="tree_size")
+    if not 0 <= leaf_index < target.head.tree_size:
+        raise NotFound(
+            f"leaf {leaf_index} is not in the tree of size {target.head.tree_size}",
+            field="leaf_index",
+        )
+    row = repo.entry(conn, leaf_index)
+    assert row is not None, "every index below a signed size exists"
+    proof = tree.inclusion_proofs(conn, [leaf_index], target.head.tree_size)[leaf_index]
+    return {
+        "leaf_index": leaf_index,
+        "leaf_hash": b64url(bytes(row["leaf_hash"])),
+        "tree_head": tree.head_json(target),
+        "inclusion_proof": [b64url(p) for p in proof],
+    }

@@ -1,0 +1,166 @@
+"""From a validated Metro 2 base record to what the bureau stores: the account's values (the
+tradeline columns), the account number, and the consumer's identity facts for matching.
+
+Pure: no database, no vault. JSON records are turned into Metro 2 records first
+(`record_from_json`), so both paths share one validation and one mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bureau.furnishing.metro2.layout import BASE, K1
+from bureau.furnishing.metro2.records import Record, Value
+from bureau.furnishing.metro2.write import ComposeError, compose_record
+
+# Metro 2 base field -> tradelines column, where the names differ.
+_COLUMN_OF = {
+    "payment_history_profile": "payment_history",
+    "consumer_information_indicator": "consumer_info_indicator",
+}
+_DIRECT = (
+    "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
+    "date_last_payment", "date_first_delinquency", "date_account_information", "credit_limit",
+    "highest_credit", "terms_duration", "terms_frequency", "scheduled_payment", "actual_payment",
+    "account_status", "payment_rating", "payment_history_profile", "special_comment",
+    "compliance_condition", "current_balance", "amount_past_due", "original_charge_off",
+    "consumer_information_indicator", "interest_type",
+)  # fmt: skip
+DELETE_STATUSES = {"DA": "furnisher deleted the account", "DF": "furnisher deleted it: fraud"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The consumer as the record names them (plaintext, in memory only)."""
+
+    name: str
+    national_id: str | None
+    dob: date | None
+    address: str | None
+    phone: str | None
+
+    def facts(self) -> list[tuple[str, str]]:
+        facts = [("name", self.name)]
+        if self.national_id:
+            facts.append(("national_id", self.national_id))
+        if self.dob:
+            facts.append(("dob", self.dob.isoformat()))
+        if self.address:
+            facts.append(("address", self.address))
+        if self.phone:
+            facts.append(("phone", self.phone))
+        return facts
+
+
+@dataclass(frozen=True)
+class Account:
+    """One furnished account, ready to be matched and stored."""
+
+    number: int  # record number in the file (or index + 1 in a JSON batch)
+    account_number: str
+    identification_number: str
+    identity: Identity
+    values: dict[str, Any]  # tradelines columns
+
+    @property
+    def as_of(self) -> date:
+        value = self.values["date_account_information"]
+        assert isinstance(value, date)
+        return value
+
+    @property
+    def delete_reason(self) -> str | None:
+        return DELETE_STATUSES.get(str(self.values["account_status"]))
+
+    def reported(self) -> dict[str, Any]:
+        """What the furnisher reported for this period, as JSON (kept in tradeline_reports)."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in self.values.items()}
+
+
+def _none_if_blank(value: Value) -> Value:
+    return None if value == "" else value
+
+
+def address_text(line_1: str, line_2: str, city: str, state: str, postal: str) -> str:
+    """One address string, in the form people write ('12 OAK AVE, CASPER, WY 82601')."""
+    street = ", ".join(part for part in (line_1, line_2) if part)
+    place = " ".join(part for part in (state, postal[:5]) if part)
+    return ", ".join(part for part in (street, city, place) if part)
+
+
+def account_from_record(record: Record) -> Account:
+    """The account a (validated) base record reports."""
+    base = record.main
+    values: dict[str, Any] = {
+        _COLUMN_OF.get(name, name): _none_if_blank(base.get(name)) for name in _DIRECT
+    }
+    for amount in ("current_balance", "amount_past_due", "original_charge_off"):
+        values[amount] = values[amount] or 0
+    k1 = record.appended_of("K1")
+    values["original_creditor"] = (
+        _none_if_blank(k1[0].get("original_creditor_name")) if k1 else None
+    )
+    values["creditor_classification"] = (
+        _none_if_blank(k1[0].raw("creditor_classification").strip()) if k1 else None
+    )
+    ssn = base.raw("ssn")
+    dob = base.get("date_of_birth")
+    phone = base.raw("telephone")
+    first, surname = str(base.get("first_name") or ""), str(base.get("surname") or "")
+    identity = Identity(
+        name=" ".join(part for part in (first, surname) if part),
+        national_id=ssn if ssn.strip(" 0") and ssn.isdigit() else None,
+        dob=dob if isinstance(dob, date) else None,
+        address=address_text(
+            *(
+                str(base.get(f) or "")
+                for f in ("address_line_1", "address_line_2", "city", "state", "postal_code")
+            )
+        )
+        or None,
+        phone=phone if phone.strip(" 0") and phone.isdigit() else None,
+    )
+    return Account(
+        number=record.number,
+        account_number=str(base.get("consumer_account_number") or ""),
+        identification_number=str(base.get("identification_number") or ""),
+        identity=identity,
+        values=values,
+    )
+
+
+def _typed(name: str, value: Any) -> Value:
+    """A JSON value as the Metro 2 field's type (dates arrive as ISO strings)."""
+    field = BASE.by_name.get(name) or K1.by_name.get(name)
+    if field is None or value is None:
+        return value
+    if field.type == "D":
+        if not isinstance(value, str):
+            raise ComposeError("base", name, "a date must be a string YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ComposeError("base", name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if field.type == "N" and isinstance(value, str) and value.isdigit():
+        return int(value)  # national ids and phone numbers often arrive as strings
+    return value
+
+
+def record_from_json(
+    item: Mapping[str, Any], *, number: int, identification_number: str, as_of_stamp: Any
+) -> Record:
+    """A JSON record as the Metro 2 base record (plus K1) it stands for; raises ComposeError
+    naming the field when a value cannot be expressed."""
+    base: dict[str, Value] = {"processing_indicator": 1, "time_stamp": as_of_stamp,
+                              "identification_number": identification_number}  # fmt: skip
+    k1: dict[str, Value] = {}
+    for name, value in item.items():
+        typed = _typed(name, value)
+        (k1 if name in K1.by_name else base)[name] = typed
+    appended = [("K1", k1)] if k1 else []
+    record = compose_record("base", base, appended)
+    record.number = number
+    return record

@@ -1,0 +1,131 @@
+"""`bureau furnish FILE --furnisher ORG` and `bureau export metro2 --furnisher ORG`.
+
+Furnish applies a Metro 2 file in one transaction, with a progress bar on stderr, a summary,
+and the rejection report (JSON on stdout with --json, CSV with --rejections FILE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bureau.db.pool import open_pool, transaction
+from bureau.db.server import ready_url
+from bureau.errors import DomainError
+from bureau.furnishing import repo
+from bureau.furnishing.export import export_records
+from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.metro2.parse import open_file
+from bureau.furnishing.metro2.write import item_bytes
+from bureau.furnishing.report import IngestReport
+from bureau.vault import Vault
+
+
+def register(subparsers: Any) -> None:
+    furnish = subparsers.add_parser("furnish", help="apply a furnisher's Metro 2 file")
+    furnish.add_argument("file", help="Metro 2 character-format file (or a .zip holding one)")
+    furnish.add_argument("--furnisher", required=True, help="org id, Metro 2 id number or name")
+    furnish.add_argument("--rejections", help="write the rejection report as CSV to this file")
+    furnish.add_argument("--json", action="store_true", help="print the full report as JSON")
+    furnish.add_argument("--data-dir")
+    furnish.set_defaults(func=run_furnish)
+
+    export = subparsers.add_parser("export", help="export a furnisher's data")
+    export_sub = export.add_subparsers(dest="export_format", required=True, metavar="FORMAT")
+    metro2 = export_sub.add_parser("metro2", help="as a Metro 2 character-format file")
+    metro2.add_argument("--furnisher", required=True, help="org id, Metro 2 id number or name")
+    metro2.add_argument("--out", help="file to write (default: stdout)")
+    metro2.add_argument("--data-dir")
+    metro2.set_defaults(func=run_export)
+
+
+def _resources(args: argparse.Namespace) -> tuple[Any, Vault]:
+    from bureau.cli import settings_from
+
+    settings = settings_from(args)
+    return open_pool(ready_url(settings), max_size=1), Vault.from_key_file(settings.key_file)
+
+
+def _summary(report: IngestReport) -> str:
+    if report.duplicate:
+        return (
+            f"already applied as batch {report.batch_id}: nothing changed "
+            f"({report.accepted} accepted, {report.rejected} rejected then)"
+        )
+    t = report.tradelines
+    lines = [
+        f"batch {report.batch_id}: {report.records} base record(s), {report.accepted} accepted, "
+        f"{report.rejected} rejected",
+        f"tradelines: {t.get('inserted', 0)} new, {t.get('updated', 0)} updated, "
+        f"{t.get('deleted', 0)} deleted; {t.get('reports', 0)} report(s) kept",
+        f"subjects: {report.subjects_created} new file(s); matched by "
+        + ", ".join(f"{rule} {count}" for rule, count in report.matched.items()),
+    ]
+    if report.not_stored:
+        lines.append(
+            "segments not stored: " + ", ".join(f"{k} {v}" for k, v in report.not_stored.items())
+        )
+    if report.file_problems:
+        lines.append(f"file problems: {len(report.file_problems)} (see the report)")
+    return "\n".join(lines)
+
+
+def run_furnish(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"bureau furnish: no such file: {path}", file=sys.stderr)
+        return 2
+    pool, vault = _resources(args)
+    try:
+        with transaction(pool) as conn:
+            org = repo.find_furnisher(conn, args.furnisher)
+            if org is None:
+                print(f"bureau furnish: no furnisher {args.furnisher!r}", file=sys.stderr)
+                return 2
+            with open_file(path) as stream, tqdm(
+                total=path.stat().st_size, unit="B", unit_scale=True, desc="furnish",
+                file=sys.stderr, disable=None,
+            ) as bar:  # fmt: skip
+
+                def progress(records: int, read: int) -> None:
+                    bar.update(read - bar.n)
+                    bar.set_postfix(records=records, refresh=False)
+
+                report = ingest_metro2(conn, vault, org["org_id"], stream, progress=progress)
+    except DomainError as exc:
+        print(f"bureau furnish: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        pool.close()
+    if args.rejections:
+        Path(args.rejections).write_text(report.rejections_csv())
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1, default=str))
+    print(_summary(report), file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    pool, vault = _resources(args)
+    out = open(args.out, "wb") if args.out else sys.stdout.buffer  # noqa: SIM115
+    try:
+        with transaction(pool) as conn:
+            org = repo.find_furnisher(conn, args.furnisher)
+            if org is None:
+                print(f"bureau export: no furnisher {args.furnisher!r}", file=sys.stderr)
+                return 2
+            count = 0
+            for record in export_records(conn, vault, org["org_id"]):
+                out.write(item_bytes(record))
+                count += 1
+    finally:
+        pool.close()
+        if args.out:
+            out.close()
+    print(f"exported {max(count - 2, 0)} account(s) for {org['name']}", file=sys.stderr)
+    return 0

@@ -1,0 +1,246 @@
+"""Ingest: a furnisher's Metro 2 file (or JSON records) into the credit file.
+
+parse (streamed) -> validate every record -> match subjects by blind index, batch by batch ->
+COPY valid accounts into a staging table -> one set-based merge. Everything runs in the
+caller's transaction (services never commit), so a crash anywhere leaves the file applied
+whole or not at all. Invalid records are rejected and listed; the valid ones land. Sending
+the same bytes again is recognised by their digest and changes nothing; a newer cycle updates
+the account and every report is kept per account and period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+from uuid import UUID, uuid4
+
+import psycopg
+
+from bureau.errors import InvalidInput, NotFound
+from bureau.furnishing import admissibility, repo
+from bureau.furnishing.accounts import Account, account_from_record, record_from_json
+from bureau.furnishing.matching import MATCH_RULES, Matcher
+from bureau.furnishing.metro2.layout import BASE
+from bureau.furnishing.metro2.parse import Reader
+from bureau.furnishing.metro2.records import Gap, Record
+from bureau.furnishing.metro2.validate import FileValidator, Problem, check_record
+from bureau.furnishing.metro2.write import ComposeError
+from bureau.furnishing.report import IngestReport, Rejection
+from bureau.policy.regime import load_regime
+from bureau.vault import Vault
+
+BATCH_SIZE = 2000
+LIVE_REGIME = "fcra-consent"
+# Appended segments whose data this version does not store, and why (reported to the sender).
+NOT_STORED = {
+    "J1": "associated consumer (not yet matched to their own file)",
+    "J2": "associated consumer (not yet matched to their own file)",
+    "K2": "purchased from / sold to",
+    "K3": "mortgage information",
+    "K4": "specialized payment information",
+    "L1": "account number change (send the new number in the base segment)",
+    "N1": "employment: not an admissible data category",
+}
+
+Progress = Callable[[int, int], None]  # (records read, bytes read)
+
+
+def admitted_categories() -> frozenset[str]:
+    """The data categories the live regime admits (read from the regime file)."""
+    return load_regime(LIVE_REGIME).admissible
+
+
+def file_digest(stream: BinaryIO) -> bytes:
+    """SHA-256 of a seekable stream's bytes; the stream is rewound afterwards."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.digest()
+
+
+class _Ingest:
+    """One ingest run: batches accounts through matching and staging, then merges."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        vault: Vault,
+        furnisher_id: UUID,
+        source: str,
+        digest: bytes,
+    ) -> None:
+        org = repo.furnisher(conn, furnisher_id)
+        if org is None:
+            raise NotFound(f"no furnisher with id {furnisher_id}", field="furnisher")
+        self.conn = conn
+        self.vault = vault
+        self.code: str | None = org["furnisher_code"]
+        self.source = source
+        self.report = IngestReport(uuid4(), furnisher_id, source, digest.hex())
+        self.digest = digest
+        self.matcher = Matcher(conn, vault, furnisher_id)
+        self.batch: list[Account] = []
+        self.seq = 0
+
+    def already_applied(self) -> bool:
+        repo.lock_furnisher(self.conn, self.report.furnisher_id)
+        previous = repo.batch_with_digest(self.conn, self.report.furnisher_id, self.digest)
+        if previous is None:
+            repo.create_stage(self.conn)
+            return False
+        summary = previous["summary"]
+        report = self.report
+        report.batch_id, report.duplicate = previous["batch_id"], True
+        report.records, report.accepted = summary["records"], summary["accepted"]
+        report.rejected = summary["rejected"]
+        return True
+
+    def check_owner(self, record: Record) -> list[Problem]:
+        f = BASE["identification_number"]
+        found = record.main.raw("identification_number").strip()
+        if self.code is None or found == self.code:
+            return []
+        return [
+            Problem(record.number, "base", f.name, f.start, f.end,
+                    record.file_offset(record.prefix_length + f.start - 1),
+                    record.main.raw(f.name), "M2-I01",
+                    f"identification number {found!r} is not this furnisher's ({self.code})")
+        ]  # fmt: skip
+
+    def take(self, record: Record, problems: list[Problem]) -> None:
+        """A base record: rejected with its problems, or queued for matching."""
+        self.report.records += 1
+        problems = problems + self.check_owner(record)
+        if problems:
+            self.report.rejected += 1
+            account = record.main.raw("consumer_account_number").strip()
+            self.report.rejections.append(Rejection(record.number, account, problems))
+            return
+        for segment in record.appended:
+            if segment.kind in NOT_STORED:
+                self.report.not_stored[segment.kind] = (
+                    self.report.not_stored.get(segment.kind, 0) + 1
+                )
+        self.batch.append(account_from_record(record))
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        matches = self.matcher.resolve(self.batch)
+        known = [m.subject_id for m in matches if m.rule != "new"]
+        held = repo.held_identities(self.conn, known) if known else set()
+        identities: list[tuple[Any, ...]] = []
+        stage: list[tuple[Any, ...]] = []
+        furnisher_id = self.report.furnisher_id
+        seen: set[tuple[UUID, str, bytes]] = set()
+        for m in matches:
+            self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
+            cipher = self.matcher.cipher(m.subject_id)
+            for kind, value in m.account.identity.facts():
+                key = (m.subject_id, kind, m.keys[kind])
+                if key in held or key in seen:
+                    continue
+                seen.add(key)
+                identities.append((m.subject_id, kind, cipher.encrypt(kind, value),
+                                   cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
+            self.seq += 1
+            values = m.account.values
+            stage.append((
+                self.seq, m.subject_id, m.tradeline_id or uuid4(), furnisher_id, m.account_ref,
+                b"" if m.tradeline_id else cipher.encrypt("account", m.account.account_number),
+                cipher.key_version, *(values[c] for c in repo.TRADELINE_COLUMNS),
+                repo.to_json_text(m.account.reported()), m.account.delete_reason,
+            ))  # fmt: skip
+        repo.copy_identities(self.conn, identities)
+        repo.merge_identities(self.conn)
+        repo.copy_stage(self.conn, stage)
+        self.report.accepted += len(self.batch)
+        self.batch = []
+
+    def finish(self) -> IngestReport:
+        self.flush()
+        report = self.report
+        report.subjects_created = self.matcher.created
+        report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
+        for rule in MATCH_RULES:
+            report.matched.setdefault(rule, 0)
+        repo.record_batch(self.conn, report.batch_id, report.furnisher_id, self.source,
+                          self.digest, (report.records, report.accepted, report.rejected),
+                          report.summary())  # fmt: skip
+        return report
+
+
+def ingest_metro2(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    furnisher_id: UUID,
+    stream: BinaryIO,
+    *,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Apply a Metro 2 file (a seekable binary stream) from one furnisher."""
+    run = _Ingest(conn, vault, furnisher_id, "metro2", file_digest(stream))
+    if run.already_applied():
+        return run.report
+    validator = FileValidator()
+    reader = Reader(stream)
+    for item in reader:
+        problems = validator.check(item)
+        if isinstance(item, Gap) or item.kind != "base":
+            run.report.file_problems.extend(problems)
+            continue
+        run.take(item, problems)
+        if progress is not None and run.report.records % 1000 == 0:
+            progress(run.report.records, reader.bytes_read)
+    run.report.file_problems.extend(validator.finish())
+    report = run.finish()
+    if progress is not None:
+        progress(report.records, reader.bytes_read)
+    return report
+
+
+def _json_digest(records: Iterable[Mapping[str, Any]]) -> bytes:
+    text = json.dumps(list(records), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).digest()
+
+
+def ingest_json(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    furnisher_id: UUID,
+    records: Sequence[Mapping[str, Any]],
+) -> IngestReport:
+    """Apply JSON records (the fields of a Metro 2 base segment, by name). Any field outside
+    the admitted data categories refuses the whole request before anything is written."""
+    if not records:
+        raise InvalidInput("send at least one record", field="records")
+    admissibility.check_records(records, admitted_categories())
+    run = _Ingest(conn, vault, furnisher_id, "json", _json_digest(records))
+    if run.already_applied():
+        return run.report
+    stamp = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    for index, item in enumerate(records):
+        try:
+            record = record_from_json(
+                item, number=index + 1, identification_number=run.code or "", as_of_stamp=stamp
+            )
+        except ComposeError as exc:
+            f = BASE.by_name.get(exc.field)
+            problem = Problem(index + 1, exc.kind, exc.field, f.start if f else None,
+                              f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
+                              exc.reason)  # fmt: skip
+            run.report.records += 1
+            run.report.rejected += 1
+            account = str(item.get("consumer_account_number", ""))
+            run.report.rejections.append(Rejection(index + 1, account, [problem]))
+            continue
+        # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
+        run.take(record, [replace(p, offset=None) for p in check_record(record)])
+    return run.finish()

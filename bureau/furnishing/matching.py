@@ -1,0 +1,117 @@
+"""Which subject a furnished account belongs to, decided for a whole batch at once.
+
+Rules, in order (each by blind index; plaintext never reaches the database):
+  1. the account itself: this furnisher already reported this account number -> its subject;
+  2. national id + date of birth held by exactly one active subject;
+  3. name + date of birth + address held by exactly one active subject;
+  4. otherwise a new subject (a new file), shared by the batch's records that carry the same
+     national id + date of birth (or, without them, the same name + date of birth + address).
+Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
+mixing two people's files is the worst error a bureau can make.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+
+from bureau.furnishing import repo
+from bureau.furnishing.accounts import Account
+from bureau.vault import SubjectCipher, Vault
+
+MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")
+_CIPHER_CACHE = 4096
+
+
+@dataclass
+class Match:
+    account: Account
+    subject_id: UUID
+    tradeline_id: UUID | None  # known when the account already exists
+    account_ref: bytes
+    rule: str
+    keys: dict[str, bytes]  # blind index per identity kind
+
+
+class Matcher:
+    """Resolves batches of accounts for one furnisher inside the caller's transaction."""
+
+    def __init__(self, conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID) -> None:
+        self.conn = conn
+        self.vault = vault
+        self.furnisher_id = furnisher_id
+        self._ciphers: OrderedDict[UUID, SubjectCipher] = OrderedDict()
+        self.created = 0
+
+    def cipher(self, subject_id: UUID) -> SubjectCipher:
+        """The subject's cipher, from a bounded cache (memory stays flat on huge files)."""
+        cipher = self._ciphers.get(subject_id)
+        if cipher is None:
+            cipher = self.vault.cipher_for(self.conn, subject_id)
+            self._remember(cipher)
+        else:
+            self._ciphers.move_to_end(subject_id)
+        return cipher
+
+    def _remember(self, cipher: SubjectCipher) -> None:
+        self._ciphers[cipher.subject_id] = cipher
+        if len(self._ciphers) > _CIPHER_CACHE:
+            self._ciphers.popitem(last=False)
+
+    def _keys(self, account: Account) -> dict[str, bytes]:
+        index = self.vault.blind_index
+        return {kind: index(kind, value) for kind, value in account.identity.facts()}
+
+    def resolve(self, accounts: list[Account]) -> list[Match]:
+        index = self.vault.blind_index
+        refs = [index("account", f"{self.furnisher_id}:{a.account_number}") for a in accounts]
+        known = repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
+        matches: list[Match] = []
+        pending: list[Match] = []
+        for account, ref in zip(accounts, refs, strict=True):
+            keys = self._keys(account)
+            if ref in known:
+                subject_id, tradeline_id = known[ref]
+                matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys))
+            else:
+                match = Match(account, UUID(int=0), None, ref, "", keys)
+                pending.append(match)
+                matches.append(match)
+        self._by_identity(pending, ("national_id", "dob"), "national_id+dob")
+        self._by_identity(
+            [m for m in pending if not m.rule], ("name", "dob", "address"), "name+dob+address"
+        )
+        self._new_subjects([m for m in pending if not m.rule])
+        return matches
+
+    def _by_identity(self, pending: list[Match], kinds: tuple[str, ...], rule: str) -> None:
+        usable = [m for m in pending if all(k in m.keys for k in kinds)]
+        keys = list({tuple(m.keys[k] for k in kinds) for m in usable})
+        found = repo.subjects_holding(self.conn, kinds, keys)
+        for m in usable:
+            subjects = found.get(tuple(m.keys[k] for k in kinds), [])
+            if len(subjects) == 1:
+                m.subject_id, m.rule = subjects[0], rule
+
+    def _new_subjects(self, pending: list[Match]) -> None:
+        by_person: dict[tuple[bytes, ...], UUID] = {}
+        fresh: list[UUID] = []
+        for m in pending:
+            if "national_id" in m.keys and "dob" in m.keys:
+                person: tuple[bytes, ...] = (m.keys["national_id"], m.keys["dob"])
+            else:
+                person = tuple(m.keys.get(k, b"") for k in ("name", "dob", "address"))
+            if person not in by_person:
+                by_person[person] = uuid4()
+                fresh.append(by_person[person])
+            m.subject_id, m.rule = by_person[person], "new"
+        if not fresh:
+            return
+        with self.conn.pipeline():
+            for subject_id in fresh:
+                self._remember(self.vault.new_subject(self.conn, subject_id))
+        self.created += len(fresh)

@@ -1,0 +1,57 @@
+"""`bureau metro2 validate FILE`: check a Metro 2 file without storing anything.
+
+The tool a furnisher runs before sending (like the CFPB's Metro 2 evaluator): every problem,
+one per line (or a JSON list with --json); exit status 0 when clean, 1 when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bureau.furnishing.metro2.parse import open_file, read
+from bureau.furnishing.metro2.rules import BY_ID
+from bureau.furnishing.metro2.validate import FileValidator
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "metro2", help="Metro 2 tools (validate a file without storing it)"
+    )
+    sub = parser.add_subparsers(dest="metro2_command", required=True, metavar="ACTION")
+    validate = sub.add_parser("validate", help="print every problem in a Metro 2 file")
+    validate.add_argument("file", help="Metro 2 character-format file (or a .zip holding one)")
+    validate.add_argument("--json", action="store_true", help="print a JSON list of problems")
+    validate.add_argument(
+        "--explain", action="store_true", help="follow each problem with why its rule matters"
+    )
+    validate.set_defaults(func=run_validate)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    validator = FileValidator()
+    problems = []
+    try:
+        with open_file(args.file) as stream:
+            for item in read(stream):
+                problems.extend(validator.check(item))
+    except (OSError, ValueError) as exc:
+        print(f"bureau metro2 validate: {exc}", file=sys.stderr)
+        return 2
+    problems.extend(validator.finish())
+    if args.json:
+        print(json.dumps([p.to_dict() for p in problems], indent=1))
+    else:
+        for problem in problems:
+            print(problem.line())
+            if args.explain:
+                print(f"    why: {BY_ID[problem.rule].why}")
+        status = "clean" if not problems else f"{len(problems)} problem(s)"
+        print(
+            f"{args.file}: {validator.bases} base record(s), "
+            f"{validator.rejected_bases} with problems; {status}",
+            file=sys.stderr,
+        )
+    return 1 if problems else 0

@@ -1,0 +1,320 @@
+"""Validation: every problem in a Metro 2 file, each with its record, segment, field, byte
+positions, the value found and the reason, naming the rule (rules.py) it breaks.
+
+All problems are collected (the validator never stops at the first), the file is streamed,
+and the trailer's totals are recomputed from the records actually present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO
+
+from bureau.furnishing.metro2.codes import TABLES
+from bureau.furnishing.metro2.layout import LAYOUTS, Field, Layout
+from bureau.furnishing.metro2.parse import read
+from bureau.furnishing.metro2.records import (
+    FieldError,
+    Gap,
+    Item,
+    Record,
+    Segment,
+    Value,
+    decode,
+)
+from bureau.furnishing.metro2.rules import CONSISTENCY
+from bureau.furnishing.metro2.totals import Totals
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong. `start`/`end` are 1-based positions inside the segment (as the CRRG
+    numbers them); `offset` is the 0-based byte offset of the field's first byte in the file."""
+
+    record: int
+    segment: str
+    field: str | None
+    start: int | None
+    end: int | None
+    offset: int | None
+    value: str | None
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        where = f"record {self.record} {self.segment}"
+        if self.field:
+            where += f" {self.field}"
+        if self.start is not None:
+            where += f" [{self.start}-{self.end}]"
+        if self.offset is not None:
+            where += f" @{self.offset}"
+        value = f" value {self.value!r}" if self.value is not None else ""
+        return f"{where}:{value} {self.reason} ({self.rule})"
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """A layout's field checks, prepared once: which fields to test for what."""
+
+    typed: tuple[Field, ...]
+    required: tuple[Field, ...]
+    coded: tuple[tuple[Field, frozenset[str]], ...]
+
+
+def _prepare(layout: Layout) -> _Checks:
+    return _Checks(
+        typed=tuple(f for f in layout.fields if f.type != "A"),
+        required=tuple(
+            f for f in layout.fields if f.required == "required" and f.name != "segment_identifier"
+        ),
+        coded=tuple(
+            (f, frozenset(TABLES[f.codes]))
+            for f in layout.fields
+            if f.codes and f.codes != "payment_history"
+        ),
+    )
+
+
+_CHECKS = {kind: _prepare(layout) for kind, layout in LAYOUTS.items()}
+_HISTORY = frozenset(TABLES["payment_history"])
+_TERMS_WORDS = frozenset({"LOC", "REV"})
+
+
+class _Reporter:
+    """Builds problems located inside one record."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.problems: list[Problem] = []
+        self.where: dict[int, int] = {}
+
+    def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str) -> None:
+        self.problems.append(
+            Problem(
+                record=self.record.number,
+                segment=segment.kind,
+                field=f.name,
+                start=f.start,
+                end=f.end,
+                offset=self.record.file_offset(position + f.start - 1),
+                value=segment.text[f.slice],
+                rule=rule,
+                reason=reason,
+            )
+        )
+
+    def whole(self, segment: str, rule: str, reason: str, value: str | None = None,
+              position: int | None = None) -> None:  # fmt: skip
+        offset = self.record.file_offset(position) if position is not None else self.record.offset
+        self.problems.append(
+            Problem(self.record.number, segment, None, None, None, offset, value, rule, reason)
+        )
+
+
+class _Values(dict[str, Value]):
+    """A segment's decoded values, computed on first use (rules read only a few fields)."""
+
+    def __init__(self, segment: Segment) -> None:
+        super().__init__()
+        self.segment = segment
+
+    def __missing__(self, name: str) -> Value:
+        value = self.segment.get(name)
+        self[name] = value
+        return value
+
+
+def _check_fields(rep: _Reporter, segment: Segment, position: int) -> _Values:
+    checks = _CHECKS[segment.kind]
+    text = segment.text
+    values = _Values(segment)
+    for f in checks.typed:
+        raw = text[f.slice]
+        try:
+            values[f.name] = decode(f, raw)
+        except FieldError as exc:
+            values[f.name] = None
+            rep.field(segment, position, f, "M2-F01", exc.reason)
+    for f in checks.required:
+        raw = text[f.slice]
+        if not raw.strip(" ") or (f.type in "DT" and not raw.strip("0")):
+            rep.field(segment, position, f, "M2-F02", f"{f.label or f.name} is required")
+    for f, codes in checks.coded:
+        raw = text[f.slice]
+        code = raw.rstrip(" ")
+        if code and code not in codes:
+            rep.field(segment, position, f, "M2-F03", f"{code!r} is not a known {f.codes} code")
+    if segment.kind == "base":
+        _check_base_fields(rep, segment, position)
+    elif segment.kind in ("header", "trailer"):
+        f = segment.layout["record_identifier"]
+        if text[f.slice] != segment.kind.upper():
+            rep.field(segment, position, f, "M2-F04", f"must be {segment.kind.upper()}")
+    return values
+
+
+def _check_base_fields(rep: _Reporter, segment: Segment, position: int) -> None:
+    layout = segment.layout
+    text = segment.text
+    f = layout["processing_indicator"]
+    if text[f.slice] != "1":
+        rep.field(segment, position, f, "M2-F04", "the processing indicator is always 1")
+    f = layout["payment_history_profile"]
+    bad = sorted({ch for ch in text[f.slice] if ch not in _HISTORY})
+    if bad:
+        rep.field(segment, position, f, "M2-F03",
+                  f"characters {''.join(bad)!r} are not payment history codes")  # fmt: skip
+    f = layout["terms_duration"]
+    terms = text[f.slice]
+    if terms.strip() and not (terms.isdigit() or terms in _TERMS_WORDS):
+        rep.field(segment, position, f, "M2-F05", "must be months (3 digits), LOC or REV")
+
+
+def _check_structure(rep: _Reporter) -> None:
+    record = rep.record
+    for segment, position in record.segment_offsets():
+        if segment.short_by:
+            rep.whole(
+                segment.kind, "M2-S02",
+                f"{segment.kind} is {len(segment.text) - segment.short_by} bytes, its layout "
+                f"is {len(segment.text)}: the last {segment.short_by} read as blanks",
+                position=position + len(segment.text) - segment.short_by,
+            )  # fmt: skip
+    body_end = record.prefix_length + len(record.body())
+    if record.tail:
+        ident = record.tail[:2]
+        rep.whole(
+            record.kind, "M2-S03",
+            f"{len(record.tail)} bytes of unrecognised data after the last segment "
+            f"(starting {ident!r}, not a known segment identifier)",
+            value=record.tail[:40], position=body_end - len(record.tail),
+        )  # fmt: skip
+    rdw_field = record.main.layout["record_descriptor_word"]
+    rdw = record.main.text[rdw_field.slice]
+    length = len(record.body())
+    if rdw.isdigit() and int(rdw) != length:
+        rep.field(record.main, record.prefix_length, rdw_field, "M2-S04",
+                  f"says {int(rdw)} bytes, the record is {length}")  # fmt: skip
+    if record.bdw is not None and not (record.bdw.isdigit() and int(record.bdw) >= length + 4):
+        rep.whole(record.kind, "M2-S05",
+                  f"block descriptor word {record.bdw!r} must be digits covering the "
+                  f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
+    if record.breaks:
+        rep.whole(record.kind, "M2-S06",
+                  f"record is split over {len(record.breaks) + 1} lines",
+                  position=record.breaks[0][0])  # fmt: skip
+    if len(record.appended_of("L1")) > 1:
+        rep.whole("L1", "M2-S09", "more than one L1 segment")
+
+
+def check_record(record: Record) -> list[Problem]:
+    """Every problem inside one record (structure, fields, consistency), in position order."""
+    rep = _Reporter(record)
+    _check_structure(rep)
+    positions: dict[int, int] = {}
+    values: _Values | None = None
+    for segment, position in record.segment_offsets():
+        positions[id(segment)] = position
+        decoded = _check_fields(rep, segment, position)
+        values = values or decoded
+    if record.kind == "base" and values is not None:
+        for rule in CONSISTENCY:
+            assert rule.check is not None
+            for blamed, name, reason in rule.check(record, values):
+                segment = blamed or record.main
+                rep.field(segment, positions[id(segment)], segment.layout[name], rule.id, reason)
+    return rep.problems
+
+
+class FileValidator:
+    """Feed items in order with `check`; call `finish` at the end for file-level problems."""
+
+    def __init__(self) -> None:
+        self.totals = Totals()
+        self.headers = 0
+        self.trailer: Record | None = None
+        self.first: Item | None = None
+        self.last_number = 0
+        self.bases = 0
+        self.rejected_bases = 0
+
+    def check(self, item: Item) -> list[Problem]:
+        if isinstance(item, Gap):
+            if item.reason is None:
+                return []
+            self.last_number = item.number
+            return [Problem(item.number, "file", None, None, None, item.offset,
+                            item.raw[:40], "M2-S01", item.reason)]  # fmt: skip
+        self.last_number = item.number
+        problems = check_record(item)
+        first = self.headers == 0 and self.totals.records == 0
+        if item.kind == "header":
+            self.headers += 1
+            if not first:
+                problems.append(Problem(item.number, "header", None, None, None, item.offset,
+                                        None, "M2-S07", "a second header record"))  # fmt: skip
+        elif first:
+            problems.append(
+                Problem(
+                    item.number,
+                    item.kind,
+                    None,
+                    None,
+                    None,
+                    item.offset,
+                    None,
+                    "M2-S07",
+                    "the file does not start with a header record",
+                )
+            )
+        if self.trailer is not None:
+            problems.append(Problem(item.number, item.kind, None, None, None, item.offset, None,
+                                    "M2-S08", "record after the trailer"))  # fmt: skip
+        if item.kind == "trailer":
+            if self.trailer is None:
+                problems.extend(self._check_totals(item))
+                self.trailer = item
+        else:
+            self.totals.add(item)
+        if item.kind == "base":
+            self.bases += 1
+            if problems:
+                self.rejected_bases += 1
+        return problems
+
+    def _check_totals(self, trailer: Record) -> list[Problem]:
+        rep = _Reporter(trailer)
+        expected = self.totals.expected()
+        segment = trailer.main
+        for name, count in expected.items():
+            f = segment.layout[name]
+            try:
+                claimed = decode(f, segment.text[f.slice])
+            except FieldError:
+                continue  # already reported by M2-F01
+            if claimed != count:
+                rep.field(segment, trailer.prefix_length, f, "M2-T01",
+                          f"trailer says {claimed}, the file holds {count}")  # fmt: skip
+        return rep.problems
+
+    def finish(self) -> list[Problem]:
+        if self.trailer is None:
+            return [Problem(self.last_number, "file", None, None, None, None, None, "M2-S08",
+                            "the file has no trailer record")]  # fmt: skip
+        return []
+
+
+def validate_items(items: Iterable[Item]) -> Iterator[Problem]:
+    validator = FileValidator()
+    for item in items:
+        yield from validator.check(item)
+    yield from validator.finish()
+
+
+def validate_stream(stream: BinaryIO) -> Iterator[Problem]:
+    return validate_items(read(stream))

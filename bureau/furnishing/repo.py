@@ -1,0 +1,318 @@
+"""SQL for furnishing: staging tables filled by COPY, the set-based merge into the credit file,
+subject matching by blind index, batch records, and the rows an export needs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+from psycopg.types.json import Jsonb
+
+from bureau.file.repo import TRADELINE_COLUMNS
+
+STAGE_COLUMNS: tuple[str, ...] = (
+    "seq", "subject_id", "tradeline_id", "furnisher_id", "account_ref", "account_number_ct",
+    "key_version", *TRADELINE_COLUMNS, "reported", "delete_reason",
+)  # fmt: skip
+IDENTITY_COLUMNS = ("subject_id", "kind", "value_ct", "key_version", "value_bidx", "source_org_id")
+
+_COLUMN_TYPES = """
+    seq integer, subject_id uuid, tradeline_id uuid, furnisher_id uuid, account_ref bytea,
+    account_number_ct bytea, key_version integer, portfolio_type text, account_type text,
+    ecoa_code text, date_opened date, date_closed date, date_last_payment date,
+    date_first_delinquency date, date_account_information date, credit_limit bigint,
+    highest_credit bigint, terms_duration text, terms_frequency text, scheduled_payment bigint,
+    actual_payment bigint, account_status text, payment_rating text, payment_history text,
+    special_comment text, compliance_condition text, current_balance bigint,
+    amount_past_due bigint, original_charge_off bigint, consumer_info_indicator text,
+    interest_type text, original_creditor text, creditor_classification text, reported jsonb,
+    delete_reason text
+"""
+
+
+def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> dict[str, Any] | None:
+    """A furnishing organization by id, Metro 2 identification number, or exact name."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT org_id, name, furnisher_code, address, phone FROM organizations
+            WHERE 'furnisher' = ANY(roles)
+              AND (org_id::text = %(ref)s OR furnisher_code = %(ref)s OR name = %(ref)s)
+            ORDER BY (org_id::text = %(ref)s) DESC, (furnisher_code = %(ref)s) DESC LIMIT 1
+            """,
+            {"ref": ref},
+        )
+        return cur.fetchone()
+
+
+def furnisher(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT org_id, name, furnisher_code, address, phone FROM organizations "
+            "WHERE org_id = %s AND 'furnisher' = ANY(roles)",
+            (org_id,),
+        )
+        return cur.fetchone()
+
+
+def batch_with_digest(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, digest: bytes
+) -> dict[str, Any] | None:
+    """The batch already applied with these exact bytes, if any (a resend)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT batch_id, received_at, summary FROM furnish_batches "
+            "WHERE furnisher_id = %s AND digest = %s",
+            (furnisher_id, digest),
+        )
+        return cur.fetchone()
+
+
+def record_batch(
+    conn: psycopg.Connection[Any],
+    batch_id: UUID,
+    furnisher_id: UUID,
+    source: str,
+    digest: bytes,
+    counts: tuple[int, int, int],
+    summary: dict[str, Any],
+) -> None:
+    records, accepted, rejected = counts
+    conn.execute(
+        """
+        INSERT INTO furnish_batches
+            (batch_id, furnisher_id, source, digest, records, accepted, rejected, summary)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (batch_id, furnisher_id, source, digest, records, accepted, rejected, Jsonb(summary)),
+    )
+
+
+def lock_furnisher(conn: psycopg.Connection[Any], furnisher_id: UUID) -> None:
+    """One ingest per furnisher at a time (two concurrent files would race on new subjects)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(furnisher_id),))
+
+
+def create_stage(conn: psycopg.Connection[Any]) -> None:
+    """Unlogged, session-private staging tables, dropped when the transaction ends."""
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS furnish_stage ({_COLUMN_TYPES}) ON COMMIT DROP")
+    conn.execute(
+        """
+        CREATE TEMP TABLE IF NOT EXISTS furnish_identity_stage (
+            subject_id uuid, kind text, value_ct bytea, key_version integer, value_bidx bytea,
+            source_org_id uuid
+        ) ON COMMIT DROP
+        """
+    )
+    conn.execute("TRUNCATE furnish_stage, furnish_identity_stage")
+
+
+def copy_stage(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
+    count = 0
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY furnish_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def copy_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY furnish_identity_stage ({', '.join(IDENTITY_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def merge_identities(conn: psycopg.Connection[Any]) -> int:
+    """New identity facts into the vault's table; facts already held are left as they are."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO subject_identities
+                (subject_id, identity_id, kind, value_ct, key_version, value_bidx, source_org_id)
+            SELECT DISTINCT ON (subject_id, kind, value_bidx)
+                   subject_id, gen_random_uuid(), kind, value_ct, key_version, value_bidx,
+                   source_org_id
+            FROM furnish_identity_stage
+            ON CONFLICT (subject_id, kind, value_bidx) DO NOTHING
+            """
+        )
+        added = cur.rowcount
+        cur.execute("TRUNCATE furnish_identity_stage")
+    return added
+
+
+def tradelines_by_account(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
+) -> dict[bytes, tuple[UUID, UUID]]:
+    """account_ref -> (subject_id, tradeline_id) for accounts this furnisher already reported."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT account_ref, subject_id, tradeline_id FROM tradelines "
+            "WHERE furnisher_id = %s AND account_ref = ANY(%s)",
+            (furnisher_id, refs),
+        )
+        return {bytes(ref): (s, t) for ref, s, t in cur.fetchall()}
+
+
+def subjects_holding(
+    conn: psycopg.Connection[Any], kinds: Sequence[str], keys: list[tuple[bytes, ...]]
+) -> dict[tuple[bytes, ...], list[UUID]]:
+    """For each key (one blind index per kind), the active subjects holding all of them."""
+    if not keys:
+        return {}
+    columns = [list(column) for column in zip(*keys, strict=True)]
+    joins = []
+    for i, _kind in enumerate(kinds):
+        joins.append(
+            f"JOIN subject_identities i{i} ON i{i}.kind = %s AND i{i}.value_bidx = q.k{i}"
+            + (f" AND i{i}.subject_id = i0.subject_id" if i else "")
+        )
+    query = (
+        f"SELECT DISTINCT {', '.join(f'q.k{i}' for i in range(len(kinds)))}, i0.subject_id "
+        f"FROM unnest({', '.join('%s::bytea[]' for _ in kinds)}) "
+        f"AS q({', '.join(f'k{i}' for i in range(len(kinds)))}) "
+        + " ".join(joins)
+        + " JOIN subjects s ON s.subject_id = i0.subject_id AND s.status = 'active'"
+    )
+    found: dict[tuple[bytes, ...], list[UUID]] = {}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(query, [*columns, *kinds])
+        for row in cur.fetchall():
+            key = tuple(bytes(b) for b in row[:-1])
+            found.setdefault(key, []).append(row[-1])
+    return found
+
+
+def held_identities(
+    conn: psycopg.Connection[Any], subject_ids: list[UUID]
+) -> set[tuple[UUID, str, bytes]]:
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT subject_id, kind, value_bidx FROM subject_identities WHERE subject_id = ANY(%s)",
+            (subject_ids,),
+        )
+        return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
+
+
+_UPDATABLE = [c for c in TRADELINE_COLUMNS]
+
+
+def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> dict[str, int]:
+    """Apply the staged accounts in a few set-based statements: the latest report of each
+    account updates the tradeline (never an older cycle, never a deleted tradeline), DA/DF
+    delete, and every distinct report is kept in tradeline_reports."""
+    columns = ", ".join(TRADELINE_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
+    old = ", ".join(f"tradelines.{c}" for c in _UPDATABLE)
+    new = ", ".join(f"EXCLUDED.{c}" for c in _UPDATABLE)
+    counts: dict[str, int] = {}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            """
+            CREATE TEMP TABLE furnish_latest ON COMMIT DROP AS
+            SELECT DISTINCT ON (subject_id, furnisher_id, account_ref) *
+            FROM furnish_stage
+            ORDER BY subject_id, furnisher_id, account_ref, date_account_information DESC, seq DESC
+            """
+        )
+        cur.execute(
+            f"""
+            INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
+                                    account_number_ct, key_version, {columns})
+            SELECT subject_id, tradeline_id, furnisher_id, account_ref, account_number_ct,
+                   key_version, {columns}
+            FROM furnish_latest WHERE delete_reason IS NULL
+            ON CONFLICT (subject_id, furnisher_id, account_ref) DO UPDATE SET
+                {updates}, updated_at = now()
+            WHERE tradelines.deleted_at IS NULL
+              AND EXCLUDED.date_account_information >= tradelines.date_account_information
+              AND ({old}) IS DISTINCT FROM ({new})
+            RETURNING (xmax = 0)
+            """
+        )
+        inserted = [row[0] for row in cur.fetchall()]
+        counts["inserted"] = sum(1 for i in inserted if i)
+        counts["updated"] = len(inserted) - counts["inserted"]
+        cur.execute(
+            """
+            UPDATE tradelines t
+            SET deleted_at = now(), deleted_reason = l.delete_reason, updated_at = now()
+            FROM furnish_latest l
+            WHERE l.delete_reason IS NOT NULL AND t.deleted_at IS NULL
+              AND t.subject_id = l.subject_id AND t.furnisher_id = l.furnisher_id
+              AND t.account_ref = l.account_ref
+            """
+        )
+        counts["deleted"] = cur.rowcount
+        cur.execute(
+            """
+            INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
+                                           revision, source, batch_id, reported)
+            SELECT s.subject_id, t.tradeline_id, s.date_account_information,
+                   COALESCE(prev.revision, 0) + row_number() OVER (
+                       PARTITION BY s.subject_id, t.tradeline_id, s.date_account_information
+                       ORDER BY s.seq),
+                   %s, %s, s.reported
+            FROM (SELECT DISTINCT ON (subject_id, furnisher_id, account_ref,
+                                      date_account_information, reported) *
+                  FROM furnish_stage
+                  ORDER BY subject_id, furnisher_id, account_ref, date_account_information,
+                           reported, seq) s
+            JOIN tradelines t ON t.subject_id = s.subject_id AND t.furnisher_id = s.furnisher_id
+                             AND t.account_ref = s.account_ref
+            LEFT JOIN LATERAL (
+                SELECT max(r.revision) AS revision FROM tradeline_reports r
+                WHERE r.subject_id = s.subject_id AND r.tradeline_id = t.tradeline_id
+                  AND r.date_account_information = s.date_account_information) prev ON true
+            WHERE NOT EXISTS (
+                SELECT 1 FROM tradeline_reports r
+                WHERE r.subject_id = s.subject_id AND r.tradeline_id = t.tradeline_id
+                  AND r.date_account_information = s.date_account_information
+                  AND r.reported = s.reported)
+            """,
+            (source, batch_id),
+        )
+        counts["reports"] = cur.rowcount
+        cur.execute("DROP TABLE furnish_latest")
+    return counts
+
+
+def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[dict[str, Any]]:
+    """The furnisher's live tradelines, in a stable order, streamed from a server-side cursor."""
+    with conn.cursor(name="furnish_export", row_factory=dict_row) as cur:
+        cur.itersize = 2000
+        cur.execute(
+            f"""
+            SELECT subject_id, tradeline_id, account_number_ct, {", ".join(TRADELINE_COLUMNS)}
+            FROM tradelines
+            WHERE furnisher_id = %s AND deleted_at IS NULL
+            ORDER BY subject_id, tradeline_id
+            """,
+            (furnisher_id,),
+        )
+        yield from cur
+
+
+def current_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[str, bytes]]:
+    """(kind, ciphertext) of the subject's current identity facts, most recently seen first."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT kind, value_ct FROM subject_identities WHERE subject_id = %s AND is_current "
+            "ORDER BY last_seen_at DESC, first_seen_at DESC",
+            (subject_id,),
+        )
+        return [(k, bytes(v)) for k, v in cur.fetchall()]
+
+
+def to_json_text(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))

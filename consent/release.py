@@ -1,0 +1,255 @@
+"""Releasing a report: the access decision, the file under obsolescence, and the paper trail.
+
+A release is one transaction: the grant row is locked (so a single-use grant releases exactly
+once under concurrency), the decision is made on facts read inside that transaction, and the
+inquiry, the use count, the access-log entry and the report record are written before the
+signed report is returned. If anything fails — signing included — the caller's transaction
+rolls back and nothing is left behind: no inquiry, no log entry, no report, no use counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+
+from bureau.audit import log
+from bureau.errors import DomainError
+from bureau.file import repo as file_repo
+from bureau.file.assemble import assemble
+from bureau.file.disclosure import disclosure
+from bureau.model import CreditFile
+from bureau.obsolescence import reportable
+from bureau.policy.regime import LIVE_REGIME, live_rules
+from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
+from bureau.vault import Vault
+from consent import repo
+from consent.decision import AccessRequest, Decision, Requester, RequesterKind, decide
+from consent.errors import NoGrant, denial_for
+from consent.purposes import Purpose, Scope
+
+REPORT_TYPE = "fairfile-report+jws"
+
+
+class ScoreNotAvailable(DomainError):
+    status = 501
+    type = "score-not-available"
+    title = "Score-only reports are not available yet"
+
+
+@dataclass(frozen=True)
+class Released:
+    report_id: UUID
+    leaf_index: int
+    report: dict[str, Any]
+    report_json: bytes
+    """The report's canonical JSON: exactly the JWS payload, so it is encoded only once."""
+    jws: str
+
+    def response_json(self) -> bytes:
+        """The API response body, built around the already-encoded report."""
+        head = json.dumps(
+            {"report_id": str(self.report_id), "access_log_index": self.leaf_index,
+             "jws": self.jws},
+        )  # fmt: skip
+        return head[:-1].encode() + b', "report": ' + self.report_json + b"}"
+
+
+def report_body(
+    file: CreditFile,
+    report_id: UUID,
+    recipient: dict[str, Any],
+    purpose: str,
+    grant_id: UUID | None,
+    leaf_index: int | None,
+    decision: Decision,
+    at: datetime,
+) -> dict[str, Any]:
+    """What a user receives: the file as a user may see it, with its provenance.
+
+    Differs from the subject's disclosure: national ids show their last four digits only,
+    and only hard inquiries are shown (soft ones are visible to the subject alone).
+    """
+    body = disclosure(file, truncate_national_id=True)
+    body["inquiries"] = [i for i in body["inquiries"] if i.get("kind") == "hard"]
+    return {
+        "report_id": str(report_id),
+        "issued_at": at.isoformat(),
+        "issuer": "fairfile",
+        "regime": LIVE_REGIME,
+        "recipient": recipient,
+        "purpose": purpose,
+        "grant_id": str(grant_id) if grant_id else None,
+        "basis": decision.reason,
+        "access_log_index": leaf_index,
+        "fraud_alert_active": bool(file.fraud_alerts),
+        "file": body,
+    }
+
+
+def _release(
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    file: CreditFile,
+    decision: Decision,
+    recipient: dict[str, Any],
+    requester_org_id: UUID | None,
+    purpose: str,
+    scope: str,
+    grant_id: UUID | None,
+    court_order_ref: str | None,
+    at: datetime,
+) -> Released:
+    subject_id = file.subject_id
+    report_id, inquiry_id = uuid4(), uuid4()
+    file_repo.insert_inquiry(
+        conn,
+        {
+            "subject_id": subject_id, "inquiry_id": inquiry_id,
+            "requester_org_id": requester_org_id, "purpose": purpose,
+            "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
+            "report_id": report_id, "created_at": at,
+        },
+    )  # fmt: skip
+    if decision.consumes_use and grant_id is not None:
+        repo.count_use(conn, subject_id, grant_id)
+    body = report_body(file, report_id, recipient, purpose, grant_id, None, decision, at)
+    # The log's head row stays locked from the append until commit, so everything that can be
+    # done before it (assembling, shaping the body) is; only signing and one insert follow.
+    leaf_index = log.append(
+        conn,
+        "report.released" if court_order_ref is None else "report.compelled",
+        subject_id,
+        {
+            "to": str(requester_org_id) if requester_org_id else None,
+            "to_name": recipient.get("name"),
+            "purpose": purpose,
+            "scope": scope,
+            "grant_id": str(grant_id) if grant_id else None,
+            "court_order_ref": court_order_ref,
+            "report_id": str(report_id),
+            "inquiry_id": str(inquiry_id),
+            "basis": decision.reason,
+        },
+    )
+    body["access_log_index"] = leaf_index
+    payload = canonical_json(body)
+    token = sign_report(key, payload)
+    repo.insert_report(
+        conn,
+        {
+            "subject_id": subject_id, "report_id": report_id,
+            "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
+            "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
+            "court_order_ref": court_order_ref,
+            "tradeline_ids": [t.tradeline_id for t in file.tradelines],
+            "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies],
+            "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
+        },
+    )  # fmt: skip
+    return Released(report_id, leaf_index, body, payload, token)
+
+
+def sign_report(key: SigningKey, payload: bytes) -> str:
+    return jws_sign_bytes(key, payload, REPORT_TYPE)
+
+
+def _file_for_release(
+    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, at: datetime
+) -> CreditFile:
+    return reportable(assemble(conn, vault, subject_id, at), at.date(), live_rules().retention)
+
+
+def pull_report(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    key: SigningKey,
+    org_id: UUID,
+    org_name: str,
+    grant_id: UUID,
+    purpose: str,
+    scope: str,
+    identity_verified: bool,
+    at: datetime,
+) -> Released:
+    """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
+    grant = repo.grant_for_release(conn, grant_id)
+    if grant is None or grant.requester_org_id != org_id:
+        # Someone else's grant is no grant for this requester; whether it exists is not said.
+        raise NoGrant("the subject has not granted this requester access", reason="no-grant")
+    subject_id = grant.subject_id
+    decision = decide(
+        AccessRequest(
+            requester=Requester(
+                RequesterKind.USER,
+                org_id=org_id,
+                holds_account=repo.holds_account(conn, subject_id, org_id),
+            ),
+            subject_id=subject_id,
+            purpose=purpose,
+            scope=scope,
+            at=at,
+            grant=grant,
+            freeze=repo.freeze_facts(conn, subject_id),
+            alerts=repo.alert_facts(conn, subject_id),
+            identity_verified=identity_verified,
+        )
+    )
+    if not decision.allowed:
+        raise denial_for(decision)
+    if scope == Scope.SCORE:
+        raise ScoreNotAvailable("this bureau has no score model yet; pull scope 'full'")
+    file = _file_for_release(conn, vault, subject_id, at)
+    recipient = {"org_id": str(org_id), "name": org_name}
+    return _release(
+        conn, key, file, decision, recipient, org_id, purpose, scope, grant_id, None, at
+    )
+
+
+def compelled_report(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    key: SigningKey,
+    subject_id: UUID,
+    court_order_ref: str,
+    recipient_name: str,
+    at: datetime,
+) -> Released:
+    """Release under a court order (FCRA §604(a)(1)): no grant, logged, the subject told."""
+    decision = decide(
+        AccessRequest(
+            requester=Requester(RequesterKind.COURT, court_order_ref=court_order_ref),
+            subject_id=subject_id,
+            purpose=Purpose.COURT_ORDER,
+            scope=Scope.FULL,
+            at=at,
+        )
+    )
+    if not decision.allowed:
+        raise denial_for(decision)
+    file = _file_for_release(conn, vault, subject_id, at)
+    recipient = {"org_id": None, "name": recipient_name, "court_order_ref": court_order_ref}
+    released = _release(
+        conn, key, file, decision, recipient, None, Purpose.COURT_ORDER, Scope.FULL, None,
+        court_order_ref.strip(), at,
+    )  # fmt: skip
+    repo.insert_notice(
+        conn,
+        subject_id,
+        uuid4(),
+        "compelled-access",
+        released.report_id,
+        {
+            "court_order_ref": court_order_ref.strip(),
+            "recipient": recipient_name,
+            "report_id": str(released.report_id),
+            "access_log_index": released.leaf_index,
+            "released_at": at.isoformat(),
+        },
+    )
+    return released

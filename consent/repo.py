@@ -1,0 +1,323 @@
+"""SQL for grants, freezes, thaws, fraud alerts and released reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import class_row, dict_row, tuple_row
+from psycopg.types.json import Jsonb
+
+from consent.decision import Alert, Freeze, Grant, Thaw
+
+_GRANT_COLUMNS = (
+    "grant_id, subject_id, requester_org_id, purpose, scope, valid_from, expires_at, max_uses, "
+    "uses, revoked_at"
+)
+
+
+# Organizations ----------------------------------------------------------------------------------
+
+
+def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SELECT org_id, name, roles FROM organizations WHERE org_id = %s", (org_id,))
+        return cur.fetchone()
+
+
+def holds_account(conn: psycopg.Connection[Any], subject_id: UUID, org_id: UUID) -> bool:
+    """Does the organization furnish a (not deleted) account of the subject?"""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
+            "AND deleted_at IS NULL)",
+            (subject_id, org_id),
+        )
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def subject_exists(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM subjects WHERE subject_id = %s", (subject_id,))
+        return cur.fetchone() is not None
+
+
+# Grants ------------------------------------------------------------------------------------------
+
+
+def insert_grant(conn: psycopg.Connection[Any], grant: Grant, receipt: str) -> None:
+    conn.execute(
+        """
+        INSERT INTO consent_grants (subject_id, grant_id, requester_org_id, purpose, scope,
+                                    valid_from, expires_at, max_uses, receipt)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (
+            grant.subject_id,
+            grant.grant_id,
+            grant.requester_org_id,
+            grant.purpose,
+            grant.scope,
+            grant.valid_from,
+            grant.expires_at,
+            grant.max_uses,
+            receipt,
+        ),
+    )
+
+
+def grants(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    """The subject's grants, newest first, with the requester's name and the receipt."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT g.*, o.name AS requester_name
+            FROM consent_grants g JOIN organizations o ON o.org_id = g.requester_org_id
+            WHERE g.subject_id = %s
+            ORDER BY g.created_at DESC, g.grant_id
+            """,
+            (subject_id,),
+        )
+        return cur.fetchall()
+
+
+def grant_row(
+    conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID
+) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT g.*, o.name AS requester_name
+            FROM consent_grants g JOIN organizations o ON o.org_id = g.requester_org_id
+            WHERE g.subject_id = %s AND g.grant_id = %s
+            """,
+            (subject_id, grant_id),
+        )
+        return cur.fetchone()
+
+
+def grant_for_release(conn: psycopg.Connection[Any], grant_id: UUID) -> Grant | None:
+    """The grant, locked until the transaction ends.
+
+    The lock is what makes uses exact under concurrency: a second pull on the same grant
+    waits here, then reads the use the first one counted.
+    """
+    with conn.cursor(row_factory=class_row(Grant)) as cur:
+        cur.execute(
+            f"SELECT {_GRANT_COLUMNS} FROM consent_grants WHERE grant_id = %s FOR UPDATE",
+            (grant_id,),
+        )
+        return cur.fetchone()
+
+
+def count_use(conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID) -> None:
+    conn.execute(
+        "UPDATE consent_grants SET uses = uses + 1 WHERE subject_id = %s AND grant_id = %s",
+        (subject_id, grant_id),
+    )
+
+
+def revoke_grant(
+    conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID, at: datetime
+) -> bool:
+    """Mark revoked (idempotent: a second revocation keeps the first time). False if unknown."""
+    cur = conn.execute(
+        """
+        UPDATE consent_grants SET revoked_at = COALESCE(revoked_at, %s)
+        WHERE subject_id = %s AND grant_id = %s
+        """,
+        (at, subject_id, grant_id),
+    )
+    return cur.rowcount == 1
+
+
+# Freezes and thaws --------------------------------------------------------------------------------
+
+
+def active_freeze(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT freeze_id, placed_at, lifted_at FROM freezes "
+            "WHERE subject_id = %s AND lifted_at IS NULL",
+            (subject_id,),
+        )
+        return cur.fetchone()
+
+
+def thaws(conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT t.thaw_id, t.requester_org_id, o.name AS requester_name, t.starts_at,
+                   t.ends_at, t.created_at, t.cancelled_at
+            FROM freeze_thaws t LEFT JOIN organizations o ON o.org_id = t.requester_org_id
+            WHERE t.subject_id = %s AND t.freeze_id = %s
+            ORDER BY t.starts_at, t.thaw_id
+            """,
+            (subject_id, freeze_id),
+        )
+        return cur.fetchall()
+
+
+def freeze_facts(conn: psycopg.Connection[Any], subject_id: UUID) -> Freeze | None:
+    """The freeze in force with its live thaws, as the access decision wants them."""
+    row = active_freeze(conn, subject_id)
+    if row is None:
+        return None
+    return Freeze(
+        placed_at=row["placed_at"],
+        lifted_at=row["lifted_at"],
+        thaws=tuple(
+            Thaw(t["requester_org_id"], t["starts_at"], t["ends_at"], t["cancelled_at"])
+            for t in thaws(conn, subject_id, row["freeze_id"])
+        ),
+    )
+
+
+def insert_freeze(
+    conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID, at: datetime
+) -> bool:
+    """Place a freeze; False if one is already in force (the partial unique index decides)."""
+    cur = conn.execute(
+        """
+        INSERT INTO freezes (subject_id, freeze_id, placed_at) VALUES (%s, %s, %s)
+        ON CONFLICT (subject_id) WHERE lifted_at IS NULL DO NOTHING
+        """,
+        (subject_id, freeze_id, at),
+    )
+    return cur.rowcount == 1
+
+
+def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, at: datetime) -> UUID | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "UPDATE freezes SET lifted_at = %s WHERE subject_id = %s AND lifted_at IS NULL "
+            "RETURNING freeze_id",
+            (at, subject_id),
+        )
+        row = cur.fetchone()
+    return row["freeze_id"] if row else None
+
+
+def insert_thaw(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    thaw_id: UUID,
+    freeze_id: UUID,
+    requester_org_id: UUID | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO freeze_thaws (subject_id, thaw_id, freeze_id, requester_org_id, starts_at,
+                                  ends_at)
+        VALUES (%s, %s, %s, %s, %s, %s)
+        """,
+        (subject_id, thaw_id, freeze_id, requester_org_id, starts_at, ends_at),
+    )
+
+
+def cancel_thaw(
+    conn: psycopg.Connection[Any], subject_id: UUID, thaw_id: UUID, at: datetime
+) -> bool:
+    cur = conn.execute(
+        """
+        UPDATE freeze_thaws SET cancelled_at = COALESCE(cancelled_at, %s)
+        WHERE subject_id = %s AND thaw_id = %s
+        """,
+        (at, subject_id, thaw_id),
+    )
+    return cur.rowcount == 1
+
+
+# Fraud alerts ------------------------------------------------------------------------------------
+
+
+def alerts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at
+            FROM fraud_alerts WHERE subject_id = %s ORDER BY placed_at, alert_id
+            """,
+            (subject_id,),
+        )
+        return cur.fetchall()
+
+
+def alert_facts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[Alert]:
+    return [
+        Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
+        for a in alerts(conn, subject_id)
+    ]
+
+
+def insert_alert(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    alert_id: UUID,
+    kind: str,
+    contact_ct: bytes | None,
+    key_version: int | None,
+    placed_at: datetime,
+    expires_at: datetime,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO fraud_alerts (subject_id, alert_id, kind, contact_ct, key_version, placed_at,
+                                  expires_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s)
+        """,
+        (subject_id, alert_id, kind, contact_ct, key_version, placed_at, expires_at),
+    )
+
+
+def remove_alert(
+    conn: psycopg.Connection[Any], subject_id: UUID, alert_id: UUID, at: datetime
+) -> bool:
+    cur = conn.execute(
+        """
+        UPDATE fraud_alerts SET removed_at = COALESCE(removed_at, %s)
+        WHERE subject_id = %s AND alert_id = %s
+        """,
+        (at, subject_id, alert_id),
+    )
+    return cur.rowcount == 1
+
+
+# Reports -----------------------------------------------------------------------------------------
+
+
+def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
+    conn.execute(
+        """
+        INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
+                             inquiry_id, leaf_index, court_order_ref, tradeline_ids,
+                             bankruptcy_ids, digest, created_at)
+        VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
+                %(scope)s, %(inquiry_id)s, %(leaf_index)s, %(court_order_ref)s,
+                %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s, %(created_at)s)
+        """,
+        row,
+    )
+
+
+def insert_notice(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    notice_id: UUID,
+    kind: str,
+    report_id: UUID | None,
+    body: dict[str, Any],
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO notices (subject_id, notice_id, kind, report_id, body)
+        VALUES (%s, %s, %s, %s, %s)
+        """,
+        (subject_id, notice_id, kind, report_id, Jsonb(body)),
+    )

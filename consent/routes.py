@@ -1,0 +1,162 @@
+"""Consent over HTTP: the subject's grants, freeze and alerts; users' pulls; compelled access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+
+from bureau.api.deps import OperatorKey, SignerDep, Subject, Tx, UserKey, VaultDep
+from bureau.errors import InvalidInput
+from consent import release, service
+from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
+
+router = APIRouter()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Grants ------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/me/consents",
+    status_code=status.HTTP_201_CREATED,
+    tags=["consent"],
+    summary="Grant a requester access for one purpose; returns a signed receipt",
+)
+def grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+    if body.recurring and body.max_uses not in (None, 1):
+        raise InvalidInput("a recurring grant has no max_uses", field="max_uses")
+    if not body.recurring and body.max_uses is None:
+        raise InvalidInput("give max_uses, or set recurring", field="max_uses")
+    return service.grant_consent(
+        conn, key, subject.subject_id, body.requester_org_id, body.purpose, body.scope,
+        body.valid_from, body.expires_at, None if body.recurring else body.max_uses, _now(),
+    )  # fmt: skip
+
+
+@router.get("/v1/me/consents", tags=["consent"], summary="My grants (active, or all)")
+def list_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, Any]:
+    return {"grants": service.list_grants(conn, subject.subject_id, _now(), not all)}
+
+
+@router.get("/v1/me/consents/{grant_id}", tags=["consent"], summary="One of my grants")
+def get_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+    return service.get_grant(conn, subject.subject_id, grant_id, _now())
+
+
+@router.delete(
+    "/v1/me/consents/{grant_id}",
+    tags=["consent"],
+    summary="Revoke a grant at once; returns a signed revocation receipt",
+)
+def revoke(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+    return service.revoke_grant(conn, key, subject.subject_id, grant_id, _now())
+
+
+# Freeze ------------------------------------------------------------------------------------------
+
+
+@router.get("/v1/me/freeze", tags=["freeze"], summary="Is my file frozen, and its thaws")
+def freeze_status(subject: Subject, conn: Tx) -> dict[str, Any]:
+    return service.freeze_status(conn, subject.subject_id, _now())
+
+
+@router.put("/v1/me/freeze", tags=["freeze"], summary="Freeze my file now (free)")
+def place_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
+    return service.place_freeze(conn, subject.subject_id, _now())
+
+
+@router.delete("/v1/me/freeze", tags=["freeze"], summary="Lift the freeze now")
+def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
+    return service.lift_freeze(conn, subject.subject_id, _now())
+
+
+@router.post(
+    "/v1/me/freeze/thaws",
+    status_code=status.HTTP_201_CREATED,
+    tags=["freeze"],
+    summary="Lift the freeze for one requester and/or a time window",
+)
+def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> dict[str, Any]:
+    return service.add_thaw(
+        conn, subject.subject_id, body.requester_org_id, body.starts_at, body.ends_at, _now()
+    )
+
+
+@router.delete("/v1/me/freeze/thaws/{thaw_id}", tags=["freeze"], summary="Cancel a thaw")
+def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+    return service.cancel_thaw(conn, subject.subject_id, thaw_id, _now())
+
+
+# Fraud alerts ------------------------------------------------------------------------------------
+
+
+@router.get("/v1/me/fraud-alerts", tags=["fraud alerts"], summary="My fraud alerts")
+def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
+    return {"alerts": service.list_alerts(conn, vault, subject.subject_id, _now())}
+
+
+@router.post(
+    "/v1/me/fraud-alerts",
+    status_code=status.HTTP_201_CREATED,
+    tags=["fraud alerts"],
+    summary="Place an initial (1 year), extended (7 years) or active-duty (1 year) alert",
+)
+def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
+    return service.place_alert(
+        conn, vault, subject.subject_id, body.kind, body.contact, body.identity_theft_report,
+        _now(),
+    )  # fmt: skip
+
+
+@router.delete(
+    "/v1/me/fraud-alerts/{alert_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["fraud alerts"],
+    summary="Remove an alert",
+)
+def remove_alert(alert_id: UUID, subject: Subject, conn: Tx) -> None:
+    service.remove_alert(conn, subject.subject_id, alert_id, _now())
+
+
+# Reports -----------------------------------------------------------------------------------------
+
+
+def _released(r: release.Released) -> Response:
+    """{report_id, access_log_index, jws, report}: the report is sent as the very bytes signed."""
+    return Response(r.response_json(), status_code=201, media_type="application/json")
+
+
+@router.post(
+    "/v1/reports",
+    status_code=status.HTTP_201_CREATED,
+    tags=["reports"],
+    summary="Pull a report under the subject's grant (signed; the pull is logged)",
+)
+def pull(body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep) -> Response:
+    released = release.pull_report(
+        conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
+        body.identity_verified, _now(),
+    )  # fmt: skip
+    return _released(released)
+
+
+@router.post(
+    "/v1/operator/compelled-reports",
+    status_code=status.HTTP_201_CREATED,
+    tags=["operator"],
+    summary="Release a report under a court order; logged, and the subject is notified",
+)
+def compelled(
+    body: CompelledIn, operator: OperatorKey, conn: Tx, vault: VaultDep, key: SignerDep
+) -> Response:
+    released = release.compelled_report(
+        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
+    )
+    return _released(released)

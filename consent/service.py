@@ -1,0 +1,340 @@
+"""The subject's consent controls: grants, freezes and thaws, fraud alerts.
+
+Every change takes effect in the caller's transaction (services never commit) and is recorded
+in the access log, so the subject's history of consent is as tamper-evident as the releases it
+governs. Receipts are signed here, with the bureau's key, for the subject to keep.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+
+from bureau.audit import log
+from bureau.errors import InvalidInput, NotFound
+from bureau.policy.regime import live_rules
+from bureau.signing import SigningKey
+from bureau.vault import Vault
+from consent import receipts, repo
+from consent.alerts import AlertKind, alert_expires_at
+from consent.decision import Grant
+from consent.errors import AlreadyFrozen, GrantNotFound, InvalidGrant, NotFrozen
+from consent.grants import check_terms
+from consent.receipts import GrantReceipt
+
+# Grants ------------------------------------------------------------------------------------------
+
+
+def grant_status(row: dict[str, Any], now: datetime) -> str:
+    if row["revoked_at"] is not None:
+        return "revoked"
+    if now >= row["expires_at"]:
+        return "expired"
+    if row["max_uses"] is not None and row["uses"] >= row["max_uses"]:
+        return "used"
+    if now < row["valid_from"]:
+        return "pending"
+    return "active"
+
+
+def grant_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "grant_id": str(row["grant_id"]),
+        "requester": {"org_id": str(row["requester_org_id"]), "name": row["requester_name"]},
+        "purpose": row["purpose"],
+        "scope": row["scope"],
+        "valid_from": row["valid_from"].isoformat(),
+        "expires_at": row["expires_at"].isoformat(),
+        "max_uses": row["max_uses"],
+        "uses": row["uses"],
+        "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
+        "status": grant_status(row, now),
+        "receipt": row["receipt"],
+    }
+
+
+def _receipt(event: str, row: dict[str, Any], at: datetime) -> GrantReceipt:
+    return GrantReceipt(
+        event=event,
+        grant_id=row["grant_id"],
+        subject_id=row["subject_id"],
+        requester_org_id=row["requester_org_id"],
+        requester_name=row["requester_name"],
+        purpose=row["purpose"],
+        scope=row["scope"],
+        valid_from=row["valid_from"],
+        expires_at=row["expires_at"],
+        max_uses=row["max_uses"],
+        issued_at=at,
+    )
+
+
+def _user_org(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any]:
+    org = repo.organization(conn, org_id)
+    if org is None or "user" not in org["roles"]:
+        raise InvalidGrant(
+            "no organization that pulls reports has this id", field="requester_org_id"
+        )
+    return org
+
+
+def grant_consent(
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    subject_id: UUID,
+    requester_org_id: UUID,
+    purpose: str,
+    scope: str,
+    valid_from: datetime | None,
+    expires_at: datetime | None,
+    max_uses: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Store a new grant and return it with its signed receipt."""
+    org = _user_org(conn, requester_org_id)
+    terms = check_terms(
+        requester_org_id, purpose, scope, valid_from, expires_at, max_uses, now,
+        live_rules().access,
+    )  # fmt: skip
+    grant = Grant(
+        grant_id=uuid4(),
+        subject_id=subject_id,
+        requester_org_id=terms.requester_org_id,
+        purpose=terms.purpose,
+        scope=terms.scope,
+        valid_from=terms.valid_from,
+        expires_at=terms.expires_at,
+        max_uses=terms.max_uses,
+        uses=0,
+        revoked_at=None,
+    )
+    row = {**grant.__dict__, "requester_name": org["name"], "receipt": None}
+    token = receipts.issue(key, _receipt("granted", row, now))
+    repo.insert_grant(conn, grant, token)
+    log.append(
+        conn,
+        "consent.granted",
+        subject_id,
+        {
+            "grant_id": str(grant.grant_id),
+            "to": str(requester_org_id),
+            "purpose": grant.purpose,
+            "scope": grant.scope,
+            "valid_from": grant.valid_from.isoformat(),
+            "expires_at": grant.expires_at.isoformat(),
+            "max_uses": grant.max_uses,
+        },
+    )
+    return grant_view({**row, "receipt": token}, now)
+
+
+def list_grants(
+    conn: psycopg.Connection[Any], subject_id: UUID, now: datetime, active_only: bool
+) -> list[dict[str, Any]]:
+    views = [grant_view(r, now) for r in repo.grants(conn, subject_id)]
+    return [v for v in views if v["status"] in ("active", "pending")] if active_only else views
+
+
+def get_grant(
+    conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID, now: datetime
+) -> dict[str, Any]:
+    row = repo.grant_row(conn, subject_id, grant_id)
+    if row is None:
+        raise GrantNotFound(f"no grant {grant_id} for this subject", field="grant_id")
+    return grant_view(row, now)
+
+
+def revoke_grant(
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    subject_id: UUID,
+    grant_id: UUID,
+    now: datetime,
+) -> dict[str, Any]:
+    """Revoke at once; returns the grant with a signed revocation receipt. Idempotent."""
+    before = repo.grant_row(conn, subject_id, grant_id)
+    if before is None:
+        raise GrantNotFound(f"no grant {grant_id} for this subject", field="grant_id")
+    repo.revoke_grant(conn, subject_id, grant_id, now)
+    row = repo.grant_row(conn, subject_id, grant_id)
+    assert row is not None and row["revoked_at"] is not None
+    if before["revoked_at"] is None:
+        log.append(conn, "consent.revoked", subject_id, {"grant_id": str(grant_id)})
+    view = grant_view(row, now)
+    # Ed25519 is deterministic: asking again yields the very same revocation receipt.
+    view["revocation_receipt"] = receipts.issue(key, _receipt("revoked", row, row["revoked_at"]))
+    return view
+
+
+# Freezes -----------------------------------------------------------------------------------------
+
+
+def freeze_status(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> dict[str, Any]:
+    row = repo.active_freeze(conn, subject_id)
+    if row is None:
+        return {"frozen": False, "placed_at": None, "thaws": []}
+    thaws = [
+        {
+            "thaw_id": str(t["thaw_id"]),
+            "requester": (
+                {"org_id": str(t["requester_org_id"]), "name": t["requester_name"]}
+                if t["requester_org_id"]
+                else None
+            ),
+            "starts_at": t["starts_at"].isoformat(),
+            "ends_at": t["ends_at"].isoformat() if t["ends_at"] else None,
+            "cancelled_at": t["cancelled_at"].isoformat() if t["cancelled_at"] else None,
+            "in_effect": t["cancelled_at"] is None
+            and t["starts_at"] <= now
+            and (t["ends_at"] is None or now < t["ends_at"]),
+        }
+        for t in repo.thaws(conn, subject_id, row["freeze_id"])
+    ]
+    return {"frozen": True, "placed_at": row["placed_at"].isoformat(), "thaws": thaws}
+
+
+def place_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> dict[str, Any]:
+    """Freeze at once (FCRA §605A(i): free; fairfile does not wait the business day allowed)."""
+    freeze_id = uuid4()
+    if not repo.insert_freeze(conn, subject_id, freeze_id, now):
+        raise AlreadyFrozen("the file is already frozen")
+    log.append(conn, "freeze.placed", subject_id, {"freeze_id": str(freeze_id)})
+    return freeze_status(conn, subject_id, now)
+
+
+def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> dict[str, Any]:
+    freeze_id = repo.lift_freeze(conn, subject_id, now)
+    if freeze_id is None:
+        raise NotFrozen("the file is not frozen")
+    log.append(conn, "freeze.lifted", subject_id, {"freeze_id": str(freeze_id)})
+    return freeze_status(conn, subject_id, now)
+
+
+def add_thaw(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    requester_org_id: UUID | None,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A temporary lift for one requester, for a time window, or both."""
+    freeze = repo.active_freeze(conn, subject_id)
+    if freeze is None:
+        raise NotFrozen("the file is not frozen; there is nothing to thaw")
+    if requester_org_id is None and ends_at is None:
+        raise InvalidInput(
+            "a thaw for everyone needs an end; to unfreeze for good, lift the freeze",
+            field="ends_at",
+        )
+    if requester_org_id is not None and repo.organization(conn, requester_org_id) is None:
+        raise InvalidInput("no organization has this id", field="requester_org_id")
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("timestamps need a time zone (UTC)", field=name)
+    start = now if starts_at is None or starts_at < now else starts_at
+    if ends_at is not None and ends_at <= start:
+        raise InvalidInput("ends_at must be after the thaw starts", field="ends_at")
+    thaw_id = uuid4()
+    repo.insert_thaw(conn, subject_id, thaw_id, freeze["freeze_id"], requester_org_id, start,
+                     ends_at)  # fmt: skip
+    log.append(
+        conn,
+        "freeze.thawed",
+        subject_id,
+        {
+            "thaw_id": str(thaw_id),
+            "for": str(requester_org_id) if requester_org_id else None,
+            "starts_at": start.isoformat(),
+            "ends_at": ends_at.isoformat() if ends_at else None,
+        },
+    )
+    return freeze_status(conn, subject_id, now)
+
+
+def cancel_thaw(
+    conn: psycopg.Connection[Any], subject_id: UUID, thaw_id: UUID, now: datetime
+) -> dict[str, Any]:
+    if not repo.cancel_thaw(conn, subject_id, thaw_id, now):
+        raise NotFound(f"no thaw {thaw_id} for this subject", field="thaw_id")
+    log.append(conn, "freeze.thaw_cancelled", subject_id, {"thaw_id": str(thaw_id)})
+    return freeze_status(conn, subject_id, now)
+
+
+# Fraud alerts ------------------------------------------------------------------------------------
+
+
+def _alert_view(row: dict[str, Any], contact: str | None, now: datetime) -> dict[str, Any]:
+    active = (
+        row["removed_at"] is None and row["placed_at"] <= now < row["expires_at"]
+    )  # fmt: skip
+    return {
+        "alert_id": str(row["alert_id"]),
+        "kind": row["kind"],
+        "contact": contact,
+        "placed_at": row["placed_at"].isoformat(),
+        "expires_at": row["expires_at"].isoformat(),
+        "removed_at": row["removed_at"].isoformat() if row["removed_at"] else None,
+        "active": active,
+    }
+
+
+def list_alerts(
+    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
+) -> list[dict[str, Any]]:
+    rows = repo.alerts(conn, subject_id)
+    if not rows:
+        return []
+    cipher = vault.cipher_for(conn, subject_id)
+    return [
+        _alert_view(
+            r, cipher.decrypt("contact", bytes(r["contact_ct"])) if r["contact_ct"] else None, now
+        )
+        for r in rows
+    ]
+
+
+def place_alert(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    subject_id: UUID,
+    kind: str,
+    contact: str | None,
+    identity_theft_report: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Place an alert; an extended alert needs an identity-theft report (FCRA §605A(b))."""
+    expires_at = alert_expires_at(kind, now, live_rules().fraud_alerts)
+    if kind == AlertKind.EXTENDED and not (identity_theft_report or "").strip():
+        raise InvalidInput(
+            "an extended alert needs the identity-theft report's reference",
+            field="identity_theft_report",
+        )
+    contact = (contact or "").strip() or None
+    cipher = vault.cipher_for(conn, subject_id)
+    alert_id = uuid4()
+    repo.insert_alert(
+        conn, subject_id, alert_id, kind,
+        cipher.encrypt("contact", contact) if contact else None,
+        cipher.key_version if contact else None, now, expires_at,
+    )  # fmt: skip
+    log.append(
+        conn,
+        "fraud_alert.placed",
+        subject_id,
+        {"alert_id": str(alert_id), "kind": kind, "expires_at": expires_at.isoformat()},
+    )
+    row = {"alert_id": alert_id, "kind": kind, "placed_at": now, "expires_at": expires_at,
+           "removed_at": None}  # fmt: skip
+    return _alert_view(row, contact, now)
+
+
+def remove_alert(
+    conn: psycopg.Connection[Any], subject_id: UUID, alert_id: UUID, now: datetime
+) -> None:
+    if not repo.remove_alert(conn, subject_id, alert_id, now):
+        raise NotFound(f"no fraud alert {alert_id} for this subject", field="alert_id")
+    log.append(conn, "fraud_alert.removed", subject_id, {"alert_id": str(alert_id)})

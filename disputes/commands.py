@@ -1,0 +1,50 @@
+"""`bureau disputes run-deadlines`: delete what was not verified in time (idempotent).
+
+Meant for a daily schedule (cron, a systemd timer); running it twice, or on a weekend, changes
+nothing that should not change. `--today` runs it as of another day (tests, catch-up runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from bureau.db.pool import open_pool, transaction
+from bureau.db.server import check_reachable, database_url
+from bureau.vault import Vault
+from disputes.reinvestigation import run_deadlines
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser("disputes", help="dispute tools")
+    sub = parser.add_subparsers(dest="disputes_command", required=True)
+    run = sub.add_parser(
+        "run-deadlines",
+        help="delete items not verified by their deadline; tell furnishers; send results notices",
+    )
+    run.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
+    run.add_argument(
+        "--today", type=date.fromisoformat, help="run as of this day (default: today, UTC)"
+    )
+    run.set_defaults(func=run_deadlines_command)
+
+
+def run_deadlines_command(args: argparse.Namespace) -> int:
+    from bureau.cli import settings_from
+
+    settings = settings_from(args)
+    url = database_url(settings)
+    check_reachable(url)
+    now = datetime.now(UTC)
+    if args.today is not None:
+        now = datetime.combine(args.today, time(12), UTC)
+    pool = open_pool(url, max_size=1)
+    try:
+        with transaction(pool) as conn:
+            summary = run_deadlines(conn, Vault.from_key_file(settings.key_file), now)
+    finally:
+        pool.close()
+    print(json.dumps(summary))
+    return 0

@@ -1,0 +1,554 @@
+"""SQL for disputes, their events, documents, statements and notices. Plain SQL, bound parameters.
+
+Every subject-scoped query filters on subject_id first, so an item or dispute of another file is
+simply not found (the caller answers 404 and reveals nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
+
+
+@dataclass(frozen=True)
+class DisputeRow:
+    subject_id: UUID
+    dispute_id: UUID
+    item_kind: str
+    item_id: UUID
+    field: str | None
+    furnisher_id: UUID | None
+    reason_code: str
+    description_ct: bytes | None
+    key_version: int | None
+    direct: bool
+    state: str
+    received_at: datetime
+    due_at: date
+    result: str | None
+    closed_at: datetime | None
+    extended: bool
+    forward_by: date | None
+    completed_on: date | None
+    has_statement: bool
+    recipients_notified_at: datetime | None
+    item_snapshot: dict[str, Any] | None
+    prior_compliance_condition: str | None
+
+
+_DISPUTE_COLUMNS = ", ".join(DisputeRow.__dataclass_fields__)
+
+
+def _one(
+    conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...], lock: bool
+) -> DisputeRow | None:
+    text = f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE {query}" + (
+        " FOR UPDATE" if lock else ""
+    )
+    with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
+        cur.execute(text.encode(), params)
+        return cur.fetchone()
+
+
+def dispute(
+    conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, *, lock: bool = False
+) -> DisputeRow | None:
+    """One dispute of this subject; `lock` holds it until commit so one answer wins."""
+    return _one(conn, "subject_id = %s AND dispute_id = %s", (subject_id, dispute_id), lock)
+
+
+def dispute_by_id(
+    conn: psycopg.Connection[Any], dispute_id: UUID, *, lock: bool = False
+) -> DisputeRow | None:
+    """A dispute named by id alone (furnisher routes); served by disputes_id."""
+    return _one(conn, "dispute_id = %s", (dispute_id,), lock)
+
+
+def disputes_of_subject(conn: psycopg.Connection[Any], subject_id: UUID) -> list[DisputeRow]:
+    with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
+        cur.execute(
+            f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE subject_id = %s "
+            "ORDER BY received_at DESC, dispute_id".encode(),
+            (subject_id,),
+        )
+        return cur.fetchall()
+
+
+def disputes_of_furnisher(
+    conn: psycopg.Connection[Any], furnisher_id: UUID | None, *, open_only: bool
+) -> list[DisputeRow]:
+    """An investigator's inbox, the most urgent first (None: items the bureau itself holds)."""
+    who = (
+        "furnisher_id = %s"
+        if furnisher_id is not None
+        else "furnisher_id IS NULL AND %s::uuid IS NULL"
+    )
+    with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
+        cur.execute(
+            f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE {who} "
+            "AND (NOT %s OR closed_at IS NULL) ORDER BY due_at, received_at, dispute_id".encode(),
+            (furnisher_id, open_only),
+        )
+        return cur.fetchall()
+
+
+def overdue_disputes(conn: psycopg.Connection[Any], due_before: date) -> list[tuple[UUID, UUID]]:
+    """Open, unanswered disputes due before a day; locked, skipping any another job holds."""
+    rows = _fetch(
+        conn,
+        """
+        SELECT subject_id, dispute_id FROM disputes
+        WHERE closed_at IS NULL AND state IN ('received', 'forwarded') AND due_at < %s
+        ORDER BY due_at, subject_id, dispute_id
+        FOR UPDATE SKIP LOCKED
+        """,
+        (due_before,),
+    )
+    return [(r["subject_id"], r["dispute_id"]) for r in rows]
+
+
+def _fetch(conn: psycopg.Connection[Any], query: Any, params: Any) -> list[dict[str, Any]]:
+    """Rows as dicts whatever the connection's own row factory."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall() if cur.description is not None else []
+
+
+def open_dispute_on(
+    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
+) -> UUID | None:
+    rows = _fetch(
+        conn,
+        """
+        SELECT dispute_id FROM disputes
+        WHERE subject_id = %s AND item_kind = %s AND item_id = %s AND closed_at IS NULL
+        """,
+        (subject_id, item_kind, item_id),
+    )
+    return rows[0]["dispute_id"] if rows else None
+
+
+def latest_closed_on(
+    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
+) -> DisputeRow | None:
+    """The most recent closed dispute on the item (for reinsertion and frivolous screening)."""
+    with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
+        cur.execute(
+            f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE subject_id = %s AND item_kind = %s "
+            "AND item_id = %s AND closed_at IS NOT NULL "
+            "ORDER BY closed_at DESC LIMIT 1".encode(),
+            (subject_id, item_kind, item_id),
+        )
+        return cur.fetchone()
+
+
+def insert_dispute(conn: psycopg.Connection[Any], row: DisputeRow) -> bool:
+    """Insert a new dispute; False when another open dispute on the item got there first.
+
+    The partial unique index decides between two concurrent filings: the second waits for the
+    first to commit, then inserts nothing.
+    """
+    values = {k: getattr(row, k) for k in DisputeRow.__dataclass_fields__}
+    values["item_snapshot"] = Jsonb(row.item_snapshot) if row.item_snapshot is not None else None
+    names = list(values)
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "INSERT INTO disputes ({}) VALUES ({}) ON CONFLICT (subject_id, item_kind, item_id) "
+            "WHERE closed_at IS NULL DO NOTHING RETURNING dispute_id"
+        ).format(
+            sql.SQL(", ").join(map(sql.Identifier, names)),
+            sql.SQL(", ").join(sql.Placeholder(n) for n in names),
+        ),
+        values,
+    )
+    return bool(rows)
+
+
+_MUTABLE = (
+    "state", "due_at", "result", "closed_at", "extended", "completed_on", "has_statement",
+    "recipients_notified_at", "prior_compliance_condition",
+)  # fmt: skip
+
+
+def update_dispute(conn: psycopg.Connection[Any], row: DisputeRow) -> None:
+    """Store the fields the state machine moves."""
+    conn.execute(
+        sql.SQL("UPDATE disputes SET {} WHERE subject_id = %(subject_id)s "
+                "AND dispute_id = %(dispute_id)s").format(
+            sql.SQL(", ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in _MUTABLE
+            )
+        ),
+        {c: getattr(row, c) for c in (*_MUTABLE, "subject_id", "dispute_id")},
+    )  # fmt: skip
+
+
+def append_event(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    dispute_id: UUID,
+    kind: str,
+    actor: str,
+    detail: dict[str, Any],
+    at: datetime,
+) -> int:
+    """Next event of the history; the caller holds the dispute row, so seq cannot race."""
+    rows = _fetch(conn,
+        """
+        INSERT INTO dispute_events (subject_id, dispute_id, seq, kind, actor, detail, at)
+        SELECT %(s)s, %(d)s, COALESCE(max(seq), 0) + 1, %(k)s, %(a)s, %(detail)s, %(at)s
+        FROM dispute_events WHERE subject_id = %(s)s AND dispute_id = %(d)s
+        RETURNING seq
+        """,
+        {"s": subject_id, "d": dispute_id, "k": kind, "a": actor, "detail": Jsonb(detail),
+         "at": at},
+    )  # fmt: skip
+    return int(rows[0]["seq"])
+
+
+def events(
+    conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID
+) -> list[dict[str, Any]]:
+    rows = _fetch(
+        conn,
+        "SELECT seq, kind, actor, detail, at FROM dispute_events "
+        "WHERE subject_id = %s AND dispute_id = %s ORDER BY seq",
+        (subject_id, dispute_id),
+    )
+    return rows
+
+
+# Items -------------------------------------------------------------------------------------------
+
+_ITEM_SQL: dict[str, str] = {
+    "tradeline": """
+        SELECT t.*, t.furnisher_id AS investigator_id FROM tradelines t
+        WHERE t.subject_id = %s AND t.tradeline_id = %s""",
+    "bankruptcy": """
+        SELECT b.*, b.reported_by AS investigator_id FROM bankruptcies b
+        WHERE b.subject_id = %s AND b.bankruptcy_id = %s""",
+    "inquiry": """
+        SELECT i.*, i.requester_org_id AS investigator_id FROM inquiries i
+        WHERE i.subject_id = %s AND i.inquiry_id = %s""",
+    "identity": """
+        SELECT s.identity_id, s.kind, s.value_ct, s.source_org_id AS investigator_id,
+               s.is_current, s.first_seen_at, CASE WHEN s.is_current THEN NULL
+               ELSE s.last_seen_at END AS deleted_at
+        FROM subject_identities s WHERE s.subject_id = %s AND s.identity_id = %s""",
+}
+
+
+def item(
+    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
+) -> dict[str, Any] | None:
+    """The item as held (deleted ones included: `deleted_at` says so), or None."""
+    rows = _fetch(conn, _ITEM_SQL[item_kind].encode(), (subject_id, item_id))
+    return rows[0] if rows else None
+
+
+_TABLES = {
+    "tradeline": ("tradelines", "tradeline_id"),
+    "bankruptcy": ("bankruptcies", "bankruptcy_id"),
+    "inquiry": ("inquiries", "inquiry_id"),
+}
+
+
+def update_item_fields(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    item_kind: str,
+    item_id: UUID,
+    values: dict[str, Any],
+) -> None:
+    """Apply corrected values to a tradeline or bankruptcy; column names are checked upstream."""
+    table, key = _TABLES[item_kind]
+    assignments: list[sql.Composable] = [
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in values
+    ]
+    if item_kind == "tradeline":
+        assignments.append(sql.SQL("updated_at = now()"))
+    conn.execute(
+        sql.SQL("UPDATE {} SET {} WHERE subject_id = %(_s)s AND {} = %(_i)s").format(
+            sql.Identifier(table), sql.SQL(", ").join(assignments), sql.Identifier(key)
+        ),
+        {**values, "_s": subject_id, "_i": item_id},
+    )
+
+
+def set_compliance_condition(
+    conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID, code: str | None
+) -> None:
+    conn.execute(
+        "UPDATE tradelines SET compliance_condition = %s, updated_at = now() "
+        "WHERE subject_id = %s AND tradeline_id = %s",
+        (code, subject_id, tradeline_id),
+    )
+
+
+def delete_item(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    item_kind: str,
+    item_id: UUID,
+    reason: str,
+    at: datetime,
+) -> None:
+    """Take the item off the file (kept, marked deleted, so reinsertion rules can apply)."""
+    if item_kind == "identity":
+        conn.execute(
+            "UPDATE subject_identities SET is_current = false, last_seen_at = %s "
+            "WHERE subject_id = %s AND identity_id = %s",
+            (at, subject_id, item_id),
+        )
+        return
+    table, key = _TABLES[item_kind]
+    has_reason = item_kind != "bankruptcy"
+    conn.execute(
+        sql.SQL(
+            "UPDATE {} SET deleted_at = %(at)s{} WHERE subject_id = %(s)s AND {} = %(i)s "
+            "AND deleted_at IS NULL"
+        ).format(
+            sql.Identifier(table),
+            sql.SQL(", deleted_reason = %(r)s") if has_reason else sql.SQL(""),
+            sql.Identifier(key),
+        ),
+        {"at": at, "r": reason, "s": subject_id, "i": item_id},
+    )  # fmt: skip
+
+
+def reinsert_item(
+    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
+) -> None:
+    if item_kind == "identity":
+        conn.execute(
+            "UPDATE subject_identities SET is_current = true "
+            "WHERE subject_id = %s AND identity_id = %s",
+            (subject_id, item_id),
+        )
+        return
+    table, key = _TABLES[item_kind]
+    has_reason = item_kind != "bankruptcy"
+    conn.execute(
+        sql.SQL("UPDATE {} SET deleted_at = NULL{} WHERE subject_id = %s AND {} = %s").format(
+            sql.Identifier(table),
+            sql.SQL(", deleted_reason = NULL") if has_reason else sql.SQL(""),
+            sql.Identifier(key),
+        ),
+        (subject_id, item_id),
+    )
+
+
+def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
+    rows = _fetch(
+        conn, "SELECT org_id, name, address, phone FROM organizations WHERE org_id = %s", (org_id,)
+    )
+    return rows[0] if rows else None
+
+
+# Documents and statements ------------------------------------------------------------------------
+
+
+def insert_document(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    dispute_id: UUID,
+    document_id: UUID,
+    filename_ct: bytes,
+    content_type: str,
+    content_ct: bytes,
+    size_bytes: int,
+    key_version: int,
+    at: datetime,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO dispute_documents (subject_id, dispute_id, document_id, filename_ct,
+            content_type, content_ct, size_bytes, key_version, added_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (subject_id, dispute_id, document_id, filename_ct, content_type, content_ct, size_bytes,
+         key_version, at),
+    )  # fmt: skip
+
+
+def documents(
+    conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, *, with_content: bool
+) -> list[dict[str, Any]]:
+    content = sql.SQL(", content_ct") if with_content else sql.SQL("")
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "SELECT document_id, filename_ct, content_type, size_bytes, added_at{} "
+            "FROM dispute_documents WHERE subject_id = %s AND dispute_id = %s "
+            "ORDER BY added_at, document_id"
+        ).format(content),
+        (subject_id, dispute_id),
+    )
+    return rows
+
+
+def document(
+    conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, document_id: UUID
+) -> dict[str, Any] | None:
+    rows = _fetch(
+        conn,
+        "SELECT document_id, filename_ct, content_type, content_ct, size_bytes "
+        "FROM dispute_documents WHERE subject_id = %s AND dispute_id = %s AND document_id = %s",
+        (subject_id, dispute_id, document_id),
+    )
+    return rows[0] if rows else None
+
+
+def replace_statement(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    statement_id: UUID,
+    item_kind: str,
+    item_id: UUID,
+    dispute_id: UUID,
+    body_ct: bytes,
+    key_version: int,
+    at: datetime,
+) -> None:
+    """The subject's current statement on the item; an earlier one is withdrawn, not erased."""
+    conn.execute(
+        "UPDATE statements SET withdrawn_at = %s WHERE subject_id = %s AND item_kind = %s "
+        "AND item_id = %s AND withdrawn_at IS NULL",
+        (at, subject_id, item_kind, item_id),
+    )
+    conn.execute(
+        """
+        INSERT INTO statements (subject_id, statement_id, item_kind, item_id, dispute_id,
+                                body_ct, key_version, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (subject_id, statement_id, item_kind, item_id, dispute_id, body_ct, key_version, at),
+    )
+
+
+def current_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    rows = _fetch(
+        conn,
+        "SELECT statement_id, item_kind, item_id, dispute_id, body, body_ct, created_at "
+        "FROM statements WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at",
+        (subject_id,),
+    )
+    return rows
+
+
+# Notices and past recipients ---------------------------------------------------------------------
+
+
+def insert_notice(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    notice_id: UUID,
+    kind: str,
+    recipient_org_id: UUID | None,
+    dispute_id: UUID,
+    body: dict[str, Any],
+    due_by: date | None,
+    at: datetime,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO notices (subject_id, notice_id, kind, recipient_org_id, dispute_id, body,
+                             due_by, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (subject_id, notice_id, kind, recipient_org_id, dispute_id, Jsonb(body), due_by, at),
+    )
+
+
+_NOTICE_COLUMNS = (
+    "subject_id, notice_id, kind, recipient_org_id, dispute_id, body, due_by, created_at"
+)
+
+
+def notices_to_subject(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+    """Dispute notices addressed to the subject, newest first."""
+    rows = _fetch(
+        conn,
+        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %s "
+        "AND recipient_org_id IS NULL AND kind LIKE 'dispute-%%' "
+        "ORDER BY created_at DESC, notice_id".encode(),
+        (subject_id,),
+    )
+    return rows
+
+
+def notices_of_dispute(
+    conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID
+) -> list[dict[str, Any]]:
+    rows = _fetch(
+        conn,
+        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %s AND dispute_id = %s "
+        "ORDER BY created_at, notice_id".encode(),
+        (subject_id, dispute_id),
+    )
+    return rows
+
+
+def notice_to_subject(
+    conn: psycopg.Connection[Any], subject_id: UUID, notice_id: UUID
+) -> dict[str, Any] | None:
+    rows = _fetch(
+        conn,
+        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %s AND notice_id = %s "
+        "AND recipient_org_id IS NULL AND kind LIKE 'dispute-%%'".encode(),
+        (subject_id, notice_id),
+    )
+    return rows[0] if rows else None
+
+
+def notices_to_org(conn: psycopg.Connection[Any], org_id: UUID) -> list[dict[str, Any]]:
+    """Dispute notices addressed to an organization (furnisher or past recipient)."""
+    rows = _fetch(
+        conn,
+        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE recipient_org_id = %s "
+        "AND kind LIKE 'dispute-%%' ORDER BY created_at DESC, notice_id".encode(),
+        (org_id,),
+    )
+    return rows
+
+
+def past_recipients(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    item_existed_from: datetime,
+    since: datetime,
+    since_employment: datetime,
+    employment_purpose: str,
+) -> list[dict[str, Any]]:
+    """Organizations that received a report holding the item within the §611(d) windows.
+
+    A report held the item if it was pulled after the item entered the file; a pull under a
+    score-only grant did not carry items, so it is left out. One row per organization, with the
+    latest such report.
+    """
+    rows = _fetch(conn,
+        """
+        SELECT DISTINCT ON (i.requester_org_id)
+               i.requester_org_id AS org_id, o.name, i.inquiry_id, i.purpose, i.created_at
+        FROM inquiries i
+        JOIN organizations o ON o.org_id = i.requester_org_id
+        LEFT JOIN consent_grants g ON g.subject_id = i.subject_id AND g.grant_id = i.grant_id
+        WHERE i.subject_id = %(s)s
+          AND i.requester_org_id IS NOT NULL
+          AND i.created_at >= %(existed)s
+          AND i.created_at >= CASE WHEN i.purpose = %(emp)s THEN %(since_emp)s ELSE %(since)s END
+          AND (g.scope IS NULL OR g.scope = 'full')
+        ORDER BY i.requester_org_id, i.created_at DESC
+        """,
+        {"s": subject_id, "existed": item_existed_from, "emp": employment_purpose,
+         "since": since, "since_emp": since_employment},
+    )  # fmt: skip
+    return rows

@@ -1,0 +1,83 @@
+"""Telling past recipients (§611(d)): exactly who received the item in the window, logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from bureau.vault import Vault
+from disputes import recipients, repo, service, statements
+from disputes.errors import (
+    TransitionRefused,
+)
+from disputes.reinvestigation import answer
+from disputes.service import Filing
+from disputes.workflow import AnswerCode
+from tests.disputes.conftest import T0, World
+
+
+def account_dispute(world: World, **kw: Any) -> Filing:
+    values: dict[str, Any] = {"item_kind": "account", "item_id": world.tradeline_id,
+                              "reason_code": "inaccurate-late",
+                              "description": "I paid on time in August."} | kw  # fmt: skip
+    return Filing(**values)
+
+
+def compliance_of(conn: psycopg.Connection[Any], world: World) -> str | None:
+    row = conn.execute(
+        "SELECT compliance_condition FROM tradelines WHERE subject_id = %s AND tradeline_id = %s",
+        (world.subject_id, world.tradeline_id),
+    ).fetchone()
+    assert row is not None
+    return row["compliance_condition"]
+
+
+def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in_the_window(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.DELETED, None, T0)
+    told = recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
+    # 6 months for most users (30 and 170 days ago), 2 years for employment (400 days ago);
+    # not the lender of 200 days ago, not the employer of 800 days ago, not a score-only pull.
+    expected = {world.users[n] for n in ("recent-lender", "landlord", "employer")}
+    assert {t["org_id"] for t in told} == expected
+    for t in told:
+        [notice] = [n for n in repo.notices_to_org(conn, t["org_id"])]
+        assert notice["kind"] == "dispute-correction"
+        assert "deleted" in " ".join(notice["body"]["paragraphs"])
+        entry = conn.execute("SELECT event, entry FROM audit_log WHERE leaf_index = %s",
+                             (t["log_index"],)).fetchone()  # fmt: skip
+        assert entry is not None and entry["event"] == "dispute.recipient_notified"
+        assert entry["entry"]["to"] == str(t["org_id"])
+    assert repo.notices_to_org(conn, world.users["old-lender"]) == []
+
+
+def test_past_recipients_are_told_of_a_statement(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
+    statements.add_statement(conn, vault, world.subject_id, row.dispute_id, "I disagree.", T0)
+    told = recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
+    notice = repo.notices_to_org(conn, told[0]["org_id"])[0]
+    assert any("I disagree." in p for p in notice["body"]["paragraphs"])
+
+
+def test_nothing_to_tell_past_recipients_about_a_verified_item_without_statement(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
+    with pytest.raises(TransitionRefused):
+        recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
+
+
+def test_past_recipients_cannot_be_told_while_the_dispute_is_open(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    with pytest.raises(TransitionRefused):
+        recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
