@@ -201,3 +201,22 @@ def test_a_dispute_is_decided_resolve_days_after_it_is_filed() -> None:
     assert len(early) + len(late) == 50
     assert (days >= ev.end_day).all()
     assert desk.idle().all()
+
+
+def test_sesame_is_opaque_and_below_650_withholds_the_perks() -> None:
+    """Sesame: algorithm confidential (seed 003); above ~650 deposits waived (seed 004)."""
+    regime = load_regime("sesame")
+    lab = regime.require_lab()
+    assert not lab.reproducible
+    run = LinearRun(regime, draw_population(1, seed=1), months=1, seed=1)
+    assert band_names(run, np.array([650, 649])) == ["perks", "no perks"]
+    assert {"credit", "housing", "travel"} <= lab.bands[1].domains
+
+
+def test_fairfile_alone_among_scores_lets_the_subject_recompute_it() -> None:
+    reproducible = {
+        name
+        for name in ["fcra-consent", "fcra-us", "pboc-crc", "sesame", "rongcheng", "suining"]
+        if load_regime(name).require_lab().reproducible
+    }
+    assert reproducible == {"fcra-consent"}
