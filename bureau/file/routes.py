@@ -41,6 +41,10 @@ def my_file(
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
+    # Every earlier access, each with its proof against a fresh signed tree head. Taken before
+    # this disclosure's own entry: appending locks the log's head until commit, and signing a
+    # head under that lock would hold up every report pull meanwhile.
+    access_log = subject_log(conn, key, subject.subject_id, now)
     inquiry_id = uuid4()
     repo.insert_inquiry(
         conn,
@@ -65,6 +69,5 @@ def my_file(
     sections: list[DisclosureSection] = getattr(request.app.state, "disclosure_sections", [])
     for section in sections:
         body.update(section(conn, vault, subject.subject_id, now))
-    # Every access, this one included, each with its proof against a fresh signed tree head.
-    body["access_log"] = subject_log(conn, key, subject.subject_id, now)
+    body["access_log"] = access_log
     return body
