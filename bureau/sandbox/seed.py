@@ -255,8 +255,8 @@ def _open_dispute(
     conn: psycopg.Connection[Any], seed: int, as_of: date, persona: Persona,
     subject_id: UUID, tradeline_id: UUID, furnisher_id: UUID,
 ) -> None:  # fmt: skip
-    """An open dispute, received ten days before the seeding date and already forwarded."""
-    received = datetime.combine(as_of, time(10), UTC) - timedelta(days=10)
+    """An open dispute received on the seeding date, so it stays open for the whole month."""
+    received = datetime.combine(as_of, time(10), UTC)
     repo.insert_open_dispute(
         conn, subject_id, _uuid(seed, "dispute", persona.slug), tradeline_id, furnisher_id,
         received, received.date() + timedelta(days=live_rules().dispute.resolve_days),
