@@ -123,16 +123,16 @@ def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, lis
     return key, pairs
 
 
-def serve(url: str, key_file: str, port: int) -> None:
-    """The child process: the real app plus the baseline route, under uvicorn."""
-    import uvicorn
+def bench_app() -> Any:
+    """The real app plus the baseline route (a factory, so uvicorn can start several workers)."""
     from fastapi import APIRouter
 
     from bureau.app import create_app
     from bureau.config import Settings
 
-    settings = Settings(database_url=url, data_dir=Path(key_file).parent,
-                        key_file=Path(key_file))  # fmt: skip
+    key_file = Path(os.environ["BENCH_KEY_FILE"])
+    settings = Settings(database_url=os.environ["BENCH_DATABASE_URL"], data_dir=key_file.parent,
+                        key_file=key_file)  # fmt: skip
     app = create_app(settings)
     baseline = APIRouter()
 
@@ -146,7 +146,18 @@ def serve(url: str, key_file: str, port: int) -> None:
         return {"accounts": [{k: str(v) for k, v in r.items()} for r in rows]}
 
     app.include_router(baseline)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return app
+
+
+def serve(url: str, key_file: str, port: int, workers: int) -> None:
+    """The child process: uvicorn serving `bench_app`."""
+    import uvicorn
+
+    os.environ["BENCH_DATABASE_URL"] = url
+    os.environ["BENCH_KEY_FILE"] = key_file
+    sys.path.insert(0, str(Path(__file__).parent))
+    uvicorn.run("pull:bench_app", factory=True, host="127.0.0.1", port=port,
+                workers=workers, log_level="warning")  # fmt: skip
 
 
 def drive(
@@ -188,6 +199,36 @@ def drive(
     return counts["ok"], counts["failed"], latencies
 
 
+class WaitSampler(threading.Thread):
+    """Samples what the server's database sessions wait on (diagnostics on stderr)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.counts: dict[str, int] = {}
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._halt.wait(0.05):
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                ).fetchall()
+                for state, kind, event in rows:
+                    label = f"{state}:{kind or 'cpu'}:{event or '-'}"
+                    self.counts[label] = self.counts.get(label, 0) + 1
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+    def summary(self) -> str:
+        top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:6]
+        return ", ".join(f"{k}={v}" for k, v in top)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
@@ -199,11 +240,12 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--serve", nargs=3, metavar=("URL", "KEY_FILE", "PORT"),
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--serve", nargs=4, metavar=("URL", "KEY_FILE", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], args.serve[1], int(args.serve[2]))
+        serve(args.serve[0], args.serve[1], int(args.serve[2]), int(args.serve[3]))
         return
 
     url, folder = fresh_database()
@@ -220,7 +262,7 @@ def main() -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", url, str(key_file), str(port)]
+            [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(args.workers)]
         )
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -241,7 +283,11 @@ def main() -> None:
 
         drive(base, args.clients, min(2.0, args.seconds), pull, pairs)  # warm up
         print(f"pulling for {args.seconds}s with {args.clients} clients", file=sys.stderr)
+        waits = WaitSampler(url)
+        waits.start()
         ok, failed, latencies = drive(base, args.clients, args.seconds, pull, pairs)
+        waits.stop()
+        print(f"server backends during pulls, by wait event: {waits.summary()}", file=sys.stderr)
         print(f"baseline for {args.seconds}s with {args.clients} clients", file=sys.stderr)
         base_ok, base_failed, _ = drive(base, args.clients, args.seconds, baseline, pairs)
     finally:
@@ -256,7 +302,7 @@ def main() -> None:
     baseline_per_s = base_ok / args.seconds
     print(json.dumps({
         "bench": "pull", "subjects": args.subjects, "accounts_per_subject": args.accounts,
-        "clients": args.clients, "seconds": args.seconds,
+        "clients": args.clients, "workers": args.workers, "seconds": args.seconds,
         "pulls_per_s": round(pulls_per_s, 1), "p50_ms": round(percentile(latencies, 0.5), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2), "failed": failed + base_failed,
         "baseline_per_s": round(baseline_per_s, 1),

@@ -20,6 +20,8 @@ from bureau.db.pool import open_pool
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
+from consent.disclosure import consent_section
+from disputes.disclosure import report_statements, statements_section
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
@@ -69,6 +71,8 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.settings = settings
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
+    app.state.disclosure_sections = [consent_section, statements_section]
+    app.state.report_sections = [report_statements]
     if pool is not None:
         app.state.pool = pool
     problems.install(app)

@@ -10,11 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import psycopg
+from psycopg.rows import dict_row
+
+from bureau.db.server import check_reachable, database_url
+from bureau.errors import DomainError
 from bureau.signing import SignatureInvalid, SigningKey, load_public_keys, signing_key_file
-from consent import receipts
+from consent import receipts, service
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +40,18 @@ def register(subparsers: Any) -> None:
     )
     verify.add_argument("--data-dir", help="data dir holding the signing key (FAIRFILE_DATA_DIR)")
     verify.set_defaults(func=run_verify)
+
+    listing = sub.add_parser("list", help="a subject's grants (operator)")
+    listing.add_argument("subject_id", type=UUID)
+    listing.add_argument("--all", action="store_true", help="include revoked, expired and used")
+    listing.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
+    listing.set_defaults(func=run_list)
+
+    revoke = sub.add_parser("revoke", help="revoke a subject's grant at once (operator)")
+    revoke.add_argument("subject_id", type=UUID)
+    revoke.add_argument("grant_id", type=UUID)
+    revoke.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
+    revoke.set_defaults(func=run_revoke)
 
 
 def _read_receipt(value: str) -> str:
@@ -65,4 +84,44 @@ def run_verify(args: argparse.Namespace) -> int:
         return 2
     print("VALID")
     print(json.dumps(receipt.payload(), indent=2, sort_keys=True))
+    return 0
+
+
+def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], SigningKey]:
+    from bureau.cli import settings_from
+
+    settings = settings_from(args)
+    url = database_url(settings)
+    check_reachable(url)
+    key = SigningKey.load_or_create(signing_key_file(settings.key_file))
+    return psycopg.connect(url, row_factory=dict_row), key
+
+
+def run_list(args: argparse.Namespace) -> int:
+    conn, _ = _connect(args)
+    with conn, conn.transaction():
+        grants = service.list_grants(conn, args.subject_id, datetime.now(UTC), not args.all)
+    for g in grants:
+        uses = f"{g['uses']}/{g['max_uses'] or '∞'}"
+        print(
+            f"{g['grant_id']}  {g['status']:<8} {g['purpose']:<22} {g['scope']:<5} "
+            f"uses {uses:<6} until {g['expires_at']}  {g['requester']['name']}"
+        )
+    if not grants:
+        print("no grants")
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    conn, key = _connect(args)
+    try:
+        with conn, conn.transaction():
+            view = service.revoke_grant(
+                conn, key, args.subject_id, args.grant_id, datetime.now(UTC), by="operator"
+            )
+    except DomainError as exc:
+        print(f"bureau: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"revoked at {view['revoked_at']}")
+    print(view["revocation_receipt"])
     return 0

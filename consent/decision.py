@@ -130,6 +130,9 @@ def decide(request: AccessRequest) -> Decision:
     """Allow or deny one release; never raises for a refusal, the reason says why."""
     at = request.at
     alerts = tuple(a for a in request.alerts if a.active(at))
+    if request.requester.kind == RequesterKind.SUBJECT:
+        # The subject's own disclosure (§609) needs no purpose and passes a freeze.
+        return Decision(True, "own-access", "the subject's own disclosure", "soft", False, alerts)
     purpose = parse_purpose(request.purpose)
     if purpose is None:
         return _deny("purpose-unknown", f"{request.purpose!r} is not a permissible purpose")
@@ -140,8 +143,6 @@ def decide(request: AccessRequest) -> Decision:
     rules = PURPOSES[purpose]
     requester = request.requester
 
-    if requester.kind == RequesterKind.SUBJECT:
-        return Decision(True, "own-access", "the subject's own disclosure", "soft", False, alerts)
     if requester.kind == RequesterKind.COURT:
         if purpose != Purpose.COURT_ORDER or not (requester.court_order_ref or "").strip():
             return _deny("court-order-missing", "compelled access needs the order's reference")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,9 +32,13 @@ from bureau.vault import Vault
 from consent import repo
 from consent.decision import AccessRequest, Decision, Requester, RequesterKind, decide
 from consent.errors import NoGrant, denial_for
-from consent.purposes import Purpose, Scope
+from consent.purposes import PURPOSES, Purpose, Scope
 
 REPORT_TYPE = "fairfile-report+jws"
+
+ReportSection = Callable[[psycopg.Connection[Any], Vault, CreditFile], dict[str, Any]]
+"""Adds keys to a report's `file` (JSON values only); `bureau.app` lists them in
+`app.state.report_sections` — how disputes' statements get in without consent importing it."""
 
 
 class ScoreNotAvailable(DomainError):
@@ -66,7 +71,6 @@ def report_body(
     recipient: dict[str, Any],
     purpose: str,
     grant_id: UUID | None,
-    leaf_index: int | None,
     decision: Decision,
     at: datetime,
 ) -> dict[str, Any]:
@@ -86,7 +90,6 @@ def report_body(
         "purpose": purpose,
         "grant_id": str(grant_id) if grant_id else None,
         "basis": decision.reason,
-        "access_log_index": leaf_index,
         "fraud_alert_active": bool(file.fraud_alerts),
         "file": body,
     }
@@ -94,7 +97,9 @@ def report_body(
 
 def _release(
     conn: psycopg.Connection[Any],
+    vault: Vault,
     key: SigningKey,
+    sections: Sequence[ReportSection],
     file: CreditFile,
     decision: Decision,
     recipient: dict[str, Any],
@@ -107,51 +112,56 @@ def _release(
 ) -> Released:
     subject_id = file.subject_id
     report_id, inquiry_id = uuid4(), uuid4()
-    file_repo.insert_inquiry(
-        conn,
-        {
-            "subject_id": subject_id, "inquiry_id": inquiry_id,
-            "requester_org_id": requester_org_id, "purpose": purpose,
-            "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
-            "report_id": report_id, "created_at": at,
-        },
-    )  # fmt: skip
-    if decision.consumes_use and grant_id is not None:
-        repo.count_use(conn, subject_id, grant_id)
-    body = report_body(file, report_id, recipient, purpose, grant_id, None, decision, at)
-    # The log's head row stays locked from the append until commit, so everything that can be
-    # done before it (assembling, shaping the body) is; only signing and one insert follow.
-    leaf_index = log.append(
-        conn,
-        "report.released" if court_order_ref is None else "report.compelled",
-        subject_id,
-        {
-            "to": str(requester_org_id) if requester_org_id else None,
-            "to_name": recipient.get("name"),
-            "purpose": purpose,
-            "scope": scope,
-            "grant_id": str(grant_id) if grant_id else None,
-            "court_order_ref": court_order_ref,
-            "report_id": str(report_id),
-            "inquiry_id": str(inquiry_id),
-            "basis": decision.reason,
-        },
-    )
-    body["access_log_index"] = leaf_index
+    # Pipelined: the writes that need no answer travel together, saving round trips.
+    with conn.pipeline():
+        file_repo.insert_inquiry(
+            conn,
+            {
+                "subject_id": subject_id, "inquiry_id": inquiry_id,
+                "requester_org_id": requester_org_id, "purpose": purpose,
+                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
+                "report_id": report_id, "created_at": at,
+            },
+        )  # fmt: skip
+        if decision.consumes_use and grant_id is not None:
+            repo.count_use(conn, subject_id, grant_id)
+    body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
+    for section in sections:
+        body["file"].update(section(conn, vault, file))
     payload = canonical_json(body)
     token = sign_report(key, payload)
-    repo.insert_report(
-        conn,
-        {
-            "subject_id": subject_id, "report_id": report_id,
-            "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
-            "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
-            "court_order_ref": court_order_ref,
-            "tradeline_ids": [t.tradeline_id for t in file.tradelines],
-            "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies],
-            "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
-        },
-    )  # fmt: skip
+    # The access log's head row stays locked from the append until commit, and every pull
+    # appends: so the report is signed before, and only two round trips happen under the lock.
+    # (The log entry and the signed report name each other through report_id.)
+    with conn.pipeline():
+        leaf_index = log.append(
+            conn,
+            "report.released" if court_order_ref is None else "report.compelled",
+            subject_id,
+            {
+                "to": str(requester_org_id) if requester_org_id else None,
+                "to_name": recipient.get("name"),
+                "purpose": purpose,
+                "scope": scope,
+                "grant_id": str(grant_id) if grant_id else None,
+                "court_order_ref": court_order_ref,
+                "report_id": str(report_id),
+                "inquiry_id": str(inquiry_id),
+                "basis": decision.reason,
+            },
+        )
+        repo.insert_report(
+            conn,
+            {
+                "subject_id": subject_id, "report_id": report_id,
+                "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
+                "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
+                "court_order_ref": court_order_ref,
+                "tradeline_ids": [t.tradeline_id for t in file.tradelines],
+                "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies],
+                "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
+            },
+        )  # fmt: skip
     return Released(report_id, leaf_index, body, payload, token)
 
 
@@ -176,6 +186,7 @@ def pull_report(
     scope: str,
     identity_verified: bool,
     at: datetime,
+    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
     grant = repo.grant_for_release(conn, grant_id)
@@ -183,19 +194,24 @@ def pull_report(
         # Someone else's grant is no grant for this requester; whether it exists is not said.
         raise NoGrant("the subject has not granted this requester access", reason="no-grant")
     subject_id = grant.subject_id
+    freeze = repo.freeze_facts(conn, subject_id)
+    rules = PURPOSES.get(Purpose(purpose)) if purpose in PURPOSES else None
+    # Whether the requester is an existing creditor matters only for a freeze exemption.
+    holds_account = (
+        freeze is not None
+        and rules is not None
+        and rules.freeze_exempt_for_existing_account
+        and repo.holds_account(conn, subject_id, org_id)
+    )
     decision = decide(
         AccessRequest(
-            requester=Requester(
-                RequesterKind.USER,
-                org_id=org_id,
-                holds_account=repo.holds_account(conn, subject_id, org_id),
-            ),
+            requester=Requester(RequesterKind.USER, org_id=org_id, holds_account=holds_account),
             subject_id=subject_id,
             purpose=purpose,
             scope=scope,
             at=at,
             grant=grant,
-            freeze=repo.freeze_facts(conn, subject_id),
+            freeze=freeze,
             alerts=repo.alert_facts(conn, subject_id),
             identity_verified=identity_verified,
         )
@@ -207,8 +223,9 @@ def pull_report(
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
     return _release(
-        conn, key, file, decision, recipient, org_id, purpose, scope, grant_id, None, at
-    )
+        conn, vault, key, sections, file, decision, recipient, org_id, purpose, scope, grant_id,
+        None, at,
+    )  # fmt: skip
 
 
 def compelled_report(
@@ -219,6 +236,7 @@ def compelled_report(
     court_order_ref: str,
     recipient_name: str,
     at: datetime,
+    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """Release under a court order (FCRA §604(a)(1)): no grant, logged, the subject told."""
     decision = decide(
@@ -235,8 +253,8 @@ def compelled_report(
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": None, "name": recipient_name, "court_order_ref": court_order_ref}
     released = _release(
-        conn, key, file, decision, recipient, None, Purpose.COURT_ORDER, Scope.FULL, None,
-        court_order_ref.strip(), at,
+        conn, vault, key, sections, file, decision, recipient, None, Purpose.COURT_ORDER,
+        Scope.FULL, None, court_order_ref.strip(), at,
     )  # fmt: skip
     repo.insert_notice(
         conn,

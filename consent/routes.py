@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from bureau.api.deps import OperatorKey, SignerDep, Subject, Tx, UserKey, VaultDep
 from bureau.errors import InvalidInput
@@ -128,6 +128,10 @@ def remove_alert(alert_id: UUID, subject: Subject, conn: Tx) -> None:
 # Reports -----------------------------------------------------------------------------------------
 
 
+def _sections(request: Request) -> list[release.ReportSection]:
+    return list(getattr(request.app.state, "report_sections", []))
+
+
 def _released(r: release.Released) -> Response:
     """{report_id, access_log_index, jws, report}: the report is sent as the very bytes signed."""
     return Response(r.response_json(), status_code=201, media_type="application/json")
@@ -139,10 +143,12 @@ def _released(r: release.Released) -> Response:
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
 )
-def pull(body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep) -> Response:
+def pull(
+    request: Request, body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep
+) -> Response:
     released = release.pull_report(
         conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
-        body.identity_verified, _now(),
+        body.identity_verified, _now(), _sections(request),
     )  # fmt: skip
     return _released(released)
 
@@ -154,9 +160,15 @@ def pull(body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep)
     summary="Release a report under a court order; logged, and the subject is notified",
 )
 def compelled(
-    body: CompelledIn, operator: OperatorKey, conn: Tx, vault: VaultDep, key: SignerDep
+    request: Request,
+    body: CompelledIn,
+    operator: OperatorKey,
+    conn: Tx,
+    vault: VaultDep,
+    key: SignerDep,
 ) -> Response:
     released = release.compelled_report(
-        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
-    )
+        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now(),
+        _sections(request),
+    )  # fmt: skip
     return _released(released)

@@ -153,6 +153,7 @@ def revoke_grant(
     subject_id: UUID,
     grant_id: UUID,
     now: datetime,
+    by: str = "subject",
 ) -> dict[str, Any]:
     """Revoke at once; returns the grant with a signed revocation receipt. Idempotent."""
     before = repo.grant_row(conn, subject_id, grant_id)
@@ -162,7 +163,7 @@ def revoke_grant(
     row = repo.grant_row(conn, subject_id, grant_id)
     assert row is not None and row["revoked_at"] is not None
     if before["revoked_at"] is None:
-        log.append(conn, "consent.revoked", subject_id, {"grant_id": str(grant_id)})
+        log.append(conn, "consent.revoked", subject_id, {"grant_id": str(grant_id), "by": by})
     view = grant_view(row, now)
     # Ed25519 is deterministic: asking again yields the very same revocation receipt.
     view["revocation_receipt"] = receipts.issue(key, _receipt("revoked", row, row["revoked_at"]))

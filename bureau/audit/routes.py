@@ -13,16 +13,11 @@ from fastapi import APIRouter, Query
 
 from bureau.api.deps import AuditorKey, SignerDep, Subject, Tx
 from bureau.audit import repo, tree
+from bureau.audit.access_log import subject_log
 from bureau.errors import InvalidInput, NotFound
 from bureau.signing import b64url
 
 router = APIRouter(tags=["access log"])
-
-HOW_TO_VERIFY = (
-    "leaf_hash = SHA-256(0x00 || entry as JSON with sorted keys, separators ',' ':' and ASCII "
-    "escapes); fold inclusion_proof per RFC 9162 §2.1.3.2 to tree_head.root_hash; check "
-    "tree_head.signature with the key from GET /v1/keys"
-)
 
 
 @router.get("/v1/me/access-log", summary="Every access to my file, each with an inclusion proof")
@@ -33,25 +28,7 @@ def my_access_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=0, description="only entries below this index")] = None,
 ) -> dict[str, Any]:
-    sth = tree.latest_head(conn, key, datetime.now(UTC))
-    size = sth.head.tree_size
-    upper = size if before is None else min(before, size)
-    rows = repo.subject_entries(conn, subject.subject_id, upper, limit)
-    proofs = tree.inclusion_proofs(conn, [int(r["leaf_index"]) for r in rows], size)
-    return {
-        "tree_head": tree.head_json(sth),
-        "entries": [
-            {
-                "leaf_index": int(r["leaf_index"]),
-                "event": r["event"],
-                "entry": r["entry"],
-                "leaf_hash": b64url(bytes(r["leaf_hash"])),
-                "inclusion_proof": [b64url(p) for p in proofs[int(r["leaf_index"])]],
-            }
-            for r in rows
-        ],
-        "how_to_verify": HOW_TO_VERIFY,
-    }
+    return subject_log(conn, key, subject.subject_id, datetime.now(UTC), limit, before)
 
 
 @router.get("/v1/audit/tree-head", summary="The latest signed tree head of the access log")

@@ -6,7 +6,7 @@ reported it. Inquiries are shown with their lookback windows (one year; two for 
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,15 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def asdict(item: Any) -> dict[str, Any]:
+    """A flat dataclass as a dict, without `dataclasses.asdict`'s deep copy.
+
+    The file's dataclasses hold only scalars and lists of scalars, and `_jsonable` builds new
+    lists anyway; the deep copy cost a third of a report pull's CPU time.
+    """
+    return {f.name: getattr(item, f.name) for f in fields(item)}
 
 
 def _without_subject(item: dict[str, Any]) -> dict[str, Any]:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query
+import psycopg
+from fastapi import APIRouter, Query, Request
 
-from bureau.api.deps import Subject, Tx, VaultDep
+from bureau.api.deps import SignerDep, Subject, Tx, VaultDep
 from bureau.audit import log
+from bureau.audit.access_log import subject_log
 from bureau.file import repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
+from bureau.vault import Vault
+
+DisclosureSection = Callable[[psycopg.Connection[Any], Vault, UUID, datetime], dict[str, Any]]
+"""Adds keys to the disclosure; `bureau.app` lists them in `app.state.disclosure_sections`
+(how consent's grants and freeze get in without bureau importing consent)."""
 
 router = APIRouter(prefix="/v1/me", tags=["subject"])
 
@@ -21,9 +29,11 @@ OWN_ACCESS_PURPOSE = "consumer-disclosure"
 
 @router.get("/file", summary="Everything held about me, every source and every inquiry")
 def my_file(
+    request: Request,
     subject: Subject,
     conn: Tx,
     vault: VaultDep,
+    key: SignerDep,
     truncate_national_id: Annotated[
         bool,
         Query(description="Show only the last four digits of the national id (FCRA §609(a)(1)(A))"),
@@ -31,6 +41,10 @@ def my_file(
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
+    # Every earlier access, each with its proof against a fresh signed tree head. Taken before
+    # this disclosure's own entry: appending locks the log's head until commit, and signing a
+    # head under that lock would hold up every report pull meanwhile.
+    access_log = subject_log(conn, key, subject.subject_id, now)
     inquiry_id = uuid4()
     repo.insert_inquiry(
         conn,
@@ -51,4 +65,9 @@ def my_file(
         subject.subject_id,
         {"to": "subject", "credential_id": subject.credential_id, "inquiry_id": str(inquiry_id)},
     )
-    return disclosure(file, truncate_national_id=truncate_national_id)
+    body = disclosure(file, truncate_national_id=truncate_national_id)
+    sections: list[DisclosureSection] = getattr(request.app.state, "disclosure_sections", [])
+    for section in sections:
+        body.update(section(conn, vault, subject.subject_id, now))
+    body["access_log"] = access_log
+    return body

@@ -214,10 +214,11 @@ def test_a_pull_that_fails_after_assembly_leaves_no_inquiry_no_log_entry_and_no_
         made = grant(client, person, lumen)
         before = counts(pool, person.subject_id)
 
-        def broken_signer(*args: object) -> str:
-            raise RuntimeError("signing hardware unavailable")
+        def broken_store(*args: object) -> None:
+            raise RuntimeError("disk full")
 
-        monkeypatch.setattr(release, "sign_report", broken_signer)
+        # Fails after the file was assembled, the report signed and the log entry appended.
+        monkeypatch.setattr(release.repo, "insert_report", broken_store)
         response = pull(client, lumen, made["grant_id"])
         assert response.status_code == 500
         assert counts(pool, person.subject_id) == before
@@ -327,3 +328,22 @@ def test_a_second_pull_waits_for_the_first_and_then_finds_the_grant_spent(
         assert waiting, "the second pull should block on the grant's row lock"
     thread.join()
     assert len(outcome) == 1 and isinstance(outcome[0], UsesExhausted)
+
+
+def test_a_report_carries_the_subjects_statement_about_an_item_it_shows(
+    client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
+) -> None:
+    """FCRA §611(c): the consumer's statement travels with the disputed item."""
+    with transaction(pool) as conn:
+        conn.execute(
+            "INSERT INTO statements (subject_id, statement_id, item_kind, item_id, body) "
+            "VALUES (%s, %s, 'tradeline', %s, 'The late payment in March was the bank''s error.')",
+            (person.subject_id, uuid4(), person.northwind_tradeline),
+        )
+    made = grant(client, person, lumen)
+    report = pull(client, lumen, made["grant_id"]).json()["report"]
+    (statement,) = report["file"]["statements"]
+    assert statement["item_id"] == str(person.northwind_tradeline)
+    assert statement["text"].startswith("The late payment in March")
+    own = client.get("/v1/me/file", headers=person.headers).json()
+    assert [s["text"] for s in own["statements"]] == [statement["text"]]

@@ -155,3 +155,25 @@ def test_fraud_alerts_last_as_the_law_says_and_keep_the_contact_private(
 def test_consent_endpoints_need_the_subjects_token(client: TestClient, lumen: Org) -> None:
     assert client.get("/v1/me/consents").status_code == 401
     assert client.get("/v1/me/consents", headers=lumen.headers).status_code == 401
+
+
+def test_the_full_disclosure_shows_active_grants_the_freeze_and_the_access_log(
+    client: TestClient, person: Person, lumen: Org
+) -> None:
+    made = grant(client, person, lumen)
+    revoked = grant(client, person, lumen, purpose="collection")
+    client.delete(f"/v1/me/consents/{revoked['grant_id']}", headers=person.headers)
+    client.put("/v1/me/freeze", headers=person.headers)
+    client.post("/v1/me/fraud-alerts", json={"kind": "initial"}, headers=person.headers)
+    disclosure = client.get("/v1/me/file", headers=person.headers).json()
+    assert [g["grant_id"] for g in disclosure["consent_grants"]] == [made["grant_id"]]
+    assert disclosure["freeze"]["frozen"] is True
+    assert [a["kind"] for a in disclosure["fraud_alerts"]] == ["initial"]
+    log = disclosure["access_log"]
+    assert [e["event"] for e in log["entries"][:3]] == [
+        "fraud_alert.placed",
+        "freeze.placed",
+        "consent.revoked",
+    ]
+    assert log["tree_head"]["tree_size"] > log["entries"][0]["leaf_index"]
+    assert all(e["inclusion_proof"] for e in log["entries"])

@@ -1,0 +1,52 @@
+"""A subject's access-log entries with inclusion proofs against a fresh signed tree head.
+
+Shared by `GET /v1/me/access-log` and, later, the full disclosure (`GET /v1/me/file`), so both
+show the same entries with the same proofs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from bureau.audit import repo, tree
+from bureau.signing import SigningKey, b64url
+
+HOW_TO_VERIFY = (
+    "leaf_hash = SHA-256(0x00 || entry as JSON with sorted keys, separators ',' ':' and ASCII "
+    "escapes); fold inclusion_proof per RFC 9162 §2.1.3.2 to tree_head.root_hash; check "
+    "tree_head.signature with the key from GET /v1/keys"
+)
+
+
+def subject_log(
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    subject_id: UUID,
+    now: datetime,
+    limit: int = 100,
+    before: int | None = None,
+) -> dict[str, Any]:
+    """Newest first, at most `limit` entries below `before`, each provably in the signed tree."""
+    sth = tree.latest_head(conn, key, now)
+    size = sth.head.tree_size
+    upper = size if before is None else min(before, size)
+    rows = repo.subject_entries(conn, subject_id, upper, limit)
+    proofs = tree.inclusion_proofs(conn, [int(r["leaf_index"]) for r in rows], size)
+    return {
+        "tree_head": tree.head_json(sth),
+        "entries": [
+            {
+                "leaf_index": int(r["leaf_index"]),
+                "event": r["event"],
+                "entry": r["entry"],
+                "leaf_hash": b64url(bytes(r["leaf_hash"])),
+                "inclusion_proof": [b64url(p) for p in proofs[int(r["leaf_index"])]],
+            }
+            for r in rows
+        ],
+        "how_to_verify": HOW_TO_VERIFY,
+    }
