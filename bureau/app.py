@@ -32,6 +32,8 @@ ROUTER_MODULES: list[str] = [
     "bureau.audit.routes",
     "consent.routes",
     "disputes.routes",
+    "bureau.score.routes",
+    "bureau.notices.routes",
 ]
 
 DESCRIPTION = """

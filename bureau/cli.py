@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.audit.commands",
     "consent.commands",
     "disputes.commands",
+    "bureau.score.commands",
 ]
 
 

@@ -16,6 +16,7 @@ from bureau.audit.access_log import subject_log
 from bureau.file import repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
+from bureau.score.scoring import score_file
 from bureau.vault import Vault
 
 DisclosureSection = Callable[[psycopg.Connection[Any], Vault, UUID, datetime], dict[str, Any]]
@@ -66,6 +67,7 @@ def my_file(
         {"to": "subject", "credential_id": subject.credential_id, "inquiry_id": str(inquiry_id)},
     )
     body = disclosure(file, truncate_national_id=truncate_national_id)
+    body["score"] = score_file(file, now.date()).as_dict()  # FCRA §609(f), with its points
     sections: list[DisclosureSection] = getattr(request.app.state, "disclosure_sections", [])
     for section in sections:
         body.update(section(conn, vault, subject.subject_id, now))

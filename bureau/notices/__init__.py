@@ -1,0 +1,1 @@
+"""Notices addressed to subjects (adverse action, compelled access, dispute results, ...)."""

@@ -1,0 +1,65 @@
+"""Sending an adverse-action notice for a report: checked, stored for the subject, logged.
+
+The user that pulled the report writes the notice through the bureau, so the subject receives
+it in their notices whatever the user's mail does, and the score stated is the one released
+with the report (stored at release), never a later recomputation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+
+from bureau.audit import log
+from bureau.auth.service import OrgPrincipal
+from bureau.contact import bureau_contact
+from bureau.errors import NotFound
+from bureau.notices import repo
+from bureau.policy.regime import live_rules
+from bureau.score import repo as score_repo
+from bureau.score.adverse_action import Party, ScoreUsed, adverse_action_notice
+
+KIND = "adverse-action"
+
+
+def send_adverse_action(
+    conn: psycopg.Connection[Any],
+    user: OrgPrincipal,
+    report_id: UUID,
+    action: str,
+    action_detail: str | None,
+    reasons: list[str],
+    now: datetime,
+) -> dict[str, Any]:
+    report = score_repo.report_for_notice(conn, report_id)
+    if report is None or report["requester_org_id"] != user.org_id:
+        # Another user's report is no report for this one; whether it exists is not said.
+        raise NotFound(f"no report {report_id} was released to you", field="report_id")
+    notice_id = uuid4()
+    body = adverse_action_notice(
+        notice_id=notice_id,
+        report_id=report_id,
+        issued_at=now,
+        user=Party(
+            report["requester_name"], report["requester_address"], report["requester_phone"]
+        ),
+        to_name=None,  # the name is never stored in plaintext; the letter adds it when read
+        action=action,
+        action_detail=action_detail,
+        creditor_reasons=reasons,
+        score=ScoreUsed.from_dict(report["score"]) if report["score"] else None,
+        bureau=bureau_contact(),
+        rules=live_rules(),
+    )
+    subject_id = report["subject_id"]
+    repo.insert_notice(conn, subject_id, notice_id, KIND, report_id, body)
+    log.append(
+        conn,
+        "notice.adverse-action",
+        subject_id,
+        {"from": str(user.org_id), "report_id": str(report_id), "notice_id": str(notice_id)},
+    )
+    return body

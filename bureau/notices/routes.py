@@ -1,0 +1,91 @@
+"""Notices over HTTP: users send adverse-action notices; subjects read theirs (JSON or letter)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from fastapi import APIRouter, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from bureau.api.deps import Subject, Tx, UserKey, VaultDep
+from bureau.errors import NotFound
+from bureau.notices import adverse, repo
+from bureau.score.adverse_action import ACTIONS, render_letter
+from bureau.subjects import repo as subjects_repo
+
+router = APIRouter(tags=["notices"])
+
+
+class AdverseActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    report_id: UUID
+    action: str = Field(description="one of: " + ", ".join(ACTIONS))
+    action_detail: str | None = Field(default=None, max_length=300)
+    reasons: list[str] = Field(
+        description="the specific principal reasons for the action (Regulation B §1002.9)"
+    )
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "notice_id": str(row["notice_id"]),
+        "kind": row["kind"],
+        "report_id": str(row["report_id"]) if row["report_id"] else None,
+        "dispute_id": str(row["dispute_id"]) if row["dispute_id"] else None,
+        "created_at": row["created_at"].isoformat(),
+        "due_by": row["due_by"].isoformat() if row["due_by"] else None,
+        "body": row["body"],
+    }
+
+
+@router.post(
+    "/v1/notices/adverse-action",
+    status_code=status.HTTP_201_CREATED,
+    summary="Send the subject an adverse-action notice for a report you pulled (FCRA §615)",
+)
+def send_adverse_action(body: AdverseActionIn, user: UserKey, conn: Tx) -> dict[str, Any]:
+    notice = adverse.send_adverse_action(
+        conn, user, body.report_id, body.action, body.action_detail, body.reasons,
+        datetime.now(UTC),
+    )  # fmt: skip
+    return notice | {"letter": f"/v1/me/notices/{notice['notice_id']}/letter"}
+
+
+@router.get("/v1/me/notices", summary="Every notice addressed to me, newest first")
+def my_notices(subject: Subject, conn: Tx) -> dict[str, Any]:
+    return {"notices": [_shown(r) for r in repo.notices_for(conn, subject.subject_id)]}
+
+
+def _mine(conn: psycopg.Connection[Any], subject_id: UUID, notice_id: UUID) -> dict[str, Any]:
+    row = repo.notice_for(conn, subject_id, notice_id)
+    if row is None:
+        raise NotFound(f"no notice {notice_id} for you", field="notice_id")
+    return row
+
+
+@router.get("/v1/me/notices/{notice_id}", summary="One of my notices, as JSON")
+def my_notice(notice_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+    return _shown(_mine(conn, subject.subject_id, notice_id))
+
+
+@router.get(
+    "/v1/me/notices/{notice_id}/letter",
+    response_class=HTMLResponse,
+    summary="One of my adverse-action notices as a printable letter",
+)
+def my_letter(notice_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> HTMLResponse:
+    row = _mine(conn, subject.subject_id, notice_id)
+    if row["kind"] != adverse.KIND:
+        raise NotFound("letters exist for adverse-action notices", field="notice_id")
+    cipher = vault.cipher_for(conn, subject.subject_id)
+    names = [
+        cipher.decrypt(kind, blob)
+        for kind, blob, current in subjects_repo.identities(conn, subject.subject_id)
+        if kind == "name" and current
+    ]
+    notice = row["body"] | {"to": {"name": names[0] if names else None}}
+    return HTMLResponse(render_letter(notice))
