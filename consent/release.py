@@ -20,7 +20,6 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau.audit import log
-from bureau.errors import DomainError
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
@@ -41,12 +40,6 @@ REPORT_TYPE = "fairfile-report+jws"
 ReportSection = Callable[[psycopg.Connection[Any], Vault, CreditFile], dict[str, Any]]
 """Adds keys to a report's `file` (JSON values only); `bureau.app` lists them in
 `app.state.report_sections` — how disputes' statements get in without consent importing it."""
-
-
-class ScoreNotAvailable(DomainError):
-    status = 501
-    type = "score-not-available"
-    title = "Score-only reports are not available yet"
 
 
 @dataclass(frozen=True)
@@ -128,10 +121,15 @@ def _release(
         if decision.consumes_use and grant_id is not None:
             repo.count_use(conn, subject_id, grant_id)
     body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
-    for section in sections:
-        body["file"].update(section(conn, vault, file))
     scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
     body["score"] = scored.as_dict()
+    released_items = scope != Scope.SCORE
+    if released_items:
+        for section in sections:
+            body["file"].update(section(conn, vault, file))
+    else:
+        # A score-only grant releases the score, its points and key factors: not the items.
+        del body["file"]
     payload = canonical_json(body)
     token = sign_report(key, payload)
     # The access log's head row stays locked from the append until commit, and every pull
@@ -161,12 +159,12 @@ def _release(
                 "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
                 "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
                 "court_order_ref": court_order_ref,
-                "tradeline_ids": [t.tradeline_id for t in file.tradelines],
-                "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies],
+                "tradeline_ids": [t.tradeline_id for t in file.tradelines] if released_items else [],
+                "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if released_items else [],
                 "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
             },
         )  # fmt: skip
-    score_repo.insert_report_score(conn, subject_id, report_id, scored)
+        score_repo.insert_report_score(conn, subject_id, report_id, scored)
     return Released(report_id, leaf_index, body, payload, token)
 
 
@@ -223,8 +221,6 @@ def pull_report(
     )
     if not decision.allowed:
         raise denial_for(decision)
-    if scope == Scope.SCORE:
-        raise ScoreNotAvailable("this bureau has no score model yet; pull scope 'full'")
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
     return _release(

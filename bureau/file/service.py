@@ -32,23 +32,20 @@ DisclosureSection = Callable[[psycopg.Connection[Any], Vault, UUID, datetime], d
 (how consent's grants and freeze get in without bureau importing consent)."""
 
 
-def disclose_to_subject(
+def record_own_access(
     conn: psycopg.Connection[Any],
-    vault: Vault,
     subject: SubjectPrincipal,
+    at: datetime,
     *,
     channel: str = "api",
-    at: datetime | None = None,
     event: str = "file.disclosed",
     details: dict[str, Any] | None = None,
-) -> CreditFile:
-    """Assemble the subject's file and record the access (soft inquiry + audit entry).
+) -> None:
+    """The subject's own look, as a soft inquiry and an audit entry.
 
     `event` and `details` name what was shown (the file, the score, a what-if), so the access
     log says what the subject looked at, not only that they looked.
     """
-    now = at or datetime.now(UTC)
-    file = assemble(conn, vault, subject.subject_id, now)
     inquiry_id = uuid4()
     repo.insert_inquiry(
         conn,
@@ -60,7 +57,7 @@ def disclose_to_subject(
             "kind": "soft",
             "grant_id": None,
             "report_id": None,
-            "created_at": now,
+            "created_at": at,
         },
     )
     entry: dict[str, Any] = {
@@ -72,6 +69,22 @@ def disclose_to_subject(
     if channel != "api":
         entry["channel"] = channel
     log.append(conn, event, subject.subject_id, entry)
+
+
+def disclose_to_subject(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    subject: SubjectPrincipal,
+    *,
+    channel: str = "api",
+    at: datetime | None = None,
+    event: str = "file.disclosed",
+    details: dict[str, Any] | None = None,
+) -> CreditFile:
+    """Assemble the subject's file and record the access (soft inquiry + audit entry)."""
+    now = at or datetime.now(UTC)
+    file = assemble(conn, vault, subject.subject_id, now)
+    record_own_access(conn, subject, now, channel=channel, event=event, details=details)
     return file
 
 
@@ -86,12 +99,17 @@ def full_disclosure(
     channel: str = "api",
 ) -> dict[str, Any]:
     """The whole machine-readable disclosure (GET /v1/me/file, the portal's download): the file,
-    every section the app plugs in, and the access log with its proofs (this access included)."""
+    the score, every section the app plugs in, and every earlier access with its proof."""
     now = datetime.now(UTC)
-    file = disclose_to_subject(conn, vault, subject, channel=channel, at=now)
+    file = assemble(conn, vault, subject.subject_id, now)
+    # Every earlier access, each with its proof against a fresh signed tree head. Taken before
+    # this disclosure's own entry: appending locks the log's head until commit, and signing a
+    # head under that lock would hold up every report pull meanwhile.
+    access_log = subject_log(conn, key, subject.subject_id, now)
+    record_own_access(conn, subject, now, channel=channel)
     body = disclosure(file, truncate_national_id=truncate_national_id)
     body["score"] = score_file(file, now.date()).as_dict()  # FCRA §609(f), with its points
     for section in sections:
         body.update(section(conn, vault, subject.subject_id, now))
-    body["access_log"] = subject_log(conn, key, subject.subject_id, now)
+    body["access_log"] = access_log
     return body

@@ -99,6 +99,8 @@ def account_from_record(record: Record) -> Account:
     }
     for amount in ("current_balance", "amount_past_due", "original_charge_off"):
         values[amount] = values[amount] or 0
+    # a zero-filled credit limit means "not applicable" (installment, mortgage, open accounts)
+    values["credit_limit"] = values["credit_limit"] or None
     k1 = record.appended_of("K1")
     values["original_creditor"] = (
         _none_if_blank(k1[0].get("original_creditor_name")) if k1 else None

@@ -22,7 +22,7 @@ from bureau.furnishing.export import export_records
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.parse import open_file
 from bureau.furnishing.metro2.write import item_bytes
-from bureau.furnishing.report import IngestReport
+from bureau.furnishing.report import CsvSink, IngestReport
 from bureau.vault import Vault
 
 
@@ -81,12 +81,14 @@ def run_furnish(args: argparse.Namespace) -> int:
         print(f"bureau furnish: no such file: {path}", file=sys.stderr)
         return 2
     pool, vault = _resources(args)
+    csv_out = open(args.rejections, "w", newline="") if args.rejections else None  # noqa: SIM115
     try:
         with transaction(pool) as conn:
             org = repo.find_furnisher(conn, args.furnisher)
             if org is None:
                 print(f"bureau furnish: no furnisher {args.furnisher!r}", file=sys.stderr)
                 return 2
+            sink = CsvSink(csv_out) if csv_out is not None else None
             with open_file(path) as stream, tqdm(
                 total=path.stat().st_size, unit="B", unit_scale=True, desc="furnish",
                 file=sys.stderr, disable=None,
@@ -96,14 +98,16 @@ def run_furnish(args: argparse.Namespace) -> int:
                     bar.update(read - bar.n)
                     bar.set_postfix(records=records, refresh=False)
 
-                report = ingest_metro2(conn, vault, org["org_id"], stream, progress=progress)
+                report = ingest_metro2(
+                    conn, vault, org["org_id"], stream, progress=progress, sink=sink
+                )
     except DomainError as exc:
         print(f"bureau furnish: {exc.detail}", file=sys.stderr)
         return 1
     finally:
         pool.close()
-    if args.rejections:
-        Path(args.rejections).write_text(report.rejections_csv())
+        if csv_out is not None:
+            csv_out.close()
     if args.json:
         print(json.dumps(report.to_json(), indent=1, default=str))
     print(_summary(report), file=sys.stderr if args.json else sys.stdout)

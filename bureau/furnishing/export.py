@@ -21,15 +21,17 @@ from bureau.furnishing import repo
 from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
-from bureau.vault import Vault
+from bureau.vault import SubjectCipher, Vault
 
 _ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
 _BASE_NAMES = {"payment_history": "payment_history_profile",
                "consumer_info_indicator": "consumer_information_indicator"}  # fmt: skip
 
 
-def _identity(conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID) -> dict[str, Value]:
-    cipher = vault.cipher_for(conn, subject_id)
+def _identity(
+    conn: psycopg.Connection[Any], cipher: SubjectCipher, subject_id: UUID
+) -> dict[str, Value]:
+    """The subject's current identity as base segment fields (decrypted in memory only)."""
     latest: dict[str, str] = {}
     for kind, blob in repo.current_identities(conn, subject_id):
         latest.setdefault(kind, cipher.decrypt(kind, blob))
@@ -72,18 +74,19 @@ def export_records(
     totals = Totals()
     totals.records = 1
     stamp = now.replace(tzinfo=None, microsecond=0)
-    identity_of: tuple[UUID, dict[str, Value]] | None = None
+    current: tuple[UUID, SubjectCipher, dict[str, Value]] | None = None
     for row in repo.export_rows(conn, furnisher_id):
         subject_id = row["subject_id"]
-        if identity_of is None or identity_of[0] != subject_id:
-            identity_of = (subject_id, _identity(conn, vault, subject_id))
-        cipher = vault.cipher_for(conn, subject_id)
+        if current is None or current[0] != subject_id:  # rows come ordered by subject
+            cipher = vault.cipher_for(conn, subject_id)
+            current = (subject_id, cipher, _identity(conn, cipher, subject_id))
+        _, cipher, identity = current
         values: dict[str, Value] = {
             "processing_indicator": 1,
             "time_stamp": stamp,
             "identification_number": org["furnisher_code"] or "",
             "consumer_account_number": cipher.decrypt("account", bytes(row["account_number_ct"])),
-            **identity_of[1],
+            **identity,
         }
         for column in TRADELINE_COLUMNS:
             if column in ("original_creditor", "creditor_classification"):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import psycopg
 
@@ -31,7 +31,7 @@ from bureau.furnishing.metro2.validate import FileValidator, Problem, check_reco
 from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.policy.regime import load_regime
-from bureau.vault import Vault
+from bureau.vault import SubjectCipher, Vault
 
 BATCH_SIZE = 2000
 LIVE_REGIME = "fcra-consent"
@@ -46,12 +46,19 @@ NOT_STORED = {
     "N1": "employment: not an admissible data category",
 }
 
+FILE_RULES = frozenset({"M2-S01", "M2-S07", "M2-S08", "M2-T01"})
 Progress = Callable[[int, int], None]  # (records read, bytes read)
 
 
 def admitted_categories() -> frozenset[str]:
     """The data categories the live regime admits (read from the regime file)."""
     return load_regime(LIVE_REGIME).admissible
+
+
+def tradeline_id(furnisher_id: UUID, account_ref: bytes) -> UUID:
+    """A new account's id, derived from the furnisher and the account's blind index, so the
+    same data furnished into a bureau with the same keys gets the same ids."""
+    return uuid5(NAMESPACE_URL, f"fairfile-tradeline:{furnisher_id}:{account_ref.hex()}")
 
 
 def file_digest(stream: BinaryIO) -> bytes:
@@ -117,9 +124,8 @@ class _Ingest:
         self.report.records += 1
         problems = problems + self.check_owner(record)
         if problems:
-            self.report.rejected += 1
             account = record.main.raw("consumer_account_number").strip()
-            self.report.rejections.append(Rejection(record.number, account, problems))
+            self.report.reject(Rejection(record.number, account, problems))
             return
         for segment in record.appended:
             if segment.kind in NOT_STORED:
@@ -136,30 +142,43 @@ class _Ingest:
         matches = self.matcher.resolve(self.batch)
         known = [m.subject_id for m in matches if m.rule != "new"]
         held = repo.held_identities(self.conn, known) if known else set()
-        identities: list[tuple[Any, ...]] = []
+        fresh: list[tuple[Any, ...]] = []  # facts of subjects created in this batch
+        identities: list[tuple[Any, ...]] = []  # facts that may already be held
         stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
         for m in matches:
             self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
-            cipher = self.matcher.cipher(m.subject_id)
+            # the subject's key is fetched only when something must be encrypted: a known
+            # account of a known consumer (the monthly case) needs no key at all
+            cipher: SubjectCipher | None = None
+            facts = fresh if m.rule == "new" else identities
             for kind, value in m.account.identity.facts():
                 key = (m.subject_id, kind, m.keys[kind])
                 if key in held or key in seen:
                     continue
                 seen.add(key)
-                identities.append((m.subject_id, kind, cipher.encrypt(kind, value),
-                                   cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
+                cipher = cipher or self.matcher.cipher(m.subject_id)
+                facts.append((m.subject_id, kind, cipher.encrypt(kind, value),
+                              cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
+            if m.tradeline_id is None:
+                cipher = cipher or self.matcher.cipher(m.subject_id)
+                number_ct, key_version = (
+                    cipher.encrypt("account", m.account.account_number), cipher.key_version)  # fmt: skip
+            else:  # an existing account keeps its stored number
+                number_ct, key_version = b"", 0
             self.seq += 1
             values = m.account.values
             stage.append((
-                self.seq, m.subject_id, m.tradeline_id or uuid4(), furnisher_id, m.account_ref,
-                b"" if m.tradeline_id else cipher.encrypt("account", m.account.account_number),
-                cipher.key_version, *(values[c] for c in repo.TRADELINE_COLUMNS),
+                self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
+                furnisher_id, m.account_ref, number_ct, key_version,
+                *(values[c] for c in repo.TRADELINE_COLUMNS),
                 repo.to_json_text(m.account.reported()), m.account.delete_reason,
             ))  # fmt: skip
-        repo.copy_identities(self.conn, identities)
-        repo.merge_identities(self.conn)
+        repo.copy_new_identities(self.conn, fresh)
+        if identities:
+            repo.copy_identities(self.conn, identities)
+            repo.merge_identities(self.conn)
         repo.copy_stage(self.conn, stage)
         self.report.accepted += len(self.batch)
         self.batch = []
@@ -184,9 +203,12 @@ def ingest_metro2(
     stream: BinaryIO,
     *,
     progress: Progress | None = None,
+    sink: Callable[[Rejection | Problem], None] | None = None,
 ) -> IngestReport:
-    """Apply a Metro 2 file (a seekable binary stream) from one furnisher."""
+    """Apply a Metro 2 file (a seekable binary stream) from one furnisher. `sink`, if given,
+    receives every rejection and file problem as found (the report keeps the first ones)."""
     run = _Ingest(conn, vault, furnisher_id, "metro2", file_digest(stream))
+    run.report.sink = sink
     if run.already_applied():
         return run.report
     validator = FileValidator()
@@ -194,12 +216,19 @@ def ingest_metro2(
     for item in reader:
         problems = validator.check(item)
         if isinstance(item, Gap) or item.kind != "base":
-            run.report.file_problems.extend(problems)
+            for problem in problems:
+                run.report.file_problem(problem)
             continue
-        run.take(item, problems)
+        # where the record sits in the file (no header before it, ...) is the file's problem,
+        # not the account's: it does not reject the record
+        for problem in problems:
+            if problem.rule in FILE_RULES:
+                run.report.file_problem(problem)
+        run.take(item, [p for p in problems if p.rule not in FILE_RULES])
         if progress is not None and run.report.records % 1000 == 0:
             progress(run.report.records, reader.bytes_read)
-    run.report.file_problems.extend(validator.finish())
+    for problem in validator.finish():
+        run.report.file_problem(problem)
     report = run.finish()
     if progress is not None:
         progress(report.records, reader.bytes_read)
@@ -237,9 +266,8 @@ def ingest_json(
                               f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
                               exc.reason)  # fmt: skip
             run.report.records += 1
-            run.report.rejected += 1
             account = str(item.get("consumer_account_number", ""))
-            run.report.rejections.append(Rejection(index + 1, account, [problem]))
+            run.report.reject(Rejection(index + 1, account, [problem]))
             continue
         # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
         run.take(record, [replace(p, offset=None) for p in check_record(record)])

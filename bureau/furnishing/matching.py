@@ -3,7 +3,9 @@
 Rules, in order (each by blind index; plaintext never reaches the database):
   1. the account itself: this furnisher already reported this account number -> its subject;
   2. national id + date of birth held by exactly one active subject;
-  3. name + date of birth + address held by exactly one active subject;
+  3. without a national id in the record: name + date of birth + address held by exactly one
+     active subject (a record whose national id is unknown to the bureau is a new person, never
+     merged by name into someone with another number);
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
 Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
@@ -83,7 +85,9 @@ class Matcher:
                 matches.append(match)
         self._by_identity(pending, ("national_id", "dob"), "national_id+dob")
         self._by_identity(
-            [m for m in pending if not m.rule], ("name", "dob", "address"), "name+dob+address"
+            [m for m in pending if not m.rule and "national_id" not in m.keys],
+            ("name", "dob", "address"),
+            "name+dob+address",
         )
         self._new_subjects([m for m in pending if not m.rule])
         return matches
@@ -111,7 +115,6 @@ class Matcher:
             m.subject_id, m.rule = by_person[person], "new"
         if not fresh:
             return
-        with self.conn.pipeline():
-            for subject_id in fresh:
-                self._remember(self.vault.new_subject(self.conn, subject_id))
+        for cipher in self.vault.new_subjects(self.conn, fresh):
+            self._remember(cipher)
         self.created += len(fresh)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
@@ -130,6 +130,20 @@ def copy_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]
     ):
         for row in rows:
             copy.write_row(row)
+
+
+def copy_new_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """Identity facts of subjects created by this ingest, straight into the vault's table:
+    they cannot be held yet, and each (subject, kind, value) comes once."""
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY subject_identities (identity_id, subject_id, kind, value_ct, key_version, "
+            "value_bidx, source_org_id) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row((uuid4(), *row))
 
 
 def merge_identities(conn: psycopg.Connection[Any]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,7 @@ PROBLEM_COLUMNS = (
     "reason",
 )
 SUMMARY_PROBLEMS = 50  # how many problems the stored batch summary keeps
+KEPT = 1000  # rejections (and file problems) held in memory for the JSON report; a sink sees all
 
 
 @dataclass
@@ -48,6 +50,24 @@ class IngestReport:
     not_stored: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
+    not_listed: int = 0  # rejections and file problems beyond KEPT (counted, sent to the sink)
+    sink: Callable[[Rejection | Problem], None] | None = field(default=None, repr=False)
+
+    def reject(self, rejection: Rejection) -> None:
+        """Count a rejected record; keep it for the report while memory allows."""
+        self.rejected += 1
+        self._keep(self.rejections, rejection)
+
+    def file_problem(self, problem: Problem) -> None:
+        self._keep(self.file_problems, problem)
+
+    def _keep(self, into: list[Any], item: Rejection | Problem) -> None:
+        if self.sink is not None:
+            self.sink(item)
+        if len(into) < KEPT:
+            into.append(item)
+        else:
+            self.not_listed += 1
 
     def summary(self) -> dict[str, Any]:
         """Counts and the first problems: what the batch record keeps."""
@@ -79,17 +99,31 @@ class IngestReport:
                 for r in rejections
             ],
             "file_problems": [p.to_dict() for p in self.file_problems],
+            "not_listed": self.not_listed,
         }
 
     def rejections_csv(self) -> str:
+        """The kept rejections and file problems as CSV (see CsvSink for all of them)."""
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(("account", *PROBLEM_COLUMNS))
-        for rejection in self.rejections:
-            for problem in rejection.problems:
-                row = asdict(problem)
-                writer.writerow((rejection.account, *(row[c] for c in PROBLEM_COLUMNS)))
-        for problem in self.file_problems:
-            row = asdict(problem)
-            writer.writerow(("", *(row[c] for c in PROBLEM_COLUMNS)))
+        sink = CsvSink(out)
+        items: list[Rejection | Problem] = [*self.rejections, *self.file_problems]
+        for item in items:
+            sink(item)
         return out.getvalue()
+
+
+class CsvSink:
+    """Writes every rejection (one row per problem) and file problem as CSV, as they come."""
+
+    def __init__(self, out: io.TextIOBase | Any) -> None:
+        self.writer = csv.writer(out)
+        self.writer.writerow(("account", *PROBLEM_COLUMNS))
+
+    def __call__(self, item: Rejection | Problem) -> None:
+        if isinstance(item, Rejection):
+            for problem in item.problems:
+                row = asdict(problem)
+                self.writer.writerow((item.account, *(row[c] for c in PROBLEM_COLUMNS)))
+        else:
+            row = asdict(item)
+            self.writer.writerow(("", *(row[c] for c in PROBLEM_COLUMNS)))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,19 +28,6 @@ from bureau.policy.tracking import Counters, DataHeld, Tracker
 
 F32 = NDArray[np.float32]
 Idx = NDArray[np.int64]
-AVERAGE_MONTH_DAYS = DAYS_PER_YEAR / 12
-
-
-class RegimeRun(Protocol):
-    regime: Regime
-    tracker: Tracker
-    held: DataHeld
-
-    def step(self, ev: MonthEvents) -> None: ...
-
-    def standing(self) -> F32: ...
-
-    def band_of(self, standing: F32) -> NDArray[np.intp]: ...
 
 
 def _rng(regime: Regime, seed: int) -> np.random.Generator:
@@ -72,6 +58,39 @@ class _Bands:
         return math.inf if i == 0 else float(self.asc_mins[self.count - i]) - 1e-3
 
 
+class DisputeDesk:
+    """Disputes counted in days: filed on a day of the month, decided `resolve_days` later.
+
+    Days rather than months so that a what-if on the deadline (15 days instead of 30) shows.
+    """
+
+    def __init__(self, lab: Lab, size: int, rng: np.random.Generator, counters: Counters) -> None:
+        self.lab = lab
+        self.rng = rng
+        self.counters = counters
+        self.due_day = np.full(size, -1, np.int32)
+
+    def idle(self) -> NDArray[np.bool_]:
+        return self.due_day < 0
+
+    def file(self, candidates: Idx, ev: MonthEvents, notified_until: NDArray[np.int16]) -> None:
+        if not len(candidates):
+            return
+        p = np.full(len(candidates), self.lab.dispute.file_share_per_year / 12)
+        p[notified_until[candidates] > ev.month] *= self.lab.notice.dispute_boost
+        filing = candidates[self.rng.random(len(candidates)) < p]
+        day = ev.first_day + self.rng.integers(0, ev.end_day - ev.first_day, len(filing))
+        self.due_day[filing] = day + self.lab.dispute.resolve_days
+        self.counters.disputes_filed += len(filing)
+
+    def decided(self, before_day: int) -> tuple[Idx, NDArray[np.int32]]:
+        """Disputes whose decision falls before `before_day`, and the decision day."""
+        due = np.flatnonzero((self.due_day >= 0) & (self.due_day < before_day))
+        day = self.due_day[due].copy()
+        self.due_day[due] = -1
+        return due, day
+
+
 class LinearRun:
     """Scorecard, points or composite: base + static traits + points per record held."""
 
@@ -94,12 +113,12 @@ class LinearRun:
             (c.event, round(12 * c.years), self.bands.ceiling(c.band), np.full(n, -1, np.int16))
             for c in sc.caps
         ]
-        self.dispute_due = np.full(n, -1, np.int16)
         self.notified_until = np.full(n, -1, np.int16)
         self.prev_sanctioned = np.zeros(n, bool)
         self.rng = _rng(regime, seed)
         self.held = DataHeld(lab, n, months)
         self.tracker = Tracker(n, months, pop.protected, self.bands.names)
+        self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
 
     @property
     def counters(self) -> Counters:
@@ -135,29 +154,20 @@ class LinearRun:
                 self.err[idx] += delta
             self.score[idx] += delta
 
-    def _disputes(self, month: int) -> None:
-        d = self.lab.dispute
-        if not d.available:
+    def _disputes(self, ev: MonthEvents) -> None:
+        if not self.lab.dispute.available:
             return
-        due = np.flatnonzero(self.dispute_due == month)
+        # Only people with a false record dispute (a simplification); a notice makes it likelier.
+        self.desk.file(np.flatnonzero((self.err != 0) & self.desk.idle()), ev, self.notified_until)
+        due, _ = self.desk.decided(ev.end_day)
         if len(due):
             wrong = self.err[due] != 0
-            upheld = due[wrong & (self.rng.random(len(due)) < d.success_share)]
+            upheld = due[wrong & (self.rng.random(len(due)) < self.lab.dispute.success_share)]
             self.score[upheld] -= self.err[upheld]
             self.err[upheld] = 0
-            self.corrected_at[upheld] = month
-            self.dispute_due[due] = -1
+            self.corrected_at[upheld] = ev.month
             self.counters.disputes_upheld += len(upheld)
             self.counters.disputes_rejected += len(due) - len(upheld)
-        # Only people with a false record dispute (a simplification); a notice makes it likelier.
-        cand = np.flatnonzero((self.err != 0) & (self.dispute_due < 0))
-        if not len(cand):
-            return
-        p = np.full(len(cand), d.file_share_per_year / 12)
-        p[self.notified_until[cand] > month] *= self.lab.notice.dispute_boost
-        filing = cand[self.rng.random(len(cand)) < p]
-        self.dispute_due[filing] = month + max(1, math.ceil(d.resolve_days / AVERAGE_MONTH_DAYS))
-        self.counters.disputes_filed += len(filing)
 
     def standing(self) -> F32:
         sc = self.lab.scoring
@@ -193,7 +203,7 @@ class LinearRun:
                 self._apply(m, event, wrong.idx, is_error=True)
         for event, months, _, until in self.caps:
             until[ev.get(event).idx] = m + months
-        self._disputes(m)
+        self._disputes(ev)
         s_all = self._capped(self.standing(), m)
         s_true = self._capped(self.true_standing(), m)
         band = self.band_of(s_all)
@@ -227,12 +237,12 @@ class ListRun:
         self.wrong = np.zeros(n, bool)
         self.performed = np.zeros(n, bool)
         self.extended = np.zeros(n, bool)
-        self.dispute_due = np.full(n, -1, np.int16)
         self.notified_until = np.full(n, -1, np.int16)
         self.bands = _Bands(lab)
         self.rng = _rng(regime, seed)
         self.held = DataHeld(lab, n, months)
         self.tracker = Tracker(n, months, pop.protected, self.bands.names)
+        self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self._listed_now = np.zeros(n, np.float32)
 
     @property
@@ -268,26 +278,18 @@ class ListRun:
         self.performed[idx] = False
         self.extended[idx] = False
 
-    def _disputes(self, month: int, first_day: int) -> None:
-        d = self.lab.dispute
-        if not d.available:
+    def _disputes(self, ev: MonthEvents) -> None:
+        if not self.lab.dispute.available:
             return
-        due = np.flatnonzero(self.dispute_due == month)
+        active = self.wrong & (self.end > ev.first_day)
+        self.desk.file(np.flatnonzero(active & self.desk.idle()), ev, self.notified_until)
+        due, day = self.desk.decided(ev.end_day)
         if len(due):
-            ok = self.wrong[due] & (self.rng.random(len(due)) < d.success_share)
+            ok = self.wrong[due] & (self.rng.random(len(due)) < self.lab.dispute.success_share)
             upheld = due[ok]
-            self.end[upheld] = np.minimum(self.end[upheld], first_day + self.listing.lift_days)
-            self.dispute_due[due] = -1
+            self.end[upheld] = np.minimum(self.end[upheld], day[ok] + self.listing.lift_days)
             self.counters.disputes_upheld += len(upheld)
             self.counters.disputes_rejected += len(due) - len(upheld)
-        cand = np.flatnonzero(self.wrong & (self.end > first_day) & (self.dispute_due < 0))
-        if not len(cand):
-            return
-        p = np.full(len(cand), d.file_share_per_year / 12)
-        p[self.notified_until[cand] > month] *= self.lab.notice.dispute_boost
-        filing = cand[self.rng.random(len(cand)) < p]
-        self.dispute_due[filing] = month + max(1, math.ceil(d.resolve_days / AVERAGE_MONTH_DAYS))
-        self.counters.disputes_filed += len(filing)
 
     def standing(self) -> F32:
         return self._listed_now
@@ -325,7 +327,7 @@ class ListRun:
             ext = ending[self.rng.random(len(ending)) < self.listing.extension_share]
             self.end[ext] += round(self.listing.extension_years * DAYS_PER_YEAR)
             self.extended[ext] = True
-        self._disputes(m, d0)
+        self._disputes(ev)
         listed = self.start >= 0
         overlap = (
             np.where(listed, np.minimum(self.end, d1) - np.maximum(self.start, d0), 0)

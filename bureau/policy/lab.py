@@ -42,8 +42,10 @@ class RegimeMetrics:
     median_years_sanctioned: float | None
     p95_years_sanctioned: float | None
     domains_per_sanctioned: float | None
+    share_recovered: float | None
     share_wrongly_sanctioned: float
     median_months_to_correction: float | None
+    mean_months_to_correction: float | None
     share_wrong_never_corrected: float | None
     reproducible: bool
     auc: float | None
@@ -151,8 +153,10 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         median_years_sanctioned=_quantile(years, 0.5),
         p95_years_sanctioned=_quantile(years, 0.95),
         domains_per_sanctioned=float(domain_counts[sanctioned].mean()) if n_sanctioned else None,
+        share_recovered=float((sanctioned & ~t.now).sum() / n_sanctioned) if n_sanctioned else None,
         share_wrongly_sanctioned=float(wrong.mean()),
         median_months_to_correction=_quantile(durations, 0.5),
+        mean_months_to_correction=float(durations.mean()) if len(durations) else None,
         share_wrong_never_corrected=float((wrong & ~ended).sum() / wrong.sum())
         if wrong.any()
         else None,

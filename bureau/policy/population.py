@@ -142,7 +142,7 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
         prevalence_window_years=num("errors", "prevalence_window_years", 0.1, 50),
         other_false_record_share=num("errors", "other_false_record_share", 0, 1),
         from_default_share=num("judgments", "from_default_share", 0, 1),
-        perform_per_year=num("judgments", "perform_per_year", 0, 12),
+        perform_per_year=num("judgments", "perform_per_year", 0.01, 12),
         perform_after_warning_share=num("judgments", "perform_after_warning_share", 0, 1),
         events=events,
         provenance={str(k): str(v) for k, v in provenance.items()},

@@ -185,7 +185,8 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
         )
     lab: Lab | None = None
     if "scoring" in doc:
-        lab, problems = parse_lab(doc)
+        shared = frozenset({"access", "dispute"}) if head.get("live") else frozenset()
+        lab, problems = parse_lab(doc, shared)
         if lab is not None and live is not None:
             problems = _live_agrees_with_lab(live, lab)
         if problems:

@@ -16,6 +16,7 @@ from typing import Any
 from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart
 from bureau.policy.lab import Comparison, RegimeMetrics
+from bureau.policy.regime import Regime
 
 DEFINITIONS: list[tuple[str, str]] = [
     ("Categories admitted", "data categories the regime's rules allow it to hold."),
@@ -34,6 +35,11 @@ DEFINITIONS: list[tuple[str, str]] = [
         "total time restricted, among those ever sanctioned: median and 95th percentile, years.",
     ),
     ("Domains", "life domains ever restricted per sanctioned person (spill-over)."),
+    (
+        "Recovered",
+        "share of the ever-sanctioned who are no longer sanctioned when the run ends "
+        "(records expired, points restored, listing lifted or corrected).",
+    ),
     (
         "Wrongly sanctioned",
         "share of people sanctioned at some time only because of a false record (injected "
@@ -82,8 +88,10 @@ SCALAR_FIELDS = [
     "median_years_sanctioned",
     "p95_years_sanctioned",
     "domains_per_sanctioned",
+    "share_recovered",
     "share_wrongly_sanctioned",
     "median_months_to_correction",
+    "mean_months_to_correction",
     "share_wrong_never_corrected",
     "reproducible",
     "auc",
@@ -179,10 +187,12 @@ HEADLINE_A = [
     ("Median years", lambda m: num(m.median_years_sanctioned, 1), False),
     ("P95 years", lambda m: num(m.p95_years_sanctioned, 1), False),
     ("Domains", lambda m: num(m.domains_per_sanctioned, 1), False),
+    ("Recovered by the end", lambda m: pct(m.share_recovered), False),
 ]
 HEADLINE_B = [
     ("Wrongly sanctioned", lambda m: pct(m.share_wrongly_sanctioned), False),
     ("Months to fix", lambda m: num(m.median_months_to_correction, 0), False),
+    ("Mean months", lambda m: num(m.mean_months_to_correction, 1), False),
     ("Never fixed", lambda m: pct(m.share_wrong_never_corrected), False),
     ("Notices /1000", lambda m: f"{m.notices_per_1000:.1f}", False),
     ("Disputes /1000", lambda m: f"{m.disputes_filed_per_1000:.1f}", False),
@@ -291,6 +301,8 @@ def _regime_section(comp: Comparison) -> str:
     for r in comp.regime_objects:
         lab = r.require_lab()
         summary = r.raw.get("regime", {}).get("summary", "")
+        d = lab.dispute
+        disputes = f"yes, decided in {d.resolve_days} days" if d.available else "none"
         bands = "".join(
             f'<tr><td class="l">{escape(b.name)}</td><td>{b.min:g}</td>'
             f'<td class="l">{escape(", ".join(sorted(b.domains)) or "none")}</td></tr>'
@@ -304,7 +316,7 @@ def _regime_section(comp: Comparison) -> str:
             f"<details><summary><b>{escape(r.id)}</b> — {escape(r.name)}: {escape(summary)}"
             f"</summary><p>Scoring: {escape(lab.scoring.kind)}; data admitted: "
             f"{escape(', '.join(sorted(lab.admissible)))}; access: {escape(lab.access_basis)}; "
-            f"disputes: {'yes, ' + str(lab.dispute.resolve_days) + ' days' if lab.dispute.available else 'none'}; "
+            f"disputes: {disputes}; "
             f"notice before adverse action: {'yes' if lab.notice.before_adverse else 'no'}.</p>"
             f'<table><tr><th class="l">Band</th><th>From</th><th class="l">Restricted domains'
             f"</th></tr>{bands}</table>"
@@ -388,6 +400,11 @@ def _realdata_section(comp: Comparison) -> str:
     )
 
 
+def _cli_name(regime: Regime) -> str:
+    """How to name this regime on the command line: its id if built in, else its file."""
+    return regime.id if regime.source == f"{regime.id}.toml" else regime.source
+
+
 def render_html(comp: Comparison) -> str:
     labels = {m.regime: m.series_sanctioned for m in comp.regimes}
     wrong = {m.regime: m.series_wrong for m in comp.regimes}
@@ -413,7 +430,7 @@ def render_html(comp: Comparison) -> str:
         )
     defs = "".join(f"<dt><b>{escape(k)}</b></dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
     command = (
-        f"bureau compare --regimes {','.join(m.regime for m in comp.regimes)} "
+        f"bureau compare --regimes {','.join(_cli_name(r) for r in comp.regime_objects)} "
         f"--population {comp.population} --years {comp.years} --seed {comp.seed}"
     )
     return f"""<!DOCTYPE html>
@@ -453,7 +470,7 @@ bundled-regimes.md with the seed file) or is marked <i>assumed</i> with the reas
 <li>The population is synthetic; its rates are assumptions (listed above), not estimates of
 China or the US. The comparison shows what the rules do to the same lives.</li>
 <li>Time runs in months; a person has at most one event of each kind a month, and the events of
-a month share a day. The blacklist counts days exactly.</li>
+a month share a day. Disputes and the blacklist count days exactly.</li>
 <li>Only people with a false record dispute; disputes about true records are not modelled.
 Data held counts true records only.</li>
 <li>A regime's restrictions are all-or-nothing per domain; their severity is not weighed.</li>

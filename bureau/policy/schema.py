@@ -323,7 +323,9 @@ def leaf_paths(doc: dict[str, Any], prefix: str = "") -> Iterator[str]:
             yield path
 
 
-def _provenance(check: _Checker) -> dict[str, str]:
+def _provenance(check: _Checker, lab_only: bool) -> dict[str, str]:
+    """Every parameter's source. With `lab_only` (a live regime) the live service's own tables
+    are left to its loader, so adding a live setting never breaks the lab."""
     table = check.table("provenance")
     out: dict[str, str] = {}
     for key, value in table.items():
@@ -340,8 +342,10 @@ def _provenance(check: _Checker) -> dict[str, str]:
         elif text.startswith("bundled-regimes.md") and not SEED_CITATION.search(text):
             check.fail(path, "a bundled-regimes.md citation must name the seed file (000-004)")
         out[key] = text
+    lab_roots = set(LAB_KEYS) | {"bands"}
     for leaf in leaf_paths(check.doc):
-        if leaf.split(".")[0] in UNSOURCED_ROOTS:
+        root = leaf.split(".")[0]
+        if root in UNSOURCED_ROOTS or (lab_only and root not in lab_roots):
             continue
         parts = leaf.split(".")
         if not any(".".join(parts[:n]) in out for n in range(1, len(parts) + 1)):
@@ -349,9 +353,68 @@ def _provenance(check: _Checker) -> dict[str, str]:
     return out
 
 
-def parse_lab(doc: dict[str, Any]) -> tuple[Lab | None, list[tuple[str, str]]]:
-    """The lab view of a regime document and every problem found (empty when valid)."""
+# Keys each lab table may hold, so a misspelt key ("resolve_dayz") is an error, not ignored.
+LAB_KEYS: dict[str, set[str]] = {
+    "data": {"admissible", "retention_years"},
+    "access": {"basis"},
+    "disclosure": {"full_file"},
+    "scoring": {
+        "kind",
+        "base",
+        "min",
+        "max",
+        "transparent",
+        "items",
+        "recovery_years",
+        "static",
+        "additions_cap_per_year",
+        "caps",
+    },
+    "listing": {
+        "entry_events",
+        "years",
+        "notice_days",
+        "lift_days",
+        "extension_share",
+        "extension_years",
+    },
+    "dispute": {"available", "resolve_days", "file_share_per_year", "success_share"},
+    "notice": {"before_adverse", "compliance", "dispute_boost"},
+}
+BAND_KEYS = {"name", "min", "domains"}
+CAP_KEYS = {"event", "band", "years"}
+
+
+def _unknown_keys(check: _Checker, shared: frozenset[str]) -> None:
+    for table, allowed in LAB_KEYS.items():
+        value = check.doc.get(table)
+        if table in shared:
+            continue  # the live service owns these tables too; its loader checks its keys
+        if isinstance(value, dict):
+            for key in value:
+                if key not in allowed:
+                    check.fail(f"{table}.{key}", "unknown field")
+    for name, items, allowed in (
+        ("bands", check.doc.get("bands"), BAND_KEYS),
+        ("scoring.caps", check.doc.get("scoring", {}).get("caps"), CAP_KEYS),
+    ):
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                for key in item if isinstance(item, dict) else ():
+                    if key not in allowed:
+                        check.fail(f"{name}.{i}.{key}", "unknown field")
+
+
+def parse_lab(
+    doc: dict[str, Any], shared_tables: frozenset[str] = frozenset()
+) -> tuple[Lab | None, list[tuple[str, str]]]:
+    """The lab view of a regime document and every problem found (empty when valid).
+
+    `shared_tables` are tables the live service also reads (access, dispute in a live regime);
+    other keys in them belong to the live service, so they are not reported as unknown.
+    """
     check = _Checker(doc)
+    _unknown_keys(check, shared_tables)
     data = check.table("data")
     admissible = frozenset(
         check.names(data.get("admissible"), "data.admissible", CATEGORIES, "data category")
@@ -389,7 +452,7 @@ def parse_lab(doc: dict[str, Any]) -> tuple[Lab | None, list[tuple[str, str]]]:
         compliance=check.number(n, "notice.compliance", lo=0, hi=1),
         dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
     )
-    provenance = _provenance(check)
+    provenance = _provenance(check, lab_only=bool(shared_tables))
     if check.problems:
         return None, check.problems
     return (

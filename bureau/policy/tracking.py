@@ -104,6 +104,7 @@ class Tracker:
     ever: NDArray[np.bool_] = field(init=False)
     days: NDArray[np.int32] = field(init=False)
     domains: U8 = field(init=False)
+    now: NDArray[np.bool_] = field(init=False)  # sanctioned in the latest month
     wrong_ever: NDArray[np.bool_] = field(init=False)
     wrong_since: NDArray[np.int16] = field(init=False)
     wrong_until: NDArray[np.int16] = field(init=False)
@@ -121,6 +122,7 @@ class Tracker:
     def __post_init__(self) -> None:
         n = self.size
         self.ever = np.zeros(n, bool)
+        self.now = np.zeros(n, bool)
         self.days = np.zeros(n, np.int32)
         self.domains = np.zeros(n, np.uint8)
         self.wrong_ever = np.zeros(n, bool)
@@ -144,6 +146,7 @@ class Tracker:
     ) -> None:
         """Fold in one month: the standing used, band held and domains restricted."""
         sanctioned = mask_all != 0
+        self.now = sanctioned
         self.ever |= sanctioned
         self.days += np.where(sanctioned, days, 0).astype(np.int32)
         self.domains |= mask_all

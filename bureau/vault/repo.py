@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,21 @@ def insert_data_key(
         "VALUES (%s, %s, %s, %s)",
         (subject_id, version, kek_id, wrapped),
     )
+
+
+def insert_subjects(
+    conn: psycopg.Connection[Any], keys: Sequence[tuple[UUID, int, str, bytes]]
+) -> None:
+    """New subjects with their first wrapped data key, by COPY (bulk furnishing)."""
+    with conn.cursor() as cur:
+        with cur.copy("COPY subjects (subject_id) FROM STDIN") as copy:
+            for subject_id, *_ in keys:
+                copy.write_row((subject_id,))
+        with cur.copy(
+            "COPY subject_keys (subject_id, key_version, kek_id, wrapped_key) FROM STDIN"
+        ) as copy:
+            for row in keys:
+                copy.write_row(row)
 
 
 def live_data_keys(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[int, str, bytes]]:

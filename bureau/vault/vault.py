@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,21 @@ class Vault:
         repo.insert_subject(conn, subject_id)
         repo.insert_data_key(conn, subject_id, 1, self._ring.active_kek_id, wrapped)
         return SubjectCipher(subject_id, 1, {1: data_key})
+
+    def new_subjects(
+        self, conn: psycopg.Connection[Any], subject_ids: Sequence[UUID]
+    ) -> list[SubjectCipher]:
+        """Create many subjects at once (bulk furnishing): one COPY per table instead of two
+        statements per subject."""
+        kek_id, kek = self._ring.active_kek_id, self._ring.active_kek
+        ciphers: list[SubjectCipher] = []
+        wrapped: list[tuple[UUID, int, str, bytes]] = []
+        for subject_id in subject_ids:
+            data_key = secrets.token_bytes(32)
+            wrapped.append((subject_id, 1, kek_id, aes_key_wrap(kek, data_key)))
+            ciphers.append(SubjectCipher(subject_id, 1, {1: data_key}))
+        repo.insert_subjects(conn, wrapped)
+        return ciphers
 
     def cipher_for(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         keys: dict[int, bytes] = {}

@@ -144,3 +144,20 @@ def test_the_cli_verifies_the_log_and_fails_naming_the_entry(
             )
             admin.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
     assert main(["audit", "verify"]) == 0
+
+
+def test_the_cli_checks_heads_against_a_published_key_set(
+    database_url: str, session_key_file: Path, grown_log: None, bureau_key: SigningKey,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(session_key_file))
+    published = tmp_path / "keys.json"
+    published.write_text(json.dumps(bureau_key.jwks()))
+    assert main(["audit", "verify", "--key", str(published), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["heads"] > 0 and result["first_bad_index"] is None
+    impostor = tmp_path / "impostor.json"
+    impostor.write_text(json.dumps(SigningKey.from_seed(b"\x0b" * 32).jwks()))
+    assert main(["audit", "verify", "--key", str(impostor), "--json"]) == 1
+    assert "signature does not verify" in json.loads(capsys.readouterr().out)["problems"][0]

@@ -88,3 +88,18 @@ def test_cli_verifies_a_receipt_against_the_published_key_set(
     stored.write_text(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     assert main(["consent", "verify", str(stored), "--key", str(jwks)]) == 1
     assert "INVALID" in capsys.readouterr().err
+
+
+def test_cli_uses_this_installations_key_when_none_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bureau.signing import signing_key_file
+
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(tmp_path / "master.key"))
+    monkeypatch.delenv("FAIRFILE_SIGNING_KEY_FILE", raising=False)
+    assert main(["consent", "verify", "x.y.z"]) == 2  # no key yet: says so, verifies nothing
+    assert "no signing key" in capsys.readouterr().err
+    local = SigningKey.load_or_create(signing_key_file(tmp_path / "master.key"))
+    token = receipts.issue(local, receipt())
+    assert main(["consent", "verify", token]) == 0
+    assert main(["consent", "verify", receipts.issue(KEY, receipt())]) == 1

@@ -243,15 +243,16 @@ def test_obsolete_items_never_reach_a_user(
         assert report["file"][section] == [], slug
 
 
-def test_score_only_pulls_are_refused_until_a_score_exists(
+def test_score_only_grant_releases_the_score_and_key_factors_but_no_items(
     client: TestClient, person: Person, lumen: Org
 ) -> None:
     made = grant(client, person, lumen, scope="score")
     assert denied(pull(client, lumen, made["grant_id"]), "scope-insufficient")
     response = pull(client, lumen, made["grant_id"], scope="score")
-    assert (
-        response.status_code == 501 and response.json()["type"] == PROBLEM + "score-not-available"
-    )
+    assert response.status_code == 201, response.text
+    report = response.json()["report"]
+    assert "file" not in report
+    assert report["score"]["version"] and "reasons" in report["score"]
 
 
 def test_a_court_order_compels_release_logs_it_and_tells_the_subject(

@@ -170,6 +170,10 @@ def test_the_full_disclosure_shows_active_grants_the_freeze_and_the_access_log(
     assert disclosure["freeze"]["frozen"] is True
     assert [a["kind"] for a in disclosure["fraud_alerts"]] == ["initial"]
     log = disclosure["access_log"]
-    assert log["entries"][0]["event"] == "file.disclosed"
+    assert [e["event"] for e in log["entries"][:3]] == [
+        "fraud_alert.placed",
+        "freeze.placed",
+        "consent.revoked",
+    ]
     assert log["tree_head"]["tree_size"] > log["entries"][0]["leaf_index"]
     assert all(e["inclusion_proof"] for e in log["entries"])

@@ -138,7 +138,7 @@ def test_invalid_records_are_rejected_and_listed_while_the_valid_ones_land(
         record = items[index]
         assert isinstance(record, Record)
         f = BASE[field]
-        record.main.text = (
+        record.main.replace_text(
             record.main.text[: f.start - 1] + "~" * f.length + record.main.text[f.end :]
         )
     report = _ingest(conn, vault, furnisher_id, to_bytes(items))
@@ -241,3 +241,12 @@ def test_sample_files_are_ingested_without_a_crash(
     assert report.records == report.accepted + report.rejected >= 1
     # the CFPB sample's trailer comes from a bigger file: its totals are reported, not fatal
     assert bool(report.file_problems) == path.startswith("cfpb")
+
+
+def test_a_file_without_header_and_trailer_still_lands_with_file_problems_reported(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    items = list(records(3, seed=13))[1:-1]
+    report = _ingest(conn, vault, furnisher_id, to_bytes(items))
+    assert (report.accepted, report.rejected) == (3, 0)
+    assert [p.rule for p in report.file_problems] == ["M2-S07", "M2-S08"]

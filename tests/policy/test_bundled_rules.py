@@ -145,3 +145,78 @@ def test_fcra_false_item_is_corrected_by_a_dispute_and_the_sanction_ends() -> No
     assert run.standing()[0] == 720.0
     assert run.tracker.wrong_until[0] > 0
     assert run.counters.disputes_upheld == 1
+
+
+def test_fcra_adverse_item_stops_counting_after_seven_years() -> None:
+    """FCRA §605(a): the late payment drops off the file, and out of the score, at 7 years."""
+    regime = load_regime("fcra-us")
+    years = regime.require_lab().retention_years["tradeline"]
+    months = round(12 * years)
+    pop = draw_population(1, seed=1)
+    pop.history[:] = 0
+    run = LinearRun(regime, pop, months=months + 1, seed=1)
+    run.step(MonthEvents.build(0, {"late_payment": [0]}))
+    quiet(run, range(1, months))
+    assert run.standing()[0] == 720 - 45
+    assert run.held.counts["tradeline"][0] == 1
+    quiet(run, range(months, months + 1))
+    assert run.standing()[0] == 720
+    assert run.held.counts["tradeline"][0] == 0
+
+
+def test_spc_prior_warning_delays_listing_by_the_notice_period() -> None:
+    doc = copy.deepcopy(raw("spc-blacklist"))
+    doc["notice"]["compliance"] = 1.0
+    doc["listing"]["extension_share"] = 0.0
+    regime = parse_regime(doc, "spc-blacklist.toml")
+    pop = draw_population(400, seed=1)
+    run = ListRun(regime, pop, months=2, seed=1)
+    run.step(MonthEvents.build(0, {"judgment_unperformed": list(range(400))}, day=0))
+    notice = regime.require_lab().listing
+    assert notice is not None
+    listed = run.start >= 0
+    assert run.counters.notices == 400
+    # Some warned people perform in the warning period and are never listed.
+    share = pop.params.perform_after_warning_share
+    assert abs((~listed).mean() - share) < 0.08
+    assert (run.start[listed] == notice.notice_days).all()
+
+
+def test_a_dispute_is_decided_resolve_days_after_it_is_filed() -> None:
+    doc = copy.deepcopy(raw("fcra-consent"))
+    doc["dispute"]["resolve_days"] = 15
+    doc["dispute"]["file_share_per_year"] = 1.0
+    doc["notice"]["dispute_boost"] = 12  # with a notice: certain to file this month
+    lab = parse_regime(doc, "what-if.toml").require_lab()
+    from bureau.policy.engine import DisputeDesk
+    from bureau.policy.tracking import Counters
+
+    desk = DisputeDesk(lab, 50, np.random.default_rng(1), Counters())
+    ev = MonthEvents.build(0)
+    desk.file(np.arange(50), ev, notified_until=np.full(50, 12, np.int16))
+    assert desk.counters.disputes_filed == 50
+    assert ((desk.due_day >= 15) & (desk.due_day < ev.end_day + 15)).all()
+    early, _ = desk.decided(ev.end_day)
+    late, days = desk.decided(ev.end_day + 15)
+    assert len(early) + len(late) == 50
+    assert (days >= ev.end_day).all()
+    assert desk.idle().all()
+
+
+def test_sesame_is_opaque_and_below_650_withholds_the_perks() -> None:
+    """Sesame: algorithm confidential (seed 003); above ~650 deposits waived (seed 004)."""
+    regime = load_regime("sesame")
+    lab = regime.require_lab()
+    assert not lab.reproducible
+    run = LinearRun(regime, draw_population(1, seed=1), months=1, seed=1)
+    assert band_names(run, np.array([650, 649])) == ["perks", "no perks"]
+    assert {"credit", "housing", "travel"} <= lab.bands[1].domains
+
+
+def test_fairfile_alone_among_scores_lets_the_subject_recompute_it() -> None:
+    reproducible = {
+        name
+        for name in ["fcra-consent", "fcra-us", "pboc-crc", "sesame", "rongcheng", "suining"]
+        if load_regime(name).require_lab().reproducible
+    }
+    assert reproducible == {"fcra-consent"}

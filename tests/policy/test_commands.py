@@ -73,3 +73,17 @@ def test_compare_refuses_an_empty_population(capsys: pytest.CaptureFixture[str])
 def test_regimes_lists_the_built_ins(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["regimes"]) == 0
     assert "spc-blacklist" in capsys.readouterr().out
+
+
+def test_the_report_states_every_assumption_and_its_source(tmp_path: Path) -> None:
+    from html import escape
+
+    from bureau.policy.lab import compare, resolve_regimes
+    from bureau.policy.report import render_html
+
+    regimes = resolve_regimes(["all"])
+    html = render_html(compare(regimes, 500, 1, seed=1))
+    for regime in regimes:
+        for field, source in regime.require_lab().provenance.items():
+            assert escape(source) in html, (regime.id, field)
+    assert "26.0%" in html  # the FTC 2012 error prevalence the population is calibrated to

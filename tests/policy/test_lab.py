@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import tomllib
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,7 @@ from bureau.policy.population import (
     draw_population,
     event_stream,
     load_population_params,
+    parse_population_params,
 )
 from bureau.policy.regime import RegimeInvalid
 from bureau.policy.tracking import auc_pairs
@@ -56,12 +60,7 @@ def test_offences_correlate_only_weakly_with_repayment_risk_by_default() -> None
     assert rho == pytest.approx(pop.params.financial_social_correlation, abs=0.02)
 
 
-def test_population_parameters_without_a_source_are_refused(tmp_path: object) -> None:
-    import tomllib
-    from importlib import resources
-
-    from bureau.policy.population import parse_population_params
-
+def test_population_parameters_without_a_source_are_refused() -> None:
     doc = tomllib.loads((resources.files("bureau.policy") / "population.toml").read_text("utf-8"))
     doc["population"]["enforcement_ratio"] = -1
     del doc["provenance"]["population.protected_share"]
@@ -92,3 +91,20 @@ def test_a_financial_scorecard_predicts_default_better_than_conduct_points() -> 
     auc = {m.regime: m.auc for m in result.regimes}
     assert auc["fcra-us"] is not None and auc["rongcheng"] is not None
     assert auc["fcra-us"] > auc["rongcheng"]
+
+
+def test_a_population_what_if_where_conduct_predicts_repayment_raises_a_points_regimes_auc(
+    tmp_path: Path,
+) -> None:
+    text = (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
+    strong = tmp_path / "strong.toml"
+    strong.write_text(
+        text.replace("financial_social_correlation = 0.1", "financial_social_correlation = 0.9")
+    )
+    regimes = resolve_regimes(["rongcheng"])
+    weak = compare(regimes, 20_000, 4, seed=1).regimes[0].auc
+    params = load_population_params(strong)
+    assert params.financial_social_correlation == 0.9
+    tight = compare(regimes, 20_000, 4, seed=1, params=params).regimes[0].auc
+    assert weak is not None and tight is not None
+    assert tight > weak + 0.03

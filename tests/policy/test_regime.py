@@ -191,3 +191,20 @@ def test_the_lab_cannot_run_other_periods_than_the_live_service() -> None:
     with pytest.raises(RegimeInvalid) as err:
         parse_regime(doc, "fcra-consent.toml")
     assert err.value.field == "data.retention_years.collection"
+
+
+def test_a_misspelt_field_in_a_what_if_copy_is_refused_not_ignored() -> None:
+    doc = raw("fcra-us")
+    doc["dispute"]["resolve_dayz"] = 15
+    with pytest.raises(RegimeInvalid) as err:
+        parse_regime(doc, "what-if.toml")
+    assert err.value.field == "dispute.resolve_dayz"
+    assert err.value.reason == "unknown field"
+
+
+def test_a_new_live_setting_in_fcra_consent_does_not_break_the_lab() -> None:
+    doc = raw("fcra-consent")
+    doc["consent"] = {"grant_max_uses": 1}
+    doc["dispute"]["new_live_deadline_days"] = 10
+    regime = parse_regime(doc, "fcra-consent.toml")
+    assert regime.live is not None and regime.lab is not None

@@ -13,7 +13,7 @@ from typing import Any
 
 from bureau.furnishing.metro2.parse import open_file, read
 from bureau.furnishing.metro2.rules import BY_ID
-from bureau.furnishing.metro2.validate import FileValidator
+from bureau.furnishing.metro2.validate import FileValidator, Problem
 
 
 def register(subparsers: Any) -> None:
@@ -31,27 +31,36 @@ def register(subparsers: Any) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Problems are printed as they are found, so a huge file never piles up in memory."""
     validator = FileValidator()
-    problems = []
-    try:
-        with open_file(args.file) as stream:
-            for item in read(stream):
-                problems.extend(validator.check(item))
-    except (OSError, ValueError) as exc:
-        print(f"bureau metro2 validate: {exc}", file=sys.stderr)
-        return 2
-    problems.extend(validator.finish())
-    if args.json:
-        print(json.dumps([p.to_dict() for p in problems], indent=1))
-    else:
-        for problem in problems:
+    count = 0
+
+    def emit(problem: Problem) -> None:
+        nonlocal count
+        if args.json:
+            print(("[\n" if count == 0 else ",\n") + json.dumps(problem.to_dict()), end="")
+        else:
             print(problem.line())
             if args.explain:
                 print(f"    why: {BY_ID[problem.rule].why}")
-        status = "clean" if not problems else f"{len(problems)} problem(s)"
-        print(
-            f"{args.file}: {validator.bases} base record(s), "
-            f"{validator.rejected_bases} with problems; {status}",
-            file=sys.stderr,
-        )
-    return 1 if problems else 0
+        count += 1
+
+    try:
+        with open_file(args.file) as stream:
+            for item in read(stream):
+                for problem in validator.check(item):
+                    emit(problem)
+    except (OSError, ValueError) as exc:
+        print(f"bureau metro2 validate: {exc}", file=sys.stderr)
+        return 2
+    for problem in validator.finish():
+        emit(problem)
+    if args.json:
+        print("[]" if count == 0 else "\n]")
+    status = "clean" if not count else f"{count} problem(s)"
+    print(
+        f"{args.file}: {validator.bases} base record(s), "
+        f"{validator.rejected_bases} with problems; {status}",
+        file=sys.stderr,
+    )
+    return 1 if count else 0

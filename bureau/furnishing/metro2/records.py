@@ -10,7 +10,7 @@ what is wrong, the writer never "fixes" anything silently.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -93,11 +93,20 @@ def encode(f: Field, value: Value) -> str:
 
 @dataclass
 class Segment:
-    """One fixed-width segment (header, base, trailer, or an appended J1..N1) as text."""
+    """One fixed-width segment (header, base, trailer, or an appended J1..N1) as text.
+
+    Decoded values are cached (validation and storage read the same fields): change `text`
+    only through `replace_text`, which forgets them.
+    """
 
     kind: str
     text: str
     short_by: int = 0  # bytes missing at the end of the source (read as blanks here)
+    decoded: dict[str, Value] = field(default_factory=dict, repr=False, compare=False)
+
+    def replace_text(self, text: str) -> None:
+        self.text = text
+        self.decoded.clear()
 
     @property
     def layout(self) -> Layout:
@@ -113,10 +122,15 @@ class Segment:
 
     def get(self, name: str) -> Value:
         """Typed value, or None when the text does not decode (the validator reports that)."""
+        cache = self.decoded
+        if name in cache:
+            return cache[name]
         try:
-            return self.value(name)
+            value = self.value(name)
         except FieldError:
-            return None
+            value = None
+        cache[name] = value
+        return value
 
     def values(self) -> dict[str, Value]:
         """Every field decoded (undecodable ones as None)."""
@@ -173,9 +187,15 @@ class Record:
             position += len(segment.text) - segment.short_by
 
     def file_offset(self, position: int) -> int:
-        """Absolute byte offset of a position inside the record, counting line breaks."""
+        """Absolute byte offset of a position inside the record, counting line breaks (a
+        position where a break was cut out is the byte after it: the data's own byte)."""
         shift = sum(len(text) for at, text in self.breaks if at <= position)
         return self.offset + position + shift
+
+    def break_offset(self, index: int) -> int:
+        """Absolute byte offset of the index-th line break inside the record."""
+        at = self.breaks[index][0]
+        return self.offset + at + sum(len(text) for _, text in self.breaks[:index])
 
 
 @dataclass

@@ -7,7 +7,7 @@ and the trailer's totals are recomputed from the records actually present.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
@@ -116,23 +116,26 @@ class _Reporter:
         )
 
 
-class _Values(dict[str, Value]):
-    """A segment's decoded values, computed on first use (rules read only a few fields)."""
+class _Lazy(Mapping[str, Value]):
+    """A segment's values for the rules: decoded on first use, cached on the segment."""
 
     def __init__(self, segment: Segment) -> None:
-        super().__init__()
         self.segment = segment
 
-    def __missing__(self, name: str) -> Value:
-        value = self.segment.get(name)
-        self[name] = value
-        return value
+    def __getitem__(self, name: str) -> Value:
+        return self.segment.get(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.segment.layout.by_name)
+
+    def __len__(self) -> int:
+        return len(self.segment.layout.fields)
 
 
-def _check_fields(rep: _Reporter, segment: Segment, position: int) -> _Values:
+def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
     checks = _CHECKS[segment.kind]
     text = segment.text
-    values = _Values(segment)
+    values = segment.decoded  # decoded once here, reused by the rules and by storage
     for f in checks.typed:
         raw = text[f.slice]
         try:
@@ -155,7 +158,6 @@ def _check_fields(rep: _Reporter, segment: Segment, position: int) -> _Values:
         f = segment.layout["record_identifier"]
         if text[f.slice] != segment.kind.upper():
             rep.field(segment, position, f, "M2-F04", f"must be {segment.kind.upper()}")
-    return values
 
 
 def _check_base_fields(rep: _Reporter, segment: Segment, position: int) -> None:
@@ -205,9 +207,9 @@ def _check_structure(rep: _Reporter) -> None:
                   f"block descriptor word {record.bdw!r} must be digits covering the "
                   f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
     if record.breaks:
-        rep.whole(record.kind, "M2-S06",
-                  f"record is split over {len(record.breaks) + 1} lines",
-                  position=record.breaks[0][0])  # fmt: skip
+        rep.problems.append(Problem(record.number, record.kind, None, None, None,
+                                    record.break_offset(0), record.breaks[0][1], "M2-S06",
+                                    f"record is split over {len(record.breaks) + 1} lines"))  # fmt: skip
     if len(record.appended_of("L1")) > 1:
         rep.whole("L1", "M2-S09", "more than one L1 segment")
 
@@ -217,12 +219,11 @@ def check_record(record: Record) -> list[Problem]:
     rep = _Reporter(record)
     _check_structure(rep)
     positions: dict[int, int] = {}
-    values: _Values | None = None
     for segment, position in record.segment_offsets():
         positions[id(segment)] = position
-        decoded = _check_fields(rep, segment, position)
-        values = values or decoded
-    if record.kind == "base" and values is not None:
+        _check_fields(rep, segment, position)
+    if record.kind == "base":
+        values = _Lazy(record.main)
         for rule in CONSISTENCY:
             assert rule.check is not None
             for blamed, name, reason in rule.check(record, values):

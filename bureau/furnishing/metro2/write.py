@@ -102,5 +102,5 @@ def compose_record(
     length = sum(len(s.text) for s in segments)
     main = segments[0]
     rdw = LAYOUTS[kind]["record_descriptor_word"]
-    main.text = encode(rdw, length) + main.text[rdw.length :]
+    main.replace_text(encode(rdw, length) + main.text[rdw.length :])
     return Record(kind=kind, segments=segments, eol="\n")

@@ -71,10 +71,10 @@ def test_a_single_corrupted_field_is_reported_at_its_position_and_nothing_else_i
     record = items[target]
     assert isinstance(record, Record)
     segment = record.main
-    segment.text = (
+    segment.replace_text(
         segment.text[: field.start - 1]
         + _corrupt(segment.raw(field.name), field)
-        + (segment.text[field.end :])
+        + segment.text[field.end :]
     )
     data = to_bytes(items)
     problems = _problems(data)
@@ -163,7 +163,9 @@ def test_trailer_totals_are_recomputed_and_each_mismatch_reported() -> None:
     trailer = items[-1]
     assert isinstance(trailer, Record)
     f = LAYOUTS["trailer"]["total_base_records"]
-    trailer.main.text = trailer.main.text[: f.start - 1] + "000000009" + trailer.main.text[f.end :]
+    trailer.main.replace_text(
+        trailer.main.text[: f.start - 1] + "000000009" + trailer.main.text[f.end :]
+    )
     problems = _problems(to_bytes(items))
     assert [(p.rule, p.field, p.value) for p in problems] == [
         ("M2-T01", "total_base_records", "000000009")
@@ -219,3 +221,13 @@ def test_rules_are_listed_once_with_what_they_check_and_why() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     assert all(rule.description and rule.why for rule in RULES)
+
+
+def test_offsets_in_a_wrapped_file_point_at_the_bytes_in_the_file() -> None:
+    data = sample("moov/base_segment.dat").read_bytes()
+    problems = _problems(data)
+    balance = next(p for p in problems if p.rule == "M2-C01")
+    assert balance.offset is not None
+    assert data[balance.offset : balance.offset + 6] == b"000002"  # the field runs on, wrapped
+    wrapped = next(p for p in problems if p.rule == "M2-S06")
+    assert wrapped.offset is not None and data[wrapped.offset : wrapped.offset + 1] == b"\n"

@@ -1,0 +1,111 @@
+"""The admissibility gate: JSON records with any field outside the financial categories the
+live regime admits are refused, naming the field, and nothing from them is stored."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from bureau.errors import Inadmissible
+from bureau.furnishing import admissibility
+from bureau.furnishing.ingest import admitted_categories, ingest_json
+from bureau.furnishing.metro2.synthetic import account
+from bureau.vault import Vault
+
+AS_OF = date(2026, 10, 31)
+
+
+def json_record(seed: int = 1, **extra: Any) -> dict[str, Any]:
+    """A synthetic account as a JSON record: Metro 2 field names, ISO dates."""
+    values = account(random.Random(seed), AS_OF, number=seed)
+    for framing in ("processing_indicator", "time_stamp", "identification_number"):
+        values.pop(framing)
+    record = {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+    record.update(extra)
+    return record
+
+
+def _tradelines(conn: psycopg.Connection[Any], furnisher: UUID) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM tradelines WHERE furnisher_id = %s", (furnisher,)
+    ).fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+def test_the_live_regime_admits_only_financial_categories() -> None:
+    admitted = admitted_categories()
+    assert "tradeline" in admitted and "identity" in admitted
+    assert "employment" not in admitted
+
+
+@pytest.mark.parametrize(
+    ("field", "says"),
+    [
+        ("race", "Equal Credit Opportunity Act"),
+        ("marital_status", "Equal Credit Opportunity Act"),
+        ("religion", "Equal Credit Opportunity Act"),
+        ("social_media_score", "non-financial behaviour"),
+        ("traffic_violations", "non-financial behaviour"),
+        ("employer_name", "employment data"),
+        ("favourite_colour", "not a field of a furnished account"),
+    ],
+)
+def test_a_record_with_an_inadmissible_field_is_refused_naming_it_and_nothing_is_stored(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, field: str, says: str
+) -> None:
+    records = [json_record(1), json_record(2, **{field: "x"})]
+    with pytest.raises(Inadmissible) as excinfo:
+        ingest_json(conn, vault, furnisher_id, records)
+    assert excinfo.value.field == f"records[1].{field}"
+    assert field in excinfo.value.detail and says in excinfo.value.detail
+    assert "nothing was stored" in excinfo.value.detail
+    assert _tradelines(conn, furnisher_id) == 0
+
+
+def test_json_records_land_with_the_same_validation_as_metro2(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    bad = json_record(3, account_status="11", amount_past_due=40)
+    report = ingest_json(conn, vault, furnisher_id, [json_record(1), json_record(2), bad])
+    assert (report.accepted, report.rejected) == (2, 1)
+    (rejection,) = report.rejections
+    assert rejection.record == 3
+    assert [(p.rule, p.field) for p in rejection.problems] == [("M2-C02", "amount_past_due")]
+    assert rejection.problems[0].offset is None  # no file: positions are the Metro 2 field's
+    assert _tradelines(conn, furnisher_id) == 2
+
+
+def test_json_values_of_the_wrong_type_are_rejected_naming_the_field(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    report = ingest_json(conn, vault, furnisher_id, [json_record(1, date_opened="last spring"),
+                                                      json_record(2, current_balance=-3)])  # fmt: skip
+    assert [(r.record, r.problems[0].field) for r in report.rejections] == [
+        (1, "date_opened"), (2, "current_balance")]  # fmt: skip
+    assert "not a date" in report.rejections[0].problems[0].reason
+
+
+def test_collections_may_name_the_original_creditor(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    record = json_record(4, portfolio_type="O", account_type="48", terms_duration="001",
+                         credit_limit=0, original_creditor_name="CITY HOSPITAL",
+                         creditor_classification="02")  # fmt: skip
+    report = ingest_json(conn, vault, furnisher_id, [record])
+    assert report.accepted == 1, report.rejections
+    row = conn.execute("SELECT original_creditor, is_collection FROM tradelines "
+                       "WHERE furnisher_id = %s", (furnisher_id,)).fetchone()  # fmt: skip
+    assert row == {"original_creditor": "CITY HOSPITAL", "is_collection": True}
+
+
+def test_gate_checks_every_field_name_against_the_category_table() -> None:
+    admitted = frozenset({"identity", "tradeline"})
+    admissibility.check_record({"surname": "X", "current_balance": 1}, admitted)
+    with pytest.raises(Inadmissible):
+        admissibility.check_record({"original_creditor_name": "X"}, admitted)

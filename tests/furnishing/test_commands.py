@@ -1,0 +1,133 @@
+"""`bureau furnish` and `bureau export metro2`: a file applied in one transaction (killing the
+process mid-file leaves nothing), a summary and a CSV rejection report, and an export that
+reads back as the same accounts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bureau.cli import main
+from bureau.furnishing.metro2.parse import parse_bytes
+from bureau.furnishing.metro2.records import Record
+from bureau.furnishing.metro2.synthetic import records
+from bureau.furnishing.metro2.validate import validate_items
+from bureau.furnishing.metro2.write import to_bytes
+from tests.furnishing.conftest import add_furnisher
+
+
+@pytest.fixture
+def env(
+    committed_url: str, session_key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    values = {"DATABASE_URL": committed_url, "FAIRFILE_KEY_FILE": str(session_key_file)}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def _new_furnisher(url: str, code: str) -> str:
+    with psycopg.connect(url) as conn:
+        return str(add_furnisher(conn, code))
+
+
+def _count(url: str, query: str, *params: object) -> int:
+    with psycopg.connect(url) as conn:
+        return int(conn.execute(query, params).fetchone()[0])  # type: ignore[index]
+
+
+def test_furnish_prints_a_summary_and_writes_the_rejections_as_csv(
+    env: dict[str, str], committed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = _new_furnisher(committed_url, "CLIFURN01")
+    items = list(records(8, seed=41, furnisher="CLIFURN01"))
+    broken = items[4]
+    assert isinstance(broken, Record)
+    broken.main.replace_text(broken.main.text[:123] + "99" + broken.main.text[125:])  # status
+    path = tmp_path / "cycle.m2"
+    path.write_bytes(to_bytes(items))
+    csv_path = tmp_path / "rejections.csv"
+    assert main(["furnish", str(path), "--furnisher", "CLIFURN01",
+                 "--rejections", str(csv_path)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "8 base record(s), 7 accepted, 1 rejected" in out
+    assert "tradelines: 7 new" in out
+    assert ",5,base,account_status,124,125," in csv_path.read_text()
+    assert _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s",
+                  org) == 7  # fmt: skip
+    assert main(["furnish", str(path), "--furnisher", org]) == 0
+    assert "already applied" in capsys.readouterr().out
+
+
+def test_export_reads_back_as_the_same_accounts(
+    env: dict[str, str], committed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _new_furnisher(committed_url, "EXPFURN01")
+    sent = [r for r in records(15, seed=43, furnisher="EXPFURN01") if r.kind == "base"]
+    path = tmp_path / "in.m2"
+    path.write_bytes(to_bytes(records(15, seed=43, furnisher="EXPFURN01")))
+    assert main(["furnish", str(path), "--furnisher", "EXPFURN01"]) == 0
+    out = tmp_path / "out.m2"
+    assert main(["export", "metro2", "--furnisher", "EXPFURN01", "--out", str(out)]) == 0
+    exported = parse_bytes(out.read_bytes())
+    assert list(validate_items(exported)) == []
+    back = {r.main.raw("consumer_account_number"): r for r in exported
+            if isinstance(r, Record) and r.kind == "base"}  # fmt: skip
+    assert len(back) == 15
+    compared = ("account_status", "current_balance", "amount_past_due", "payment_history_profile",
+                "date_opened", "date_account_information", "credit_limit", "highest_credit",
+                "surname", "first_name", "ssn", "date_of_birth", "city", "state")  # fmt: skip
+    for record in sent:
+        twin = back[record.main.raw("consumer_account_number")]
+        for field in compared:
+            assert twin.main.raw(field) == record.main.raw(field), field
+
+
+def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
+    env: dict[str, str], committed_url: str, tmp_path: Path
+) -> None:
+    org = _new_furnisher(committed_url, "CRASHFURN01")
+    path = tmp_path / "big.m2"
+    path.write_bytes(to_bytes(records(6_000, seed=47, furnisher="CRASHFURN01")))
+    subjects_before = _count(committed_url, "SELECT count(*) FROM subjects")
+    command = [sys.executable, "-m", "bureau.cli", "furnish", str(path), "--furnisher", org]
+    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        staged = False
+        while time.monotonic() < deadline and process.poll() is None:
+            # mid-file: the ingest's transaction has copied accounts into its staging table
+            staged = _count(committed_url, "SELECT count(*) FROM pg_stat_activity WHERE "
+                            "query LIKE 'COPY furnish_stage%%' AND pid <> pg_backend_pid()") > 0  # fmt: skip
+            if staged:
+                time.sleep(0.2)
+                break
+            time.sleep(0.01)
+        assert staged and process.poll() is None, "the ingest was not caught mid-file"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30  # the server notices the dead client and rolls back
+    while _count(committed_url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                 "'%%furnish_%%' AND pid <> pg_backend_pid()") and time.monotonic() < deadline:  # fmt: skip
+        time.sleep(0.05)
+    assert (
+        _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s", org) == 0
+    )
+    assert _count(committed_url, "SELECT count(*) FROM subjects") == subjects_before
+    assert _count(committed_url, "SELECT count(*) FROM furnish_batches WHERE furnisher_id = %s",
+                  org) == 0  # fmt: skip
+
+    finished = subprocess.run(command, env={**os.environ, **env}, capture_output=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr.decode()
+    assert _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s",
+                  org) == 6_000  # fmt: skip
