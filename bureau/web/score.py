@@ -14,11 +14,10 @@ from fastapi.responses import Response
 
 from bureau.api.deps import Tx, VaultDep
 from bureau.errors import DomainError, InvalidInput
-from bureau.file.service import disclose_to_subject
 from bureau.score import whatif
 from bureau.score.admissible import ScoringInput
-from bureau.score.scorecard import load_scorecard
-from bureau.score.scoring import admissible_input, score_input
+from bureau.score.own import own_scoring_input
+from bureau.score.scoring import score_input
 from bureau.vault import Vault
 from bureau.web import forms, wording
 from bureau.web.deps import FormVisitor, PortalVisitor, Visitor
@@ -28,12 +27,7 @@ router = APIRouter()
 
 
 def _scoring_input(conn: Tx, vault: Vault, visitor: Visitor, event: str) -> ScoringInput:
-    now = datetime.now(UTC)
-    file = disclose_to_subject(
-        conn, vault, visitor.principal, channel="portal", at=now, event=event,
-        details={"scorecard": load_scorecard().id},
-    )  # fmt: skip
-    return admissible_input(file, now.date())
+    return own_scoring_input(conn, vault, visitor.principal, event, datetime.now(UTC), "portal")
 
 
 def _accounts(data: ScoringInput, *, revolving_only: bool = False) -> list[tuple[str, str]]:
