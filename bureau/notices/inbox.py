@@ -62,17 +62,22 @@ def inbox(conn: psycopg.Connection[Any], subject: SubjectPrincipal) -> list[Noti
     return [_notice(r) for r in repo.notices_for(conn, subject.subject_id)]
 
 
+def open_notice_row(
+    conn: psycopg.Connection[Any], subject: SubjectPrincipal, notice_id: UUID, channel: str
+) -> dict[str, Any]:
+    """One of the subject's notices, its reading logged (`notice.opened`); the API's and the
+    portal's single way to open a notice."""
+    row = repo.notice_for(conn, subject.subject_id, notice_id)
+    if row is None:
+        raise NotFound(f"no notice {notice_id} for you", field="notice_id")
+    entry = {"to": "subject", "credential_id": subject.credential_id, "notice_id": str(notice_id)}
+    if channel != "api":
+        entry["channel"] = channel
+    log.append(conn, "notice.opened", subject.subject_id, entry)
+    return row
+
+
 def open_notice(
     conn: psycopg.Connection[Any], subject: SubjectPrincipal, notice_id: UUID, channel: str
 ) -> Notice:
-    row = repo.notice_for(conn, subject.subject_id, notice_id)
-    if row is None:
-        raise NotFound("no such notice in your inbox", field="notice_id")
-    log.append(
-        conn,
-        "notice.opened",
-        subject.subject_id,
-        {"to": "subject", "credential_id": subject.credential_id, "notice_id": str(notice_id),
-         "channel": channel},
-    )  # fmt: skip
-    return _notice(row)
+    return _notice(open_notice_row(conn, subject, notice_id, channel))

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.api.deps import Subject, Tx, UserKey, VaultDep
+from bureau.auth.service import SubjectPrincipal
 from bureau.errors import NotFound
-from bureau.notices import adverse, repo
+from bureau.notices import adverse, inbox, repo
 from bureau.score.adverse_action import ACTIONS, render_letter
 from bureau.subjects import repo as subjects_repo
 
@@ -60,16 +61,16 @@ def my_notices(subject: Subject, conn: Tx) -> dict[str, Any]:
     return {"notices": [_shown(r) for r in repo.notices_for(conn, subject.subject_id)]}
 
 
-def _mine(conn: psycopg.Connection[Any], subject_id: UUID, notice_id: UUID) -> dict[str, Any]:
-    row = repo.notice_for(conn, subject_id, notice_id)
-    if row is None:
-        raise NotFound(f"no notice {notice_id} for you", field="notice_id")
-    return row
+def _mine(
+    conn: psycopg.Connection[Any], subject: SubjectPrincipal, notice_id: UUID
+) -> dict[str, Any]:
+    """Reading one's notice is an access like any other: logged, as the portal's is."""
+    return inbox.open_notice_row(conn, subject, notice_id, channel="api")
 
 
 @router.get("/v1/me/notices/{notice_id}", summary="One of my notices, as JSON")
 def my_notice(notice_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
-    return _shown(_mine(conn, subject.subject_id, notice_id))
+    return _shown(_mine(conn, subject, notice_id))
 
 
 @router.get(
@@ -78,7 +79,7 @@ def my_notice(notice_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="One of my adverse-action notices as a printable letter",
 )
 def my_letter(notice_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> HTMLResponse:
-    row = _mine(conn, subject.subject_id, notice_id)
+    row = _mine(conn, subject, notice_id)
     if row["kind"] != adverse.KIND:
         raise NotFound("letters exist for adverse-action notices", field="notice_id")
     cipher = vault.cipher_for(conn, subject.subject_id)
