@@ -107,9 +107,11 @@ def checked_subject_log(
     key: SigningKey,
     subject_id: UUID,
     now: datetime,
-    limit: int = 200,
+    limit: int = 100,
     public_key: Ed25519PublicKey | None = None,
+    before: int | None = None,
 ) -> CheckedLog:
-    """The subject's newest `limit` entries as the API publishes them, each proof verified."""
-    published = subject_log(conn, key, subject_id, now, limit)
+    """The subject's newest `limit` entries below `before`, as the API publishes them, each
+    proof verified."""
+    published = subject_log(conn, key, subject_id, now, limit, before)
     return verify_published(published, public_key or key.public_key)

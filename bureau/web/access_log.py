@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from bureau.api.deps import SignerDep, Tx
@@ -17,9 +18,21 @@ from bureau.web.render import page
 router = APIRouter()
 
 
+PAGE_SIZE = 100
+
+
 @router.get("/access-log")
-def access_log(request: Request, visitor: PortalVisitor, conn: Tx, key: SignerDep) -> Response:
-    checked = checked_subject_log(conn, key, visitor.principal.subject_id, datetime.now(UTC))
+def access_log(
+    request: Request,
+    visitor: PortalVisitor,
+    conn: Tx,
+    key: SignerDep,
+    before: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    checked = checked_subject_log(
+        conn, key, visitor.principal.subject_id, datetime.now(UTC), PAGE_SIZE, before=before
+    )
+    older = checked.entries[-1].leaf_index if len(checked.entries) == PAGE_SIZE else None
     names = orgs_repo.names(conn)
     rows = [
         (e, wording.event_words(e.event, e.entry, names), e.entry.get("purpose"))
@@ -27,4 +40,5 @@ def access_log(request: Request, visitor: PortalVisitor, conn: Tx, key: SignerDe
     ]
     return page(
         request, "access_log.html", visitor=visitor, current="access-log", log=checked, rows=rows,
+        older=older,
     )  # fmt: skip

@@ -197,7 +197,7 @@ def test_a_person_uses_their_rights_from_sign_in_to_sign_out(
     # Who looked: every entry checked and shown as verified.
     page.get_by_role("link", name="Who looked").click()
     rows = page.locator("tbody tr")
-    expect(page.get_by_text(re.compile(r"All \d+ entries verified"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"All \d+ entries shown here verified"))).to_be_visible()
     assert rows.count() == page.locator(".badge.verified").count() > 0
     assert_accessible(page)
     shot(page, "11-who-looked")

@@ -170,7 +170,11 @@ def test_who_looked_shows_every_entry_verified_and_a_wrong_key_is_not_verified(
     assert rows >= 2
     assert page.count('class="badge verified"') == rows
     assert "You looked at your file" in page and "You looked at your score" in page
-    assert f"All {rows} entries verified" in page
+    assert f"All {rows} entries shown here verified" in page
+    assert "Show older entries" not in page
+    indexes = [int(i) for i in re.findall(r'<tr id="entry-(\d+)"', page)]
+    older = browser_client.get(f"/portal/access-log?before={max(indexes)}").text
+    assert [int(i) for i in re.findall(r'<tr id="entry-(\d+)"', older)] == sorted(indexes)[-2::-1]
 
     # What the API publishes, checked with another key or with an entry altered, never verifies.
     published = subject_log(conn, app.state.signing_key, person.subject_id, datetime.now(UTC))
