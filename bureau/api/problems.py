@@ -91,17 +91,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(request: Request, exc: psycopg.OperationalError) -> Response:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return answer(request, 503, "database-unavailable", "Database unavailable", "try again shortly")
+        return answer(
+            request, 503, "database-unavailable", "Database unavailable", "try again shortly"
+        )
 
     @app.exception_handler(PoolTimeout)
     async def pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
         log.error("no database connection for %s %s", request.method, request.url.path)
-        return answer(request, 503, "database-unavailable", "Database unavailable", "try again shortly")
+        return answer(
+            request, 503, "database-unavailable", "Database unavailable", "try again shortly"
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return answer(
             request,
-            500, "internal-error", "Internal error", "the bureau could not complete this request"
+            500,
+            "internal-error",
+            "Internal error",
+            "the bureau could not complete this request",
         )

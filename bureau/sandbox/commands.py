@@ -83,7 +83,9 @@ def _print_credentials(result: SeedResult, settings: Settings, base: str) -> Non
         json.dump({"organizations": result.org_keys, "personas": result.personas}, handle, indent=2)
     print(f"\nAll of these, with persona stories: {path}", file=out)
     print(f"API docs: {base}/docs", file=out)
-    print(f"Subject portal: {base}/portal/ (sign in with a persona's token)\n", file=out, flush=True)
+    print(
+        f"Subject portal: {base}/portal/ (sign in with a persona's token)\n", file=out, flush=True
+    )
 
 
 def run_serve(args: argparse.Namespace) -> int:

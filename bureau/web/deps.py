@@ -77,7 +77,9 @@ def checked_form(
     visitor: Annotated[Visitor, Depends(signed_in)], csrf: Annotated[str, Form()] = ""
 ) -> Visitor:
     if not csrf or not hmac.compare_digest(csrf, visitor.csrf):
-        raise FormExpired("the form was not sent from this session; reload the page and retry", field="csrf")
+        raise FormExpired(
+            "the form was not sent from this session; reload the page and retry", field="csrf"
+        )
     return visitor
 
 

@@ -55,7 +55,8 @@ def my_file(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep)
             if str(i.inquiry_id) in shown_inquiries
         ],
         disputed_items={
-            str(d.item_id) for d in disputes_repo.disputes_of_subject(conn, file.subject_id)
+            str(d.item_id)
+            for d in disputes_repo.disputes_of_subject(conn, file.subject_id)
             if d.closed_at is None
         },
         leaves_reports_on={
@@ -76,9 +77,7 @@ def download(
     """All my data, machine-readable (GDPR Art. 20): GET /v1/me/file's disclosure (with the
     access log and its proofs), plus every consent ever given, alert history, disputes, notices."""
     sections = getattr(request.app.state, "disclosure_sections", [])
-    body = full_disclosure(
-        conn, vault, key, visitor.principal, sections, channel="portal-download"
-    )
+    body = full_disclosure(conn, vault, key, visitor.principal, sections, channel="portal-download")
     now = datetime.now(UTC)
     subject_id = visitor.principal.subject_id
     body["consent_history"] = consent_service.list_grants(conn, subject_id, now, active_only=False)

@@ -36,7 +36,10 @@ def alert_kinds() -> list[tuple[str, str]]:
     rules = live_rules().fraud_alerts
     return [
         ("initial", f"Initial alert ({rules.initial_days} days): you suspect fraud"),
-        ("extended", f"Extended alert ({rules.extended_days} days): needs an identity-theft report"),
+        (
+            "extended",
+            f"Extended alert ({rules.extended_days} days): needs an identity-theft report",
+        ),
         ("active_duty", f"Active-duty alert ({rules.active_duty_days} days): you are deployed"),
     ]
 

@@ -53,9 +53,7 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 
-def page(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     response = TEMPLATES.TemplateResponse(
         request,
         template,

@@ -101,7 +101,9 @@ class Signer:
 
     def new_presession(self, now: datetime) -> str:
         expires = now + PRESESSION_LIFETIME
-        return self._seal("presession", {"n": secrets.token_urlsafe(16), "exp": int(expires.timestamp())})
+        return self._seal(
+            "presession", {"n": secrets.token_urlsafe(16), "exp": int(expires.timestamp())}
+        )
 
     def presession_nonce(self, value: str | None, now: datetime) -> str | None:
         body = self._open("presession", value, now) if value else None

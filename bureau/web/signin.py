@@ -31,11 +31,19 @@ COOKIE_PATH = "/portal"
 
 def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        secure=True,
+        httponly=True,
+        samesite="strict",
     )
 
 
-def _form(request: Request, signer: SessionSignerDep, status_code: int = 200, **context: object) -> Response:
+def _form(
+    request: Request, signer: SessionSignerDep, status_code: int = 200, **context: object
+) -> Response:
     value = signer.new_presession(datetime.now(UTC))
     nonce = signer.presession_nonce(value, datetime.now(UTC))
     assert nonce is not None
@@ -66,17 +74,24 @@ def signin(
     try:
         principal = authenticate_subject(conn, token)
     except Unauthenticated:
-        problem = {"title": "Not signed in", "detail": "That credential was not recognised, or it was revoked."}
+        problem = {
+            "title": "Not signed in",
+            "detail": "That credential was not recognised, or it was revoked.",
+        }
         return _form(request, signer, 401, problem=problem)
     response = secure(RedirectResponse("/portal/file", status_code=303))
     session = signer.new_session(principal.subject_id, principal.credential_id, now)
     set_cookie(response, SESSION_COOKIE, session, int(SESSION_LIFETIME.total_seconds()))
-    response.delete_cookie(PRESESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict")
+    response.delete_cookie(
+        PRESESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
+    )
     return response
 
 
 @router.post("/signout")
 def signout(visitor: FormVisitor) -> Response:
     response = secure(RedirectResponse("/portal/signin?signed_out=1", status_code=303))
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
+    )
     return response

@@ -16,7 +16,17 @@ from bureau.model import Bankruptcy, Inquiry, Tradeline
 # Compliance conditions that mean "the consumer disputes this" (open or concluded).
 DISPUTE_CONDITIONS = frozenset({"XB", "XC", "XD", "XE", "XF", "XG", "XH", "XJ"})
 _NEGATIVE_HISTORY = frozenset("123456GHJKL")
-_SHORT = {"0": "OK", "E": "OK", "B": "-", "D": "?", "G": "C", "H": "F", "J": "V", "K": "R", "L": "CO"}
+_SHORT = {
+    "0": "OK",
+    "E": "OK",
+    "B": "-",
+    "D": "?",
+    "G": "C",
+    "H": "F",
+    "J": "V",
+    "K": "R",
+    "L": "CO",
+}
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -116,7 +126,9 @@ def account_view(t: Tradeline) -> AccountView:
         facts.append(("Monthly payment", money(t.scheduled_payment)))
     facts.append(("Last payment", long_date(t.date_last_payment)))
     if t.date_first_delinquency:
-        facts.append(("First missed payment (starts the 7-year clock)", long_date(t.date_first_delinquency)))
+        facts.append(
+            ("First missed payment (starts the 7-year clock)", long_date(t.date_first_delinquency))
+        )
     if t.original_creditor:
         facts.append(("Original creditor", t.original_creditor))
     if t.special_comment:
@@ -165,7 +177,11 @@ def purpose_words(purpose: str) -> str:
 
 def inquiry_words(i: Inquiry) -> str:
     who = i.requester_name or ("You" if i.requester_org_id is None else "An organization")
-    kind = "hard inquiry (can affect your score)" if i.kind == "hard" else "soft inquiry (does not affect your score)"
+    kind = (
+        "hard inquiry (can affect your score)"
+        if i.kind == "hard"
+        else "soft inquiry (does not affect your score)"
+    )
     return f"{who}: {purpose_words(i.purpose).lower()}, {kind}"
 
 
@@ -227,7 +243,11 @@ def letter_value(key: str, value: object) -> str:
         return "none"
     if key in _LETTER_CODES and isinstance(value, str):
         return words(_LETTER_CODES[key], value)
-    if isinstance(value, int) and not isinstance(value, bool) and any(w in key for w in _MONEY_WORDS):
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and any(w in key for w in _MONEY_WORDS)
+    ):
         return money(value)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:

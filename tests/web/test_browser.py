@@ -219,13 +219,22 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
         if page.evaluate("document.activeElement.id") == "token":
             break
         page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "token", "the credential field is reachable"
+    assert page.evaluate("document.activeElement.id") == "token", (
+        "the credential field is reachable"
+    )
     page.keyboard.type(person.token)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
     shot(page, "12-my-file-phone")
-    for path in ("/portal/file", "/portal/score", "/portal/access-log", "/portal/consents",
-                 "/portal/freeze", "/portal/disputes", "/portal/notices"):
+    for path in (
+        "/portal/file",
+        "/portal/score",
+        "/portal/access-log",
+        "/portal/consents",
+        "/portal/freeze",
+        "/portal/disputes",
+        "/portal/notices",
+    ):
         page.goto(path)
         assert not page.evaluate(OVERFLOWS), f"no sideways scrolling at phone width on {path}"
         assert_accessible(page)

@@ -121,7 +121,9 @@ def test_subject_a_never_sees_subject_bs_data(
     a, b = sandbox.personas["late-90"], sandbox.personas["charged-off"]
     b_notice = _notice_for(pool, b["subject_id"], "B's private letter")
     sign_in(browser_client, a["token"])
-    pages = [browser_client.get(p) for p in ("/portal/file", "/portal/notices", "/portal/file.json")]
+    pages = [
+        browser_client.get(p) for p in ("/portal/file", "/portal/notices", "/portal/file.json")
+    ]
     for response in pages:
         assert response.status_code == 200
         assert b["name"] not in response.text
@@ -140,7 +142,7 @@ def test_errors_are_pages_without_stack_traces(
         response = browser_client.get(path)
         assert response.status_code in {404, 422}
         assert response.headers["content-type"].startswith("text/html")
-        assert "Traceback" not in response.text and "File \"" not in response.text
+        assert "Traceback" not in response.text and 'File "' not in response.text
         assert "<h1>" in response.text
 
 

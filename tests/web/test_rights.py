@@ -215,11 +215,22 @@ def test_no_form_reaches_another_subjects_file(
         response = _post(browser_client, page, action, **fields)
         assert response.status_code in {404, 422}, (action, response.status_code)  # type: ignore[attr-defined]
         assert other_person.name not in response.text  # type: ignore[attr-defined]
-    for path in (f"/portal/consents/{b_grant}/receipt", f"/portal/disputes/new?item={other_person.card}"):
+    for path in (
+        f"/portal/consents/{b_grant}/receipt",
+        f"/portal/disputes/new?item={other_person.card}",
+    ):
         assert browser_client.get(path).status_code == 404
 
-    for path in ("/portal/file", "/portal/score", "/portal/access-log", "/portal/consents",
-                 "/portal/freeze", "/portal/disputes", "/portal/notices", "/portal/file.json"):
+    for path in (
+        "/portal/file",
+        "/portal/score",
+        "/portal/access-log",
+        "/portal/consents",
+        "/portal/freeze",
+        "/portal/disputes",
+        "/portal/notices",
+        "/portal/file.json",
+    ):
         text = browser_client.get(path).text
         assert other_person.name not in text and str(other_person.subject_id) not in text
         assert b_grant not in text and b_dispute not in text
@@ -267,7 +278,7 @@ def test_an_inquiry_can_be_disputed_from_its_row_but_not_ones_own_look(
     sign_in(browser_client, person.token)
     browser_client.get("/portal/file")  # one's own look is an inquiry too, but not disputable
     page = browser_client.get("/portal/file").text
-    links = re.findall(r'/portal/disputes/new\?kind=inquiry&amp;item=([0-9a-f-]{36})', page)
+    links = re.findall(r"/portal/disputes/new\?kind=inquiry&amp;item=([0-9a-f-]{36})", page)
     assert len(links) == 1 and "Lumen Lending" in page
     form = browser_client.get(f"/portal/disputes/new?kind=inquiry&item={links[0]}")
     assert "Dispute: Inquiry by Lumen Lending" in form.text
@@ -277,4 +288,6 @@ def test_an_inquiry_can_be_disputed_from_its_row_but_not_ones_own_look(
         "reason": "not-authorised"})  # fmt: skip
     assert response.status_code == 303
     assert "Inquiry by Lumen Lending" in browser_client.get("/portal/disputes").text
-    assert browser_client.get(f"/portal/disputes/new?kind=identity&item={links[0]}").status_code == 404
+    assert (
+        browser_client.get(f"/portal/disputes/new?kind=identity&item={links[0]}").status_code == 404
+    )
