@@ -296,10 +296,10 @@ def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
     conn.execute(
         """
         INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
-                             inquiry_id, leaf_index, court_order_ref, tradeline_ids,
+                             inquiry_id, log_entry_id, court_order_ref, tradeline_ids,
                              bankruptcy_ids, digest, created_at)
         VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
-                %(scope)s, %(inquiry_id)s, %(leaf_index)s, %(court_order_ref)s,
+                %(scope)s, %(inquiry_id)s, %(log_entry_id)s, %(court_order_ref)s,
                 %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s, %(created_at)s)
         """,
         row,

@@ -53,13 +53,17 @@ def run_verify(args: argparse.Namespace) -> int:
                     "ok": result.ok,
                     "entries": result.entries,
                     "heads": result.heads,
+                    "pending": result.pending,
                     "first_bad_index": result.first_bad_index,
                     "problems": result.problems,
                 }
             )
         )
     elif result.ok:
-        print(f"OK: {result.entries} entries, {result.heads} signed tree heads verified")
+        print(
+            f"OK: {result.entries} entries, {result.heads} signed tree heads verified"
+            + (f" ({result.pending} not yet sequenced)" if result.pending else "")
+        )
     else:
         for problem in result.problems:
             print(f"MISMATCH: {problem}", file=sys.stderr)

@@ -42,9 +42,8 @@ def my_file(
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
-    # Every earlier access, each with its proof against a fresh signed tree head. Taken before
-    # this disclosure's own entry: appending locks the log's head until commit, and signing a
-    # head under that lock would hold up every report pull meanwhile.
+    # Every earlier access, each with its proof against a fresh signed tree head (pending
+    # entries are numbered first). This disclosure's own entry is numbered after it commits.
     access_log = subject_log(conn, key, subject.subject_id, now)
     inquiry_id = uuid4()
     repo.insert_inquiry(
