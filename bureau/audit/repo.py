@@ -173,8 +173,7 @@ def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> int | Non
     """
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT next_index FROM audit_log_head FOR UPDATE"
-            + ("" if wait else " SKIP LOCKED")
+            "SELECT next_index FROM audit_log_head FOR UPDATE" + ("" if wait else " SKIP LOCKED")
         )
         row = cur.fetchone()
     return int(row[0]) if row is not None else None
