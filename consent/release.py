@@ -108,19 +108,6 @@ def _release(
 ) -> Released:
     subject_id = file.subject_id
     report_id, inquiry_id = uuid4(), uuid4()
-    # Pipelined: the writes that need no answer travel together, saving round trips.
-    with conn.pipeline():
-        file_repo.insert_inquiry(
-            conn,
-            {
-                "subject_id": subject_id, "inquiry_id": inquiry_id,
-                "requester_org_id": requester_org_id, "purpose": purpose,
-                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
-                "report_id": report_id, "created_at": at,
-            },
-        )  # fmt: skip
-        if decision.consumes_use and grant_id is not None:
-            repo.count_use(conn, subject_id, grant_id)
     body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
     scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
     body["score"] = scored.as_dict()
@@ -133,9 +120,22 @@ def _release(
         del body["file"]
     payload = canonical_json(body)
     token = sign_report(key, payload)
-    # The log entry is written pending (no lock held): it is numbered after commit, so pulls
-    # do not commit one at a time. The entry and the signed report name each other by report_id.
+    # All the writes travel in one pipeline (a round trip or two rather than one per row), after
+    # signing: nothing is written unless the signed report exists. The log entry is written
+    # pending (no lock held) and numbered after commit, so pulls do not commit one at a time.
+    # The entry and the signed report name each other by report_id.
     with conn.pipeline():
+        file_repo.insert_inquiry(
+            conn,
+            {
+                "subject_id": subject_id, "inquiry_id": inquiry_id,
+                "requester_org_id": requester_org_id, "purpose": purpose,
+                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
+                "report_id": report_id, "created_at": at,
+            },
+        )  # fmt: skip
+        if decision.consumes_use and grant_id is not None:
+            repo.count_use(conn, subject_id, grant_id)
         log_entry = log.append(
             conn,
             "report.released" if court_order_ref is None else "report.compelled",
