@@ -192,12 +192,11 @@ def pull_report(
     sections: Sequence[ReportSection] = (),
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
-    grant = repo.grant_for_release(conn, grant_id)
+    grant, freeze, alerts = repo.release_facts(conn, grant_id)
     if grant is None or grant.requester_org_id != org_id:
         # Someone else's grant is no grant for this requester; whether it exists is not said.
         raise NoGrant("the subject has not granted this requester access", reason="no-grant")
     subject_id = grant.subject_id
-    freeze = repo.freeze_facts(conn, subject_id)
     rules = PURPOSES.get(Purpose(purpose)) if purpose in PURPOSES else None
     # Whether the requester is an existing creditor matters only for a freeze exemption.
     holds_account = (
@@ -215,7 +214,7 @@ def pull_report(
             at=at,
             grant=grant,
             freeze=freeze,
-            alerts=repo.alert_facts(conn, subject_id),
+            alerts=alerts,
             identity_verified=identity_verified,
         )
     )
