@@ -20,6 +20,9 @@ class Identity:
     dates_of_birth: list[date] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
+    superseded: list[tuple[str, str]] = field(default_factory=list)
+    """(kind, value) facts still held but no longer current, e.g. removed by an identity
+    dispute: shown to the subject (everything held), never to a user."""
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def report_body(
     Differs from the subject's disclosure: national ids show their last four digits only,
     and only hard inquiries are shown (soft ones are visible to the subject alone).
     """
-    body = disclosure(file, truncate_national_id=True)
+    body = disclosure(file, truncate_national_id=True, for_subject=False)
     body["inquiries"] = [i for i in body["inquiries"] if i.get("kind") == "hard"]
     return {
         "report_id": str(report_id),

@@ -39,12 +39,14 @@ _TRADELINE_FIELDS = set(Tradeline.__dataclass_fields__) - {"account_number"}
 
 def _identity(identities: list[tuple[str, bytes, bool]], cipher: SubjectCipher) -> Identity:
     found: dict[str, list[Any]] = {field: [] for field in _IDENTITY_FIELDS.values()}
-    for kind, blob, _current in identities:
-        value: Any = cipher.decrypt(kind, blob)
-        if kind == "dob":
-            value = date.fromisoformat(value)
-        found[_IDENTITY_FIELDS[kind]].append(value)
-    return Identity(**found)
+    superseded: list[tuple[str, str]] = []
+    for kind, blob, current in identities:
+        text = cipher.decrypt(kind, blob)
+        if not current:
+            superseded.append((kind, text))
+            continue
+        found[_IDENTITY_FIELDS[kind]].append(date.fromisoformat(text) if kind == "dob" else text)
+    return Identity(**found, superseded=superseded)
 
 
 def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:

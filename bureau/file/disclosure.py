@@ -59,10 +59,22 @@ def _inquiry_shown(inquiry: Inquiry, as_of: datetime) -> bool:
     return inquiry.created_at >= as_of - timedelta(days=days)
 
 
-def disclosure(file: CreditFile, *, truncate_national_id: bool = False) -> dict[str, Any]:
+def _masked(national_id: str) -> str:
+    return "*****" + national_id[-4:]
+
+
+def disclosure(
+    file: CreditFile, *, truncate_national_id: bool = False, for_subject: bool = True
+) -> dict[str, Any]:
+    """The file as JSON. `for_subject=False` (reports to users) leaves out identity facts that
+    are no longer current; the subject sees everything held about them."""
     identity = asdict(file.identity)
+    superseded = identity.pop("superseded")
     if truncate_national_id:
-        identity["national_ids"] = ["*****" + n[-4:] for n in identity["national_ids"]]
+        identity["national_ids"] = [_masked(n) for n in identity["national_ids"]]
+        superseded = [(k, _masked(v) if k == "national_id" else v) for k, v in superseded]
+    if for_subject:
+        identity["superseded"] = [{"kind": kind, "value": value} for kind, value in superseded]
     return {
         "subject_id": str(file.subject_id),
         "as_of": file.as_of.isoformat(),

@@ -111,9 +111,13 @@ def account_from_record(record: Record) -> Account:
     ssn = base.raw("ssn")
     dob = base.get("date_of_birth")
     phone = base.raw("telephone")
-    first, surname = str(base.get("first_name") or ""), str(base.get("surname") or "")
+    # the middle name is part of the name: without it "MARY ANN LEE" and "MARY LEE" would be
+    # the same blind index, and the subject's own "Mary Ann Lee" would gain a second name
+    first, middle, surname = (
+        str(base.get(f) or "") for f in ("first_name", "middle_name", "surname")
+    )
     identity = Identity(
-        name=" ".join(part for part in (first, surname) if part),
+        name=" ".join(part for part in (first, middle, surname) if part),
         national_id=ssn if ssn.strip(" 0") and ssn.isdigit() else None,
         dob=dob if isinstance(dob, date) else None,
         address=address_text(

@@ -23,6 +23,7 @@ from bureau.auth.tokens import ORG_KEY, SUBJECT_TOKEN, derived_token
 from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
 from bureau.sandbox import repo
+from bureau.sandbox.furnishing import furnish_accounts
 from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
@@ -157,6 +158,7 @@ def seed_sandbox(
         )  # fmt: skip
         issue_api_key(conn, org_ids[spec.slug], list(spec.scopes), "sandbox", token)
 
+    identities: dict[str, IdentityClaim] = {}
     for persona in PERSONAS:
         subject_id = _uuid(seed, "subject", persona.slug)
         token = derived_token(SUBJECT_TOKEN, material, f"subject:{persona.slug}")
@@ -165,10 +167,23 @@ def seed_sandbox(
             "story": persona.story,
         }  # fmt: skip
         if not already:
-            _seed_persona(conn, vault, seed, as_of, persona, subject_id, org_ids)
+            identities[persona.slug] = _seed_persona(
+                conn, vault, seed, as_of, persona, subject_id, org_ids
+            )
             issue_subject_token(conn, subject_id, token)
 
     if not already:
+        # The accounts arrive the way a real furnisher's do: one Metro 2 file per furnisher.
+        tradelines = furnish_accounts(
+            conn, vault, seed, as_of, org_ids, identities, tradeline_values
+        )
+        for persona in PERSONAS:
+            if persona.disputed_account is not None:
+                disputed = persona.accounts[persona.disputed_account]
+                _open_dispute(
+                    conn, seed, as_of, persona, _uuid(seed, "subject", persona.slug),
+                    tradelines[(persona.slug, persona.disputed_account)], org_ids[disputed.furnisher],
+                )  # fmt: skip
         repo.mark_seeded(conn, seed, as_of)
     return result
 
@@ -193,28 +208,16 @@ def _seed_persona(
     persona: Persona,
     subject_id: UUID,
     org_ids: dict[str, UUID],
-) -> None:
-    rng = random.Random(f"{seed}:{persona.slug}:accounts")
+) -> IdentityClaim:
+    """Enrol the persona (as a person signing up would) and add what is not furnished:
+    public records, past inquiries, alerts and freezes. Returns the identity used."""
+    rng = random.Random(f"{seed}:{persona.slug}:records")
     claim = persona_identity(seed, as_of, persona)
     if repo.subject_exists(conn, subject_id):
         cipher = vault.cipher_for(conn, subject_id)
     else:
         cipher = vault.new_subject(conn, subject_id)
     record_identity(conn, vault, cipher, claim)
-
-    for index, spec in enumerate(persona.accounts):
-        furnisher_id = org_ids[spec.furnisher]
-        account_number = f"{spec.furnisher[:3].upper()}{rng.randint(10**9, 10**10 - 1)}"
-        tradeline_id = _uuid(seed, "tradeline", persona.slug, index)
-        values = tradeline_values(spec, as_of)
-        file_repo.upsert_tradeline(
-            conn, subject_id, tradeline_id, furnisher_id,
-            vault.blind_index("account", f"{furnisher_id}:{account_number}"),
-            cipher.encrypt("account", account_number), cipher.key_version, values,
-        )  # fmt: skip
-        file_repo.record_report(conn, subject_id, tradeline_id, as_of, "sandbox", _json(values))
-        if persona.disputed_account == index:
-            _open_dispute(conn, seed, as_of, persona, subject_id, tradeline_id, furnisher_id)
 
     for index, bk in enumerate(persona.bankruptcies):
         file_repo.insert_bankruptcy(conn, {
@@ -249,6 +252,7 @@ def _seed_persona(
         )  # fmt: skip
     if persona.frozen:
         repo.insert_freeze(conn, subject_id, _uuid(seed, "freeze", persona.slug), placed)
+    return claim
 
 
 def _open_dispute(
@@ -261,7 +265,3 @@ def _open_dispute(
         conn, subject_id, _uuid(seed, "dispute", persona.slug), tradeline_id, furnisher_id,
         received, received.date() + timedelta(days=live_rules().dispute.resolve_days),
     )  # fmt: skip
-
-
-def _json(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}

@@ -348,3 +348,21 @@ def test_a_report_carries_the_subjects_statement_about_an_item_it_shows(
     assert statement["text"].startswith("The late payment in March")
     own = client.get("/v1/me/file", headers=person.headers).json()
     assert [s["text"] for s in own["statements"]] == [statement["text"]]
+
+
+def test_an_identity_fact_no_longer_current_reaches_the_subject_but_never_a_user(
+    client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
+) -> None:
+    with transaction(pool) as conn:
+        conn.execute(
+            "UPDATE subject_identities SET is_current = false "
+            "WHERE subject_id = %s AND kind = 'address'",
+            (person.subject_id,),
+        )
+    own = client.get("/v1/me/file", headers=person.headers).json()["identity"]
+    assert own["addresses"] == []
+    assert own["superseded"] == [{"kind": "address", "value": "1 Test St, Springfield IL 62701"}]
+    made = grant(client, person, lumen)
+    report = pull(client, lumen, made["grant_id"]).json()["report"]
+    assert report["file"]["identity"]["addresses"] == []
+    assert "superseded" not in report["file"]["identity"]

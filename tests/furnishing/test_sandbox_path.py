@@ -1,7 +1,6 @@
-"""The sandbox's accounts furnished through the real path: every persona account passes the
-Metro 2 validation, is matched to the persona's existing file by its account, and leaves the
-account as the seed wrote it. (The seed writes rows directly today; this is the check that
-switching it to `ingest_json` changes nothing a sandbox user would see.)"""
+"""The sandbox's accounts arrive through the real furnishing path (one Metro 2 file per
+furnisher), and sending the same accounts again as JSON records matches every one by its
+account and changes nothing: the two intake formats agree."""
 
 from __future__ import annotations
 
@@ -85,3 +84,24 @@ def test_every_sandbox_account_goes_through_the_furnishing_path_unchanged(
         assert changed == []
         furnished += len(records)
     assert furnished >= 40
+
+
+def test_sandbox_accounts_arrive_as_one_metro2_file_per_furnisher(
+    conn: psycopg.Connection[Any], sandbox: SeedResult
+) -> None:
+    furnishers = {p.accounts[i].furnisher for p in PERSONAS for i in range(len(p.accounts))}
+    batches = conn.execute(
+        "SELECT furnisher_id, source, accepted, rejected FROM furnish_batches "
+        "WHERE furnisher_id = ANY(%s)",
+        ([UUID(sandbox.org_keys[f]["org_id"]) for f in furnishers],),
+    ).fetchall()
+    assert {b["source"] for b in batches} == {"metro2"}
+    assert len(batches) == len(furnishers) and all(b["rejected"] == 0 for b in batches)
+    total = sum(len(p.accounts) for p in PERSONAS)
+    assert sum(b["accepted"] for b in batches) == total
+    sources = conn.execute(
+        "SELECT DISTINCT source FROM tradeline_reports r JOIN tradelines t USING (subject_id, tradeline_id)"
+        " WHERE t.furnisher_id = ANY(%s)",
+        ([UUID(sandbox.org_keys[f]["org_id"]) for f in furnishers],),
+    ).fetchall()
+    assert {r["source"] for r in sources} == {"metro2"}
