@@ -225,6 +225,23 @@ def test_a_served_bureau_numbers_entries_in_the_background(
     assert index_of(database_url, entry) is not None
 
 
+def test_the_cli_numbers_pending_entries_and_verify_then_covers_them(
+    database_url: str, session_key_file: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from bureau.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(session_key_file))
+    sequence_now(database_url)
+    with connect(database_url) as c, c.transaction():
+        entry = log.append(c, "test.release", None, {"note": "numbered by the operator"})
+    assert main(["audit", "sequence"]) == 0
+    assert capsys.readouterr().out.strip() == "sequenced 1 entries"
+    assert index_of(database_url, entry) is not None
+    assert main(["audit", "verify"]) == 0
+
+
 def test_the_database_allows_only_the_numbering_of_a_pending_entry(
     conn: psycopg.Connection[Any],
 ) -> None:
