@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 
 import bureau
 from bureau.api import problems
+from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_pool
 from bureau.db.server import check_reachable, database_url
@@ -60,9 +61,14 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         url = database_url(settings)
         check_reachable(url)
         app.state.pool = open_pool(url)
+        # Numbers committed access-log entries every second (tests pass their own pool and
+        # sequence on demand, when a tree head is signed).
+        sequencer = BackgroundSequencer(app.state.pool, interval=1.0)
+        sequencer.start()
         try:
             yield
         finally:
+            sequencer.stop()
             app.state.pool.close()
 
     app = FastAPI(

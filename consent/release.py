@@ -45,7 +45,8 @@ ReportSection = Callable[[psycopg.Connection[Any], Vault, CreditFile], dict[str,
 @dataclass(frozen=True)
 class Released:
     report_id: UUID
-    leaf_index: int
+    log_entry: int
+    """The access-log entry's `entry_id`: its leaf index is assigned after commit."""
     report: dict[str, Any]
     report_json: bytes
     """The report's canonical JSON: exactly the JWS payload, so it is encoded only once."""
@@ -54,7 +55,7 @@ class Released:
     def response_json(self) -> bytes:
         """The API response body, built around the already-encoded report."""
         head = json.dumps(
-            {"report_id": str(self.report_id), "access_log_index": self.leaf_index,
+            {"report_id": str(self.report_id), "access_log_entry": self.log_entry,
              "jws": self.jws},
         )  # fmt: skip
         return head[:-1].encode() + b', "report": ' + self.report_json + b"}"
@@ -107,19 +108,6 @@ def _release(
 ) -> Released:
     subject_id = file.subject_id
     report_id, inquiry_id = uuid4(), uuid4()
-    # Pipelined: the writes that need no answer travel together, saving round trips.
-    with conn.pipeline():
-        file_repo.insert_inquiry(
-            conn,
-            {
-                "subject_id": subject_id, "inquiry_id": inquiry_id,
-                "requester_org_id": requester_org_id, "purpose": purpose,
-                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
-                "report_id": report_id, "created_at": at,
-            },
-        )  # fmt: skip
-        if decision.consumes_use and grant_id is not None:
-            repo.count_use(conn, subject_id, grant_id)
     body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
     scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
     body["score"] = scored.as_dict()
@@ -132,11 +120,23 @@ def _release(
         del body["file"]
     payload = canonical_json(body)
     token = sign_report(key, payload)
-    # The access log's head row stays locked from the append until commit, and every pull
-    # appends: so the report is signed before, and only two round trips happen under the lock.
-    # (The log entry and the signed report name each other through report_id.)
+    # All the writes travel in one pipeline (a round trip or two rather than one per row), after
+    # signing: nothing is written unless the signed report exists. The log entry is written
+    # pending (no lock held) and numbered after commit, so pulls do not commit one at a time.
+    # The entry and the signed report name each other by report_id.
     with conn.pipeline():
-        leaf_index = log.append(
+        file_repo.insert_inquiry(
+            conn,
+            {
+                "subject_id": subject_id, "inquiry_id": inquiry_id,
+                "requester_org_id": requester_org_id, "purpose": purpose,
+                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
+                "report_id": report_id, "created_at": at,
+            },
+        )  # fmt: skip
+        if decision.consumes_use and grant_id is not None:
+            repo.count_use(conn, subject_id, grant_id)
+        log_entry = log.append(
             conn,
             "report.released" if court_order_ref is None else "report.compelled",
             subject_id,
@@ -157,7 +157,7 @@ def _release(
             {
                 "subject_id": subject_id, "report_id": report_id,
                 "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
-                "scope": scope, "inquiry_id": inquiry_id, "leaf_index": leaf_index,
+                "scope": scope, "inquiry_id": inquiry_id, "log_entry_id": log_entry,
                 "court_order_ref": court_order_ref,
                 "tradeline_ids": [t.tradeline_id for t in file.tradelines] if released_items else [],
                 "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if released_items else [],
@@ -165,7 +165,7 @@ def _release(
             },
         )  # fmt: skip
         score_repo.insert_report_score(conn, subject_id, report_id, scored)
-    return Released(report_id, leaf_index, body, payload, token)
+    return Released(report_id, log_entry, body, payload, token)
 
 
 def sign_report(key: SigningKey, payload: bytes) -> str:
@@ -192,12 +192,11 @@ def pull_report(
     sections: Sequence[ReportSection] = (),
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
-    grant = repo.grant_for_release(conn, grant_id)
+    grant, freeze, alerts = repo.release_facts(conn, grant_id)
     if grant is None or grant.requester_org_id != org_id:
         # Someone else's grant is no grant for this requester; whether it exists is not said.
         raise NoGrant("the subject has not granted this requester access", reason="no-grant")
     subject_id = grant.subject_id
-    freeze = repo.freeze_facts(conn, subject_id)
     rules = PURPOSES.get(Purpose(purpose)) if purpose in PURPOSES else None
     # Whether the requester is an existing creditor matters only for a freeze exemption.
     holds_account = (
@@ -215,7 +214,7 @@ def pull_report(
             at=at,
             grant=grant,
             freeze=freeze,
-            alerts=repo.alert_facts(conn, subject_id),
+            alerts=alerts,
             identity_verified=identity_verified,
         )
     )
@@ -267,7 +266,7 @@ def compelled_report(
             "court_order_ref": court_order_ref.strip(),
             "recipient": recipient_name,
             "report_id": str(released.report_id),
-            "access_log_index": released.leaf_index,
+            "access_log_entry": released.log_entry,
             "released_at": at.isoformat(),
         },
     )

@@ -99,20 +99,6 @@ def grant_row(
         return cur.fetchone()
 
 
-def grant_for_release(conn: psycopg.Connection[Any], grant_id: UUID) -> Grant | None:
-    """The grant, locked until the transaction ends.
-
-    The lock is what makes uses exact under concurrency: a second pull on the same grant
-    waits here, then reads the use the first one counted.
-    """
-    with conn.cursor(row_factory=class_row(Grant)) as cur:
-        cur.execute(
-            f"SELECT {_GRANT_COLUMNS} FROM consent_grants WHERE grant_id = %s FOR UPDATE",
-            (grant_id,),
-        )
-        return cur.fetchone()
-
-
 def count_use(conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID) -> None:
     conn.execute(
         "UPDATE consent_grants SET uses = uses + 1 WHERE subject_id = %s AND grant_id = %s",
@@ -160,21 +146,6 @@ def thaws(conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID) -> l
             (subject_id, freeze_id),
         )
         return cur.fetchall()
-
-
-def freeze_facts(conn: psycopg.Connection[Any], subject_id: UUID) -> Freeze | None:
-    """The freeze in force with its live thaws, as the access decision wants them."""
-    row = active_freeze(conn, subject_id)
-    if row is None:
-        return None
-    return Freeze(
-        placed_at=row["placed_at"],
-        lifted_at=row["lifted_at"],
-        thaws=tuple(
-            Thaw(t["requester_org_id"], t["starts_at"], t["ends_at"], t["cancelled_at"])
-            for t in thaws(conn, subject_id, row["freeze_id"])
-        ),
-    )
 
 
 def insert_freeze(
@@ -249,11 +220,57 @@ def alerts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, An
         return cur.fetchall()
 
 
-def alert_facts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[Alert]:
-    return [
-        Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
-        for a in alerts(conn, subject_id)
-    ]
+def _alert(a: dict[str, Any]) -> Alert:
+    return Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
+
+
+def release_facts(
+    conn: psycopg.Connection[Any], grant_id: UUID
+) -> tuple[Grant | None, Freeze | None, list[Alert]]:
+    """The grant, locked until the transaction ends, and its subject's freeze and alerts.
+
+    The lock is what makes uses exact under concurrency: a second pull on the same grant
+    waits here, then reads the use the first one counted. The three reads travel as one
+    pipeline (one round trip; a second only when a freeze is in force, for its thaws); the
+    freeze and alerts are read after the grant's lock is taken, so they are as fresh.
+    """
+    of_grant = "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
+    with (
+        conn.cursor(row_factory=class_row(Grant)) as grant_cur,
+        conn.cursor(row_factory=dict_row) as freeze_cur,
+        conn.cursor(row_factory=dict_row) as alerts_cur,
+    ):
+        with conn.pipeline():
+            grant_cur.execute(
+                f"SELECT {_GRANT_COLUMNS} FROM consent_grants WHERE grant_id = %s FOR UPDATE",
+                (grant_id,),
+            )
+            freeze_cur.execute(
+                "SELECT freeze_id, placed_at, lifted_at FROM freezes "
+                f"WHERE subject_id = {of_grant} AND lifted_at IS NULL",
+                (grant_id,),
+            )
+            alerts_cur.execute(
+                "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
+                f"FROM fraud_alerts WHERE subject_id = {of_grant} ORDER BY placed_at, alert_id",
+                (grant_id,),
+            )
+        grant = grant_cur.fetchone()
+        frozen = freeze_cur.fetchone()
+        alert_rows = alerts_cur.fetchall()
+    if grant is None:
+        return None, None, []
+    freeze = None
+    if frozen is not None:
+        freeze = Freeze(
+            placed_at=frozen["placed_at"],
+            lifted_at=frozen["lifted_at"],
+            thaws=tuple(
+                Thaw(t["requester_org_id"], t["starts_at"], t["ends_at"], t["cancelled_at"])
+                for t in thaws(conn, grant.subject_id, frozen["freeze_id"])
+            ),
+        )
+    return grant, freeze, [_alert(a) for a in alert_rows]
 
 
 def insert_alert(
@@ -296,10 +313,10 @@ def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
     conn.execute(
         """
         INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
-                             inquiry_id, leaf_index, court_order_ref, tradeline_ids,
+                             inquiry_id, log_entry_id, court_order_ref, tradeline_ids,
                              bankruptcy_ids, digest, created_at)
         VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
-                %(scope)s, %(inquiry_id)s, %(leaf_index)s, %(court_order_ref)s,
+                %(scope)s, %(inquiry_id)s, %(log_entry_id)s, %(court_order_ref)s,
                 %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s, %(created_at)s)
         """,
         row,

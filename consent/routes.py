@@ -133,7 +133,7 @@ def _sections(request: Request) -> list[release.ReportSection]:
 
 
 def _released(r: release.Released) -> Response:
-    """{report_id, access_log_index, jws, report}: the report is sent as the very bytes signed."""
+    """{report_id, access_log_entry, jws, report}: the report is sent as the very bytes signed."""
     return Response(r.response_json(), status_code=201, media_type="application/json")
 
 

@@ -38,6 +38,9 @@ def report_statements(
     conn: psycopg.Connection[Any], vault: Vault, file: CreditFile
 ) -> dict[str, Any]:
     """The statements about items this report carries (none about items it left out)."""
+    if not file.statements:
+        # The file was read in this transaction from the same rows: no statement, no query.
+        return {"statements": []}
     carried = {t.tradeline_id for t in file.tradelines} | {
         b.bankruptcy_id for b in file.bankruptcies
     }

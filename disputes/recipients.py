@@ -59,13 +59,13 @@ def notify_past_recipients(
         )  # fmt: skip
         repo.insert_notice(conn, subject_id, notice_id, notices.CORRECTION, recipient["org_id"],
                            dispute_id, body, None, now)  # fmt: skip
-        leaf = log.append(conn, "dispute.recipient_notified", subject_id, {
+        entry = log.append(conn, "dispute.recipient_notified", subject_id, {
             "dispute_id": str(dispute_id), "to": str(recipient["org_id"]),
             "notice_id": str(notice_id), "inquiry_id": str(recipient["inquiry_id"]),
             "received_at": recipient["created_at"].isoformat(),
         })  # fmt: skip
         told.append({"org_id": recipient["org_id"], "name": org["name"],
-                     "notice_id": notice_id, "log_index": leaf})  # fmt: skip
+                     "notice_id": notice_id, "log_entry": entry})  # fmt: skip
     repo.append_event(conn, subject_id, dispute_id, "recipients_told", "bureau",
                       {"count": len(told)}, now)  # fmt: skip
     return told

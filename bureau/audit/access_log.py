@@ -40,6 +40,7 @@ def subject_log(
         "tree_head": tree.head_json(sth),
         "entries": [
             {
+                "entry_id": int(r["entry_id"]),
                 "leaf_index": int(r["leaf_index"]),
                 "event": r["event"],
                 "entry": r["entry"],

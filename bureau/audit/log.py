@@ -1,9 +1,11 @@
 """Append entries to the access log inside the caller's transaction.
 
-Leaf indexes are gap-free (a locked counter row rather than a sequence) because the log backs
-an RFC 6962 Merkle tree: leaf n must exist for every n below the tree size. Appending in the
-caller's transaction is what makes "no report leaves without its log entry" true: if the
-release rolls back, so does its entry.
+Appending in the caller's transaction is what makes "no report leaves without its log entry"
+true: if the release rolls back, so does its entry. An entry is written *pending*: it gets an
+ordering id (`entry_id`, from a sequence: no lock held until commit) but no leaf index. The
+sequencer (`bureau.audit.sequencing`) later numbers committed entries contiguously, in commit
+order, and computes their RFC 6962 leaf hashes — so releases no longer commit one at a time on
+the log's head row, and leaf n still exists for every n below the tree size.
 """
 
 from __future__ import annotations
@@ -35,27 +37,28 @@ def append(
     subject_id: UUID | None,
     details: dict[str, Any],
 ) -> int:
-    """Append one entry and return its leaf index. Holds the log's head row until commit."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "UPDATE audit_log_head SET next_index = next_index + 1 RETURNING next_index - 1"
-        )
-        row = cur.fetchone()
-    assert row is not None, "audit_log_head has its single row from the first migration"
-    index = int(row[0])
+    """Append one pending entry and return its `entry_id`, the entry's stable reference.
+
+    The leaf index is not known yet: it is assigned when the sequencer runs after this
+    transaction commits (before any tree head or proof covering it is served).
+    """
     at = datetime.now(UTC)
     entry = {
-        "index": index,
         "event": event,
         "subject_id": str(subject_id) if subject_id else None,
         "at": at.isoformat(),
         **details,
     }
-    conn.execute(
-        """
-        INSERT INTO audit_log (leaf_index, subject_id, event, entry, leaf_hash, created_at)
-        VALUES (%s, %s, %s, %s, %s, %s)
-        """,
-        (index, subject_id, event, Jsonb(entry), leaf_hash(entry), at),
-    )
-    return index
+    entry.pop("index", None)  # the sequencer adds it; the append-only trigger insists
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            """
+            INSERT INTO audit_log (subject_id, event, entry, created_at)
+            VALUES (%s, %s, %s, %s)
+            RETURNING entry_id
+            """,
+            (subject_id, event, Jsonb(entry), at),
+        )
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])

@@ -12,7 +12,7 @@ from psycopg.rows import dict_row, tuple_row
 
 
 def log_size(conn: psycopg.Connection[Any]) -> int:
-    """Leaves committed (or written by this transaction): the counter is gap-free."""
+    """Leaves sequenced (committed, or numbered by this transaction): the counter is gap-free."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute("SELECT next_index FROM audit_log_head")
         row = cur.fetchone()
@@ -120,7 +120,7 @@ def subject_entries(
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             """
-            SELECT leaf_index, event, entry, leaf_hash, created_at
+            SELECT entry_id, leaf_index, event, entry, leaf_hash, created_at
             FROM audit_log
             WHERE subject_id = %s AND leaf_index < %s
             ORDER BY leaf_index DESC
@@ -134,7 +134,7 @@ def subject_entries(
 def entry(conn: psycopg.Connection[Any], leaf_index: int) -> dict[str, Any] | None:
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            "SELECT leaf_index, subject_id, event, entry, leaf_hash FROM audit_log "
+            "SELECT entry_id, leaf_index, subject_id, event, entry, leaf_hash FROM audit_log "
             "WHERE leaf_index = %s",
             (leaf_index,),
         )
@@ -144,10 +144,13 @@ def entry(conn: psycopg.Connection[Any], leaf_index: int) -> dict[str, Any] | No
 def all_entries(
     conn: psycopg.Connection[Any], batch: int = 5000
 ) -> Iterator[tuple[int, Any, bytes]]:
-    """Every entry in index order (a server-side cursor: the log may be large)."""
+    """Every sequenced entry in index order (a server-side cursor: the log may be large)."""
     with conn.cursor(name="audit_verify", row_factory=tuple_row) as cur:
         cur.itersize = batch
-        cur.execute("SELECT leaf_index, entry, leaf_hash FROM audit_log ORDER BY leaf_index")
+        cur.execute(
+            "SELECT leaf_index, entry, leaf_hash FROM audit_log WHERE leaf_index IS NOT NULL "
+            "ORDER BY leaf_index"
+        )
         for index, doc, leaf in cur:
             yield int(index), doc, bytes(leaf)
 
@@ -158,3 +161,76 @@ def all_nodes(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, int, bytes]]
         cur.execute("SELECT level, idx, hash FROM audit_tree_nodes ORDER BY level, idx")
         for level, idx, h in cur:
             yield int(level), int(idx), bytes(h)
+
+
+# Sequencing -------------------------------------------------------------------------------------
+
+
+def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> int | None:
+    """Lock the head row (the sequencers' mutex) and read the next leaf index.
+
+    Without `wait`, None when another sequencer holds it: that one will number what is pending.
+    """
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT next_index FROM audit_log_head FOR UPDATE" + ("" if wait else " SKIP LOCKED")
+        )
+        row = cur.fetchone()
+    return int(row[0]) if row is not None else None
+
+
+def has_pending(conn: psycopg.Connection[Any]) -> bool:
+    """Whether any entry visible to this transaction awaits its index (a partial-index probe)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM audit_log WHERE leaf_index IS NULL)")
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def pending_entries(conn: psycopg.Connection[Any], limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """Committed (or own) entries without an index, oldest append first."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT entry_id, entry FROM audit_log WHERE leaf_index IS NULL "
+            "ORDER BY entry_id LIMIT %s",
+            (limit,),
+        )
+        return [(int(i), e) for i, e in cur.fetchall()]
+
+
+def assign_indexes(
+    conn: psycopg.Connection[Any], next_index: int, assigned: list[tuple[int, int, bytes]]
+) -> None:
+    """Reserve the indexes on the head row, then give each (entry_id, index, leaf hash) its own.
+
+    The entry gains `index` in SQL (`entry || {"index": n}`), exactly the change the
+    append-only trigger allows; the hash was computed over that same document.
+    """
+    conn.execute("UPDATE audit_log_head SET next_index = %s", (next_index,))
+    ids, indexes, hashes = zip(*assigned, strict=True)
+    conn.execute(
+        """
+        UPDATE audit_log a
+        SET leaf_index = u.leaf_index,
+            entry = a.entry || jsonb_build_object('index', u.leaf_index),
+            leaf_hash = u.leaf_hash
+        FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[]) AS u(entry_id, leaf_index, leaf_hash)
+        WHERE a.entry_id = u.entry_id
+        """,
+        (list(ids), list(indexes), list(hashes)),
+    )
+
+
+def leaf_index_of(conn: psycopg.Connection[Any], entry_id: int) -> int | None:
+    """An entry's leaf index, None while it is pending."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT leaf_index FROM audit_log WHERE entry_id = %s", (entry_id,))
+        row = cur.fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else None
+
+
+def pending_count(conn: psycopg.Connection[Any]) -> int:
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT count(*) FROM audit_log WHERE leaf_index IS NULL")
+        row = cur.fetchone()
+    return int(row[0]) if row else 0

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bureau.audit import merkle, repo
+from bureau.audit import merkle, repo, sequencing
 from bureau.audit.log import leaf_hash as entry_leaf_hash
 from bureau.audit.merkle import Node, SignedTreeHead, TreeHead
 from bureau.signing import SigningKey, b64url
@@ -47,7 +47,11 @@ def _sth(row: dict[str, Any]) -> SignedTreeHead:
 
 
 def latest_head(conn: psycopg.Connection[Any], key: SigningKey, at: datetime) -> SignedTreeHead:
-    """The newest signed head, signing one for the current size first if the log has grown."""
+    """The newest signed head, signing one for the current size first if the log has grown.
+
+    Pending entries are numbered first, so the head covers every entry committed by now.
+    """
+    sequencing.sequence(conn)
     row = repo.latest_head(conn)
     size = repo.log_size(conn)
     if row is not None and int(row["tree_size"]) >= size:
@@ -107,6 +111,8 @@ def head_json(sth: SignedTreeHead) -> dict[str, Any]:
 class Verification:
     entries: int = 0
     heads: int = 0
+    pending: int = 0
+    """Entries written but not yet sequenced: not in the tree yet, so nothing to check."""
     problems: list[str] = field(default_factory=list)
     first_bad_index: int | None = None
 
@@ -124,7 +130,7 @@ def verify_log(
     conn: psycopg.Connection[Any], public_keys: Sequence[Ed25519PublicKey], limit: int = 20
 ) -> Verification:
     """Recompute the whole tree from the entries and check everything stored against it."""
-    result = Verification()
+    result = Verification(pending=repo.pending_count(conn))
     stored_nodes = {(lv, ix): h for lv, ix, h in repo.all_nodes(conn)}
     head_rows = repo.heads(conn)
     heads_by_size = {int(r["tree_size"]): _sth(r) for r in head_rows}

@@ -25,7 +25,6 @@ from bureau.model import (
     Tradeline,
 )
 from bureau.policy.regime import live_rules
-from bureau.subjects import repo as subjects_repo
 from bureau.vault import SubjectCipher, Vault
 
 _IDENTITY_FIELDS = {
@@ -38,10 +37,10 @@ _IDENTITY_FIELDS = {
 _TRADELINE_FIELDS = set(Tradeline.__dataclass_fields__) - {"account_number"}
 
 
-def _identity(conn: psycopg.Connection[Any], cipher: SubjectCipher) -> Identity:
+def _identity(identities: list[tuple[str, bytes, bool]], cipher: SubjectCipher) -> Identity:
     found: dict[str, list[Any]] = {field: [] for field in _IDENTITY_FIELDS.values()}
     superseded: list[tuple[str, str]] = []
-    for kind, blob, current in subjects_repo.identities(conn, cipher.subject_id):
+    for kind, blob, current in identities:
         text = cipher.decrypt(kind, blob)
         if not current:
             superseded.append((kind, text))
@@ -60,14 +59,18 @@ def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:
 def assemble(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, at: datetime
 ) -> CreditFile:
-    """Everything held about the subject at `at` (obsolescence is applied by the caller)."""
-    if not subjects_repo.subject_exists(conn, subject_id):
-        raise NotFound(f"no credit file for subject {subject_id}", field="subject_id")
-    cipher = vault.cipher_for(conn, subject_id)
+    """Everything held about the subject at `at` (obsolescence is applied by the caller).
+
+    All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
+    """
     lookback = max(
         live_rules().access.inquiry_lookback_days,
         live_rules().access.inquiry_lookback_days_employment,
     )
+    rows = repo.file_rows(conn, subject_id, at, at - timedelta(days=lookback))
+    if not rows.exists:
+        raise NotFound(f"no credit file for subject {subject_id}", field="subject_id")
+    cipher = vault.cipher_from(subject_id, rows.data_keys)
     alerts = [
         FraudAlert(
             alert_id=a["alert_id"],
@@ -76,22 +79,21 @@ def assemble(
             expires_at=a["expires_at"],
             contact=cipher.decrypt("contact", bytes(a["contact_ct"])) if a["contact_ct"] else None,
         )
-        for a in repo.active_fraud_alerts(conn, subject_id, at)
+        for a in rows.fraud_alerts
     ]
     return CreditFile(
         subject_id=subject_id,
-        identity=_identity(conn, cipher),
-        tradelines=[_tradeline(r, cipher) for r in repo.tradelines(conn, subject_id)],
+        identity=_identity(rows.identities, cipher),
+        tradelines=[_tradeline(r, cipher) for r in rows.tradelines],
         bankruptcies=[
             Bankruptcy(**{k: r[k] for k in Bankruptcy.__dataclass_fields__})
-            for r in repo.bankruptcies(conn, subject_id)
+            for r in rows.bankruptcies
         ],
         inquiries=[
-            Inquiry(**{k: r[k] for k in Inquiry.__dataclass_fields__})
-            for r in repo.inquiries(conn, subject_id, at - timedelta(days=lookback))
+            Inquiry(**{k: r[k] for k in Inquiry.__dataclass_fields__}) for r in rows.inquiries
         ],
         fraud_alerts=alerts,
-        frozen=repo.is_frozen(conn, subject_id),
+        frozen=rows.frozen,
         as_of=at,
         statements=[
             Statement(
@@ -102,6 +104,6 @@ def assemble(
                 else s["body"],
                 created_at=s["created_at"],
             )
-            for s in repo.statements(conn, subject_id)
+            for s in rows.statements
         ],
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
+
+from bureau.subjects.repo import IDENTITIES_SQL, SUBJECT_EXISTS_SQL
+from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 
 TRADELINE_COLUMNS = (
     "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
@@ -19,81 +24,136 @@ TRADELINE_COLUMNS = (
 )  # fmt: skip
 
 
+TRADELINES_SQL = """
+    SELECT t.*, o.name AS furnisher_name
+    FROM tradelines t JOIN organizations o ON o.org_id = t.furnisher_id
+    WHERE t.subject_id = %s AND t.deleted_at IS NULL
+    ORDER BY t.date_opened, t.tradeline_id
+"""
+BANKRUPTCIES_SQL = """
+    SELECT b.*, o.name AS reported_by_name
+    FROM bankruptcies b LEFT JOIN organizations o ON o.org_id = b.reported_by
+    WHERE b.subject_id = %s AND b.deleted_at IS NULL
+    ORDER BY b.date_filed
+"""
+INQUIRIES_SQL = """
+    SELECT i.*, o.name AS requester_name
+    FROM inquiries i LEFT JOIN organizations o ON o.org_id = i.requester_org_id
+    WHERE i.subject_id = %s AND i.created_at >= %s AND i.deleted_at IS NULL
+    ORDER BY i.created_at DESC, i.inquiry_id
+"""
+ACTIVE_FRAUD_ALERTS_SQL = """
+    SELECT alert_id, kind, placed_at, expires_at, contact_ct
+    FROM fraud_alerts
+    WHERE subject_id = %s AND removed_at IS NULL AND placed_at <= %s AND expires_at > %s
+    ORDER BY placed_at
+"""
+STATEMENTS_SQL = """
+    SELECT item_kind, item_id, body, body_ct, created_at FROM statements
+    WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
+"""
+IS_FROZEN_SQL = "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL"
+
+
 def tradelines(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
     """Live (not deleted) tradelines with their furnisher's name; served by the primary key."""
-    cur = conn.execute(
-        """
-        SELECT t.*, o.name AS furnisher_name
-        FROM tradelines t JOIN organizations o ON o.org_id = t.furnisher_id
-        WHERE t.subject_id = %s AND t.deleted_at IS NULL
-        ORDER BY t.date_opened, t.tradeline_id
-        """,
-        (subject_id,),
-    )
-    return [dict(r) for r in cur.fetchall()]
+    return _rows(conn, TRADELINES_SQL, (subject_id,))
 
 
 def bankruptcies(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    cur = conn.execute(
-        """
-        SELECT b.*, o.name AS reported_by_name
-        FROM bankruptcies b LEFT JOIN organizations o ON o.org_id = b.reported_by
-        WHERE b.subject_id = %s AND b.deleted_at IS NULL
-        ORDER BY b.date_filed
-        """,
-        (subject_id,),
-    )
-    return [dict(r) for r in cur.fetchall()]
+    return _rows(conn, BANKRUPTCIES_SQL, (subject_id,))
 
 
 def inquiries(
     conn: psycopg.Connection[Any], subject_id: UUID, since: datetime
 ) -> list[dict[str, Any]]:
     """Inquiries since a time, newest first; served by inquiries_recent."""
-    cur = conn.execute(
-        """
-        SELECT i.*, o.name AS requester_name
-        FROM inquiries i LEFT JOIN organizations o ON o.org_id = i.requester_org_id
-        WHERE i.subject_id = %s AND i.created_at >= %s AND i.deleted_at IS NULL
-        ORDER BY i.created_at DESC, i.inquiry_id
-        """,
-        (subject_id, since),
-    )
-    return [dict(r) for r in cur.fetchall()]
+    return _rows(conn, INQUIRIES_SQL, (subject_id, since))
 
 
 def active_fraud_alerts(
     conn: psycopg.Connection[Any], subject_id: UUID, at: datetime
 ) -> list[dict[str, Any]]:
-    cur = conn.execute(
-        """
-        SELECT alert_id, kind, placed_at, expires_at, contact_ct
-        FROM fraud_alerts
-        WHERE subject_id = %s AND removed_at IS NULL AND placed_at <= %s AND expires_at > %s
-        ORDER BY placed_at
-        """,
-        (subject_id, at, at),
-    )
-    return [dict(r) for r in cur.fetchall()]
+    return _rows(conn, ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at))
 
 
 def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
     """The subject's current statements on disputed items (written by the disputes package)."""
-    cur = conn.execute(
-        """
-        SELECT item_kind, item_id, body, body_ct, created_at FROM statements
-        WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
-        """,
-        (subject_id,),
-    )
-    return [dict(r) for r in cur.fetchall()]
+    return _rows(conn, STATEMENTS_SQL, (subject_id,))
 
 
 def is_frozen(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
-    cur = conn.execute(
-        "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL", (subject_id,)
+    return bool(_rows(conn, IS_FROZEN_SQL, (subject_id,)))
+
+
+def _rows(
+    conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]
+) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+@dataclass(frozen=True)
+class FileRows:
+    """Every row a credit file is assembled from, as read in one batch."""
+
+    exists: bool
+    data_keys: list[tuple[int, str, bytes]]
+    identities: list[tuple[str, bytes, bool]]
+    tradelines: list[dict[str, Any]]
+    bankruptcies: list[dict[str, Any]]
+    inquiries: list[dict[str, Any]]
+    fraud_alerts: list[dict[str, Any]]
+    frozen: bool
+    statements: list[dict[str, Any]]
+
+
+def file_rows(
+    conn: psycopg.Connection[Any], subject_id: UUID, at: datetime, inquiries_since: datetime
+) -> FileRows:
+    """The nine reads of a file sent as one pipeline: one round trip instead of nine.
+
+    Why: on a busy server every round trip also waits for the GIL again when its answer comes
+    back, so a report pull spent more time queueing between its reads than running them. The
+    statements are the same as the single-purpose functions above (shared SQL), read in the
+    caller's transaction, so the snapshot semantics do not change.
+    """
+    plain: list[tuple[str, tuple[Any, ...]]] = [
+        (SUBJECT_EXISTS_SQL, (subject_id,)),
+        (LIVE_DATA_KEYS_SQL, (subject_id,)),
+        (IDENTITIES_SQL, (subject_id,)),
+        (IS_FROZEN_SQL, (subject_id,)),
+    ]
+    named: list[tuple[str, tuple[Any, ...]]] = [
+        (TRADELINES_SQL, (subject_id,)),
+        (BANKRUPTCIES_SQL, (subject_id,)),
+        (INQUIRIES_SQL, (subject_id, inquiries_since)),
+        (ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at)),
+        (STATEMENTS_SQL, (subject_id,)),
+    ]
+    tuples = [conn.cursor(row_factory=tuple_row) for _ in plain]
+    dicts = [conn.cursor(row_factory=dict_row) for _ in named]
+    with conn.pipeline():
+        for tcur, (query, params) in zip(tuples, plain, strict=True):
+            tcur.execute(query, params)
+        for dcur, (query, params) in zip(dicts, named, strict=True):
+            dcur.execute(query, params)
+    exists, keys, idents, frozen = (c.fetchall() for c in tuples)
+    trades, bks, inqs, alerts, stmts = (c.fetchall() for c in dicts)
+    for c in [*tuples, *dicts]:
+        c.close()
+    return FileRows(
+        exists=bool(exists),
+        data_keys=[(int(v), str(k), bytes(w)) for v, k, w in keys],
+        identities=[(k, bytes(ct), bool(current)) for k, ct, current in idents],
+        tradelines=trades,
+        bankruptcies=bks,
+        inquiries=inqs,
+        fraud_alerts=alerts,
+        frozen=bool(frozen),
+        statements=stmts,
     )
-    return cur.fetchone() is not None
 
 
 def upsert_tradeline(

@@ -58,17 +58,22 @@ def subjects_with_both(
         return [row[0] for row in cur.fetchall()]
 
 
+IDENTITIES_SQL = (
+    "SELECT kind, value_ct, is_current FROM subject_identities "
+    "WHERE subject_id = %s ORDER BY kind, first_seen_at"
+)
+"""(kind, ciphertext, is_current) of a subject's identity facts; shared with batched reads."""
+
+SUBJECT_EXISTS_SQL = "SELECT 1 FROM subjects WHERE subject_id = %s"
+
+
 def identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[str, bytes, bool]]:
     """(kind, ciphertext, is_current) for every identity fact of the subject."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT kind, value_ct, is_current FROM subject_identities "
-            "WHERE subject_id = %s ORDER BY kind, first_seen_at",
-            (subject_id,),
-        )
+        cur.execute(IDENTITIES_SQL, (subject_id,))
         return [(k, bytes(ct), bool(cur_)) for k, ct, cur_ in cur.fetchall()]
 
 
 def subject_exists(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
-    row = conn.execute("SELECT 1 FROM subjects WHERE subject_id = %s", (subject_id,)).fetchone()
+    row = conn.execute(SUBJECT_EXISTS_SQL, (subject_id,)).fetchone()
     return row is not None

@@ -39,13 +39,16 @@ def insert_subjects(
                 copy.write_row(row)
 
 
+LIVE_DATA_KEYS_SQL = (
+    "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
+    "WHERE subject_id = %s AND wrapped_key IS NOT NULL ORDER BY key_version"
+)
+"""(version, kek id, wrapped key) of a subject's live data keys; shared with batched reads."""
+
+
 def live_data_keys(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[int, str, bytes]]:
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
-            "WHERE subject_id = %s AND wrapped_key IS NOT NULL ORDER BY key_version",
-            (subject_id,),
-        )
+        cur.execute(LIVE_DATA_KEYS_SQL, (subject_id,))
         return [(int(v), str(k), bytes(w)) for v, k, w in cur.fetchall()]
 
 

@@ -121,8 +121,14 @@ class Vault:
         return ciphers
 
     def cipher_for(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
+        return self.cipher_from(subject_id, repo.live_data_keys(conn, subject_id))
+
+    def cipher_from(
+        self, subject_id: UUID, data_keys: Sequence[tuple[int, str, bytes]]
+    ) -> SubjectCipher:
+        """A cipher from (version, kek id, wrapped key) rows already read, e.g. in a batch."""
         keys: dict[int, bytes] = {}
-        for version, kek_id, wrapped in repo.live_data_keys(conn, subject_id):
+        for version, kek_id, wrapped in data_keys:
             kek = self._ring.keks.get(kek_id)
             if kek is None:
                 raise VaultError(f"master key {kek_id} is not in the key file")

@@ -48,8 +48,8 @@ def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in
         [notice] = [n for n in repo.notices_to_org(conn, t["org_id"])]
         assert notice["kind"] == "dispute-correction"
         assert "deleted" in " ".join(notice["body"]["paragraphs"])
-        entry = conn.execute("SELECT event, entry FROM audit_log WHERE leaf_index = %s",
-                             (t["log_index"],)).fetchone()  # fmt: skip
+        entry = conn.execute("SELECT event, entry FROM audit_log WHERE entry_id = %s",
+                             (t["log_entry"],)).fetchone()  # fmt: skip
         assert entry is not None and entry["event"] == "dispute.recipient_notified"
         assert entry["entry"]["to"] == str(t["org_id"])
     assert repo.notices_to_org(conn, world.users["old-lender"]) == []
