@@ -102,9 +102,9 @@ def full_disclosure(
     the score, every section the app plugs in, and every earlier access with its proof."""
     now = datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
-    # Every earlier access, each with its proof against a fresh signed tree head. Taken before
-    # this disclosure's own entry: appending locks the log's head until commit, and signing a
-    # head under that lock would hold up every report pull meanwhile.
+    # Every earlier access, each with its proof against a fresh signed tree head (pending
+    # entries are numbered first). This disclosure's own entry is numbered once it commits, so
+    # it appears, with its proof, from the next read on.
     access_log = subject_log(conn, key, subject.subject_id, now)
     record_own_access(conn, subject, now, channel=channel)
     body = disclosure(file, truncate_national_id=truncate_national_id)
