@@ -10,13 +10,15 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
+from bureau.db.pool import transaction
+from bureau.notices import repo as notices_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import SeedResult
 from bureau.subjects.enrolment import IdentityClaim
@@ -68,3 +70,18 @@ def person(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Person:
 @pytest.fixture
 def other_person(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Person:
     return enrol_person(pool, vault, sandbox)
+
+
+def store_results_notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
+    """A dispute-results letter in the subject's inbox, titled so a test can look for it."""
+    notice_id = uuid4()
+    body = {
+        "title": title,
+        "date": "2026-11-20",
+        "sender": {"name": "fairfile consumer reporting agency"},
+        "paragraphs": ["We have completed the reinvestigation of your dispute."],
+        "rights": ["Your full file is free for you to see at any time."],
+    }
+    with transaction(pool) as conn:
+        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
+    return notice_id
