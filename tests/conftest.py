@@ -13,6 +13,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -63,10 +64,13 @@ def server_url() -> Iterator[str]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def empty_database_url(server_url: str) -> Iterator[str]:
-    """A brand-new, empty database for this session (dropped at the end)."""
-    name = f"fairfile_test_{os.getpid()}_{secrets.token_hex(3)}"
+@contextmanager
+def scratch_database(server_url: str, name: str) -> Iterator[str]:
+    """A new, empty database `name` on the session's server, dropped on the way out.
+
+    For tests whose work is committed (the CLI, the session itself), so it never lands in a
+    database another test reads.
+    """
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield _with_dbname(server_url, name)
@@ -74,6 +78,13 @@ def empty_database_url(server_url: str) -> Iterator[str]:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A brand-new, empty database for this session (dropped at the end)."""
+    with scratch_database(server_url, f"fairfile_test_{os.getpid()}_{secrets.token_hex(3)}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
