@@ -23,6 +23,7 @@ from bureau.web.wording import long_date
 from tests.conftest import bearer
 from tests.web.browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_or_skip, serving
 from tests.web.conftest import Person, store_results_notice
+from tests.web.portal import PAGES
 
 # In CI a missing playwright is a failure (the `test` extra installs it); elsewhere a skip.
 playwright_sync = (
@@ -208,15 +209,7 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
     shot(page, "12-my-file-phone")
-    for path in (
-        "/portal/file",
-        "/portal/score",
-        "/portal/access-log",
-        "/portal/consents",
-        "/portal/freeze",
-        "/portal/disputes",
-        "/portal/notices",
-    ):
+    for path in PAGES:
         page.goto(path)
         assert not page.evaluate(OVERFLOWS), f"no sideways scrolling at phone width on {path}"
         assert_accessible(page)
