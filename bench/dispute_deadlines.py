@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import secrets
 import shutil
 import sys
 import tempfile
@@ -29,12 +27,12 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
+import scratch_database
 from psycopg import sql
 from psycopg.rows import dict_row
 
 from bureau.auth.repo import insert_organization
 from bureau.db.migrate import migrate
-from bureau.db.server import embedded_url, stop_embedded
 from bureau.file import repo as file_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import tradeline_values
@@ -44,22 +42,6 @@ from disputes.reinvestigation import run_deadlines
 
 RECEIVED = datetime(2026, 11, 25, 15, tzinfo=UTC)
 DELETION_DAY = datetime(2026, 12, 28, 6, tzinfo=UTC)
-
-
-def fresh_database() -> tuple[str, str, Path | None]:
-    """A new database on DATABASE_URL's server, or on a throwaway embedded server."""
-    base = os.environ.get("DATABASE_URL")
-    folder = None
-    if not base:
-        folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-disputes-"))
-        base = embedded_url(folder)
-    name = f"fairfile_bench_{secrets.token_hex(3)}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(base)
-    info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
-    return url, base, folder
 
 
 def generate(conn: psycopg.Connection, vault: Vault, subjects: int) -> tuple[UUID, list[tuple]]:
@@ -87,7 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=1000)
     args = parser.parse_args()
-    url, base, folder = fresh_database()
+    url, base, folder = scratch_database.create("fairfile-bench-disputes-")
     key_dir = Path(tempfile.mkdtemp(prefix="fairfile-bench-key-"))
     try:
         migrate(url)
@@ -131,9 +113,7 @@ def main() -> None:
             name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(str(name))))  # fmt: skip
-        if folder is not None:
-            stop_embedded(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        scratch_database.stop_server(folder)
         shutil.rmtree(key_dir, ignore_errors=True)
     n = len(made)
     print(json.dumps({

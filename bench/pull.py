@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import random
-import secrets
 import shutil
 import socket
 import subprocess
@@ -35,29 +34,13 @@ from uuid import UUID, uuid4
 
 import httpx
 import psycopg
-from psycopg import sql
+import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.api.deps import Tx
 from bureau.auth.service import issue_api_key
 from bureau.db.migrate import migrate
-from bureau.db.server import embedded_url, stop_embedded
 from bureau.vault import Vault
-
-
-def fresh_database() -> tuple[str, Path | None]:
-    base = os.environ.get("DATABASE_URL")
-    folder = None
-    if not base:
-        folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-pull-"))
-        base = embedded_url(folder)
-    name = f"fairfile_bench_{secrets.token_hex(3)}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(base)
-    info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
-    return url, folder
 
 
 def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, list[tuple]]:
@@ -248,7 +231,7 @@ def main() -> None:
         serve(args.serve[0], args.serve[1], int(args.serve[2]), int(args.serve[3]))
         return
 
-    url, folder = fresh_database()
+    url, _, folder = scratch_database.create("fairfile-bench-pull-")
     key_dir = Path(tempfile.mkdtemp(prefix="fairfile-bench-key-"))
     server = None
     try:
@@ -294,9 +277,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        if folder is not None:
-            stop_embedded(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        scratch_database.stop_server(folder)
         shutil.rmtree(key_dir, ignore_errors=True)
     pulls_per_s = ok / args.seconds
     baseline_per_s = base_ok / args.seconds

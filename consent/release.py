@@ -24,6 +24,7 @@ from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
+from bureau.notices import repo as notices_repo
 from bureau.obsolescence import reportable
 from bureau.policy.regime import LIVE_REGIME, live_rules
 from bureau.score import repo as score_repo
@@ -256,7 +257,7 @@ def compelled_report(
         conn, vault, key, sections, file, decision, recipient, None, Purpose.COURT_ORDER,
         Scope.FULL, None, court_order_ref.strip(), at,
     )  # fmt: skip
-    repo.insert_notice(
+    notices_repo.insert_notice(
         conn,
         subject_id,
         uuid4(),

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import class_row, dict_row, tuple_row
-from psycopg.types.json import Jsonb
 
 from consent.decision import Alert, Freeze, Grant, Thaw
 
@@ -320,21 +319,4 @@ def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
                 %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s, %(created_at)s)
         """,
         row,
-    )
-
-
-def insert_notice(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    notice_id: UUID,
-    kind: str,
-    report_id: UUID | None,
-    body: dict[str, Any],
-) -> None:
-    conn.execute(
-        """
-        INSERT INTO notices (subject_id, notice_id, kind, report_id, body)
-        VALUES (%s, %s, %s, %s, %s)
-        """,
-        (subject_id, notice_id, kind, report_id, Jsonb(body)),
     )

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from bureau.db.pool import open_pool, transaction
+from bureau.db.pool import one_transaction
 from bureau.db.server import check_reachable, database_url
 from bureau.vault import Vault
 from disputes.reinvestigation import run_deadlines
@@ -40,11 +40,7 @@ def run_deadlines_command(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     if args.today is not None:
         now = datetime.combine(args.today, time(12), UTC)
-    pool = open_pool(url, max_size=1)
-    try:
-        with transaction(pool) as conn:
-            summary = run_deadlines(conn, Vault.from_key_file(settings.key_file), now)
-    finally:
-        pool.close()
+    with one_transaction(url) as conn:
+        summary = run_deadlines(conn, Vault.from_key_file(settings.key_file), now)
     print(json.dumps(summary))
     return 0

@@ -13,8 +13,10 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -25,11 +27,15 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.app import create_app
+from bureau.auth.service import issue_subject_token
 from bureau.config import Settings
 from bureau.db.migrate import migrate
 from bureau.db.pool import open_pool, transaction
 from bureau.db.server import embedded_url, stop_embedded
-from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.file import repo as file_repo
+from bureau.sandbox.personas import AccountSpec
+from bureau.sandbox.seed import SeedResult, seed_sandbox, tradeline_values
+from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 
 SANDBOX_AS_OF = date(2026, 11, 1)
@@ -58,10 +64,13 @@ def server_url() -> Iterator[str]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def empty_database_url(server_url: str) -> Iterator[str]:
-    """A brand-new, empty database for this session (dropped at the end)."""
-    name = f"fairfile_test_{os.getpid()}_{secrets.token_hex(3)}"
+@contextmanager
+def scratch_database(server_url: str, name: str) -> Iterator[str]:
+    """A new, empty database `name` on the session's server, dropped on the way out.
+
+    For tests whose work is committed (the CLI, the session itself), so it never lands in a
+    database another test reads.
+    """
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield _with_dbname(server_url, name)
@@ -69,6 +78,13 @@ def empty_database_url(server_url: str) -> Iterator[str]:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A brand-new, empty database for this session (dropped at the end)."""
+    with scratch_database(server_url, f"fairfile_test_{os.getpid()}_{secrets.token_hex(3)}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -142,3 +158,42 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def random_national_id() -> str:
+    """A well-formed national id nobody else has, so each enrolment makes a new subject."""
+    return (
+        f"{secrets.randbelow(899) + 1:03d}{secrets.randbelow(99) + 1:02d}"
+        f"{secrets.randbelow(9999) + 1:04d}"
+    )
+
+
+def enrol_with_accounts(
+    pool: ConnectionPool,
+    vault: Vault,
+    sandbox: SeedResult,
+    claim: IdentityClaim,
+    *accounts: AccountSpec,
+) -> tuple[UUID, str, dict[str, UUID]]:
+    """A new subject of the test's own, with accounts furnished by sandbox organisations.
+
+    Committed, so requests through the app see it; a fresh subject per test keeps freezes,
+    grants and disputes from leaking into the shared sandbox personas. Returns the subject id,
+    a consumer token, and the tradeline id per furnisher slug.
+    """
+    ids: dict[str, UUID] = {}
+    with transaction(pool) as conn:
+        subject_id, _ = enrol(conn, vault, claim, uuid4())
+        cipher = vault.cipher_for(conn, subject_id)
+        for spec in accounts:
+            furnisher = UUID(sandbox.org_keys[spec.furnisher]["org_id"])
+            number = f"{spec.furnisher[:3].upper()}{secrets.randbelow(10**9):09d}"
+            ids[spec.furnisher] = uuid4()
+            file_repo.upsert_tradeline(
+                conn, subject_id, ids[spec.furnisher], furnisher,
+                vault.blind_index("account", f"{furnisher}:{number}"),
+                cipher.encrypt("account", number), cipher.key_version,
+                tradeline_values(spec, SANDBOX_AS_OF),
+            )  # fmt: skip
+        token = str(issue_subject_token(conn, subject_id))
+    return subject_id, token, ids

@@ -39,3 +39,15 @@ def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with pool.connection() as conn, conn.transaction():
         yield conn
+
+
+@contextmanager
+def one_transaction(url: str) -> Iterator[psycopg.Connection]:
+    """A command's whole unit of work: one connection, one transaction, then the pool is closed
+    (a command runs once and exits, so it keeps no pool around)."""
+    pool = open_pool(url, max_size=1)
+    try:
+        with transaction(pool) as conn:
+            yield conn
+    finally:
+        pool.close()

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from bureau.audit import log
 from bureau.auth import repo
 from bureau.auth.service import SCOPES, issue_api_key
-from bureau.db.pool import open_pool, transaction
+from bureau.db.pool import one_transaction
 from bureau.db.server import ready_url
 
 ROLES = ("furnisher", "user", "operator", "auditor")
@@ -57,10 +57,10 @@ def _split(text: str | None, allowed: tuple[str, ...] | frozenset[str], name: st
     return values
 
 
-def _pool(args: argparse.Namespace) -> Any:
+def _url(args: argparse.Namespace) -> str:
     from bureau.cli import settings_from
 
-    return open_pool(ready_url(settings_from(args)), max_size=1)
+    return ready_url(settings_from(args))
 
 
 def run_org_create(args: argparse.Namespace) -> int:
@@ -76,31 +76,23 @@ def run_org_create(args: argparse.Namespace) -> int:
         raise SystemExit(
             "bureau: --furnisher-code: a furnisher needs its Metro 2 identification number"
         )
-    pool = _pool(args)
-    try:
-        with transaction(pool) as conn:
-            org_id = uuid4()
-            repo.insert_organization(conn, org_id, args.name, roles, args.furnisher_code)
-            token = issue_api_key(conn, org_id, scopes, "cli")
-            log.append(conn, "organization.created", None, {"org_id": str(org_id), "by": "cli"})
-            log.append(
-                conn, "api_key.issued", None,
-                {"org_id": str(org_id), "key_id": token.token_id, "scopes": scopes, "by": "cli"},
-            )  # fmt: skip
-    finally:
-        pool.close()
+    with one_transaction(_url(args)) as conn:
+        org_id = uuid4()
+        repo.insert_organization(conn, org_id, args.name, roles, args.furnisher_code)
+        token = issue_api_key(conn, org_id, scopes, "cli")
+        log.append(conn, "organization.created", None, {"org_id": str(org_id), "by": "cli"})
+        log.append(
+            conn, "api_key.issued", None,
+            {"org_id": str(org_id), "key_id": token.token_id, "scopes": scopes, "by": "cli"},
+        )  # fmt: skip
     print(f"organization {org_id} ({args.name}), roles {','.join(roles)}")
     print(f"key (shown once, scopes {','.join(scopes)}): {token}")
     return 0
 
 
 def run_org_list(args: argparse.Namespace) -> int:
-    pool = _pool(args)
-    try:
-        with transaction(pool) as conn:
-            rows = repo.organizations_with_keys(conn)
-    finally:
-        pool.close()
+    with one_transaction(_url(args)) as conn:
+        rows = repo.organizations_with_keys(conn)
     for row in rows:
         state = "revoked" if row["revoked_at"] else "active"
         key = f"{row['key_id']} [{','.join(row['scopes'])}] {state}" if row["key_id"] else "no keys"
@@ -110,30 +102,22 @@ def run_org_list(args: argparse.Namespace) -> int:
 
 def run_key_issue(args: argparse.Namespace) -> int:
     scopes = _split(args.scopes, SCOPES, "scopes")
-    pool = _pool(args)
-    try:
-        with transaction(pool) as conn:
-            if repo.organization(conn, args.org_id) is None:
-                raise SystemExit(f"bureau: org_id: no organization {args.org_id}")
-            token = issue_api_key(conn, args.org_id, scopes, args.label)
-            log.append(
-                conn, "api_key.issued", None,
-                {"org_id": str(args.org_id), "key_id": token.token_id, "scopes": scopes, "by": "cli"},
-            )  # fmt: skip
-    finally:
-        pool.close()
+    with one_transaction(_url(args)) as conn:
+        if repo.organization(conn, args.org_id) is None:
+            raise SystemExit(f"bureau: org_id: no organization {args.org_id}")
+        token = issue_api_key(conn, args.org_id, scopes, args.label)
+        log.append(
+            conn, "api_key.issued", None,
+            {"org_id": str(args.org_id), "key_id": token.token_id, "scopes": scopes, "by": "cli"},
+        )  # fmt: skip
     print(f"key (shown once, scopes {','.join(scopes)}): {token}")
     return 0
 
 
 def run_key_revoke(args: argparse.Namespace) -> int:
-    pool = _pool(args)
-    try:
-        with transaction(pool) as conn:
-            if not repo.revoke_api_key(conn, args.key_id):
-                raise SystemExit(f"bureau: key_id: no active key {args.key_id}")
-            log.append(conn, "api_key.revoked", None, {"key_id": args.key_id, "by": "cli"})
-    finally:
-        pool.close()
+    with one_transaction(_url(args)) as conn:
+        if not repo.revoke_api_key(conn, args.key_id):
+            raise SystemExit(f"bureau: key_id: no active key {args.key_id}")
+        log.append(conn, "api_key.revoked", None, {"key_id": args.key_id, "by": "cli"})
     print(f"revoked {args.key_id}")
     return 0

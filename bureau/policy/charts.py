@@ -17,6 +17,16 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def _opening(title: str, width: int, height: int) -> list[str]:
+    """Every chart opens alike: an image labelled with its title (for screen readers), and the
+    title written above the plot."""
+    return [
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
+        f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
+    ]
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -33,11 +43,7 @@ def bar_chart(
     plot_w = width - label_w - 70
     known = [v for v in values if v is not None]
     hi = max([*known, reference or 0.0, lo + 1e-9])
-    parts = [
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
-        f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
-    ]
+    parts = _opening(title, width, height)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * row_h
         parts.append(f'<text x="4" y="{y + 15}">{escape(label)}</text>')
@@ -77,9 +83,7 @@ def line_chart(
     n = max((len(s) for s in series.values()), default=0)
     hi = max((max(s) for s in series.values() if len(s)), default=1.0) or 1.0
     parts = [
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
-        f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
+        *_opening(title, width, height),
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         'stroke="#999"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
@@ -134,9 +138,7 @@ def grouped_bars(
     gw = plot_w / max(len(groups), 1)
     bw = gw * 0.8 / max(k, 1)
     parts = [
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
-        f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
+        *_opening(title, width, height),
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         'stroke="#999"/>',
     ]

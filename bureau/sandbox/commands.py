@@ -11,7 +11,7 @@ from typing import Any
 
 from bureau.config import Settings
 from bureau.db.migrate import migrate
-from bureau.db.pool import open_pool, transaction
+from bureau.db.pool import one_transaction
 from bureau.db.server import check_reachable, database_url
 from bureau.sandbox.seed import SeedResult, seed_sandbox
 from bureau.vault import Vault
@@ -44,12 +44,8 @@ def _prepare(settings: Settings, seed: int | None, as_of: date | None) -> SeedRe
     migrate(url)
     if seed is None:
         return None
-    pool = open_pool(url, max_size=1)
-    try:
-        with transaction(pool) as conn:
-            return seed_sandbox(conn, Vault.from_key_file(settings.key_file), seed, as_of)
-    finally:
-        pool.close()
+    with one_transaction(url) as conn:
+        return seed_sandbox(conn, Vault.from_key_file(settings.key_file), seed, as_of)
 
 
 def _refuse_sandbox_database(settings: Settings) -> None:

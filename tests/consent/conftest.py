@@ -6,19 +6,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from psycopg_pool import ConnectionPool
 
-from bureau.auth.service import issue_subject_token
-from bureau.db.pool import transaction
-from bureau.file import repo as file_repo
 from bureau.sandbox.personas import AccountSpec
-from bureau.sandbox.seed import SeedResult, tradeline_values
-from bureau.subjects.enrolment import IdentityClaim, enrol
+from bureau.sandbox.seed import SeedResult
+from bureau.subjects.enrolment import IdentityClaim
 from bureau.vault import Vault
-from tests.conftest import SANDBOX_AS_OF, bearer
+from tests.conftest import bearer, enrol_with_accounts, random_national_id
 
 
 @dataclass(frozen=True)
@@ -39,28 +36,17 @@ class Org:
 @pytest.fixture
 def person(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Person:
     """A newly enrolled subject with one card account furnished by Northwind Bank."""
-    northwind = UUID(sandbox.org_keys["northwind"]["org_id"])
     claim = IdentityClaim(
         name=f"Test Person {secrets.token_hex(3)}",
-        national_id=f"{secrets.randbelow(899) + 1:03d}{secrets.randbelow(99) + 1:02d}"
-        f"{secrets.randbelow(9999) + 1:04d}",
+        national_id=random_national_id(),
         dob=date(1980, 5, 17),
         addresses=["1 Test St, Springfield IL 62701"],
         phones=["2175550100"],
     )
-    with transaction(pool) as conn:
-        subject_id, _ = enrol(conn, vault, claim, uuid4())
-        cipher = vault.cipher_for(conn, subject_id)
-        tradeline_id = uuid4()
-        number = f"NWB{secrets.randbelow(10**9):09d}"
-        file_repo.upsert_tradeline(
-            conn, subject_id, tradeline_id, northwind,
-            vault.blind_index("account", f"{northwind}:{number}"),
-            cipher.encrypt("account", number), cipher.key_version,
-            tradeline_values(AccountSpec("northwind", "card", 40, 6000, 1500), SANDBOX_AS_OF),
-        )  # fmt: skip
-        token = str(issue_subject_token(conn, subject_id))
-    return Person(subject_id, token, bearer(token), tradeline_id)
+    subject_id, token, ids = enrol_with_accounts(
+        pool, vault, sandbox, claim, AccountSpec("northwind", "card", 40, 6000, 1500)
+    )
+    return Person(subject_id, token, bearer(token), ids["northwind"])
 
 
 def _org(sandbox: SeedResult, slug: str) -> Org:

@@ -26,6 +26,7 @@ from bureau.sandbox.seed import tradeline_values
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from disputes import routes
+from disputes.service import Filing
 
 # Wednesday 25 November 2026, the day before Thanksgiving: the clock starts here in most tests.
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -143,6 +144,24 @@ def build_world(conn: psycopg.Connection[Any], vault: Vault, now: datetime = T0)
         world.inquiries[name] = _inquiry(conn, subject_id, org_id, purpose,
                                          now - timedelta(days=days), scope)  # fmt: skip
     return world
+
+
+def account_dispute(world: World, **kw: Any) -> Filing:
+    """A dispute of the first account's late payment; keywords override any field."""
+    values: dict[str, Any] = {"item_kind": "account", "item_id": world.tradeline_id,
+                              "reason_code": "inaccurate-late",
+                              "description": "I paid on time in August."} | kw  # fmt: skip
+    return Filing(**values)
+
+
+def compliance_of(conn: psycopg.Connection[Any], world: World) -> str | None:
+    """The Metro 2 compliance condition code the file now shows on the first account."""
+    row = conn.execute(
+        "SELECT compliance_condition FROM tradelines WHERE subject_id = %s AND tradeline_id = %s",
+        (world.subject_id, world.tradeline_id),
+    ).fetchone()
+    assert row is not None
+    return row["compliance_condition"]
 
 
 @pytest.fixture

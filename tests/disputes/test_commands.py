@@ -9,28 +9,22 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from bureau.cli import main
 from bureau.db.migrate import migrate
 from bureau.vault import Vault
 from disputes import service
-from tests.conftest import _with_dbname
+from tests.conftest import scratch_database
 from tests.disputes.conftest import T0, build_world
 
 
 @pytest.fixture
 def own_database(server_url: str) -> Iterator[str]:
     """A separate database, so the command's commits never touch the shared session data."""
-    name = f"fairfile_cli_{secrets.token_hex(4)}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_dbname(server_url, name)
-    migrate(url)
-    yield url
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(server_url, f"fairfile_cli_{secrets.token_hex(4)}") as url:
+        migrate(url)
+        yield url
 
 
 def run(capsys: pytest.CaptureFixture[str], today: str) -> dict[str, object]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import psycopg
 import pytest
 
@@ -13,25 +11,8 @@ from disputes.errors import (
     TransitionRefused,
 )
 from disputes.reinvestigation import answer
-from disputes.service import Filing
 from disputes.workflow import AnswerCode
-from tests.disputes.conftest import T0, World
-
-
-def account_dispute(world: World, **kw: Any) -> Filing:
-    values: dict[str, Any] = {"item_kind": "account", "item_id": world.tradeline_id,
-                              "reason_code": "inaccurate-late",
-                              "description": "I paid on time in August."} | kw  # fmt: skip
-    return Filing(**values)
-
-
-def compliance_of(conn: psycopg.Connection[Any], world: World) -> str | None:
-    row = conn.execute(
-        "SELECT compliance_condition FROM tradelines WHERE subject_id = %s AND tradeline_id = %s",
-        (world.subject_id, world.tradeline_id),
-    ).fetchone()
-    assert row is not None
-    return row["compliance_condition"]
+from tests.disputes.conftest import T0, World, account_dispute
 
 
 def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in_the_window(

@@ -22,23 +22,7 @@ from disputes.errors import (
 from disputes.reinvestigation import answer
 from disputes.service import Document, Filing
 from disputes.workflow import AnswerCode
-from tests.disputes.conftest import T0, World, build_world
-
-
-def account_dispute(world: World, **kw: Any) -> Filing:
-    values: dict[str, Any] = {"item_kind": "account", "item_id": world.tradeline_id,
-                              "reason_code": "inaccurate-late",
-                              "description": "I paid on time in August."} | kw  # fmt: skip
-    return Filing(**values)
-
-
-def compliance_of(conn: psycopg.Connection[Any], world: World) -> str | None:
-    row = conn.execute(
-        "SELECT compliance_condition FROM tradelines WHERE subject_id = %s AND tradeline_id = %s",
-        (world.subject_id, world.tradeline_id),
-    ).fetchone()
-    assert row is not None
-    return row["compliance_condition"]
+from tests.disputes.conftest import T0, World, account_dispute, build_world, compliance_of
 
 
 def test_filing_a_dispute_starts_the_legal_clock_and_forwards_it(

@@ -6,20 +6,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
-from bureau.auth.service import issue_subject_token
-from bureau.db.pool import transaction
-from bureau.file import repo as file_repo
 from bureau.sandbox.personas import AccountSpec
-from bureau.sandbox.seed import SeedResult, tradeline_values
-from bureau.subjects.enrolment import IdentityClaim, enrol
+from bureau.sandbox.seed import SeedResult
+from bureau.subjects.enrolment import IdentityClaim
 from bureau.vault import Vault
-from tests.conftest import SANDBOX_AS_OF, bearer
+from tests.conftest import bearer, enrol_with_accounts, random_national_id
 
 
 @dataclass(frozen=True)
@@ -32,24 +29,14 @@ class Applicant:
 @pytest.fixture
 def applicant(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Applicant:
     """A newly enrolled subject with one nearly maxed-out card at Northwind."""
-    northwind = UUID(sandbox.org_keys["northwind"]["org_id"])
     name = f"Applicant {secrets.token_hex(3)}"
     claim = IdentityClaim(
-        name=name, national_id=f"{secrets.randbelow(899) + 1:03d}{secrets.randbelow(99) + 1:02d}"
-        f"{secrets.randbelow(9999) + 1:04d}", dob=date(1985, 3, 9),
+        name=name, national_id=random_national_id(), dob=date(1985, 3, 9),
         addresses=["5 Test Ave, Springfield IL 62701"], phones=["2175550111"],
     )  # fmt: skip
-    with transaction(pool) as conn:
-        subject_id, _ = enrol(conn, vault, claim, uuid4())
-        cipher = vault.cipher_for(conn, subject_id)
-        number = f"NWB{secrets.randbelow(10**9):09d}"
-        file_repo.upsert_tradeline(
-            conn, subject_id, uuid4(), northwind,
-            vault.blind_index("account", f"{northwind}:{number}"),
-            cipher.encrypt("account", number), cipher.key_version,
-            tradeline_values(AccountSpec("northwind", "card", 30, 5000, 4900), SANDBOX_AS_OF),
-        )  # fmt: skip
-        token = str(issue_subject_token(conn, subject_id))
+    subject_id, token, _ = enrol_with_accounts(
+        pool, vault, sandbox, claim, AccountSpec("northwind", "card", 30, 5000, 4900)
+    )
     return Applicant(subject_id, name, bearer(token))
 
 

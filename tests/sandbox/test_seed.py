@@ -54,22 +54,16 @@ def two_fresh_databases(server_url: str) -> Any:
     """Two empty migrated databases on the session's server, dropped afterwards."""
     import secrets
 
-    from psycopg import sql
-
     from bureau.db.migrate import migrate
-    from tests.conftest import _with_dbname
+    from tests.conftest import scratch_database
 
-    names = [f"fairfile_seedtest_{secrets.token_hex(3)}" for _ in range(2)]
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        for name in names:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    urls = [_with_dbname(server_url, n) for n in names]
-    for url in urls:
-        migrate(url)
-    yield urls
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        for name in names:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with (
+        scratch_database(server_url, f"fairfile_seedtest_{secrets.token_hex(3)}") as first,
+        scratch_database(server_url, f"fairfile_seedtest_{secrets.token_hex(3)}") as second,
+    ):
+        for url in (first, second):
+            migrate(url)
+        yield [first, second]
 
 
 def _seed(url: str, vault: Vault, seed: int) -> SeedResult:

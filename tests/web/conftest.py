@@ -17,14 +17,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
-from bureau.auth.service import issue_subject_token
 from bureau.db.pool import transaction
-from bureau.file import repo as file_repo
+from bureau.notices import repo as notices_repo
 from bureau.sandbox.personas import AccountSpec
-from bureau.sandbox.seed import SeedResult, tradeline_values
-from bureau.subjects.enrolment import IdentityClaim, enrol
+from bureau.sandbox.seed import SeedResult
+from bureau.subjects.enrolment import IdentityClaim
 from bureau.vault import Vault
-from tests.conftest import SANDBOX_AS_OF, bearer
+from tests.conftest import bearer, enrol_with_accounts, random_national_id
 
 
 @pytest.fixture
@@ -50,31 +49,16 @@ def enrol_person(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Per
     name = f"Portal Tester {secrets.token_hex(3).upper()}"
     claim = IdentityClaim(
         name=name,
-        national_id=f"{secrets.randbelow(899) + 1:03d}{secrets.randbelow(99) + 1:02d}"
-        f"{secrets.randbelow(9999) + 1:04d}",
+        national_id=random_national_id(),
         dob=date(1985, 3, 9),
         addresses=["9 Portal Way, Springfield IL 62701"],
         phones=["2175550199"],
     )
-    accounts = {
-        "northwind": AccountSpec("northwind", "card", 40, 6000, 1800, lates={4: "1"}),
-        "harbor-auto": AccountSpec("harbor-auto", "auto", 20, 24000, 15000),
-    }
-    ids: dict[str, UUID] = {}
-    with transaction(pool) as conn:
-        subject_id, _ = enrol(conn, vault, claim, uuid4())
-        cipher = vault.cipher_for(conn, subject_id)
-        for slug, spec in accounts.items():
-            furnisher = UUID(sandbox.org_keys[slug]["org_id"])
-            number = f"{slug[:3].upper()}{secrets.randbelow(10**9):09d}"
-            ids[slug] = uuid4()
-            file_repo.upsert_tradeline(
-                conn, subject_id, ids[slug], furnisher,
-                vault.blind_index("account", f"{furnisher}:{number}"),
-                cipher.encrypt("account", number), cipher.key_version,
-                tradeline_values(spec, SANDBOX_AS_OF),
-            )  # fmt: skip
-        token = str(issue_subject_token(conn, subject_id))
+    subject_id, token, ids = enrol_with_accounts(
+        pool, vault, sandbox, claim,
+        AccountSpec("northwind", "card", 40, 6000, 1800, lates={4: "1"}),
+        AccountSpec("harbor-auto", "auto", 20, 24000, 15000),
+    )  # fmt: skip
     return Person(subject_id, name, token, bearer(token), ids["northwind"], ids["harbor-auto"])
 
 
@@ -86,3 +70,18 @@ def person(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Person:
 @pytest.fixture
 def other_person(pool: ConnectionPool, vault: Vault, sandbox: SeedResult) -> Person:
     return enrol_person(pool, vault, sandbox)
+
+
+def store_results_notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
+    """A dispute-results letter in the subject's inbox, titled so a test can look for it."""
+    notice_id = uuid4()
+    body = {
+        "title": title,
+        "date": "2026-11-20",
+        "sender": {"name": "fairfile consumer reporting agency"},
+        "paragraphs": ["We have completed the reinvestigation of your dispute."],
+        "rights": ["Your full file is free for you to see at any time."],
+    }
+    with transaction(pool) as conn:
+        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
+    return notice_id

@@ -6,6 +6,18 @@ import re
 
 from fastapi.testclient import TestClient
 
+# Every page a signed-in person can open from the portal's navigation: tests that must hold on
+# each page (fits a phone, shows nobody else's data) loop over this one list.
+PAGES = (
+    "/portal/file",
+    "/portal/score",
+    "/portal/access-log",
+    "/portal/consents",
+    "/portal/freeze",
+    "/portal/disputes",
+    "/portal/notices",
+)
+
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 

@@ -12,20 +12,18 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
-from bureau.db.pool import transaction
-from bureau.notices import repo as notices_repo
 from bureau.sandbox.seed import SeedResult
 from bureau.web.wording import long_date
 from tests.conftest import bearer
 from tests.web.browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_or_skip, serving
-from tests.web.conftest import Person
+from tests.web.conftest import Person, store_results_notice
+from tests.web.portal import PAGES
 
 # In CI a missing playwright is a failure (the `test` extra installs it); elsewhere a skip.
 playwright_sync = (
@@ -92,21 +90,6 @@ def sign_in(page: Page, token: str) -> None:
 def pull(client: TestClient, sandbox: SeedResult, grant_id: str) -> Any:
     body = {"grant_id": grant_id, "purpose": "credit-transaction", "scope": "full"}
     return client.post("/v1/reports", json=body, headers=bearer(sandbox.org_keys["lumen"]["key"]))
-
-
-def _notice(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
-    notice_id = uuid4()
-    body = {
-        "title": title,
-        "date": "2026-11-20",
-        "sender": {"name": "fairfile consumer reporting agency"},
-        "paragraphs": ["We have completed the reinvestigation of your dispute.",
-                       "The furnisher verified the item as reported."],
-        "rights": ["You may add a statement of up to 100 words explaining your side."],
-    }  # fmt: skip
-    with transaction(pool) as conn:
-        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
-    return notice_id
 
 
 def test_a_person_uses_their_rights_from_sign_in_to_sign_out(
@@ -226,15 +209,7 @@ def test_the_portal_works_with_the_keyboard_alone_and_at_phone_width(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My credit file")
     shot(page, "12-my-file-phone")
-    for path in (
-        "/portal/file",
-        "/portal/score",
-        "/portal/access-log",
-        "/portal/consents",
-        "/portal/freeze",
-        "/portal/disputes",
-        "/portal/notices",
-    ):
+    for path in PAGES:
         page.goto(path)
         assert not page.evaluate(OVERFLOWS), f"no sideways scrolling at phone width on {path}"
         assert_accessible(page)
@@ -278,7 +253,7 @@ def tab_to(page: Page, text: str | None, element_id: str | None = None, limit: i
 def test_subject_a_never_sees_subject_bs_data_in_the_browser(
     page: Page, person: Person, other_person: Person, pool: ConnectionPool
 ) -> None:
-    b_notice = _notice(pool, str(other_person.subject_id), "A letter only B may read")
+    b_notice = store_results_notice(pool, str(other_person.subject_id), "A letter only B may read")
     sign_in(page, person.token)
     for path in ("/portal/file", "/portal/notices", "/portal/access-log", "/portal/disputes"):
         page.goto(path)

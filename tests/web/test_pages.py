@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from fastapi import FastAPI
@@ -12,23 +12,9 @@ from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
 from bureau.notices import inbox
-from bureau.notices import repo as notices_repo
 from bureau.sandbox.seed import SeedResult
+from tests.web.conftest import store_results_notice
 from tests.web.portal import sign_in
-
-
-def _notice_for(pool: ConnectionPool, subject_id: str, title: str) -> UUID:
-    notice_id = uuid4()
-    body = {
-        "title": title,
-        "date": "2026-11-20",
-        "sender": {"name": "fairfile consumer reporting agency"},
-        "paragraphs": ["We have completed the reinvestigation of your dispute."],
-        "rights": ["Your full file is free for you to see at any time."],
-    }
-    with transaction(pool) as conn:
-        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
-    return notice_id
 
 
 def test_my_file_shows_each_account_in_plain_words_with_source_and_history(
@@ -87,7 +73,7 @@ def test_download_all_my_data_is_json_with_every_account_and_my_notices(
     browser_client: TestClient, sandbox: SeedResult, pool: ConnectionPool
 ) -> None:
     persona = sandbox.personas["maxed-out-cards"]
-    _notice_for(pool, persona["subject_id"], "Download check notice")
+    store_results_notice(pool, persona["subject_id"], "Download check notice")
     sign_in(browser_client, persona["token"])
     response = browser_client.get("/portal/file.json")
     assert response.status_code == 200
@@ -105,7 +91,7 @@ def test_notices_inbox_lists_and_opens_a_letter(
     browser_client: TestClient, sandbox: SeedResult, pool: ConnectionPool
 ) -> None:
     persona = sandbox.personas["late-60"]
-    notice_id = _notice_for(pool, persona["subject_id"], "The results of your dispute")
+    notice_id = store_results_notice(pool, persona["subject_id"], "The results of your dispute")
     sign_in(browser_client, persona["token"])
     inbox = browser_client.get("/portal/notices").text
     assert f"/portal/notices/{notice_id}" in inbox
@@ -119,7 +105,7 @@ def test_subject_a_never_sees_subject_bs_data(
     browser_client: TestClient, sandbox: SeedResult, pool: ConnectionPool
 ) -> None:
     a, b = sandbox.personas["late-90"], sandbox.personas["charged-off"]
-    b_notice = _notice_for(pool, b["subject_id"], "B's private letter")
+    b_notice = store_results_notice(pool, b["subject_id"], "B's private letter")
     sign_in(browser_client, a["token"])
     pages = [
         browser_client.get(p) for p in ("/portal/file", "/portal/notices", "/portal/file.json")

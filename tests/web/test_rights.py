@@ -18,7 +18,7 @@ from bureau.web.wording import long_date
 from consent import receipts
 from tests.conftest import bearer
 from tests.web.conftest import Person
-from tests.web.portal import csrf_of, sign_in
+from tests.web.portal import PAGES, csrf_of, sign_in
 
 
 def _post(client: TestClient, page: str, action: str, **fields: str) -> object:
@@ -221,16 +221,7 @@ def test_no_form_reaches_another_subjects_file(
     ):
         assert browser_client.get(path).status_code == 404
 
-    for path in (
-        "/portal/file",
-        "/portal/score",
-        "/portal/access-log",
-        "/portal/consents",
-        "/portal/freeze",
-        "/portal/disputes",
-        "/portal/notices",
-        "/portal/file.json",
-    ):
+    for path in (*PAGES, "/portal/file.json"):
         text = browser_client.get(path).text
         assert other_person.name not in text and str(other_person.subject_id) not in text
         assert b_grant not in text and b_dispute not in text
