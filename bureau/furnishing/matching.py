@@ -29,6 +29,15 @@ MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")
 _CIPHER_CACHE = 4096
 
 
+@dataclass(frozen=True)
+class Keyed:
+    """An account and its blind indexes (account reference, one per identity kind)."""
+
+    account: Account
+    ref: bytes
+    keys: dict[str, bytes]
+
+
 @dataclass
 class Match:
     account: Account
@@ -64,18 +73,20 @@ class Matcher:
         if len(self._ciphers) > _CIPHER_CACHE:
             self._ciphers.popitem(last=False)
 
-    def _keys(self, account: Account) -> dict[str, bytes]:
+    def keyed(self, account: Account) -> Keyed:
+        """The account with its blind indexes: pure CPU work, done as records are read so it
+        overlaps the database's work on the previous batch."""
         index = self.vault.blind_index
-        return {kind: index(kind, value) for kind, value in account.identity.facts()}
+        ref = index("account", f"{self.furnisher_id}:{account.account_number}")
+        keys = {kind: index(kind, value) for kind, value in account.identity.facts()}
+        return Keyed(account, ref, keys)
 
-    def resolve(self, accounts: list[Account]) -> list[Match]:
-        index = self.vault.blind_index
-        refs = [index("account", f"{self.furnisher_id}:{a.account_number}") for a in accounts]
-        known = repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
+    def resolve(self, batch: list[Keyed]) -> list[Match]:
+        known = repo.tradelines_by_account(self.conn, self.furnisher_id, [k.ref for k in batch])
         matches: list[Match] = []
         pending: list[Match] = []
-        for account, ref in zip(accounts, refs, strict=True):
-            keys = self._keys(account)
+        for item in batch:
+            account, ref, keys = item.account, item.ref, item.keys
             if ref in known:
                 subject_id, tradeline_id = known[ref]
                 matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys))

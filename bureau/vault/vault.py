@@ -7,12 +7,11 @@ kind, so a name cannot be copied into another subject's row (or into an address)
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from bureau.vault import repo
 from bureau.vault.keyring import KeyRing, load_or_create
+from bureau.vault.keywrap import wrap_many
 from bureau.vault.normalise import NORMALISERS
 
 _VERSION = 1
@@ -45,10 +45,19 @@ class SubjectCipher:
     subject_id: UUID
     key_version: int
     _keys: dict[int, bytes]
+    # the AES-GCM context of each key, built once (a bulk ingest encrypts six values per
+    # subject; building the context each time cost as much as the encryption itself)
+    _aead: dict[int, AESGCM] = field(default_factory=dict, repr=False, compare=False)
+
+    def _context(self, version: int) -> AESGCM:
+        aead = self._aead.get(version)
+        if aead is None:
+            aead = self._aead[version] = AESGCM(self._keys[version])
+        return aead
 
     def encrypt(self, kind: str, text: str) -> bytes:
         nonce = secrets.token_bytes(12)
-        sealed = AESGCM(self._keys[self.key_version]).encrypt(
+        sealed = self._context(self.key_version).encrypt(
             nonce, text.encode(), _aad(self.subject_id, kind)
         )
         return _HEADER.pack(_VERSION, self.key_version) + nonce + sealed
@@ -57,12 +66,11 @@ class SubjectCipher:
         version, key_version = _HEADER.unpack_from(blob)
         if version != _VERSION:
             raise VaultError(f"unknown ciphertext version {version}")
-        key = self._keys.get(key_version)
-        if key is None:
+        if key_version not in self._keys:
             raise VaultError(f"data key {key_version} of this subject is destroyed or unknown")
         nonce = blob[_HEADER.size : _HEADER.size + 12]
         try:
-            plain = AESGCM(key).decrypt(
+            plain = self._context(key_version).decrypt(
                 nonce, bytes(blob[_HEADER.size + 12 :]), _aad(self.subject_id, kind)
             )
         except InvalidTag as exc:
@@ -86,7 +94,7 @@ class Vault:
         """HMAC-SHA256 over the kind and the normalised value (kinds never collide)."""
         normalised = NORMALISERS[kind](value)
         message = kind.encode() + b"\x00" + normalised.encode()
-        return hmac.new(self._ring.blind_index_key, message, hashlib.sha256).digest()
+        return hmac.digest(self._ring.blind_index_key, message, "sha256")
 
     def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         """Create the subject and its first data key, wrapped by the active master key."""
@@ -102,14 +110,12 @@ class Vault:
         """Create many subjects at once (bulk furnishing): one COPY per table instead of two
         statements per subject."""
         kek_id, kek = self._ring.active_kek_id, self._ring.active_kek
-        ciphers: list[SubjectCipher] = []
-        wrapped: list[tuple[UUID, int, str, bytes]] = []
-        for subject_id in subject_ids:
-            data_key = secrets.token_bytes(32)
-            wrapped.append((subject_id, 1, kek_id, aes_key_wrap(kek, data_key)))
-            ciphers.append(SubjectCipher(subject_id, 1, {1: data_key}))
-        repo.insert_subjects(conn, wrapped)
-        return ciphers
+        data_keys = [secrets.token_bytes(32) for _ in subject_ids]
+        wrapped = wrap_many(kek, data_keys)  # all keys at once: see keywrap.py
+        repo.insert_subjects(conn, [(subject_id, 1, kek_id, w)
+                                    for subject_id, w in zip(subject_ids, wrapped, strict=True)])  # fmt: skip
+        return [SubjectCipher(subject_id, 1, {1: key})
+                for subject_id, key in zip(subject_ids, data_keys, strict=True)]  # fmt: skip
 
     def cipher_for(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         keys: dict[int, bytes] = {}
