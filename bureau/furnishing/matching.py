@@ -14,10 +14,11 @@ mixing two people's files is the worst error a bureau can make.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import psycopg
 
@@ -114,6 +115,8 @@ class Matcher:
 
     def _new_subjects(self, pending: list[Match]) -> None:
         by_person: dict[tuple[bytes, ...], UUID] = {}
+        pool = os.urandom(16 * len(pending))  # one system call for the batch's new ids
+        ids = (pool[i : i + 16] for i in range(0, len(pool), 16))
         fresh: list[UUID] = []
         for m in pending:
             if "national_id" in m.keys and "dob" in m.keys:
@@ -121,7 +124,7 @@ class Matcher:
             else:
                 person = tuple(m.keys.get(k, b"") for k in ("name", "dob", "address"))
             if person not in by_person:
-                by_person[person] = uuid4()
+                by_person[person] = UUID(bytes=next(ids), version=4)  # a random (v4) uuid
                 fresh.append(by_person[person])
             m.subject_id, m.rule = by_person[person], "new"
         if not fresh:

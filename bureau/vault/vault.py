@@ -8,8 +8,10 @@ kind, so a name cannot be copied into another subject's row (or into an address)
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import struct
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,36 @@ class VaultError(RuntimeError):
     """A ciphertext cannot be opened: wrong subject, tampered, or its key was destroyed."""
 
 
+class _Nonces:
+    """Random 96-bit AES-GCM nonces, drawn from the OS a block at a time.
+
+    One system call per nonce was a tenth of a bulk ingest's writer time (six encryptions per
+    record, and each call gives the GIL away). The bytes are the same CSPRNG output either
+    way. A forked child drops the inherited block, so parent and child never share nonces."""
+
+    _BLOCK = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._at = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._pool, self._at = b"", 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            if self._at >= len(self._pool):
+                self._pool, self._at = os.urandom(12 * self._BLOCK), 0
+            nonce = self._pool[self._at : self._at + 12]
+            self._at += 12
+        return nonce
+
+
+_NONCES = _Nonces()
+
+
 def _aad(subject_id: UUID, kind: str) -> bytes:
     return b"fairfile/1|" + subject_id.bytes + b"|" + kind.encode()
 
@@ -56,7 +88,7 @@ class SubjectCipher:
         return aead
 
     def encrypt(self, kind: str, text: str) -> bytes:
-        nonce = secrets.token_bytes(12)
+        nonce = _NONCES.take()
         sealed = self._context(self.key_version).encrypt(
             nonce, text.encode(), _aad(self.subject_id, kind)
         )
@@ -110,7 +142,8 @@ class Vault:
         """Create many subjects at once (bulk furnishing): one COPY per table instead of two
         statements per subject."""
         kek_id, kek = self._ring.active_kek_id, self._ring.active_kek
-        data_keys = [secrets.token_bytes(32) for _ in subject_ids]
+        pool = secrets.token_bytes(32 * len(subject_ids))  # one system call for the batch
+        data_keys = [pool[i : i + 32] for i in range(0, len(pool), 32)]
         wrapped = wrap_many(kek, data_keys)  # all keys at once: see keywrap.py
         repo.insert_subjects(conn, [(subject_id, 1, kek_id, w)
                                     for subject_id, w in zip(subject_ids, wrapped, strict=True)])  # fmt: skip
