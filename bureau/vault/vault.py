@@ -80,6 +80,14 @@ class SubjectCipher:
     # the AES-GCM context of each key, built once (a bulk ingest encrypts six values per
     # subject; building the context each time cost as much as the encryption itself)
     _aead: dict[int, AESGCM] = field(default_factory=dict, repr=False, compare=False)
+    # the associated data's subject part, built once per subject rather than once per value
+    _prefix: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_prefix", _aad(self.subject_id, ""))
+
+    def _aad(self, kind: str) -> bytes:
+        return self._prefix + kind.encode()
 
     def _context(self, version: int) -> AESGCM:
         aead = self._aead.get(version)
@@ -89,9 +97,7 @@ class SubjectCipher:
 
     def encrypt(self, kind: str, text: str) -> bytes:
         nonce = _NONCES.take()
-        sealed = self._context(self.key_version).encrypt(
-            nonce, text.encode(), _aad(self.subject_id, kind)
-        )
+        sealed = self._context(self.key_version).encrypt(nonce, text.encode(), self._aad(kind))
         return _HEADER.pack(_VERSION, self.key_version) + nonce + sealed
 
     def decrypt(self, kind: str, blob: bytes) -> str:
@@ -103,7 +109,7 @@ class SubjectCipher:
         nonce = blob[_HEADER.size : _HEADER.size + 12]
         try:
             plain = self._context(key_version).decrypt(
-                nonce, bytes(blob[_HEADER.size + 12 :]), _aad(self.subject_id, kind)
+                nonce, bytes(blob[_HEADER.size + 12 :]), self._aad(kind)
             )
         except InvalidTag as exc:
             raise VaultError("ciphertext does not belong to this subject and kind") from exc
