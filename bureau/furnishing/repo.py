@@ -178,8 +178,9 @@ def tradelines_by_account(
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             "SELECT account_ref, subject_id, tradeline_id FROM tradelines "
-            "WHERE furnisher_id = %s AND account_ref = ANY(%s)",
+            "WHERE furnisher_id = %s AND account_ref = ANY(%b)",
             (furnisher_id, refs),
+            binary=True,  # arrays of byte strings, both ways: no escaping, no hex
         )
         return {bytes(ref): (s, t) for ref, s, t in cur.fetchall()}
 
@@ -204,7 +205,7 @@ def subjects_holding(
     names = ", ".join(f"k{i}" for i in range(len(kinds)))
     query = f"""
         SELECT DISTINCT {", ".join(f"q.k{i}" for i in range(len(kinds)))}, m.subject_id
-        FROM unnest({", ".join(f"%(keys{i})s::bytea[]" for i in range(len(kinds)))}) AS q({names})
+        FROM unnest({", ".join(f"%(keys{i})b::bytea[]" for i in range(len(kinds)))}) AS q({names})
         CROSS JOIN LATERAL (
             SELECT i0.subject_id FROM subject_identities i0
             JOIN subjects s ON s.subject_id = i0.subject_id AND s.status = 'active'
@@ -216,7 +217,7 @@ def subjects_holding(
     params.update({f"keys{i}": column for i, column in enumerate(columns)})
     found: dict[tuple[bytes, ...], list[UUID]] = {}
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(query, params)
+        cur.execute(query, params, binary=True)
         for row in cur.fetchall():
             key = tuple(bytes(b) for b in row[:-1])
             found.setdefault(key, []).append(row[-1])
@@ -228,8 +229,9 @@ def held_identities(
 ) -> set[tuple[UUID, str, bytes]]:
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT subject_id, kind, value_bidx FROM subject_identities WHERE subject_id = ANY(%s)",
+            "SELECT subject_id, kind, value_bidx FROM subject_identities WHERE subject_id = ANY(%b)",
             (subject_ids,),
+            binary=True,
         )
         return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
 
