@@ -1,11 +1,13 @@
 """Ingest: a furnisher's Metro 2 file (or JSON records) into the credit file.
 
-parse (streamed) -> validate every record -> match subjects by blind index, batch by batch ->
-COPY valid accounts into a staging table -> one set-based merge. Everything runs in the
-caller's transaction (services never commit), so a crash anywhere leaves the file applied
-whole or not at all. Invalid records are rejected and listed; the valid ones land. Sending
-the same bytes again is recognised by their digest and changes nothing; a newer cycle updates
-the account and every report is kept per account and period.
+parse (streamed) -> validate every record -> blind-index it -> match subjects by blind index,
+batch by batch -> COPY valid accounts into a staging table -> one set-based merge. Reading,
+validating and indexing run in the caller's thread while a background thread (writer.py)
+applies the previous batch to the database. Everything runs in the caller's transaction
+(services never commit), so a crash anywhere leaves the file applied whole or not at all.
+Invalid records are rejected and listed; the valid ones land. Sending the same bytes again is
+recognised by their digest and changes nothing; a newer cycle updates the account and every
+report is kept per account and period.
 """
 
 from __future__ import annotations

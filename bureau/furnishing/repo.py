@@ -259,6 +259,7 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
         )
         cur.execute(
             f"""
+            WITH applied AS (
             INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
                                     account_number_ct, key_version, {columns})
             SELECT subject_id, tradeline_id, furnisher_id, account_ref, account_number_ct,
@@ -269,12 +270,16 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
             WHERE tradelines.deleted_at IS NULL
               AND EXCLUDED.date_account_information >= tradelines.date_account_information
               AND ({old}) IS DISTINCT FROM ({new})
-            RETURNING (xmax = 0)
+            RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+            FROM applied
             """
         )
-        inserted = [row[0] for row in cur.fetchall()]
-        counts["inserted"] = sum(1 for i in inserted if i)
-        counts["updated"] = len(inserted) - counts["inserted"]
+        # counted by the server: fetching a row per account held the whole file in memory
+        row = cur.fetchone()
+        assert row is not None
+        counts["inserted"], counts["updated"] = int(row[0]), int(row[1])
         cur.execute(
             """
             UPDATE tradelines t
