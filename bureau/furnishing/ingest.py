@@ -1,18 +1,21 @@
 """Ingest: a furnisher's Metro 2 file (or JSON records) into the credit file.
 
-parse (streamed) -> validate every record -> match subjects by blind index, batch by batch ->
-COPY valid accounts into a staging table -> one set-based merge. Everything runs in the
-caller's transaction (services never commit), so a crash anywhere leaves the file applied
-whole or not at all. Invalid records are rejected and listed; the valid ones land. Sending
-the same bytes again is recognised by their digest and changes nothing; a newer cycle updates
-the account and every report is kept per account and period.
+parse (streamed) -> validate every record -> blind-index it -> match subjects by blind index,
+batch by batch -> COPY valid accounts into a staging table -> one set-based merge. Reading,
+validating and indexing run in the caller's thread while a background thread (writer.py)
+applies the previous batch to the database. Everything runs in the caller's transaction
+(services never commit), so a crash anywhere leaves the file applied whole or not at all.
+Invalid records are rejected and listed; the valid ones land. Sending the same bytes again is
+recognised by their digest and changes nothing; a newer cycle updates the account and every
+report is kept per account and period.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -22,14 +25,15 @@ import psycopg
 
 from bureau.errors import InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
-from bureau.furnishing.accounts import Account, account_from_record, record_from_json
-from bureau.furnishing.matching import MATCH_RULES, Matcher
+from bureau.furnishing.accounts import account_from_record, record_from_json
+from bureau.furnishing.matching import MATCH_RULES, Keyed, Matcher
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record
 from bureau.furnishing.metro2.validate import FileValidator, Problem, check_record
 from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
+from bureau.furnishing.writer import BackgroundWriter
 from bureau.policy.regime import load_regime
 from bureau.vault import SubjectCipher, Vault
 
@@ -91,7 +95,8 @@ class _Ingest:
         self.report = IngestReport(uuid4(), furnisher_id, source, digest.hex())
         self.digest = digest
         self.matcher = Matcher(conn, vault, furnisher_id)
-        self.batch: list[Account] = []
+        self.batch: list[Keyed] = []
+        self.writer: BackgroundWriter[list[Keyed]] | None = None
         self.seq = 0
 
     def already_applied(self) -> bool:
@@ -132,14 +137,29 @@ class _Ingest:
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
-        self.batch.append(account_from_record(record))
+        self.batch.append(self.matcher.keyed(account_from_record(record)))
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
+    @contextmanager
+    def applying(self) -> Iterator[None]:
+        """Batches queued by `take` are applied in a background thread (see writer.py) until
+        the block ends; on a failure the thread is stopped before it propagates."""
+        with BackgroundWriter(self.apply) as writer:
+            self.writer = writer
+            yield
+            self.flush()
+        self.writer = None
+
     def flush(self) -> None:
-        if not self.batch:
-            return
-        matches = self.matcher.resolve(self.batch)
+        if self.batch:
+            assert self.writer is not None, "take() is used inside applying()"
+            self.writer.submit(self.batch)
+            self.batch = []
+
+    def apply(self, batch: list[Keyed]) -> None:
+        """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
+        matches = self.matcher.resolve(batch)
         known = [m.subject_id for m in matches if m.rule != "new"]
         held = repo.held_identities(self.conn, known) if known else set()
         fresh: list[tuple[Any, ...]] = []  # facts of subjects created in this batch
@@ -173,18 +193,17 @@ class _Ingest:
                 self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
                 furnisher_id, m.account_ref, number_ct, key_version,
                 *(values[c] for c in repo.TRADELINE_COLUMNS),
-                repo.to_json_text(m.account.reported()), m.account.delete_reason,
+                m.account.reported(), m.account.delete_reason,
             ))  # fmt: skip
         repo.copy_new_identities(self.conn, fresh)
         if identities:
             repo.copy_identities(self.conn, identities)
             repo.merge_identities(self.conn)
         repo.copy_stage(self.conn, stage)
-        self.report.accepted += len(self.batch)
-        self.batch = []
+        self.report.accepted += len(batch)
 
     def finish(self) -> IngestReport:
-        self.flush()
+        """Merge the staged accounts (after `applying` ended) and record the batch."""
         report = self.report
         report.subjects_created = self.matcher.created
         report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
@@ -213,20 +232,21 @@ def ingest_metro2(
         return run.report
     validator = FileValidator()
     reader = Reader(stream)
-    for item in reader:
-        problems = validator.check(item)
-        if isinstance(item, Gap) or item.kind != "base":
+    with run.applying():
+        for item in reader:
+            problems = validator.check(item)
+            if isinstance(item, Gap) or item.kind != "base":
+                for problem in problems:
+                    run.report.file_problem(problem)
+                continue
+            # where the record sits in the file (no header before it, ...) is the file's
+            # problem, not the account's: it does not reject the record
             for problem in problems:
-                run.report.file_problem(problem)
-            continue
-        # where the record sits in the file (no header before it, ...) is the file's problem,
-        # not the account's: it does not reject the record
-        for problem in problems:
-            if problem.rule in FILE_RULES:
-                run.report.file_problem(problem)
-        run.take(item, [p for p in problems if p.rule not in FILE_RULES])
-        if progress is not None and run.report.records % 1000 == 0:
-            progress(run.report.records, reader.bytes_read)
+                if problem.rule in FILE_RULES:
+                    run.report.file_problem(problem)
+            run.take(item, [p for p in problems if p.rule not in FILE_RULES])
+            if progress is not None and run.report.records % 1000 == 0:
+                progress(run.report.records, reader.bytes_read)
     for problem in validator.finish():
         run.report.file_problem(problem)
     report = run.finish()
@@ -255,20 +275,26 @@ def ingest_json(
     if run.already_applied():
         return run.report
     stamp = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    for index, item in enumerate(records):
-        try:
-            record = record_from_json(
-                item, number=index + 1, identification_number=run.code or "", as_of_stamp=stamp
-            )
-        except ComposeError as exc:
-            f = BASE.by_name.get(exc.field)
-            problem = Problem(index + 1, exc.kind, exc.field, f.start if f else None,
-                              f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
-                              exc.reason)  # fmt: skip
-            run.report.records += 1
-            account = str(item.get("consumer_account_number", ""))
-            run.report.reject(Rejection(index + 1, account, [problem]))
-            continue
-        # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
-        run.take(record, [replace(p, offset=None) for p in check_record(record)])
+    with run.applying():
+        for index, item in enumerate(records):
+            _take_json(run, index, item, stamp)
     return run.finish()
+
+
+def _take_json(run: _Ingest, index: int, item: Mapping[str, Any], stamp: datetime) -> None:
+    """One JSON record: rejected if it cannot be expressed in Metro 2, else checked and taken."""
+    try:
+        record = record_from_json(
+            item, number=index + 1, identification_number=run.code or "", as_of_stamp=stamp
+        )
+    except ComposeError as exc:
+        f = BASE.by_name.get(exc.field)
+        problem = Problem(index + 1, exc.kind, exc.field, f.start if f else None,
+                          f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
+                          exc.reason)  # fmt: skip
+        run.report.records += 1
+        account = str(item.get("consumer_account_number", ""))
+        run.report.reject(Rejection(index + 1, account, [problem]))
+        return
+    # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
+    run.take(record, [replace(p, offset=None) for p in check_record(record)])

@@ -21,6 +21,8 @@ _STREET_WORDS = {
 
 
 def _ascii_upper(value: str) -> str:
+    if value.isascii():  # nothing to decompose (Metro 2 files are ASCII): the common case
+        return value.upper()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 

@@ -29,12 +29,15 @@ def insert_subjects(
 ) -> None:
     """New subjects with their first wrapped data key, by COPY (bulk furnishing)."""
     with conn.cursor() as cur:
-        with cur.copy("COPY subjects (subject_id) FROM STDIN") as copy:
+        with cur.copy("COPY subjects (subject_id) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["uuid"])
             for subject_id, *_ in keys:
                 copy.write_row((subject_id,))
         with cur.copy(
-            "COPY subject_keys (subject_id, key_version, kek_id, wrapped_key) FROM STDIN"
+            "COPY subject_keys (subject_id, key_version, kek_id, wrapped_key) "
+            "FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            copy.set_types(["uuid", "int4", "text", "bytea"])
             for row in keys:
                 copy.write_row(row)
 

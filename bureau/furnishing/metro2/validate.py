@@ -7,7 +7,7 @@ and the trailer's totals are recomputed from the records actually present.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
@@ -20,7 +20,6 @@ from bureau.furnishing.metro2.records import (
     Item,
     Record,
     Segment,
-    Value,
     decode,
 )
 from bureau.furnishing.metro2.rules import CONSISTENCY
@@ -62,6 +61,7 @@ class _Checks:
     """A layout's field checks, prepared once: which fields to test for what."""
 
     typed: tuple[Field, ...]
+    alpha: tuple[Field, ...]
     required: tuple[Field, ...]
     coded: tuple[tuple[Field, frozenset[str]], ...]
 
@@ -69,6 +69,7 @@ class _Checks:
 def _prepare(layout: Layout) -> _Checks:
     return _Checks(
         typed=tuple(f for f in layout.fields if f.type != "A"),
+        alpha=tuple(f for f in layout.fields if f.type == "A"),
         required=tuple(
             f for f in layout.fields if f.required == "required" and f.name != "segment_identifier"
         ),
@@ -116,26 +117,12 @@ class _Reporter:
         )
 
 
-class _Lazy(Mapping[str, Value]):
-    """A segment's values for the rules: decoded on first use, cached on the segment."""
-
-    def __init__(self, segment: Segment) -> None:
-        self.segment = segment
-
-    def __getitem__(self, name: str) -> Value:
-        return self.segment.get(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.segment.layout.by_name)
-
-    def __len__(self) -> int:
-        return len(self.segment.layout.fields)
-
-
 def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
     checks = _CHECKS[segment.kind]
     text = segment.text
     values = segment.decoded  # decoded once here, reused by the rules and by storage
+    for f in checks.alpha:  # alphanumerics cannot fail: just their text without blank fill
+        values[f.name] = text[f.slice].rstrip(" ")
     for f in checks.typed:
         raw = text[f.slice]
         try:
@@ -223,7 +210,7 @@ def check_record(record: Record) -> list[Problem]:
         positions[id(segment)] = position
         _check_fields(rep, segment, position)
     if record.kind == "base":
-        values = _Lazy(record.main)
+        values = record.main.decoded  # every field, decoded by _check_fields
         for rule in CONSISTENCY:
             assert rule.check is not None
             for blamed, name, reason in rule.check(record, values):
