@@ -141,7 +141,7 @@ class Vault:
         secret to distribute; the purpose label keeps it independent of the blind-index use.
         """
         label = b"fairfile-derived-key\x00" + purpose.encode()
-        return hmac.new(self._ring.blind_index_key, label, hashlib.sha256).digest()
+        return hmac.digest(self._ring.blind_index_key, label, "sha256")
 
     def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         """Create the subject and its first data key, wrapped by the active master key."""
