@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import resource
-import secrets
 import shutil
 import sys
 import tempfile
@@ -31,11 +29,10 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
-from psycopg import sql
+import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
-from bureau.db.server import embedded_url, stop_embedded
 from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.layout import BASE
@@ -56,21 +53,6 @@ _BASELINE_FIELDS = {
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def fresh_database() -> tuple[str, Path | None]:
-    base = os.environ.get("DATABASE_URL")
-    folder = None
-    if not base:
-        folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-"))
-        base = embedded_url(folder)
-    name = f"fairfile_bench_{secrets.token_hex(3)}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(base)
-    info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
-    return url, folder
 
 
 def write_file(path: Path, n: int) -> None:
@@ -126,7 +108,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="base segments to generate")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fairfile-bench-ingest-"))
-    url, folder = fresh_database()
+    url, _, folder = scratch_database.create("fairfile-bench-")
     try:
         migrate(url)
         path = work / "bench.m2"
@@ -168,9 +150,7 @@ def main() -> int:
             log(f"(c) plain COPY: {copy_rps:,.0f} records/s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if folder is not None:
-            stop_embedded(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        scratch_database.stop_server(folder)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({
         "bench": "ingest", "n": args.n, "parse_rps": round(parse_rps),

@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bureau.db.pool import open_pool, transaction
+from bureau.db.pool import one_transaction
 from bureau.db.server import ready_url
 from bureau.errors import DomainError
 from bureau.furnishing import repo
@@ -44,11 +44,11 @@ def register(subparsers: Any) -> None:
     metro2.set_defaults(func=run_export)
 
 
-def _resources(args: argparse.Namespace) -> tuple[Any, Vault]:
+def _resources(args: argparse.Namespace) -> tuple[str, Vault]:
     from bureau.cli import settings_from
 
     settings = settings_from(args)
-    return open_pool(ready_url(settings), max_size=1), Vault.from_key_file(settings.key_file)
+    return ready_url(settings), Vault.from_key_file(settings.key_file)
 
 
 def _summary(report: IngestReport) -> str:
@@ -80,10 +80,10 @@ def run_furnish(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"bureau furnish: no such file: {path}", file=sys.stderr)
         return 2
-    pool, vault = _resources(args)
+    url, vault = _resources(args)
     csv_out = open(args.rejections, "w", newline="") if args.rejections else None  # noqa: SIM115
     try:
-        with transaction(pool) as conn:
+        with one_transaction(url) as conn:
             org = repo.find_furnisher(conn, args.furnisher)
             if org is None:
                 print(f"bureau furnish: no furnisher {args.furnisher!r}", file=sys.stderr)
@@ -105,7 +105,6 @@ def run_furnish(args: argparse.Namespace) -> int:
         print(f"bureau furnish: {exc.detail}", file=sys.stderr)
         return 1
     finally:
-        pool.close()
         if csv_out is not None:
             csv_out.close()
     if args.json:
@@ -115,10 +114,10 @@ def run_furnish(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    pool, vault = _resources(args)
+    url, vault = _resources(args)
     out = open(args.out, "wb") if args.out else sys.stdout.buffer  # noqa: SIM115
     try:
-        with transaction(pool) as conn:
+        with one_transaction(url) as conn:
             org = repo.find_furnisher(conn, args.furnisher)
             if org is None:
                 print(f"bureau export: no furnisher {args.furnisher!r}", file=sys.stderr)
@@ -128,7 +127,6 @@ def run_export(args: argparse.Namespace) -> int:
                 out.write(item_bytes(record))
                 count += 1
     finally:
-        pool.close()
         if args.out:
             out.close()
     print(f"exported {max(count - 2, 0)} account(s) for {org['name']}", file=sys.stderr)

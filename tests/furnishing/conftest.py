@@ -10,11 +10,10 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from bureau.auth import repo as auth_repo
 from bureau.db.migrate import migrate
-from tests.conftest import _with_dbname
+from tests.conftest import scratch_database
 
 
 def add_furnisher(conn: psycopg.Connection[Any], code: str, name: str | None = None) -> UUID:
@@ -35,13 +34,6 @@ def furnisher_id(conn: psycopg.Connection[Any]) -> UUID:
 @pytest.fixture(scope="module")
 def committed_url(server_url: str) -> Iterator[str]:
     """A fresh migrated database for tests whose work is committed."""
-    name = f"fairfile_furnish_{secrets.token_hex(3)}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_dbname(server_url, name)
-    migrate(url)
-    yield url
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with scratch_database(server_url, f"fairfile_furnish_{secrets.token_hex(3)}") as url:
+        migrate(url)
+        yield url
