@@ -34,6 +34,11 @@ class Rejection:
     problems: list[Problem]
 
 
+def _located(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem without the value found or the reason quoting it: where, and which rule."""
+    return {k: v for k, v in problem.items() if k not in ("value", "reason")}
+
+
 @dataclass
 class IngestReport:
     batch_id: UUID
@@ -70,8 +75,17 @@ class IngestReport:
             self.not_listed += 1
 
     def summary(self) -> dict[str, Any]:
-        """Counts and the first problems: what the batch record keeps."""
+        """Counts and where the first problems were: what the batch record keeps.
+
+        Stored in plaintext and outside any subject's vault, so it must hold no personal data:
+        a rejected field's value (an SSN, a name, an account number) and the reason text that
+        quotes it go back to the furnisher in the response, never into the database.
+        """
         data = self.to_json(limit=SUMMARY_PROBLEMS)
+        for rejection in data["rejections"]:
+            del rejection["account"]
+            rejection["problems"] = [_located(p) for p in rejection["problems"]]
+        data["file_problems"] = [_located(p) for p in data["file_problems"]]
         data["rejections_truncated"] = len(self.rejections) > SUMMARY_PROBLEMS
         return data
 

@@ -250,3 +250,26 @@ def test_a_file_without_header_and_trailer_still_lands_with_file_problems_report
     report = _ingest(conn, vault, furnisher_id, to_bytes(items))
     assert (report.accepted, report.rejected) == (3, 0)
     assert [p.rule for p in report.file_problems] == ["M2-S07", "M2-S08"]
+
+
+def test_a_rejected_records_personal_data_is_returned_but_never_stored(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    items = list(records(3, seed=11))
+    record = items[1]
+    assert isinstance(record, Record)
+    f = BASE["ssn"]
+    bad_ssn = "12300678X"
+    record.main.replace_text(record.main.text[: f.start - 1] + bad_ssn + record.main.text[f.end :])
+    account_number = str(record.main.get("consumer_account_number"))
+    report = _ingest(conn, vault, furnisher_id, to_bytes(items))
+    assert report.rejected == 1
+    assert bad_ssn in str(report.to_json())  # the furnisher is told exactly what was wrong
+    row = conn.execute(
+        "SELECT summary::text AS summary FROM furnish_batches WHERE batch_id = %s",
+        (report.batch_id,),
+    ).fetchone()
+    assert row is not None
+    stored = row["summary"]
+    assert '"field": "ssn"' in stored and '"rule"' in stored  # where, and which rule
+    assert bad_ssn not in stored and account_number not in stored
