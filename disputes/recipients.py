@@ -43,8 +43,8 @@ def notify_past_recipients(
     since_employment = since - timedelta(
         days=rules.past_recipient_days_employment - rules.past_recipient_days
     )
-    recipients = repo.past_recipients(conn, subject_id, entered, since, since_employment,
-                                      EMPLOYMENT_PURPOSE)  # fmt: skip
+    recipients = repo.past_recipients(conn, subject_id, row.item_kind, row.item_id, entered,
+                                      since, since_employment, EMPLOYMENT_PURPOSE)  # fmt: skip
     statement = _current_statement(conn, cipher, subject_id, row)
     changes = _changes_of(conn, row)
     told = []

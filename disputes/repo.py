@@ -523,6 +523,8 @@ def notices_to_org(conn: psycopg.Connection[Any], org_id: UUID) -> list[dict[str
 def past_recipients(
     conn: psycopg.Connection[Any],
     subject_id: UUID,
+    item_kind: str,
+    item_id: UUID,
     item_existed_from: datetime,
     since: datetime,
     since_employment: datetime,
@@ -530,9 +532,11 @@ def past_recipients(
 ) -> list[dict[str, Any]]:
     """Organizations that received a report holding the item within the §611(d) windows.
 
-    A report held the item if it was pulled after the item entered the file; a pull under a
-    score-only grant did not carry items, so it is left out. One row per organization, with the
-    latest such report.
+    Where the bureau kept the report's record, it says exactly what was released: a score-only
+    report carried no item, and an account or bankruptcy counts only if its id is among those
+    the report carried (an obsolete item, say, was not). Inquiries without a report record (the
+    sandbox's history) fall back to: pulled after the item entered the file, under a grant that
+    was not score-only. One row per organization, with the latest such report.
     """
     rows = _fetch(conn,
         """
@@ -541,14 +545,21 @@ def past_recipients(
         FROM inquiries i
         JOIN organizations o ON o.org_id = i.requester_org_id
         LEFT JOIN consent_grants g ON g.subject_id = i.subject_id AND g.grant_id = i.grant_id
+        LEFT JOIN reports r ON r.subject_id = i.subject_id AND r.inquiry_id = i.inquiry_id
         WHERE i.subject_id = %(s)s
           AND i.requester_org_id IS NOT NULL
           AND i.created_at >= %(existed)s
           AND i.created_at >= CASE WHEN i.purpose = %(emp)s THEN %(since_emp)s ELSE %(since)s END
-          AND (g.scope IS NULL OR g.scope = 'full')
+          AND CASE
+                WHEN r.report_id IS NULL THEN g.scope IS NULL OR g.scope = 'full'
+                WHEN r.scope <> 'full' THEN false
+                WHEN %(kind)s = 'tradeline' THEN %(item)s = ANY(r.tradeline_ids)
+                WHEN %(kind)s = 'bankruptcy' THEN %(item)s = ANY(r.bankruptcy_ids)
+                ELSE true
+              END
         ORDER BY i.requester_org_id, i.created_at DESC
         """,
         {"s": subject_id, "existed": item_existed_from, "emp": employment_purpose,
-         "since": since, "since_emp": since_employment},
+         "since": since, "since_emp": since_employment, "kind": item_kind, "item": item_id},
     )  # fmt: skip
     return rows

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID, uuid4
+
 import psycopg
 import pytest
 
+from bureau.audit import log
 from bureau.vault import Vault
+from consent.repo import insert_report
 from disputes import recipients, repo, service, statements
 from disputes.errors import (
     TransitionRefused,
@@ -62,3 +66,34 @@ def test_past_recipients_cannot_be_told_while_the_dispute_is_open(
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     with pytest.raises(TransitionRefused):
         recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
+
+
+def _report(
+    conn: psycopg.Connection, world: World, user: str, scope: str, tradeline_ids: list[UUID]
+) -> None:
+    """Record that `user`'s past pull released a report with this scope and these accounts."""
+    entry = log.append(conn, "report.released", world.subject_id, {"to": str(world.users[user])})
+    insert_report(conn, {
+        "subject_id": world.subject_id, "report_id": uuid4(), "requester_org_id": world.users[user],
+        "grant_id": None, "purpose": "credit-transaction", "scope": scope,
+        "inquiry_id": world.inquiries[user], "log_entry_id": entry, "court_order_ref": None,
+        "tradeline_ids": tradeline_ids, "bankruptcy_ids": [], "digest": b"\x00" * 32,
+        "created_at": T0,
+    })  # fmt: skip
+
+
+def test_only_users_whose_report_carried_the_item_are_told(
+    conn: psycopg.Connection, vault: Vault, world: World
+) -> None:
+    # recent-lender's report carried the disputed account; landlord pulled the score only (a
+    # full grant, a score-only pull); employer's report was taken when it held only the other
+    # account. Only the first received the item.
+    _report(conn, world, "recent-lender", "full", [world.tradeline_id, world.second_tradeline_id])
+    _report(conn, world, "landlord", "score", [])
+    _report(conn, world, "employer", "full", [world.second_tradeline_id])
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.DELETED, None, T0)
+    told = recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
+    assert {t["org_id"] for t in told} == {world.users["recent-lender"]}
+    assert repo.notices_to_org(conn, world.users["landlord"]) == []
+    assert repo.notices_to_org(conn, world.users["employer"]) == []
