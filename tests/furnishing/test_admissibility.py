@@ -96,7 +96,8 @@ def test_collections_may_name_the_original_creditor(
 ) -> None:
     record = json_record(4, portfolio_type="O", account_type="48", terms_duration="001",
                          credit_limit=0, original_creditor_name="CITY HOSPITAL",
-                         creditor_classification="02")  # fmt: skip
+                         creditor_classification="02",
+                         date_first_delinquency="2025-06-01")  # fmt: skip
     report = ingest_json(conn, vault, furnisher_id, [record])
     assert report.accepted == 1, report.rejections
     row = conn.execute("SELECT original_creditor, is_collection FROM tradelines "

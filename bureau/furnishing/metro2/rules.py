@@ -33,6 +33,9 @@ PAST_DUE_STATUSES = frozenset({"71", "78", "80", "82", "83", "84"})
 DELINQUENT_STATUSES = PAST_DUE_STATUSES | {"93", "95", "96", "97"}
 RATED_STATUSES = frozenset({"05", "13", "65", "88", "89", "94", "95"})
 CHARGE_OFF_STATUSES = frozenset({"97", "64"})
+# Paid, but still adverse: a paid collection or a paid charge-off ages off from the same date
+# of first delinquency as the unpaid one (FCRA §605(c)).
+PAID_ADVERSE_STATUSES = frozenset({"62", "64"})
 
 
 def _d(values: Mapping[str, Value], name: str) -> date | None:
@@ -66,12 +69,26 @@ def current_no_past_due(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
 
 
 def delinquent_needs_dofd(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
+    if _d(v, "date_first_delinquency") is not None:
+        return
     status = _s(v, "account_status")
-    if status in DELINQUENT_STATUSES and _d(v, "date_first_delinquency") is None:
+    if status in DELINQUENT_STATUSES:
         yield (
             None,
             "date_first_delinquency",
             f"status {status} is delinquent: the date of first delinquency is required",
+        )
+    elif status in PAID_ADVERSE_STATUSES:
+        yield (
+            None,
+            "date_first_delinquency",
+            f"status {status} (paid, but adverse) still needs the date of first delinquency",
+        )
+    elif _s(v, "account_type") in COLLECTION_ACCOUNT_TYPES:
+        yield (
+            None,
+            "date_first_delinquency",
+            "a collection account needs the date of first delinquency of the original debt",
         )
 
 
@@ -287,7 +304,8 @@ RULES: tuple[Rule, ...] = (
          ("account_status", "amount_past_due"),
          "a current account shown past due lowers the consumer's standing unfairly",
          current_no_past_due),
-    Rule("M2-C03", "Delinquent statuses (71-84, 93, 95-97) report the date of first delinquency",
+    Rule("M2-C03", "Delinquent statuses (71-84, 93, 95-97), paid collections and charge-offs "
+         "(62, 64) and collection accounts report the date of first delinquency",
          ("account_status", "date_first_delinquency"), _W_DELINQ, delinquent_needs_dofd),
     Rule("M2-C04", "The date of first delinquency is not after the date of account information",
          ("date_first_delinquency", "date_account_information"), _W_DELINQ,
