@@ -27,6 +27,11 @@ CLOSED_STATUSES = frozenset(
     {"05", "13", "61", "62", "63", "64", "65", "88", "89", "93", "94", "95", "96", "97"}
 )
 LOSS_STATUSES = frozenset({"97", "64", "94", "95", "96", "89"})
+# Statuses of a debt placed for collection or written off as a loss that may still be owed
+# (the paid versions, 62 and 64, and the paid-in-full 61/63/65, say the debt is settled).
+UNPAID_LOSS_STATUSES = frozenset({"93", "97", "89", "94", "95", "96"})
+# current_delinquency's levels, worst last: the state of the file today, not its history.
+CURRENT, PAST_DUE_30, PAST_DUE_60, PAST_DUE_90, COLLECTION_OR_LOSS = range(5)
 LOSS_HISTORY = frozenset("HJKL")
 LATE_WINDOW_MONTHS = 24
 NEW_CREDIT_MONTHS = 12
@@ -75,6 +80,25 @@ def late_months_24m(data: ScoringInput) -> int:
 def months_since_late(data: ScoringInput) -> int:
     """Months since the latest late payment; 25 (beyond the window) when there is none."""
     return min((ago for ago, _ in late_months(data)), default=LATE_WINDOW_MONTHS + 1)
+
+
+def current_delinquency(data: ScoringInput) -> int:
+    """The worst state any debt in the file is in today (0 current ... 4 collection/charge-off).
+
+    Why: the 24-month attributes weigh what happened; this one weighs what is happening. A debt
+    past due now (status 71-84) or with a collection or charge-off still unpaid is a worse sign
+    than a late that has been cured, whatever the history length or utilisation.
+    """
+
+    def level(t: Tradeline) -> int:
+        if t.current_balance > 0 and (t.is_collection or t.account_status in UNPAID_LOSS_STATUSES):
+            return COLLECTION_OR_LOSS
+        days = STATUS_DAYS_LATE.get(t.account_status, 0)
+        if days >= 90:
+            return PAST_DUE_90
+        return {60: PAST_DUE_60, 30: PAST_DUE_30}.get(days, CURRENT)
+
+    return max((level(t) for t in data.tradelines), default=CURRENT)
 
 
 def charge_offs(data: ScoringInput) -> int:
@@ -152,7 +176,10 @@ def credit_mix(data: ScoringInput) -> int:
     return len({kinds[t.portfolio_type] for t in accounts(data) if t.portfolio_type in kinds})
 
 
+# Every attribute any published table uses (a table may use a subset: fairfile-fin-1 predates
+# current_delinquency and must still score exactly as it did).
 ATTRIBUTES: dict[str, Callable[[ScoringInput], int | None]] = {
+    "current_delinquency": current_delinquency,
     "worst_late_24m": worst_late_24m,
     "late_months_24m": late_months_24m,
     "months_since_late": months_since_late,

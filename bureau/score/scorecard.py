@@ -15,7 +15,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
-CURRENT_VERSION = "fairfile-fin-1"
+CURRENT_VERSION = "fairfile-fin-2"
 
 FAMILIES: dict[str, str] = {
     "payment_history": "Payment history",

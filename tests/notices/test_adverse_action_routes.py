@@ -72,7 +72,7 @@ def test_a_report_carries_the_score_with_its_points(
     client: TestClient, applicant: Applicant, sandbox: SeedResult
 ) -> None:
     score = _pull(client, applicant, sandbox, "lumen")["report"]["score"]
-    assert score["version"] == "fairfile-fin-1"
+    assert score["version"] == "fairfile-fin-2"
     assert score["score"] == score["base"] + sum(a["points"] for a in score["attributes"])
 
 

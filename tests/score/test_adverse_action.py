@@ -45,7 +45,7 @@ def test_notice_states_the_action_the_score_its_range_and_the_key_factors() -> N
     score = notice["score"]
     assert score["used"] is True
     assert score["range"] == {"min": 300, "max": 850}
-    assert score["date"] == "2026-11-01" and "fairfile-fin-1" in score["source"]
+    assert score["date"] == "2026-11-01" and "fairfile-fin-2" in score["source"]
     assert 1 <= len(score["key_factors"]) <= 5
     assert score["key_factors"][-1]["code"] == "N02"  # inquiries as the 5th factor
     assert score["inquiries_were_a_key_factor"] is True

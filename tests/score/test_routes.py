@@ -24,7 +24,7 @@ def test_every_persona_score_recomputes_from_the_disclosed_points_alone(
     scored = 0
     for slug in sandbox.personas:
         body = _score(client, sandbox, slug)
-        assert body["version"] == "fairfile-fin-1"
+        assert body["version"] == "fairfile-fin-2"
         if not body["scorable"]:
             assert body["score"] is None and body["unscorable_reason"]
             continue
@@ -44,6 +44,15 @@ def test_maxed_out_cards_score_below_a_long_prime_history(
     prime = _score(client, sandbox, "prime-long-history")
     assert maxed["score"] < prime["score"]
     assert maxed["reasons"][0]["code"] == "A01"  # utilisation is what costs the most
+
+
+def test_sixty_days_past_due_now_scores_below_one_thirty_day_late_four_months_ago(
+    client: TestClient, sandbox: SeedResult
+) -> None:
+    now = _score(client, sandbox, "late-60")  # auto loan 60 days past due today
+    cured = _score(client, sandbox, "late-30")  # one 30-day late four months ago, current since
+    assert now["score"] < cured["score"]
+    assert now["reasons"][0]["code"] == "P07"
 
 
 def test_an_obsolete_bankruptcy_and_collection_never_reach_the_score(

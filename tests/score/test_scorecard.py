@@ -23,6 +23,21 @@ def test_every_attribute_in_the_table_has_one_definition_and_back() -> None:
     assert [a.name for a in CARD.attributes] == list(ATTRIBUTES)
 
 
+def test_every_published_version_still_loads_and_uses_only_defined_attributes() -> None:
+    for version in ("fairfile-fin-1", "fairfile-fin-2"):
+        card = load_scorecard(version)
+        assert card.base + card.max_points == card.max_score == 850
+        assert {a.name for a in card.attributes} <= set(ATTRIBUTES)
+
+
+def test_the_current_delinquency_bins_follow_the_metro_2_states() -> None:
+    delinquency = CARD.attribute("current_delinquency")
+    assert delinquency.family == "payment_history"
+    assert [b.points for b in delinquency.bins] == sorted(
+        (b.points for b in delinquency.bins), reverse=True
+    )
+
+
 def test_the_docs_publish_the_whole_table_as_the_cli_prints_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

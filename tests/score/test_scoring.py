@@ -10,10 +10,10 @@ from datetime import date
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bureau.model import Identity
+from bureau.model import Identity, Tradeline
 from bureau.policy.regime import load_regime
 from bureau.score.admissible import ScoringInput
-from bureau.score.attributes import HISTORY_DAYS_LATE
+from bureau.score.attributes import HISTORY_DAYS_LATE, STATUS_DAYS_LATE, current_delinquency
 from bureau.score.scorecard import load_scorecard
 from bureau.score.scoring import score_file, score_input
 from bureau.score.whatif import add_months
@@ -94,6 +94,65 @@ def test_adding_a_late_payment_never_raises_the_score(
     assert (score_input(late).score or 0) <= (score_input(data).score or 0)
 
 
+@given(inputs(), st.sampled_from(sorted(STATUS_DAYS_LATE)))
+def test_an_account_falling_past_due_now_never_raises_the_score(
+    data: ScoringInput, status: str
+) -> None:
+    first, *rest = data.tradelines
+    assume(first.account_status == "11")
+    late = replace(data, tradelines=(replace(first, account_status=status), *rest))
+    assert (score_input(late).score or 0) <= (score_input(data).score or 0)
+
+
+def _late_60_now() -> ScoringInput:
+    """An auto loan 60 days past due today (60 and 30 the two months before), a card at 22%."""
+    auto = account(portfolio="I", account_type="00", opened_months=26, highest=31000,
+                   balance=19500, status="78", history="21" + "0" * 22,
+                   dofd=add_months(AS_OF, -2))  # fmt: skip
+    card = account(opened_months=90, limit=4000, balance=900)
+    return files.scoring_input([auto, card])
+
+
+def _one_30_day_late_four_months_ago() -> ScoringInput:
+    """A card 30 days late four months ago and current since, a student loan; card at 30%."""
+    card = account(opened_months=40, limit=6000, balance=1800, history="0001" + "0" * 20)
+    student = account(portfolio="I", account_type="12", opened_months=70, highest=28000,
+                      balance=21000)  # fmt: skip
+    return files.scoring_input([card, student])
+
+
+def test_sixty_days_past_due_now_scores_below_one_thirty_day_late_four_months_ago() -> None:
+    # the delinquent file has the lower utilisation and the older account, and still scores lower
+    now = score_input(_late_60_now())
+    cured = score_input(_one_30_day_late_four_months_ago())
+    assert (now.score or 0) < (cured.score or 0)
+    assert now.reasons[0].code == "P07"
+
+
+def test_current_delinquency_is_the_worst_state_of_any_debt_today() -> None:
+    def worst(*lines: Tradeline) -> int:
+        return current_delinquency(files.scoring_input(list(lines)))
+
+    assert worst(account(history="3" * 24)) == 0  # past lates, current today
+    assert worst(account(), account(status="71")) == 1
+    assert worst(account(status="71"), account(status="78")) == 2
+    assert worst(account(status="84"), account(status="78")) == 3
+    assert worst(account(status="97", charge_off=900, balance=900)) == 4
+    assert worst(account(status="64", charge_off=900, balance=0)) == 0  # charge-off paid
+    assert worst(account(), collection(balance=300)) == 4
+    assert worst(account(), collection(balance=0)) == 0  # collection paid
+
+
+def test_a_score_on_fin_1_is_still_reproducible_with_fin_1() -> None:
+    fin_1 = load_scorecard("fairfile-fin-1")
+    # the published file is never edited (this hash is in reports already issued)
+    assert fin_1.sha256 == "283cc0ec6672180d5c00cdd1e0e07cf60d7fbce9c12a99c570b9e4413bd97738"
+    result = score_input(_late_60_now(), fin_1)
+    assert result.version == "fairfile-fin-1"
+    assert "current_delinquency" not in {a.attribute for a in result.attributes}
+    assert result.score == 693  # what fin-1 gave this file, and still gives
+
+
 @settings(max_examples=50)
 @given(inputs(), st.integers(0, 36))
 def test_an_obsolete_item_never_changes_the_score(data: ScoringInput, extra_months: int) -> None:
@@ -151,7 +210,7 @@ def test_a_file_without_any_account_is_unscorable_not_scored_low() -> None:
 def test_the_result_names_the_scorecard_version_and_range() -> None:
     result = score_file(credit_file([account()]), AS_OF)
     body = result.as_dict()
-    assert body["version"] == "fairfile-fin-1"
+    assert body["version"] == "fairfile-fin-2"
     assert body["range"] == {"min": 300, "max": 850}
     assert body["table_sha256"] == CARD.sha256
 
