@@ -8,7 +8,7 @@ the export; the header, one base record per live tradeline and a trailer with tr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -56,6 +56,22 @@ def _identity(
     return values
 
 
+def base_record(framing: Mapping[str, Value], tradeline: Mapping[str, Any]) -> Record:
+    """A base record (with a K1 segment for an original creditor) from a tradeline's columns
+    and the record's framing and identity fields: the inverse of `account_from_record`."""
+    fields: dict[str, Value] = dict(framing)
+    for column in TRADELINE_COLUMNS:
+        if column not in ("original_creditor", "creditor_classification"):
+            fields[_BASE_NAMES.get(column, column)] = tradeline[column]
+    appended: list[tuple[str, dict[str, Value]]] = []
+    if tradeline["original_creditor"]:
+        appended.append(("K1", {
+            "original_creditor_name": tradeline["original_creditor"][:30],
+            "creditor_classification": int(tradeline["creditor_classification"] or 0),
+        }))  # fmt: skip
+    return compose_record("base", fields, appended)
+
+
 def export_records(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, as_of: date | None = None
 ) -> Iterator[Record]:
@@ -81,25 +97,14 @@ def export_records(
             cipher = vault.cipher_for(conn, subject_id)
             current = (subject_id, cipher, _identity(conn, cipher, subject_id))
         _, cipher, identity = current
-        values: dict[str, Value] = {
+        framing: dict[str, Value] = {
             "processing_indicator": 1,
             "time_stamp": stamp,
             "identification_number": org["furnisher_code"] or "",
             "consumer_account_number": cipher.decrypt("account", bytes(row["account_number_ct"])),
             **identity,
         }
-        for column in TRADELINE_COLUMNS:
-            if column in ("original_creditor", "creditor_classification"):
-                continue
-            value = row[column]
-            values[_BASE_NAMES.get(column, column)] = value if value is not None else None
-        appended: list[tuple[str, dict[str, Value]]] = []
-        if row["original_creditor"]:
-            appended.append(("K1", {
-                "original_creditor_name": row["original_creditor"][:30],
-                "creditor_classification": int(row["creditor_classification"] or 0),
-            }))  # fmt: skip
-        record = compose_record("base", values, appended)
+        record = base_record(framing, {c: row[c] for c in TRADELINE_COLUMNS})
         totals.add(record)
         yield record
     yield compose_record("trailer", dict(totals.expected()))

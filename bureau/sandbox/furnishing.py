@@ -17,6 +17,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.furnishing.export import base_record
 from bureau.furnishing.ingest import ingest_metro2, tradeline_id
 from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.totals import Totals
@@ -26,10 +27,6 @@ from bureau.subjects.enrolment import IdentityClaim
 from bureau.vault import Vault
 
 _ADDRESS = re.compile(r"^(?P<street>.+), (?P<city>[^,]+) (?P<state>[A-Z]{2}) (?P<zip>\d{5})$")
-_BASE_NAMES = {
-    "payment_history": "payment_history_profile",
-    "consumer_info_indicator": "consumer_information_indicator",
-}
 
 
 class SandboxDataInvalid(RuntimeError):
@@ -71,29 +68,19 @@ def _identity_fields(claim: IdentityClaim) -> dict[str, Value]:
 
 def _base(
     org: OrgSpec,
-    persona: Persona,
     claim: IdentityClaim,
     number: str,
     values: dict[str, Any],
     stamp: datetime,
 ) -> Record:
-    fields: dict[str, Value] = {
+    framing: dict[str, Value] = {
         "processing_indicator": 1,
         "time_stamp": stamp,
         "identification_number": org.furnisher_code or "",
         "consumer_account_number": number,
         **_identity_fields(claim),
     }
-    for column, value in values.items():
-        if column not in ("original_creditor", "creditor_classification"):
-            fields[_BASE_NAMES.get(column, column)] = value
-    appended: list[tuple[str, dict[str, Value]]] = []
-    if values["original_creditor"]:
-        appended.append(("K1", {
-            "original_creditor_name": values["original_creditor"][:30],
-            "creditor_classification": int(values["creditor_classification"] or 0),
-        }))  # fmt: skip
-    return compose_record("base", fields, appended)
+    return base_record(framing, values)
 
 
 def metro2_file(
@@ -111,8 +98,8 @@ def metro2_file(
     totals = Totals()
     totals.records = 1
     stamp = datetime.combine(as_of, time(6))
-    for persona, claim, number, values in accounts:
-        record = _base(org, persona, claim, number, values, stamp)
+    for _persona, claim, number, values in accounts:
+        record = _base(org, claim, number, values, stamp)
         totals.add(record)
         yield record
     yield compose_record("trailer", dict(totals.expected()))

@@ -22,11 +22,6 @@ def mark_seeded(conn: psycopg.Connection[Any], seed: int, as_of: date) -> None:
     )
 
 
-def subject_exists(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
-    cur = conn.execute("SELECT 1 FROM subjects WHERE subject_id = %s", (subject_id,))
-    return cur.fetchone() is not None
-
-
 def insert_fraud_alert(
     conn: psycopg.Connection[Any], subject_id: UUID, alert_id: UUID, kind: str,
     contact_ct: bytes, key_version: int, placed_at: datetime, expires_at: datetime,

@@ -25,6 +25,7 @@ from bureau.policy.regime import live_rules
 from bureau.sandbox import repo
 from bureau.sandbox.furnishing import furnish_accounts
 from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
+from bureau.subjects import repo as subjects_repo
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
 
@@ -213,7 +214,7 @@ def _seed_persona(
     public records, past inquiries, alerts and freezes. Returns the identity used."""
     rng = random.Random(f"{seed}:{persona.slug}:records")
     claim = persona_identity(seed, as_of, persona)
-    if repo.subject_exists(conn, subject_id):
+    if subjects_repo.subject_exists(conn, subject_id):
         cipher = vault.cipher_for(conn, subject_id)
     else:
         cipher = vault.new_subject(conn, subject_id)
