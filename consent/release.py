@@ -18,16 +18,15 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from bureau.audit import log
-from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
 from bureau.notices import repo as notices_repo
 from bureau.obsolescence import reportable
 from bureau.policy.regime import LIVE_REGIME, live_rules
-from bureau.score import repo as score_repo
 from bureau.score.scoring import score_file
 from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
 from bureau.vault import Vault
@@ -121,51 +120,35 @@ def _release(
         del body["file"]
     payload = canonical_json(body)
     token = sign_report(key, payload)
-    # All the writes travel in one pipeline (a round trip or two rather than one per row), after
-    # signing: nothing is written unless the signed report exists. The log entry is written
-    # pending (no lock held) and numbered after commit, so pulls do not commit one at a time.
-    # The entry and the signed report name each other by report_id.
-    with conn.pipeline():
-        file_repo.insert_inquiry(
-            conn,
-            {
-                "subject_id": subject_id, "inquiry_id": inquiry_id,
-                "requester_org_id": requester_org_id, "purpose": purpose,
-                "kind": decision.inquiry_kind or "soft", "grant_id": grant_id,
-                "report_id": report_id, "created_at": at,
-            },
-        )  # fmt: skip
-        if decision.consumes_use and grant_id is not None:
-            repo.count_use(conn, subject_id, grant_id)
-        log_entry = log.append(
-            conn,
-            "report.released" if court_order_ref is None else "report.compelled",
-            subject_id,
-            {
-                "to": str(requester_org_id) if requester_org_id else None,
-                "to_name": recipient.get("name"),
-                "purpose": purpose,
-                "scope": scope,
-                "grant_id": str(grant_id) if grant_id else None,
-                "court_order_ref": court_order_ref,
-                "report_id": str(report_id),
-                "inquiry_id": str(inquiry_id),
-                "basis": decision.reason,
-            },
-        )
-        repo.insert_report(
-            conn,
-            {
-                "subject_id": subject_id, "report_id": report_id,
-                "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
-                "scope": scope, "inquiry_id": inquiry_id, "log_entry_id": log_entry,
-                "court_order_ref": court_order_ref,
-                "tradeline_ids": [t.tradeline_id for t in file.tradelines] if released_items else [],
-                "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if released_items else [],
-                "digest": hashlib.sha256(token.encode("ascii")).digest(), "created_at": at,
-            },
-        )  # fmt: skip
-        score_repo.insert_report_score(conn, subject_id, report_id, scored)
+    # The paper trail is written after signing (nothing is written unless the signed report
+    # exists), as one statement. The log entry is pending (no lock held) and numbered after
+    # commit, so pulls do not commit one at a time. The entry and the report name each other.
+    event = "report.released" if court_order_ref is None else "report.compelled"
+    entry, logged_at = log.pending_entry(event, subject_id, {
+        "to": str(requester_org_id) if requester_org_id else None,
+        "to_name": recipient.get("name"),
+        "purpose": purpose,
+        "scope": scope,
+        "grant_id": str(grant_id) if grant_id else None,
+        "court_order_ref": court_order_ref,
+        "report_id": str(report_id),
+        "inquiry_id": str(inquiry_id),
+        "basis": decision.reason,
+    })  # fmt: skip
+    log_entry = repo.record_release(conn, {
+        "subject_id": subject_id, "report_id": report_id, "inquiry_id": inquiry_id,
+        "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
+        "scope": scope, "inquiry_kind": decision.inquiry_kind or "soft", "created_at": at,
+        "consumes_use": decision.consumes_use and grant_id is not None,
+        "event": event, "entry": Jsonb(entry), "logged_at": logged_at,
+        "court_order_ref": court_order_ref,
+        "tradeline_ids": [t.tradeline_id for t in file.tradelines] if released_items else [],
+        "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if released_items else [],
+        "digest": hashlib.sha256(token.encode("ascii")).digest(),
+        "score_version": scored.version, "score_table_sha256": scored.table_sha256,
+        "score": scored.score, "score_as_of": scored.as_of,
+        "score_result": Jsonb(body["score"]),
+    })  # fmt: skip
     return Released(report_id, log_entry, body, payload, token)
 
 

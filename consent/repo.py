@@ -308,6 +308,53 @@ def remove_alert(
 # Reports -----------------------------------------------------------------------------------------
 
 
+def record_release(conn: psycopg.Connection[Any], row: dict[str, Any]) -> int:
+    """A release's whole paper trail in one statement; returns the log entry's `entry_id`.
+
+    The inquiry, the use counted on the grant (when `consumes_use`), the pending access-log
+    entry (as `bureau.audit.log.append` writes it), the report record naming that entry, and
+    the score it carried. One statement because a pull is CPU-bound in Python, and every
+    statement costs it as much as a small query costs PostgreSQL; it also needs the entry id
+    before the report row, which as separate statements meant a round trip in the middle.
+    Foreign keys between the rows are checked at the end of the statement, so they hold.
+    """
+    cur = conn.execute(
+        """
+        WITH inquiry AS (
+            INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
+                                   grant_id, report_id, created_at)
+            VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s,
+                    %(inquiry_kind)s, %(grant_id)s, %(report_id)s, %(created_at)s)
+        ), use AS (
+            UPDATE consent_grants SET uses = uses + 1
+            WHERE %(consumes_use)s AND subject_id = %(subject_id)s AND grant_id = %(grant_id)s
+        ), entry AS (
+            INSERT INTO audit_log (subject_id, event, entry, created_at)
+            VALUES (%(subject_id)s, %(event)s, %(entry)s, %(logged_at)s)
+            RETURNING entry_id
+        ), report AS (
+            INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose,
+                                 scope, inquiry_id, log_entry_id, court_order_ref,
+                                 tradeline_ids, bankruptcy_ids, digest, created_at)
+            VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s,
+                    %(purpose)s, %(scope)s, %(inquiry_id)s, (SELECT entry_id FROM entry),
+                    %(court_order_ref)s, %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s,
+                    %(created_at)s)
+        ), score AS (
+            INSERT INTO report_scores (subject_id, report_id, version, table_sha256, score,
+                                       as_of, result)
+            VALUES (%(subject_id)s, %(report_id)s, %(score_version)s, %(score_table_sha256)s,
+                    %(score)s, %(score_as_of)s, %(score_result)s)
+        )
+        SELECT entry_id FROM entry
+        """,
+        row,
+    )
+    found = cur.fetchone()
+    assert found is not None
+    return int(found["entry_id"] if isinstance(found, dict) else found[0])
+
+
 def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
     conn.execute(
         """

@@ -6,9 +6,21 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from fastapi import APIRouter, Request, Response, status
 
-from bureau.api.deps import OperatorKey, SignerDep, Subject, Tx, UserKey, VaultDep
+from bureau.api.deps import (
+    BearerDep,
+    OperatorKey,
+    PoolDep,
+    SignerDep,
+    Subject,
+    Tx,
+    VaultDep,
+    in_one_transaction,
+    presented_key,
+)
+from bureau.auth.service import authenticate_org
 from bureau.errors import InvalidInput
 from consent import release, service
 from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
@@ -143,14 +155,27 @@ def _released(r: release.Released) -> Response:
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
 )
-def pull(
-    request: Request, body: PullIn, user: UserKey, conn: Tx, vault: VaultDep, key: SignerDep
+async def pull(
+    request: Request,
+    body: PullIn,
+    credentials: BearerDep,
+    pool: PoolDep,
+    vault: VaultDep,
+    key: SignerDep,
 ) -> Response:
-    released = release.pull_report(
-        conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
-        body.identity_verified, _now(), _sections(request),
-    )  # fmt: skip
-    return _released(released)
+    """The busiest route: authentication and the release share one transaction and one trip
+    to the thread pool (`in_one_transaction`), instead of the four that `UserKey` and `Tx` take."""
+    sections = _sections(request)
+
+    def work(conn: psycopg.Connection[Any]) -> release.Released:
+        user = authenticate_org(conn, presented_key(credentials))
+        user.require("pull")
+        return release.pull_report(
+            conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
+            body.identity_verified, _now(), sections,
+        )  # fmt: skip
+
+    return _released(await in_one_transaction(pool, work))
 
 
 @router.post(

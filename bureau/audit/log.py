@@ -31,6 +31,22 @@ def leaf_hash(entry: dict[str, Any]) -> bytes:
     return hashlib.sha256(b"\x00" + canonical(entry)).digest()
 
 
+def pending_entry(
+    event: str, subject_id: UUID | None, details: dict[str, Any]
+) -> tuple[dict[str, Any], datetime]:
+    """An entry's JSON and its time, for `append` or a caller that writes the row in its own
+    statement (a report release writes its whole paper trail in one)."""
+    at = datetime.now(UTC)
+    entry = {
+        "event": event,
+        "subject_id": str(subject_id) if subject_id else None,
+        "at": at.isoformat(),
+        **details,
+    }
+    entry.pop("index", None)  # the sequencer adds it; the append-only trigger insists
+    return entry, at
+
+
 def append(
     conn: psycopg.Connection[Any],
     event: str,
@@ -42,14 +58,7 @@ def append(
     The leaf index is not known yet: it is assigned when the sequencer runs after this
     transaction commits (before any tree head or proof covering it is served).
     """
-    at = datetime.now(UTC)
-    entry = {
-        "event": event,
-        "subject_id": str(subject_id) if subject_id else None,
-        "at": at.isoformat(),
-        **details,
-    }
-    entry.pop("index", None)  # the sequencer adds it; the append-only trigger insists
+    entry, at = pending_entry(event, subject_id, details)
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             """

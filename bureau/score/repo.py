@@ -6,25 +6,6 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
-
-from bureau.score.scoring import ScoreResult
-
-
-def insert_report_score(
-    conn: psycopg.Connection[Any], subject_id: UUID, report_id: UUID, result: ScoreResult
-) -> None:
-    conn.execute(
-        """
-        INSERT INTO report_scores (subject_id, report_id, version, table_sha256, score, as_of,
-                                   result)
-        VALUES (%s, %s, %s, %s, %s, %s, %s)
-        """,
-        (
-            subject_id, report_id, result.version, result.table_sha256, result.score,
-            result.as_of, Jsonb(result.as_dict()),
-        ),
-    )  # fmt: skip
 
 
 def report_for_notice(conn: psycopg.Connection[Any], report_id: UUID) -> dict[str, Any] | None:
