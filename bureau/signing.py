@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -50,8 +51,13 @@ def b64url_decode(text: str) -> bytes:
 
 
 def canonical_json(value: Any) -> bytes:
-    """Deterministic JSON (sorted keys, no spaces, UTF-8): the same object signs the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Deterministic JSON (sorted keys, no spaces, UTF-8): the same object signs the same bytes.
+
+    orjson, not the standard library: a signed report is ~10 kB, and encoding it was a tenth of
+    a pull's CPU. Verifiers check the signed bytes as sent, never a re-encoding, so only
+    determinism matters (floats are written in shortest round-trip form, e.g. `1e-5`).
+    """
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

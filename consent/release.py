@@ -140,14 +140,14 @@ def _release(
         "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
         "scope": scope, "inquiry_kind": decision.inquiry_kind or "soft", "created_at": at,
         "consumes_use": decision.consumes_use and grant_id is not None,
-        "event": event, "entry": Jsonb(entry), "logged_at": logged_at,
+        "event": event, "entry": Jsonb(entry, dumps=canonical_json), "logged_at": logged_at,
         "court_order_ref": court_order_ref,
         "tradeline_ids": [t.tradeline_id for t in file.tradelines] if released_items else [],
         "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if released_items else [],
         "digest": hashlib.sha256(token.encode("ascii")).digest(),
         "score_version": scored.version, "score_table_sha256": scored.table_sha256,
         "score": scored.score, "score_as_of": scored.as_of,
-        "score_result": Jsonb(body["score"]),
+        "score_result": Jsonb(body["score"], dumps=canonical_json),
     })  # fmt: skip
     return Released(report_id, log_entry, body, payload, token)
 
