@@ -13,7 +13,6 @@ from typing import Any
 from bureau.model import CreditFile, Inquiry, Tradeline
 from bureau.policy.regime import LIVE_REGIME, live_rules
 
-
 _AS_IS = frozenset({str, int, float, bool, type(None)})
 
 

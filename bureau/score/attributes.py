@@ -106,7 +106,7 @@ def charge_offs(data: ScoringInput) -> int:
         return (
             t.account_status in LOSS_STATUSES
             or t.original_charge_off > 0
-            or any(code in LOSS_HISTORY for code in t.payment_history)
+            or not LOSS_HISTORY.isdisjoint(t.payment_history)
         )
 
     return sum(1 for t in accounts(data) if lost(t))
