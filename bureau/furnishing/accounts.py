@@ -64,6 +64,13 @@ class Account:
     identification_number: str
     identity: Identity
     values: dict[str, Any]  # tradelines columns
+    # L1: the account's new number; the base segment still names it by its previous one
+    new_account_number: str | None = None
+
+    @property
+    def current_number(self) -> str:
+        """The number the account is known by from now on."""
+        return self.new_account_number or self.account_number
 
     @property
     def as_of(self) -> date:
@@ -135,7 +142,21 @@ def account_from_record(record: Record) -> Account:
         identification_number=str(base.get("identification_number") or ""),
         identity=identity,
         values=values,
+        new_account_number=new_account_number(record),
     )
+
+
+def new_account_number(record: Record) -> str | None:
+    """The new consumer account number an L1 segment announces (change indicator 1 or 3).
+
+    As the CRRG has it, the base segment of the month of the change still carries the previous
+    number, so the bureau can find the account, and L1 the number it goes by from then on. An
+    identification-number change (indicator 2, or the second half of 3) moves accounts between
+    furnisher numbers: that is an operator's change to the organization, not applied here."""
+    for segment in record.appended_of("L1"):
+        if segment.raw("change_indicator") in ("1", "3"):
+            return str(segment.get("new_consumer_account_number") or "") or None
+    return None
 
 
 def _typed(name: str, value: Any) -> Value:

@@ -29,7 +29,7 @@ from bureau.furnishing.accounts import account_from_record, record_from_json
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Matcher
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
-from bureau.furnishing.metro2.records import Gap, Record
+from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.validate import FileValidator, Problem, check_record
 from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
@@ -46,7 +46,7 @@ NOT_STORED = {
     "K2": "purchased from / sold to",
     "K3": "mortgage information",
     "K4": "specialized payment information",
-    "L1": "account number change (send the new number in the base segment)",
+    "L1": "identification number change (an operator changes the furnisher's number)",
     "N1": "employment: not an admissible data category",
 }
 
@@ -133,7 +133,7 @@ class _Ingest:
             self.report.reject(Rejection(record.number, account, problems))
             return
         for segment in record.appended:
-            if segment.kind in NOT_STORED:
+            if segment.kind in NOT_STORED and not _applied(segment):
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
@@ -167,6 +167,7 @@ class _Ingest:
         stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
+        renumbered: list[tuple[Any, ...]] = []  # (new ref, number, key version, subject, id)
         for m in matches:
             self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
             # the subject's key is fetched only when something must be encrypted: a known
@@ -181,10 +182,13 @@ class _Ingest:
                 cipher = cipher or self.matcher.cipher(m.subject_id)
                 facts.append((m.subject_id, kind, cipher.encrypt(kind, value),
                               cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
-            if m.tradeline_id is None:
+            if m.tradeline_id is None or m.renumbered:
                 cipher = cipher or self.matcher.cipher(m.subject_id)
                 number_ct, key_version = (
-                    cipher.encrypt("account", m.account.account_number), cipher.key_version)  # fmt: skip
+                    cipher.encrypt("account", m.account.current_number), cipher.key_version)  # fmt: skip
+                if m.tradeline_id is not None:
+                    renumbered.append((m.account_ref, number_ct, key_version, m.subject_id,
+                                       m.tradeline_id))  # fmt: skip
             else:  # an existing account keeps its stored number
                 number_ct, key_version = b"", 0
             self.seq += 1
@@ -199,6 +203,8 @@ class _Ingest:
         if identities:
             repo.copy_identities(self.conn, identities)
             repo.merge_identities(self.conn)
+        if renumbered:
+            self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
         repo.copy_stage(self.conn, stage)
         self.report.accepted += len(batch)
 
@@ -213,6 +219,12 @@ class _Ingest:
                           self.digest, (report.records, report.accepted, report.rejected),
                           report.summary())  # fmt: skip
         return report
+
+
+def _applied(segment: Segment) -> bool:
+    """Whether a segment of a kind in NOT_STORED is applied after all: an L1 that changes
+    only the account number is (an identification-number change is not)."""
+    return segment.kind == "L1" and segment.raw("change_indicator") == "1"
 
 
 def ingest_metro2(

@@ -1,7 +1,9 @@
 """Which subject a furnished account belongs to, decided for a whole batch at once.
 
 Rules, in order (each by blind index; plaintext never reaches the database):
-  1. the account itself: this furnisher already reported this account number -> its subject;
+  1. the account itself: this furnisher already reported this account number -> its subject
+     (an account whose number changes, L1, is found by its new number, else by its previous
+     one, and is then renumbered: same tradeline, history kept);
   2. national id + date of birth held by exactly one active subject;
   3. without a national id in the record: name + date of birth + address held by exactly one
      active subject (a record whose national id is unknown to the bureau is a new person, never
@@ -37,6 +39,7 @@ class Keyed:
     account: Account
     ref: bytes
     keys: dict[str, bytes]
+    new_ref: bytes | None = None  # the new number's reference (L1)
 
 
 @dataclass
@@ -44,9 +47,10 @@ class Match:
     account: Account
     subject_id: UUID
     tradeline_id: UUID | None  # known when the account already exists
-    account_ref: bytes
+    account_ref: bytes  # the reference the account is stored under from now on
     rule: str
     keys: dict[str, bytes]  # blind index per identity kind
+    renumbered: bool = False  # an existing account found by its previous number (L1)
 
 
 class Matcher:
@@ -80,17 +84,27 @@ class Matcher:
         index = self.vault.blind_index
         ref = index("account", f"{self.furnisher_id}:{account.account_number}")
         keys = {kind: index(kind, value) for kind, value in account.identity.facts()}
-        return Keyed(account, ref, keys)
+        new_ref = (
+            index("account", f"{self.furnisher_id}:{account.new_account_number}")
+            if account.new_account_number
+            else None
+        )
+        return Keyed(account, ref, keys, new_ref)
 
     def resolve(self, batch: list[Keyed]) -> list[Match]:
-        known = repo.tradelines_by_account(self.conn, self.furnisher_id, [k.ref for k in batch])
+        refs = [k.ref for k in batch] + [k.new_ref for k in batch if k.new_ref]
+        known = repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
         matches: list[Match] = []
         pending: list[Match] = []
         for item in batch:
-            account, ref, keys = item.account, item.ref, item.keys
-            if ref in known:
-                subject_id, tradeline_id = known[ref]
-                matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys))
+            account, keys = item.account, item.keys
+            ref = item.new_ref or item.ref  # what the account is stored under from now on
+            # by the new number first: once a change is applied (or when both numbers are
+            # already in use), the previous number no longer names this account
+            if ref in known or item.ref in known:
+                subject_id, tradeline_id = known[ref] if ref in known else known[item.ref]
+                matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys,
+                                     renumbered=ref not in known))  # fmt: skip
             else:
                 match = Match(account, UUID(int=0), None, ref, "", keys)
                 pending.append(match)

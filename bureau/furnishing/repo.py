@@ -236,6 +236,19 @@ def held_identities(
         return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
 
 
+def renumber_accounts(conn: psycopg.Connection[Any], rows: Sequence[Sequence[Any]]) -> int:
+    """Existing accounts take their new number (L1): same tradeline, so its history, disputes
+    and recipients stay with it. Rows: (new account_ref, number ciphertext, key version,
+    subject_id, tradeline_id)."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE tradelines SET account_ref = %s, account_number_ct = %s, key_version = %s, "
+            "updated_at = now() WHERE subject_id = %s AND tradeline_id = %s",
+            rows,
+        )
+        return len(rows)
+
+
 _UPDATABLE = [c for c in TRADELINE_COLUMNS]
 
 

@@ -52,6 +52,7 @@ class IngestReport:
     subjects_created: int = 0
     matched: dict[str, int] = field(default_factory=dict)
     tradelines: dict[str, int] = field(default_factory=dict)
+    renumbered: int = 0  # accounts given a new number (L1), same tradeline and history
     not_stored: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
@@ -103,6 +104,7 @@ class IngestReport:
             "subjects_created": self.subjects_created,
             "matched": self.matched,
             "tradelines": self.tradelines,
+            "renumbered": self.renumbered,
             "not_stored": self.not_stored,
             "rejections": [
                 {

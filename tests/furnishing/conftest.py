@@ -4,7 +4,8 @@ tests that must commit (API requests, the command line, the crash test)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,6 +14,9 @@ import pytest
 
 from bureau.auth import repo as auth_repo
 from bureau.db.migrate import migrate
+from bureau.furnishing.metro2.records import Value
+from bureau.furnishing.metro2.totals import Totals
+from bureau.furnishing.metro2.write import compose_record, to_bytes
 from tests.conftest import scratch_database
 
 
@@ -37,3 +41,23 @@ def committed_url(server_url: str) -> Iterator[str]:
     with scratch_database(server_url, f"fairfile_furnish_{secrets.token_hex(3)}") as url:
         migrate(url)
         yield url
+
+
+Segments = Sequence[tuple[str, dict[str, Value]]]
+
+
+def metro2_file(accounts: Sequence[dict[str, Any] | tuple[dict[str, Any], Segments]],
+                as_of: date) -> bytes:  # fmt: skip
+    """A whole file (header, base records, trailer with true totals) from base values, each
+    alone or with its appended segments."""
+    items = [compose_record("header", {"activity_date": as_of, "date_created": as_of,
+                                       "reporter_name": "TEST", "reporter_address": "X"})]  # fmt: skip
+    totals = Totals()
+    totals.records = 1
+    for entry in accounts:
+        values, appended = entry if isinstance(entry, tuple) else (entry, ())
+        record = compose_record("base", values, list(appended))
+        totals.add(record)
+        items.append(record)
+    items.append(compose_record("trailer", dict(totals.expected())))
+    return to_bytes(items)

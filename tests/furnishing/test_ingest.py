@@ -21,6 +21,7 @@ from bureau.furnishing.metro2.write import compose_record, to_bytes
 from bureau.furnishing.report import IngestReport
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
+from tests.furnishing.conftest import metro2_file
 
 AS_OF = date(2026, 10, 31)
 
@@ -32,16 +33,7 @@ def _ingest(
 
 
 def _file(accounts: list[dict[str, Any]], as_of: date = AS_OF) -> bytes:
-    items = [compose_record("header", {"activity_date": as_of, "date_created": as_of,
-                                       "reporter_name": "TEST", "reporter_address": "X"})]  # fmt: skip
-    totals = Totals()
-    totals.records = 1
-    for values in accounts:
-        record = compose_record("base", values)
-        totals.add(record)
-        items.append(record)
-    items.append(compose_record("trailer", dict(totals.expected())))
-    return to_bytes(items)
+    return metro2_file(accounts, as_of)
 
 
 def _snapshot(conn: psycopg.Connection[Any], furnisher: UUID) -> dict[str, Any]:
