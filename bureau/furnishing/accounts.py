@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bureau.furnishing import details
 from bureau.furnishing.metro2.layout import BASE, K1
 from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.write import ComposeError, compose_record
@@ -63,7 +64,7 @@ class Account:
     account_number: str
     identification_number: str
     identity: Identity
-    values: dict[str, Any]  # tradelines columns
+    values: dict[str, Any]  # tradelines columns (repo.FURNISHED_COLUMNS)
     # L1: the account's new number; the base segment still names it by its previous one
     new_account_number: str | None = None
 
@@ -115,6 +116,7 @@ def account_from_record(record: Record) -> Account:
     values["creditor_classification"] = (
         _none_if_blank(k1[0].raw("creditor_classification").strip()) if k1 else None
     )
+    values["account_details"] = details.from_record(record)  # K2, K3, K4
     ssn = base.raw("ssn")
     dob = base.get("date_of_birth")
     phone = base.raw("telephone")

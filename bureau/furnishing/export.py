@@ -17,7 +17,7 @@ import psycopg
 
 from bureau.errors import NotFound
 from bureau.file.repo import TRADELINE_COLUMNS
-from bureau.furnishing import repo
+from bureau.furnishing import details, repo
 from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
@@ -57,8 +57,9 @@ def _identity(
 
 
 def base_record(framing: Mapping[str, Value], tradeline: Mapping[str, Any]) -> Record:
-    """A base record (with a K1 segment for an original creditor) from a tradeline's columns
-    and the record's framing and identity fields: the inverse of `account_from_record`."""
+    """A base record (with a K1 segment for an original creditor, K2-K4 for the account's
+    details) from a tradeline's columns and the record's framing and identity fields: the
+    inverse of `account_from_record`."""
     fields: dict[str, Value] = dict(framing)
     for column in TRADELINE_COLUMNS:
         if column not in ("original_creditor", "creditor_classification"):
@@ -69,6 +70,7 @@ def base_record(framing: Mapping[str, Value], tradeline: Mapping[str, Any]) -> R
             "original_creditor_name": tradeline["original_creditor"][:30],
             "creditor_classification": int(tradeline["creditor_classification"] or 0),
         }))  # fmt: skip
+    appended += details.to_segments(tradeline.get("account_details"))
     return compose_record("base", fields, appended)
 
 
@@ -104,7 +106,7 @@ def export_records(
             "consumer_account_number": cipher.decrypt("account", bytes(row["account_number_ct"])),
             **identity,
         }
-        record = base_record(framing, {c: row[c] for c in TRADELINE_COLUMNS})
+        record = base_record(framing, {c: row[c] for c in repo.FURNISHED_COLUMNS})
         totals.add(record)
         yield record
     yield compose_record("trailer", dict(totals.expected()))

@@ -43,9 +43,6 @@ LIVE_REGIME = "fcra-consent"
 NOT_STORED = {
     "J1": "associated consumer (not yet matched to their own file)",
     "J2": "associated consumer (not yet matched to their own file)",
-    "K2": "purchased from / sold to",
-    "K3": "mortgage information",
-    "K4": "specialized payment information",
     "L1": "identification number change (an operator changes the furnisher's number)",
     "N1": "employment: not an admissible data category",
 }
@@ -196,7 +193,7 @@ class _Ingest:
             stage.append((
                 self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
                 furnisher_id, m.account_ref, number_ct, key_version,
-                *(values[c] for c in repo.TRADELINE_COLUMNS),
+                *(values[c] for c in repo.FURNISHED_COLUMNS),
                 m.account.reported(), m.account.delete_reason,
             ))  # fmt: skip
         repo.copy_new_identities(self.conn, fresh)

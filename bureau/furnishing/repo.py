@@ -13,9 +13,11 @@ from psycopg.types.json import Jsonb
 
 from bureau.file.repo import TRADELINE_COLUMNS
 
+# The tradeline columns a furnisher's report sets: the file's columns and the K2-K4 details.
+FURNISHED_COLUMNS: tuple[str, ...] = (*TRADELINE_COLUMNS, "account_details")
 STAGE_COLUMNS: tuple[str, ...] = (
     "seq", "subject_id", "tradeline_id", "furnisher_id", "account_ref", "account_number_ct",
-    "key_version", *TRADELINE_COLUMNS, "reported", "delete_reason",
+    "key_version", *FURNISHED_COLUMNS, "reported", "delete_reason",
 )  # fmt: skip
 IDENTITY_COLUMNS = ("subject_id", "kind", "value_ct", "key_version", "value_bidx", "source_org_id")
 IDENTITY_TYPES = ("uuid", "text", "bytea", "int4", "bytea", "uuid")
@@ -29,8 +31,8 @@ _COLUMN_TYPES = """
     actual_payment bigint, account_status text, payment_rating text, payment_history text,
     special_comment text, compliance_condition text, current_balance bigint,
     amount_past_due bigint, original_charge_off bigint, consumer_info_indicator text,
-    interest_type text, original_creditor text, creditor_classification text, reported jsonb,
-    delete_reason text
+    interest_type text, original_creditor text, creditor_classification text,
+    account_details jsonb, reported jsonb, delete_reason text
 """
 # The staging columns' types, for binary COPY (read from the table definition above).
 STAGE_TYPES: tuple[str, ...] = tuple(
@@ -249,14 +251,14 @@ def renumber_accounts(conn: psycopg.Connection[Any], rows: Sequence[Sequence[Any
         return len(rows)
 
 
-_UPDATABLE = [c for c in TRADELINE_COLUMNS]
+_UPDATABLE = list(FURNISHED_COLUMNS)
 
 
 def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> dict[str, int]:
     """Apply the staged accounts in a few set-based statements: the latest report of each
     account updates the tradeline (never an older cycle, never a deleted tradeline), DA/DF
     delete, and every distinct report is kept in tradeline_reports."""
-    columns = ", ".join(TRADELINE_COLUMNS)
+    columns = ", ".join(FURNISHED_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
     old = ", ".join(f"tradelines.{c}" for c in _UPDATABLE)
     new = ", ".join(f"EXCLUDED.{c}" for c in _UPDATABLE)
@@ -343,7 +345,7 @@ def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[d
         cur.itersize = 2000
         cur.execute(
             f"""
-            SELECT subject_id, tradeline_id, account_number_ct, {", ".join(TRADELINE_COLUMNS)}
+            SELECT subject_id, tradeline_id, account_number_ct, {", ".join(FURNISHED_COLUMNS)}
             FROM tradelines
             WHERE furnisher_id = %s AND deleted_at IS NULL
             ORDER BY subject_id, tradeline_id
