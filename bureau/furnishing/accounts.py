@@ -8,13 +8,13 @@ Pure: no database, no vault. JSON records are turned into Metro 2 records first
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from bureau.furnishing import details
 from bureau.furnishing.metro2.layout import BASE, K1
-from bureau.furnishing.metro2.records import Record, Value
+from bureau.furnishing.metro2.records import Record, Segment, Value
 from bureau.furnishing.metro2.write import ComposeError, compose_record
 
 # Metro 2 base field -> tradelines column, where the names differ.
@@ -31,6 +31,11 @@ _DIRECT = (
     "consumer_information_indicator", "interest_type",
 )  # fmt: skip
 DELETE_STATUSES = {"DA": "furnisher deleted the account", "DF": "furnisher deleted it: fraud"}
+# ECOA Z: the furnisher takes this consumer off the account (the others stay on it).
+REMOVED_CONSUMER = "furnisher removed the consumer from the account (ECOA Z)"
+# Who a tradeline belongs to: the base segment's consumer, or an associated consumer of J1
+# (same address as the base) or J2 (own address).
+ASSOCIATED = ("J1", "J2")
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,13 @@ class Account:
 
     @property
     def delete_reason(self) -> str | None:
-        return DELETE_STATUSES.get(str(self.values["account_status"]))
+        reason = DELETE_STATUSES.get(str(self.values["account_status"]))
+        return reason or (REMOVED_CONSUMER if self.values["ecoa_code"] == "Z" else None)
+
+    @property
+    def role(self) -> str:
+        """'base', or the segment ('J1', 'J2') naming this associated consumer."""
+        return str(self.values["consumer_role"])
 
     def reported(self) -> dict[str, Any]:
         """What the furnisher reported for this period, as JSON (kept in tradeline_reports)."""
@@ -117,35 +128,56 @@ def account_from_record(record: Record) -> Account:
         _none_if_blank(k1[0].raw("creditor_classification").strip()) if k1 else None
     )
     values["account_details"] = details.from_record(record)  # K2, K3, K4
-    ssn = base.raw("ssn")
-    dob = base.get("date_of_birth")
-    phone = base.raw("telephone")
+    values["consumer_role"] = "base"
+    return Account(
+        number=record.number,
+        account_number=str(base.get("consumer_account_number") or ""),
+        identification_number=str(base.get("identification_number") or ""),
+        identity=_identity(base, base),
+        values=values,
+        new_account_number=new_account_number(record),
+    )
+
+
+def _identity(person: Segment, residence: Segment) -> Identity:
+    """The consumer a base, J1 or J2 segment names, living at `residence`'s address (a J1
+    consumer lives at the base segment's address)."""
+    ssn = person.raw("ssn")
+    dob = person.get("date_of_birth")
+    phone = person.raw("telephone")
     # the middle name is part of the name: without it "MARY ANN LEE" and "MARY LEE" would be
     # the same blind index, and the subject's own "Mary Ann Lee" would gain a second name
     first, middle, surname = (
-        str(base.get(f) or "") for f in ("first_name", "middle_name", "surname")
+        str(person.get(f) or "") for f in ("first_name", "middle_name", "surname")
     )
-    identity = Identity(
+    return Identity(
         name=" ".join(part for part in (first, middle, surname) if part),
         national_id=ssn if ssn.strip(" 0") and ssn.isdigit() else None,
         dob=dob if isinstance(dob, date) else None,
         address=address_text(
             *(
-                str(base.get(f) or "")
+                str(residence.get(f) or "")
                 for f in ("address_line_1", "address_line_2", "city", "state", "postal_code")
             )
         )
         or None,
         phone=phone if phone.strip(" 0") and phone.isdigit() else None,
     )
-    return Account(
-        number=record.number,
-        account_number=str(base.get("consumer_account_number") or ""),
-        identification_number=str(base.get("identification_number") or ""),
-        identity=identity,
-        values=values,
-        new_account_number=new_account_number(record),
-    )
+
+
+def associated_accounts(record: Record, account: Account) -> list[Account]:
+    """The account as each associated consumer (J1, J2) holds it: the same account, reported
+    to their own file with their own ECOA code and consumer information indicator."""
+    held: list[Account] = []
+    for segment in record.appended:
+        if segment.kind in ASSOCIATED:
+            residence = record.main if segment.kind == "J1" else segment
+            values = dict(account.values, consumer_role=segment.kind,
+                          ecoa_code=segment.raw("ecoa_code").strip(),
+                          consumer_info_indicator=_none_if_blank(
+                              segment.get("consumer_information_indicator")))  # fmt: skip
+            held.append(replace(account, identity=_identity(segment, residence), values=values))
+    return held
 
 
 def new_account_number(record: Record) -> str | None:

@@ -25,7 +25,11 @@ import psycopg
 
 from bureau.errors import InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
-from bureau.furnishing.accounts import account_from_record, record_from_json
+from bureau.furnishing.accounts import (
+    account_from_record,
+    associated_accounts,
+    record_from_json,
+)
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Matcher
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
@@ -41,8 +45,6 @@ BATCH_SIZE = 2000
 LIVE_REGIME = "fcra-consent"
 # Appended segments whose data this version does not store, and why (reported to the sender).
 NOT_STORED = {
-    "J1": "associated consumer (not yet matched to their own file)",
-    "J2": "associated consumer (not yet matched to their own file)",
     "L1": "identification number change (an operator changes the furnisher's number)",
     "N1": "employment: not an admissible data category",
 }
@@ -56,10 +58,12 @@ def admitted_categories() -> frozenset[str]:
     return load_regime(LIVE_REGIME).admissible
 
 
-def tradeline_id(furnisher_id: UUID, account_ref: bytes) -> UUID:
+def tradeline_id(furnisher_id: UUID, account_ref: bytes, holder: bytes = b"") -> UUID:
     """A new account's id, derived from the furnisher and the account's blind index, so the
-    same data furnished into a bureau with the same keys gets the same ids."""
-    return uuid5(NAMESPACE_URL, f"fairfile-tradeline:{furnisher_id}:{account_ref.hex()}")
+    same data furnished into a bureau with the same keys gets the same ids. An associated
+    consumer's row of the account also names its holder (a blind index of theirs)."""
+    name = f"fairfile-tradeline:{furnisher_id}:{account_ref.hex()}"
+    return uuid5(NAMESPACE_URL, f"{name}:{holder.hex()}" if holder else name)
 
 
 def file_digest(stream: BinaryIO) -> bytes:
@@ -126,15 +130,18 @@ class _Ingest:
         self.report.records += 1
         problems = problems + self.check_owner(record)
         if problems:
-            account = record.main.raw("consumer_account_number").strip()
-            self.report.reject(Rejection(record.number, account, problems))
+            number = record.main.raw("consumer_account_number").strip()
+            self.report.reject(Rejection(record.number, number, problems))
             return
         for segment in record.appended:
             if segment.kind in NOT_STORED and not _applied(segment):
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
-        self.batch.append(self.matcher.keyed(account_from_record(record)))
+        account = account_from_record(record)
+        self.batch.append(self.matcher.keyed(account))
+        # a joint account reaches each associated consumer's own file too (J1, J2)
+        self.batch.extend(self.matcher.keyed(a) for a in associated_accounts(record, account))
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
@@ -165,8 +172,16 @@ class _Ingest:
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
         renumbered: list[tuple[Any, ...]] = []  # (new ref, number, key version, subject, id)
+        primary: UUID | None = None  # the subject of the base segment being applied
         for m in matches:
-            self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
+            if m.account.role == "base":
+                primary = m.subject_id
+                counts = self.report.matched
+            elif m.subject_id == primary:
+                continue  # the base segment's consumer named again as associated: one row
+            else:
+                counts = self.report.associated
+            counts[m.rule] = counts.get(m.rule, 0) + 1
             # the subject's key is fetched only when something must be encrypted: a known
             # account of a known consumer (the monthly case) needs no key at all
             cipher: SubjectCipher | None = None
@@ -190,8 +205,10 @@ class _Ingest:
                 number_ct, key_version = b"", 0
             self.seq += 1
             values = m.account.values
+            holder = b"" if m.account.role == "base" else m.keys.get("national_id", m.keys["name"])
             stage.append((
-                self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
+                self.seq, m.subject_id,
+                m.tradeline_id or tradeline_id(furnisher_id, m.account_ref, holder),
                 furnisher_id, m.account_ref, number_ct, key_version,
                 *(values[c] for c in repo.FURNISHED_COLUMNS),
                 m.account.reported(), m.account.delete_reason,
@@ -203,7 +220,7 @@ class _Ingest:
         if renumbered:
             self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
         repo.copy_stage(self.conn, stage)
-        self.report.accepted += len(batch)
+        self.report.accepted += sum(1 for k in batch if k.account.role == "base")
 
     def finish(self) -> IngestReport:
         """Merge the staged accounts (after `applying` ended) and record the batch."""

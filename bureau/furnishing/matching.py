@@ -3,7 +3,8 @@
 Rules, in order (each by blind index; plaintext never reaches the database):
   1. the account itself: this furnisher already reported this account number -> its subject
      (an account whose number changes, L1, is found by its new number, else by its previous
-     one, and is then renumbered: same tradeline, history kept);
+     one, and is then renumbered: same tradeline, history kept); an associated consumer (J1,
+     J2) is known on the account by their name;
   2. national id + date of birth held by exactly one active subject;
   3. without a national id in the record: name + date of birth + address held by exactly one
      active subject (a record whose national id is unknown to the bureau is a new person, never
@@ -11,7 +12,8 @@ Rules, in order (each by blind index; plaintext never reaches the database):
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
 Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
-mixing two people's files is the worst error a bureau can make.
+mixing two people's files is the worst error a bureau can make. Associated consumers go through
+the same rules as the base segment's consumer, each to their own file.
 """
 
 from __future__ import annotations
@@ -51,6 +53,22 @@ class Match:
     rule: str
     keys: dict[str, bytes]  # blind index per identity kind
     renumbered: bool = False  # an existing account found by its previous number (L1)
+
+
+def _on_account(
+    item: Keyed, known: dict[Any, tuple[UUID, UUID]]
+) -> tuple[tuple[UUID, UUID] | None, bool]:
+    """This consumer's row of the account, if the furnisher reported it before, and whether
+    it is found by its previous number (to be renumbered). By the new number first: once a
+    change is applied (or when both numbers are in use), the previous one no longer names it.
+    The base segment's consumer is keyed by the account; an associated one also by name."""
+    for ref, renumbered in ((item.new_ref, False), (item.ref, item.new_ref is not None)):
+        if ref is None:
+            continue
+        key = ref if item.account.role == "base" else (ref, item.keys["name"])
+        if key in known:
+            return known[key], renumbered
+    return None, False
 
 
 class Matcher:
@@ -93,18 +111,23 @@ class Matcher:
 
     def resolve(self, batch: list[Keyed]) -> list[Match]:
         refs = [k.ref for k in batch] + [k.new_ref for k in batch if k.new_ref]
-        known = repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
+        known: dict[Any, tuple[UUID, UUID]] = dict(
+            repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
+        )
+        if any(k.account.role != "base" for k in batch):
+            known.update(repo.associated_by_account(self.conn, self.furnisher_id, refs))
         matches: list[Match] = []
         pending: list[Match] = []
         for item in batch:
             account, keys = item.account, item.keys
             ref = item.new_ref or item.ref  # what the account is stored under from now on
-            # by the new number first: once a change is applied (or when both numbers are
-            # already in use), the previous number no longer names this account
-            if ref in known or item.ref in known:
-                subject_id, tradeline_id = known[ref] if ref in known else known[item.ref]
+            held, renumbered = _on_account(item, known)
+            if held is not None:
+                subject_id, tradeline_id = held
                 matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys,
-                                     renumbered=ref not in known))  # fmt: skip
+                                     renumbered=renumbered))  # fmt: skip
+            elif account.role != "base" and account.delete_reason:
+                continue  # taken off an account they were never on: nothing to do
             else:
                 match = Match(account, UUID(int=0), None, ref, "", keys)
                 pending.append(match)

@@ -17,6 +17,8 @@ from bureau.db.migrate import migrate
 from bureau.furnishing.metro2.records import Value
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record, to_bytes
+from bureau.subjects.enrolment import IdentityClaim, enrol
+from bureau.vault import Vault
 from tests.conftest import scratch_database
 
 
@@ -61,3 +63,10 @@ def metro2_file(accounts: Sequence[dict[str, Any] | tuple[dict[str, Any], Segmen
         items.append(record)
     items.append(compose_record("trailer", dict(totals.expected())))
     return to_bytes(items)
+
+
+def enrolled(conn: psycopg.Connection[Any], vault: Vault, who: dict[str, Value]) -> UUID:
+    """A subject enrolled under another name with `who`'s national id and birth date."""
+    claim = IdentityClaim(name="Someone Else", national_id=str(who["ssn"]),
+                          dob=who["date_of_birth"])  # type: ignore[arg-type]  # fmt: skip
+    return enrol(conn, vault, claim)[0]
