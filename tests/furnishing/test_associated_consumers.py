@@ -158,3 +158,18 @@ def test_the_export_writes_the_associated_consumers_back(
     assert again.matched == {"account": 1, "national_id+dob": 0, "name+dob+address": 0, "new": 0}
     assert again.associated == {"account": 2} and again.subjects_created == 0
     assert again.tradelines == {"inserted": 0, "updated": 0, "deleted": 0, "reports": 0}
+
+
+def test_a_new_account_number_renumbers_every_consumers_row_of_the_account(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    _send(conn, vault, furnisher_id, _joint(), [_co_borrower(87)])
+    before = _rows(conn, furnisher_id)
+    change = ("L1", {"change_indicator": 1, "new_consumer_account_number": "JOINT-0087"})
+    report = _send(conn, vault, furnisher_id, _joint(), [_co_borrower(87), change], NOVEMBER)
+    assert report.renumbered == 2 and report.tradelines["inserted"] == 0
+    after = _rows(conn, furnisher_id)
+    assert [r["tradeline_id"] for r in after] == [r["tradeline_id"] for r in before]
+    assert after[0]["account_ref"] == after[1]["account_ref"] != before[0]["account_ref"]
+    [held] = assemble(conn, vault, after[1]["subject_id"], datetime.now(UTC)).tradelines
+    assert held.account_number == "JOINT-0087"
