@@ -12,7 +12,8 @@ measures in the same run:
   (d) floor_rps: records/s for the fastest any ingest could be given the schema: the final
       rows the ingest in (b) wrote (subjects, data keys, encrypted identity facts with their
       blind indexes, tradelines, reported-values history, the batch record), read back from
-      its database and held in memory as binary COPY data, then written by binary COPY into
+      its database and held in memory as binary COPY data (rows in primary-key order, which
+      inserts faster than the ingest's random order), then written by binary COPY into
       the real (indexed, constrained) tables of a freshly migrated database in one
       transaction, committed. Nothing else is timed: no parsing, validation, matching,
       encryption, staging or merge. Which tables those are is not assumed: the ingest's own
@@ -168,18 +169,32 @@ def stored_columns(conn: psycopg.Connection, table: str) -> list[str]:
     return [r["column_name"] for r in rows]
 
 
+_PRIMARY_KEY = """
+    SELECT string_agg(a.attname, ', ' ORDER BY k.n) AS columns
+    FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = %s::regclass AND i.indisprimary
+"""
+
+
 def prepare_floor(
     conn: psycopg.Connection, written: dict[str, int]
 ) -> list[tuple[str, str, bytes]]:
-    """(table, column list, binary COPY data) of every row the ingest wrote, in FK order."""
+    """(table, column list, binary COPY data) of every row the ingest wrote, tables in FK
+    order, rows in primary-key order: writing them in index order is 10-15 % faster than in
+    the ingest's (random uuid) order, and a writer could sort, so the floor does."""
     missing = set(written) - set(FLOOR_TABLES)
     if missing:
         raise SystemExit(f"bench: the ingest wrote {sorted(missing)}, which the floor omits")
     prepared = []
     for table in FLOOR_TABLES:
         columns = ", ".join(stored_columns(conn, table))
+        key = conn.execute(_PRIMARY_KEY, (table,)).fetchone()
+        assert key is not None and key["columns"], table
         with conn.cursor() as cur, cur.copy(
-            f"COPY {table} ({columns}) TO STDOUT (FORMAT BINARY)"
+            f"COPY (SELECT {columns} FROM {table} ORDER BY {key['columns']}) "
+            "TO STDOUT (FORMAT BINARY)"
         ) as copy:  # fmt: skip
             prepared.append((table, columns, b"".join(bytes(chunk) for chunk in copy)))
     conn.commit()
