@@ -127,7 +127,8 @@ def account_from_record(record: Record) -> Account:
     values["creditor_classification"] = (
         _none_if_blank(k1[0].raw("creditor_classification").strip()) if k1 else None
     )
-    values["account_details"] = details.from_record(record)  # K2, K3, K4
+    appended = len(record.segments) > 1  # most records have no appended segment at all
+    values["account_details"] = details.from_record(record) if appended else None  # K2-K4
     values["consumer_role"] = "base"
     return Account(
         number=record.number,
@@ -135,7 +136,7 @@ def account_from_record(record: Record) -> Account:
         identification_number=str(base.get("identification_number") or ""),
         identity=_identity(base, base),
         values=values,
-        new_account_number=new_account_number(record),
+        new_account_number=new_account_number(record) if appended else None,
     )
 
 

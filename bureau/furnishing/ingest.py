@@ -140,8 +140,9 @@ class _Ingest:
                 )
         account = account_from_record(record)
         self.batch.append(self.matcher.keyed(account))
-        # a joint account reaches each associated consumer's own file too (J1, J2)
-        self.batch.extend(self.matcher.keyed(a) for a in associated_accounts(record, account))
+        if len(record.segments) > 1:  # a joint account reaches each associated consumer's
+            # own file too (J1, J2)
+            self.batch.extend(self.matcher.keyed(a) for a in associated_accounts(record, account))
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
