@@ -3,6 +3,7 @@ tests that must commit (API requests, the command line, the crash test)."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -15,6 +16,7 @@ import pytest
 from bureau.auth import repo as auth_repo
 from bureau.db.migrate import migrate
 from bureau.furnishing.metro2.records import Value
+from bureau.furnishing.metro2.synthetic import person
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record, to_bytes
 from bureau.subjects.enrolment import IdentityClaim, enrol
@@ -70,3 +72,14 @@ def enrolled(conn: psycopg.Connection[Any], vault: Vault, who: dict[str, Value])
     claim = IdentityClaim(name="Someone Else", national_id=str(who["ssn"]),
                           dob=who["date_of_birth"])  # type: ignore[arg-type]  # fmt: skip
     return enrol(conn, vault, claim)[0]
+
+
+_PERSON_FIELDS = ("surname", "first_name", "middle_name", "ssn", "date_of_birth", "telephone")
+_ADDRESS_FIELDS = ("address_line_1", "address_line_2", "city", "state", "postal_code")
+
+
+def co_borrower(seed: int, ecoa: str = "2") -> tuple[str, dict[str, Value]]:
+    """A J2 segment: a joint borrower living at their own address."""
+    who = person(random.Random(seed))
+    fields = {k: who[k] for k in (*_PERSON_FIELDS, *_ADDRESS_FIELDS, "country_code") if k in who}
+    return "J2", dict(fields, ecoa_code=ecoa)

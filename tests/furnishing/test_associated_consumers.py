@@ -21,18 +21,9 @@ from bureau.furnishing.metro2.validate import validate_items
 from bureau.furnishing.metro2.write import to_bytes
 from bureau.furnishing.report import IngestReport
 from bureau.vault import Vault
-from tests.furnishing.conftest import Segments, enrolled, metro2_file
+from tests.furnishing.conftest import Segments, co_borrower, enrolled, metro2_file
 
 OCTOBER, NOVEMBER = date(2026, 10, 31), date(2026, 11, 30)
-_PERSON_FIELDS = ("surname", "first_name", "middle_name", "ssn", "date_of_birth", "telephone")
-_ADDRESS_FIELDS = ("address_line_1", "address_line_2", "city", "state", "postal_code")
-
-
-def _co_borrower(seed: int, ecoa: str = "2") -> tuple[str, dict[str, Value]]:
-    """A J2 segment: a joint borrower living at their own address."""
-    who = person(random.Random(seed))
-    fields = {k: who[k] for k in (*_PERSON_FIELDS, *_ADDRESS_FIELDS, "country_code") if k in who}
-    return "J2", dict(fields, ecoa_code=ecoa)
 
 
 def _authorized_user(ecoa: str = "3") -> tuple[str, dict[str, Value]]:
@@ -66,7 +57,7 @@ def _rows(conn: psycopg.Connection[Any], furnisher: UUID) -> list[dict[str, Any]
 def test_a_joint_account_reaches_the_associated_consumers_own_file(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    report = _send(conn, vault, furnisher_id, _joint(), [_co_borrower(81)])
+    report = _send(conn, vault, furnisher_id, _joint(), [co_borrower(81)])
     assert report.subjects_created == 2 and report.associated == {"new": 1}
     primary, joint = _rows(conn, furnisher_id)
     assert (primary["consumer_role"], primary["ecoa_code"]) == ("base", "2")
@@ -87,7 +78,7 @@ def test_an_enrolled_associated_consumer_is_matched_by_national_id_and_birth_dat
 ) -> None:
     co = person(random.Random(82))
     subject_id = enrolled(conn, vault, co)
-    report = _send(conn, vault, furnisher_id, _joint(), [_co_borrower(82)])
+    report = _send(conn, vault, furnisher_id, _joint(), [co_borrower(82)])
     assert report.associated == {"national_id+dob": 1} and report.subjects_created == 1
     assert [r["subject_id"] for r in _rows(conn, furnisher_id) if r["consumer_role"] == "J2"] == [
         subject_id
@@ -97,7 +88,7 @@ def test_an_enrolled_associated_consumer_is_matched_by_national_id_and_birth_dat
 def test_sending_the_joint_account_again_changes_nothing(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    appended = [_authorized_user(), _co_borrower(83)]
+    appended = [_authorized_user(), co_borrower(83)]
     _send(conn, vault, furnisher_id, _joint(), appended)
     before = _rows(conn, furnisher_id)
     assert len(before) == 3
@@ -112,9 +103,9 @@ def test_sending_the_joint_account_again_changes_nothing(
 def test_a_newer_cycle_updates_every_consumers_row_of_the_account(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    _send(conn, vault, furnisher_id, _joint(), [_co_borrower(84)])
+    _send(conn, vault, furnisher_id, _joint(), [co_borrower(84)])
     report = _send(conn, vault, furnisher_id, dict(_joint(), current_balance=123),
-                   [_co_borrower(84)], NOVEMBER)  # fmt: skip
+                   [co_borrower(84)], NOVEMBER)  # fmt: skip
     assert report.tradelines["updated"] == 2 and report.tradelines["reports"] == 2
     assert [r["current_balance"] for r in _rows(conn, furnisher_id)] == [123, 123]
 
@@ -122,8 +113,8 @@ def test_a_newer_cycle_updates_every_consumers_row_of_the_account(
 def test_ecoa_z_takes_the_associated_consumer_off_the_account(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    _send(conn, vault, furnisher_id, _joint(), [_co_borrower(85)])
-    report = _send(conn, vault, furnisher_id, _joint(), [_co_borrower(85, ecoa="Z")], NOVEMBER)
+    _send(conn, vault, furnisher_id, _joint(), [co_borrower(85)])
+    report = _send(conn, vault, furnisher_id, _joint(), [co_borrower(85, ecoa="Z")], NOVEMBER)
     assert report.tradelines["deleted"] == 1
     assert [(r["consumer_role"], r["deleted"]) for r in _rows(conn, furnisher_id)] == [
         ("base", False), ("J2", True)
@@ -133,7 +124,7 @@ def test_ecoa_z_takes_the_associated_consumer_off_the_account(
 def test_the_export_writes_the_associated_consumers_back(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    sent = [_authorized_user(), _co_borrower(86)]
+    sent = [_authorized_user(), co_borrower(86)]
     _send(conn, vault, furnisher_id, _joint(), sent)
     exported = list(export_records(conn, vault, furnisher_id, OCTOBER))
     assert list(validate_items(exported)) == []
@@ -163,10 +154,10 @@ def test_the_export_writes_the_associated_consumers_back(
 def test_a_new_account_number_renumbers_every_consumers_row_of_the_account(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    _send(conn, vault, furnisher_id, _joint(), [_co_borrower(87)])
+    _send(conn, vault, furnisher_id, _joint(), [co_borrower(87)])
     before = _rows(conn, furnisher_id)
     change = ("L1", {"change_indicator": 1, "new_consumer_account_number": "JOINT-0087"})
-    report = _send(conn, vault, furnisher_id, _joint(), [_co_borrower(87), change], NOVEMBER)
+    report = _send(conn, vault, furnisher_id, _joint(), [co_borrower(87), change], NOVEMBER)
     assert report.renumbered == 2 and report.tradelines["inserted"] == 0
     after = _rows(conn, furnisher_id)
     assert [r["tradeline_id"] for r in after] == [r["tradeline_id"] for r in before]
