@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bureau.furnishing import details
-from bureau.furnishing.metro2.layout import BASE, K1
+from bureau.furnishing.metro2.layout import APPENDED, BASE, Layout
 from bureau.furnishing.metro2.records import Record, Segment, Value
 from bureau.furnishing.metro2.write import ComposeError, compose_record
 
@@ -194,35 +194,65 @@ def new_account_number(record: Record) -> str | None:
     return None
 
 
-def _typed(name: str, value: Any) -> Value:
+# JSON records carry the fields of these appended segments flat, by name (unique across them
+# and the base segment), and associated consumers as a list of J1/J2 objects.
+JSON_SEGMENTS = ("K1", "K2", "K3", "K4", "L1")
+SEGMENT_OF: dict[str, str] = {
+    f.name: kind
+    for kind in JSON_SEGMENTS
+    for f in APPENDED[kind].fields
+    if f.name != "segment_identifier" and not f.name.startswith("reserved")
+}
+ASSOCIATED_FIELD = "associated_consumers"
+
+
+def _typed(layout: Layout, name: str, value: Any) -> Value:
     """A JSON value as the Metro 2 field's type (dates arrive as ISO strings)."""
-    field = BASE.by_name.get(name) or K1.by_name.get(name)
+    field = layout.by_name.get(name)
     if field is None or value is None:
         return value
     if field.type == "D":
         if not isinstance(value, str):
-            raise ComposeError("base", name, "a date must be a string YYYY-MM-DD")
+            raise ComposeError(layout.kind, name, "a date must be a string YYYY-MM-DD")
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ComposeError("base", name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+            raise ComposeError(layout.kind, name,
+                               f"{value!r} is not a date (YYYY-MM-DD)") from None  # fmt: skip
     if field.type == "N" and isinstance(value, str) and value.isdigit():
         return int(value)  # national ids and phone numbers often arrive as strings
     return value
 
 
+def _associated_from_json(entry: Any) -> tuple[str, dict[str, Value]]:
+    """One associated consumer of a JSON record: {"segment": "J1" or "J2", fields by name}."""
+    kind = entry.get("segment") if isinstance(entry, Mapping) else None
+    if kind not in ASSOCIATED:
+        raise ComposeError("base", ASSOCIATED_FIELD,
+                           'each associated consumer is an object with "segment": "J1" or "J2"')  # fmt: skip
+    layout = APPENDED[kind]
+    return kind, {n: _typed(layout, n, v) for n, v in entry.items() if n != "segment"}
+
+
 def record_from_json(
     item: Mapping[str, Any], *, number: int, identification_number: str, as_of_stamp: Any
 ) -> Record:
-    """A JSON record as the Metro 2 base record (plus K1) it stands for; raises ComposeError
-    naming the field when a value cannot be expressed."""
+    """A JSON record as the Metro 2 base record (with its J1/J2, K1-K4 and L1 segments) it
+    stands for; raises ComposeError naming the field when a value cannot be expressed."""
     base: dict[str, Value] = {"processing_indicator": 1, "time_stamp": as_of_stamp,
                               "identification_number": identification_number}  # fmt: skip
-    k1: dict[str, Value] = {}
+    segments: dict[str, dict[str, Value]] = {}
+    appended: list[tuple[str, dict[str, Value]]] = []
     for name, value in item.items():
-        typed = _typed(name, value)
-        (k1 if name in K1.by_name else base)[name] = typed
-    appended = [("K1", k1)] if k1 else []
+        if name == ASSOCIATED_FIELD:
+            appended += [_associated_from_json(entry) for entry in value or ()]
+            continue
+        kind = SEGMENT_OF.get(name)
+        if kind is None:
+            base[name] = _typed(BASE, name, value)
+        else:
+            segments.setdefault(kind, {})[name] = _typed(APPENDED[kind], name, value)
+    appended += [(kind, segments[kind]) for kind in JSON_SEGMENTS if kind in segments]
     record = compose_record("base", base, appended)
     record.number = number
     return record
