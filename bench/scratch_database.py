@@ -26,13 +26,17 @@ def create(folder_prefix: str) -> tuple[str, str, Path | None]:
     if not base:
         folder = Path(tempfile.mkdtemp(prefix=folder_prefix))
         base = embedded_url(folder)
+    return new_database(base), base, folder
+
+
+def new_database(base: str) -> str:
+    """A new, empty database on the server of `base`; returns its url."""
     name = f"fairfile_bench_{secrets.token_hex(3)}"
     with psycopg.connect(base, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     info = psycopg.conninfo.conninfo_to_dict(base)
     info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
-    return url, base, folder
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
 
 
 def stop_server(folder: Path | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 
@@ -58,6 +59,9 @@ class Tradeline:
     original_creditor: str | None
     is_collection: bool
     updated_at: datetime
+    # K2/K3/K4 as furnished (purchased from/sold to, mortgage ids, balloon/deferred payments),
+    # keyed by segment; see bureau.furnishing.details
+    account_details: dict[str, Any] | None = None
 
     @property
     def account_number_masked(self) -> str:

@@ -10,6 +10,7 @@ from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bureau.furnishing import details
 from bureau.model import CreditFile, Inquiry, Tradeline
 from bureau.policy.regime import LIVE_REGIME, live_rules
 
@@ -61,6 +62,7 @@ def _tradeline(t: Tradeline) -> dict[str, Any]:
     body["source"] = {"furnisher_id": str(t.furnisher_id), "name": t.furnisher_name}
     body.pop("furnisher_name")
     body["disputed"] = (t.compliance_condition or "") in {"XB", "XD", "XF", "XJ"}
+    body["account_details"] = details.in_words(t.account_details)
     return {k: _jsonable(v) for k, v in body.items()}
 
 

@@ -26,7 +26,14 @@ TRADELINE = (
     "amount_past_due", "original_charge_off", "date_account_information",
     "date_first_delinquency", "date_closed", "date_last_payment", "interest_type", "ecoa_code",
     "consumer_information_indicator",
+    # K2 (purchased from / sold to), K3 (mortgage), K4 (specialized payment), L1 (new number)
+    "purchased_sold_indicator", "purchased_sold_name", "agency_identifier",
+    "agency_account_number", "mortgage_identification_number", "specialized_payment_indicator",
+    "deferred_payment_start_date", "balloon_payment_due_date", "balloon_payment_amount",
+    "change_indicator", "new_consumer_account_number", "new_identification_number",
 )  # fmt: skip
+# A record's associated consumers (J1/J2): a list of objects with these fields and a segment.
+ASSOCIATED_FIELD = "associated_consumers"
 COLLECTION = ("original_creditor_name", "creditor_classification")
 EMPLOYMENT = (
     "employer_name", "employer_address_line_1", "employer_address_line_2", "employer_city",
@@ -38,6 +45,7 @@ CATEGORY_OF: dict[str, str] = {
     **dict.fromkeys(TRADELINE, "tradeline"),
     **dict.fromkeys(COLLECTION, "collection"),
     **dict.fromkeys(EMPLOYMENT, "employment"),
+    ASSOCIATED_FIELD: "identity",
 }
 # Metro 2 segments and the category their data belongs to (N1 is employment).
 SEGMENT_CATEGORY: dict[str, str] = {
@@ -75,16 +83,27 @@ def _why(name: str, category: str | None, admitted: Iterable[str]) -> str:
 
 
 def check_record(record: Mapping[str, Any], admitted: frozenset[str], *, index: int = 0) -> None:
-    """Raise Inadmissible naming the first field outside the admitted categories."""
-    for name in record:
+    """Raise Inadmissible naming the first field outside the admitted categories (inside an
+    associated consumer too)."""
+    for path, name in _fields(record, f"records[{index}]"):
         category = CATEGORY_OF.get(name)
         if category is None or category not in admitted:
             raise Inadmissible(
                 f"record {index + 1}: {_why(name, category, admitted)}; nothing was stored",
-                field=f"records[{index}].{name}",
+                field=path,
                 record=index + 1,
                 category=category,
             )
+
+
+def _fields(record: Mapping[str, Any], at: str) -> Iterable[tuple[str, str]]:
+    """(path, name) of every field of a record, its associated consumers' included."""
+    for name, value in record.items():
+        yield f"{at}.{name}", name
+        if name == ASSOCIATED_FIELD and isinstance(value, list):
+            for n, person in enumerate(value):
+                if isinstance(person, Mapping):
+                    yield from ((f"{at}.{name}[{n}].{k}", k) for k in person if k != "segment")
 
 
 def check_records(records: Iterable[Mapping[str, Any]], admitted: frozenset[str]) -> None:

@@ -66,6 +66,11 @@ def _summary(report: IngestReport) -> str:
         f"subjects: {report.subjects_created} new file(s); matched by "
         + ", ".join(f"{rule} {count}" for rule, count in report.matched.items()),
     ]
+    if report.associated:
+        lines.append("associated consumers (J1/J2): matched by "
+                     + ", ".join(f"{rule} {count}" for rule, count in report.associated.items()))  # fmt: skip
+    if report.renumbered:
+        lines.append(f"accounts renumbered (L1): {report.renumbered}")
     if report.not_stored:
         lines.append(
             "segments not stored: " + ", ".join(f"{k} {v}" for k, v in report.not_stored.items())

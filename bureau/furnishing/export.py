@@ -2,13 +2,14 @@
 
 Used to check the round trip (furnish -> export -> the same accounts) and to move data. Account
 numbers and identities are decrypted with each subject's key, only in memory, for the length of
-the export; the header, one base record per live tradeline and a trailer with true totals.
+the export; the header, one base record per live account (the base segment consumer's row, with
+its associated consumers' rows as J1/J2 segments) and a trailer with true totals.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -17,7 +18,8 @@ import psycopg
 
 from bureau.errors import NotFound
 from bureau.file.repo import TRADELINE_COLUMNS
-from bureau.furnishing import repo
+from bureau.furnishing import details, repo
+from bureau.furnishing.metro2.layout import APPENDED
 from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
@@ -56,19 +58,39 @@ def _identity(
     return values
 
 
-def base_record(framing: Mapping[str, Value], tradeline: Mapping[str, Any]) -> Record:
-    """A base record (with a K1 segment for an original creditor) from a tradeline's columns
-    and the record's framing and identity fields: the inverse of `account_from_record`."""
+def _associated(
+    conn: psycopg.Connection[Any], vault: Vault, held: Mapping[str, Any]
+) -> tuple[str, dict[str, Value]]:
+    """An associated consumer's J1 or J2 segment: their identity (decrypted in memory only;
+    a J1 consumer's address is the base segment's) and their own ECOA code and indicator."""
+    subject_id = UUID(held["subject_id"])
+    person = _identity(conn, vault.cipher_for(conn, subject_id), subject_id)
+    layout = APPENDED[held["segment"]]
+    values = {name: value for name, value in person.items() if name in layout.by_name}
+    values["ecoa_code"] = held["ecoa_code"]
+    values["consumer_information_indicator"] = held["consumer_info_indicator"]
+    return held["segment"], values
+
+
+def base_record(
+    framing: Mapping[str, Value],
+    tradeline: Mapping[str, Any],
+    associated: Sequence[tuple[str, dict[str, Value]]] = (),
+) -> Record:
+    """A base record (with a K1 segment for an original creditor, K2-K4 for the account's
+    details) from a tradeline's columns and the record's framing and identity fields: the
+    inverse of `account_from_record`. `associated`: the account's J1/J2 segments."""
     fields: dict[str, Value] = dict(framing)
     for column in TRADELINE_COLUMNS:
         if column not in ("original_creditor", "creditor_classification"):
             fields[_BASE_NAMES.get(column, column)] = tradeline[column]
-    appended: list[tuple[str, dict[str, Value]]] = []
+    appended: list[tuple[str, dict[str, Value]]] = list(associated)
     if tradeline["original_creditor"]:
         appended.append(("K1", {
             "original_creditor_name": tradeline["original_creditor"][:30],
             "creditor_classification": int(tradeline["creditor_classification"] or 0),
         }))  # fmt: skip
+    appended += details.to_segments(tradeline.get("account_details"))
     return compose_record("base", fields, appended)
 
 
@@ -104,7 +126,8 @@ def export_records(
             "consumer_account_number": cipher.decrypt("account", bytes(row["account_number_ct"])),
             **identity,
         }
-        record = base_record(framing, {c: row[c] for c in TRADELINE_COLUMNS})
+        associated = [_associated(conn, vault, a) for a in row["associated"]]
+        record = base_record(framing, {c: row[c] for c in repo.FURNISHED_COLUMNS}, associated)
         totals.add(record)
         yield record
     yield compose_record("trailer", dict(totals.expected()))

@@ -25,11 +25,15 @@ import psycopg
 
 from bureau.errors import InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
-from bureau.furnishing.accounts import account_from_record, record_from_json
+from bureau.furnishing.accounts import (
+    account_from_record,
+    associated_accounts,
+    record_from_json,
+)
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Matcher
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
-from bureau.furnishing.metro2.records import Gap, Record
+from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.validate import FileValidator, Problem, check_record
 from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
@@ -41,12 +45,7 @@ BATCH_SIZE = 2000
 LIVE_REGIME = "fcra-consent"
 # Appended segments whose data this version does not store, and why (reported to the sender).
 NOT_STORED = {
-    "J1": "associated consumer (not yet matched to their own file)",
-    "J2": "associated consumer (not yet matched to their own file)",
-    "K2": "purchased from / sold to",
-    "K3": "mortgage information",
-    "K4": "specialized payment information",
-    "L1": "account number change (send the new number in the base segment)",
+    "L1": "identification number change (an operator changes the furnisher's number)",
     "N1": "employment: not an admissible data category",
 }
 
@@ -59,10 +58,12 @@ def admitted_categories() -> frozenset[str]:
     return load_regime(LIVE_REGIME).admissible
 
 
-def tradeline_id(furnisher_id: UUID, account_ref: bytes) -> UUID:
+def tradeline_id(furnisher_id: UUID, account_ref: bytes, holder: bytes = b"") -> UUID:
     """A new account's id, derived from the furnisher and the account's blind index, so the
-    same data furnished into a bureau with the same keys gets the same ids."""
-    return uuid5(NAMESPACE_URL, f"fairfile-tradeline:{furnisher_id}:{account_ref.hex()}")
+    same data furnished into a bureau with the same keys gets the same ids. An associated
+    consumer's row of the account also names its holder (a blind index of theirs)."""
+    name = f"fairfile-tradeline:{furnisher_id}:{account_ref.hex()}"
+    return uuid5(NAMESPACE_URL, f"{name}:{holder.hex()}" if holder else name)
 
 
 def file_digest(stream: BinaryIO) -> bytes:
@@ -129,15 +130,19 @@ class _Ingest:
         self.report.records += 1
         problems = problems + self.check_owner(record)
         if problems:
-            account = record.main.raw("consumer_account_number").strip()
-            self.report.reject(Rejection(record.number, account, problems))
+            number = record.main.raw("consumer_account_number").strip()
+            self.report.reject(Rejection(record.number, number, problems))
             return
         for segment in record.appended:
-            if segment.kind in NOT_STORED:
+            if segment.kind in NOT_STORED and not _applied(segment):
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
-        self.batch.append(self.matcher.keyed(account_from_record(record)))
+        account = account_from_record(record)
+        self.batch.append(self.matcher.keyed(account))
+        if len(record.segments) > 1:  # a joint account reaches each associated consumer's
+            # own file too (J1, J2)
+            self.batch.extend(self.matcher.keyed(a) for a in associated_accounts(record, account))
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
@@ -167,8 +172,17 @@ class _Ingest:
         stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
+        renumbered: list[tuple[Any, ...]] = []  # (new ref, number, key version, subject, id)
+        primary: UUID | None = None  # the subject of the base segment being applied
         for m in matches:
-            self.report.matched[m.rule] = self.report.matched.get(m.rule, 0) + 1
+            if m.account.role == "base":
+                primary = m.subject_id
+                counts = self.report.matched
+            elif m.subject_id == primary:
+                continue  # the base segment's consumer named again as associated: one row
+            else:
+                counts = self.report.associated
+            counts[m.rule] = counts.get(m.rule, 0) + 1
             # the subject's key is fetched only when something must be encrypted: a known
             # account of a known consumer (the monthly case) needs no key at all
             cipher: SubjectCipher | None = None
@@ -181,26 +195,33 @@ class _Ingest:
                 cipher = cipher or self.matcher.cipher(m.subject_id)
                 facts.append((m.subject_id, kind, cipher.encrypt(kind, value),
                               cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
-            if m.tradeline_id is None:
+            if m.tradeline_id is None or m.renumbered:
                 cipher = cipher or self.matcher.cipher(m.subject_id)
                 number_ct, key_version = (
-                    cipher.encrypt("account", m.account.account_number), cipher.key_version)  # fmt: skip
+                    cipher.encrypt("account", m.account.current_number), cipher.key_version)  # fmt: skip
+                if m.tradeline_id is not None:
+                    renumbered.append((m.account_ref, number_ct, key_version, m.subject_id,
+                                       m.tradeline_id))  # fmt: skip
             else:  # an existing account keeps its stored number
                 number_ct, key_version = b"", 0
             self.seq += 1
             values = m.account.values
+            holder = b"" if m.account.role == "base" else m.keys.get("national_id", m.keys["name"])
             stage.append((
-                self.seq, m.subject_id, m.tradeline_id or tradeline_id(furnisher_id, m.account_ref),
+                self.seq, m.subject_id,
+                m.tradeline_id or tradeline_id(furnisher_id, m.account_ref, holder),
                 furnisher_id, m.account_ref, number_ct, key_version,
-                *(values[c] for c in repo.TRADELINE_COLUMNS),
+                *(values[c] for c in repo.FURNISHED_COLUMNS),
                 m.account.reported(), m.account.delete_reason,
             ))  # fmt: skip
         repo.copy_new_identities(self.conn, fresh)
         if identities:
             repo.copy_identities(self.conn, identities)
             repo.merge_identities(self.conn)
+        if renumbered:
+            self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
         repo.copy_stage(self.conn, stage)
-        self.report.accepted += len(batch)
+        self.report.accepted += sum(1 for k in batch if k.account.role == "base")
 
     def finish(self) -> IngestReport:
         """Merge the staged accounts (after `applying` ended) and record the batch."""
@@ -213,6 +234,12 @@ class _Ingest:
                           self.digest, (report.records, report.accepted, report.rejected),
                           report.summary())  # fmt: skip
         return report
+
+
+def _applied(segment: Segment) -> bool:
+    """Whether a segment of a kind in NOT_STORED is applied after all: an L1 that changes
+    only the account number is (an identification-number change is not)."""
+    return segment.kind == "L1" and segment.raw("change_indicator") == "1"
 
 
 def ingest_metro2(

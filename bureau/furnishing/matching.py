@@ -1,7 +1,10 @@
 """Which subject a furnished account belongs to, decided for a whole batch at once.
 
 Rules, in order (each by blind index; plaintext never reaches the database):
-  1. the account itself: this furnisher already reported this account number -> its subject;
+  1. the account itself: this furnisher already reported this account number -> its subject
+     (an account whose number changes, L1, is found by its new number, else by its previous
+     one, and is then renumbered: same tradeline, history kept); an associated consumer (J1,
+     J2) is known on the account by their name;
   2. national id + date of birth held by exactly one active subject;
   3. without a national id in the record: name + date of birth + address held by exactly one
      active subject (a record whose national id is unknown to the bureau is a new person, never
@@ -9,7 +12,8 @@ Rules, in order (each by blind index; plaintext never reaches the database):
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
 Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
-mixing two people's files is the worst error a bureau can make.
+mixing two people's files is the worst error a bureau can make. Associated consumers go through
+the same rules as the base segment's consumer, each to their own file.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class Keyed:
     account: Account
     ref: bytes
     keys: dict[str, bytes]
+    new_ref: bytes | None = None  # the new number's reference (L1)
 
 
 @dataclass
@@ -44,9 +49,26 @@ class Match:
     account: Account
     subject_id: UUID
     tradeline_id: UUID | None  # known when the account already exists
-    account_ref: bytes
+    account_ref: bytes  # the reference the account is stored under from now on
     rule: str
     keys: dict[str, bytes]  # blind index per identity kind
+    renumbered: bool = False  # an existing account found by its previous number (L1)
+
+
+def _on_account(
+    item: Keyed, known: dict[Any, tuple[UUID, UUID]]
+) -> tuple[tuple[UUID, UUID] | None, bool]:
+    """This consumer's row of the account, if the furnisher reported it before, and whether
+    it is found by its previous number (to be renumbered). By the new number first: once a
+    change is applied (or when both numbers are in use), the previous one no longer names it.
+    The base segment's consumer is keyed by the account; an associated one also by name."""
+    for ref, renumbered in ((item.new_ref, False), (item.ref, item.new_ref is not None)):
+        if ref is None:
+            continue
+        key = ref if item.account.role == "base" else (ref, item.keys["name"])
+        if key in known:
+            return known[key], renumbered
+    return None, False
 
 
 class Matcher:
@@ -80,17 +102,32 @@ class Matcher:
         index = self.vault.blind_index
         ref = index("account", f"{self.furnisher_id}:{account.account_number}")
         keys = {kind: index(kind, value) for kind, value in account.identity.facts()}
-        return Keyed(account, ref, keys)
+        new_ref = (
+            index("account", f"{self.furnisher_id}:{account.new_account_number}")
+            if account.new_account_number
+            else None
+        )
+        return Keyed(account, ref, keys, new_ref)
 
     def resolve(self, batch: list[Keyed]) -> list[Match]:
-        known = repo.tradelines_by_account(self.conn, self.furnisher_id, [k.ref for k in batch])
+        refs = [k.ref for k in batch] + [k.new_ref for k in batch if k.new_ref]
+        known: dict[Any, tuple[UUID, UUID]] = dict(
+            repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
+        )
+        if any(k.account.role != "base" for k in batch):
+            known.update(repo.associated_by_account(self.conn, self.furnisher_id, refs))
         matches: list[Match] = []
         pending: list[Match] = []
         for item in batch:
-            account, ref, keys = item.account, item.ref, item.keys
-            if ref in known:
-                subject_id, tradeline_id = known[ref]
-                matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys))
+            account, keys = item.account, item.keys
+            ref = item.new_ref or item.ref  # what the account is stored under from now on
+            held, renumbered = _on_account(item, known)
+            if held is not None:
+                subject_id, tradeline_id = held
+                matches.append(Match(account, subject_id, tradeline_id, ref, "account", keys,
+                                     renumbered=renumbered))  # fmt: skip
+            elif account.role != "base" and account.delete_reason:
+                continue  # taken off an account they were never on: nothing to do
             else:
                 match = Match(account, UUID(int=0), None, ref, "", keys)
                 pending.append(match)

@@ -13,9 +13,12 @@ from psycopg.types.json import Jsonb
 
 from bureau.file.repo import TRADELINE_COLUMNS
 
+# The tradeline columns a furnisher's report sets: the file's columns, the K2-K4 details and
+# whose row it is (the base segment's consumer, or a J1/J2 associated consumer).
+FURNISHED_COLUMNS: tuple[str, ...] = (*TRADELINE_COLUMNS, "account_details", "consumer_role")
 STAGE_COLUMNS: tuple[str, ...] = (
     "seq", "subject_id", "tradeline_id", "furnisher_id", "account_ref", "account_number_ct",
-    "key_version", *TRADELINE_COLUMNS, "reported", "delete_reason",
+    "key_version", *FURNISHED_COLUMNS, "reported", "delete_reason",
 )  # fmt: skip
 IDENTITY_COLUMNS = ("subject_id", "kind", "value_ct", "key_version", "value_bidx", "source_org_id")
 IDENTITY_TYPES = ("uuid", "text", "bytea", "int4", "bytea", "uuid")
@@ -29,8 +32,8 @@ _COLUMN_TYPES = """
     actual_payment bigint, account_status text, payment_rating text, payment_history text,
     special_comment text, compliance_condition text, current_balance bigint,
     amount_past_due bigint, original_charge_off bigint, consumer_info_indicator text,
-    interest_type text, original_creditor text, creditor_classification text, reported jsonb,
-    delete_reason text
+    interest_type text, original_creditor text, creditor_classification text,
+    account_details jsonb, consumer_role text, reported jsonb, delete_reason text
 """
 # The staging columns' types, for binary COPY (read from the table definition above).
 STAGE_TYPES: tuple[str, ...] = tuple(
@@ -174,15 +177,33 @@ def merge_identities(conn: psycopg.Connection[Any]) -> int:
 def tradelines_by_account(
     conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
 ) -> dict[bytes, tuple[UUID, UUID]]:
-    """account_ref -> (subject_id, tradeline_id) for accounts this furnisher already reported."""
+    """account_ref -> (subject_id, tradeline_id) of the base segment's consumer, for accounts
+    this furnisher already reported."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             "SELECT account_ref, subject_id, tradeline_id FROM tradelines "
-            "WHERE furnisher_id = %s AND account_ref = ANY(%b)",
+            "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
             (furnisher_id, refs),
             binary=True,  # arrays of byte strings, both ways: no escaping, no hex
         )
         return {bytes(ref): (s, t) for ref, s, t in cur.fetchall()}
+
+
+def associated_by_account(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
+) -> dict[tuple[bytes, bytes], tuple[UUID, UUID]]:
+    """(account_ref, name blind index) -> (subject_id, tradeline_id) of the associated
+    consumers (J1, J2) already on these accounts: an account's associated consumer is known
+    again by their name on that account."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT t.account_ref, i.value_bidx, t.subject_id, t.tradeline_id FROM tradelines t "
+            "JOIN subject_identities i ON i.subject_id = t.subject_id AND i.kind = 'name' "
+            "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role <> 'base'",
+            (furnisher_id, refs),
+            binary=True,
+        )
+        return {(bytes(ref), bytes(name)): (s, t) for ref, name, s, t in cur.fetchall()}
 
 
 def subjects_holding(
@@ -236,14 +257,27 @@ def held_identities(
         return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
 
 
-_UPDATABLE = [c for c in TRADELINE_COLUMNS]
+def renumber_accounts(conn: psycopg.Connection[Any], rows: Sequence[Sequence[Any]]) -> int:
+    """Existing accounts take their new number (L1): same tradeline, so its history, disputes
+    and recipients stay with it. Rows: (new account_ref, number ciphertext, key version,
+    subject_id, tradeline_id)."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE tradelines SET account_ref = %s, account_number_ct = %s, key_version = %s, "
+            "updated_at = now() WHERE subject_id = %s AND tradeline_id = %s",
+            rows,
+        )
+        return len(rows)
+
+
+_UPDATABLE = list(FURNISHED_COLUMNS)
 
 
 def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> dict[str, int]:
     """Apply the staged accounts in a few set-based statements: the latest report of each
     account updates the tradeline (never an older cycle, never a deleted tradeline), DA/DF
     delete, and every distinct report is kept in tradeline_reports."""
-    columns = ", ".join(TRADELINE_COLUMNS)
+    columns = ", ".join(FURNISHED_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
     old = ", ".join(f"tradelines.{c}" for c in _UPDATABLE)
     new = ", ".join(f"EXCLUDED.{c}" for c in _UPDATABLE)
@@ -325,15 +359,26 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
 
 
 def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[dict[str, Any]]:
-    """The furnisher's live tradelines, in a stable order, streamed from a server-side cursor."""
+    """The furnisher's live accounts (the base segment consumer's rows), in a stable order,
+    streamed from a server-side cursor; `associated` lists the account's live associated
+    consumers' rows (subject, segment, ECOA code, consumer information indicator)."""
     with conn.cursor(name="furnish_export", row_factory=dict_row) as cur:
         cur.itersize = 2000
         cur.execute(
             f"""
-            SELECT subject_id, tradeline_id, account_number_ct, {", ".join(TRADELINE_COLUMNS)}
-            FROM tradelines
-            WHERE furnisher_id = %s AND deleted_at IS NULL
-            ORDER BY subject_id, tradeline_id
+            SELECT t.subject_id, t.tradeline_id, t.account_number_ct,
+                   {", ".join(f"t.{c}" for c in FURNISHED_COLUMNS)},
+                   (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                               'subject_id', a.subject_id, 'segment', a.consumer_role,
+                               'ecoa_code', a.ecoa_code,
+                               'consumer_info_indicator', a.consumer_info_indicator)
+                           ORDER BY a.consumer_role, a.created_at, a.subject_id), '[]')
+                    FROM tradelines a
+                    WHERE a.furnisher_id = t.furnisher_id AND a.account_ref = t.account_ref
+                      AND a.consumer_role <> 'base' AND a.deleted_at IS NULL) AS associated
+            FROM tradelines t
+            WHERE t.furnisher_id = %s AND t.deleted_at IS NULL AND t.consumer_role = 'base'
+            ORDER BY t.subject_id, t.tradeline_id
             """,
             (furnisher_id,),
         )

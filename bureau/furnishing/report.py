@@ -51,7 +51,10 @@ class IngestReport:
     rejected: int = 0
     subjects_created: int = 0
     matched: dict[str, int] = field(default_factory=dict)
+    # associated consumers (J1, J2) of the accepted accounts, by how each was matched
+    associated: dict[str, int] = field(default_factory=dict)
     tradelines: dict[str, int] = field(default_factory=dict)
+    renumbered: int = 0  # accounts given a new number (L1), same tradeline and history
     not_stored: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
@@ -102,7 +105,9 @@ class IngestReport:
             "rejected": self.rejected,
             "subjects_created": self.subjects_created,
             "matched": self.matched,
+            "associated": self.associated,
             "tradelines": self.tradelines,
+            "renumbered": self.renumbered,
             "not_stored": self.not_stored,
             "rejections": [
                 {

@@ -110,3 +110,43 @@ def test_gate_checks_every_field_name_against_the_category_table() -> None:
     admissibility.check_record({"surname": "X", "current_balance": 1}, admitted)
     with pytest.raises(Inadmissible):
         admissibility.check_record({"original_creditor_name": "X"}, admitted)
+
+
+def test_json_records_carry_account_details_new_numbers_and_associated_consumers(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    record = json_record(
+        5, ecoa_code="2", purchased_sold_indicator="1", purchased_sold_name="NORTHWIND BANK",
+        change_indicator="1", new_consumer_account_number="NEW-5",
+        associated_consumers=[{"segment": "J1", "surname": "LEE", "first_name": "MARY",
+                               "ecoa_code": "2"}],
+    )  # fmt: skip
+    report = ingest_json(conn, vault, furnisher_id, [record])
+    assert report.accepted == 1 and report.associated == {"new": 1}, report.to_json()
+    rows = conn.execute(
+        "SELECT consumer_role, account_details->'K2'->>'purchased_sold_name' AS bought_from "
+        "FROM tradelines WHERE furnisher_id = %s ORDER BY consumer_role <> 'base'",
+        (furnisher_id,)).fetchall()  # fmt: skip
+    assert [(r["consumer_role"], r["bought_from"]) for r in rows] == [
+        ("base", "NORTHWIND BANK"), ("J1", "NORTHWIND BANK")]  # fmt: skip
+
+
+def test_an_associated_consumers_fields_pass_the_same_gate(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    record = json_record(6, associated_consumers=[
+        {"segment": "J1", "surname": "LEE", "first_name": "MARY", "ecoa_code": "2",
+         "marital_status": "married"}])  # fmt: skip
+    with pytest.raises(Inadmissible) as excinfo:
+        ingest_json(conn, vault, furnisher_id, [record])
+    assert excinfo.value.field == "records[0].associated_consumers[0].marital_status"
+    assert _tradelines(conn, furnisher_id) == 0
+
+
+def test_an_associated_consumer_without_its_segment_is_rejected_naming_the_field(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    record = json_record(7, associated_consumers=[{"surname": "LEE", "first_name": "MARY"}])
+    report = ingest_json(conn, vault, furnisher_id, [record])
+    assert report.rejected == 1
+    assert report.rejections[0].problems[0].field == "associated_consumers"

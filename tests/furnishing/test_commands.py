@@ -5,10 +5,12 @@ reads back as the same accounts."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -17,10 +19,10 @@ import pytest
 from bureau.cli import main
 from bureau.furnishing.metro2.parse import parse_bytes
 from bureau.furnishing.metro2.records import Record
-from bureau.furnishing.metro2.synthetic import records
+from bureau.furnishing.metro2.synthetic import account, records
 from bureau.furnishing.metro2.validate import validate_items
 from bureau.furnishing.metro2.write import to_bytes
-from tests.furnishing.conftest import add_furnisher
+from tests.furnishing.conftest import add_furnisher, co_borrower, metro2_file
 
 
 @pytest.fixture
@@ -131,3 +133,19 @@ def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
     assert finished.returncode == 0, finished.stderr.decode()
     assert _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s",
                   org) == 6_000  # fmt: skip
+
+
+def test_furnish_counts_associated_consumers_and_renumbered_accounts(
+    env: dict[str, str], committed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _new_furnisher(committed_url, "JOINTFURN01")
+    values = account(random.Random(90), date(2026, 10, 31), furnisher="JOINTFURN01", number=90)
+    values.update(account_status="11", amount_past_due=0)
+    change = ("L1", {"change_indicator": 1, "new_consumer_account_number": "JOINT-0090"})
+    for name, appended in (("oct.m2", [co_borrower(91)]), ("nov.m2", [co_borrower(91), change])):
+        (tmp_path / name).write_bytes(metro2_file([(values, appended)], date(2026, 10, 31)))
+        assert main(["furnish", str(tmp_path / name), "--furnisher", "JOINTFURN01"]) == 0
+    first, second = capsys.readouterr().out.split("batch ")[1:]
+    assert "associated consumers (J1/J2): matched by new 1" in first
+    assert "associated consumers (J1/J2): matched by account 1" in second
+    assert "accounts renumbered (L1): 2" in second

@@ -19,8 +19,8 @@ from bureau.furnishing.metro2.synthetic import account, person, records
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record, to_bytes
 from bureau.furnishing.report import IngestReport
-from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
+from tests.furnishing.conftest import enrolled, metro2_file
 
 AS_OF = date(2026, 10, 31)
 
@@ -32,16 +32,7 @@ def _ingest(
 
 
 def _file(accounts: list[dict[str, Any]], as_of: date = AS_OF) -> bytes:
-    items = [compose_record("header", {"activity_date": as_of, "date_created": as_of,
-                                       "reporter_name": "TEST", "reporter_address": "X"})]  # fmt: skip
-    totals = Totals()
-    totals.records = 1
-    for values in accounts:
-        record = compose_record("base", values)
-        totals.add(record)
-        items.append(record)
-    items.append(compose_record("trailer", dict(totals.expected())))
-    return to_bytes(items)
+    return metro2_file(accounts, as_of)
 
 
 def _snapshot(conn: psycopg.Connection[Any], furnisher: UUID) -> dict[str, Any]:
@@ -169,8 +160,7 @@ def test_an_enrolled_subject_is_matched_by_national_id_and_birth_date(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
     who = person(random.Random(21))
-    subject_id, _ = enrol(conn, vault, IdentityClaim(
-        name="Someone Else", national_id=str(who["ssn"]), dob=who["date_of_birth"]))  # type: ignore[arg-type]  # fmt: skip
+    subject_id = enrolled(conn, vault, who)
     report = _ingest(conn, vault, furnisher_id, _file([account(random.Random(1), AS_OF, who=who)]))
     assert report.matched["national_id+dob"] == 1 and report.subjects_created == 0
     assert _count(conn, "SELECT count(*) FROM tradelines WHERE subject_id = %s", subject_id) == 1
