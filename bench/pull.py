@@ -143,7 +143,9 @@ def serve(url: str, key_file: str, port: int, workers: int) -> None:
 
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ["BENCH_KEY_FILE"] = key_file
-    sys.path.insert(0, str(Path(__file__).parent))
+    # This checkout's code, whatever the environment's install points at (an editable install
+    # of another checkout once had the server measure code other than the client's).
+    sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).parent)]
     uvicorn.run("pull:bench_app", factory=True, host="127.0.0.1", port=port,
                 workers=workers, log_level="warning")  # fmt: skip
 

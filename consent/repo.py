@@ -98,13 +98,6 @@ def grant_row(
         return cur.fetchone()
 
 
-def count_use(conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID) -> None:
-    conn.execute(
-        "UPDATE consent_grants SET uses = uses + 1 WHERE subject_id = %s AND grant_id = %s",
-        (subject_id, grant_id),
-    )
-
-
 def revoke_grant(
     conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID, at: datetime
 ) -> bool:

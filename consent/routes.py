@@ -163,8 +163,8 @@ async def pull(
     vault: VaultDep,
     key: SignerDep,
 ) -> Response:
-    """The busiest route: authentication and the release share one transaction and one trip
-    to the thread pool (`in_one_transaction`), instead of the four that `UserKey` and `Tx` take."""
+    # The busiest route: authentication and the release share one transaction and one trip to
+    # the thread pool (`in_one_transaction`), instead of the four that `UserKey` and `Tx` take.
     sections = _sections(request)
 
     def work(conn: psycopg.Connection[Any]) -> release.Released:

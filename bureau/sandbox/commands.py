@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from bureau.config import Settings
 from bureau.db.migrate import migrate
 from bureau.db.pool import one_transaction
-from bureau.db.server import check_reachable, database_url
+from bureau.db.server import check_reachable, database_url, stop_embedded
 from bureau.sandbox.seed import SeedResult, seed_sandbox
 from bureau.vault import Vault
 
@@ -84,6 +85,10 @@ def _print_credentials(result: SeedResult, settings: Settings, base: str) -> Non
     )
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -91,12 +96,20 @@ def run_serve(args: argparse.Namespace) -> int:
     from bureau.cli import settings_from
 
     settings = settings_from(args)
-    result = _prepare(settings, args.seed if args.sandbox else None, args.as_of)
-    if result is not None:
-        _print_credentials(result, settings, f"http://{args.host}:{args.port}")
-    else:
-        _refuse_sandbox_database(settings)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; with the default action the process
+    # would die there, before the `finally` below. As an exception it unwinds normally.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        result = _prepare(settings, args.seed if args.sandbox else None, args.as_of)
+        if result is not None:
+            _print_credentials(result, settings, f"http://{args.host}:{args.port}")
+        else:
+            _refuse_sandbox_database(settings)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    finally:
+        # The embedded PostgreSQL this process started would otherwise outlive it (found
+        # running after every `serve` the tests start and stop).
+        stop_embedded(settings.data_dir)
     return 0
 
 
