@@ -166,6 +166,31 @@ def test_under_a_fraud_alert_new_credit_needs_verified_identity_and_carries_the_
     assert report["file"]["fraud_alerts"][0]["contact"] == "call 217-555-0123"
 
 
+def test_a_report_carries_only_the_alerts_in_force_when_it_is_pulled(
+    client: TestClient, person: Person, lumen: Org
+) -> None:
+    """The pull reads the alerts once, under the grant's lock, for the decision and the file:
+    a removed alert imposes nothing and is not reported; the one in force travels with its
+    contact."""
+    removed = client.post("/v1/me/fraud-alerts", json={"kind": "initial", "contact": "old"},
+                          headers=person.headers).json()  # fmt: skip
+    client.delete(f"/v1/me/fraud-alerts/{removed['alert_id']}", headers=person.headers)
+    made = grant(client, person, lumen, max_uses=2)
+    quiet = pull(client, lumen, made["grant_id"]).json()["report"]
+    assert quiet["fraud_alert_active"] is False and quiet["file"]["fraud_alerts"] == []
+    placed = client.post("/v1/me/fraud-alerts", json={"kind": "extended", "contact": "write first",
+                         "identity_theft_report": "FTC 123456"}, headers=person.headers)  # fmt: skip
+    assert placed.status_code == 201, placed.text
+    report = pull(client, lumen, made["grant_id"], identity_verified=True).json()["report"]
+    assert [(a["kind"], a["contact"]) for a in report["file"]["fraud_alerts"]] == [
+        ("extended", "write first")
+    ]
+    own = client.get("/v1/me/file", headers=person.headers).json()
+    assert [a["alert_id"] for a in own["fraud_alerts"]] == [
+        a["alert_id"] for a in report["file"]["fraud_alerts"]
+    ]
+
+
 def test_a_single_use_grant_releases_once(client: TestClient, person: Person, lumen: Org) -> None:
     made = grant(client, person, lumen)
     assert pull(client, lumen, made["grant_id"]).status_code == 201
