@@ -6,6 +6,7 @@ which are served. `bureau.app` is one of the few modules allowed to import conse
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +18,12 @@ import bureau
 from bureau.api import problems
 from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
-from bureau.db.pool import open_pool
+from bureau.db.pool import open_async_pool, open_pool
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from consent.disclosure import consent_section
-from disputes.disclosure import report_statements, statements_section
+from disputes.disclosure import report_statements, report_statements_async, statements_section
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
@@ -53,10 +54,25 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     vault = Vault.from_key_file(settings.key_file)
 
     @asynccontextmanager
+    async def async_pool(app: FastAPI, url: str) -> AsyncIterator[None]:
+        """Report pulls' async pool (`bureau.api.deps.get_async_pool`), opened in the serving
+        loop, from the same conninfo as the sync pool. Kept per loop: an async pool's
+        connections belong to the loop that opened them, and tests serve one app from several
+        loops at once (one per TestClient)."""
+        loop = asyncio.get_running_loop()
+        app.state.async_pools[loop] = await open_async_pool(url)
+        try:
+            yield
+        finally:
+            await app.state.async_pools.pop(loop).close()
+
+    @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if pool is not None:
             app.state.pool = pool
-            yield
+            conninfo = pool.conninfo if isinstance(pool.conninfo, str) else pool.conninfo()
+            async with async_pool(app, conninfo):
+                yield
             return
         url = database_url(settings)
         check_reachable(url)
@@ -66,7 +82,8 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         sequencer = BackgroundSequencer(app.state.pool, interval=1.0)
         sequencer.start()
         try:
-            yield
+            async with async_pool(app, url):
+                yield
         finally:
             sequencer.stop()
             app.state.pool.close()
@@ -78,10 +95,12 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.async_pools = {}
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
     app.state.disclosure_sections = [consent_section, statements_section]
     app.state.report_sections = [report_statements]
+    app.state.async_report_sections = [report_statements_async]  # the same, for pulls
     if pool is not None:
         app.state.pool = pool
     problems.install(app)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,17 +21,26 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from bureau.audit import log
-from bureau.file.assemble import assemble
+from bureau.file.assemble import assemble, assemble_async
 from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
 from bureau.notices import repo as notices_repo
 from bureau.obsolescence import reportable
 from bureau.policy.regime import LIVE_REGIME, live_rules
-from bureau.score.scoring import score_file
+from bureau.score.scoring import ScoreResult, score_file
 from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
 from bureau.vault import Vault
 from consent import repo
-from consent.decision import AccessRequest, Decision, Requester, RequesterKind, decide
+from consent.decision import (
+    AccessRequest,
+    Alert,
+    Decision,
+    Freeze,
+    Grant,
+    Requester,
+    RequesterKind,
+    decide,
+)
 from consent.errors import NoGrant, denial_for
 from consent.purposes import PURPOSES, Purpose, Scope
 
@@ -40,6 +49,12 @@ REPORT_TYPE = "fairfile-report+jws"
 ReportSection = Callable[[psycopg.Connection[Any], Vault, CreditFile], dict[str, Any]]
 """Adds keys to a report's `file` (JSON values only); `bureau.app` lists them in
 `app.state.report_sections` — how disputes' statements get in without consent importing it."""
+
+AsyncReportSection = Callable[
+    [psycopg.AsyncConnection[Any], Vault, CreditFile], Awaitable[dict[str, Any]]
+]
+"""A `ReportSection` on an async connection, for pulls on the event loop; `bureau.app` lists
+each section's async form in `app.state.async_report_sections`."""
 
 
 @dataclass(frozen=True)
@@ -106,50 +121,101 @@ def _release(
     court_order_ref: str | None,
     at: datetime,
 ) -> Released:
-    subject_id = file.subject_id
-    report_id, inquiry_id = uuid4(), uuid4()
-    body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
-    scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
-    body["score"] = scored.as_dict()
-    released_items = scope != Scope.SCORE
-    if released_items:
+    draft = _Draft.of(file, decision, recipient, requester_org_id, purpose, scope, grant_id,
+                      court_order_ref, at)  # fmt: skip
+    if draft.released_items:
         for section in sections:
-            body["file"].update(section(conn, vault, file))
-    else:
-        # A score-only grant releases the score, its points and key factors: not the items.
-        del body["file"]
-    payload = canonical_json(body)
-    token = sign_report(key, payload)
-    # The paper trail is written after signing (nothing is written unless the signed report
-    # exists), as one statement. The log entry is pending (no lock held) and numbered after
-    # commit, so pulls do not commit one at a time. The entry and the report name each other.
-    event = "report.released" if court_order_ref is None else "report.compelled"
-    entry, logged_at = log.pending_entry(event, subject_id, {
-        "to": str(requester_org_id) if requester_org_id else None,
-        "to_name": recipient.get("name"),
-        "purpose": purpose,
-        "scope": scope,
-        "grant_id": str(grant_id) if grant_id else None,
-        "court_order_ref": court_order_ref,
-        "report_id": str(report_id),
-        "inquiry_id": str(inquiry_id),
-        "basis": decision.reason,
-    })  # fmt: skip
-    log_entry = repo.record_release(conn, {
-        "subject_id": subject_id, "report_id": report_id, "inquiry_id": inquiry_id,
-        "requester_org_id": requester_org_id, "grant_id": grant_id, "purpose": purpose,
-        "scope": scope, "inquiry_kind": decision.inquiry_kind or "soft", "created_at": at,
-        "consumes_use": decision.consumes_use and grant_id is not None,
-        "event": event, "entry": Jsonb(entry, dumps=canonical_json), "logged_at": logged_at,
-        "court_order_ref": court_order_ref,
-        "tradeline_ids": [t.tradeline_id for t in file.tradelines] if released_items else [],
-        "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if released_items else [],
-        "digest": hashlib.sha256(token.encode("ascii")).digest(),
-        "score_version": scored.version, "score_table_sha256": scored.table_sha256,
-        "score": scored.score, "score_as_of": scored.as_of,
-        "score_result": Jsonb(body["score"], dumps=canonical_json),
-    })  # fmt: skip
-    return Released(report_id, log_entry, body, payload, token)
+            draft.body["file"].update(section(conn, vault, file))
+    payload, token, row = draft.seal(key)
+    return Released(draft.report_id, repo.record_release(conn, row), draft.body, payload, token)
+
+
+@dataclass
+class _Draft:
+    """A release before its paper trail is written: the report body (sections may still add to
+    `file`), then sealed into the signed payload and the row `record_release` writes. Pure, so
+    the sync and async release paths share every step but the I/O."""
+
+    file: CreditFile
+    decision: Decision
+    recipient: dict[str, Any]
+    requester_org_id: UUID | None
+    purpose: str
+    scope: str
+    grant_id: UUID | None
+    court_order_ref: str | None
+    at: datetime
+    report_id: UUID
+    inquiry_id: UUID
+    body: dict[str, Any]
+    scored: ScoreResult
+
+    @classmethod
+    def of(
+        cls,
+        file: CreditFile,
+        decision: Decision,
+        recipient: dict[str, Any],
+        requester_org_id: UUID | None,
+        purpose: str,
+        scope: str,
+        grant_id: UUID | None,
+        court_order_ref: str | None,
+        at: datetime,
+    ) -> _Draft:
+        report_id, inquiry_id = uuid4(), uuid4()
+        body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
+        scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
+        body["score"] = scored.as_dict()
+        if scope == Scope.SCORE:
+            # A score-only grant releases the score, its points and key factors: not the items.
+            del body["file"]
+        return cls(file, decision, recipient, requester_org_id, purpose, scope, grant_id,
+                   court_order_ref, at, report_id, inquiry_id, body, scored)  # fmt: skip
+
+    @property
+    def released_items(self) -> bool:
+        return self.scope != Scope.SCORE
+
+    def seal(self, key: SigningKey) -> tuple[bytes, str, dict[str, Any]]:
+        """The signed payload, its JWS, and the paper trail's row.
+
+        The paper trail is written after signing (nothing is written unless the signed report
+        exists), as one statement. The log entry is pending (no lock held) and numbered after
+        commit, so pulls do not commit one at a time. The entry and the report name each other.
+        """
+        payload = canonical_json(self.body)
+        token = sign_report(key, payload)
+        file, decision, grant_id, scored = self.file, self.decision, self.grant_id, self.scored
+        org_id, items = self.requester_org_id, self.released_items
+        event = "report.released" if self.court_order_ref is None else "report.compelled"
+        entry, logged_at = log.pending_entry(event, file.subject_id, {
+            "to": str(org_id) if org_id else None,
+            "to_name": self.recipient.get("name"),
+            "purpose": self.purpose,
+            "scope": self.scope,
+            "grant_id": str(grant_id) if grant_id else None,
+            "court_order_ref": self.court_order_ref,
+            "report_id": str(self.report_id),
+            "inquiry_id": str(self.inquiry_id),
+            "basis": decision.reason,
+        })  # fmt: skip
+        row = {
+            "subject_id": file.subject_id, "report_id": self.report_id,
+            "inquiry_id": self.inquiry_id, "requester_org_id": org_id, "grant_id": grant_id,
+            "purpose": self.purpose, "scope": self.scope,
+            "inquiry_kind": decision.inquiry_kind or "soft", "created_at": self.at,
+            "consumes_use": decision.consumes_use and grant_id is not None,
+            "event": event, "entry": Jsonb(entry, dumps=canonical_json), "logged_at": logged_at,
+            "court_order_ref": self.court_order_ref,
+            "tradeline_ids": [t.tradeline_id for t in file.tradelines] if items else [],
+            "bankruptcy_ids": [b.bankruptcy_id for b in file.bankruptcies] if items else [],
+            "digest": hashlib.sha256(token.encode("ascii")).digest(),
+            "score_version": scored.version, "score_table_sha256": scored.table_sha256,
+            "score": scored.score, "score_as_of": scored.as_of,
+            "score_result": Jsonb(self.body["score"], dumps=canonical_json),
+        }  # fmt: skip
+        return payload, token, row
 
 
 def sign_report(key: SigningKey, payload: bytes) -> str:
@@ -159,7 +225,11 @@ def sign_report(key: SigningKey, payload: bytes) -> str:
 def _file_for_release(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, at: datetime
 ) -> CreditFile:
-    return reportable(assemble(conn, vault, subject_id, at), at.date(), live_rules().retention)
+    return _reportable(assemble(conn, vault, subject_id, at), at)
+
+
+def _reportable(file: CreditFile, at: datetime) -> CreditFile:
+    return reportable(file, at.date(), live_rules().retention)
 
 
 def pull_report(
@@ -177,39 +247,93 @@ def pull_report(
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
     grant, freeze, alerts = repo.release_facts(conn, grant_id)
-    if grant is None or grant.requester_org_id != org_id:
-        # Someone else's grant is no grant for this requester; whether it exists is not said.
-        raise NoGrant("the subject has not granted this requester access", reason="no-grant")
-    subject_id = grant.subject_id
-    rules = PURPOSES.get(Purpose(purpose)) if purpose in PURPOSES else None
+    request = _PullRequest(org_id, purpose, scope, identity_verified, at)
+    subject_id = request.grant_subject(grant)
     # Whether the requester is an existing creditor matters only for a freeze exemption.
-    holds_account = (
-        freeze is not None
-        and rules is not None
-        and rules.freeze_exempt_for_existing_account
-        and repo.holds_account(conn, subject_id, org_id)
-    )
-    decision = decide(
-        AccessRequest(
-            requester=Requester(RequesterKind.USER, org_id=org_id, holds_account=holds_account),
-            subject_id=subject_id,
-            purpose=purpose,
-            scope=scope,
-            at=at,
-            grant=grant,
-            freeze=freeze,
-            alerts=alerts,
-            identity_verified=identity_verified,
-        )
-    )
-    if not decision.allowed:
-        raise denial_for(decision)
+    holds = request.asks_holds_account(freeze) and repo.holds_account(conn, subject_id, org_id)
+    decision = request.decide(grant, freeze, alerts, holds)
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
     return _release(
         conn, vault, key, sections, file, decision, recipient, org_id, purpose, scope, grant_id,
         None, at,
     )  # fmt: skip
+
+
+async def pull_report_async(
+    conn: psycopg.AsyncConnection[Any],
+    vault: Vault,
+    key: SigningKey,
+    org_id: UUID,
+    org_name: str,
+    grant_id: UUID,
+    purpose: str,
+    scope: str,
+    identity_verified: bool,
+    at: datetime,
+    sections: Sequence[AsyncReportSection] = (),
+) -> Released:
+    """`pull_report` on an async connection (the API's path): the same reads, decision,
+    report and paper trail, in the caller's transaction, without a worker thread."""
+    grant, freeze, alerts = await repo.release_facts_async(conn, grant_id)
+    request = _PullRequest(org_id, purpose, scope, identity_verified, at)
+    subject_id = request.grant_subject(grant)
+    holds = request.asks_holds_account(freeze) and await repo.holds_account_async(
+        conn, subject_id, org_id
+    )
+    decision = request.decide(grant, freeze, alerts, holds)
+    file = _reportable(await assemble_async(conn, vault, subject_id, at), at)
+    recipient = {"org_id": str(org_id), "name": org_name}
+    draft = _Draft.of(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
+    if draft.released_items:
+        for section in sections:
+            draft.body["file"].update(await section(conn, vault, file))
+    payload, token, row = draft.seal(key)
+    log_entry = await repo.record_release_async(conn, row)
+    return Released(draft.report_id, log_entry, draft.body, payload, token)
+
+
+@dataclass(frozen=True)
+class _PullRequest:
+    """A user's pull as asked: the pure steps between the facts read and the file released."""
+
+    org_id: UUID
+    purpose: str
+    scope: str
+    identity_verified: bool
+    at: datetime
+
+    def grant_subject(self, grant: Grant | None) -> UUID:
+        if grant is None or grant.requester_org_id != self.org_id:
+            # Someone else's grant is no grant for this requester; whether it exists is not said.
+            raise NoGrant("the subject has not granted this requester access", reason="no-grant")
+        return grant.subject_id
+
+    def asks_holds_account(self, freeze: Freeze | None) -> bool:
+        rules = PURPOSES.get(Purpose(self.purpose)) if self.purpose in PURPOSES else None
+        return freeze is not None and rules is not None and rules.freeze_exempt_for_existing_account
+
+    def decide(
+        self, grant: Grant | None, freeze: Freeze | None, alerts: list[Alert], holds: bool
+    ) -> Decision:
+        """`decide` on the facts; a refusal is raised with its reason."""
+        assert grant is not None  # grant_subject refused a missing grant
+        decision = decide(
+            AccessRequest(
+                requester=Requester(RequesterKind.USER, org_id=self.org_id, holds_account=holds),
+                subject_id=grant.subject_id,
+                purpose=self.purpose,
+                scope=self.scope,
+                at=self.at,
+                grant=grant,
+                freeze=freeze,
+                alerts=alerts,
+                identity_verified=self.identity_verified,
+            )
+        )
+        if not decision.allowed:
+            raise denial_for(decision)
+        return decision
 
 
 def compelled_report(

@@ -16,6 +16,27 @@ _GRANT_COLUMNS = (
     "uses, revoked_at"
 )
 
+HOLDS_ACCOUNT_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
+    "AND deleted_at IS NULL)"
+)
+THAWS_SQL = """
+    SELECT t.thaw_id, t.requester_org_id, o.name AS requester_name, t.starts_at,
+           t.ends_at, t.created_at, t.cancelled_at
+    FROM freeze_thaws t LEFT JOIN organizations o ON o.org_id = t.requester_org_id
+    WHERE t.subject_id = %s AND t.freeze_id = %s
+    ORDER BY t.starts_at, t.thaw_id
+"""
+_OF_GRANT = "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
+RELEASE_FACTS_SQL = (
+    f"SELECT {_GRANT_COLUMNS} FROM consent_grants WHERE grant_id = %s FOR UPDATE",
+    "SELECT freeze_id, placed_at, lifted_at FROM freezes "
+    f"WHERE subject_id = {_OF_GRANT} AND lifted_at IS NULL",
+    "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
+    f"FROM fraud_alerts WHERE subject_id = {_OF_GRANT} ORDER BY placed_at, alert_id",
+)
+"""A pull's facts (the grant locked, its subject's freeze, its alerts), keyed by the grant."""
+
 
 # Organizations ----------------------------------------------------------------------------------
 
@@ -29,12 +50,17 @@ def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] 
 def holds_account(conn: psycopg.Connection[Any], subject_id: UUID, org_id: UUID) -> bool:
     """Does the organization furnish a (not deleted) account of the subject?"""
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
-            "AND deleted_at IS NULL)",
-            (subject_id, org_id),
-        )
+        cur.execute(HOLDS_ACCOUNT_SQL, (subject_id, org_id))
         row = cur.fetchone()
+    return bool(row and row[0])
+
+
+async def holds_account_async(
+    conn: psycopg.AsyncConnection[Any], subject_id: UUID, org_id: UUID
+) -> bool:
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(HOLDS_ACCOUNT_SQL, (subject_id, org_id))
+        row = await cur.fetchone()
     return bool(row and row[0])
 
 
@@ -127,16 +153,7 @@ def active_freeze(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, 
 
 def thaws(conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            """
-            SELECT t.thaw_id, t.requester_org_id, o.name AS requester_name, t.starts_at,
-                   t.ends_at, t.created_at, t.cancelled_at
-            FROM freeze_thaws t LEFT JOIN organizations o ON o.org_id = t.requester_org_id
-            WHERE t.subject_id = %s AND t.freeze_id = %s
-            ORDER BY t.starts_at, t.thaw_id
-            """,
-            (subject_id, freeze_id),
-        )
+        cur.execute(THAWS_SQL, (subject_id, freeze_id))
         return cur.fetchall()
 
 
@@ -226,30 +243,58 @@ def release_facts(
     pipeline (one round trip; a second only when a freeze is in force, for its thaws); the
     freeze and alerts are read after the grant's lock is taken, so they are as fresh.
     """
-    of_grant = "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
+    grant_sql, freeze_sql, alerts_sql = RELEASE_FACTS_SQL
     with (
         conn.cursor(row_factory=class_row(Grant)) as grant_cur,
         conn.cursor(row_factory=dict_row) as freeze_cur,
         conn.cursor(row_factory=dict_row) as alerts_cur,
     ):
         with conn.pipeline():
-            grant_cur.execute(
-                f"SELECT {_GRANT_COLUMNS} FROM consent_grants WHERE grant_id = %s FOR UPDATE",
-                (grant_id,),
-            )
-            freeze_cur.execute(
-                "SELECT freeze_id, placed_at, lifted_at FROM freezes "
-                f"WHERE subject_id = {of_grant} AND lifted_at IS NULL",
-                (grant_id,),
-            )
-            alerts_cur.execute(
-                "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
-                f"FROM fraud_alerts WHERE subject_id = {of_grant} ORDER BY placed_at, alert_id",
-                (grant_id,),
-            )
+            grant_cur.execute(grant_sql, (grant_id,))
+            freeze_cur.execute(freeze_sql, (grant_id,))
+            alerts_cur.execute(alerts_sql, (grant_id,))
         grant = grant_cur.fetchone()
         frozen = freeze_cur.fetchone()
         alert_rows = alerts_cur.fetchall()
+    thaw_rows = (
+        thaws(conn, grant.subject_id, frozen["freeze_id"])
+        if grant is not None and frozen is not None
+        else []
+    )
+    return _release_facts(grant, frozen, alert_rows, thaw_rows)
+
+
+async def release_facts_async(
+    conn: psycopg.AsyncConnection[Any], grant_id: UUID
+) -> tuple[Grant | None, Freeze | None, list[Alert]]:
+    """`release_facts` on an async connection: the same statements, pipelined the same way."""
+    grant_sql, freeze_sql, alerts_sql = RELEASE_FACTS_SQL
+    async with (
+        conn.cursor(row_factory=class_row(Grant)) as grant_cur,
+        conn.cursor(row_factory=dict_row) as freeze_cur,
+        conn.cursor(row_factory=dict_row) as alerts_cur,
+    ):
+        async with conn.pipeline():
+            await grant_cur.execute(grant_sql, (grant_id,))
+            await freeze_cur.execute(freeze_sql, (grant_id,))
+            await alerts_cur.execute(alerts_sql, (grant_id,))
+        grant = await grant_cur.fetchone()
+        frozen = await freeze_cur.fetchone()
+        alert_rows = await alerts_cur.fetchall()
+    thaw_rows: list[dict[str, Any]] = []
+    if grant is not None and frozen is not None:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(THAWS_SQL, (grant.subject_id, frozen["freeze_id"]))
+            thaw_rows = await cur.fetchall()
+    return _release_facts(grant, frozen, alert_rows, thaw_rows)
+
+
+def _release_facts(
+    grant: Grant | None,
+    frozen: dict[str, Any] | None,
+    alert_rows: list[dict[str, Any]],
+    thaw_rows: list[dict[str, Any]],
+) -> tuple[Grant | None, Freeze | None, list[Alert]]:
     if grant is None:
         return None, None, []
     freeze = None
@@ -259,7 +304,7 @@ def release_facts(
             lifted_at=frozen["lifted_at"],
             thaws=tuple(
                 Thaw(t["requester_org_id"], t["starts_at"], t["ends_at"], t["cancelled_at"])
-                for t in thaws(conn, grant.subject_id, frozen["freeze_id"])
+                for t in thaw_rows
             ),
         )
     return grant, freeze, [_alert(a) for a in alert_rows]
@@ -301,6 +346,38 @@ def remove_alert(
 # Reports -----------------------------------------------------------------------------------------
 
 
+RECORD_RELEASE_SQL = """
+    WITH inquiry AS (
+        INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
+                               grant_id, report_id, created_at)
+        VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s,
+                %(inquiry_kind)s, %(grant_id)s, %(report_id)s, %(created_at)s)
+    ), use AS (
+        UPDATE consent_grants SET uses = uses + 1
+        WHERE %(consumes_use)s AND subject_id = %(subject_id)s AND grant_id = %(grant_id)s
+    ), entry AS (
+        INSERT INTO audit_log (subject_id, event, entry, created_at)
+        VALUES (%(subject_id)s, %(event)s, %(entry)s, %(logged_at)s)
+        RETURNING entry_id
+    ), report AS (
+        INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose,
+                             scope, inquiry_id, log_entry_id, court_order_ref,
+                             tradeline_ids, bankruptcy_ids, digest, created_at)
+        VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s,
+                %(purpose)s, %(scope)s, %(inquiry_id)s, (SELECT entry_id FROM entry),
+                %(court_order_ref)s, %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s,
+                %(created_at)s)
+    ), score AS (
+        INSERT INTO report_scores (subject_id, report_id, version, table_sha256, score,
+                                   as_of, result)
+        VALUES (%(subject_id)s, %(report_id)s, %(score_version)s, %(score_table_sha256)s,
+                %(score)s, %(score_as_of)s, %(score_result)s)
+    )
+    SELECT entry_id FROM entry
+"""
+"""A release's paper trail in one statement (see `record_release`)."""
+
+
 def record_release(conn: psycopg.Connection[Any], row: dict[str, Any]) -> int:
     """A release's whole paper trail in one statement; returns the log entry's `entry_id`.
 
@@ -311,41 +388,20 @@ def record_release(conn: psycopg.Connection[Any], row: dict[str, Any]) -> int:
     before the report row, which as separate statements meant a round trip in the middle.
     Foreign keys between the rows are checked at the end of the statement, so they hold.
     """
-    cur = conn.execute(
-        """
-        WITH inquiry AS (
-            INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
-                                   grant_id, report_id, created_at)
-            VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s,
-                    %(inquiry_kind)s, %(grant_id)s, %(report_id)s, %(created_at)s)
-        ), use AS (
-            UPDATE consent_grants SET uses = uses + 1
-            WHERE %(consumes_use)s AND subject_id = %(subject_id)s AND grant_id = %(grant_id)s
-        ), entry AS (
-            INSERT INTO audit_log (subject_id, event, entry, created_at)
-            VALUES (%(subject_id)s, %(event)s, %(entry)s, %(logged_at)s)
-            RETURNING entry_id
-        ), report AS (
-            INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose,
-                                 scope, inquiry_id, log_entry_id, court_order_ref,
-                                 tradeline_ids, bankruptcy_ids, digest, created_at)
-            VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s,
-                    %(purpose)s, %(scope)s, %(inquiry_id)s, (SELECT entry_id FROM entry),
-                    %(court_order_ref)s, %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s,
-                    %(created_at)s)
-        ), score AS (
-            INSERT INTO report_scores (subject_id, report_id, version, table_sha256, score,
-                                       as_of, result)
-            VALUES (%(subject_id)s, %(report_id)s, %(score_version)s, %(score_table_sha256)s,
-                    %(score)s, %(score_as_of)s, %(score_result)s)
-        )
-        SELECT entry_id FROM entry
-        """,
-        row,
-    )
-    found = cur.fetchone()
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(RECORD_RELEASE_SQL, row)
+        found = cur.fetchone()
     assert found is not None
-    return int(found["entry_id"] if isinstance(found, dict) else found[0])
+    return int(found[0])
+
+
+async def record_release_async(conn: psycopg.AsyncConnection[Any], row: dict[str, Any]) -> int:
+    """`record_release` on an async connection."""
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(RECORD_RELEASE_SQL, row)
+        found = await cur.fetchone()
+    assert found is not None
+    return int(found[0])
 
 
 def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:

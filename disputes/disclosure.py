@@ -16,7 +16,7 @@ import psycopg
 
 from bureau.model import CreditFile
 from bureau.vault import Vault
-from disputes.statements import statements_of
+from disputes.statements import statements_of, statements_of_async
 
 
 def _plain(statement: dict[str, Any]) -> dict[str, Any]:
@@ -41,12 +41,20 @@ def report_statements(
     if not file.statements:
         # The file was read in this transaction from the same rows: no statement, no query.
         return {"statements": []}
+    return _carried(file, statements_of(conn, vault, file.subject_id))
+
+
+async def report_statements_async(
+    conn: psycopg.AsyncConnection[Any], vault: Vault, file: CreditFile
+) -> dict[str, Any]:
+    """`report_statements` on an async connection (report pulls on the event loop)."""
+    if not file.statements:
+        return {"statements": []}
+    return _carried(file, await statements_of_async(conn, vault, file.subject_id))
+
+
+def _carried(file: CreditFile, statements: list[dict[str, Any]]) -> dict[str, Any]:
     carried = {t.tradeline_id for t in file.tradelines} | {
         b.bankruptcy_id for b in file.bankruptcies
     }
-    return {
-        "statements": [
-            _plain(s) for s in statements_of(conn, vault, file.subject_id)
-            if s["item_id"] in carried
-        ]
-    }  # fmt: skip
+    return {"statements": [_plain(s) for s in statements if s["item_id"] in carried]}

@@ -14,7 +14,7 @@ import psycopg
 
 from bureau.errors import InvalidInput
 from bureau.policy.regime import live_rules
-from bureau.vault import Vault
+from bureau.vault import SubjectCipher, Vault
 from disputes import correction, repo, workflow
 from disputes.errors import StatementTooLong
 from disputes.history import advance
@@ -55,7 +55,20 @@ def statements_of(
     rows = repo.current_statements(conn, subject_id)
     if not rows:
         return []
-    cipher = vault.cipher_for(conn, subject_id)
+    return _decrypted(rows, vault.cipher_for(conn, subject_id))
+
+
+async def statements_of_async(
+    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID
+) -> list[dict[str, Any]]:
+    """`statements_of` on an async connection (reports pulled on the event loop)."""
+    rows = await repo.current_statements_async(conn, subject_id)
+    if not rows:
+        return []
+    return _decrypted(rows, await vault.cipher_for_async(conn, subject_id))
+
+
+def _decrypted(rows: list[dict[str, Any]], cipher: SubjectCipher) -> list[dict[str, Any]]:
     return [
         {
             "statement_id": s["statement_id"],

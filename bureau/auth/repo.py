@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import dict_row
 
 
 def insert_organization(
@@ -57,18 +58,26 @@ def insert_api_key(
     )
 
 
+API_KEY_SQL = """
+    SELECT k.key_id, k.org_id, k.secret_hash, k.scopes, k.revoked_at, o.name, o.roles
+    FROM api_keys k JOIN organizations o USING (org_id)
+    WHERE k.key_id = %s
+"""
+"""An API key with its organization; served by the api_keys primary key."""
+
+
 def api_key(conn: psycopg.Connection[Any], key_id: str) -> dict[str, Any] | None:
     """The key with its organization; served by the api_keys primary key."""
-    cur = conn.execute(
-        """
-        SELECT k.key_id, k.org_id, k.secret_hash, k.scopes, k.revoked_at, o.name, o.roles
-        FROM api_keys k JOIN organizations o USING (org_id)
-        WHERE k.key_id = %s
-        """,
-        (key_id,),
-    )
-    row = cur.fetchone()
-    return dict(row) if row is not None else None
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(API_KEY_SQL, (key_id,))
+        return cur.fetchone()
+
+
+async def api_key_async(conn: psycopg.AsyncConnection[Any], key_id: str) -> dict[str, Any] | None:
+    """`api_key` on an async connection (report pulls run on the event loop)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(API_KEY_SQL, (key_id,))
+        return await cur.fetchone()
 
 
 def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:

@@ -40,7 +40,19 @@ class SubjectPrincipal:
 
 def authenticate_org(conn: psycopg.Connection[Any], presented: str) -> OrgPrincipal:
     token = parse_token(presented, ORG_KEY)
-    row = repo.api_key(conn, token.token_id) if token else None
+    return _org_principal(token, repo.api_key(conn, token.token_id) if token else None)
+
+
+async def authenticate_org_async(
+    conn: psycopg.AsyncConnection[Any], presented: str
+) -> OrgPrincipal:
+    """`authenticate_org` on an async connection: the same read, the same checks."""
+    token = parse_token(presented, ORG_KEY)
+    return _org_principal(token, await repo.api_key_async(conn, token.token_id) if token else None)
+
+
+def _org_principal(token: Token | None, row: dict[str, Any] | None) -> OrgPrincipal:
+    """The principal for a presented key and its row, or the one answer for every failure."""
     if token is None or row is None or row["revoked_at"] is not None:
         raise Unauthenticated("unknown or revoked API key", field="authorization")
     if not matches(token, bytes(row["secret_hash"])):

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 
 def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPool:
@@ -31,6 +31,29 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPo
         name="fairfile",
     )
     pool.open(wait=True, timeout=15)
+    return pool
+
+
+async def open_async_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> AsyncConnectionPool:
+    """`open_pool` for the event loop (dict rows, UTC): report pulls run on it without a thread.
+
+    Open it in the loop that will use it (the app's lifespan): its connections belong there.
+    """
+
+    async def configure(conn: psycopg.AsyncConnection) -> None:
+        await conn.execute("SET TIME ZONE 'UTC'")
+        await conn.commit()
+
+    pool = AsyncConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row},
+        configure=configure,
+        open=False,
+        name="fairfile-async",
+    )
+    await pool.open(wait=True, timeout=15)
     return pool
 
 

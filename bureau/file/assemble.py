@@ -63,11 +63,29 @@ def assemble(
 
     All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
     """
+    rows = repo.file_rows(conn, subject_id, at, inquiries_since(at))
+    return credit_file(rows, vault, subject_id, at)
+
+
+async def assemble_async(
+    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID, at: datetime
+) -> CreditFile:
+    """`assemble` on an async connection: the same reads, the same file."""
+    rows = await repo.file_rows_async(conn, subject_id, at, inquiries_since(at))
+    return credit_file(rows, vault, subject_id, at)
+
+
+def inquiries_since(at: datetime) -> datetime:
+    """How far back a file's inquiries are read: the longest lookback any reader needs."""
     lookback = max(
         live_rules().access.inquiry_lookback_days,
         live_rules().access.inquiry_lookback_days_employment,
     )
-    rows = repo.file_rows(conn, subject_id, at, at - timedelta(days=lookback))
+    return at - timedelta(days=lookback)
+
+
+def credit_file(rows: repo.FileRows, vault: Vault, subject_id: UUID, at: datetime) -> CreditFile:
+    """The file from its rows, decrypted in memory only (no I/O: shared by both paths)."""
     if not rows.exists:
         raise NotFound(f"no credit file for subject {subject_id}", field="subject_id")
     cipher = vault.cipher_from(subject_id, rows.data_keys)

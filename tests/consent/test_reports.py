@@ -239,14 +239,15 @@ def test_a_pull_that_fails_after_assembly_leaves_no_inquiry_no_log_entry_and_no_
         made = grant(client, person, lumen)
         before = counts(pool, person.subject_id)
 
-        real_record = release.repo.record_release
+        real_record = release.repo.record_release_async
 
-        def broken_after_writing(*args: object) -> int:
-            real_record(*args)  # type: ignore[arg-type]
+        async def broken_after_writing(*args: object) -> int:
+            await real_record(*args)  # type: ignore[arg-type]
             raise RuntimeError("disk full")
 
-        # Fails after the file was assembled, the report signed and every row written.
-        monkeypatch.setattr(release.repo, "record_release", broken_after_writing)
+        # Fails after the file was assembled, the report signed and every row written (pulls
+        # write their paper trail with the async form of `record_release`).
+        monkeypatch.setattr(release.repo, "record_release_async", broken_after_writing)
         response = pull(client, lumen, made["grant_id"])
         assert response.status_code == 500
         assert counts(pool, person.subject_id) == before
