@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -111,21 +111,11 @@ def _release(
     vault: Vault,
     key: SigningKey,
     sections: Sequence[ReportSection],
-    file: CreditFile,
-    decision: Decision,
-    recipient: dict[str, Any],
-    requester_org_id: UUID | None,
-    purpose: str,
-    scope: str,
-    grant_id: UUID | None,
-    court_order_ref: str | None,
-    at: datetime,
+    draft: _Draft,
 ) -> Released:
-    draft = _Draft.of(file, decision, recipient, requester_org_id, purpose, scope, grant_id,
-                      court_order_ref, at)  # fmt: skip
     if draft.released_items:
         for section in sections:
-            draft.body["file"].update(section(conn, vault, file))
+            draft.body["file"].update(section(conn, vault, draft.file))
     payload, token, row = draft.seal(key)
     return Released(draft.report_id, repo.record_release(conn, row), draft.body, payload, token)
 
@@ -145,33 +135,19 @@ class _Draft:
     grant_id: UUID | None
     court_order_ref: str | None
     at: datetime
-    report_id: UUID
-    inquiry_id: UUID
-    body: dict[str, Any]
-    scored: ScoreResult
+    report_id: UUID = field(init=False, default_factory=uuid4)
+    inquiry_id: UUID = field(init=False, default_factory=uuid4)
+    body: dict[str, Any] = field(init=False)
+    scored: ScoreResult = field(init=False)
 
-    @classmethod
-    def of(
-        cls,
-        file: CreditFile,
-        decision: Decision,
-        recipient: dict[str, Any],
-        requester_org_id: UUID | None,
-        purpose: str,
-        scope: str,
-        grant_id: UUID | None,
-        court_order_ref: str | None,
-        at: datetime,
-    ) -> _Draft:
-        report_id, inquiry_id = uuid4(), uuid4()
-        body = report_body(file, report_id, recipient, purpose, grant_id, decision, at)
-        scored = score_file(file, at.date())  # the score travels in the signed report (issue 6)
-        body["score"] = scored.as_dict()
-        if scope == Scope.SCORE:
+    def __post_init__(self) -> None:
+        self.body = report_body(self.file, self.report_id, self.recipient, self.purpose,
+                                self.grant_id, self.decision, self.at)  # fmt: skip
+        self.scored = score_file(self.file, self.at.date())  # the score travels in the report
+        self.body["score"] = self.scored.as_dict()
+        if not self.released_items:
             # A score-only grant releases the score, its points and key factors: not the items.
-            del body["file"]
-        return cls(file, decision, recipient, requester_org_id, purpose, scope, grant_id,
-                   court_order_ref, at, report_id, inquiry_id, body, scored)  # fmt: skip
+            del self.body["file"]
 
     @property
     def released_items(self) -> bool:
@@ -246,18 +222,17 @@ def pull_report(
     sections: Sequence[ReportSection] = (),
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
-    grant, freeze, alerts = repo.release_facts(conn, grant_id)
+    found, freeze, alerts = repo.release_facts(conn, grant_id)
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
-    subject_id = request.grant_subject(grant)
+    grant = request.granted(found)
+    subject_id = grant.subject_id
     # Whether the requester is an existing creditor matters only for a freeze exemption.
     holds = request.asks_holds_account(freeze) and repo.holds_account(conn, subject_id, org_id)
     decision = request.decide(grant, freeze, alerts, holds)
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
-    return _release(
-        conn, vault, key, sections, file, decision, recipient, org_id, purpose, scope, grant_id,
-        None, at,
-    )  # fmt: skip
+    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
+    return _release(conn, vault, key, sections, draft)
 
 
 async def pull_report_async(
@@ -275,16 +250,17 @@ async def pull_report_async(
 ) -> Released:
     """`pull_report` on an async connection (the API's path): the same reads, decision,
     report and paper trail, in the caller's transaction, without a worker thread."""
-    grant, freeze, alerts = await repo.release_facts_async(conn, grant_id)
+    found, freeze, alerts = await repo.release_facts_async(conn, grant_id)
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
-    subject_id = request.grant_subject(grant)
+    grant = request.granted(found)
+    subject_id = grant.subject_id
     holds = request.asks_holds_account(freeze) and await repo.holds_account_async(
         conn, subject_id, org_id
     )
     decision = request.decide(grant, freeze, alerts, holds)
     file = _reportable(await assemble_async(conn, vault, subject_id, at), at)
     recipient = {"org_id": str(org_id), "name": org_name}
-    draft = _Draft.of(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
+    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
     if draft.released_items:
         for section in sections:
             draft.body["file"].update(await section(conn, vault, file))
@@ -303,21 +279,21 @@ class _PullRequest:
     identity_verified: bool
     at: datetime
 
-    def grant_subject(self, grant: Grant | None) -> UUID:
+    def granted(self, grant: Grant | None) -> Grant:
+        """The grant, if it is this requester's; someone else's grant is no grant for them."""
         if grant is None or grant.requester_org_id != self.org_id:
-            # Someone else's grant is no grant for this requester; whether it exists is not said.
+            # Whether someone else's grant exists is not said.
             raise NoGrant("the subject has not granted this requester access", reason="no-grant")
-        return grant.subject_id
+        return grant
 
     def asks_holds_account(self, freeze: Freeze | None) -> bool:
         rules = PURPOSES.get(Purpose(self.purpose)) if self.purpose in PURPOSES else None
         return freeze is not None and rules is not None and rules.freeze_exempt_for_existing_account
 
     def decide(
-        self, grant: Grant | None, freeze: Freeze | None, alerts: list[Alert], holds: bool
+        self, grant: Grant, freeze: Freeze | None, alerts: list[Alert], holds: bool
     ) -> Decision:
         """`decide` on the facts; a refusal is raised with its reason."""
-        assert grant is not None  # grant_subject refused a missing grant
         decision = decide(
             AccessRequest(
                 requester=Requester(RequesterKind.USER, org_id=self.org_id, holds_account=holds),
@@ -360,10 +336,9 @@ def compelled_report(
         raise denial_for(decision)
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": None, "name": recipient_name, "court_order_ref": court_order_ref}
-    released = _release(
-        conn, vault, key, sections, file, decision, recipient, None, Purpose.COURT_ORDER,
-        Scope.FULL, None, court_order_ref.strip(), at,
-    )  # fmt: skip
+    draft = _Draft(file, decision, recipient, None, Purpose.COURT_ORDER, Scope.FULL, None,
+                   court_order_ref.strip(), at)  # fmt: skip
+    released = _release(conn, vault, key, sections, draft)
     notices_repo.insert_notice(
         conn,
         subject_id,

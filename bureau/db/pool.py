@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+
+def _options(min_size: int, max_size: int) -> dict[str, Any]:
+    """What the sync and the async pool share: sizes, dict rows, opened by the caller."""
+    return {"min_size": min_size, "max_size": max_size, "kwargs": {"row_factory": dict_row},
+            "open": False}  # fmt: skip
 
 
 def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPool:
@@ -21,15 +28,7 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPo
         conn.execute("SET TIME ZONE 'UTC'")
         conn.commit()
 
-    pool = ConnectionPool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        kwargs={"row_factory": dict_row},
-        configure=configure,
-        open=False,
-        name="fairfile",
-    )
+    pool = ConnectionPool(url, configure=configure, name="fairfile", **_options(min_size, max_size))
     pool.open(wait=True, timeout=15)
     return pool
 
@@ -45,13 +44,7 @@ async def open_async_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> 
         await conn.commit()
 
     pool = AsyncConnectionPool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        kwargs={"row_factory": dict_row},
-        configure=configure,
-        open=False,
-        name="fairfile-async",
+        url, configure=configure, name="fairfile-async", **_options(min_size, max_size)
     )
     await pool.open(wait=True, timeout=15)
     return pool
