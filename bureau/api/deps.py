@@ -31,7 +31,8 @@ _bearer = HTTPBearer(auto_error=False, description="An organization API key or a
 
 # The dependencies that only read app state are `async def`: FastAPI runs a plain `def`
 # dependency in its thread pool, and each such hop cost a report pull a thread hand-off (and a
-# wait for the GIL) for nothing. Anything touching the database stays sync.
+# wait for the GIL) for nothing. Database work stays sync, except report pulls, which run on the
+# event loop with psycopg's async API (`in_one_async_transaction`).
 
 
 async def get_pool(request: Request) -> ConnectionPool:
