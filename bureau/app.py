@@ -99,8 +99,11 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
     app.state.disclosure_sections = [consent_section, statements_section]
-    app.state.report_sections = [report_statements]
-    app.state.async_report_sections = [report_statements_async]  # the same, for pulls
+    # Each report section in its sync form (compelled reports, in-process callers) and its async
+    # form (pulls on the event loop), listed as pairs so the two lists cannot drift apart.
+    sections = [(report_statements, report_statements_async)]
+    app.state.report_sections = [sync for sync, _ in sections]
+    app.state.async_report_sections = [async_ for _, async_ in sections]
     if pool is not None:
         app.state.pool = pool
     problems.install(app)
