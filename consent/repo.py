@@ -402,17 +402,3 @@ async def record_release_async(conn: psycopg.AsyncConnection[Any], row: dict[str
         found = await cur.fetchone()
     assert found is not None
     return int(found[0])
-
-
-def insert_report(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
-    conn.execute(
-        """
-        INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
-                             inquiry_id, log_entry_id, court_order_ref, tradeline_ids,
-                             bankruptcy_ids, digest, created_at)
-        VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
-                %(scope)s, %(inquiry_id)s, %(log_entry_id)s, %(court_order_ref)s,
-                %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s, %(created_at)s)
-        """,
-        row,
-    )

@@ -9,7 +9,6 @@ import pytest
 
 from bureau.audit import log
 from bureau.vault import Vault
-from consent.repo import insert_report
 from disputes import recipients, repo, service, statements
 from disputes.errors import (
     TransitionRefused,
@@ -73,7 +72,15 @@ def _report(
 ) -> None:
     """Record that `user`'s past pull released a report with this scope and these accounts."""
     entry = log.append(conn, "report.released", world.subject_id, {"to": str(world.users[user])})
-    insert_report(conn, {
+    conn.execute(
+        """
+        INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
+                             inquiry_id, log_entry_id, court_order_ref, tradeline_ids,
+                             bankruptcy_ids, digest, created_at)
+        VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
+                %(scope)s, %(inquiry_id)s, %(log_entry_id)s, %(court_order_ref)s,
+                %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s, %(created_at)s)
+        """, {
         "subject_id": world.subject_id, "report_id": uuid4(), "requester_org_id": world.users[user],
         "grant_id": None, "purpose": "credit-transaction", "scope": scope,
         "inquiry_id": world.inquiries[user], "log_entry_id": entry, "court_order_ref": None,
