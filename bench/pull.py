@@ -23,7 +23,6 @@ import multiprocessing
 import os
 import random
 import re
-import resource
 import shutil
 import socket
 import subprocess
@@ -34,7 +33,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import httpx
@@ -108,6 +107,7 @@ def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, lis
                     copy.write_row(row)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")  # the seed's writes are flushed now, not while pulls are timed
     return key, pairs
 
 
@@ -150,25 +150,31 @@ def serve(url: str, key_file: str, port: int, workers: int) -> None:
                 workers=workers, log_level="warning")  # fmt: skip
 
 
-def drive(
-    port: int, clients: int, seconds: float, requests: list[bytes]
-) -> tuple[int, int, list[float]]:
+class Run(NamedTuple):
+    ok: int
+    failed: int
+    samples: list[tuple[float, float]]
+    """(seconds since the start, latency in ms) per request."""
+    client_cpu: float
+    """CPU seconds the clients used while driving (not the child's start-up)."""
+
+
+def drive(port: int, clients: int, seconds: float, requests: list[bytes]) -> Run:
     """Run `clients` keep-alive connections for `seconds` in a child process.
 
     The clients live in their own process and speak HTTP/1.1 over asyncio streams with requests
     encoded beforehand, so the load generator costs little CPU and does not share a GIL with
     anything it measures (16 httpx threads in this process cost about 1 ms of CPU a request,
-    taken from the same two cores the server and PostgreSQL need). Returns (ok, failed,
-    latencies in ms).
+    taken from the same two cores the server and PostgreSQL need).
     """
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as child:
+    # Spawned, not forked: the wait sampler's thread is running when the clients start, and a
+    # fork copies a process with a live thread.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
         return child.submit(_drive, port, clients, seconds, requests).result()
 
 
-def _drive(
-    port: int, clients: int, seconds: float, requests: list[bytes]
-) -> tuple[int, int, list[float]]:
-    latencies: list[float] = []
+def _drive(port: int, clients: int, seconds: float, requests: list[bytes]) -> Run:
+    latencies: list[tuple[float, float]] = []
     counts = {"ok": 0, "failed": 0}
 
     async def client(n: int, stop: float) -> None:
@@ -181,7 +187,7 @@ def _drive(
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
                 body = await reader.readexactly(int(length.group(1)) if length else 0)
-                latencies.append((time.perf_counter() - started) * 1000)
+                latencies.append((started - began, (time.perf_counter() - started) * 1000))
                 if head[9:12] in (b"200", b"201"):
                     counts["ok"] += 1
                 else:
@@ -191,12 +197,14 @@ def _drive(
         finally:
             writer.close()
 
+    began, cpu = time.perf_counter(), time.process_time()
+
     async def all_clients() -> None:
         stop = time.perf_counter() + seconds
         await asyncio.gather(*(client(n, stop) for n in range(clients)))
 
     asyncio.run(all_clients())
-    return counts["ok"], counts["failed"], latencies
+    return Run(counts["ok"], counts["failed"], latencies, time.process_time() - cpu)
 
 
 def http_request(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
@@ -237,11 +245,10 @@ class WaitSampler(threading.Thread):
 
 
 def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU used so far by the finished client processes, the server and its workers, and every
-    local PostgreSQL process: where a request's cost lands (diagnostics; Linux /proc only)."""
+    """CPU used so far by the server and its workers and by every local PostgreSQL process:
+    where a request's cost lands (diagnostics; Linux /proc only)."""
     tick = os.sysconf("SC_CLK_TCK")
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    totals = {"client": children.ru_utime + children.ru_stime, "server": 0.0, "postgres": 0.0}
+    totals = {"server": 0.0, "postgres": 0.0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -259,9 +266,35 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
     return totals
 
 
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
-    parts = [f"{k} {1000 * (after[k] - before[k]) / max(requests, 1):.2f}" for k in before]
-    return "CPU ms per request: " + ", ".join(parts)
+def cpu_per_request(before: dict[str, float], after: dict[str, float], run: Run) -> str:
+    used = {"client": run.client_cpu, **{k: after[k] - before[k] for k in before}}
+    requests = max(run.ok + run.failed, 1)
+    return "CPU ms per request: " + ", ".join(
+        f"{k} {1000 * v / requests:.2f}" for k, v in used.items()
+    )
+
+
+def tail_report(samples: list[tuple[float, float]], window: float = 0.1) -> str:
+    """Where the slowest 1 % of requests started, in `window`-second slices of the run.
+
+    Why: a tail spread over the whole run is queueing; one bunched into a few slices is a stall
+    that held every client at once (a full garbage collection, a checkpoint), and the two need
+    different fixes. The 1 % tail of report pulls was once entirely such stalls.
+    """
+    if not samples:
+        return "no requests"
+    cut = percentile([ms for _, ms in samples], 0.99)
+    slow = [start for start, ms in samples if ms >= cut]
+    slices: dict[int, int] = {}
+    for start in slow:
+        slices[int(start / window)] = slices.get(int(start / window), 0) + 1
+    worst = sorted(slices.items(), key=lambda kv: -kv[1])[:5]
+    total = int(max(start for start, _ in samples) / window) + 1
+    return (
+        f"slowest 1 % ({len(slow)} requests, >= {cut:.1f} ms) started in {len(slices)} of "
+        f"{total} {window * 1000:.0f}-ms slices; most at "
+        + ", ".join(f"{n * window:.1f} s ({count})" for n, count in worst)
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -320,28 +353,29 @@ def main() -> None:
         waits = WaitSampler(url)
         waits.start()
         cpu = cpu_seconds(server.pid)
-        ok, failed, latencies = drive(port, args.clients, args.seconds, pulls)
-        print(cpu_per_request(cpu, cpu_seconds(server.pid), ok + failed), file=sys.stderr)
+        pulled = drive(port, args.clients, args.seconds, pulls)
+        print(cpu_per_request(cpu, cpu_seconds(server.pid), pulled), file=sys.stderr)
+        print(tail_report(pulled.samples), file=sys.stderr)
         waits.stop()
         print(f"server backends during pulls, by wait event: {waits.summary()}", file=sys.stderr)
         print(f"baseline for {args.seconds}s with {args.clients} clients", file=sys.stderr)
         cpu = cpu_seconds(server.pid)
-        base_ok, base_failed, _ = drive(port, args.clients, args.seconds, baselines)
-        print(cpu_per_request(cpu, cpu_seconds(server.pid), base_ok + base_failed),
-              file=sys.stderr)  # fmt: skip
+        based = drive(port, args.clients, args.seconds, baselines)
+        print(cpu_per_request(cpu, cpu_seconds(server.pid), based), file=sys.stderr)
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
         scratch_database.stop_server(folder)
         shutil.rmtree(key_dir, ignore_errors=True)
-    pulls_per_s = ok / args.seconds
-    baseline_per_s = base_ok / args.seconds
+    pulls_per_s = pulled.ok / args.seconds
+    baseline_per_s = based.ok / args.seconds
+    latencies = [ms for _, ms in pulled.samples]
     print(json.dumps({
         "bench": "pull", "subjects": args.subjects, "accounts_per_subject": args.accounts,
         "clients": args.clients, "workers": args.workers, "seconds": args.seconds,
         "pulls_per_s": round(pulls_per_s, 1), "p50_ms": round(percentile(latencies, 0.5), 2),
-        "p99_ms": round(percentile(latencies, 0.99), 2), "failed": failed + base_failed,
+        "p99_ms": round(percentile(latencies, 0.99), 2), "failed": pulled.failed + based.failed,
         "baseline_per_s": round(baseline_per_s, 1),
         "ratio": round(pulls_per_s / baseline_per_s, 3) if baseline_per_s else None,
     }))  # fmt: skip

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 
 import bureau
 from bureau.api import problems
+from bureau.api.heap import startup_heap_frozen
 from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
@@ -77,13 +78,14 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         url = database_url(settings)
         check_reachable(url)
         app.state.pool = open_pool(url)
-        # Numbers committed access-log entries every second (tests pass their own pool and
-        # sequence on demand, when a tree head is signed).
-        sequencer = BackgroundSequencer(app.state.pool, interval=1.0)
+        # Numbers committed access-log entries a few times a second (tests pass their own pool
+        # and sequence on demand, when a tree head is signed).
+        sequencer = BackgroundSequencer(app.state.pool)
         sequencer.start()
         try:
             async with async_pool(app, url):
-                yield
+                with startup_heap_frozen():
+                    yield
         finally:
             sequencer.stop()
             app.state.pool.close()

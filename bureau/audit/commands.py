@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     number = sub.add_parser(
         "sequence",
         help="give committed, not yet numbered entries their leaf indexes now "
-        "(a served bureau does this every second and before signing any tree head)",
+        "(a served bureau does this four times a second and before signing any tree head)",
     )
     number.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
     number.set_defaults(func=run_sequence)
