@@ -19,6 +19,7 @@ HISTORY_DAYS_LATE: dict[str, int] = {
     "1": 30, "2": 60, "3": 90, "4": 120, "5": 150, "6": 180,
     "G": 180, "H": 180, "J": 180, "K": 180, "L": 180,
 }  # fmt: skip
+_LATE_CODES = frozenset(HISTORY_DAYS_LATE)
 # The current month's Account Status, which the profile does not yet hold.
 STATUS_DAYS_LATE: dict[str, int] = {
     "71": 30, "78": 60, "80": 90, "82": 120, "83": 150, "84": 180,
@@ -62,10 +63,14 @@ def late_months(data: ScoringInput) -> list[tuple[int, int]]:
         offset = months_between(t.date_account_information, data.as_of)
         if t.account_status in STATUS_DAYS_LATE and offset <= LATE_WINDOW_MONTHS:
             found.append((offset, STATUS_DAYS_LATE[t.account_status]))
-        for position, code in enumerate(t.payment_history, start=1):
-            ago = offset + position
-            if ago <= LATE_WINDOW_MONTHS and code in HISTORY_DAYS_LATE:
-                found.append((ago, HISTORY_DAYS_LATE[code]))
+        # Only the months still inside the window, and most histories hold no late month at
+        # all: a set test skips them (this runs on every report pull).
+        window = t.payment_history[: max(LATE_WINDOW_MONTHS - offset, 0)]
+        if _LATE_CODES.isdisjoint(window):
+            continue
+        for position, code in enumerate(window, start=1):
+            if code in HISTORY_DAYS_LATE:
+                found.append((offset + position, HISTORY_DAYS_LATE[code]))
     return found
 
 
