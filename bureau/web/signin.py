@@ -116,6 +116,9 @@ def signin(
         }
         return _form(request, signer, now, settings, 401, problem=problem)
     response = secure(RedirectResponse("/portal/file", status_code=303))
+    replaced = request.cookies.get(SESSION_COOKIE)
+    if replaced:  # signing in again ends the session this browser held, not just its cookie
+        session_store.end(conn, replaced, now)
     session_id = session_store.start(conn, principal, now, settings)
     set_cookie(response, SESSION_COOKIE, session_id, int(settings.session_lifetime.total_seconds()))
     response.delete_cookie(

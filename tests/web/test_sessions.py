@@ -161,3 +161,15 @@ def test_a_session_ends_when_signed_out_revoked_closed_idle_or_past_its_end() ->
     ended = "credential no longer valid"
     assert session_ended(_stored(credential_revoked_at=start), start, idle) == ended
     assert session_ended(_stored(subject_status="closed"), start, idle) == ended
+
+
+def test_signing_in_again_ends_the_session_the_browser_held(
+    app: FastAPI, browser_client: TestClient, person: Person
+) -> None:
+    sign_in(browser_client, person.token)
+    first = browser_client.cookies[SESSION_COOKIE]
+    sign_in(browser_client, person.token)
+    assert browser_client.cookies[SESSION_COOKIE] != first
+    with _holder_of(app, first) as holder:
+        assert not _opens_file(holder)
+    assert _opens_file(browser_client)
