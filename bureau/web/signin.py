@@ -94,13 +94,13 @@ def signin(
     if lockout is not None:
         seconds = lockout.seconds_left(now)
         minutes = -(-seconds // 60)
+        until = f"{lockout.until:%H:%M} UTC on {lockout.until.day} {lockout.until:%B %Y}"
         problem = {
             "title": "Sign-in paused",
             "detail": (
                 f"There were {lockout.reason}. For your protection, no sign-in is accepted "
-                f"(not even with the right credential) until {lockout.until:%H:%M} UTC on "
-                f"{lockout.until:%-d %B %Y}, about {minutes} minute{'s' if minutes != 1 else ''} "
-                "from now. Please try again then."
+                f"(not even with the right credential) until {until}, about {minutes} "
+                f"minute{'s' if minutes != 1 else ''} from now. Please try again then."
             ),
         }
         response = _form(request, signer, now, settings, 429, problem=problem)
