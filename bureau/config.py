@@ -7,10 +7,70 @@ file it uses; a bureau that silently opened a second key file would write unread
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    """The subject portal's session lifetimes and sign-in limits (docs/portal.md).
+
+    Why settings and not the regime: they are security trade-offs of a deployment (a shared
+    kiosk wants a short idle time), not periods the law fixes. Each has an environment variable.
+    """
+
+    session_idle_minutes: int = 30
+    """A session unused this long ends (FAIRFILE_PORTAL_SESSION_IDLE_MINUTES)."""
+    session_hours: int = 8
+    """A session ends this long after sign-in, however active (FAIRFILE_PORTAL_SESSION_HOURS)."""
+    signin_window_minutes: int = 15
+    """Failed sign-ins count over this sliding window (FAIRFILE_PORTAL_SIGNIN_WINDOW_MINUTES)."""
+    max_failures_per_credential: int = 5
+    """Failures with one credential id in the window (FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES)."""
+    max_failures_per_address: int = 20
+    """Failures from one client address (FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS)."""
+
+    def __post_init__(self) -> None:
+        if self.session_idle > self.session_lifetime:
+            raise ValueError("the portal's session idle time cannot exceed its lifetime")
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.session_hours)
+
+    @property
+    def signin_window(self) -> timedelta:
+        return timedelta(minutes=self.signin_window_minutes)
+
+
+_PORTAL_ENV = {
+    "FAIRFILE_PORTAL_SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "FAIRFILE_PORTAL_SESSION_HOURS": "session_hours",
+    "FAIRFILE_PORTAL_SIGNIN_WINDOW_MINUTES": "signin_window_minutes",
+    "FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES": "max_failures_per_credential",
+    "FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS": "max_failures_per_address",
+}
+
+
+def load_portal_settings(env: Mapping[str, str]) -> PortalSettings:
+    """The portal settings from the environment; a bad value names its variable."""
+    values: dict[str, int] = {}
+    for name, attribute in _PORTAL_ENV.items():
+        text = env.get(name, "").strip()
+        if not text:
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+        values[attribute] = int(text)
+    return PortalSettings(**values)
 
 
 @dataclass(frozen=True)
@@ -23,6 +83,8 @@ class Settings:
     """The vault's master key file (created with mode 0600 on first run)."""
     sandbox: bool = False
     """Sandbox mode: seeded personas and deterministic, published keys. Never in production."""
+    portal: PortalSettings = field(default_factory=PortalSettings)
+    """The subject portal's session lifetimes and sign-in limits."""
 
     def with_data_dir(self, data_dir: Path) -> Settings:
         """The same settings with another data dir; the key file follows unless set explicitly."""
@@ -45,4 +107,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         key_file=key_file,
         sandbox=env.get("FAIRFILE_SANDBOX", "") in {"1", "true", "yes"},
+        portal=load_portal_settings(env),
     )

@@ -1,9 +1,9 @@
 """Who is signed in to the portal, and the CSRF check every form post passes.
 
 The portal's counterpart of `bureau.api.deps.Subject`: same principal, same credential check
-(revoked credentials and closed files are refused), but read from the signed session cookie.
-Nothing in a portal URL or form names a subject, so a page can only show the signed-in
-subject's data.
+(revoked credentials and closed files are refused), but found through the server-side session
+the cookie names, read in the request's one transaction. Nothing in a portal URL or form names
+a subject, so a page can only show the signed-in subject's data.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 
 from bureau.api.deps import Tx
-from bureau.auth import repo as auth_repo
 from bureau.auth.service import SubjectPrincipal
+from bureau.config import PortalSettings
 from bureau.errors import Forbidden, Unauthenticated
+from bureau.web import session_store
 from bureau.web.session import SESSION_COOKIE, Signer
 
 
@@ -45,6 +46,20 @@ def get_signer(request: Request) -> Signer:
 SessionSignerDep = Annotated[Signer, Depends(get_signer)]
 
 
+async def clock() -> datetime:
+    """The request's time; overridden in tests to walk sessions and lockouts through time."""
+    return datetime.now(UTC)
+
+
+async def get_portal_settings(request: Request) -> PortalSettings:
+    settings: PortalSettings = request.app.state.settings.portal
+    return settings
+
+
+Now = Annotated[datetime, Depends(clock)]
+PortalSettingsDep = Annotated[PortalSettings, Depends(get_portal_settings)]
+
+
 @dataclass(frozen=True)
 class Visitor:
     """The signed-in subject and this session's CSRF token (for the page's forms)."""
@@ -57,20 +72,21 @@ class Visitor:
         return str(self.principal.subject_id)
 
 
-def signed_in(request: Request, conn: Tx, signer: SessionSignerDep) -> Visitor:
-    session = signer.open_session(request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
-    if session is None:
+def signed_in(
+    request: Request,
+    conn: Tx,
+    signer: SessionSignerDep,
+    now: Now,
+    settings: PortalSettingsDep,
+) -> Visitor:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         raise SignInRequired("sign in with your subject credential", field="session")
-    row = auth_repo.subject_credential(conn, session.credential_id)
-    if (
-        row is None
-        or row["subject_id"] != session.subject_id
-        or row["revoked_at"] is not None
-        or row["status"] != "active"
-    ):
-        raise SignInRequired("your credential is no longer valid; sign in again", field="session")
-    principal = SubjectPrincipal(subject_id=session.subject_id, credential_id=session.credential_id)
-    return Visitor(principal=principal, csrf=signer.csrf_token(session.nonce))
+    stored = session_store.resume(conn, session_id, now, settings)
+    if stored is None:
+        raise SignInRequired("your session has ended; sign in again", field="session")
+    principal = SubjectPrincipal(subject_id=stored.subject_id, credential_id=stored.credential_id)
+    return Visitor(principal=principal, csrf=signer.csrf_token(session_id))
 
 
 def checked_form(

@@ -1,12 +1,13 @@
-"""Portal sessions and CSRF tokens as signed values (no HTTP framework here).
+"""Portal sessions, their expiry rule, and CSRF tokens (no HTTP framework, no SQL here).
 
-The cookie holds who is signed in (subject, credential id), a random nonce and an expiry,
-signed with HMAC-SHA256 under a key derived from the vault's key file. It never holds the
-subject's token, so a stolen cookie cannot be replayed against the API, and it dies with its
-credential: every request re-checks that the credential is still active.
+The session cookie holds only a random session id; the database keeps its SHA-256 and decides
+on every request whether the session is alive (`session_ended`), so signing out, revoking the
+credential or closing the file ends it at once, and a copied cookie dies with it. The cookie
+never holds the subject's token, so it cannot be replayed against the API.
 
-CSRF tokens are HMACs of the session nonce (synchronizer tokens without server state); the
-sign-in form, which has no session yet, is bound to a short-lived pre-session nonce instead.
+CSRF tokens are HMACs of the session id under a key derived from the vault's key file
+(synchronizer tokens, nothing more to store); the sign-in form, which has no session yet, is
+bound to a short-lived signed pre-session nonce instead.
 """
 
 from __future__ import annotations
@@ -17,21 +18,59 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 SESSION_COOKIE = "ff_portal"
 PRESESSION_COOKIE = "ff_portal_pre"
-SESSION_LIFETIME = timedelta(hours=1)
 PRESESSION_LIFETIME = timedelta(minutes=30)
 
 
+# A session's stored last-seen time is moved forward at most this often, so a burst of page
+# views writes (and locks) the session row once, not on every request; idle expiry may come
+# this much early.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
-class PortalSession:
+class StoredSession:
+    """A session row as the database holds it, with what its credential and file say now."""
+
     subject_id: UUID
     credential_id: str
-    nonce: str
+    created_at: datetime
+    last_seen_at: datetime
     expires_at: datetime
+    revoked_at: datetime | None
+    credential_revoked_at: datetime | None
+    subject_status: str
+
+
+def new_session_id() -> str:
+    """A random session id (256 bits): what the cookie carries, never stored as such."""
+    return secrets.token_urlsafe(32)
+
+
+def session_hash(session_id: str) -> bytes:
+    """What the database keeps of a session id: a fast hash is enough for 256 random bits."""
+    return hashlib.sha256(session_id.encode()).digest()
+
+
+def session_ended(session: StoredSession, now: datetime, idle: timedelta) -> str | None:
+    """Why a stored session may no longer be used at `now`, or None while it is alive."""
+    if session.revoked_at is not None:
+        return "signed out"
+    if session.credential_revoked_at is not None or session.subject_status != "active":
+        return "credential no longer valid"
+    if now >= session.expires_at:
+        return "session lifetime over"
+    if now >= session.last_seen_at + idle:
+        return "idle too long"
+    return None
+
+
+def needs_touch(session: StoredSession, now: datetime) -> bool:
+    return now - session.last_seen_at >= TOUCH_EVERY
 
 
 def _b64(raw: bytes) -> str:
@@ -71,33 +110,6 @@ class Signer:
         if body["exp"] <= int(now.timestamp()):
             return None
         return body
-
-    def new_session(self, subject_id: UUID, credential_id: str, now: datetime) -> str:
-        expires = now + SESSION_LIFETIME
-        return self._seal(
-            "session",
-            {
-                "s": str(subject_id),
-                "c": credential_id,
-                "n": secrets.token_urlsafe(16),
-                "exp": int(expires.timestamp()),
-            },
-        )
-
-    def open_session(self, value: str | None, now: datetime) -> PortalSession | None:
-        """The session the cookie names, or None if absent, forged, malformed or expired."""
-        body = self._open("session", value, now) if value else None
-        if body is None:
-            return None
-        try:
-            return PortalSession(
-                subject_id=UUID(str(body["s"])),
-                credential_id=str(body["c"]),
-                nonce=str(body["n"]),
-                expires_at=datetime.fromtimestamp(int(body["exp"]), UTC),
-            )
-        except (KeyError, ValueError):
-            return None
 
     def new_presession(self, now: datetime) -> str:
         expires = now + PRESESSION_LIFETIME

@@ -1,12 +1,13 @@
 """Signing in and out of the portal with the subject credential.
 
 The credential is checked by the same service the API uses (`authenticate_subject`); what the
-browser keeps is a signed session (HttpOnly, Secure, SameSite=Strict), never the credential.
+browser keeps is a random session id (HttpOnly, Secure, SameSite=Strict) naming a server-side
+session, never the credential. Failed attempts are limited (`bureau.web.signin_limit`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,15 +15,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from bureau.api.deps import Tx
 from bureau.auth.service import authenticate_subject
+from bureau.config import PortalSettings
 from bureau.errors import Unauthenticated
-from bureau.web.deps import FormExpired, FormVisitor, SessionSignerDep
+from bureau.web import session_store, signin_limit
+from bureau.web.deps import FormExpired, FormVisitor, Now, PortalSettingsDep, SessionSignerDep
 from bureau.web.render import page, secure
-from bureau.web.session import (
-    PRESESSION_COOKIE,
-    PRESESSION_LIFETIME,
-    SESSION_COOKIE,
-    SESSION_LIFETIME,
-)
+from bureau.web.session import PRESESSION_COOKIE, PRESESSION_LIFETIME, SESSION_COOKIE
 
 router = APIRouter()
 
@@ -42,21 +40,39 @@ def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
 
 
 def _form(
-    request: Request, signer: SessionSignerDep, status_code: int = 200, **context: object
+    request: Request,
+    signer: SessionSignerDep,
+    now: datetime,
+    settings: PortalSettings,
+    status_code: int = 200,
+    **context: object,
 ) -> Response:
-    value = signer.new_presession(datetime.now(UTC))
-    nonce = signer.presession_nonce(value, datetime.now(UTC))
+    value = signer.new_presession(now)
+    nonce = signer.presession_nonce(value, now)
     assert nonce is not None
-    response = page(request, "signin.html", status_code, csrf=signer.csrf_token(nonce), **context)
+    csrf = signer.csrf_token(nonce)
+    response = page(request, "signin.html", status_code, csrf=csrf, limits=settings, **context)
     set_cookie(response, PRESESSION_COOKIE, value, int(PRESESSION_LIFETIME.total_seconds()))
     return response
 
 
+def client_address(request: Request) -> str:
+    """The address the per-address limit counts: the TCP peer. Behind a reverse proxy that is
+    the proxy (every visitor shares one limit) unless the server is run with the proxy's
+    forwarded-address support (uvicorn `--proxy-headers --forwarded-allow-ips`)."""
+    return request.client.host if request.client else "unknown"
+
+
 @router.get("/signin")
 def signin_form(
-    request: Request, signer: SessionSignerDep, expired: bool = False, signed_out: bool = False
+    request: Request,
+    signer: SessionSignerDep,
+    now: Now,
+    settings: PortalSettingsDep,
+    expired: bool = False,
+    signed_out: bool = False,
 ) -> Response:
-    return _form(request, signer, expired=expired, signed_out=signed_out)
+    return _form(request, signer, now, settings, expired=expired, signed_out=signed_out)
 
 
 @router.post("/signin")
@@ -64,24 +80,47 @@ def signin(
     request: Request,
     conn: Tx,
     signer: SessionSignerDep,
+    now: Now,
+    settings: PortalSettingsDep,
     token: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    now = datetime.now(UTC)
     nonce = signer.presession_nonce(request.cookies.get(PRESESSION_COOKIE), now)
     if not signer.csrf_valid(nonce, csrf):
         raise FormExpired("the sign-in form expired; reload the page and try again", field="csrf")
+    credential_id = signin_limit.credential_key(token)
+    address = client_address(request)
+    lockout = signin_limit.lockout(conn, credential_id, address, now, settings)
+    if lockout is not None:
+        seconds = lockout.seconds_left(now)
+        minutes = -(-seconds // 60)
+        until = f"{lockout.until:%H:%M} UTC on {lockout.until.day} {lockout.until:%B %Y}"
+        problem = {
+            "title": "Sign-in paused",
+            "detail": (
+                f"There were {lockout.reason}. For your protection, no sign-in is accepted "
+                f"(not even with the right credential) until {until}, about {minutes} "
+                f"minute{'s' if minutes != 1 else ''} from now. Please try again then."
+            ),
+        }
+        response = _form(request, signer, now, settings, 429, problem=problem)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     try:
         principal = authenticate_subject(conn, token)
     except Unauthenticated:
+        signin_limit.record_failure(conn, credential_id, address, now, settings)
         problem = {
             "title": "Not signed in",
             "detail": "That credential was not recognised, or it was revoked.",
         }
-        return _form(request, signer, 401, problem=problem)
+        return _form(request, signer, now, settings, 401, problem=problem)
     response = secure(RedirectResponse("/portal/file", status_code=303))
-    session = signer.new_session(principal.subject_id, principal.credential_id, now)
-    set_cookie(response, SESSION_COOKIE, session, int(SESSION_LIFETIME.total_seconds()))
+    replaced = request.cookies.get(SESSION_COOKIE)
+    if replaced:  # signing in again ends the session this browser held, not just its cookie
+        session_store.end(conn, replaced, now)
+    session_id = session_store.start(conn, principal, now, settings)
+    set_cookie(response, SESSION_COOKIE, session_id, int(settings.session_lifetime.total_seconds()))
     response.delete_cookie(
         PRESESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
     )
@@ -89,7 +128,9 @@ def signin(
 
 
 @router.post("/signout")
-def signout(visitor: FormVisitor) -> Response:
+def signout(request: Request, conn: Tx, visitor: FormVisitor, now: Now) -> Response:
+    """End the session on the server (every copy of the cookie dies), then drop the cookie."""
+    session_store.end(conn, request.cookies[SESSION_COOKIE], now)
     response = secure(RedirectResponse("/portal/signin?signed_out=1", status_code=303))
     response.delete_cookie(
         SESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"

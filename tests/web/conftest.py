@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -23,6 +23,7 @@ from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import SeedResult
 from bureau.subjects.enrolment import IdentityClaim
 from bureau.vault import Vault
+from bureau.web import deps as web_deps
 from tests.conftest import bearer, enrol_with_accounts, random_national_id
 
 
@@ -31,6 +32,37 @@ def browser_client(app: FastAPI) -> Iterator[TestClient]:
     """A TestClient on https://, as a browser would hold the portal's Secure cookies."""
     with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client
+
+
+def lone_address() -> str:
+    """A client address no other test uses (documentation range), so per-address sign-in
+    limits counted in one test never reach another."""
+    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+
+
+@pytest.fixture
+def lone_client(app: FastAPI) -> Iterator[TestClient]:
+    """Like `browser_client`, from an address of its own."""
+    with TestClient(app, base_url="https://testserver", client=(lone_address(), 50000)) as c:
+        yield c
+
+
+class Clock:
+    """The portal's clock for one test: sessions and lockouts move with it, no sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Iterator[Clock]:
+    clock = Clock(datetime.now(UTC).replace(microsecond=0))
+    app.dependency_overrides[web_deps.clock] = lambda: clock.now
+    yield clock
+    app.dependency_overrides.pop(web_deps.clock, None)
 
 
 @dataclass(frozen=True)
