@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query
 from bureau.api.deps import AuditorKey, SettingsDep, SignerDep, Subject, Tx
 from bureau.audit import publication, repo, tree
 from bureau.audit.access_log import subject_log
+from bureau.audit.errors import NotCoveredYet
 from bureau.errors import InvalidInput, NotFound
 from bureau.signing import b64url
 
@@ -107,7 +108,7 @@ def inclusion(
         target = tree.current_head(conn, key, datetime.now(UTC), interval)
         if target.head.tree_size <= leaf_index < repo.log_size(conn):
             due = publication.next_head_due(target.head, interval)
-            raise NotFound(
+            raise NotCoveredYet(
                 f"leaf {leaf_index} is logged but not yet covered by the newest signed tree head "
                 f"(size {target.head.tree_size}); a head covering it is served from "
                 f"{due.isoformat()}",
