@@ -78,9 +78,9 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         url = database_url(settings)
         check_reachable(url)
         app.state.pool = open_pool(url)
-        # Numbers committed access-log entries a few times a second (tests pass their own pool
-        # and sequence on demand, when a tree head is signed).
-        sequencer = BackgroundSequencer(app.state.pool)
+        # Numbers committed access-log entries every `sequence_interval` (tests pass their own
+        # pool and sequence on demand, when a tree head is signed).
+        sequencer = BackgroundSequencer(app.state.pool, settings.sequence_interval.total_seconds())
         sequencer.start()
         try:
             async with async_pool(app, url):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from bureau.config import Settings, load_settings
+from bureau.config import Settings, SettingsInvalid, load_settings
 from bureau.db.server import DatabaseUnavailable
 
 COMMAND_MODULES: list[str] = [
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, SettingsInvalid) as exc:
         print(f"bureau: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:

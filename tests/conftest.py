@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -135,6 +135,9 @@ def settings(
         data_dir=tmp_path_factory.mktemp("data"),
         key_file=session_key_file,
         sandbox=True,
+        # Longer than any session: a test that gets a new signed tree head gets it because a
+        # subject is owed one or the log was published on purpose, never because time passed.
+        tree_head_interval=timedelta(hours=1),
     )
 
 

@@ -1,12 +1,14 @@
-"""A subject's access-log entries with inclusion proofs against a fresh signed tree head.
+"""A subject's access-log entries with inclusion proofs against the current signed tree head.
 
 Shared by `GET /v1/me/access-log` and, later, the full disclosure (`GET /v1/me/file`), so both
-show the same entries with the same proofs.
+show the same entries with the same proofs. The head is the newest published one unless it does
+not cover the subject's own newest entry (`bureau.audit.publication`), so every entry shown
+carries its proof.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,9 +31,12 @@ def subject_log(
     now: datetime,
     limit: int = 100,
     before: int | None = None,
+    *,
+    interval: timedelta,
 ) -> dict[str, Any]:
-    """Newest first, at most `limit` entries below `before`, each provably in the signed tree."""
-    sth = tree.latest_head(conn, key, now)
+    """Newest first, at most `limit` entries below `before`, each provably in the signed tree;
+    `interval` is the bureau's tree-head interval (`Settings.tree_head_interval`)."""
+    sth = tree.current_head(conn, key, now, interval, subject_id)
     size = sth.head.tree_size
     upper = size if before is None else min(before, size)
     rows = repo.subject_entries(conn, subject_id, upper, limit)

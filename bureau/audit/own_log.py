@@ -11,7 +11,7 @@ An entry is shown as verified only if all three hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -110,8 +110,10 @@ def checked_subject_log(
     limit: int = 100,
     public_key: Ed25519PublicKey | None = None,
     before: int | None = None,
+    *,
+    interval: timedelta,
 ) -> CheckedLog:
     """The subject's newest `limit` entries below `before`, as the API publishes them, each
     proof verified."""
-    published = subject_log(conn, key, subject_id, now, limit, before)
+    published = subject_log(conn, key, subject_id, now, limit, before, interval=interval)
     return verify_published(published, public_key or key.public_key)

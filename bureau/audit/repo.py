@@ -113,6 +113,24 @@ def lock_tree_heads(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('fairfile.audit_tree_heads'))")
 
 
+def subject_owed_size(conn: psycopg.Connection[Any], subject_id: UUID) -> int | None:
+    """The tree size covering every numbered entry of the subject's (their newest index + 1;
+    0 without entries), or None while one of theirs awaits its index.
+
+    One probe of `audit_log_subject` read backwards, where pending (NULL) indexes come first.
+    """
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT leaf_index FROM audit_log WHERE subject_id = %s "
+            "ORDER BY leaf_index DESC NULLS FIRST LIMIT 1",
+            (subject_id,),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return 0
+    return None if row[0] is None else int(row[0]) + 1
+
+
 def subject_entries(
     conn: psycopg.Connection[Any], subject_id: UUID, below: int, limit: int
 ) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 Auditors get signed tree heads and consistency proofs — enough to check that the log only grows
 — and leaf hashes with inclusion proofs, but never the entries' contents, which name subjects.
+Every reader is served the newest published head while it serves (`bureau.audit.publication`),
+so reads do not each sign one.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bureau.api.deps import AuditorKey, SignerDep, Subject, Tx
-from bureau.audit import repo, tree
+from bureau.api.deps import AuditorKey, SettingsDep, SignerDep, Subject, Tx
+from bureau.audit import publication, repo, tree
 from bureau.audit.access_log import subject_log
+from bureau.audit.errors import NotCoveredYet
 from bureau.errors import InvalidInput, NotFound
 from bureau.signing import b64url
 
@@ -25,15 +28,27 @@ def my_access_log(
     subject: Subject,
     conn: Tx,
     key: SignerDep,
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=0, description="only entries below this index")] = None,
 ) -> dict[str, Any]:
-    return subject_log(conn, key, subject.subject_id, datetime.now(UTC), limit, before)
+    now = datetime.now(UTC)
+    return subject_log(
+        conn, key, subject.subject_id, now, limit, before, interval=settings.tree_head_interval
+    )
 
 
-@router.get("/v1/audit/tree-head", summary="The latest signed tree head of the access log")
-def tree_head(auditor: AuditorKey, conn: Tx, key: SignerDep) -> dict[str, Any]:
-    return tree.head_json(tree.latest_head(conn, key, datetime.now(UTC)))
+@router.get(
+    "/v1/audit/tree-head",
+    summary="The latest published signed tree head of the access log (at most one interval old "
+    "when the log has grown)",
+)
+def tree_head(
+    auditor: AuditorKey, conn: Tx, key: SignerDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return tree.head_json(
+        tree.current_head(conn, key, datetime.now(UTC), settings.tree_head_interval)
+    )
 
 
 @router.get("/v1/audit/tree-heads/{tree_size}", summary="A signed tree head by size")
@@ -52,11 +67,15 @@ def consistency(
     auditor: AuditorKey,
     conn: Tx,
     key: SignerDep,
+    settings: SettingsDep,
     first: Annotated[int, Query(ge=0)],
     second: Annotated[int | None, Query(ge=0, description="default: the latest head")] = None,
 ) -> dict[str, Any]:
-    latest = tree.latest_head(conn, key, datetime.now(UTC))
-    target = latest if second is None else tree.head_at(conn, second)
+    target = (
+        tree.current_head(conn, key, datetime.now(UTC), settings.tree_head_interval)
+        if second is None
+        else tree.head_at(conn, second)
+    )
     if target is None:
         raise NotFound(f"no signed tree head of size {second}", field="second")
     if first > target.head.tree_size:
@@ -80,13 +99,28 @@ def inclusion(
     auditor: AuditorKey,
     conn: Tx,
     key: SignerDep,
+    settings: SettingsDep,
     leaf_index: int,
     tree_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    sth = tree.latest_head(conn, key, datetime.now(UTC))
-    target = sth if tree_size is None else tree.head_at(conn, tree_size)
-    if target is None:
-        raise NotFound(f"no signed tree head of size {tree_size}", field="tree_size")
+    interval = settings.tree_head_interval
+    if tree_size is None:
+        target = tree.current_head(conn, key, datetime.now(UTC), interval)
+        if target.head.tree_size <= leaf_index < repo.log_size(conn):
+            due = publication.next_head_due(target.head, interval)
+            raise NotCoveredYet(
+                f"leaf {leaf_index} is logged but not yet covered by the newest signed tree head "
+                f"(size {target.head.tree_size}); a head covering it is served from "
+                f"{due.isoformat()}",
+                field="leaf_index",
+                tree_size=target.head.tree_size,
+                covered_from=due.isoformat(),
+            )
+    else:
+        found = tree.head_at(conn, tree_size)
+        if found is None:
+            raise NotFound(f"no signed tree head of size {tree_size}", field="tree_size")
+        target = found
     if not 0 <= leaf_index < target.head.tree_size:
         raise NotFound(
             f"leaf {leaf_index} is not in the tree of size {target.head.tree_size}",

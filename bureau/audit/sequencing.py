@@ -31,12 +31,6 @@ from bureau.audit.log import leaf_hash
 BATCH = 5000
 """Entries numbered per statement: bounds memory when a large backlog has built up."""
 
-INTERVAL = 0.25
-"""Seconds between background runs: the log's merge delay in a served bureau. Short on purpose:
-a run's cost grows with the entries it numbers, and at about 450 pulls a second a run once a
-second took 30-50 ms of the server's time in one piece, enough to show in the p99 of pulls;
-four smaller runs a second spread the same work out."""
-
 logger = logging.getLogger(__name__)
 
 
@@ -74,7 +68,7 @@ class BackgroundSequencer:
     keeps the backlog (and so the work a reader would wait for) small in a busy bureau.
     """
 
-    def __init__(self, pool: ConnectionPool, interval: float = INTERVAL) -> None:
+    def __init__(self, pool: ConnectionPool, interval: float) -> None:
         self.pool = pool
         self.interval = interval
         self._halt = threading.Event()

@@ -1,6 +1,7 @@
 """The access log as a verifiable Merkle tree: signed heads, proofs, and full verification.
 
-Heads are signed on demand (when a subject or an auditor asks and the log has grown), and each
+Heads are signed when a reader needs one (`bureau.audit.publication`: at most one per interval
+for reads alone, plus one when a subject's own newest entry is not covered yet), and each
 new head stores the perfect subtrees the growth completed, so a proof costs a handful of
 indexed reads however long the log is. Verification (`verify_log`) trusts nothing stored: it
 rehashes every entry, rebuilds every node and checks every signed head against the bureau's
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bureau.audit import merkle, repo, sequencing
+from bureau.audit import merkle, publication, repo, sequencing
 from bureau.audit.log import leaf_hash as entry_leaf_hash
 from bureau.audit.merkle import Node, SignedTreeHead, TreeHead
 from bureau.signing import SigningKey, b64url
@@ -46,22 +48,77 @@ def _sth(row: dict[str, Any]) -> SignedTreeHead:
     )
 
 
-def latest_head(conn: psycopg.Connection[Any], key: SigningKey, at: datetime) -> SignedTreeHead:
-    """The newest signed head, signing one for the current size first if the log has grown.
+def current_head(
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    at: datetime,
+    interval: timedelta,
+    subject_id: UUID | None = None,
+) -> SignedTreeHead:
+    """The signed head a reader at `at` is served: the newest one while it serves
+    (`publication.serves`: younger than `interval` or nothing new since, and covering the
+    subject's own entries), else a new one over everything committed by now.
 
-    Pending entries are numbered first, so the head covers every entry committed by now.
+    The common read (a young head, nothing of the subject's uncovered) takes no lock and writes
+    nothing. Otherwise pending entries are numbered first, and signing is serialised: a reader
+    that waited re-checks, so concurrent readers sign one head between them.
     """
+    owed = 0 if subject_id is None else repo.subject_owed_size(conn, subject_id)
+    if (sth := _served(repo.latest_head(conn), owed, None, at, interval)) is not None:
+        return sth
     sequencing.sequence(conn)
-    row = repo.latest_head(conn)
-    size = repo.log_size(conn)
-    if row is not None and int(row["tree_size"]) >= size:
-        return _sth(row)
+    if (sth := _served(*_facts(conn, subject_id), at, interval)) is not None:
+        return sth
     repo.lock_tree_heads(conn)
+    row, owed, size = _facts(conn, subject_id)
+    if (sth := _served(row, owed, size, at, interval)) is not None:
+        return sth
+    # Never older than the head it extends: both were signed no earlier than they say.
+    signed_at = at if row is None else max(at, row["signed_at"])
+    return _sign(conn, key, signed_at, 0 if row is None else int(row["tree_size"]), size)
+
+
+def publish_head(conn: psycopg.Connection[Any], key: SigningKey, at: datetime) -> SignedTreeHead:
+    """A signed head covering every entry committed by now (the newest one if it already does):
+    for the operator and tests, which want the log's current state signed whatever its age."""
+    return current_head(conn, key, at, interval=timedelta(0))
+
+
+def _served(
+    row: dict[str, Any] | None,
+    owed: int | None,
+    size: int | None,
+    at: datetime,
+    interval: timedelta,
+) -> SignedTreeHead | None:
+    """The stored head `row` if it serves this reader (`publication.serves`), else None.
+
+    `owed` None: the subject has an entry not numbered yet, which no head covers.
+    """
+    if row is None or owed is None:
+        return None
+    sth = _sth(row)
+    return sth if publication.serves(sth.head, at, interval, owed, size) else None
+
+
+def _facts(
+    conn: psycopg.Connection[Any], subject_id: UUID | None
+) -> tuple[dict[str, Any] | None, int, int]:
+    """After sequencing: the newest head row, the size the reader is owed, and the log size.
+
+    An entry of the subject's that is still pending here committed after this read sequenced;
+    the read is then owed what is numbered, like anyone else.
+    """
     row = repo.latest_head(conn)
-    old = int(row["tree_size"]) if row is not None else 0
     size = repo.log_size(conn)
-    if row is not None and old >= size:
-        return _sth(row)
+    owed = 0 if subject_id is None else repo.subject_owed_size(conn, subject_id)
+    return row, size if owed is None else owed, size
+
+
+def _sign(
+    conn: psycopg.Connection[Any], key: SigningKey, at: datetime, old: int, size: int
+) -> SignedTreeHead:
+    """Extend the stored tree from the head of size `old` to `size` and sign its root."""
     frontier = StoredTree(conn).nodes(merkle.perfect_nodes(0, old))
     leaves = repo.leaf_hashes(conn, old, size)
     created = merkle.extend(old, frontier, leaves)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from bureau.api.deps import SignerDep, Subject, Tx, VaultDep
+from bureau.api.deps import SettingsDep, SignerDep, Subject, Tx, VaultDep
 from bureau.file.service import OWN_ACCESS_PURPOSE, DisclosureSection, full_disclosure
 
 router = APIRouter(prefix="/v1/me", tags=["subject"])
@@ -21,6 +21,7 @@ def my_file(
     conn: Tx,
     vault: VaultDep,
     key: SignerDep,
+    settings: SettingsDep,
     truncate_national_id: Annotated[
         bool,
         Query(description="Show only the last four digits of the national id (FCRA §609(a)(1)(A))"),
@@ -28,5 +29,11 @@ def my_file(
 ) -> dict[str, Any]:
     sections: list[DisclosureSection] = getattr(request.app.state, "disclosure_sections", [])
     return full_disclosure(
-        conn, vault, key, subject, sections, truncate_national_id=truncate_national_id
+        conn,
+        vault,
+        key,
+        subject,
+        sections,
+        head_interval=settings.tree_head_interval,
+        truncate_national_id=truncate_national_id,
     )

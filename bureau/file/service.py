@@ -8,7 +8,7 @@ like anyone else's, and a page cannot show data that was not logged.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -95,17 +95,20 @@ def full_disclosure(
     subject: SubjectPrincipal,
     sections: Sequence[DisclosureSection],
     *,
+    head_interval: timedelta,
     truncate_national_id: bool = False,
     channel: str = "api",
 ) -> dict[str, Any]:
     """The whole machine-readable disclosure (GET /v1/me/file, the portal's download): the file,
-    the score, every section the app plugs in, and every earlier access with its proof."""
+    the score, every section the app plugs in, and every earlier access with its proof
+    (`head_interval`: the bureau's `Settings.tree_head_interval`)."""
     now = datetime.now(UTC)
     file = assemble(conn, vault, subject.subject_id, now)
-    # Every earlier access, each with its proof against a fresh signed tree head (pending
-    # entries are numbered first). This disclosure's own entry is numbered once it commits, so
-    # it appears, with its proof, from the next read on.
-    access_log = subject_log(conn, key, subject.subject_id, now)
+    # Every earlier access, each with its proof against a signed tree head that covers them all
+    # (the newest published one, or a new one if it misses the subject's own newest entry). This
+    # disclosure's own entry is numbered once it commits, so it appears, with its proof, from
+    # the next read on.
+    access_log = subject_log(conn, key, subject.subject_id, now, interval=head_interval)
     record_own_access(conn, subject, now, channel=channel)
     body = disclosure(file, truncate_national_id=truncate_national_id)
     body["score"] = score_file(file, now.date()).as_dict()  # FCRA §609(f), with its points

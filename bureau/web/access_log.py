@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from bureau.api.deps import SignerDep, Tx
+from bureau.api.deps import SettingsDep, SignerDep, Tx
 from bureau.audit.own_log import checked_subject_log
 from bureau.orgs import repo as orgs_repo
 from bureau.web import wording
@@ -27,10 +27,17 @@ def access_log(
     visitor: PortalVisitor,
     conn: Tx,
     key: SignerDep,
+    settings: SettingsDep,
     before: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     checked = checked_subject_log(
-        conn, key, visitor.principal.subject_id, datetime.now(UTC), PAGE_SIZE, before=before
+        conn,
+        key,
+        visitor.principal.subject_id,
+        datetime.now(UTC),
+        PAGE_SIZE,
+        before=before,
+        interval=settings.tree_head_interval,
     )
     older = checked.entries[-1].leaf_index if len(checked.entries) == PAGE_SIZE else None
     names = orgs_repo.names(conn)

@@ -13,7 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bureau import obsolescence
-from bureau.api.deps import SignerDep, Tx, VaultDep
+from bureau.api.deps import SettingsDep, SignerDep, Tx, VaultDep
 from bureau.file.disclosure import disclosure
 from bureau.file.service import disclose_to_subject, full_disclosure
 from bureau.notices import inbox
@@ -72,12 +72,25 @@ def my_file(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep)
 
 @router.get("/file.json")
 def download(
-    request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep, key: SignerDep
+    request: Request,
+    visitor: PortalVisitor,
+    conn: Tx,
+    vault: VaultDep,
+    key: SignerDep,
+    settings: SettingsDep,
 ) -> Response:
     """All my data, machine-readable (GDPR Art. 20): GET /v1/me/file's disclosure (with the
     access log and its proofs), plus every consent ever given, alert history, disputes, notices."""
     sections = getattr(request.app.state, "disclosure_sections", [])
-    body = full_disclosure(conn, vault, key, visitor.principal, sections, channel="portal-download")
+    body = full_disclosure(
+        conn,
+        vault,
+        key,
+        visitor.principal,
+        sections,
+        head_interval=settings.tree_head_interval,
+        channel="portal-download",
+    )
     now = datetime.now(UTC)
     subject_id = visitor.principal.subject_id
     body["consent_history"] = consent_service.list_grants(conn, subject_id, now, active_only=False)

@@ -167,7 +167,7 @@ def test_many_racing_releases_and_sequencers_leave_a_gap_free_log_that_verifies(
     indexes = sorted(i for e in committed if (i := index_of(database_url, e)) is not None)
     assert indexes == list(range(start, start + len(committed)))
     with connect(database_url) as c, c.transaction():
-        tree.latest_head(c, bureau_key, datetime.now(UTC))
+        tree.publish_head(c, bureau_key, datetime.now(UTC))
         result = verify_log(c, [bureau_key.public_key])
     assert result.ok, result.problems
 
@@ -271,7 +271,7 @@ def test_the_database_allows_only_the_numbering_of_a_pending_entry(
 def test_verify_counts_pending_entries_and_does_not_fail_on_them(
     conn: psycopg.Connection[Any], bureau_key: SigningKey
 ) -> None:
-    tree.latest_head(conn, bureau_key, datetime.now(UTC))
+    tree.publish_head(conn, bureau_key, datetime.now(UTC))
     log.append(conn, "test.release", None, {"note": "not numbered yet"})
     result = verify_log(conn, [bureau_key.public_key])
     assert result.ok, result.problems
@@ -305,7 +305,7 @@ def test_the_migration_keeps_existing_entries_and_reports_where_they_were(server
             fresh = log.append(c, "new.event", None, {})
             assert fresh == 3 and sequence(c) == 1 and repo.leaf_index_of(c, fresh) == 3
             key = SigningKey.from_seed(b"\x05" * 32)
-            tree.latest_head(c, key, datetime.now(UTC))
+            tree.publish_head(c, key, datetime.now(UTC))
             result = verify_log(c, [key.public_key])
             assert result.ok and result.entries == 4, result.problems
             fk = c.execute("SELECT confrelid::regclass::text AS t, conkey FROM pg_constraint "

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from bureau.audit.tree import latest_head, verify_log
+from bureau.audit.tree import publish_head, verify_log
 from bureau.cli import main
 from bureau.signing import SigningKey, signing_key_file
 from tests.consent.conftest import Org, Person
@@ -24,10 +24,13 @@ def bureau_key(session_key_file: Path) -> SigningKey:
 
 @pytest.fixture
 def grown_log(client: TestClient, person: Person, lumen: Org, auditor: Org) -> None:
-    """A few more entries, covered by a signed tree head."""
+    """A few more entries, covered by a signed tree head: the subject reading their log is owed
+    one covering their new entries (an auditor within the interval gets the older head)."""
     grant(client, person, lumen)
     grant(client, person, lumen, purpose="collection")
-    client.get("/v1/audit/tree-head", headers=auditor.headers)
+    log = client.get("/v1/me/access-log", headers=person.headers).json()
+    head = client.get("/v1/audit/tree-head", headers=auditor.headers).json()
+    assert head == log["tree_head"] and head["tree_size"] > log["entries"][0]["leaf_index"]
 
 
 def _index_of_latest(conn: psycopg.Connection[Any]) -> int:
@@ -105,7 +108,7 @@ def test_a_head_signed_by_another_key_fails(
 
     log.append(conn, "test.event", None, {"note": "grows the log"})
     impostor = SigningKey.from_seed(b"\x09" * 32)
-    forged = latest_head(conn, impostor, datetime.now(UTC))
+    forged = publish_head(conn, impostor, datetime.now(UTC))
     result = verify_log(conn, [bureau_key.public_key])
     assert result.problems == [
         f"signed tree head of size {forged.head.tree_size}: signature does not verify"
@@ -123,8 +126,9 @@ def test_the_cli_verifies_the_log_and_fails_naming_the_entry(
 
     # Tamper for real (committed), run the CLI from outside, then put the row back.
     with psycopg.connect(database_url, autocommit=True) as admin:
-        row = admin.execute("SELECT max(leaf_index), (SELECT entry FROM audit_log ORDER BY "
-                            "leaf_index DESC LIMIT 1) FROM audit_log").fetchone()  # fmt: skip
+        row = admin.execute("SELECT max(leaf_index), (SELECT entry FROM audit_log WHERE leaf_index "
+                            "IS NOT NULL ORDER BY leaf_index DESC LIMIT 1) FROM audit_log"
+                            ).fetchone()  # fmt: skip
         assert row is not None
         target, original = row
         admin.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from bureau.app import create_app
-from bureau.config import PortalSettings, Settings, load_portal_settings
+from bureau.config import PortalSettings, Settings, SettingsInvalid, load_portal_settings
 from bureau.web.session import SESSION_COOKIE
 from tests.web.conftest import Clock, Person, lone_address
 from tests.web.portal import csrf_of
@@ -147,9 +147,9 @@ def test_the_limits_are_read_from_the_environment_and_bad_values_are_named() -> 
     assert loaded.max_failures_per_credential == 3
     assert loaded.signin_window == timedelta(hours=1)
     assert loaded.max_failures_per_address == LIMITS.max_failures_per_address
-    with pytest.raises(ValueError, match="FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS"):
+    with pytest.raises(SettingsInvalid, match="FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS"):
         load_portal_settings({"FAIRFILE_PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS": "0"})
-    with pytest.raises(ValueError, match="idle time"):
+    with pytest.raises(SettingsInvalid, match="idle time"):
         load_portal_settings(
             {"FAIRFILE_PORTAL_SESSION_IDLE_MINUTES": "600", "FAIRFILE_PORTAL_SESSION_HOURS": "1"}
         )

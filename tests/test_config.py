@@ -1,0 +1,50 @@
+"""Settings from the environment: the access log's intervals, and bad values refused by name."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bureau.cli import main
+from bureau.config import SettingsInvalid, load_settings
+
+
+def test_the_log_intervals_default_to_a_minute_and_a_quarter_second_and_can_be_set_in_seconds() -> (
+    None
+):
+    assert load_settings({}).tree_head_interval == timedelta(seconds=60)
+    assert load_settings({"FAIRFILE_TREE_HEAD_INTERVAL": "300"}).tree_head_interval == timedelta(
+        seconds=300
+    )
+    assert load_settings({"FAIRFILE_TREE_HEAD_INTERVAL": "0"}).tree_head_interval == timedelta(0)
+    assert load_settings({}).sequence_interval == timedelta(seconds=0.25)
+    assert load_settings({"FAIRFILE_SEQUENCE_INTERVAL": "0.5"}).sequence_interval == timedelta(
+        seconds=0.5
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FAIRFILE_TREE_HEAD_INTERVAL", "a minute"),
+        ("FAIRFILE_TREE_HEAD_INTERVAL", "-1"),
+        ("FAIRFILE_TREE_HEAD_INTERVAL", "nan"),
+        ("FAIRFILE_SEQUENCE_INTERVAL", "0"),
+    ],
+)
+def test_an_interval_that_is_not_a_usable_number_of_seconds_is_refused_by_name(
+    name: str, value: str
+) -> None:
+    with pytest.raises(SettingsInvalid, match=name):
+        load_settings({name: value})
+
+
+def test_the_cli_refuses_to_start_with_a_bad_interval_and_says_which(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAIRFILE_TREE_HEAD_INTERVAL", "soon")
+    assert main(["audit", "sequence"]) == 2
+    assert (
+        "FAIRFILE_TREE_HEAD_INTERVAL: 'soon' is not a number of seconds" in capsys.readouterr().err
+    )
