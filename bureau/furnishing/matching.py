@@ -11,7 +11,7 @@ Rules, in order (each by blind index; plaintext never reaches the database):
      merged by name into someone with another number);
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
-     Before opening it the transaction locks that key and matches again (creation.py), so two
+     Before opening it the transaction locks that key and matches again (bureau/subjects/creation.py), so two
      ingests reporting the same new person at once open one file, not two.
 Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
 mixing two people's files is the worst error a bureau can make. Associated consumers go through
@@ -30,7 +30,7 @@ import psycopg
 
 from bureau.furnishing import repo
 from bureau.furnishing.accounts import Account
-from bureau.furnishing.creation import Creation, matching_key
+from bureau.subjects.creation import Creation, matching_key
 from bureau.vault import SubjectCipher, Vault
 
 MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")

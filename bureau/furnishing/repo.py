@@ -104,25 +104,6 @@ def lock_furnisher(conn: psycopg.Connection[Any], furnisher_id: UUID) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(furnisher_id),))
 
 
-def lock_creation(conn: psycopg.Connection[Any], key: int, *, exclusive: bool) -> None:
-    """The creation lock (creation.py): shared under person locks, exclusive for a transaction
-    opening more files than it may hold person locks for."""
-    if exclusive:
-        conn.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (key,))
-    else:
-        conn.execute("SELECT pg_advisory_xact_lock_shared(%s::bigint)", (key,))
-
-
-def lock_people(conn: psycopg.Connection[Any], keys: Sequence[int]) -> None:
-    """Person locks (creation.py), taken one after the other in ascending key order: the
-    function scan over the sorted array yields its elements in order, and the aggregate makes
-    the statement take them all before it returns."""
-    conn.execute(
-        "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k",
-        (sorted(keys),),
-    )
-
-
 def create_stage(conn: psycopg.Connection[Any]) -> None:
     """Unlogged, session-private staging tables, dropped when the transaction ends."""
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS furnish_stage ({_COLUMN_TYPES}) ON COMMIT DROP")

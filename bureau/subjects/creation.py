@@ -1,11 +1,12 @@
-"""Opening a new file: one person never gets two because two ingests saw them at once.
+"""Opening a new file: one person never gets two because two transactions saw them at once.
 
-Matching (matching.py) reads which subjects hold a blind index, and a subject created by
-another transaction is invisible until that transaction commits. Two furnishers reporting
-the same new person at the same moment would each find nobody and each open a file. So,
-before a new subject is created, the transaction takes an advisory lock named after the new
-person's matching key, held until it commits, and then matches again: whoever waited now sees
-the file the other committed (READ COMMITTED: each statement sees every earlier commit).
+Matching (bureau/furnishing/matching.py, and enrolment.py) reads which subjects hold a blind
+index, and a subject created by another transaction is invisible until that transaction
+commits. Two furnishers reporting the same new person at the same moment (or a furnisher and
+the person's own enrolment) would each find nobody and each open a file. So, before a new
+subject is created, the transaction takes an advisory lock named after the new person's
+matching key, held until it commits, and then matches again: whoever waited now sees the file
+the other committed (READ COMMITTED: each statement sees every earlier commit).
 
 The lock key (`person_lock_key`) is derived from the blind indexes that decide "same person"
 for a record that creates a file: national id + date of birth (rule 2), or, for a record
@@ -44,7 +45,7 @@ import psycopg
 from psycopg import errors
 
 from bureau.errors import Conflict
-from bureau.furnishing import repo
+from bureau.subjects import repo
 
 # Person locks one transaction may hold before it takes the creation lock exclusive instead.
 KEYED_LIMIT = 256
@@ -79,11 +80,14 @@ def person_lock_key(rule: str, indexes: tuple[bytes, ...]) -> int:
 
 
 class Creation:
-    """The creation locks one transaction holds (one instance per ingest, i.e. per
-    transaction: the locks end with it)."""
+    """The creation locks one transaction holds (one instance per ingest or enrolment; the
+    locks end with the transaction, another instance in it only takes some again)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], limit: int | None = None) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], *, field: str = "records", limit: int | None = None
+    ) -> None:
         self.conn = conn
+        self.field = field  # what a refusal names: the records sent, or the claim enrolled
         self.limit = KEYED_LIMIT if limit is None else limit
         self.exclusive = False
         self.held: set[int] = set()
@@ -110,6 +114,6 @@ class Creation:
             raise NewPeopleContended(
                 "another ingest is opening files for some of the same new people and needs "
                 "this one's; nothing from this request was stored: send it again",
-                field="records",
+                field=self.field,
             ) from exc
         return True

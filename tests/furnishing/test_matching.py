@@ -1,5 +1,6 @@
-"""Opening new files under concurrency: two ingests that report the same new person at the same
-moment open one file between them, never two, and never deadlock over it.
+"""Matching under concurrency: two ingests (or an ingest and an enrolment) that report the same
+new person at the same moment open one file between them, never two, and never deadlock over it
+(bureau/subjects/creation.py). The rules themselves are specified in test_ingest.py.
 
 Each test commits (in the module's own database): one transaction is held open while the other
 runs in a thread, and the test proceeds when PostgreSQL shows the thread waiting for a lock
@@ -21,15 +22,16 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import open_pool, transaction
-from bureau.furnishing import creation
 from bureau.furnishing.accounts import account_from_record
-from bureau.furnishing.creation import NewPeopleContended, matching_key, person_lock_key
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.matching import Keyed, Matcher
 from bureau.furnishing.metro2.records import Value
 from bureau.furnishing.metro2.synthetic import account, person
 from bureau.furnishing.metro2.write import compose_record
 from bureau.furnishing.report import IngestReport
+from bureau.subjects import creation
+from bureau.subjects.creation import NewPeopleContended, matching_key, person_lock_key
+from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from tests.furnishing.conftest import add_furnisher, metro2_file
 
@@ -280,3 +282,42 @@ def test_two_ingests_each_needing_the_new_file_the_other_opened_refuse_one_of_th
     assert len(outcomes) == 2 and len(refused) == 1
     error = outcomes[refused[0]]
     assert isinstance(error, NewPeopleContended) and error.field == "records"
+
+
+def test_a_person_enrolling_while_a_furnisher_opens_their_file_gets_that_file(
+    pool: ConnectionPool, vault: Vault, observer: psycopg.Connection[Any]
+) -> None:
+    ((a, code_a),) = _furnishers(pool, 1)
+    who = _people(106, 1)[0]
+    claim = IdentityClaim(name="Their Own Spelling", national_id=str(who["ssn"]),
+                          dob=who["date_of_birth"])  # type: ignore[arg-type]  # fmt: skip
+    outcome: list[tuple[UUID, bool]] = []
+    with transaction(pool) as conn:
+        ingest_metro2(conn, vault, a, io.BytesIO(_file(code_a, [who])))
+        enrolling = Enrolment(pool, vault, claim, outcome)
+        enrolling.start()
+        waited = _blocked(observer, enrolling)
+    enrolling.join(timeout=60)
+    assert waited and enrolling.error is None
+    ((subject_id, created),) = outcome
+    assert not created and list(_subjects(pool, [a])) == [subject_id]
+
+
+class Enrolment(Run):
+    """An enrolment in its own transaction, committed when it returns."""
+
+    def __init__(self, pool: ConnectionPool, vault: Vault, claim: IdentityClaim,
+                 outcome: list[tuple[UUID, bool]]) -> None:  # fmt: skip
+        super().__init__(pool, vault, UUID(int=0), b"")
+        self.claim, self.outcome = claim, outcome
+
+    def run(self) -> None:
+        try:
+            with transaction(self.pool) as conn:
+                self.pid = conn.info.backend_pid
+                self.connected.set()
+                self.outcome.append(enrol(conn, self.vault, self.claim))
+        except BaseException as exc:  # asserted by the test
+            self.error = exc
+        finally:
+            self.connected.set()
