@@ -138,7 +138,9 @@ class Matcher:
                 matches.append(match)
         self._by_identity_rules(pending)
         unmatched = [m for m in pending if not m.rule]
-        people = [key for m in unmatched if (key := matching_key(m.keys)) is not None]
+        people: list[tuple[str, tuple[bytes, ...]]] = []
+        if not self.creation.exclusive:  # exclusive: nobody else opens a file meanwhile
+            people = [key for m in unmatched if (key := matching_key(m.keys)) is not None]
         if people and self.creation.claim(people):
             # locked: whoever opened one of these files meanwhile has committed it by now
             self._by_identity_rules(unmatched)
