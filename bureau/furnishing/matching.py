@@ -11,6 +11,8 @@ Rules, in order (each by blind index; plaintext never reaches the database):
      merged by name into someone with another number);
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
+     Before opening it the transaction locks that key and matches again (bureau/subjects/creation.py), so two
+     ingests reporting the same new person at once open one file, not two.
 Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
 mixing two people's files is the worst error a bureau can make. Associated consumers go through
 the same rules as the base segment's consumer, each to their own file.
@@ -28,6 +30,7 @@ import psycopg
 
 from bureau.furnishing import repo
 from bureau.furnishing.accounts import Account
+from bureau.subjects.creation import Creation, matching_key
 from bureau.vault import SubjectCipher, Vault
 
 MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")
@@ -79,6 +82,7 @@ class Matcher:
         self.vault = vault
         self.furnisher_id = furnisher_id
         self._ciphers: OrderedDict[UUID, SubjectCipher] = OrderedDict()
+        self.creation = Creation(conn)  # the new-person locks this transaction holds
         self.created = 0
 
     def cipher(self, subject_id: UUID) -> SubjectCipher:
@@ -132,14 +136,24 @@ class Matcher:
                 match = Match(account, UUID(int=0), None, ref, "", keys)
                 pending.append(match)
                 matches.append(match)
+        self._by_identity_rules(pending)
+        unmatched = [m for m in pending if not m.rule]
+        people: list[tuple[str, tuple[bytes, ...]]] = []
+        if not self.creation.exclusive:  # exclusive: nobody else opens a file meanwhile
+            people = [key for m in unmatched if (key := matching_key(m.keys)) is not None]
+        if people and self.creation.claim(people):
+            # locked: whoever opened one of these files meanwhile has committed it by now
+            self._by_identity_rules(unmatched)
+        self._new_subjects([m for m in pending if not m.rule])
+        return matches
+
+    def _by_identity_rules(self, pending: list[Match]) -> None:
         self._by_identity(pending, ("national_id", "dob"), "national_id+dob")
         self._by_identity(
             [m for m in pending if not m.rule and "national_id" not in m.keys],
             ("name", "dob", "address"),
             "name+dob+address",
         )
-        self._new_subjects([m for m in pending if not m.rule])
-        return matches
 
     def _by_identity(self, pending: list[Match], kinds: tuple[str, ...], rule: str) -> None:
         usable = [m for m in pending if all(k in m.keys for k in kinds)]

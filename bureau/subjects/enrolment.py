@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau.subjects import repo
+from bureau.subjects.creation import Creation
 from bureau.vault import SubjectCipher, Vault
 
 
@@ -38,15 +39,20 @@ class IdentityClaim:
         return items
 
 
-def match(conn: psycopg.Connection[Any], vault: Vault, claim: IdentityClaim) -> UUID | None:
-    """The one subject with this national id and date of birth, if exactly one exists."""
+def _matching_key(vault: Vault, claim: IdentityClaim) -> tuple[bytes, bytes] | None:
+    """The claim's national id and date of birth blind indexes, if it has both."""
     if not (claim.national_id and claim.dob):
         return None
-    found = repo.subjects_with_both(
-        conn,
-        ("national_id", vault.blind_index("national_id", claim.national_id)),
-        ("dob", vault.blind_index("dob", claim.dob.isoformat())),
-    )
+    return (vault.blind_index("national_id", claim.national_id),
+            vault.blind_index("dob", claim.dob.isoformat()))  # fmt: skip
+
+
+def match(conn: psycopg.Connection[Any], vault: Vault, claim: IdentityClaim) -> UUID | None:
+    """The one subject with this national id and date of birth, if exactly one exists."""
+    key = _matching_key(vault, claim)
+    if key is None:
+        return None
+    found = repo.subjects_with_both(conn, ("national_id", key[0]), ("dob", key[1]))
     return found[0] if len(found) == 1 else None
 
 
@@ -77,6 +83,12 @@ def enrol(
 ) -> tuple[UUID, bool]:
     """The subject for this identity, created if new. Returns (subject_id, created)."""
     existing = match(conn, vault, claim)
+    key = _matching_key(vault, claim)
+    # about to open a file: lock this person, then look again (creation.py), so a furnisher
+    # reporting them at this moment and this enrolment open one file, not two
+    if (existing is None and key is not None
+            and Creation(conn, field="national_id").claim([("national_id+dob", key)])):  # fmt: skip
+        existing = match(conn, vault, claim)
     if existing is not None:
         record_identity(conn, vault, vault.cipher_for(conn, existing), claim)
         return existing, False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -77,3 +78,22 @@ def identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[st
 def subject_exists(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
     row = conn.execute(SUBJECT_EXISTS_SQL, (subject_id,)).fetchone()
     return row is not None
+
+
+def lock_creation(conn: psycopg.Connection[Any], key: int, *, exclusive: bool) -> None:
+    """The creation lock (creation.py): shared under person locks, exclusive for a transaction
+    opening more files than it may hold person locks for."""
+    if exclusive:
+        conn.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (key,))
+    else:
+        conn.execute("SELECT pg_advisory_xact_lock_shared(%s::bigint)", (key,))
+
+
+def lock_people(conn: psycopg.Connection[Any], keys: Sequence[int]) -> None:
+    """Person locks (creation.py), taken one after the other in ascending key order: the
+    function scan over the sorted array yields its elements in order, and the aggregate makes
+    the statement take them all before it returns."""
+    conn.execute(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k",
+        (sorted(keys),),
+    )
