@@ -18,7 +18,7 @@ from bureau.db.pool import transaction
 from bureau.signing import SigningKey
 from bureau.vault import Vault
 from consent import release
-from disputes.disclosure import report_statements, report_statements_async
+from disputes.disclosure import report_statements
 from tests.consent.conftest import Org, Person
 from tests.consent.test_routes import grant
 
@@ -62,7 +62,7 @@ def test_a_pull_on_the_event_loop_releases_the_same_report_as_one_on_a_thread(
             await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as aconn,
             aconn.transaction(),
         ):
-            return await release.pull_report_async(aconn, *args, [report_statements_async])
+            return await release.pull_report_async(aconn, *args, [report_statements])
 
     on_event_loop = asyncio.run(on_loop())
     assert _comparable(on_event_loop.report) == _comparable(on_thread.report)
