@@ -24,7 +24,7 @@ from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from consent.disclosure import consent_section
-from disputes.disclosure import report_statements, report_statements_async, statements_section
+from disputes.disclosure import report_statements
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
@@ -100,12 +100,9 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.async_pools = {}
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
-    app.state.disclosure_sections = [consent_section, statements_section]
-    # Each report section in its sync form (compelled reports, in-process callers) and its async
-    # form (pulls on the event loop), listed as pairs so the two lists cannot drift apart.
-    sections = [(report_statements, report_statements_async)]
-    app.state.report_sections = [sync for sync, _ in sections]
-    app.state.async_report_sections = [async_ for _, async_ in sections]
+    # Statements come with the file itself (`bureau.file.disclosure`); reports filter them.
+    app.state.disclosure_sections = [consent_section]
+    app.state.report_sections = [report_statements]
     if pool is not None:
         app.state.pool = pool
     problems.install(app)

@@ -108,10 +108,16 @@ class FraudAlert:
 
 @dataclass(frozen=True)
 class Statement:
-    """The subject's own statement on a disputed item (FCRA §611(b)), shown with the item."""
+    """The subject's own statement on a disputed item (FCRA §611(b)), shown with the item.
 
+    Carries its own id and the dispute it came from because the disclosure and reports show
+    them: the file read is the one read of statements a request makes.
+    """
+
+    statement_id: UUID
     item_kind: str
     item_id: UUID
+    dispute_id: UUID | None
     text: str
     created_at: datetime
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,15 +46,10 @@ from consent.purposes import PURPOSES, Purpose, Scope
 
 REPORT_TYPE = "fairfile-report+jws"
 
-ReportSection = Callable[[psycopg.Connection[Any], Vault, CreditFile], dict[str, Any]]
-"""Adds keys to a report's `file` (JSON values only); `bureau.app` lists them in
-`app.state.report_sections` — how disputes' statements get in without consent importing it."""
-
-AsyncReportSection = Callable[
-    [psycopg.AsyncConnection[Any], Vault, CreditFile], Awaitable[dict[str, Any]]
-]
-"""A `ReportSection` on an async connection, for pulls on the event loop; `bureau.app` lists
-each section's async form in `app.state.async_report_sections`."""
+ReportSection = Callable[[CreditFile], dict[str, Any]]
+"""Adds keys to a report's `file` (JSON values only), from the file as released; `bureau.app`
+lists them in `app.state.report_sections` — how disputes' statements get in without consent
+importing it. No I/O, so the sync and async release paths run the same sections."""
 
 
 @dataclass(frozen=True)
@@ -106,25 +101,16 @@ def report_body(
     }
 
 
-def _release(
-    conn: psycopg.Connection[Any],
-    vault: Vault,
-    key: SigningKey,
-    sections: Sequence[ReportSection],
-    draft: _Draft,
-) -> Released:
-    if draft.released_items:
-        for section in sections:
-            draft.body["file"].update(section(conn, vault, draft.file))
+def _release(conn: psycopg.Connection[Any], key: SigningKey, draft: _Draft) -> Released:
     payload, token, row = draft.seal(key)
     return Released(draft.report_id, repo.record_release(conn, row), draft.body, payload, token)
 
 
 @dataclass
 class _Draft:
-    """A release before its paper trail is written: the report body (sections may still add to
-    `file`), then sealed into the signed payload and the row `record_release` writes. Pure, so
-    the sync and async release paths share every step but the I/O."""
+    """A release before its paper trail is written: the report body (with the app's sections
+    added to `file`), then sealed into the signed payload and the row `record_release` writes.
+    Pure, so the sync and async release paths share every step but the I/O."""
 
     file: CreditFile
     decision: Decision
@@ -135,6 +121,7 @@ class _Draft:
     grant_id: UUID | None
     court_order_ref: str | None
     at: datetime
+    sections: Sequence[ReportSection]
     report_id: UUID = field(init=False, default_factory=uuid4)
     inquiry_id: UUID = field(init=False, default_factory=uuid4)
     body: dict[str, Any] = field(init=False)
@@ -148,6 +135,9 @@ class _Draft:
         if not self.released_items:
             # A score-only grant releases the score, its points and key factors: not the items.
             del self.body["file"]
+            return
+        for section in self.sections:
+            self.body["file"].update(section(self.file))
 
     @property
     def released_items(self) -> bool:
@@ -231,8 +221,9 @@ def pull_report(
     decision = request.decide(grant, freeze, alerts, holds)
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
-    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
-    return _release(conn, vault, key, sections, draft)
+    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at,
+                   sections)  # fmt: skip
+    return _release(conn, key, draft)
 
 
 async def pull_report_async(
@@ -246,7 +237,7 @@ async def pull_report_async(
     scope: str,
     identity_verified: bool,
     at: datetime,
-    sections: Sequence[AsyncReportSection] = (),
+    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """`pull_report` on an async connection (the API's path): the same reads, decision,
     report and paper trail, in the caller's transaction, without a worker thread."""
@@ -260,10 +251,8 @@ async def pull_report_async(
     decision = request.decide(grant, freeze, alerts, holds)
     file = _reportable(await assemble_async(conn, vault, subject_id, at), at)
     recipient = {"org_id": str(org_id), "name": org_name}
-    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
-    if draft.released_items:
-        for section in sections:
-            draft.body["file"].update(await section(conn, vault, file))
+    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at,
+                   sections)  # fmt: skip
     payload, token, row = draft.seal(key)
     log_entry = await repo.record_release_async(conn, row)
     return Released(draft.report_id, log_entry, draft.body, payload, token)
@@ -337,8 +326,8 @@ def compelled_report(
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": None, "name": recipient_name, "court_order_ref": court_order_ref}
     draft = _Draft(file, decision, recipient, None, Purpose.COURT_ORDER, Scope.FULL, None,
-                   court_order_ref.strip(), at)  # fmt: skip
-    released = _release(conn, vault, key, sections, draft)
+                   court_order_ref.strip(), at, sections)  # fmt: skip
+    released = _release(conn, key, draft)
     notices_repo.insert_notice(
         conn,
         subject_id,

@@ -166,7 +166,7 @@ async def pull(
     # The busiest route: authentication and the release share one transaction, run on the
     # event loop with psycopg's async API (`in_one_async_transaction`): no thread hop and no
     # GIL hand-off per pull, instead of the four trips that `UserKey` and `Tx` take.
-    sections = list(getattr(request.app.state, "async_report_sections", []))
+    sections = _sections(request)
 
     async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
         user = await authenticate_org_async(conn, presented_key(credentials))

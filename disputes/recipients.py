@@ -14,6 +14,8 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau.audit import log
+from bureau.file import assemble
+from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
 from disputes import correction, deadlines, notices, repo, workflow
@@ -74,9 +76,9 @@ def notify_past_recipients(
 def _current_statement(
     conn: psycopg.Connection[Any], cipher: SubjectCipher, subject_id: UUID, row: DisputeRow
 ) -> str | None:
-    for s in repo.current_statements(conn, subject_id):
+    for s in file_repo.statements(conn, subject_id):
         if s["item_kind"] == row.item_kind and s["item_id"] == row.item_id:
-            return cipher.decrypt("statement", bytes(s["body_ct"])) if s["body_ct"] else s["body"]
+            return assemble.statement(s, cipher).text
     return None
 
 

@@ -434,24 +434,6 @@ def replace_statement(
     )
 
 
-CURRENT_STATEMENTS_SQL = (
-    "SELECT statement_id, item_kind, item_id, dispute_id, body, body_ct, created_at "
-    "FROM statements WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at"
-)
-
-
-def current_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    return _fetch(conn, CURRENT_STATEMENTS_SQL, (subject_id,))
-
-
-async def current_statements_async(
-    conn: psycopg.AsyncConnection[Any], subject_id: UUID
-) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(CURRENT_STATEMENTS_SQL, (subject_id,))
-        return await cur.fetchall()
-
-
 # Notices and past recipients ---------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ like every other text of theirs; reports decrypt it when they show the item.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,8 +14,10 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau.errors import InvalidInput
+from bureau.file import assemble
+from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
-from bureau.vault import SubjectCipher, Vault
+from bureau.vault import Vault
 from disputes import correction, repo, workflow
 from disputes.errors import StatementTooLong
 from disputes.history import advance
@@ -51,32 +54,9 @@ def add_statement(
 def statements_of(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID
 ) -> list[dict[str, Any]]:
-    """The subject's current statements, decrypted (for their disclosure and reports)."""
-    rows = repo.current_statements(conn, subject_id)
+    """The subject's current statements, decrypted (for their list of disputes)."""
+    rows = file_repo.statements(conn, subject_id)
     if not rows:
         return []
-    return _decrypted(rows, vault.cipher_for(conn, subject_id))
-
-
-async def statements_of_async(
-    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID
-) -> list[dict[str, Any]]:
-    """`statements_of` on an async connection (reports pulled on the event loop)."""
-    rows = await repo.current_statements_async(conn, subject_id)
-    if not rows:
-        return []
-    return _decrypted(rows, await vault.cipher_for_async(conn, subject_id))
-
-
-def _decrypted(rows: list[dict[str, Any]], cipher: SubjectCipher) -> list[dict[str, Any]]:
-    return [
-        {
-            "statement_id": s["statement_id"],
-            "item_kind": s["item_kind"],
-            "item_id": s["item_id"],
-            "dispute_id": s["dispute_id"],
-            "text": cipher.decrypt("statement", bytes(s["body_ct"])) if s["body_ct"] else s["body"],
-            "created_at": s["created_at"],
-        }
-        for s in rows
-    ]
+    cipher = vault.cipher_for(conn, subject_id)
+    return [asdict(assemble.statement(row, cipher)) for row in rows]

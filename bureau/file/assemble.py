@@ -113,15 +113,17 @@ def credit_file(rows: repo.FileRows, vault: Vault, subject_id: UUID, at: datetim
         fraud_alerts=alerts,
         frozen=rows.frozen,
         as_of=at,
-        statements=[
-            Statement(
-                item_kind=s["item_kind"],
-                item_id=s["item_id"],
-                text=cipher.decrypt("statement", bytes(s["body_ct"]))
-                if s["body_ct"]
-                else s["body"],
-                created_at=s["created_at"],
-            )
-            for s in rows.statements
-        ],
+        statements=[statement(s, cipher) for s in rows.statements],
+    )
+
+
+def statement(row: dict[str, Any], cipher: SubjectCipher) -> Statement:
+    """A `repo.STATEMENTS_SQL` row, decrypted (rows from before encryption hold plain text)."""
+    return Statement(
+        statement_id=row["statement_id"],
+        item_kind=row["item_kind"],
+        item_id=row["item_id"],
+        dispute_id=row["dispute_id"],
+        text=cipher.decrypt("statement", bytes(row["body_ct"])) if row["body_ct"] else row["body"],
+        created_at=row["created_at"],
     )

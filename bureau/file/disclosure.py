@@ -6,12 +6,13 @@ reported it. Inquiries are shown with their lookback windows (one year; two for 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bureau.furnishing import details
-from bureau.model import CreditFile, Inquiry, Tradeline
+from bureau.model import CreditFile, Inquiry, Statement, Tradeline
 from bureau.policy.regime import LIVE_REGIME, live_rules
 
 _AS_IS = frozenset({str, int, float, bool, type(None)})
@@ -76,6 +77,11 @@ def _inquiry_shown(inquiry: Inquiry, as_of: datetime) -> bool:
     return inquiry.created_at >= as_of - timedelta(days=days)
 
 
+def statements_json(statements: Iterable[Statement]) -> list[dict[str, Any]]:
+    """Statements as the disclosure and reports show them: every field, ids and times as text."""
+    return [_jsonable(asdict(s)) for s in statements]
+
+
 def _masked(national_id: str) -> str:
     return "*****" + national_id[-4:]
 
@@ -110,5 +116,5 @@ def disclosure(
         ],
         "fraud_alerts": [_jsonable(asdict(a)) for a in file.fraud_alerts],
         "frozen": file.frozen,
-        "statements": [_jsonable(asdict(s)) for s in file.statements],
+        "statements": statements_json(file.statements),
     }

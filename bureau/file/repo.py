@@ -49,8 +49,8 @@ ACTIVE_FRAUD_ALERTS_SQL = """
     ORDER BY placed_at
 """
 STATEMENTS_SQL = """
-    SELECT item_kind, item_id, body, body_ct, created_at FROM statements
-    WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
+    SELECT statement_id, item_kind, item_id, dispute_id, body, body_ct, created_at
+    FROM statements WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
 """
 IS_FROZEN_SQL = "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL"
 
@@ -78,7 +78,11 @@ def active_fraud_alerts(
 
 
 def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    """The subject's current statements on disputed items (written by the disputes package)."""
+    """The subject's current (not withdrawn) statements on disputed items, oldest first.
+
+    Written by the disputes package; the one query for them, read with the file and by
+    disputes' own views.
+    """
     return _rows(conn, STATEMENTS_SQL, (subject_id,))
 
 

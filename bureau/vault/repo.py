@@ -55,14 +55,6 @@ def live_data_keys(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tupl
         return [(int(v), str(k), bytes(w)) for v, k, w in cur.fetchall()]
 
 
-async def live_data_keys_async(
-    conn: psycopg.AsyncConnection[Any], subject_id: UUID
-) -> list[tuple[int, str, bytes]]:
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(LIVE_DATA_KEYS_SQL, (subject_id,))
-        return [(int(v), str(k), bytes(w)) for v, k, w in await cur.fetchall()]
-
-
 def destroy_data_keys(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
     conn.execute(
         "UPDATE subject_keys SET wrapped_key = NULL, destroyed_at = now() "

@@ -168,11 +168,6 @@ class Vault:
     def cipher_for(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         return self.cipher_from(subject_id, repo.live_data_keys(conn, subject_id))
 
-    async def cipher_for_async(
-        self, conn: psycopg.AsyncConnection[Any], subject_id: UUID
-    ) -> SubjectCipher:
-        return self.cipher_from(subject_id, await repo.live_data_keys_async(conn, subject_id))
-
     def cipher_from(
         self, subject_id: UUID, data_keys: Sequence[tuple[int, str, bytes]]
     ) -> SubjectCipher:
