@@ -24,7 +24,6 @@ from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from consent.disclosure import consent_section
-from disputes.disclosure import report_statements
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
@@ -100,9 +99,9 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.async_pools = {}
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
-    # Statements come with the file itself (`bureau.file.disclosure`); reports filter them.
+    # Statements come with the file itself (`bureau.file.disclosure`, which also keeps a
+    # report's to the items it carries).
     app.state.disclosure_sections = [consent_section]
-    app.state.report_sections = [report_statements]
     if pool is not None:
         app.state.pool = pool
     problems.install(app)

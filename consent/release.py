@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,11 +44,6 @@ from consent.errors import NoGrant, denial_for
 from consent.purposes import PURPOSES, Purpose, Scope
 
 REPORT_TYPE = "fairfile-report+jws"
-
-ReportSection = Callable[[CreditFile], dict[str, Any]]
-"""Adds keys to a report's `file` (JSON values only), from the file as released; `bureau.app`
-lists them in `app.state.report_sections` — how disputes' statements get in without consent
-importing it. No I/O, so the sync and async release paths run the same sections."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +102,9 @@ def _release(conn: psycopg.Connection[Any], key: SigningKey, draft: _Draft) -> R
 
 @dataclass
 class _Draft:
-    """A release before its paper trail is written: the report body (with the app's sections
-    added to `file`), then sealed into the signed payload and the row `record_release` writes.
-    Pure, so the sync and async release paths share every step but the I/O."""
+    """A release before its paper trail is written: the report body, then sealed into the
+    signed payload and the row `record_release` writes. Pure, so the sync and async release
+    paths share every step but the I/O."""
 
     file: CreditFile
     decision: Decision
@@ -121,7 +115,6 @@ class _Draft:
     grant_id: UUID | None
     court_order_ref: str | None
     at: datetime
-    sections: Sequence[ReportSection]
     report_id: UUID = field(init=False, default_factory=uuid4)
     inquiry_id: UUID = field(init=False, default_factory=uuid4)
     body: dict[str, Any] = field(init=False)
@@ -135,9 +128,6 @@ class _Draft:
         if not self.released_items:
             # A score-only grant releases the score, its points and key factors: not the items.
             del self.body["file"]
-            return
-        for section in self.sections:
-            self.body["file"].update(section(self.file))
 
     @property
     def released_items(self) -> bool:
@@ -209,7 +199,6 @@ def pull_report(
     scope: str,
     identity_verified: bool,
     at: datetime,
-    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
     found, freeze, alerts = repo.release_facts(conn, grant_id)
@@ -221,8 +210,7 @@ def pull_report(
     decision = request.decide(grant, freeze, alerts, holds)
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
-    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at,
-                   sections)  # fmt: skip
+    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
     return _release(conn, key, draft)
 
 
@@ -237,7 +225,6 @@ async def pull_report_async(
     scope: str,
     identity_verified: bool,
     at: datetime,
-    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """`pull_report` on an async connection (the API's path): the same reads, decision,
     report and paper trail, in the caller's transaction, without a worker thread."""
@@ -251,8 +238,7 @@ async def pull_report_async(
     decision = request.decide(grant, freeze, alerts, holds)
     file = _reportable(await assemble_async(conn, vault, subject_id, at), at)
     recipient = {"org_id": str(org_id), "name": org_name}
-    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at,
-                   sections)  # fmt: skip
+    draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
     payload, token, row = draft.seal(key)
     log_entry = await repo.record_release_async(conn, row)
     return Released(draft.report_id, log_entry, draft.body, payload, token)
@@ -309,7 +295,6 @@ def compelled_report(
     court_order_ref: str,
     recipient_name: str,
     at: datetime,
-    sections: Sequence[ReportSection] = (),
 ) -> Released:
     """Release under a court order (FCRA §604(a)(1)): no grant, logged, the subject told."""
     decision = decide(
@@ -326,7 +311,7 @@ def compelled_report(
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": None, "name": recipient_name, "court_order_ref": court_order_ref}
     draft = _Draft(file, decision, recipient, None, Purpose.COURT_ORDER, Scope.FULL, None,
-                   court_order_ref.strip(), at, sections)  # fmt: skip
+                   court_order_ref.strip(), at)  # fmt: skip
     released = _release(conn, key, draft)
     notices_repo.insert_notice(
         conn,

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from bureau.api.deps import (
     AsyncPoolDep,
@@ -140,10 +140,6 @@ def remove_alert(alert_id: UUID, subject: Subject, conn: Tx) -> None:
 # Reports -----------------------------------------------------------------------------------------
 
 
-def _sections(request: Request) -> list[release.ReportSection]:
-    return list(getattr(request.app.state, "report_sections", []))
-
-
 def _released(r: release.Released) -> Response:
     """{report_id, access_log_entry, jws, report}: the report is sent as the very bytes signed."""
     return Response(r.response_json(), status_code=201, media_type="application/json")
@@ -156,7 +152,6 @@ def _released(r: release.Released) -> Response:
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
 )
 async def pull(
-    request: Request,
     body: PullIn,
     credentials: BearerDep,
     pool: AsyncPoolDep,
@@ -166,14 +161,13 @@ async def pull(
     # The busiest route: authentication and the release share one transaction, run on the
     # event loop with psycopg's async API (`in_one_async_transaction`): no thread hop and no
     # GIL hand-off per pull, instead of the four trips that `UserKey` and `Tx` take.
-    sections = _sections(request)
 
     async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
         user = await authenticate_org_async(conn, presented_key(credentials))
         user.require("pull")
         return await release.pull_report_async(
             conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
-            body.identity_verified, _now(), sections,
+            body.identity_verified, _now(),
         )  # fmt: skip
 
     return _released(await in_one_async_transaction(pool, work))
@@ -186,7 +180,6 @@ async def pull(
     summary="Release a report under a court order; logged, and the subject is notified",
 )
 def compelled(
-    request: Request,
     body: CompelledIn,
     operator: OperatorKey,
     conn: Tx,
@@ -194,7 +187,6 @@ def compelled(
     key: SignerDep,
 ) -> Response:
     released = release.compelled_report(
-        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now(),
-        _sections(request),
-    )  # fmt: skip
+        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
+    )
     return _released(released)

@@ -86,11 +86,24 @@ def _masked(national_id: str) -> str:
     return "*****" + national_id[-4:]
 
 
+def _statements_shown(file: CreditFile, for_subject: bool) -> list[Statement]:
+    """The subject sees every current statement; a report carries those about the items it
+    carries (FCRA §611(c)), never one about an item left out (obsolete, deleted, or not in this
+    file), whose text would tell the user about it."""
+    if for_subject:
+        return list(file.statements)
+    carried = {t.tradeline_id for t in file.tradelines} | {
+        b.bankruptcy_id for b in file.bankruptcies
+    }
+    return [s for s in file.statements if s.item_id in carried]
+
+
 def disclosure(
     file: CreditFile, *, truncate_national_id: bool = False, for_subject: bool = True
 ) -> dict[str, Any]:
     """The file as JSON. `for_subject=False` (reports to users) leaves out identity facts that
-    are no longer current; the subject sees everything held about them."""
+    are no longer current and statements about items the report does not carry; the subject
+    sees everything held about them."""
     identity = asdict(file.identity)
     superseded = identity.pop("superseded")
     if truncate_national_id:
@@ -116,5 +129,5 @@ def disclosure(
         ],
         "fraud_alerts": [_jsonable(asdict(a)) for a in file.fraud_alerts],
         "frozen": file.frozen,
-        "statements": statements_json(file.statements),
+        "statements": statements_json(_statements_shown(file, for_subject)),
     }

@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -18,7 +17,6 @@ from bureau.db.pool import transaction
 from bureau.signing import SigningKey
 from bureau.vault import Vault
 from consent import release
-from disputes.disclosure import report_statements
 from tests.consent.conftest import Org, Person
 from tests.consent.test_routes import grant
 
@@ -55,14 +53,14 @@ def test_a_pull_on_the_event_loop_releases_the_same_report_as_one_on_a_thread(
     # The first pull is rolled back, so the second reads the same file (a kept pull would add
     # its hard inquiry, and with it move the score).
     with pool.connection() as conn, conn.transaction(force_rollback=True):
-        on_thread = release.pull_report(conn, *args, [report_statements])
+        on_thread = release.pull_report(conn, *args)
 
     async def on_loop() -> release.Released:
         async with (
             await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as aconn,
             aconn.transaction(),
         ):
-            return await release.pull_report_async(aconn, *args, [report_statements])
+            return await release.pull_report_async(aconn, *args)
 
     on_event_loop = asyncio.run(on_loop())
     assert _comparable(on_event_loop.report) == _comparable(on_thread.report)
@@ -115,18 +113,19 @@ def _statements(pool: ConnectionPool, vault: Vault, person: Person) -> dict[str,
 
 
 def test_both_pull_paths_report_the_current_statement_on_a_carried_item_and_no_other(
-    client: TestClient, app: FastAPI, pool: ConnectionPool, vault: Vault, person: Person, lumen: Org
+    client: TestClient, pool: ConnectionPool, vault: Vault, person: Person, lumen: Org
 ) -> None:
     """FCRA §611(c): the report shows the statement with its item, as it was pinned before the
     statements came from the file read: never a withdrawn one, nor one about an item the
-    report leaves out."""
+    report leaves out. The rule is in the report's disclosure itself, so a caller of the
+    release functions (the sync one here, with nothing from the app) cannot leave it out."""
     expected = _statements(pool, vault, person)
     grant_id = UUID(grant(client, person, lumen)["grant_id"])
     key = SigningKey.from_seed(b"\x02" * 32)
     with pool.connection() as conn, conn.transaction(force_rollback=True):
         on_thread = release.pull_report(
             conn, vault, key, lumen.org_id, "Lumen Lending", grant_id, "credit-transaction",
-            "full", False, datetime.now(UTC), app.state.report_sections,
+            "full", False, datetime.now(UTC),
         )  # fmt: skip
     response = client.post(
         "/v1/reports", json={"grant_id": str(grant_id), "purpose": "credit-transaction"},
