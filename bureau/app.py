@@ -36,6 +36,7 @@ ROUTER_MODULES: list[str] = [
     "disputes.routes",
     "bureau.score.routes",
     "bureau.notices.routes",
+    "bureau.subjects.routes",
     "bureau.web.routes",
 ]
 

@@ -7,7 +7,7 @@ and returns a `Decision` whose `reason` is a stable slug: the API turns a denial
 problem+json whose type is that slug, and the audit log records it.
 
 The checks run in a fixed order, most fundamental first, so the reason a requester sees is the
-one they must fix first: no grant at all before a wrong purpose, a revoked grant before an
+one they must fix first: an erased or closed file before anything else, no grant at all before a wrong purpose, a revoked grant before an
 expired one, the grant's own limits before the subject's freeze, the freeze before the fraud
 alert's identity duty.
 """
@@ -107,6 +107,8 @@ class AccessRequest:
     alerts: Sequence[Alert] = ()
     identity_verified: bool = False
     """The user confirms it verified the applicant's identity (needed under a fraud alert)."""
+    file_status: str = "active"
+    """'active', 'closed' (the subject closed the file) or 'shredded' (erased)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,12 @@ def decide(request: AccessRequest) -> Decision:
     """Allow or deny one release; never raises for a refusal, the reason says why."""
     at = request.at
     alerts = tuple(a for a in request.alerts if a.active(at))
+    # The file's own state comes first: no grant, order or purpose reaches an erased file, and
+    # a closed one is released to no one but the subject (who may read it until it is shredded).
+    if request.file_status == "shredded":
+        return _deny("file-shredded", "the subject's file was erased at their request")
+    if request.file_status != "active" and request.requester.kind != RequesterKind.SUBJECT:
+        return _deny("file-closed", "the subject closed their file; nothing is released from it")
     if request.requester.kind == RequesterKind.SUBJECT:
         # The subject's own disclosure (§609) needs no purpose and passes a freeze.
         return Decision(True, "own-access", "the subject's own disclosure", "soft", False, alerts)

@@ -92,6 +92,21 @@ class CourtOrderMissing(AccessDenied):
     status = 422
 
 
+class FileClosedDenied(AccessDenied):
+    """The subject closed their file: released to no one (`bureau.subjects.erasure`)."""
+
+    type = "file-closed"
+    title = "The subject's file is closed"
+
+
+class FileShreddedDenied(AccessDenied):
+    """The file was erased (its keys destroyed): gone for good, hence 410."""
+
+    status = 410
+    type = "file-shredded"
+    title = "The subject's file was erased"
+
+
 DENIALS: dict[str, type[AccessDenied]] = {
     cls.type: cls
     for cls in (
@@ -109,6 +124,8 @@ DENIALS: dict[str, type[AccessDenied]] = {
         ScopeUnknown,
         PurposeNotGrantable,
         CourtOrderMissing,
+        FileClosedDenied,
+        FileShreddedDenied,
     )
 }
 

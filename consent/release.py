@@ -28,6 +28,7 @@ from bureau.obsolescence import reportable
 from bureau.policy.regime import LIVE_REGIME, live_rules
 from bureau.score.scoring import ScoreResult, score_file
 from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
+from bureau.subjects import repo as subjects_repo
 from bureau.vault import Vault
 from consent import repo
 from consent.decision import (
@@ -201,13 +202,13 @@ def pull_report(
     at: datetime,
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
-    found, freeze, alerts = repo.release_facts(conn, grant_id)
+    found, freeze, alerts, file_status = repo.release_facts(conn, grant_id)
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
     grant = request.granted(found)
     subject_id = grant.subject_id
     # Whether the requester is an existing creditor matters only for a freeze exemption.
     holds = request.asks_holds_account(freeze) and repo.holds_account(conn, subject_id, org_id)
-    decision = request.decide(grant, freeze, alerts, holds)
+    decision = request.decide(grant, freeze, alerts, holds, file_status)
     file = _file_for_release(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
@@ -228,14 +229,14 @@ async def pull_report_async(
 ) -> Released:
     """`pull_report` on an async connection (the API's path): the same reads, decision,
     report and paper trail, in the caller's transaction, without a worker thread."""
-    found, freeze, alerts = await repo.release_facts_async(conn, grant_id)
+    found, freeze, alerts, file_status = await repo.release_facts_async(conn, grant_id)
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
     grant = request.granted(found)
     subject_id = grant.subject_id
     holds = request.asks_holds_account(freeze) and await repo.holds_account_async(
         conn, subject_id, org_id
     )
-    decision = request.decide(grant, freeze, alerts, holds)
+    decision = request.decide(grant, freeze, alerts, holds, file_status)
     file = _reportable(await assemble_async(conn, vault, subject_id, at), at)
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = _Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
@@ -266,7 +267,12 @@ class _PullRequest:
         return freeze is not None and rules is not None and rules.freeze_exempt_for_existing_account
 
     def decide(
-        self, grant: Grant, freeze: Freeze | None, alerts: list[Alert], holds: bool
+        self,
+        grant: Grant,
+        freeze: Freeze | None,
+        alerts: list[Alert],
+        holds: bool,
+        file_status: str = "active",
     ) -> Decision:
         """`decide` on the facts; a refusal is raised with its reason."""
         decision = decide(
@@ -280,6 +286,7 @@ class _PullRequest:
                 freeze=freeze,
                 alerts=alerts,
                 identity_verified=self.identity_verified,
+                file_status=file_status,
             )
         )
         if not decision.allowed:
@@ -304,6 +311,7 @@ def compelled_report(
             purpose=Purpose.COURT_ORDER,
             scope=Scope.FULL,
             at=at,
+            file_status=subjects_repo.file_status(conn, subject_id) or "active",
         )
     )
     if not decision.allowed:

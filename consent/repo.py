@@ -34,8 +34,12 @@ RELEASE_FACTS_SQL = (
     f"WHERE subject_id = {_OF_GRANT} AND lifted_at IS NULL",
     "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
     f"FROM fraud_alerts WHERE subject_id = {_OF_GRANT} ORDER BY placed_at, alert_id",
+    f"SELECT status FROM subjects WHERE subject_id = {_OF_GRANT}",
 )
-"""A pull's facts (the grant locked, its subject's freeze, its alerts), keyed by the grant."""
+"""A pull's facts (the grant locked, its subject's freeze, alerts and file status), keyed by
+the grant."""
+
+ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str]
 
 
 # Organizations ----------------------------------------------------------------------------------
@@ -233,60 +237,63 @@ def _alert(a: dict[str, Any]) -> Alert:
     return Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
 
 
-def release_facts(
-    conn: psycopg.Connection[Any], grant_id: UUID
-) -> tuple[Grant | None, Freeze | None, list[Alert]]:
-    """The grant, locked until the transaction ends, and its subject's freeze and alerts.
+def release_facts(conn: psycopg.Connection[Any], grant_id: UUID) -> ReleaseFacts:
+    """The grant, locked until the transaction ends, and its subject's freeze, alerts and file
+    status ('active', 'closed', 'shredded').
 
     The lock is what makes uses exact under concurrency: a second pull on the same grant
     waits here, then reads the use the first one counted. The three reads travel as one
     pipeline (one round trip; a second only when a freeze is in force, for its thaws); the
     freeze and alerts are read after the grant's lock is taken, so they are as fresh.
     """
-    grant_sql, freeze_sql, alerts_sql = RELEASE_FACTS_SQL
+    grant_sql, freeze_sql, alerts_sql, status_sql = RELEASE_FACTS_SQL
     with (
         conn.cursor(row_factory=class_row(Grant)) as grant_cur,
         conn.cursor(row_factory=dict_row) as freeze_cur,
         conn.cursor(row_factory=dict_row) as alerts_cur,
+        conn.cursor(row_factory=tuple_row) as status_cur,
     ):
         with conn.pipeline():
             grant_cur.execute(grant_sql, (grant_id,))
             freeze_cur.execute(freeze_sql, (grant_id,))
             alerts_cur.execute(alerts_sql, (grant_id,))
+            status_cur.execute(status_sql, (grant_id,))
         grant = grant_cur.fetchone()
         frozen = freeze_cur.fetchone()
         alert_rows = alerts_cur.fetchall()
+        status = status_cur.fetchone()
     thaw_rows = (
         thaws(conn, grant.subject_id, frozen["freeze_id"])
         if grant is not None and frozen is not None
         else []
     )
-    return _release_facts(grant, frozen, alert_rows, thaw_rows)
+    return _release_facts(grant, frozen, alert_rows, thaw_rows, status)
 
 
-async def release_facts_async(
-    conn: psycopg.AsyncConnection[Any], grant_id: UUID
-) -> tuple[Grant | None, Freeze | None, list[Alert]]:
+async def release_facts_async(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> ReleaseFacts:
     """`release_facts` on an async connection: the same statements, pipelined the same way."""
-    grant_sql, freeze_sql, alerts_sql = RELEASE_FACTS_SQL
+    grant_sql, freeze_sql, alerts_sql, status_sql = RELEASE_FACTS_SQL
     async with (
         conn.cursor(row_factory=class_row(Grant)) as grant_cur,
         conn.cursor(row_factory=dict_row) as freeze_cur,
         conn.cursor(row_factory=dict_row) as alerts_cur,
+        conn.cursor(row_factory=tuple_row) as status_cur,
     ):
         async with conn.pipeline():
             await grant_cur.execute(grant_sql, (grant_id,))
             await freeze_cur.execute(freeze_sql, (grant_id,))
             await alerts_cur.execute(alerts_sql, (grant_id,))
+            await status_cur.execute(status_sql, (grant_id,))
         grant = await grant_cur.fetchone()
         frozen = await freeze_cur.fetchone()
         alert_rows = await alerts_cur.fetchall()
+        status = await status_cur.fetchone()
     thaw_rows: list[dict[str, Any]] = []
     if grant is not None and frozen is not None:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(THAWS_SQL, (grant.subject_id, frozen["freeze_id"]))
             thaw_rows = await cur.fetchall()
-    return _release_facts(grant, frozen, alert_rows, thaw_rows)
+    return _release_facts(grant, frozen, alert_rows, thaw_rows, status)
 
 
 def _release_facts(
@@ -294,9 +301,10 @@ def _release_facts(
     frozen: dict[str, Any] | None,
     alert_rows: list[dict[str, Any]],
     thaw_rows: list[dict[str, Any]],
-) -> tuple[Grant | None, Freeze | None, list[Alert]]:
+    status: tuple[Any, ...] | None,
+) -> ReleaseFacts:
     if grant is None:
-        return None, None, []
+        return None, None, [], "active"
     freeze = None
     if frozen is not None:
         freeze = Freeze(
@@ -307,7 +315,7 @@ def _release_facts(
                 for t in thaw_rows
             ),
         )
-    return grant, freeze, [_alert(a) for a in alert_rows]
+    return grant, freeze, [_alert(a) for a in alert_rows], str(status[0]) if status else "active"
 
 
 def insert_alert(

@@ -17,6 +17,8 @@ from bureau.audit import log
 from bureau.errors import InvalidInput, NotFound
 from bureau.policy.regime import live_rules
 from bureau.signing import SigningKey
+from bureau.subjects import repo as subjects_repo
+from bureau.subjects.errors import FileClosed
 from bureau.vault import Vault
 from consent import receipts, repo
 from consent.alerts import AlertKind, alert_expires_at
@@ -94,6 +96,11 @@ def grant_consent(
     now: datetime,
 ) -> dict[str, Any]:
     """Store a new grant and return it with its signed receipt."""
+    if subjects_repo.file_status(conn, subject_id) == "closed":
+        # a grant on a closed file could never be used: say so now, not at the pull
+        raise FileClosed(
+            "your file is closed: reopen it before granting access", field="subject_id"
+        )
     org = _user_org(conn, requester_org_id)
     terms = check_terms(
         requester_org_id, purpose, scope, valid_from, expires_at, max_uses, now,

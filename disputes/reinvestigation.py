@@ -18,6 +18,8 @@ import psycopg
 
 from bureau.audit import log
 from bureau.errors import InvalidInput
+from bureau.subjects import repo as subjects_repo
+from bureau.subjects.errors import FileShredded
 from bureau.vault import Vault
 from disputes import correction, deadlines, notices, repo, workflow
 from disputes.errors import DisputeNotFound, NotYourItem, TransitionRefused
@@ -39,6 +41,8 @@ def _addressed_to(
             f"dispute {dispute_id} concerns data furnished by another organization",
             field="dispute_id",
         )
+    if subjects_repo.file_status(conn, row.subject_id) == "shredded":
+        raise FileShredded(f"dispute {dispute_id} belonged to an erased file", field="dispute_id")
     return row
 
 

@@ -93,7 +93,10 @@ def disputes_of_furnisher(
     with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
         cur.execute(
             f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE {who} "
-            "AND (NOT %s OR closed_at IS NULL) ORDER BY due_at, received_at, dispute_id".encode(),
+            "AND (NOT %s OR closed_at IS NULL) "
+            # an erased file's disputes went with it (bureau/subjects/erasure.py)
+            "AND NOT EXISTS (SELECT 1 FROM subjects s WHERE s.subject_id = disputes.subject_id "
+            "AND s.status = 'shredded') ORDER BY due_at, received_at, dispute_id".encode(),
             (furnisher_id, open_only),
         )
         return cur.fetchall()

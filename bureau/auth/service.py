@@ -15,6 +15,7 @@ import psycopg
 from bureau.auth import repo
 from bureau.auth.tokens import ORG_KEY, SUBJECT_TOKEN, Token, matches, new_token, parse_token
 from bureau.errors import Forbidden, InvalidInput, Unauthenticated
+from bureau.subjects.errors import FileShredded
 
 SCOPES = frozenset({"furnish", "pull", "operator", "auditor"})
 
@@ -73,10 +74,13 @@ def authenticate_subject(conn: psycopg.Connection[Any], presented: str) -> Subje
         token is None
         or row is None
         or row["revoked_at"] is not None
-        or row["status"] != "active"
         or not matches(token, bytes(row["secret_hash"]))
     ):
         raise Unauthenticated("unknown or revoked subject token", field="authorization")
+    if row["status"] == "shredded":
+        # Said only to the holder of a valid token: the file is gone, not the credential wrong.
+        # A closed file still lets the subject in, to read their disclosure or reopen it.
+        raise FileShredded("your file was erased at your request", field="authorization")
     return SubjectPrincipal(subject_id=row["subject_id"], credential_id=row["credential_id"])
 
 

@@ -30,7 +30,7 @@ from bureau.furnishing.accounts import (
     associated_accounts,
     record_from_json,
 )
-from bureau.furnishing.matching import MATCH_RULES, Keyed, Matcher
+from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
@@ -39,6 +39,7 @@ from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.furnishing.writer import BackgroundWriter
 from bureau.policy.regime import load_regime
+from bureau.subjects import repo as subjects_repo
 from bureau.vault import SubjectCipher, Vault
 
 BATCH_SIZE = 2000
@@ -164,7 +165,7 @@ class _Ingest:
 
     def apply(self, batch: list[Keyed]) -> None:
         """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
-        matches = self.matcher.resolve(batch)
+        matches = self._open_files_only(self.matcher.resolve(batch))
         known = [m.subject_id for m in matches if m.rule != "new"]
         held = repo.held_identities(self.conn, known) if known else set()
         fresh: list[tuple[Any, ...]] = []  # facts of subjects created in this batch
@@ -223,6 +224,35 @@ class _Ingest:
         repo.copy_stage(self.conn, stage)
         self.report.accepted += sum(1 for k in batch if k.account.role == "base")
 
+    def _open_files_only(self, matches: list[Match]) -> list[Match]:
+        """Drop the accounts of consumers whose file is closed (bureau/subjects/erasure.py).
+
+        A closed file takes no new data, and opening a second file for the same person would
+        undo their closure; so the record is rejected, naming the rule, and the furnisher
+        learns why. An associated consumer (J1, J2) with a closed file is left off the account
+        (counted as `file-closed`); the base consumer's account still lands."""
+        known = {m.subject_id for m in matches if m.rule != "new"}
+        closed = subjects_repo.not_active_among(self.conn, list(known)) if known else set()
+        if not closed:
+            return matches
+        kept: list[Match] = []
+        refused_base = False
+        for m in matches:
+            if m.account.role == "base":
+                refused_base = m.subject_id in closed
+                if refused_base:
+                    self.report.reject(Rejection(m.account.number, m.account.account_number,
+                                                 [_file_closed(m.account.number)]))  # fmt: skip
+                    self.report.accepted -= 1  # counted as accepted with its batch below
+                    continue
+            elif refused_base:
+                continue  # the record is rejected whole
+            elif m.subject_id in closed:
+                self.report.associated[CLOSED] = self.report.associated.get(CLOSED, 0) + 1
+                continue
+            kept.append(m)
+        return kept
+
     def finish(self) -> IngestReport:
         """Merge the staged accounts (after `applying` ended) and record the batch."""
         report = self.report
@@ -234,6 +264,16 @@ class _Ingest:
                           self.digest, (report.records, report.accepted, report.rejected),
                           report.summary())  # fmt: skip
         return report
+
+
+CLOSED = "file-closed"
+
+
+def _file_closed(record: int) -> Problem:
+    """Why a record about a closed file is refused (no value quoted: it names no one)."""
+    return Problem(record, "base", None, None, None, None, None, "FF-C01",
+                   "the consumer closed their file at this bureau: it takes no new data, and "
+                   "no second file is opened for them while it is closed")  # fmt: skip
 
 
 def _applied(segment: Segment) -> bool:

@@ -229,7 +229,7 @@ def subjects_holding(
         FROM unnest({", ".join(f"%(keys{i})b::bytea[]" for i in range(len(kinds)))}) AS q({names})
         CROSS JOIN LATERAL (
             SELECT i0.subject_id FROM subject_identities i0
-            JOIN subjects s ON s.subject_id = i0.subject_id AND s.status = 'active'
+            JOIN subjects s ON s.subject_id = i0.subject_id AND s.status <> 'shredded'
             WHERE i0.kind = %(kind0)s AND i0.value_bidx = q.k0 {also}
             OFFSET 0
         ) m

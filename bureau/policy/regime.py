@@ -88,6 +88,14 @@ class AdverseAction:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """GDPR Art. 17: how long a closed file waits before its keys are destroyed. The wait lets
+    a subject who closed by mistake reopen, and lets disputes and notices in flight end."""
+
+    shred_after_closure_days: int
+
+
+@dataclass(frozen=True)
 class LiveRules:
     """The sections a regime needs for the live bureau to run under it."""
 
@@ -96,6 +104,7 @@ class LiveRules:
     fraud_alerts: FraudAlerts
     dispute: DisputeRules
     adverse_action: AdverseAction
+    erasure: Erasure
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,7 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
             adverse_action=_typed(
                 AdverseAction, _section(doc, "adverse_action", source), "adverse_action", source
             ),
+            erasure=_typed(Erasure, _section(doc, "erasure", source), "erasure", source),
         )
     lab: Lab | None = None
     if "scoring" in doc:

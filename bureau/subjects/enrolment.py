@@ -15,6 +15,7 @@ import psycopg
 
 from bureau.subjects import repo
 from bureau.subjects.creation import Creation
+from bureau.subjects.errors import FileClosed
 from bureau.vault import SubjectCipher, Vault
 
 
@@ -90,6 +91,14 @@ def enrol(
             and Creation(conn, field="national_id").claim([("national_id+dob", key)])):  # fmt: skip
         existing = match(conn, vault, claim)
     if existing is not None:
+        if repo.file_status(conn, existing) != "active":
+            # the person closed their file (it waits to be shredded): enrolling again must
+            # neither reopen it behind their back nor open a second file beside it
+            raise FileClosed(
+                "this person's file is closed at their request; they can reopen it until it "
+                "is erased, or enrol again after that",
+                field="national_id",
+            )
         record_identity(conn, vault, vault.cipher_for(conn, existing), claim)
         return existing, False
     new_id = subject_id or uuid4()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
-from psycopg.rows import tuple_row
+from psycopg.rows import dict_row, tuple_row
 
 
 def add_identity(
@@ -51,7 +52,7 @@ def subjects_with_both(
             SELECT a.subject_id
             FROM subject_identities a
             JOIN subject_identities b ON b.subject_id = a.subject_id
-            JOIN subjects s ON s.subject_id = a.subject_id AND s.status = 'active'
+            JOIN subjects s ON s.subject_id = a.subject_id AND s.status <> 'shredded'
             WHERE a.kind = %s AND a.value_bidx = %s AND b.kind = %s AND b.value_bidx = %s
             """,
             (first[0], first[1], second[0], second[1]),
@@ -97,3 +98,111 @@ def lock_people(conn: psycopg.Connection[Any], keys: Sequence[int]) -> None:
         "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k",
         (sorted(keys),),
     )
+
+
+# Closure and erasure ------------------------------------------------------------------------------
+
+
+def file_state(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any] | None:
+    """The file's status and dates, the row locked until the transaction ends, so a closure and
+    a shredding (or two shreddings) of one file run one after the other."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT subject_id, status, closed_at, shredded_at FROM subjects "
+            "WHERE subject_id = %s FOR UPDATE",
+            (subject_id,),
+        )
+        return cur.fetchone()
+
+
+def file_status(conn: psycopg.Connection[Any], subject_id: UUID) -> str | None:
+    """'active', 'closed' or 'shredded' (None: no such subject); no lock."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(SUBJECT_STATUS_SQL, (subject_id,))
+        row = cur.fetchone()
+    return None if row is None else str(row[0])
+
+
+SUBJECT_STATUS_SQL = "SELECT status FROM subjects WHERE subject_id = %s"
+
+
+def mark_closed(conn: psycopg.Connection[Any], subject_id: UUID, at: datetime) -> None:
+    conn.execute(
+        "UPDATE subjects SET status = 'closed', closed_at = %s "
+        "WHERE subject_id = %s AND status = 'active'",
+        (at, subject_id),
+    )
+
+
+def mark_reopened(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
+    conn.execute(
+        "UPDATE subjects SET status = 'active', closed_at = NULL "
+        "WHERE subject_id = %s AND status = 'closed'",
+        (subject_id,),
+    )
+
+
+def closed_before(conn: psycopg.Connection[Any], before: datetime) -> list[UUID]:
+    """Closed files whose waiting period ended (closed at or before `before`), oldest first."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT subject_id FROM subjects WHERE status = 'closed' AND closed_at <= %s "
+            "ORDER BY closed_at, subject_id",
+            (before,),
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def not_active_among(conn: psycopg.Connection[Any], subject_ids: Sequence[UUID]) -> set[UUID]:
+    """Which of these subjects' files are closed or shredded (one primary-key probe each)."""
+    if not subject_ids:
+        return set()
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT subject_id FROM subjects WHERE subject_id = ANY(%s) AND status <> 'active'",
+            (list(subject_ids),),
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
+def forget_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
+    """Delete the subject's identity rows: their blind indexes are what makes the person
+    matchable and linkable (anyone holding the blind-index key can test a guessed SSN against
+    them), and their ciphertexts are noise once the keys are gone. No audit proof refers to
+    them."""
+    return conn.execute(
+        "DELETE FROM subject_identities WHERE subject_id = %s", (subject_id,)
+    ).rowcount
+
+
+def unlink_accounts(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
+    """Replace each account's reference (a blind index of furnisher and account number) by
+    random bytes: the rows stay for the reports and inquiries that name them, but the next
+    report of that account number no longer finds this file."""
+    return conn.execute(
+        "UPDATE tradelines SET account_ref = sha256(uuid_send(gen_random_uuid())), "
+        "updated_at = now() WHERE subject_id = %s",
+        (subject_id,),
+    ).rowcount
+
+
+def forget_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
+    """Delete the subject's statements: their own words, some stored in plaintext (before
+    statements were encrypted); nothing else refers to them."""
+    return conn.execute("DELETE FROM statements WHERE subject_id = %s", (subject_id,)).rowcount
+
+
+def end_sessions(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
+    """Delete the subject's portal sessions (the credential stays, so a sign-in is told the file
+    is gone rather than that the credential is unknown)."""
+    conn.execute("DELETE FROM portal_sessions WHERE subject_id = %s", (subject_id,))
+
+
+def end_open_disputes(conn: psycopg.Connection[Any], subject_id: UUID, at: datetime) -> int:
+    """Close the subject's open disputes without a result: nobody is left to answer them for,
+    and the deadline job must not act on (and decrypt for) an erased file."""
+    return conn.execute(
+        "UPDATE disputes SET state = 'closed', closed_at = %s "
+        "WHERE subject_id = %s AND closed_at IS NULL",
+        (at, subject_id),
+    ).rowcount

@@ -60,7 +60,7 @@ def session_ended(session: StoredSession, now: datetime, idle: timedelta) -> str
     """Why a stored session may no longer be used at `now`, or None while it is alive."""
     if session.revoked_at is not None:
         return "signed out"
-    if session.credential_revoked_at is not None or session.subject_status != "active":
+    if session.credential_revoked_at is not None or session.subject_status == "shredded":
         return "credential no longer valid"
     if now >= session.expires_at:
         return "session lifetime over"

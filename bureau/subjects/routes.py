@@ -1,0 +1,82 @@
+"""The erasure right over HTTP: the subject closes (or reopens) their file; the operator
+records a closure asked for elsewhere and shreds closed files. See bureau/subjects/erasure.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from bureau.api.deps import OperatorKey, Subject, Tx, VaultDep
+from bureau.policy.regime import live_rules
+from bureau.subjects import erasure
+
+router = APIRouter(tags=["erasure"])
+
+
+class OperatorClosureIn(BaseModel):
+    request_ref: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Reference of the subject's verified request (letter, call): kept in the "
+        "access log, so it must not carry personal data",
+    )
+
+
+@router.get("/v1/me/file/closure", summary="Whether my file is closed, and when it is shredded")
+def my_closure(subject: Subject, conn: Tx) -> dict[str, Any]:
+    return erasure.file_state(conn, subject.subject_id, live_rules().erasure).as_dict()
+
+
+@router.post(
+    "/v1/me/file/closure",
+    status_code=status.HTTP_201_CREATED,
+    summary="Close my file: released to no one, then erased (GDPR Art. 17)",
+)
+def close_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
+    state = erasure.close_file(
+        conn, subject.subject_id, datetime.now(UTC), live_rules().erasure, by="subject"
+    )
+    return state.as_dict()
+
+
+@router.delete("/v1/me/file/closure", summary="Withdraw my closure before the file is shredded")
+def reopen_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
+    return erasure.reopen_file(
+        conn, subject.subject_id, live_rules().erasure, by="subject"
+    ).as_dict()
+
+
+@router.post(
+    "/v1/operator/subjects/{subject_id}/closure",
+    status_code=status.HTTP_201_CREATED,
+    summary="Close a file at the subject's verified request",
+)
+def close_file(
+    subject_id: UUID, body: OperatorClosureIn, operator: OperatorKey, conn: Tx
+) -> dict[str, Any]:
+    state = erasure.close_file(
+        conn,
+        subject_id,
+        datetime.now(UTC),
+        live_rules().erasure,
+        by=f"operator:{operator.key_id}",
+        request_ref=body.request_ref.strip(),
+    )
+    return state.as_dict()
+
+
+@router.post(
+    "/v1/operator/subjects/{subject_id}/shred",
+    summary="Shred a closed file now: its keys destroyed, its person unlinkable (irreversible)",
+)
+def shred_file(
+    subject_id: UUID, operator: OperatorKey, conn: Tx, vault: VaultDep
+) -> dict[str, Any]:
+    return erasure.shred_file(
+        conn, vault, subject_id, datetime.now(UTC), live_rules().erasure,
+        by=f"operator:{operator.key_id}",
+    )  # fmt: skip
