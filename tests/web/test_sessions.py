@@ -150,7 +150,7 @@ def _stored(**changes: object) -> StoredSession:
     return StoredSession(**fields)  # type: ignore[arg-type]
 
 
-def test_a_session_ends_when_signed_out_revoked_closed_idle_or_past_its_end() -> None:
+def test_a_session_ends_when_signed_out_revoked_shredded_idle_or_past_its_end() -> None:
     idle = timedelta(minutes=30)
     start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     assert session_ended(_stored(), start + idle - timedelta(seconds=1), idle) is None
@@ -160,7 +160,9 @@ def test_a_session_ends_when_signed_out_revoked_closed_idle_or_past_its_end() ->
     assert session_ended(_stored(revoked_at=start), start, idle) == "signed out"
     ended = "credential no longer valid"
     assert session_ended(_stored(credential_revoked_at=start), start, idle) == ended
-    assert session_ended(_stored(subject_status="closed"), start, idle) == ended
+    assert session_ended(_stored(subject_status="shredded"), start, idle) == ended
+    # a closed file is still the subject's to read (and reopen) until it is shredded
+    assert session_ended(_stored(subject_status="closed"), start, idle) is None
 
 
 def test_signing_in_again_ends_the_session_the_browser_held(
