@@ -358,10 +358,18 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
     return counts
 
 
+_OPEN_FILE = (
+    "NOT EXISTS (SELECT 1 FROM subjects s WHERE s.subject_id = {row}.subject_id "
+    "AND s.status <> 'active')"
+)
+"""A closed file is released to no one and a shredded one cannot be read (its keys are gone):
+an export leaves both out (bureau/subjects/erasure.py)."""
+
+
 def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[dict[str, Any]]:
-    """The furnisher's live accounts (the base segment consumer's rows), in a stable order,
-    streamed from a server-side cursor; `associated` lists the account's live associated
-    consumers' rows (subject, segment, ECOA code, consumer information indicator)."""
+    """The furnisher's live accounts (the base segment consumer's rows) on open files, in a
+    stable order, streamed from a server-side cursor; `associated` lists the account's live
+    associated consumers' rows (subject, segment, ECOA code, consumer information indicator)."""
     with conn.cursor(name="furnish_export", row_factory=dict_row) as cur:
         cur.itersize = 2000
         cur.execute(
@@ -375,9 +383,11 @@ def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[d
                            ORDER BY a.consumer_role, a.created_at, a.subject_id), '[]')
                     FROM tradelines a
                     WHERE a.furnisher_id = t.furnisher_id AND a.account_ref = t.account_ref
-                      AND a.consumer_role <> 'base' AND a.deleted_at IS NULL) AS associated
+                      AND a.consumer_role <> 'base' AND a.deleted_at IS NULL
+                      AND {_OPEN_FILE.format(row="a")}) AS associated
             FROM tradelines t
             WHERE t.furnisher_id = %s AND t.deleted_at IS NULL AND t.consumer_role = 'base'
+              AND {_OPEN_FILE.format(row="t")}
             ORDER BY t.subject_id, t.tradeline_id
             """,
             (furnisher_id,),

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.furnishing.export import export_records
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.synthetic import account, person
 from bureau.furnishing.report import IngestReport
@@ -112,3 +113,28 @@ def test_a_co_borrower_with_a_closed_file_is_left_off_the_account(
         "SELECT count(*) AS n FROM tradelines WHERE subject_id = %s", (closed,)
     ).fetchone()
     assert row is not None and row["n"] == 1
+
+
+def test_an_export_leaves_out_closed_and_shredded_files_without_breaking(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    people = [person(random.Random(seed)) for seed in (9206, 9207, 9208)]
+    accounts = [account(random.Random(n), AS_OF, who=who, number=n)
+                for n, who in enumerate(people, start=10)]  # fmt: skip
+    _ingest(conn, vault, furnisher_id, accounts)
+    rows = conn.execute(
+        "SELECT subject_id FROM tradelines WHERE furnisher_id = %s ORDER BY subject_id",
+        (furnisher_id,),
+    ).fetchall()
+    assert len(rows) == 3
+    closed, shredded = rows[0]["subject_id"], rows[1]["subject_id"]
+    rules = live_rules().erasure
+    erasure.close_file(conn, closed, NOW, rules, by="subject")
+    erasure.close_file(conn, shredded, NOW, rules, by="subject")
+    erasure.shred_file(conn, vault, shredded, NOW, rules, by="operator")
+
+    exported = [r for r in export_records(conn, vault, furnisher_id, AS_OF)
+                if r.kind == "base"]  # fmt: skip
+    numbers = {r.main.raw("consumer_account_number").strip() for r in exported}
+    assert len(numbers) == 1
+    assert numbers < {str(a["consumer_account_number"]) for a in accounts}
