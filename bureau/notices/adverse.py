@@ -21,6 +21,8 @@ from bureau.notices import repo
 from bureau.policy.regime import live_rules
 from bureau.score import repo as score_repo
 from bureau.score.adverse_action import Party, ScoreUsed, adverse_action_notice
+from bureau.subjects import repo as subjects_repo
+from bureau.subjects.errors import FileShredded
 
 KIND = "adverse-action"
 
@@ -38,6 +40,12 @@ def send_adverse_action(
     if report is None or report["requester_org_id"] != user.org_id:
         # Another user's report is no report for this one; whether it exists is not said.
         raise NotFound(f"no report {report_id} was released to you", field="report_id")
+    if subjects_repo.file_status(conn, report["subject_id"]) == "shredded":
+        # nobody is left to receive it: the file was erased at the subject's request (a closed
+        # file still receives it, the report having been released before the closure)
+        raise FileShredded(
+            f"the subject of report {report_id} had their file erased", field="report_id"
+        )
     notice_id = uuid4()
     body = adverse_action_notice(
         notice_id=notice_id,

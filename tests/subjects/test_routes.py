@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.consent.conftest import Org, Person
-from tests.web.portal import PAGES, sign_in
+from tests.web.portal import PAGES, csrf_of, sign_in
 
 PROBLEM = "https://fairfile.dev/problems/"
 
@@ -88,9 +88,15 @@ def test_the_operator_closes_on_a_verified_request_and_shreds_only_closed_files(
 
 
 def test_after_shredding_every_read_answers_gone_and_nothing_breaks(
-    client: TestClient, browser: TestClient, person: Person, operator: Org, northwind: Org
-) -> None:
+    client: TestClient, browser: TestClient, person: Person, operator: Org, northwind: Org,
+    lumen: Org,
+) -> None:  # fmt: skip
     dispute = _dispute(client, person)
+    granted = client.post("/v1/me/consents", headers=person.headers, json={
+        "requester_org_id": str(lumen.org_id), "purpose": "credit-transaction"})  # fmt: skip
+    pulled = client.post("/v1/reports", headers=lumen.headers, json={
+        "grant_id": granted.json()["grant_id"], "purpose": "credit-transaction"})  # fmt: skip
+    assert pulled.status_code == 201, pulled.text
     sign_in(browser, person.token)
     assert browser.get("/portal/file").status_code == 200
     assert client.post("/v1/me/file/closure", headers=person.headers).status_code == 201
@@ -109,7 +115,11 @@ def test_after_shredding_every_read_answers_gone_and_nothing_breaks(
         assert gone.status_code == 410 and _type(gone) == "file-shredded", path
     # the portal's session ended with the file: the subject is sent to sign in again
     page = browser.get("/portal/file", follow_redirects=False)
-    assert page.status_code in (303, 401), page.status_code
+    assert page.status_code == 303 and "/portal/signin" in page.headers["location"]
+    form = browser.get("/portal/signin")
+    signin = browser.post("/portal/signin", follow_redirects=False,
+                          data={"token": person.token, "csrf": csrf_of(form.text)})  # fmt: skip
+    assert signin.status_code == 410 and "erased" in signin.text
     # the furnisher's inbox no longer holds the erased file's dispute, and its case is gone
     inbox = client.get("/v1/furnisher/disputes?state=all", headers=northwind.headers)
     assert inbox.status_code == 200
@@ -117,3 +127,8 @@ def test_after_shredding_every_read_answers_gone_and_nothing_breaks(
     case = client.get(f"/v1/furnisher/disputes/{dispute['dispute_id']}",
                       headers=northwind.headers)  # fmt: skip
     assert case.status_code == 410 and _type(case) == "file-shredded"
+    # a lender that pulled before the erasure has nobody left to send its notice to
+    notice = client.post("/v1/notices/adverse-action", headers=lumen.headers, json={
+        "report_id": pulled.json()["report_id"], "action": "credit-denied",
+        "reasons": ["Too little income for the amount requested"]})  # fmt: skip
+    assert notice.status_code == 410 and _type(notice) == "file-shredded"
