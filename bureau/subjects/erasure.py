@@ -73,7 +73,11 @@ def _locked(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any]:
 
 
 def file_state(conn: psycopg.Connection[Any], subject_id: UUID, rules: Erasure) -> FileState:
-    return _state(_locked(conn, subject_id), rules)
+    """The file's state as of now, for reading (no lock)."""
+    row = repo.file_state(conn, subject_id, lock=False)
+    if row is None:
+        raise SubjectNotFound(f"no subject with id {subject_id}", field="subject_id")
+    return _state(row, rules)
 
 
 def close_file(

@@ -103,15 +103,14 @@ def lock_people(conn: psycopg.Connection[Any], keys: Sequence[int]) -> None:
 # Closure and erasure ------------------------------------------------------------------------------
 
 
-def file_state(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any] | None:
-    """The file's status and dates, the row locked until the transaction ends, so a closure and
-    a shredding (or two shreddings) of one file run one after the other."""
+def file_state(
+    conn: psycopg.Connection[Any], subject_id: UUID, *, lock: bool = True
+) -> dict[str, Any] | None:
+    """The file's status and dates; locked (by default) until the transaction ends, so a
+    closure and a shredding (or two shreddings) of one file run one after the other."""
+    query = "SELECT subject_id, status, closed_at, shredded_at FROM subjects WHERE subject_id = %s"
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "SELECT subject_id, status, closed_at, shredded_at FROM subjects "
-            "WHERE subject_id = %s FOR UPDATE",
-            (subject_id,),
-        )
+        cur.execute(query + (" FOR UPDATE" if lock else ""), (subject_id,))
         return cur.fetchone()
 
 

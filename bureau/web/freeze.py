@@ -10,9 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from bureau.api.deps import Tx, VaultDep
-from bureau.errors import DomainError
+from bureau.errors import DomainError, InvalidInput
 from bureau.orgs import repo as orgs_repo
 from bureau.policy.regime import live_rules
+from bureau.subjects import erasure
 from bureau.vault import Vault
 from bureau.web import forms
 from bureau.web.deps import FormVisitor, PortalVisitor, Visitor
@@ -28,6 +29,8 @@ DONE = {
     "thaw-cancelled": "Thaw cancelled.",
     "alert-placed": "Fraud alert placed.",
     "alert-removed": "Fraud alert removed.",
+    "closed": "Your file is closed. No one can get a report from it.",
+    "reopened": "Your file is open again.",
 }
 
 
@@ -55,6 +58,8 @@ def _page(
         freeze=service.freeze_status(conn, subject_id, now),
         alerts=service.list_alerts(conn, vault, subject_id, now),
         requesters=orgs_repo.requesters(conn), alert_kinds=alert_kinds(),
+        closure=erasure.file_state(conn, subject_id, live_rules().erasure).as_dict(),
+        shred_after_days=live_rules().erasure.shred_after_closure_days,
         done=DONE.get(request.query_params.get("done", "")), **extra,
     )  # fmt: skip
 
@@ -148,3 +153,36 @@ def remove_alert(
 ) -> Response:
     service.remove_alert(conn, visitor.principal.subject_id, alert_id, datetime.now(UTC))
     return forms.done("/portal/freeze", "alert-removed", "alerts")
+
+
+@router.post("/freeze/close")
+def close_file(
+    request: Request,
+    visitor: FormVisitor,
+    conn: Tx,
+    vault: VaultDep,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Close the file (bureau/subjects/erasure.py): asked for with a confirmation, since the
+    file is erased once the regime's period has passed."""
+    try:
+        if confirm != "yes":
+            raise InvalidInput("tick the box to confirm you want your file closed",
+                               field="confirm")  # fmt: skip
+        with conn.transaction():
+            erasure.close_file(conn, visitor.principal.subject_id, datetime.now(UTC),
+                               live_rules().erasure, by="subject")  # fmt: skip
+    except DomainError as exc:
+        return _failed(request, visitor, conn, vault, exc)
+    return forms.done("/portal/freeze", "closed")
+
+
+@router.post("/freeze/reopen")
+def reopen_file(request: Request, visitor: FormVisitor, conn: Tx, vault: VaultDep) -> Response:
+    try:
+        with conn.transaction():
+            erasure.reopen_file(conn, visitor.principal.subject_id, live_rules().erasure,
+                                by="subject")  # fmt: skip
+    except DomainError as exc:
+        return _failed(request, visitor, conn, vault, exc)
+    return forms.done("/portal/freeze", "reopened")
