@@ -202,6 +202,8 @@ _EVENTS = {
     "fraud_alert.removed": "A fraud alert was removed",
     "notice.adverse-action": "{from_} sent you an adverse-action notice",
     "subject.enrolled": "Your file was opened",
+    "file.closed": "Your file was closed: no one can get a report from it",
+    "file.reopened": "Your file was reopened",
     "dispute.forwarded": "Your dispute was sent to whoever reported the item",
     "dispute.closed": "Your dispute was closed",
     "dispute.reinserted": "An item was put back on your file",

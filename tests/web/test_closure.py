@@ -36,6 +36,7 @@ def test_the_subject_closes_their_file_on_the_page_after_confirming_and_can_reop
     page = browser_client.get("/portal/freeze").text
     assert "Your file is closed" in page and state["shred_due_at"][:10] in page
     assert browser_client.get("/portal/file").status_code == 200  # still theirs to read
+    assert "Your file was closed" in browser_client.get("/portal/access-log").text
 
     reopened = _post(browser_client, "/portal/freeze/reopen")
     assert reopened.status_code == 303  # type: ignore[attr-defined]
