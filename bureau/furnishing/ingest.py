@@ -100,6 +100,9 @@ class _Ingest:
         self.batch: list[Keyed] = []
         self.writer: BackgroundWriter[list[Keyed]] | None = None
         self.seq = 0
+        # records refused in the writer thread (closed files), reported by finish() in the
+        # caller's thread: the report's counters are never written from two threads at once
+        self.refused: list[Rejection] = []
 
     def already_applied(self) -> bool:
         repo.lock_furnisher(self.conn, self.report.furnisher_id)
@@ -165,6 +168,7 @@ class _Ingest:
 
     def apply(self, batch: list[Keyed]) -> None:
         """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
+        refused_before = len(self.refused)
         matches = self._open_files_only(self.matcher.resolve(batch))
         known = [m.subject_id for m in matches if m.rule != "new"]
         held = repo.held_identities(self.conn, known) if known else set()
@@ -222,7 +226,8 @@ class _Ingest:
         if renumbered:
             self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
         repo.copy_stage(self.conn, stage)
-        self.report.accepted += sum(1 for k in batch if k.account.role == "base")
+        bases = sum(1 for k in batch if k.account.role == "base")
+        self.report.accepted += bases - (len(self.refused) - refused_before)
 
     def _open_files_only(self, matches: list[Match]) -> list[Match]:
         """Drop the accounts of consumers whose file is closed (bureau/subjects/erasure.py).
@@ -241,9 +246,8 @@ class _Ingest:
             if m.account.role == "base":
                 refused_base = m.subject_id in closed
                 if refused_base:
-                    self.report.reject(Rejection(m.account.number, m.account.account_number,
-                                                 [_file_closed(m.account.number)]))  # fmt: skip
-                    self.report.accepted -= 1  # counted as accepted with its batch below
+                    self.refused.append(Rejection(m.account.number, m.account.account_number,
+                                                  [_file_closed(m.account.number)]))  # fmt: skip
                     continue
             elif refused_base:
                 continue  # the record is rejected whole
@@ -256,6 +260,8 @@ class _Ingest:
     def finish(self) -> IngestReport:
         """Merge the staged accounts (after `applying` ended) and record the batch."""
         report = self.report
+        for rejection in self.refused:
+            report.reject(rejection)
         report.subjects_created = self.matcher.created
         report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
         for rule in MATCH_RULES:
