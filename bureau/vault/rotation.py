@@ -86,7 +86,8 @@ def _maintenance(url: str) -> Iterator[psycopg.Connection[Any]]:
         try:
             yield conn
         finally:
-            repo.unlock_key_maintenance(conn)
+            if not conn.broken:  # a broken connection released its session lock already
+                repo.unlock_key_maintenance(conn)
 
 
 def rotate_master_key(

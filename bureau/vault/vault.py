@@ -139,7 +139,10 @@ class Vault:
         if self._path is None:
             return self._ring
         with self._reload_lock:
-            stamp = file_stamp(self._path)
+            try:
+                stamp = file_stamp(self._path)
+            except FileNotFoundError:
+                return self._ring  # moved away or deleted: keep serving with the keys in hand
             if stamp != self._stamp:
                 self._ring, self._stamp = load(self._path), stamp
             return self._ring
