@@ -15,6 +15,9 @@ Order of work, so that a crash at any point loses nothing:
    only when there is no unfinished rotation, or when it is given one);
 4. retiring the old key removes its material from the file, and is refused while any live data
    key is still wrapped under it.
+
+Activating and retiring a master key are entries in the access log (no subject), like the
+other operator actions: who can read identity data, and under which keys, is part of the record.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
+from bureau.audit import log
 from bureau.errors import Conflict, NotFound
 from bureau.vault import repo
 from bureau.vault.keyring import KeyRing, load, new_kek_id, save
@@ -118,8 +122,12 @@ def rotate_master_key(
         unfinished = any(kid != ring.active_kek_id for kid in counts)
         created = new_key is not None or key_id is not None or not unfinished
         if created:
+            previous = sorted(ring.keks)
             ring = ring.with_active(key_id or new_kek_id(), new_key or secrets.token_bytes(32))
-            save(key_file, ring)  # before any data key moves under it
+            with conn.transaction():  # logged with the change: the file is saved last, inside
+                log.append(conn, "master_key.activated", None,
+                           {"kek_id": ring.active_kek_id, "previous": previous, "by": "cli"})  # fmt: skip
+                save(key_file, ring)  # before any data key moves under it
         rewrapped = sum(
             _rewrap_all_under(conn, ring, old, batch_size, on_batch)
             for old in sorted(ring.keks)
@@ -196,6 +204,7 @@ def retire_master_key(url: str, key_file: Path, kek_id: str, now: datetime | Non
                     field="key_id",
                     remaining=remaining,
                 )
+            log.append(conn, "master_key.retired", None, {"kek_id": kek_id, "by": "cli"})
             save(key_file, ring.without(kek_id, now or datetime.now(UTC)))
 
 

@@ -230,6 +230,12 @@ def test_after_retirement_the_old_key_is_gone_and_everything_reads(
         Vault.from_key_file(key_file).cipher_from(uuid4(), [(1, world.first_kek, b"x" * 40)])
     with pytest.raises(MasterKeyUnknown, match="already retired"):
         retire_master_key(own_database, key_file, world.first_kek)
+    with psycopg.connect(own_database) as conn:
+        logged = conn.execute(
+            "SELECT event, subject_id FROM audit_log WHERE event LIKE 'master_key.%' "
+            "ORDER BY entry_id"
+        ).fetchall()
+    assert logged == [("master_key.activated", None), ("master_key.retired", None)]
 
 
 def test_retirement_waits_for_a_data_key_being_wrapped_under_the_old_key_and_counts_it(
