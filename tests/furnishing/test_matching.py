@@ -514,3 +514,25 @@ def test_an_ingest_postgresql_stops_in_a_deadlock_is_refused_whole_as_contended(
             name="R", national_id=str(r["ssn"]), dob=r["date_of_birth"]))  # type: ignore[arg-type]  # fmt: skip
     assert batches is not None and batches["n"] == 0
     assert r_files is None
+
+
+def test_a_report_without_national_id_while_the_person_enrols_waits_and_gets_their_file(
+    pool: ConnectionPool, vault: Vault, observer: psycopg.Connection[Any]
+) -> None:
+    """The enrolment is matched by national id, but the file it opens holds the name, date of
+    birth and address a record without a national id is matched by: it locks that key too."""
+    ((a, code_a),) = _furnishers(pool, 1)
+    who = _people(112, 1)[0]
+    identity = account_from_record(compose_record("base", account(
+        random.Random(1), AS_OF, furnisher=code_a, who=who))).identity  # fmt: skip
+    claim = IdentityClaim(name=identity.name, national_id=identity.national_id,
+                          dob=identity.dob, addresses=[str(identity.address)])  # fmt: skip
+    with transaction(pool) as conn:
+        enrolled, created = enrol(conn, vault, claim)
+        furnished = Run(pool, vault, a, _file(code_a, [dict(who, ssn=0)]))
+        furnished.start()
+        waited = _blocked(observer, furnished)
+    report = furnished.finished()
+    assert created and waited
+    assert report.subjects_created == 0 and report.matched["name+dob+address"] == 1
+    assert list(_subjects(pool, [a])) == [enrolled]
