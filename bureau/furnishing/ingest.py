@@ -125,6 +125,7 @@ class _Ingest:
         self.batch: list[Keyed] = []
         self.writer: BackgroundWriter[list[Keyed]] | None = None
         self.seq = 0
+        self.staged_identities = False  # facts for merge_identities, at the end
 
     def already_applied(self) -> bool:
         repo.lock_furnisher(self.conn, self.report.furnisher_id)
@@ -243,6 +244,7 @@ class _Ingest:
         repo.copy_new_identities(self.conn, fresh)
         if identities:  # merged once, in finish(): see there
             repo.copy_identities(self.conn, identities)
+            self.staged_identities = True
         if renumbered:
             self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
         repo.copy_stage(self.conn, stage)
@@ -258,7 +260,8 @@ class _Ingest:
         # multi-batch ingests cross (A wrote X and needs Y, B wrote Y and needs X) into a
         # deadlock. So they count for matching from the next ingest on; new files' facts are
         # written as they open (copy_new_identities), so later batches find those.
-        repo.merge_identities(self.conn)
+        if self.staged_identities:
+            repo.merge_identities(self.conn)
         report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
         for rule in MATCH_RULES:
             report.matched.setdefault(rule, 0)
