@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "consent.commands",
     "disputes.commands",
     "bureau.score.commands",
+    "bureau.vault.commands",
     "bureau.subjects.commands",
 ]
 

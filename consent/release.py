@@ -78,7 +78,8 @@ def report_body(
     """What a user receives: the file as a user may see it, with its provenance.
 
     Differs from the subject's disclosure: national ids show their last four digits only,
-    and only hard inquiries are shown (soft ones are visible to the subject alone).
+    only hard inquiries are shown (soft ones are visible to the subject alone), and only the
+    statements about items the report carries.
     """
     body = disclosure(file, truncate_national_id=True, for_subject=False)
     body["inquiries"] = [i for i in body["inquiries"] if i.get("kind") == "hard"]

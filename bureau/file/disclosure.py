@@ -77,25 +77,21 @@ def _inquiry_shown(inquiry: Inquiry, as_of: datetime) -> bool:
     return inquiry.created_at >= as_of - timedelta(days=days)
 
 
-def statements_json(statements: Iterable[Statement]) -> list[dict[str, Any]]:
-    """Statements as the disclosure and reports show them: every field, ids and times as text."""
-    return [_jsonable(asdict(s)) for s in statements]
-
-
 def _masked(national_id: str) -> str:
     return "*****" + national_id[-4:]
 
 
-def _statements_shown(file: CreditFile, for_subject: bool) -> list[Statement]:
+def _statements_shown(file: CreditFile, for_subject: bool) -> list[dict[str, Any]]:
     """The subject sees every current statement; a report carries those about the items it
     carries (FCRA §611(c)), never one about an item left out (obsolete, deleted, or not in this
-    file), whose text would tell the user about it."""
-    if for_subject:
-        return list(file.statements)
-    carried = {t.tradeline_id for t in file.tradelines} | {
-        b.bankruptcy_id for b in file.bankruptcies
-    }
-    return [s for s in file.statements if s.item_id in carried]
+    file), whose text would tell the user about it. Every field, ids and times as text."""
+    shown: Iterable[Statement] = file.statements
+    if not for_subject:
+        carried = {t.tradeline_id for t in file.tradelines} | {
+            b.bankruptcy_id for b in file.bankruptcies
+        }
+        shown = (s for s in file.statements if s.item_id in carried)
+    return [_jsonable(asdict(s)) for s in shown]
 
 
 def disclosure(
@@ -129,5 +125,5 @@ def disclosure(
         ],
         "fraud_alerts": [_jsonable(asdict(a)) for a in file.fraud_alerts],
         "frozen": file.frozen,
-        "statements": statements_json(_statements_shown(file, for_subject)),
+        "statements": _statements_shown(file, for_subject),
     }

@@ -22,8 +22,9 @@ from typing import Any, BinaryIO
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import psycopg
+from psycopg import errors
 
-from bureau.errors import InvalidInput, NotFound
+from bureau.errors import Conflict, InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
 from bureau.furnishing.accounts import (
     account_from_record,
@@ -52,6 +53,31 @@ NOT_STORED = {
 
 FILE_RULES = frozenset({"M2-S01", "M2-S07", "M2-S08", "M2-T01"})
 Progress = Callable[[int, int], None]  # (records read, bytes read)
+
+
+class IngestContended(Conflict):
+    """PostgreSQL stopped this ingest to end a deadlock (or a serialization failure) with
+    another transaction; the whole ingest rolled back, so sending it again is safe."""
+
+    type = "ingest-contended"
+    title = "Another transaction needed what this ingest was writing"
+
+
+@contextmanager
+def _refused_when_contended() -> Iterator[None]:
+    """A deadlock or serialization failure anywhere in an ingest (the background writer's
+    failures are raised in the caller too) becomes a 409 naming the records, instead of a raw
+    database error. Nothing of the ingest is kept: the error aborted its transaction, which
+    the caller rolls back. The one cause known to remain is another transaction (not an
+    ingest) holding an identity fact this ingest adds while waiting for a lock it holds."""
+    try:
+        yield
+    except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
+        raise IngestContended(
+            "another transaction was writing some of the same data and PostgreSQL stopped "
+            "this ingest to let it finish; nothing from this request was stored: send it again",
+            field="records",
+        ) from exc
 
 
 def admitted_categories() -> frozenset[str]:
@@ -100,6 +126,7 @@ class _Ingest:
         self.batch: list[Keyed] = []
         self.writer: BackgroundWriter[list[Keyed]] | None = None
         self.seq = 0
+        self.staged_identities = False  # facts for merge_identities, at the end
         # records refused in the writer thread (closed files), reported by finish() in the
         # caller's thread: the report's counters are never written from two threads at once
         self.refused: list[Rejection] = []
@@ -220,9 +247,9 @@ class _Ingest:
                 m.account.reported(), m.account.delete_reason,
             ))  # fmt: skip
         repo.copy_new_identities(self.conn, fresh)
-        if identities:
+        if identities:  # merged once, in finish(): see there
             repo.copy_identities(self.conn, identities)
-            repo.merge_identities(self.conn)
+            self.staged_identities = True
         if renumbered:
             self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
         repo.copy_stage(self.conn, stage)
@@ -263,6 +290,14 @@ class _Ingest:
         for rejection in self.refused:
             report.reject(rejection)
         report.subjects_created = self.matcher.created
+        # Facts new to files that already existed are written here, in one sorted statement,
+        # not batch by batch: inserting a fact another ingest has just inserted waits for it
+        # to commit, so facts written batch by batch and held to the end would let two
+        # multi-batch ingests cross (A wrote X and needs Y, B wrote Y and needs X) into a
+        # deadlock. So they count for matching from the next ingest on; new files' facts are
+        # written as they open (copy_new_identities), so later batches find those.
+        if self.staged_identities:
+            repo.merge_identities(self.conn)
         report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
         for rule in MATCH_RULES:
             report.matched.setdefault(rule, 0)
@@ -288,6 +323,7 @@ def _applied(segment: Segment) -> bool:
     return segment.kind == "L1" and segment.raw("change_indicator") == "1"
 
 
+@_refused_when_contended()
 def ingest_metro2(
     conn: psycopg.Connection[Any],
     vault: Vault,
@@ -333,6 +369,7 @@ def _json_digest(records: Iterable[Mapping[str, Any]]) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
+@_refused_when_contended()
 def ingest_json(
     conn: psycopg.Connection[Any],
     vault: Vault,

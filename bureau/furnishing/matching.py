@@ -11,8 +11,10 @@ Rules, in order (each by blind index; plaintext never reaches the database):
      merged by name into someone with another number);
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
-     Before opening it the transaction locks that key and matches again (bureau/subjects/creation.py), so two
-     ingests reporting the same new person at once open one file, not two.
+     Before opening it the transaction locks every key a rule could find that file by (both,
+     for a record with a national id and an address) and matches again
+     (bureau/subjects/creation.py), so two ingests reporting the same new person at once open
+     one file, not two, with or without the national id in either.
 Ambiguous matches (two subjects) never merge files: the account gets a new subject, because
 mixing two people's files is the worst error a bureau can make. Associated consumers go through
 the same rules as the base segment's consumer, each to their own file.
@@ -30,7 +32,7 @@ import psycopg
 
 from bureau.furnishing import repo
 from bureau.furnishing.accounts import Account
-from bureau.subjects.creation import Creation, matching_key
+from bureau.subjects.creation import Creation, matching_keys
 from bureau.vault import SubjectCipher, Vault
 
 MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")
@@ -140,7 +142,7 @@ class Matcher:
         unmatched = [m for m in pending if not m.rule]
         people: list[tuple[str, tuple[bytes, ...]]] = []
         if not self.creation.exclusive:  # exclusive: nobody else opens a file meanwhile
-            people = [key for m in unmatched if (key := matching_key(m.keys)) is not None]
+            people = [key for m in unmatched for key in matching_keys(m.keys)]
         if people and self.creation.claim(people):
             # locked: whoever opened one of these files meanwhile has committed it by now
             self._by_identity_rules(unmatched)

@@ -145,6 +145,7 @@ def copy_stage(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> 
 
 
 def copy_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """Identity facts that may already be held, staged until `merge_identities`."""
     _copy_binary(conn, "furnish_identity_stage", IDENTITY_COLUMNS, IDENTITY_TYPES, rows)
 
 
@@ -156,17 +157,25 @@ def copy_new_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[A
 
 
 def merge_identities(conn: psycopg.Connection[Any]) -> int:
-    """New identity facts into the vault's table; facts already held are left as they are."""
+    """The staged identity facts into the vault's table, once per ingest (at its end); facts
+    already held are left as they are.
+
+    Inserted in the unique key's order (kind, value_bidx, subject_id), explicitly: inserting a
+    fact another open transaction has just inserted waits for that one to end, and two
+    ingests adding the same new facts in different orders (A has X and needs Y, B has Y and
+    needs X) would deadlock. In one order, and in one statement per ingest, whoever reaches
+    a shared fact second waits for the first and then skips it."""
     with conn.cursor() as cur:
         cur.execute(
             """
             INSERT INTO subject_identities
                 (subject_id, identity_id, kind, value_ct, key_version, value_bidx, source_org_id)
-            SELECT DISTINCT ON (subject_id, kind, value_bidx)
+            SELECT DISTINCT ON (kind, value_bidx, subject_id)
                    subject_id, gen_random_uuid(), kind, value_ct, key_version, value_bidx,
                    source_org_id
             FROM furnish_identity_stage
-            ON CONFLICT (subject_id, kind, value_bidx) DO NOTHING
+            ORDER BY kind, value_bidx, subject_id
+            ON CONFLICT (kind, value_bidx, subject_id) DO NOTHING
             """
         )
         added = cur.rowcount

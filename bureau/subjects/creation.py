@@ -8,22 +8,27 @@ subject is created, the transaction takes an advisory lock named after the new p
 matching key, held until it commits, and then matches again: whoever waited now sees the file
 the other committed (READ COMMITTED: each statement sees every earlier commit).
 
-The lock key (`person_lock_key`) is derived from the blind indexes that decide "same person"
-for a record that creates a file: national id + date of birth (rule 2), or, for a record
-without a national id, name + date of birth + address (rule 3). It is the first 8 bytes of
+The lock keys (`person_lock_key`) are derived from the blind indexes that decide "same person":
+national id + date of birth (rule 2) and name + date of birth + address (rule 3). A new person
+is locked under EVERY key a rule could later find their file by (`matching_keys`), not only the
+one their own record is matched by: a record with a national id is matched by rule 2 alone, but
+the file it opens holds a name, date of birth and address too, which a record without a
+national id finds by rule 3. Locking both means any two records that could match each other's
+new file share at least one key, so one waits for the other. Each key is the first 8 bytes of
 SHA-256 over a fixed tag, the rule and those blind indexes (each 32 bytes, so the joining is
 unambiguous), as a signed bigint: keyed by the HMACs, so no plaintext reaches pg_locks, and
 tagged, so it never meets the bureau's other advisory keys (furnisher, audit tree head).
 A collision of two people's keys only makes one ingest wait for the other. Records that no
-rule could ever match (neither key complete) take no lock: done one after the other they
-would open two files too.
+rule could ever match (no key complete) take no lock: done one after the other they would
+open two files too.
 
 Only records about to open a file take a lock (matching by account, the monthly case, takes
 none), in ascending key order within a batch, in one statement, so two ingests locking
 overlapping people in opposite record orders cannot deadlock. Every person lock sits under
 the creation lock taken SHARED; a transaction that would hold more than `KEYED_LIMIT` person
-locks (a large file of new people, the sandbox seed, the ingest bench) takes the creation lock
-EXCLUSIVE instead, once: advisory locks live in PostgreSQL's shared lock table (about
+locks (counted in keys, not records: a new person with a national id and an address takes
+two) takes the creation lock EXCLUSIVE instead, once (a large file of new people, the sandbox
+seed, the ingest bench): advisory locks live in PostgreSQL's shared lock table (about
 max_locks_per_transaction x max_connections entries for the whole server), which a million
 per-person locks would exhaust. While one large file opens files, other ingests wait for it
 only when they are themselves about to open one.
@@ -63,14 +68,14 @@ class NewPeopleContended(Conflict):
     title = "Another ingest is opening files for the same new people"
 
 
-def matching_key(keys: dict[str, bytes]) -> tuple[str, tuple[bytes, ...]] | None:
-    """The rule and blind indexes by which a later record would find this new person's file,
-    or None when no rule could (then two records are two files whatever the timing)."""
-    rule = "national_id+dob" if "national_id" in keys else "name+dob+address"
-    kinds = RULE_KINDS[rule]
-    if not all(kind in keys for kind in kinds):
-        return None
-    return rule, tuple(keys[kind] for kind in kinds)
+def matching_keys(keys: dict[str, bytes]) -> list[tuple[str, tuple[bytes, ...]]]:
+    """Every (rule, blind indexes) by which a later record could find this new person's file:
+    the national id rule if the record has a national id and a date of birth, and the name
+    rule if it has a name, date of birth and address (whether or not it has a national id).
+    Empty when no rule could (then two records are two files whatever the timing)."""
+    return [(rule, tuple(keys[kind] for kind in kinds))
+            for rule, kinds in RULE_KINDS.items()
+            if all(kind in keys for kind in kinds)]  # fmt: skip
 
 
 def person_lock_key(rule: str, indexes: tuple[bytes, ...]) -> int:

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau.subjects import repo
-from bureau.subjects.creation import Creation
+from bureau.subjects.creation import Creation, matching_keys
 from bureau.subjects.errors import FileClosed
 from bureau.vault import SubjectCipher, Vault
 
@@ -48,6 +48,15 @@ def _matching_key(vault: Vault, claim: IdentityClaim) -> tuple[bytes, bytes] | N
             vault.blind_index("dob", claim.dob.isoformat()))  # fmt: skip
 
 
+def _lock_keys(vault: Vault, claim: IdentityClaim) -> list[tuple[str, tuple[bytes, ...]]]:
+    """Every key a furnished record could find this person's new file by (creation.py): the
+    national id and date of birth, and name + date of birth + each address given."""
+    held = {kind: vault.blind_index(kind, value) for kind, value in claim.facts()
+            if kind in ("name", "national_id", "dob")}  # fmt: skip
+    variants = [held | {"address": vault.blind_index("address", a)} for a in claim.addresses]
+    return list(dict.fromkeys(key for keys in variants or [held] for key in matching_keys(keys)))
+
+
 def match(conn: psycopg.Connection[Any], vault: Vault, claim: IdentityClaim) -> UUID | None:
     """The one subject with this national id and date of birth, if exactly one exists."""
     key = _matching_key(vault, claim)
@@ -64,14 +73,18 @@ def record_identity(
     claim: IdentityClaim,
     source_org_id: UUID | None = None,
 ) -> None:
-    for kind, value in claim.facts():
+    # in (kind, blind index) order, the order an ingest adds a subject's facts in
+    # (bureau/furnishing/repo.py merge_identities): two transactions adding the same new facts
+    # to one subject then wait for each other instead of deadlocking
+    facts = sorted((kind, vault.blind_index(kind, value), value) for kind, value in claim.facts())
+    for kind, bidx, value in facts:
         repo.add_identity(
             conn,
             cipher.subject_id,
             kind,
             cipher.encrypt(kind, value),
             cipher.key_version,
-            vault.blind_index(kind, value),
+            bidx,
             source_org_id,
         )
 
@@ -84,11 +97,10 @@ def enrol(
 ) -> tuple[UUID, bool]:
     """The subject for this identity, created if new. Returns (subject_id, created)."""
     existing = match(conn, vault, claim)
-    key = _matching_key(vault, claim)
     # about to open a file: lock this person, then look again (creation.py), so a furnisher
     # reporting them at this moment and this enrolment open one file, not two
-    if (existing is None and key is not None
-            and Creation(conn, field="national_id").claim([("national_id+dob", key)])):  # fmt: skip
+    keys = _lock_keys(vault, claim) if existing is None else []
+    if keys and Creation(conn, field="national_id").claim(keys):
         existing = match(conn, vault, claim)
     if existing is not None:
         if repo.file_status(conn, existing) != "active":

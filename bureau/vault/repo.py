@@ -42,6 +42,78 @@ def insert_subjects(
                 copy.write_row(row)
 
 
+# Advisory lock keys of the master keys (rotation.py): tagged text, hashed by the server, so
+# they never meet the bureau's other advisory keys.
+_MASTER_KEYS_IN_USE = "fairfile.vault.master-keys-in-use"
+_KEY_MAINTENANCE = "fairfile.vault.key-maintenance"
+
+
+def lock_master_keys(conn: psycopg.Connection[Any], *, exclusive: bool) -> None:
+    """Held until commit: shared by every transaction wrapping new data keys, exclusive by a
+    retirement, so no data key is wrapped under a key between its last count and its removal."""
+    if exclusive:
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_MASTER_KEYS_IN_USE,)
+        )
+    else:
+        conn.execute(
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", (_MASTER_KEYS_IN_USE,)
+        )
+
+
+def try_lock_key_maintenance(conn: psycopg.Connection[Any]) -> bool:
+    """One rotation or retirement at a time (a session lock: it spans many transactions)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_KEY_MAINTENANCE,))
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def unlock_key_maintenance(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_KEY_MAINTENANCE,))
+
+
+def live_data_keys_by_kek(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """How many live (not destroyed) data keys each master key wraps."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT kek_id, count(*) FROM subject_keys WHERE wrapped_key IS NOT NULL "
+            "GROUP BY kek_id ORDER BY kek_id"
+        )
+        return {str(kek_id): int(n) for kek_id, n in cur.fetchall()}
+
+
+def data_keys_under(
+    conn: psycopg.Connection[Any], kek_id: str, after: tuple[UUID, int] | None, limit: int
+) -> list[tuple[UUID, int, bytes]]:
+    """The next `limit` live data keys wrapped under `kek_id`, in key order after `after`
+    (keyset pagination on the primary key), locked until commit against a concurrent shred.
+    FOR NO KEY UPDATE, not FOR UPDATE: rows referencing the key (new identity facts) take
+    FOR KEY SHARE and must not wait for a rotation."""
+    start = after or (UUID(int=0), 0)  # key versions start at 1: (nil, 0) precedes every key
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT subject_id, key_version, wrapped_key FROM subject_keys "
+            "WHERE kek_id = %s AND wrapped_key IS NOT NULL AND (subject_id, key_version) > (%s, %s) "
+            "ORDER BY subject_id, key_version LIMIT %s FOR NO KEY UPDATE",
+            (kek_id, *start, limit),
+        )
+        return [(s, int(v), bytes(w)) for s, v, w in cur.fetchall()]
+
+
+def rewrap_data_keys(
+    conn: psycopg.Connection[Any], kek_id: str, rows: Sequence[tuple[UUID, int, bytes]]
+) -> int:
+    """Store data keys re-wrapped under `kek_id`, in one statement; how many rows changed."""
+    cur = conn.execute(
+        "UPDATE subject_keys k SET kek_id = %s, wrapped_key = u.w "
+        "FROM unnest(%s::uuid[], %s::int4[], %s::bytea[]) AS u(s, v, w) "
+        "WHERE k.subject_id = u.s AND k.key_version = u.v AND k.wrapped_key IS NOT NULL",
+        (kek_id, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
+    )
+    return cur.rowcount
+
+
 LIVE_DATA_KEYS_SQL = (
     "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
     "WHERE subject_id = %s AND wrapped_key IS NOT NULL ORDER BY key_version"

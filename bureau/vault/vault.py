@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from bureau.vault import repo
-from bureau.vault.keyring import KeyRing, load_or_create
+from bureau.vault.keyring import KeyRing, file_stamp, load, load_or_create
 from bureau.vault.keywrap import wrap_many
 from bureau.vault.normalise import NORMALISERS
 
@@ -117,12 +117,35 @@ class SubjectCipher:
 
 
 class Vault:
-    def __init__(self, ring: KeyRing) -> None:
+    """Wraps and unwraps data keys with the key file's master keys.
+
+    A vault opened from a key file notices when the file is replaced (a master key rotation,
+    docs/vault.md) and reads it again: before wrapping new data keys, so they go under the new
+    active key, and when a data key names a master key it does not hold yet, so keys another
+    process re-wrapped stay readable without a restart."""
+
+    def __init__(self, ring: KeyRing, path: Path | None = None) -> None:
         self._ring = ring
+        self._path = path
+        self._stamp = file_stamp(path) if path is not None else None
+        self._reload_lock = threading.Lock()
 
     @classmethod
     def from_key_file(cls, path: Path) -> Vault:
-        return cls(load_or_create(path))
+        return cls(load_or_create(path), path)
+
+    def _refresh(self) -> KeyRing:
+        """The key ring, read again first if the key file was replaced since it was read."""
+        if self._path is None:
+            return self._ring
+        with self._reload_lock:
+            try:
+                stamp = file_stamp(self._path)
+            except FileNotFoundError:
+                return self._ring  # moved away or deleted: keep serving with the keys in hand
+            if stamp != self._stamp:
+                self._ring, self._stamp = load(self._path), stamp
+            return self._ring
 
     @property
     def active_kek_id(self) -> str:
@@ -145,10 +168,12 @@ class Vault:
 
     def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         """Create the subject and its first data key, wrapped by the active master key."""
+        repo.lock_master_keys(conn, exclusive=False)  # no retirement while this key is wrapped
+        ring = self._refresh()
         data_key = secrets.token_bytes(32)
-        wrapped = aes_key_wrap(self._ring.active_kek, data_key)
+        wrapped = aes_key_wrap(ring.active_kek, data_key)
         repo.insert_subject(conn, subject_id)
-        repo.insert_data_key(conn, subject_id, 1, self._ring.active_kek_id, wrapped)
+        repo.insert_data_key(conn, subject_id, 1, ring.active_kek_id, wrapped)
         return SubjectCipher(subject_id, 1, {1: data_key})
 
     def new_subjects(
@@ -156,7 +181,9 @@ class Vault:
     ) -> list[SubjectCipher]:
         """Create many subjects at once (bulk furnishing): one COPY per table instead of two
         statements per subject."""
-        kek_id, kek = self._ring.active_kek_id, self._ring.active_kek
+        repo.lock_master_keys(conn, exclusive=False)  # no retirement while these are wrapped
+        ring = self._refresh()
+        kek_id, kek = ring.active_kek_id, ring.active_kek
         pool = secrets.token_bytes(32 * len(subject_ids))  # one system call for the batch
         data_keys = [pool[i : i + 32] for i in range(0, len(pool), 32)]
         wrapped = wrap_many(kek, data_keys)  # all keys at once: see keywrap.py
@@ -174,9 +201,7 @@ class Vault:
         """A cipher from (version, kek id, wrapped key) rows already read, e.g. in a batch."""
         keys: dict[int, bytes] = {}
         for version, kek_id, wrapped in data_keys:
-            kek = self._ring.keks.get(kek_id)
-            if kek is None:
-                raise VaultError(f"master key {kek_id} is not in the key file")
+            kek = self.master_key(kek_id)
             try:
                 keys[version] = aes_key_unwrap(kek, wrapped)
             except InvalidUnwrap as exc:
@@ -184,6 +209,18 @@ class Vault:
         if not keys:
             raise VaultError(f"subject {subject_id} has no live data key (unknown or shredded)")
         return SubjectCipher(subject_id, max(keys), keys)
+
+    def master_key(self, kek_id: str) -> bytes:
+        """The master key `kek_id` names: the active one or one kept for unwrapping."""
+        kek = self._ring.keks.get(kek_id)
+        if kek is None:
+            kek = self._refresh().keks.get(kek_id)  # re-wrapped by a rotation in another process
+        if kek is not None:
+            return kek
+        retired = self._ring.retired.get(kek_id)
+        if retired is not None:
+            raise VaultError(f"master key {kek_id} was retired at {retired}; it unwraps nothing")
+        raise VaultError(f"master key {kek_id} is not in the key file")
 
     def shred(self, conn: psycopg.Connection[Any], subject_id: UUID) -> None:
         """Destroy the subject's data keys: every ciphertext of the subject becomes noise."""

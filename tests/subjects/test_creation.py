@@ -16,7 +16,7 @@ import pytest
 
 from bureau.db.migrate import migrate
 from bureau.db.pool import open_pool, transaction
-from bureau.subjects.creation import CREATION_LOCK, matching_key, person_lock_key
+from bureau.subjects.creation import CREATION_LOCK, matching_keys, person_lock_key
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from tests.conftest import scratch_database
@@ -24,19 +24,28 @@ from tests.conftest import scratch_database
 NID, DOB, NAME, ADDRESS = (bytes([n]) * 32 for n in range(1, 5))
 
 
-def test_a_record_with_a_national_id_is_locked_on_national_id_and_birth_date() -> None:
+def test_a_record_with_a_national_id_is_locked_under_both_rules_keys() -> None:
+    """Its own match is by national id, but a record without one finds its file by name."""
     keys = {"national_id": NID, "dob": DOB, "name": NAME, "address": ADDRESS}
-    assert matching_key(keys) == ("national_id+dob", (NID, DOB))
+    assert matching_keys(keys) == [
+        ("national_id+dob", (NID, DOB)),
+        ("name+dob+address", (NAME, DOB, ADDRESS)),
+    ]
+
+
+def test_a_record_with_a_national_id_and_no_address_is_locked_on_national_id_only() -> None:
+    keys = {"national_id": NID, "dob": DOB, "name": NAME}
+    assert matching_keys(keys) == [("national_id+dob", (NID, DOB))]
 
 
 def test_a_record_without_a_national_id_is_locked_on_name_birth_date_and_address() -> None:
     keys = {"dob": DOB, "name": NAME, "address": ADDRESS}
-    assert matching_key(keys) == ("name+dob+address", (NAME, DOB, ADDRESS))
+    assert matching_keys(keys) == [("name+dob+address", (NAME, DOB, ADDRESS))]
 
 
 def test_a_record_no_rule_could_match_takes_no_lock() -> None:
-    assert matching_key({"national_id": NID, "name": NAME, "address": ADDRESS}) is None
-    assert matching_key({"name": NAME, "dob": DOB}) is None
+    assert matching_keys({"national_id": NID, "name": NAME, "address": ADDRESS}) == []
+    assert matching_keys({"name": NAME, "dob": DOB}) == []
 
 
 def test_lock_keys_are_stable_signed_bigints_apart_for_each_person_and_rule() -> None:
