@@ -133,6 +133,7 @@ def shred_file(
 ) -> dict[str, Any]:
     """Shred a closed file: destroy its keys and every link to the person. Irreversible, so an
     active file is refused (it must be closed first, which the subject asks for)."""
+    repo.wait_for_ingests(conn)  # before the file's row: ingests never wait for that
     row = _locked(conn, subject_id)
     if row["status"] == "shredded":
         raise FileShredded(

@@ -205,3 +205,15 @@ def end_open_disputes(conn: psycopg.Connection[Any], subject_id: UUID, at: datet
         "WHERE subject_id = %s AND closed_at IS NULL",
         (at, subject_id),
     ).rowcount
+
+
+def wait_for_ingests(conn: psycopg.Connection[Any]) -> None:
+    """Take every organization's ingest lock (`furnishing.repo.lock_furnisher`'s key), in one
+    order, until the transaction ends: an ingest that matched this file before it was closed
+    commits first, so its identity facts are there to be deleted; ingests starting after wait,
+    then see the file closed. Shredding is an operator's or a scheduled job's step: it may
+    wait; ingests never take two of these locks, so there is no deadlock."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(o.org_id::text, 0)) "
+        "FROM (SELECT org_id FROM organizations ORDER BY org_id) o"
+    )

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import random
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -14,13 +16,17 @@ from uuid import UUID
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg_pool import ConnectionPool
 
 from bureau.audit.tree import verify_log
+from bureau.db.pool import transaction
+from bureau.furnishing import repo as furnishing_repo
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.synthetic import account, person
 from bureau.policy.regime import live_rules
 from bureau.signing import SigningKey, signing_key_file
 from bureau.subjects import erasure
+from bureau.subjects import repo as subjects_repo
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.subjects.errors import FileClosed, FileNotClosed, FileShredded
 from bureau.vault import Vault, VaultError
@@ -190,3 +196,50 @@ def test_audit_log_still_verifies_after_shredding(
     assert "file.closed" in events and events[-1] == "file.shredded"
     # every earlier entry about the subject is still there, none rewritten
     assert "file.disclosed" in events and "consent.granted" in events
+
+
+def test_shredding_waits_for_an_ingest_in_flight_and_forgets_what_it_wrote(
+    pool: ConnectionPool, database_url: str, vault: Vault, person: Person, northwind: Org
+) -> None:
+    """An ingest that matched the file before it was closed may still be writing its identity
+    facts: shredding waits for it to commit, then deletes them with the rest."""
+    with transaction(pool) as conn:
+        erasure.close_file(conn, person.subject_id, NOW, RULES, by="subject")
+    with psycopg.connect(database_url) as ingest, psycopg.connect(
+        database_url, autocommit=True
+    ) as observer:  # fmt: skip
+        furnishing_repo.lock_furnisher(ingest, northwind.org_id)  # as an ingest holds it
+        cipher = vault.cipher_for(ingest, person.subject_id)
+        subjects_repo.add_identity(ingest, person.subject_id, "phone",
+                                   cipher.encrypt("phone", "3075550199"), cipher.key_version,
+                                   vault.blind_index("phone", "3075550199"), northwind.org_id)  # fmt: skip
+        failures: list[BaseException] = []
+
+        def shred() -> None:
+            try:
+                with transaction(pool) as conn:
+                    erasure.shred_file(conn, vault, person.subject_id, NOW, RULES, by="operator")
+            except BaseException as exc:  # reported by the test
+                failures.append(exc)
+
+        worker = threading.Thread(target=shred)
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_advisory_lock(observer) and worker.is_alive():
+            assert time.monotonic() < deadline, "shredding neither waited nor finished"
+            time.sleep(0.005)  # polling a condition, not a guess at how long the work takes
+        assert worker.is_alive(), "shredding did not wait for the ingest in flight"
+        ingest.commit()
+        worker.join(timeout=30)
+    assert not failures, failures
+    with transaction(pool) as conn:
+        left = _count(conn, "SELECT count(*) FROM subject_identities WHERE subject_id = %s",
+                      person.subject_id)  # fmt: skip
+    assert left == 0
+
+
+def _waiting_for_advisory_lock(observer: psycopg.Connection[Any]) -> bool:
+    row = observer.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    ).fetchone()
+    return row is not None and row[0] > 0
