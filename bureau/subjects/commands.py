@@ -87,9 +87,8 @@ def run_reopen(args: argparse.Namespace) -> int:
 
 
 def run_shred(args: argparse.Namespace) -> int:
-    rules = live_rules().erasure
     return _run(args, lambda conn, vault, now: erasure.shred_file(
-        conn, vault, args.subject_id, now, rules, by="operator"))  # fmt: skip
+        conn, vault, args.subject_id, now, by="operator"))  # fmt: skip
 
 
 def run_shred_due(args: argparse.Namespace) -> int:

@@ -127,7 +127,6 @@ def shred_file(
     vault: Vault,
     subject_id: UUID,
     at: datetime,
-    rules: Erasure,
     *,
     by: str,
 ) -> dict[str, Any]:
@@ -164,6 +163,6 @@ def shred_due(
     """Shred every closed file whose waiting period has ended by `at`."""
     before = at - timedelta(days=rules.shred_after_closure_days)
     return [
-        shred_file(conn, vault, subject_id, at, rules, by="schedule")
+        shred_file(conn, vault, subject_id, at, by="schedule")
         for subject_id in repo.closed_before(conn, before)
     ]

@@ -77,6 +77,5 @@ def shred_file(
     subject_id: UUID, operator: OperatorKey, conn: Tx, vault: VaultDep
 ) -> dict[str, Any]:
     return erasure.shred_file(
-        conn, vault, subject_id, datetime.now(UTC), live_rules().erasure,
-        by=f"operator:{operator.key_id}",
-    )  # fmt: skip
+        conn, vault, subject_id, datetime.now(UTC), by=f"operator:{operator.key_id}"
+    )

@@ -131,7 +131,7 @@ def test_an_export_leaves_out_closed_and_shredded_files_without_breaking(
     rules = live_rules().erasure
     erasure.close_file(conn, closed, NOW, rules, by="subject")
     erasure.close_file(conn, shredded, NOW, rules, by="subject")
-    erasure.shred_file(conn, vault, shredded, NOW, rules, by="operator")
+    erasure.shred_file(conn, vault, shredded, NOW, by="operator")
 
     exported = [r for r in export_records(conn, vault, furnisher_id, AS_OF)
                 if r.kind == "base"]  # fmt: skip

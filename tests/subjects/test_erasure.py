@@ -90,7 +90,7 @@ def test_a_closure_can_be_withdrawn_until_the_file_is_shredded(
     erasure.close_file(conn, subject_id, NOW, RULES, by="subject")
     assert erasure.reopen_file(conn, subject_id, RULES, by="subject").status == "active"
     erasure.close_file(conn, subject_id, NOW, RULES, by="subject")
-    erasure.shred_file(conn, vault, subject_id, NOW, RULES, by="operator")
+    erasure.shred_file(conn, vault, subject_id, NOW, by="operator")
     with pytest.raises(FileShredded):
         erasure.reopen_file(conn, subject_id, RULES, by="subject")
 
@@ -98,7 +98,7 @@ def test_a_closure_can_be_withdrawn_until_the_file_is_shredded(
 def test_an_active_file_is_never_shredded(conn: psycopg.Connection[Any], vault: Vault) -> None:
     subject_id, _, _ = _furnished(conn, vault, 9103)
     with pytest.raises(FileNotClosed):
-        erasure.shred_file(conn, vault, subject_id, NOW, RULES, by="operator")
+        erasure.shred_file(conn, vault, subject_id, NOW, by="operator")
     assert vault.cipher_for(conn, subject_id)  # the keys are untouched
 
 
@@ -112,7 +112,7 @@ def test_shredded_file_is_unrecoverable_and_unlinkable(
     ).fetchone()["account_number_ct"])  # type: ignore[index]  # fmt: skip
     assert cipher.decrypt("account", number_ct) == values["consumer_account_number"]
     erasure.close_file(conn, subject_id, NOW, RULES, by="subject")
-    shredded = erasure.shred_file(conn, vault, subject_id, NOW, RULES, by="operator")
+    shredded = erasure.shred_file(conn, vault, subject_id, NOW, by="operator")
     assert shredded["identities"] > 0 and shredded["accounts_unlinked"] == 1
 
     # unrecoverable: no live key, so no ciphertext of the subject opens again
@@ -145,9 +145,9 @@ def test_shredding_twice_is_refused_naming_when(
 ) -> None:
     subject_id, _, _ = _furnished(conn, vault, 9105)
     erasure.close_file(conn, subject_id, NOW, RULES, by="subject")
-    erasure.shred_file(conn, vault, subject_id, NOW, RULES, by="operator")
+    erasure.shred_file(conn, vault, subject_id, NOW, by="operator")
     with pytest.raises(FileShredded, match="already erased"):
-        erasure.shred_file(conn, vault, subject_id, NOW, RULES, by="operator")
+        erasure.shred_file(conn, vault, subject_id, NOW, by="operator")
 
 
 def test_closed_files_are_shredded_once_the_regimes_period_has_passed(
@@ -218,7 +218,7 @@ def test_shredding_waits_for_an_ingest_in_flight_and_forgets_what_it_wrote(
         def shred() -> None:
             try:
                 with transaction(pool) as conn:
-                    erasure.shred_file(conn, vault, person.subject_id, NOW, RULES, by="operator")
+                    erasure.shred_file(conn, vault, person.subject_id, NOW, by="operator")
             except BaseException as exc:  # reported by the test
                 failures.append(exc)
 
