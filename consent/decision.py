@@ -7,9 +7,9 @@ and returns a `Decision` whose `reason` is a stable slug: the API turns a denial
 problem+json whose type is that slug, and the audit log records it.
 
 The checks run in a fixed order, most fundamental first, so the reason a requester sees is the
-one they must fix first: an erased or closed file before anything else, no grant at all before a wrong purpose, a revoked grant before an
-expired one, the grant's own limits before the subject's freeze, the freeze before the fraud
-alert's identity duty.
+one they must fix first: an erased or closed file before anything else, no grant at all
+before a wrong purpose, a revoked grant before an expired one, the grant's own limits before
+the subject's freeze, the freeze before the fraud alert's identity duty.
 """
 
 from __future__ import annotations
