@@ -78,6 +78,12 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         url = database_url(settings)
         check_reachable(url)
         app.state.pool = open_pool(url)
+        try:
+            with app.state.pool.connection() as conn:
+                vault.check_holds_database_keys(conn)
+        except BaseException:
+            app.state.pool.close()
+            raise
         # Numbers committed access-log entries every `sequence_interval` (tests pass their own
         # pool and sequence on demand, when a tree head is signed).
         sequencer = BackgroundSequencer(app.state.pool, settings.sequence_interval.total_seconds())

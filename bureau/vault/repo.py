@@ -24,6 +24,15 @@ def insert_data_key(
     )
 
 
+def some_live_kek_id(conn: psycopg.Connection[Any]) -> str | None:
+    """The master key id of one live data key, or None while there are none: a constant-time
+    probe (the first row found), not a scan."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT kek_id FROM subject_keys WHERE wrapped_key IS NOT NULL LIMIT 1")
+        row = cur.fetchone()
+    return str(row[0]) if row is not None else None
+
+
 def insert_subjects(
     conn: psycopg.Connection[Any], keys: Sequence[tuple[UUID, int, str, bytes]]
 ) -> None:

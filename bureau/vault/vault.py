@@ -222,6 +222,26 @@ class Vault:
             raise VaultError(f"master key {kek_id} was retired at {retired}; it unwraps nothing")
         raise VaultError(f"master key {kek_id} is not in the key file")
 
+    def check_holds_database_keys(self, conn: psycopg.Connection[Any]) -> None:
+        """Refuse a key file that cannot unwrap the database's data keys.
+
+        Why at start-up: a missing key file is created afresh, so a wrong `FAIRFILE_KEY_FILE`
+        (or a deleted file) once started a bureau that could read no identity data and wrapped
+        new subjects' keys under a master key no other process had. One live data key is
+        probed: a fresh or wrong file holds none of the database's master keys.
+        """
+        kek_id = repo.some_live_kek_id(conn)
+        if kek_id is None:
+            return
+        try:
+            self.master_key(kek_id)
+        except VaultError as exc:
+            where = f" ({self._path})" if self._path is not None else ""
+            raise VaultError(
+                f"the key file{where} cannot unwrap this database's data keys: {exc}. "
+                "Point FAIRFILE_KEY_FILE at the bureau's key file (docs/vault.md)"
+            ) from exc
+
     def shred(self, conn: psycopg.Connection[Any], subject_id: UUID) -> None:
         """Destroy the subject's data keys: every ciphertext of the subject becomes noise."""
         repo.destroy_data_keys(conn, subject_id)
