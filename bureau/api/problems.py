@@ -88,6 +88,25 @@ def install(app: FastAPI) -> None:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return answer(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
 
+    async def transaction_conflict(request: Request, exc: Exception) -> Response:
+        """A deadlock or serialization failure: PostgreSQL rolled this request back whole so
+        another could finish. Nothing was stored, and the same request sent again normally goes
+        through: no outage (it is an OperationalError, which would otherwise answer 503)."""
+        log.warning("transaction conflict on %s %s: %s", request.method, request.url.path, exc)
+        return answer(
+            request, 409, "transaction-conflict", "Conflicting concurrent request",
+            "another request changed the same data at the same time; nothing was stored, "
+            "send this request again",
+        )  # fmt: skip
+
+    # SQLSTATE class 40: psycopg gives the class and its two common members unrelated classes.
+    for rolled_back in (
+        psycopg.errors.TransactionRollback,
+        psycopg.errors.DeadlockDetected,
+        psycopg.errors.SerializationFailure,
+    ):
+        app.add_exception_handler(rolled_back, transaction_conflict)
+
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(request: Request, exc: psycopg.OperationalError) -> Response:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
