@@ -50,7 +50,7 @@ ACTIVE_FRAUD_ALERTS_SQL = """
 """
 STATEMENTS_SQL = """
     SELECT statement_id, item_kind, item_id, dispute_id, body, body_ct, created_at
-    FROM statements WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at
+    FROM statements WHERE subject_id = %s AND withdrawn_at IS NULL ORDER BY created_at, statement_id
 """
 IS_FROZEN_SQL = "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL"
 
