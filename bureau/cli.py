@@ -17,6 +17,7 @@ import psycopg
 
 from bureau.config import Settings, SettingsInvalid, load_settings
 from bureau.db.server import DatabaseUnavailable
+from bureau.vault.vault import VaultError
 
 COMMAND_MODULES: list[str] = [
     "bureau.db.commands",
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
-    except (DatabaseUnavailable, SettingsInvalid) as exc:
+    except (DatabaseUnavailable, SettingsInvalid, VaultError) as exc:
         print(f"bureau: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:

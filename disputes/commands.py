@@ -41,6 +41,6 @@ def run_deadlines_command(args: argparse.Namespace) -> int:
     if args.today is not None:
         now = datetime.combine(args.today, time(12), UTC)
     with one_transaction(url) as conn:
-        summary = run_deadlines(conn, Vault.from_key_file(settings.key_file), now)
+        summary = run_deadlines(conn, Vault.for_database(settings.key_file, conn), now)
     print(json.dumps(summary))
     return 0

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from tqdm import tqdm
 
 from bureau.db.pool import one_transaction
@@ -48,7 +49,9 @@ def _resources(args: argparse.Namespace) -> tuple[str, Vault]:
     from bureau.cli import settings_from
 
     settings = settings_from(args)
-    return ready_url(settings), Vault.from_key_file(settings.key_file)
+    url = ready_url(settings)
+    with psycopg.connect(url) as conn:
+        return url, Vault.for_database(settings.key_file, conn)
 
 
 def _summary(report: IngestReport) -> str:

@@ -46,7 +46,7 @@ def _prepare(settings: Settings, seed: int | None, as_of: date | None) -> SeedRe
     if seed is None:
         return None
     with one_transaction(url) as conn:
-        return seed_sandbox(conn, Vault.from_key_file(settings.key_file), seed, as_of)
+        return seed_sandbox(conn, Vault.for_database(settings.key_file, conn), seed, as_of)
 
 
 def _refuse_sandbox_database(settings: Settings) -> None:

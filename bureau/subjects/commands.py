@@ -58,7 +58,11 @@ def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], Vault]:
 
     settings = settings_from(args)
     conn = psycopg.connect(ready_url(settings), row_factory=dict_row)
-    return conn, Vault.from_key_file(settings.key_file)
+    try:
+        return conn, Vault.for_database(settings.key_file, conn)
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _run(args: argparse.Namespace, work: Any) -> int:

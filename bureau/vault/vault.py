@@ -134,6 +134,14 @@ class Vault:
     def from_key_file(cls, path: Path) -> Vault:
         return cls(load_or_create(path), path)
 
+    @classmethod
+    def for_database(cls, path: Path, conn: psycopg.Connection[Any]) -> Vault:
+        """The key file's vault, refused unless it can read `conn`'s data keys (commands that
+        open a database: `check_holds_database_keys`)."""
+        vault = cls.from_key_file(path)
+        vault.check_holds_database_keys(conn)
+        return vault
+
     def _refresh(self) -> KeyRing:
         """The key ring, read again first if the key file was replaced since it was read."""
         if self._path is None:

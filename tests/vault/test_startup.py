@@ -1,4 +1,5 @@
-"""A served bureau starts only with a key file that can read its database's data keys."""
+"""A bureau starts (served, or a command) only with a key file that can read its database's
+data keys."""
 
 from __future__ import annotations
 
@@ -49,3 +50,18 @@ def test_the_bureaus_own_key_file_starts_it(own_database: str, tmp_path: Path) -
 def test_an_empty_database_starts_with_a_new_key_file(own_database: str, tmp_path: Path) -> None:
     with TestClient(create_app(_settings(own_database, tmp_path / "new" / "master.key"))) as c:
         assert c.get("/health").status_code == 200
+
+
+def test_a_command_refuses_a_key_file_that_cannot_read_the_database(
+    own_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bureau.cli import main
+
+    _subject_under(own_database, tmp_path / "bureau" / "master.key")
+    monkeypatch.setenv("DATABASE_URL", own_database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(tmp_path / "typo" / "master.key"))
+    assert main(["subjects", "shred-due"]) == 2
+    assert "FAIRFILE_KEY_FILE" in capsys.readouterr().err
