@@ -273,7 +273,7 @@ class _PullRequest:
         freeze: Freeze | None,
         alerts: list[Alert],
         holds: bool,
-        file_status: str = "active",
+        file_status: str,
     ) -> Decision:
         """`decide` on the facts; a refusal is raised with its reason."""
         decision = decide(
