@@ -86,7 +86,9 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
             raise
         # Numbers committed access-log entries every `sequence_interval` (tests pass their own
         # pool and sequence on demand, when a tree head is signed).
-        sequencer = BackgroundSequencer(app.state.pool, settings.sequence_interval.total_seconds())
+        sequencer = BackgroundSequencer(
+            app.state.pool, app.state.signing_key, settings.sequence_interval.total_seconds()
+        )
         sequencer.start()
         try:
             async with async_pool(app, url):

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from bureau.audit import repo
+from bureau.audit import heads, repo
 from bureau.audit.log import leaf_hash
+from bureau.signing import SigningKey
 
 BATCH = 5000
 """Entries numbered per statement: bounds memory when a large backlog has built up."""
@@ -34,31 +36,77 @@ BATCH = 5000
 logger = logging.getLogger(__name__)
 
 
-def sequence(conn: psycopg.Connection[Any], wait: bool = True) -> int:
-    """Number every pending entry this transaction can see; returns how many were numbered.
+def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) -> int:
+    """Number every pending entry this transaction can see, extend each subject's chain, and
+    sign the checkpoint over the grown log; returns how many entries were numbered.
 
-    The caller commits. Without `wait`, returns 0 at once if another sequencer is at work.
+    The checkpoint is signed in the same transaction as the numbering, so no numbered entry is
+    ever behind the last signature: deleting or rewriting the newest one breaks it. The caller
+    commits. Without `wait`, returns 0 at once if another sequencer is at work.
     """
-    if not repo.has_pending(conn):
+    if not repo.needs_sequencing(conn):
         return 0  # the common case for readers: no lock, no write
-    next_index = repo.lock_log_head(conn, wait)
-    if next_index is None:
+    head = repo.lock_log_head(conn, wait)
+    if head is None:
         return 0
+    next_index = int(head["next_index"])
     total = 0
     while True:
         pending = repo.pending_entries(conn, BATCH)
         if not pending:
             break
-        assigned = [
-            (entry_id, next_index + offset, leaf_hash({**entry, "index": next_index + offset}))
-            for offset, (entry_id, entry) in enumerate(pending)
-        ]
+        assigned = _chained(conn, next_index, pending)
         next_index += len(pending)
         repo.assign_indexes(conn, next_index, assigned)
         total += len(pending)
         if len(pending) < BATCH:
             break
+    _sign_checkpoint(conn, key, head, next_index)
     return total
+
+
+def _chained(
+    conn: psycopg.Connection[Any], first: int, pending: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, int, dict[str, Any], bytes]]:
+    """(entry_id, index, what the entry gains, leaf hash) for each pending entry in order.
+
+    An entry naming a subject gains its place in that subject's chain: `subject_entry`, the
+    count of entries naming them so far, this one included, and `subject_prev`, the index of
+    the one before (None for the first). The tips are read and written one row per subject.
+    """
+    subjects = sorted({str(e["subject_id"]) for _, e in pending if e.get("subject_id")})
+    tips = repo.subject_tips(conn, subjects)
+    changed: dict[str, tuple[int, int]] = {}
+    assigned = []
+    for offset, (entry_id, entry) in enumerate(pending):
+        index = first + offset
+        additions: dict[str, Any] = {"index": index}
+        subject = entry.get("subject_id")
+        if subject:
+            count, last = tips.get(str(subject), (0, None))
+            additions["subject_entry"] = count + 1
+            additions["subject_prev"] = last
+            tips[str(subject)] = changed[str(subject)] = (count + 1, index)
+        assigned.append((entry_id, index, additions, leaf_hash({**entry, **additions})))
+    repo.save_subject_tips(conn, changed)
+    return assigned
+
+
+def _sign_checkpoint(
+    conn: psycopg.Connection[Any], key: SigningKey, head: dict[str, Any], size: int
+) -> None:
+    """Sign the tree of `size` leaves, grown from the last checkpoint (or, right after the
+    upgrade that added checkpoints, from the newest published head)."""
+    old = head["checkpoint_size"]
+    if old is None:
+        latest = repo.latest_head(conn)
+        old = 0 if latest is None else min(int(latest["tree_size"]), size)
+    root = heads.grow(conn, int(old), size)
+    at = datetime.now(UTC)
+    if head["checkpoint_at"] is not None:
+        at = max(at, head["checkpoint_at"])  # monotonic, like the heads
+    sth = heads.sign(key, size, root, at)
+    repo.save_checkpoint(conn, size, root, sth.head.timestamp, sth.key_id, sth.signature)
 
 
 class BackgroundSequencer:
@@ -68,8 +116,9 @@ class BackgroundSequencer:
     keeps the backlog (and so the work a reader would wait for) small in a busy bureau.
     """
 
-    def __init__(self, pool: ConnectionPool, interval: float) -> None:
+    def __init__(self, pool: ConnectionPool, key: SigningKey, interval: float) -> None:
         self.pool = pool
+        self.key = key
         self.interval = interval
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-sequencer", daemon=True)
@@ -85,6 +134,6 @@ class BackgroundSequencer:
         while not self._halt.wait(self.interval):
             try:
                 with self.pool.connection() as conn, conn.transaction():
-                    sequence(conn, wait=False)
+                    sequence(conn, self.key, wait=False)
             except Exception:  # a failed run rolls back whole; the next one retries
                 logger.exception("sequencing the access log failed")
