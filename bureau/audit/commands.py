@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from psycopg.rows import dict_row
 
 from bureau.audit import verify_mine, witness
-from bureau.audit.remote import RemoteError
+from bureau.audit.remote import RemoteError, get_json
 from bureau.audit.sequencing import sequence
 from bureau.audit.tree import verify_log
 from bureau.db.server import check_reachable, database_url
@@ -192,7 +192,9 @@ def run_witness(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandRefused(f"--state: {exc}") from None
     try:
-        new, against = witness.check(args.url, token, keys, kept)
+        new, against = witness.check(
+            lambda path, params: get_json(args.url, path, token, params), keys, kept
+        )
     except witness.Inconsistent as exc:
         print(f"INCONSISTENT: {exc}", file=sys.stderr)
         return 1

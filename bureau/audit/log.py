@@ -43,7 +43,7 @@ def pending_entry(
         "at": at.isoformat(),
         **details,
     }
-    for added in ("index", "subject_entry", "subject_prev"):
+    for added in ("index", "subject_entry", "subject_prev", "prev_leaf_hash"):
         entry.pop(added, None)  # the sequencer adds them; the append-only trigger insists
     return entry, at
 

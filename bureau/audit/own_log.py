@@ -60,7 +60,9 @@ def chain_gaps(items: list[dict[str, Any]], reaches_first: bool) -> list[str]:
     Entries sequenced before chains were kept carry no `subject_entry` and are not checked.
     """
     shown = sorted(items, key=lambda i: int(i["leaf_index"]), reverse=True)
-    gaps = []
+    gaps: list[str] = []
+    if not shown:
+        return gaps
     subjects = {i["entry"].get("subject_id") for i in shown}
     if len(subjects) > 1:
         gaps.append(f"the listing mixes entries naming {len(subjects)} different subjects")

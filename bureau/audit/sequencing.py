@@ -28,7 +28,7 @@ from psycopg_pool import ConnectionPool
 
 from bureau.audit import heads, repo
 from bureau.audit.log import leaf_hash
-from bureau.signing import SigningKey
+from bureau.signing import SigningKey, b64url
 
 BATCH = 5000
 """Entries numbered per statement: bounds memory when a large backlog has built up."""
@@ -50,12 +50,14 @@ def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) 
     if head is None:
         return 0
     next_index = int(head["next_index"])
+    previous = repo.leaf_hashes(conn, next_index - 1, next_index) if next_index else []
     total = 0
     while True:
         pending = repo.pending_entries(conn, BATCH)
         if not pending:
             break
-        assigned = _chained(conn, next_index, pending)
+        assigned = _chained(conn, next_index, pending, previous[0] if previous else None)
+        previous = [assigned[-1][3]]
         next_index += len(pending)
         repo.assign_indexes(conn, next_index, assigned)
         total += len(pending)
@@ -66,10 +68,15 @@ def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) 
 
 
 def _chained(
-    conn: psycopg.Connection[Any], first: int, pending: list[tuple[int, dict[str, Any]]]
+    conn: psycopg.Connection[Any],
+    first: int,
+    pending: list[tuple[int, dict[str, Any]]],
+    previous: bytes | None,
 ) -> list[tuple[int, int, dict[str, Any], bytes]]:
     """(entry_id, index, what the entry gains, leaf hash) for each pending entry in order.
 
+    Every entry gains `prev_leaf_hash`, the leaf hash of the entry before it (`previous` for
+    the first), so rewriting one and recomputing its hash is named by the entry after it.
     An entry naming a subject gains its place in that subject's chain: `subject_entry`, the
     count of entries naming them so far, this one included, and `subject_prev`, the index of
     the one before (None for the first). The tips are read and written one row per subject.
@@ -80,14 +87,18 @@ def _chained(
     assigned = []
     for offset, (entry_id, entry) in enumerate(pending):
         index = first + offset
-        additions: dict[str, Any] = {"index": index}
+        additions: dict[str, Any] = {
+            "index": index,
+            "prev_leaf_hash": None if previous is None else b64url(previous),
+        }
         subject = entry.get("subject_id")
         if subject:
             count, last = tips.get(str(subject), (0, None))
             additions["subject_entry"] = count + 1
             additions["subject_prev"] = last
             tips[str(subject)] = changed[str(subject)] = (count + 1, index)
-        assigned.append((entry_id, index, additions, leaf_hash({**entry, **additions})))
+        previous = leaf_hash({**entry, **additions})
+        assigned.append((entry_id, index, additions, previous))
     repo.save_subject_tips(conn, changed)
     return assigned
 

@@ -260,6 +260,8 @@ def verify_log(
     acc = merkle.RootAccumulator(on_node=check_node)
     at_size(acc)
     missing_from: int | None = None
+    previous: bytes | None = None
+    rewritten: list[int] = []  # entries the next entry's `prev_leaf_hash` names as changed
     for expected, row in enumerate(repo.all_entries(conn)):
         index, entry, stored_leaf = int(row["leaf_index"]), row["entry"], bytes(row["leaf_hash"])
         if index != expected:
@@ -274,6 +276,10 @@ def verify_log(
             result.fail(problem, index)
         if (broken := _chain_problem(index, entry, chains)) is not None:
             result.fail(broken, index)
+        chained_to = entry.get("prev_leaf_hash", False)
+        if chained_to is not False and previous is not None and chained_to != b64url(previous):
+            rewritten.append(index - 1)
+        previous = stored_leaf
         # The tree is rebuilt from the stored leaf hashes: a content change is then named
         # exactly (above), and a rewritten leaf hash shows up against the nodes and signed roots.
         acc.push(stored_leaf)
@@ -282,10 +288,18 @@ def verify_log(
         if len(result.problems) >= limit:
             return result
     _check_bounds(result, cp_row, checkpoint, heads_by_size, acc.size, missing_from)
+    for index in rewritten:
+        result.fail(
+            f"entry {index}: its leaf hash was rewritten after it was signed; entry "
+            f"{index + 1} chained to another (prev_leaf_hash)",
+            index,
+        )
     if signed.failed or signed.nodes:
         first, last = signed.locate()
         evidence = [f"the {what} of size {size}" for what, size in signed.failed]
         evidence += [f"stored tree node (level {lv}, index {ix})" for lv, ix in signed.nodes[:3]]
+        if rewritten:
+            first = last = rewritten[0]  # the chain names it exactly; the pair is ambiguous
         where = f"entry {first}" if first == last else f"entry {first} (one of {first}..{last})"
         result.fail(
             f"{where}: its leaf hash was rewritten after it was signed; "

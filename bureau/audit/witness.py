@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bureau.audit import merkle
-from bureau.audit.remote import get_json
 from bureau.signing import SignatureInvalid, b64url_decode
 
 STATE_FILE = "heads.json"
@@ -85,13 +84,15 @@ def save_state(folder: Path, heads: list[Kept]) -> None:
     os.replace(temp, folder / STATE_FILE)
 
 
-def check(
-    base_url: str, token: str, keys: Sequence[Ed25519PublicKey], kept: list[Kept]
-) -> tuple[Kept, Kept | None]:
+Get = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""GET a path of the bureau's API with query parameters: its JSON (`remote.get_json`)."""
+
+
+def check(get: Get, keys: Sequence[Ed25519PublicKey], kept: list[Kept]) -> tuple[Kept, Kept | None]:
     """Fetch the newest head and prove it extends the largest kept one; returns (new head, the
     kept head it was checked against). Raises Inconsistent on a bad signature, a smaller log,
     another root at the same size, or a consistency proof that does not hold."""
-    new = kept_from_json(get_json(base_url, "/v1/audit/tree-head", token))
+    new = kept_from_json(get("/v1/audit/tree-head", {}))
     if not signed_by(new, keys):
         raise Inconsistent(
             f"the bureau's tree head of size {new.tree_size} is not signed by the given key"
@@ -111,12 +112,7 @@ def check(
                 f"({last.root_hash} kept, {new.root_hash} now)"
             )
         return new, last
-    answer = get_json(
-        base_url,
-        "/v1/audit/consistency",
-        token,
-        {"first": last.tree_size, "second": new.tree_size},
-    )
+    answer = get("/v1/audit/consistency", {"first": last.tree_size, "second": new.tree_size})
     try:
         proof = [b64url_decode(p) for p in answer["proof"]]
     except (KeyError, TypeError, SignatureInvalid):

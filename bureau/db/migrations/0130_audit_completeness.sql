@@ -13,6 +13,8 @@
 --    entry, the newest included, is found even when every published head is removed.
 -- 3. A subject's entries are found by the subject named in the hashed entry, not by the
 --    `subject_id` column (a copy an attacker could change without touching a hash).
+-- 4. Every entry also carries `prev_leaf_hash`, the leaf hash of the entry before it, so a
+--    rewritten entry whose leaf hash was recomputed is named exactly by the entry after it.
 
 CREATE TABLE audit_subject_tips (
     subject_id   uuid PRIMARY KEY,
@@ -51,8 +53,8 @@ BEGIN
        AND NEW.subject_id IS NOT DISTINCT FROM OLD.subject_id
        AND NEW.event = OLD.event
        AND NEW.created_at = OLD.created_at
-       AND NOT (OLD.entry ?| ARRAY['index', 'subject_entry', 'subject_prev'])
-       AND (NEW.entry - 'subject_entry' - 'subject_prev')
+       AND NOT (OLD.entry ?| ARRAY['index', 'subject_entry', 'subject_prev', 'prev_leaf_hash'])
+       AND (NEW.entry - 'subject_entry' - 'subject_prev' - 'prev_leaf_hash')
            = OLD.entry || jsonb_build_object('index', NEW.leaf_index)
        AND NEW.leaf_index < (SELECT next_index FROM audit_log_head)
     THEN
