@@ -24,6 +24,7 @@ from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.parse import open_file
 from bureau.furnishing.metro2.write import item_bytes
 from bureau.furnishing.report import CsvSink, IngestReport
+from bureau.private_output import open_private
 from bureau.vault import Vault
 
 
@@ -89,7 +90,7 @@ def run_furnish(args: argparse.Namespace) -> int:
         print(f"bureau furnish: no such file: {path}", file=sys.stderr)
         return 2
     url, vault = _resources(args)
-    csv_out = open(args.rejections, "w", newline="") if args.rejections else None  # noqa: SIM115
+    csv_out = open_private(args.rejections, "w", newline="") if args.rejections else None
     try:
         with one_transaction(url) as conn:
             org = repo.find_furnisher(conn, args.furnisher)
@@ -123,7 +124,7 @@ def run_furnish(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     url, vault = _resources(args)
-    out = open(args.out, "wb") if args.out else sys.stdout.buffer  # noqa: SIM115
+    out = open_private(args.out, "wb") if args.out else sys.stdout.buffer
     try:
         with one_transaction(url) as conn:
             org = repo.find_furnisher(conn, args.furnisher)
