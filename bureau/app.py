@@ -52,7 +52,10 @@ problem+json with a stable `type` and, where it applies, the offending `field`.
 
 def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAPI:
     """Build the app. Without a pool, one is opened at start-up and closed at shutdown."""
-    vault = Vault.from_key_file(settings.key_file)
+    # Served (no pool given): a missing key file is created, or refused, only once the
+    # database is open, by `Vault.for_database` in the lifespan.
+    created_later = pool is None and not settings.key_file.exists()
+    vault = None if created_later else Vault.from_key_file(settings.key_file)
 
     @asynccontextmanager
     async def async_pool(app: FastAPI, url: str) -> AsyncIterator[None]:
@@ -80,7 +83,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         app.state.pool = open_pool(url)
         try:
             with app.state.pool.connection() as conn:
-                vault.check_holds_database_keys(conn)
+                app.state.vault = Vault.for_database(settings.key_file, conn)
         except BaseException:
             app.state.pool.close()
             raise
