@@ -21,6 +21,7 @@ from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
 from bureau.db.server import check_reachable, database_url
+from bureau.furnishing.uploads import UploadSlots
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from consent.disclosure import consent_section
@@ -80,12 +81,15 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
             return
         url = database_url(settings)
         check_reachable(url)
-        app.state.pool = open_pool(url)
+        app.state.pool = open_pool(url, max_size=settings.pool.size, timeout=settings.pool.timeout)
+        # /health's own connection: it answers (and says so) when the pool is exhausted.
+        app.state.health_pool = open_pool(url, min_size=1, max_size=1)
         try:
             with app.state.pool.connection() as conn:
                 app.state.vault = Vault.for_database(settings.key_file, conn)
         except BaseException:
             app.state.pool.close()
+            app.state.health_pool.close()
             raise
         # Numbers committed access-log entries every `sequence_interval` (tests pass their own
         # pool and sequence on demand, when a tree head is signed).
@@ -100,6 +104,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         finally:
             sequencer.stop()
             app.state.pool.close()
+            app.state.health_pool.close()
 
     app = FastAPI(
         title="fairfile",
@@ -109,6 +114,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     )
     app.state.settings = settings
     app.state.async_pools = {}
+    app.state.upload_slots = UploadSlots(settings.uploads.per_furnisher)
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
     # Statements come with the file itself (`bureau.file.disclosure`, which also keeps a
