@@ -12,8 +12,11 @@ holds the head row while it works, so:
 - two sequencers never interleave (the head row is their mutex), and a run that fails rolls
   back whole, so indexes stay contiguous.
 
-It runs before any tree head is signed (so every proof covers numbered entries only) and, in
-a served bureau, every `interval` seconds in the background, bounding the merge delay.
+Each run also extends every subject's chain and the log's hash chain inside the entries it
+numbers, and signs a checkpoint over the grown tree in the same transaction (docs/audit.md), so
+no numbered entry is ever unsigned. It runs before any tree head is signed (so every proof
+covers numbered entries only) and, in a served bureau, every `interval` seconds in the
+background, bounding the merge delay.
 """
 
 from __future__ import annotations

@@ -237,3 +237,20 @@ def test_a_history_rewritten_with_the_signing_key_is_caught_by_a_witness(
     assert tree.verify_log(conn, [bureau_key.public_key]).ok  # nothing stored disagrees
     with pytest.raises(witness.Inconsistent, match="fork: the signed head of size"):
         witness.check(get, [bureau_key.public_key], [first])
+
+
+def test_the_portals_verified_badge_needs_an_unbroken_chain(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    from bureau.audit.own_log import checked_subject_log
+
+    def checked() -> Any:
+        return checked_subject_log(conn, bureau_key, subject, datetime.now(UTC),
+                                   interval=settings.tree_head_interval)  # fmt: skip
+
+    assert checked().all_verified
+    target = indexes_of(conn, subject)[1]
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", target)
+    shown = checked()
+    assert all(e.verified for e in shown.entries)  # each proof still holds
+    assert not shown.all_verified and f"after leaf {target}" in shown.gaps[0]
