@@ -15,6 +15,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.db.batch import run
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.vault import SubjectCipher, Vault
@@ -159,7 +160,7 @@ def file_summary(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
 ) -> dict[str, Any]:
     """The file as it stands after the dispute, for the results notice (no identity data)."""
-    file = assemble(conn, vault, subject_id, now)
+    file = run(conn, assemble(vault, subject_id, now))
     return {
         "accounts": [
             {

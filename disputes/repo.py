@@ -440,27 +440,6 @@ def replace_statement(
 # Notices and past recipients ---------------------------------------------------------------------
 
 
-def insert_notice(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    notice_id: UUID,
-    kind: str,
-    recipient_org_id: UUID | None,
-    dispute_id: UUID,
-    body: dict[str, Any],
-    due_by: date | None,
-    at: datetime,
-) -> None:
-    conn.execute(
-        """
-        INSERT INTO notices (subject_id, notice_id, kind, recipient_org_id, dispute_id, body,
-                             due_by, created_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (subject_id, notice_id, kind, recipient_org_id, dispute_id, Jsonb(body), due_by, at),
-    )
-
-
 _NOTICE_COLUMNS = (
     "subject_id, notice_id, kind, recipient_org_id, dispute_id, body, due_by, created_at"
 )

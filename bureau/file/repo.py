@@ -8,9 +8,11 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from bureau.db.batch import Batch, Read
+from bureau.db.write import Write
 from bureau.subjects.repo import IDENTITIES_SQL, SUBJECT_EXISTS_SQL
 from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 
@@ -113,9 +115,7 @@ class FileRows:
     statements: list[dict[str, Any]]
 
 
-def file_rows(
-    conn: psycopg.Connection[Any], subject_id: UUID, at: datetime, inquiries_since: datetime
-) -> FileRows:
+def file_rows(subject_id: UUID, at: datetime, inquiries_since: datetime) -> Batch[FileRows]:
     """The nine reads of a file sent as one pipeline: one round trip instead of nine.
 
     Why: on a busy server every round trip also waits for the GIL again when its answer comes
@@ -123,66 +123,24 @@ def file_rows(
     statements are the same as the single-purpose functions above (shared SQL), read in the
     caller's transaction, so the snapshot semantics do not change.
     """
-    plain, named = _file_queries(subject_id, at, inquiries_since)
-    tuples = [conn.cursor(row_factory=tuple_row) for _ in plain]
-    dicts = [conn.cursor(row_factory=dict_row) for _ in named]
-    with conn.pipeline():
-        for tcur, (query, params) in zip(tuples, plain, strict=True):
-            tcur.execute(query, params)
-        for dcur, (query, params) in zip(dicts, named, strict=True):
-            dcur.execute(query, params)
-    tuple_results = [c.fetchall() for c in tuples]
-    dict_results = [c.fetchall() for c in dicts]
-    for c in [*tuples, *dicts]:
-        c.close()
-    return _file_rows(tuple_results, dict_results)
-
-
-async def file_rows_async(
-    conn: psycopg.AsyncConnection[Any], subject_id: UUID, at: datetime, inquiries_since: datetime
-) -> FileRows:
-    """`file_rows` on an async connection: the same nine statements in one pipeline."""
-    plain, named = _file_queries(subject_id, at, inquiries_since)
-    tuples = [conn.cursor(row_factory=tuple_row) for _ in plain]
-    dicts = [conn.cursor(row_factory=dict_row) for _ in named]
-    async with conn.pipeline():
-        for tcur, (query, params) in zip(tuples, plain, strict=True):
-            await tcur.execute(query, params)
-        for dcur, (query, params) in zip(dicts, named, strict=True):
-            await dcur.execute(query, params)
-    tuple_results = [await c.fetchall() for c in tuples]
-    dict_results = [await c.fetchall() for c in dicts]
-    for c in [*tuples, *dicts]:
-        await c.close()
-    return _file_rows(tuple_results, dict_results)
-
-
-_Queries = list[tuple[str, tuple[Any, ...]]]
-
-
-def _file_queries(
-    subject_id: UUID, at: datetime, inquiries_since: datetime
-) -> tuple[_Queries, _Queries]:
-    """A file's reads: those whose rows come back as tuples, then those read as dicts."""
-    plain: _Queries = [
-        (SUBJECT_EXISTS_SQL, (subject_id,)),
-        (LIVE_DATA_KEYS_SQL, (subject_id,)),
-        (IDENTITIES_SQL, (subject_id,)),
-        (IS_FROZEN_SQL, (subject_id,)),
+    plain = [
+        Read(SUBJECT_EXISTS_SQL, (subject_id,), named=False),
+        Read(LIVE_DATA_KEYS_SQL, (subject_id,), named=False),
+        Read(IDENTITIES_SQL, (subject_id,), named=False),
+        Read(IS_FROZEN_SQL, (subject_id,), named=False),
     ]
-    named: _Queries = [
-        (TRADELINES_SQL, (subject_id,)),
-        (BANKRUPTCIES_SQL, (subject_id,)),
-        (INQUIRIES_SQL, (subject_id, inquiries_since)),
-        (ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at)),
-        (STATEMENTS_SQL, (subject_id,)),
+    named = [
+        Read(TRADELINES_SQL, (subject_id,)),
+        Read(BANKRUPTCIES_SQL, (subject_id,)),
+        Read(INQUIRIES_SQL, (subject_id, inquiries_since)),
+        Read(ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at)),
+        Read(STATEMENTS_SQL, (subject_id,)),
     ]
-    return plain, named
+    return Batch([*plain, *named], _file_rows)
 
 
-def _file_rows(tuple_results: list[list[Any]], dict_results: list[list[Any]]) -> FileRows:
-    exists, keys, idents, frozen = tuple_results
-    trades, bks, inqs, alerts, stmts = dict_results
+def _file_rows(results: list[list[Any]]) -> FileRows:
+    exists, keys, idents, frozen, trades, bks, inqs, alerts, stmts = results
     return FileRows(
         exists=bool(exists),
         data_keys=[(int(v), str(k), bytes(w)) for v, k, w in keys],
@@ -288,14 +246,19 @@ def insert_bankruptcy(conn: psycopg.Connection[Any], row: dict[str, Any]) -> Non
     )
 
 
+INSERT_INQUIRY_SQL = """
+    INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
+                           grant_id, report_id, created_at)
+    VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s, %(kind)s,
+            %(grant_id)s, %(report_id)s, COALESCE(%(created_at)s, now()))
+    ON CONFLICT (subject_id, inquiry_id) DO NOTHING
+"""
+
+
+def inquiry_write(row: dict[str, Any]) -> Write:
+    """An inquiry as a `Write`, for a release that sends its paper trail as one statement."""
+    return Write("inquiry_row", INSERT_INQUIRY_SQL, row)
+
+
 def insert_inquiry(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
-    conn.execute(
-        """
-        INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
-                               grant_id, report_id, created_at)
-        VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s, %(kind)s,
-                %(grant_id)s, %(report_id)s, COALESCE(%(created_at)s, now()))
-        ON CONFLICT (subject_id, inquiry_id) DO NOTHING
-        """,
-        row,
-    )
+    conn.execute(INSERT_INQUIRY_SQL, row)
