@@ -15,8 +15,10 @@ def pull_on_loop(database_url: str, *args: Any, keep: bool = False) -> release.R
     `keep`, as the CLI or an in-process caller runs it (`asyncio.run`)."""
 
     async def go() -> release.Released:
-        async with await psycopg.AsyncConnection.connect(database_url) as conn:
-            async with conn.transaction(force_rollback=not keep):
-                return await release.pull_report(conn, *args)
+        async with (
+            await psycopg.AsyncConnection.connect(database_url) as conn,
+            conn.transaction(force_rollback=not keep),
+        ):
+            return await release.pull_report(conn, *args)
 
     return asyncio.run(go())

@@ -332,33 +332,37 @@ def test_a_second_pull_waits_for_the_first_and_then_finds_the_grant_spent(
     outcome: list[object] = []
 
     async def second_pull() -> None:
-        async with await psycopg.AsyncConnection.connect(database_url) as conn:
-            async with conn.transaction():
-                await conn.execute("SET LOCAL application_name = 'second-pull'")
-                try:
-                    await release.pull_report(conn, *args, datetime.now(UTC))
-                    outcome.append("released")
-                except UsesExhausted as exc:
-                    outcome.append(exc)
+        async with (
+            await psycopg.AsyncConnection.connect(database_url) as conn,
+            conn.transaction(),
+        ):
+            await conn.execute("SET LOCAL application_name = 'second-pull'")
+            try:
+                await release.pull_report(conn, *args, datetime.now(UTC))
+                outcome.append("released")
+            except UsesExhausted as exc:
+                outcome.append(exc)
 
     async def first_pull() -> threading.Thread:
-        async with await psycopg.AsyncConnection.connect(database_url) as first:
-            async with first.transaction():
-                await release.pull_report(first, *args, datetime.now(UTC))
-                thread = threading.Thread(target=lambda: asyncio.run(second_pull()))
-                thread.start()
-                with psycopg.connect(database_url, autocommit=True) as watcher:
-                    waiting = False
-                    for _ in range(500):  # a state condition, not a timing: seen blocked
-                        row = watcher.execute(
-                            "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                            "'second-pull' AND wait_event_type = 'Lock'"
-                        ).fetchone()
-                        if row and row[0]:
-                            waiting = True
-                            break
-                        threading.Event().wait(0.02)
-                assert waiting, "the second pull should block on the grant's row lock"
+        async with (
+            await psycopg.AsyncConnection.connect(database_url) as first,
+            first.transaction(),
+        ):
+            await release.pull_report(first, *args, datetime.now(UTC))
+            thread = threading.Thread(target=lambda: asyncio.run(second_pull()))
+            thread.start()
+            with psycopg.connect(database_url, autocommit=True) as watcher:
+                waiting = False
+                for _ in range(500):  # a state condition, not a timing: seen blocked
+                    row = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'second-pull' AND wait_event_type = 'Lock'"
+                    ).fetchone()
+                    if row and row[0]:
+                        waiting = True
+                        break
+                    threading.Event().wait(0.02)
+            assert waiting, "the second pull should block on the grant's row lock"
         return thread
 
     thread = asyncio.run(first_pull())
