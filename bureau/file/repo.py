@@ -1,4 +1,4 @@
-"""SQL that reads a subject's file, and writes bankruptcies and inquiries (accounts:
+"""SQL that reads a subject's file, and writes bankruptcies, inquiries and statements (accounts:
 `bureau.furnishing.repo`)."""
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def active_fraud_alerts(
 def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
     """The subject's current (not withdrawn) statements on disputed items, oldest first.
 
-    Written by the disputes package; the one query for them, read with the file and by
-    disputes' own views.
+    Written by `replace_statement` below (for disputes); the one query for them, read with the
+    file and by disputes' own views.
     """
     return _rows(conn, STATEMENTS_SQL, (subject_id,))
 
@@ -183,3 +183,39 @@ def inquiry_write(row: dict[str, Any]) -> Write:
 
 def insert_inquiry(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
     conn.execute(INSERT_INQUIRY_SQL, row)
+
+
+# Statements (the subject's own words on an item; this module writes them) -------------------
+
+
+def replace_statement(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    statement_id: UUID,
+    item_kind: str,
+    item_id: UUID,
+    dispute_id: UUID,
+    body_ct: bytes,
+    key_version: int,
+    at: datetime,
+) -> None:
+    """The subject's current statement on the item; an earlier one is withdrawn, not erased."""
+    conn.execute(
+        "UPDATE statements SET withdrawn_at = %s WHERE subject_id = %s AND item_kind = %s "
+        "AND item_id = %s AND withdrawn_at IS NULL",
+        (at, subject_id, item_kind, item_id),
+    )
+    conn.execute(
+        """
+        INSERT INTO statements (subject_id, statement_id, item_kind, item_id, dispute_id,
+                                body_ct, key_version, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (subject_id, statement_id, item_kind, item_id, dispute_id, body_ct, key_version, at),
+    )
+
+
+def forget_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
+    """Delete the subject's statements: their own words, some stored in plaintext (before
+    statements were encrypted); nothing else refers to them."""
+    return conn.execute("DELETE FROM statements WHERE subject_id = %s", (subject_id,)).rowcount
