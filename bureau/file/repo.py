@@ -213,9 +213,3 @@ def replace_statement(
         """,
         (subject_id, statement_id, item_kind, item_id, dispute_id, body_ct, key_version, at),
     )
-
-
-def forget_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
-    """Delete the subject's statements: their own words, some stored in plaintext (before
-    statements were encrypted); nothing else refers to them."""
-    return conn.execute("DELETE FROM statements WHERE subject_id = %s", (subject_id,)).rowcount

@@ -493,14 +493,3 @@ def record_report(
         """,
         {"s": subject_id, "t": tradeline_id, "d": as_of, "src": source, "rep": Jsonb(reported)},
     )
-
-
-def unlink_accounts(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
-    """Replace each account's reference (a blind index of furnisher and account number) by
-    random bytes: the rows stay for the reports and inquiries that name them, but the next
-    report of that account number no longer finds this file."""
-    return conn.execute(
-        "UPDATE tradelines SET account_ref = sha256(uuid_send(gen_random_uuid())), "
-        "updated_at = now() WHERE subject_id = %s",
-        (subject_id,),
-    ).rowcount

@@ -26,8 +26,6 @@ import psycopg
 
 from bureau import events
 from bureau.audit import trail
-from bureau.file import repo as file_repo
-from bureau.furnishing import repo as furnishing_repo
 from bureau.policy.regime import Erasure
 from bureau.subjects import repo
 from bureau.subjects.errors import FileClosed, FileNotClosed, FileShredded, SubjectNotFound
@@ -144,8 +142,8 @@ def shred_file(
     vault.shred(conn, subject_id)  # keys destroyed, status 'shredded'
     forgotten = {
         "identities": repo.forget_identities(conn, subject_id),
-        "accounts_unlinked": furnishing_repo.unlink_accounts(conn, subject_id),
-        "statements": file_repo.forget_statements(conn, subject_id),
+        "accounts_unlinked": repo.unlink_accounts(conn, subject_id),
+        "statements": repo.forget_statements(conn, subject_id),
         "disputes_ended": repo.end_open_disputes(conn, subject_id, at),
     }
     repo.end_sessions(conn, subject_id)

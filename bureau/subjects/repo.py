@@ -174,6 +174,23 @@ def forget_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
     ).rowcount
 
 
+def unlink_accounts(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
+    """Replace each account's reference (a blind index of furnisher and account number) by
+    random bytes: the rows stay for the reports and inquiries that name them, but the next
+    report of that account number no longer finds this file."""
+    return conn.execute(
+        "UPDATE tradelines SET account_ref = sha256(uuid_send(gen_random_uuid())), "
+        "updated_at = now() WHERE subject_id = %s",
+        (subject_id,),
+    ).rowcount
+
+
+def forget_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
+    """Delete the subject's statements: their own words, some stored in plaintext (before
+    statements were encrypted); nothing else refers to them."""
+    return conn.execute("DELETE FROM statements WHERE subject_id = %s", (subject_id,)).rowcount
+
+
 def end_sessions(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
     """Delete the subject's portal sessions (the credential stays, so a sign-in is told the file
     is gone rather than that the credential is unknown)."""
