@@ -270,6 +270,41 @@ class AdverseActionNoticed(Logged):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DisputeOpened(Event):
+    """A subject disputed an item; its clock started (not logged: the dispute's own history,
+    `dispute_events`, records it)."""
+
+    subject_id: UUID
+    dispute_id: UUID
+    item_kind: str
+    item_id: UUID
+    received_at: datetime
+    due_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeAnswered(Event):
+    """The investigator (a furnisher, or the bureau) answered a dispute."""
+
+    subject_id: UUID
+    dispute_id: UUID
+    code: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemCorrected(Event):
+    """A dispute changed the file: the item deleted, or fields corrected (`changes`: field ->
+    before and after)."""
+
+    subject_id: UUID
+    dispute_id: UUID
+    item_kind: str
+    item_id: UUID
+    changes: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
 class DisputeForwarded(Logged):
     event_name = "dispute.forwarded"
     subject_id: UUID

@@ -110,7 +110,14 @@ def answer(
         )
     actor = furnisher_actor(org_id) if org_id else "bureau"
     row = advance(conn, row, workflow.Answered(now, code), actor, now, {"code": code.value})
+    events.publish(conn, events.DisputeAnswered(subject_id=row.subject_id,
+                                                dispute_id=row.dispute_id, code=code.value, by=actor))  # fmt: skip
     changes = correction.apply_outcome(conn, row, workflow.Outcome(code.value), corrections, now)
+    if changes:
+        events.publish(conn, events.ItemCorrected(
+            subject_id=row.subject_id, dispute_id=row.dispute_id, item_kind=row.item_kind,
+            item_id=row.item_id, changes=changes,
+        ))  # fmt: skip
     if "compliance_condition" in corrections:
         row = replace(row, prior_compliance_condition=corrections["compliance_condition"])
     row = advance(conn, row, workflow.FileCorrected(now), "bureau", now, {"changes": changes})

@@ -145,6 +145,10 @@ def file_dispute(
         "forward_by": clock.forward_by.isoformat(), "due_on": row.due_at.isoformat(),
     }, now)  # fmt: skip
     _store_documents(conn, cipher, row.dispute_id, filing.documents, now)
+    events.publish(conn, events.DisputeOpened(
+        subject_id=subject_id, dispute_id=row.dispute_id, item_kind=item_kind,
+        item_id=filing.item_id, received_at=now, due_on=row.due_at,
+    ))  # fmt: skip
 
     earlier = repo.latest_closed_on(conn, subject_id, item_kind, filing.item_id)
     finding = screening.screen(
