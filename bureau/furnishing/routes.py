@@ -23,6 +23,7 @@ from bureau.api.deps import (
     presented_key,
 )
 from bureau.auth.service import OrgPrincipal, authenticate_org
+from bureau.db.batch import run
 from bureau.furnishing.ingest import ingest_json, ingest_metro2
 from bureau.furnishing.report import IngestReport
 from bureau.furnishing.schemas import FurnishRecords
@@ -59,7 +60,7 @@ async def furnish_metro2(
 
 def _furnisher(pool: ConnectionPool, credentials: Any) -> OrgPrincipal:
     with pool.connection() as conn, conn.transaction():
-        principal = authenticate_org(conn, presented_key(credentials))
+        principal = run(conn, authenticate_org(presented_key(credentials)))
     principal.require("furnish")
     return principal
 
