@@ -14,7 +14,7 @@ from typing import Any
 
 from bureau.furnishing import details
 from bureau.furnishing.metro2.layout import APPENDED, BASE, Layout
-from bureau.furnishing.metro2.records import Record, Segment, Value
+from bureau.furnishing.metro2.records import Record, Segment, Value, digits
 from bureau.furnishing.metro2.write import ComposeError, compose_record
 
 # Metro 2 base field -> tradelines column, where the names differ.
@@ -153,7 +153,7 @@ def _identity(person: Segment, residence: Segment) -> Identity:
     )
     return Identity(
         name=" ".join(part for part in (first, middle, surname) if part),
-        national_id=ssn if ssn.strip(" 0") and ssn.isdigit() else None,
+        national_id=ssn if ssn.strip(" 0") and digits(ssn) else None,
         dob=dob if isinstance(dob, date) else None,
         address=address_text(
             *(
@@ -162,7 +162,7 @@ def _identity(person: Segment, residence: Segment) -> Identity:
             )
         )
         or None,
-        phone=phone if phone.strip(" 0") and phone.isdigit() else None,
+        phone=phone if phone.strip(" 0") and digits(phone) else None,
     )
 
 
@@ -219,7 +219,7 @@ def _typed(layout: Layout, name: str, value: Any) -> Value:
         except ValueError:
             raise ComposeError(layout.kind, name,
                                f"{value!r} is not a date (YYYY-MM-DD)") from None  # fmt: skip
-    if field.type == "N" and isinstance(value, str) and value.isdigit():
+    if field.type == "N" and isinstance(value, str) and digits(value):
         return int(value)  # national ids and phone numbers often arrive as strings
     return value
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bureau.furnishing.metro2.codes import COLLECTION_ACCOUNT_TYPES
-from bureau.furnishing.metro2.records import Record, Segment, Value
+from bureau.furnishing.metro2.records import Record, Segment, Value, digits
 
 Finding = tuple[Segment | None, str, str]  # (segment blamed, None for the base; field; reason)
 Check = Callable[[Record, Mapping[str, Value]], Iterable[Finding]]
@@ -162,7 +162,7 @@ def revolving_needs_limit(r: Record, v: Mapping[str, Value]) -> Iterable[Finding
 
 def installment_needs_months(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
     portfolio, terms = _s(v, "portfolio_type"), _s(v, "terms_duration")
-    if portfolio in ("I", "M") and not (terms.isdigit() and int(terms) > 0):
+    if portfolio in ("I", "M") and not (digits(terms) and int(terms) > 0):
         yield None, "terms_duration", f"portfolio {portfolio} requires the term in months"
 
 
@@ -188,7 +188,7 @@ def ssn_issuable(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
         if segment.kind not in ("base", "J1", "J2"):
             continue
         ssn = segment.raw("ssn")
-        if not ssn.strip(" 0") or not ssn.isdigit():
+        if not ssn.strip(" 0") or not digits(ssn):
             continue  # not reported (allowed), or not digits (reported by the type rule)
         area, group, serial = ssn[:3], ssn[3:5], ssn[5:]
         if area in ("000", "666") or area >= "900" or group == "00" or serial == "0000":

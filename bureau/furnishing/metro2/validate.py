@@ -21,6 +21,7 @@ from bureau.furnishing.metro2.records import (
     Record,
     Segment,
     decode,
+    digits,
 )
 from bureau.furnishing.metro2.rules import CONSISTENCY
 from bureau.furnishing.metro2.totals import Totals
@@ -95,6 +96,8 @@ class _Reporter:
         self.where: dict[int, int] = {}
 
     def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str) -> None:
+        # a field in the blanks a short segment was read with points where the data ended
+        at = position + min(f.start - 1, len(segment.text) - segment.short_by)
         self.problems.append(
             Problem(
                 record=self.record.number,
@@ -102,7 +105,7 @@ class _Reporter:
                 field=f.name,
                 start=f.start,
                 end=f.end,
-                offset=self.record.file_offset(position + f.start - 1),
+                offset=self.record.file_offset(at),
                 value=segment.text[f.slice],
                 rule=rule,
                 reason=reason,
@@ -160,7 +163,7 @@ def _check_base_fields(rep: _Reporter, segment: Segment, position: int) -> None:
                   f"characters {''.join(bad)!r} are not payment history codes")  # fmt: skip
     f = layout["terms_duration"]
     terms = text[f.slice]
-    if terms.strip() and not (terms.isdigit() or terms in _TERMS_WORDS):
+    if terms.strip() and not (digits(terms) or terms in _TERMS_WORDS):
         rep.field(segment, position, f, "M2-F05", "must be months (3 digits), LOC or REV")
 
 
@@ -186,10 +189,10 @@ def _check_structure(rep: _Reporter) -> None:
     rdw_field = record.main.layout["record_descriptor_word"]
     rdw = record.main.text[rdw_field.slice]
     length = len(record.body())
-    if rdw.isdigit() and int(rdw) != length:
+    if digits(rdw) and int(rdw) != length:
         rep.field(record.main, record.prefix_length, rdw_field, "M2-S04",
                   f"says {int(rdw)} bytes, the record is {length}")  # fmt: skip
-    if record.bdw is not None and not (record.bdw.isdigit() and int(record.bdw) >= length + 4):
+    if record.bdw is not None and not (digits(record.bdw) and int(record.bdw) >= length + 4):
         rep.whole(record.kind, "M2-S05",
                   f"block descriptor word {record.bdw!r} must be digits covering the "
                   f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
