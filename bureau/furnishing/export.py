@@ -20,7 +20,7 @@ from bureau.errors import NotFound
 from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing import details, repo
 from bureau.furnishing.metro2.layout import APPENDED
-from bureau.furnishing.metro2.records import Record, Value
+from bureau.furnishing.metro2.records import Record, Value, digits
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
 from bureau.vault import SubjectCipher, Vault
@@ -40,11 +40,11 @@ def _identity(
     values: dict[str, Value] = {}
     first, _, surname = latest.get("name", "").upper().rpartition(" ")
     values["first_name"], values["surname"] = (first, surname) if first else (surname, "")
-    if latest.get("national_id", "").isdigit():
+    if digits(latest.get("national_id", "")):
         values["ssn"] = int(latest["national_id"])
     if "dob" in latest:
         values["date_of_birth"] = date.fromisoformat(latest["dob"])
-    if latest.get("phone", "").isdigit():
+    if digits(latest.get("phone", "")):
         values["telephone"] = int(latest["phone"][-10:])
     address = latest.get("address", "").upper()
     match = _ADDRESS.match(address)
@@ -102,11 +102,11 @@ def export_records(
     if org is None:
         raise NotFound(f"no furnisher with id {furnisher_id}", field="furnisher")
     now = datetime.now(UTC)
-    as_of = as_of or now.date()
+    as_of = as_of or repo.latest_account_date(conn, furnisher_id) or now.date()
     yield compose_record("header", {
         "activity_date": as_of, "date_created": as_of, "reporter_name": org["name"][:40],
         "reporter_address": (org["address"] or "")[:96],
-        "reporter_telephone": int(org["phone"]) if (org["phone"] or "").isdigit() else None,
+        "reporter_telephone": int(org["phone"]) if digits(org["phone"] or "") else None,
         "software_vendor_name": "FAIRFILE", "software_version": "0.1",
     })  # fmt: skip
     totals = Totals()

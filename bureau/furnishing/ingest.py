@@ -35,7 +35,12 @@ from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
-from bureau.furnishing.metro2.validate import FileValidator, Problem, check_record
+from bureau.furnishing.metro2.validate import (
+    FileValidator,
+    Problem,
+    check_record,
+    duplicate_accounts,
+)
 from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.furnishing.writer import BackgroundWriter
@@ -142,6 +147,7 @@ class _Ingest:
         report.batch_id, report.duplicate = previous["batch_id"], True
         report.records, report.accepted = summary["records"], summary["accepted"]
         report.rejected = summary["rejected"]
+        report.control, report.unreadable = summary.get("control", 0), summary.get("unreadable", 0)
         return True
 
     def check_owner(self, record: Record) -> list[Problem]:
@@ -310,6 +316,23 @@ class _Ingest:
 CLOSED = "file-closed"
 
 
+class NoMetro2Records(InvalidInput):
+    """The upload holds no header, base record or trailer at all: nothing to ingest."""
+
+    type = "no-metro2-records"
+    title = "The upload holds no Metro 2 record"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"no Metro 2 record found: {why}", field="body")
+
+
+def _no_records_reason(problems: Sequence[Problem]) -> str:
+    unreadable = [p for p in problems if p.rule == "M2-S01"]
+    if not unreadable:
+        return "the body holds only blank lines"
+    return f"{unreadable[0].reason} (from byte {unreadable[0].offset})"
+
+
 def _file_closed(record: int) -> Problem:
     """Why a record about a closed file is refused (no value quoted: it names no one)."""
     return Problem(record, "base", None, None, None, None, None, "FF-C01",
@@ -339,12 +362,17 @@ def ingest_metro2(
     run.report.sink = sink
     if run.already_applied():
         return run.report
-    validator = FileValidator()
+    # one framing pass first, so that an account reported twice refuses both records rather
+    # than letting the last one win (framing alone is a tenth of validating)
+    duplicates = duplicate_accounts(Reader(stream))
+    stream.seek(0)
+    validator = FileValidator(duplicates)
     reader = Reader(stream)
     with run.applying():
         for item in reader:
             problems = validator.check(item)
             if isinstance(item, Gap) or item.kind != "base":
+                run.report.count_other(item)
                 for problem in problems:
                     run.report.file_problem(problem)
                 continue
@@ -356,6 +384,8 @@ def ingest_metro2(
             run.take(item, [p for p in problems if p.rule not in FILE_RULES])
             if progress is not None and run.report.records % 1000 == 0:
                 progress(run.report.records, reader.bytes_read)
+    if not run.report.records and not run.report.control:
+        raise NoMetro2Records(_no_records_reason(run.report.file_problems))
     for problem in validator.finish():
         run.report.file_problem(problem)
     report = run.finish()
