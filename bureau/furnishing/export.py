@@ -25,7 +25,9 @@ from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
 from bureau.vault import SubjectCipher, Vault
 
-_ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
+# Stored addresses come in two forms: "street, city ST zip" (enrolment, the sandbox) and
+# "street, city, ST zip" (furnished, accounts.address_text); both split here.
+_ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+),? (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
 _BASE_NAMES = {"payment_history": "payment_history_profile",
                "consumer_info_indicator": "consumer_information_indicator"}  # fmt: skip
 

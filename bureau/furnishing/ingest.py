@@ -326,7 +326,8 @@ class NoMetro2Records(InvalidInput):
         super().__init__(f"no Metro 2 record found: {why}", field="body")
 
 
-def _no_records_reason(problems: Sequence[Problem]) -> str:
+def no_records_reason(problems: Sequence[Problem]) -> str:
+    """Why a body holds no record: its first unreadable stretch, with where it starts."""
     unreadable = [p for p in problems if p.rule == "M2-S01"]
     if not unreadable:
         return "the body holds only blank lines"
@@ -385,7 +386,7 @@ def ingest_metro2(
             if progress is not None and run.report.records % 1000 == 0:
                 progress(run.report.records, reader.bytes_read)
     if not run.report.records and not run.report.control:
-        raise NoMetro2Records(_no_records_reason(run.report.file_problems))
+        raise NoMetro2Records(no_records_reason(run.report.file_problems))
     for problem in validator.finish():
         run.report.file_problem(problem)
     report = run.finish()
