@@ -28,7 +28,7 @@ from bureau.vault import SubjectCipher, Vault
 # Stored addresses come in two forms: "street, city ST zip" (enrolment, the sandbox) and
 # "street, city, ST zip" (furnished, accounts.address_text); both split here.
 _ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+),? (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
-_BASE_NAMES = {"payment_history": "payment_history_profile",
+BASE_NAMES = {"payment_history": "payment_history_profile",
                "consumer_info_indicator": "consumer_information_indicator"}  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def base_record(
     fields: dict[str, Value] = dict(framing)
     for column in TRADELINE_COLUMNS:
         if column not in ("original_creditor", "creditor_classification"):
-            fields[_BASE_NAMES.get(column, column)] = tradeline[column]
+            fields[BASE_NAMES.get(column, column)] = tradeline[column]
     appended: list[tuple[str, dict[str, Value]]] = list(associated)
     if tradeline["original_creditor"]:
         appended.append(("K1", {
