@@ -27,12 +27,13 @@ from psycopg import errors
 from bureau.errors import Conflict, InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
 from bureau.furnishing.accounts import (
+    ComposeErrors,
     account_from_record,
     associated_accounts,
     record_from_json,
 )
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
-from bureau.furnishing.metro2.layout import BASE
+from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.validate import (
@@ -41,7 +42,6 @@ from bureau.furnishing.metro2.validate import (
     check_record,
     duplicate_accounts,
 )
-from bureau.furnishing.metro2.write import ComposeError
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.furnishing.writer import BackgroundWriter
 from bureau.policy.regime import load_regime
@@ -428,14 +428,17 @@ def _take_json(run: _Ingest, index: int, item: Mapping[str, Any], stamp: datetim
         record = record_from_json(
             item, number=index + 1, identification_number=run.code or "", as_of_stamp=stamp
         )
-    except ComposeError as exc:
-        f = BASE.by_name.get(exc.field)
-        problem = Problem(index + 1, exc.kind, exc.field, f.start if f else None,
-                          f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
-                          exc.reason)  # fmt: skip
+    except ComposeErrors as failed:
+        problems = []
+        for exc in failed.errors:
+            layout = LAYOUTS.get(exc.kind)
+            f = layout.by_name.get(exc.field) if layout is not None else None
+            problems.append(Problem(index + 1, exc.kind, exc.field, f.start if f else None,
+                                    f.end if f else None, None, repr(item.get(exc.field)),
+                                    "M2-F01", exc.reason))  # fmt: skip
         run.report.records += 1
         account = str(item.get("consumer_account_number", ""))
-        run.report.reject(Rejection(index + 1, account, [problem]))
+        run.report.reject(Rejection(index + 1, account, problems))
         return
     # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
     run.take(record, [replace(p, offset=None) for p in check_record(record)])
