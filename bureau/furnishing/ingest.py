@@ -36,6 +36,7 @@ from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
+from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
     FileValidator,
     Problem,
@@ -148,6 +149,12 @@ class _Ingest:
         report.records, report.accepted = summary["records"], summary["accepted"]
         report.rejected = summary["rejected"]
         report.control, report.unreadable = summary.get("control", 0), summary.get("unreadable", 0)
+        # the rejections as stored (where and which rule: the summary keeps no values), so a
+        # resent rejected batch still tells the furnisher what to fix
+        for rejection in summary.get("rejections", []):
+            problems = [_stored_problem(p) for p in rejection["problems"]]
+            report.rejections.append(Rejection(rejection["record"], "", problems))
+        report.file_problems = [_stored_problem(p) for p in summary.get("file_problems", [])]
         return True
 
     def check_owner(self, record: Record) -> list[Problem]:
@@ -314,6 +321,14 @@ class _Ingest:
 
 
 CLOSED = "file-closed"
+
+
+def _stored_problem(located: Mapping[str, Any]) -> Problem:
+    """A problem as a batch summary keeps it, its reason told by its rule's description."""
+    rule = BY_ID.get(located["rule"])
+    reason = rule.description if rule is not None else located["rule"]
+    return Problem(located["record"], located["segment"], located["field"], located["start"],
+                   located["end"], located["offset"], None, located["rule"], reason)  # fmt: skip
 
 
 class NoMetro2Records(InvalidInput):
