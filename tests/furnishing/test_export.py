@@ -4,10 +4,13 @@ furnishing it back changes nothing: for every sandbox furnisher."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
 import psycopg
+import pytest
+from psycopg.rows import dict_row
 
 from bureau.furnishing.export import export_records
 from bureau.furnishing.ingest import ingest_metro2
@@ -15,7 +18,9 @@ from bureau.furnishing.metro2.parse import parse_bytes
 from bureau.furnishing.metro2.validate import validate_items
 from bureau.furnishing.metro2.write import to_bytes
 from bureau.sandbox.personas import ORGS
-from bureau.sandbox.seed import SeedResult
+from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.vault import Vault
+from tests.conftest import SANDBOX_AS_OF
 from tests.furnishing.test_sandbox_path import _snapshot
 
 
@@ -25,9 +30,22 @@ def _identity_facts(conn: psycopg.Connection[Any]) -> int:
     return int(row["n"])
 
 
+@pytest.fixture(scope="module")
+def own_sandbox(
+    committed_url: str, vault: Vault
+) -> Iterator[tuple[psycopg.Connection[Any], SeedResult]]:
+    """The sandbox seeded into a database of this module's own: other tests add subjects of
+    their own (some without an address) to the shared one."""
+    with psycopg.connect(committed_url, row_factory=dict_row) as conn:
+        seeded = seed_sandbox(conn, vault, seed=1, as_of=SANDBOX_AS_OF)
+        yield conn, seeded
+        conn.rollback()
+
+
 def test_every_sandbox_furnishers_export_validates_and_furnishes_back_unchanged(
-    conn: psycopg.Connection[Any], vault: Any, sandbox: SeedResult
+    own_sandbox: tuple[psycopg.Connection[Any], SeedResult], vault: Vault
 ) -> None:
+    conn, sandbox = own_sandbox
     furnishers = [spec.slug for spec in ORGS if "furnisher" in spec.roles]
     assert len(furnishers) >= 5
     for slug in furnishers:
