@@ -6,7 +6,7 @@ record with its problems. Valid records land in the request's one transaction.
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -24,7 +24,15 @@ from bureau.api.deps import (
 )
 from bureau.auth.service import OrgPrincipal, authenticate_org
 from bureau.db.batch import run
-from bureau.furnishing.ingest import ingest_json, ingest_metro2
+from bureau.furnishing.ingest import (
+    NoMetro2Records,
+    ingest_json,
+    ingest_metro2,
+    no_records_reason,
+)
+from bureau.furnishing.metro2.parse import Reader
+from bureau.furnishing.metro2.records import Gap
+from bureau.furnishing.metro2.validate import FileValidator, Problem
 from bureau.furnishing.report import IngestReport
 from bureau.furnishing.schemas import FurnishRecords
 from bureau.furnishing.uploads import UploadSlots, spooled
@@ -76,3 +84,55 @@ def furnish_records(
 ) -> dict[str, Any]:
     report = ingest_json(conn, vault, furnisher.org_id, body.records)
     return report.to_json()
+
+
+PREFLIGHT_PROBLEMS = 1000  # problems listed in the answer; `problems_found` counts them all
+
+
+def _preflight(stream: BinaryIO) -> dict[str, Any]:
+    """Validate without storing: the same reader and validator as an ingest (and so the same
+    rules), with the count of every kind of record the file holds."""
+    validator = FileValidator()
+    problems: list[Problem] = []
+    found = unreadable = control = 0
+    for item in Reader(stream):
+        if isinstance(item, Gap):
+            unreadable += item.reason is not None
+        elif item.kind != "base":
+            control += 1
+        for problem in validator.check(item):
+            found += 1
+            if len(problems) < PREFLIGHT_PROBLEMS:
+                problems.append(problem)
+    for problem in validator.finish():
+        found += 1
+        if len(problems) < PREFLIGHT_PROBLEMS:
+            problems.append(problem)
+    if not validator.bases and not control:
+        raise NoMetro2Records(no_records_reason(problems))
+    return {"records": validator.bases, "with_problems": validator.rejected_bases,
+            "control": control, "unreadable": unreadable, "problems_found": found,
+            "problems": [p.to_dict() for p in problems], "stored": False}  # fmt: skip
+
+
+@router.post(
+    "/v1/furnish/metro2/validate",
+    summary="Check a Metro 2 file before sending it: every problem, nothing stored",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                "format": "binary"}}},
+        }
+    },
+)  # fmt: skip
+async def validate_metro2(
+    request: Request, credentials: BearerDep, pool: PoolDep, settings: SettingsDep
+) -> dict[str, Any]:
+    # Like an upload: no connection held while the body arrives (`bureau.furnishing.uploads`).
+    furnisher = await run_in_threadpool(_furnisher, pool, credentials)
+    limits = settings.uploads
+    slots: UploadSlots = request.app.state.upload_slots
+    with slots.take(furnisher.org_id):
+        async with spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool:
+            return await run_in_threadpool(_preflight, spool)  # type: ignore[arg-type]
