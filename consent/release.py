@@ -25,7 +25,7 @@ from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
 from bureau.notices import repo as notices_repo
 from bureau.obsolescence import reportable
-from bureau.policy.regime import LIVE_REGIME, live_rules
+from bureau.policy.regime import live_regime, live_rules
 from bureau.score.scoring import ScoreResult, score_file
 from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
 from bureau.subjects import repo as subjects_repo
@@ -42,7 +42,7 @@ from consent.decision import (
     decide,
 )
 from consent.errors import NoGrant, denial_for
-from consent.purposes import PURPOSES, Purpose, Scope
+from consent.purposes import Purpose, Scope, purposes
 
 REPORT_TYPE = "fairfile-report+jws"
 
@@ -87,7 +87,7 @@ def report_body(
         "report_id": str(report_id),
         "issued_at": at.isoformat(),
         "issuer": "fairfile",
-        "regime": LIVE_REGIME,
+        "regime": live_regime().id,
         "recipient": recipient,
         "purpose": purpose,
         "grant_id": str(grant_id) if grant_id else None,
@@ -264,8 +264,9 @@ class _PullRequest:
         return grant
 
     def asks_holds_account(self, freeze: Freeze | None) -> bool:
-        rules = PURPOSES.get(Purpose(self.purpose)) if self.purpose in PURPOSES else None
-        return freeze is not None and rules is not None and rules.freeze_exempt_for_existing_account
+        table = purposes()
+        rules = table.get(Purpose(self.purpose)) if self.purpose in table else None
+        return freeze is not None and rules is not None and rules.freeze_exempt
 
     def decide(
         self,

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.business_days import business_date, latest_due_deleted_by
 from bureau.errors import NotFound
 from bureau.file import repo
 from bureau.model import (
@@ -63,7 +64,7 @@ def assemble(
 
     All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
     """
-    rows = repo.file_rows(conn, subject_id, at, inquiries_since(at))
+    rows = repo.file_rows(conn, subject_id, at, inquiries_since(at), unverified_due_by(at))
     return credit_file(rows, vault, subject_id, at)
 
 
@@ -71,8 +72,16 @@ async def assemble_async(
     conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID, at: datetime
 ) -> CreditFile:
     """`assemble` on an async connection: the same reads, the same file."""
-    rows = await repo.file_rows_async(conn, subject_id, at, inquiries_since(at))
+    rows = await repo.file_rows_async(
+        conn, subject_id, at, inquiries_since(at), unverified_due_by(at)
+    )
     return credit_file(rows, vault, subject_id, at)
+
+
+def unverified_due_by(at: datetime) -> date:
+    """Disputes due on or before this day whose item is still unverified are past their
+    deletion day at `at` (the bureau's business date): their items are left out of the file."""
+    return latest_due_deleted_by(business_date(at), live_rules().dispute)
 
 
 def inquiries_since(at: datetime) -> datetime:
