@@ -60,5 +60,5 @@ def test_business_time_zone_defaults_to_new_york_and_a_bad_one_stops_the_start()
 
 
 def test_a_live_regime_override_without_its_live_sections_stops_the_start() -> None:
-    with pytest.raises(SettingsInvalid, match="FAIRFILE_REGIME.*regime.live"):
+    with pytest.raises(SettingsInvalid, match=r"FAIRFILE_REGIME.*regime\.live"):
         load_settings({"FAIRFILE_REGIME": "sesame"})

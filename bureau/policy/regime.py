@@ -297,6 +297,15 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
     )
 
 
+def period_in_words(days: int) -> str:
+    """A regime period as people say it ("1 year", "7 years", "45 days"), so user-facing text
+    states the regime's value and never a number of its own."""
+    if days and days % 365 == 0:
+        years = days // 365
+        return f"{years} year" if years == 1 else f"{years} years"
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
 def builtin_names() -> list[str]:
     folder = resources.files("bureau.policy") / "regimes"
     return sorted(
