@@ -67,12 +67,18 @@ def test_the_deletion_day_follows_the_regime(
 ) -> None:
     assert live_rules().dispute.deletion_business_days_after_due == 3
     world = build_world(conn, vault)
-    service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+
     # due Fri 25 Dec; three business days after it: Mon 28, Tue 29, Wed 30 December
+    def deleted_on(day: date) -> list[str]:  # this world's only: other tests' may be overdue
+        summary = run_deadlines(conn, vault, datetime.combine(day, time(12), UTC))
+        return [d["dispute_id"] for d in summary["deleted"] if d["subject_id"] == mine]
+
+    mine = str(world.subject_id)
     assert _present(conn, vault, world, date(2026, 12, 29))
-    assert not run_deadlines(conn, vault, datetime(2026, 12, 29, 12, tzinfo=UTC))["deleted"]
+    assert deleted_on(date(2026, 12, 29)) == []
     assert not _present(conn, vault, world, date(2026, 12, 30))
-    assert run_deadlines(conn, vault, datetime(2026, 12, 30, 12, tzinfo=UTC))["deleted"]
+    assert deleted_on(date(2026, 12, 30)) == [str(row.dispute_id)]
 
 
 def test_the_creditor_reason_cap_and_a_freeze_exemption_follow_the_regime(
