@@ -11,9 +11,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from bureau.business_days import business_date, latest_due_deleted_by
+from bureau.db.batch import Batch
 from bureau.errors import NotFound
 from bureau.file import repo
 from bureau.model import (
@@ -57,25 +56,15 @@ def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:
     )
 
 
-def assemble(
-    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, at: datetime
-) -> CreditFile:
+def assemble(vault: Vault, subject_id: UUID, at: datetime) -> Batch[CreditFile]:
     """Everything held about the subject at `at` (obsolescence is applied by the caller).
 
     All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
+    Run it with `bureau.db.batch.run` (sync) or `run_async` (report pulls).
     """
-    rows = repo.file_rows(conn, subject_id, at, inquiries_since(at), unverified_due_by(at))
-    return credit_file(rows, vault, subject_id, at)
-
-
-async def assemble_async(
-    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID, at: datetime
-) -> CreditFile:
-    """`assemble` on an async connection: the same reads, the same file."""
-    rows = await repo.file_rows_async(
-        conn, subject_id, at, inquiries_since(at), unverified_due_by(at)
+    return repo.file_rows(subject_id, at, inquiries_since(at), unverified_due_by(at)).then(
+        lambda rows: credit_file(rows, vault, subject_id, at)
     )
-    return credit_file(rows, vault, subject_id, at)
 
 
 def unverified_due_by(at: datetime) -> date:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
 from bureau.business_days import deletion_day
+from bureau.db.batch import run
 from bureau.db.pool import transaction
 from bureau.file.assemble import assemble
 from bureau.policy.regime import live_rules
@@ -31,8 +32,8 @@ def test_an_unverified_item_leaves_the_file_on_its_deletion_day_before_the_job_r
     monday = datetime.combine(date(2026, 12, 28), time(12), UTC)
     assert account(conn, vault, world, sunday) is not None
     assert account(conn, vault, world, monday) is None  # no job has run
-    score_before = score_file(assemble(conn, vault, world.subject_id, sunday), sunday.date())
-    score_on = score_file(assemble(conn, vault, world.subject_id, monday), monday.date())
+    score_before = score_file(run(conn, assemble(vault, world.subject_id, sunday)), sunday.date())
+    score_on = score_file(run(conn, assemble(vault, world.subject_id, monday)), monday.date())
     assert "late_months_24m" in {a.attribute for a in score_before.attributes}
     before = {a.attribute: a.value for a in score_before.attributes}
     on = {a.attribute: a.value for a in score_on.attributes}

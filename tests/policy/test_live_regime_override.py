@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
+from bureau.db.batch import run
 from bureau.db.pool import transaction
 from bureau.file.assemble import assemble
 from bureau.policy.regime import RegimeError, live_rules, load_regime, reload_live_regime
@@ -59,7 +60,7 @@ def override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def _present(conn: psycopg.Connection, vault: Vault, world: World, day: date) -> bool:
     at = datetime.combine(day, time(12), UTC)
     return any(t.tradeline_id == world.tradeline_id
-               for t in assemble(conn, vault, world.subject_id, at).tradelines)  # fmt: skip
+               for t in run(conn, assemble(vault, world.subject_id, at)).tradelines)  # fmt: skip
 
 
 def test_the_deletion_day_follows_the_regime(
