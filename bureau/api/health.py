@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 import bureau
 from bureau.api.deps import Tx
-from bureau.policy.regime import LIVE_REGIME
+from bureau.policy.regime import live_regime
 
 router = APIRouter(tags=["health"])
 
@@ -16,4 +16,9 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Service and database health")
 def health(conn: Tx) -> dict[str, Any]:
     conn.execute("SELECT 1")
-    return {"status": "ok", "database": "ok", "regime": LIVE_REGIME, "version": bureau.__version__}
+    return {
+        "status": "ok",
+        "database": "ok",
+        "regime": live_regime().id,
+        "version": bureau.__version__,
+    }
