@@ -280,7 +280,7 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
         live = _checked_live(live, source)
     lab: Lab | None = None
     if "scoring" in doc:
-        shared = frozenset({"access", "dispute"}) if head.get("live") else frozenset()
+        shared = frozenset({"access", "dispute", "freeze"}) if head.get("live") else frozenset()
         lab, problems = parse_lab(doc, shared)
         if lab is not None and live is not None:
             problems = _live_agrees_with_lab(live, lab)
