@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+
+from bureau.policy.regime import RegimeError, live_regime_for, live_regime_name
 
 TREE_HEAD_INTERVAL = timedelta(seconds=60)
 """How often, at most, reads alone cause a new signed tree head of the access log (see
@@ -28,8 +31,26 @@ about 450 pulls a second a run once a second took 30-50 ms of the server's time 
 enough to show in the p99 of pulls; four smaller runs a second spread the same work out."""
 
 
+BUSINESS_TIMEZONE = "America/New_York"
+"""The bureau's business time zone by default: the day a dispute is received on, and so every
+deadline counted from it, is the calendar day at the bureau, not the UTC date. A dispute sent
+at 9 p.m. in New York is received that day, though it is already tomorrow in UTC."""
+BUSINESS_TIMEZONE_ENV = "FAIRFILE_BUSINESS_TIMEZONE"
+
+
 class SettingsInvalid(ValueError):
     """An environment variable the bureau cannot run with; the message names it and why."""
+
+
+def business_timezone(env: Mapping[str, str]) -> ZoneInfo:
+    """FAIRFILE_BUSINESS_TIMEZONE as an IANA zone (default America/New_York), or refused."""
+    name = env.get(BUSINESS_TIMEZONE_ENV, "").strip() or BUSINESS_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsInvalid(
+            f"{BUSINESS_TIMEZONE_ENV}: {name!r} is not an IANA time zone (e.g. America/New_York)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -137,6 +158,10 @@ class Settings:
     trusted_proxies: str = ""
     """Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed, comma-separated
     (FAIRFILE_TRUSTED_PROXIES; default none: the TCP peer is the client)."""
+    business_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(BUSINESS_TIMEZONE))
+    """The bureau's business time zone (FAIRFILE_BUSINESS_TIMEZONE): receipt days follow it."""
+    regime: str = "fcra-consent"
+    """The live regime (FAIRFILE_REGIME: a built-in id or a regime file), checked at start-up."""
 
     def with_data_dir(self, data_dir: Path) -> Settings:
         """The same settings with another data dir; the key file follows unless set explicitly."""
@@ -176,6 +201,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             ).total_seconds(),
         ),
         trusted_proxies=env.get("FAIRFILE_TRUSTED_PROXIES", "").strip(),
+        business_timezone=business_timezone(env),
+        regime=_live_regime(env),
     )
 
 
@@ -187,6 +214,16 @@ def _whole(env: Mapping[str, str], name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise SettingsInvalid(f"{name} must be a whole number of at least 1, not {text!r}")
     return int(text)
+
+
+def _live_regime(env: Mapping[str, str]) -> str:
+    """FAIRFILE_REGIME, loaded once now so a bad file stops the start, naming the field."""
+    name = live_regime_name(env)
+    try:
+        live_regime_for(name)
+    except RegimeError as exc:
+        raise SettingsInvalid(f"FAIRFILE_REGIME: {exc}") from None
+    return name
 
 
 def _seconds(env: Mapping[str, str], name: str, default: timedelta, least: float) -> timedelta:

@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from consent.purposes import PURPOSES, Purpose, Scope, parse_purpose, scope_covers
+from consent.purposes import Purpose, Scope, parse_purpose, purposes, scope_covers
 
 
 class RequesterKind(StrEnum):
@@ -148,7 +148,7 @@ def decide(request: AccessRequest) -> Decision:
         scope = Scope(request.scope)
     except ValueError:
         return _deny("scope-unknown", f"{request.scope!r} is not a scope (full, score)")
-    rules = PURPOSES[purpose]
+    rules = purposes()[purpose]
     requester = request.requester
 
     if requester.kind == RequesterKind.COURT:
@@ -167,10 +167,10 @@ def decide(request: AccessRequest) -> Decision:
         # A grant to someone else is no grant for this requester; its existence is not revealed.
         return _deny("no-grant", "the subject has not granted this requester access")
     if grant.purpose != purpose:
-        if purpose == Purpose.EMPLOYMENT:
+        if rules.own_grant:
             return _deny(
-                "employment-needs-own-grant",
-                "employment screening needs a grant for employment (FCRA §604(b))",
+                f"{purpose.value}-needs-own-grant",
+                f"{purpose.value} needs a grant for {purpose.value} ({rules.citation})",
             )
         return _deny(
             "purpose-mismatch", f"the grant is for {grant.purpose}, not for {purpose.value}"
@@ -191,7 +191,7 @@ def decide(request: AccessRequest) -> Decision:
     if freeze is not None and freeze.in_force(at):
         if any(thaw.covers(requester.org_id, at) for thaw in freeze.thaws):
             reason = "thawed"
-        elif rules.freeze_exempt_for_existing_account and requester.holds_account:
+        elif rules.freeze_exempt and requester.holds_account:
             reason = "freeze-exempt"
         else:
             return _deny("file-frozen", "the subject has frozen their file (FCRA §605A(i))")

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from bureau.policy.regime import Access
 from consent.errors import InvalidGrant
-from consent.purposes import GRANTABLE, PURPOSES, Scope, parse_purpose
+from consent.purposes import Scope, grantable, parse_purpose, purposes
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ def check_terms(
     still bounded. A start in the past is moved to now (a grant cannot consent retroactively).
     """
     parsed = parse_purpose(purpose)
-    if parsed is None or not PURPOSES[parsed].grantable:
-        raise InvalidGrant(f"purpose must be one of {', '.join(GRANTABLE)}", field="purpose")
+    if parsed is None or not purposes()[parsed].grantable:
+        raise InvalidGrant(f"purpose must be one of {', '.join(grantable())}", field="purpose")
     if scope not in {s.value for s in Scope}:
         raise InvalidGrant("scope must be 'full' or 'score'", field="scope")
     if max_uses is not None and max_uses < 1:

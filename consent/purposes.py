@@ -1,22 +1,24 @@
-"""The purposes a grant may name: the FCRA §604 list, as a code table that carries its meaning.
+"""The purposes a grant may name: the FCRA §604 list, whose rules live in the regime file.
 
 Why a table and not scattered `if`s: whether a pull is a hard or a soft inquiry, whether it
-extends new credit (so a fraud alert requires identity verification, §605A(h)), and whether a
-security freeze lets it through (§605A(i)) are properties of the purpose. Every path that
-releases data reads them from here, so they cannot disagree.
+extends new credit (so a fraud alert requires identity verification, §605A(h)), whether a
+security freeze lets it through (§605A(i)) and whether only a grant for it will do (§604(b))
+are properties of the purpose. They are law, so they are data: the live regime's `[purposes]`
+table (bureau/policy/regimes/fcra-consent.toml, each with its section). Every path that releases
+data reads them through `purposes()`, so they cannot disagree. The codes themselves stay here:
+they are the API's vocabulary, and a regime must give rules for each of them.
 
 Freeze exemptions: the law (§605A(i)(4)) lets a freeze pass for, among others, an existing
 creditor's account review and collection, insurance underwriting, employment and tenant
-screening. fairfile is stricter for the last three: a subject who froze their file chose that no
-new relationship sees it, so those need a thaw (instant, per requester, free). The existing
-creditor keeps account review and collection — refusing it would not protect the subject from
-new-account fraud, which is what a freeze is for — and still needs the subject's grant.
+screening. fairfile's regime is stricter for the last three: a subject who froze their file
+chose that no new relationship sees it, so those need a thaw (instant, per requester, free).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from bureau.policy.regime import LiveRules, PurposeRule, RegimeError, live_regime
 
 
 class Purpose(StrEnum):
@@ -29,34 +31,28 @@ class Purpose(StrEnum):
     COURT_ORDER = "court-order"
 
 
-@dataclass(frozen=True)
-class PurposeRules:
-    purpose: Purpose
-    citation: str
-    inquiry: str
-    """'hard' when the pull is for new credit (other lenders see it), else 'soft'."""
-    extends_new_credit: bool
-    """A fraud alert obliges the user to verify identity before extending new credit (§605A(h))."""
-    freeze_exempt_for_existing_account: bool
-    """Passes a freeze when the requester already holds an account of the subject (§605A(i))."""
-    grantable: bool
-    """Whether a subject can grant it; a court order compels access without a grant."""
+def purpose_table(rules: LiveRules, source: str) -> dict[Purpose, PurposeRule]:
+    """The regime's purpose table keyed by code; a code it misses or one it invents is refused."""
+    for name in rules.purposes:
+        if parse_purpose(name) is None:
+            known = ", ".join(p.value for p in Purpose)
+            raise RegimeError(source, f"purposes.{name}", f"not a purpose code ({known})")
+    for purpose in Purpose:
+        if purpose.value not in rules.purposes:
+            raise RegimeError(source, f"purposes.{purpose.value}", "missing")
+    return {purpose: rules.purposes[purpose.value] for purpose in Purpose}
 
 
-PURPOSES: dict[Purpose, PurposeRules] = {
-    rules.purpose: rules
-    for rules in (
-        PurposeRules(Purpose.CREDIT_TRANSACTION, "§604(a)(3)(A)", "hard", True, False, True),
-        PurposeRules(Purpose.ACCOUNT_REVIEW, "§604(a)(3)(A)", "soft", False, True, True),
-        PurposeRules(Purpose.COLLECTION, "§604(a)(3)(A)", "soft", False, True, True),
-        PurposeRules(Purpose.INSURANCE_UNDERWRITING, "§604(a)(3)(C)", "soft", False, False, True),
-        PurposeRules(Purpose.TENANT_SCREENING, "§604(a)(3)(F)(i)", "soft", False, False, True),
-        PurposeRules(Purpose.EMPLOYMENT, "§604(a)(3)(B), §604(b)", "soft", False, False, True),
-        PurposeRules(Purpose.COURT_ORDER, "§604(a)(1)", "soft", False, False, False),
-    )
-}
+def purposes() -> dict[Purpose, PurposeRule]:
+    """The live regime's rules for every purpose."""
+    regime = live_regime()
+    assert regime.live is not None
+    return purpose_table(regime.live, regime.source)
 
-GRANTABLE = tuple(p.value for p, rules in PURPOSES.items() if rules.grantable)
+
+def grantable() -> tuple[str, ...]:
+    """The purposes a subject can grant, in the API's order."""
+    return tuple(p.value for p, rule in purposes().items() if rule.grantable)
 
 
 def parse_purpose(value: str) -> Purpose | None:

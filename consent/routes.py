@@ -22,6 +22,7 @@ from bureau.api.deps import (
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run_async
 from bureau.errors import InvalidInput
+from bureau.policy.regime import live_rules, period_in_words
 from bureau.reports import release
 from consent import service
 from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
@@ -119,7 +120,11 @@ def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     "/v1/me/fraud-alerts",
     status_code=status.HTTP_201_CREATED,
     tags=["fraud alerts"],
-    summary="Place an initial (1 year), extended (7 years) or active-duty (1 year) alert",
+    summary=(
+        f"Place an initial ({period_in_words(live_rules().fraud_alerts.initial_days)}), "
+        f"extended ({period_in_words(live_rules().fraud_alerts.extended_days)}) or active-duty "
+        f"({period_in_words(live_rules().fraud_alerts.active_duty_days)}) alert"
+    ),
 )
 def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     return service.place_alert(

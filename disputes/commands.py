@@ -1,13 +1,15 @@
 """`bureau disputes run-deadlines`: delete what was not verified in time (idempotent).
 
 Meant for a daily schedule (cron, a systemd timer); running it twice, or on a weekend, changes
-nothing that should not change. `--today` runs it as of another day (tests, catch-up runs).
+nothing that should not change. A dispute that fails is named on stderr with its reason and the
+exit status is 1; the other disputes' deletions are committed all the same. `--today` runs it as of another day (tests, catch-up runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -26,7 +28,9 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
     run.add_argument(
-        "--today", type=date.fromisoformat, help="run as of this day (default: today, UTC)"
+        "--today",
+        type=date.fromisoformat,
+        help="run as of this day (default: today in FAIRFILE_BUSINESS_TIMEZONE)",
     )
     run.set_defaults(func=run_deadlines_command)
 
@@ -43,4 +47,7 @@ def run_deadlines_command(args: argparse.Namespace) -> int:
     with one_transaction(url) as conn:
         summary = run_deadlines(conn, Vault.for_database(settings.key_file, conn), now)
     print(json.dumps(summary))
-    return 0
+    for failure in summary["failed"]:
+        print(f"dispute {failure['dispute_id']} not processed: {failure['reason']}",
+              file=sys.stderr)  # fmt: skip
+    return 1 if summary["failed"] else 0

@@ -22,6 +22,7 @@ from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.furnishing import repo as furnishing_repo
 from bureau.furnishing import tradeline_rules
+from bureau.furnishing.metro2.codes import IN_DISPUTE
 from bureau.vault import SubjectCipher, Vault
 from disputes import compliance, repo
 from disputes.repo import DisputeRow
@@ -186,7 +187,7 @@ def file_summary(
                 "account": t.account_number_masked,
                 "status": t.account_status,
                 "balance": t.current_balance,
-                "disputed": (t.compliance_condition or "") in {"XB", "XD"},
+                "disputed": (t.compliance_condition or "") in IN_DISPUTE,
             }
             for t in file.tradelines
         ],

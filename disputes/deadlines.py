@@ -15,51 +15,13 @@ Pure: no database, no web framework; dates in, dates out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from datetime import date, datetime, timedelta
 
-import holidays
-
+from bureau import business_days
+from bureau.business_days import add_business_days as add_business_days
+from bureau.business_days import federal_holidays as federal_holidays
+from bureau.business_days import is_business_day as is_business_day
 from bureau.policy.regime import DisputeRules, live_rules
-
-_SATURDAY = 5
-
-
-@cache
-def federal_holidays(year: int) -> frozenset[date]:
-    """US federal legal holidays falling in `year`, observed dates included.
-
-    Cached per year: the calendar for a past year never changes, and a deadline job touching
-    thousands of disputes should not rebuild it for each.
-    """
-    calendar = holidays.country_holidays("US", years=year)
-    return frozenset(day for day in calendar if day.year == year)
-
-
-def is_business_day(day: date) -> bool:
-    """Monday to Friday and not a federal holiday (observed)."""
-    return day.weekday() < _SATURDAY and day not in federal_holidays(day.year)
-
-
-def add_business_days(start: date, count: int) -> date:
-    """The `count`-th business day after `start` (`start` itself never counts).
-
-    With `count == 0`, the first business day on or after `start`: a step due "at once" that
-    falls on a weekend is due on the next business day.
-    """
-    if count < 0:
-        raise ValueError(f"count must not be negative, got {count}")
-    day = start
-    if count == 0:
-        while not is_business_day(day):
-            day += timedelta(days=1)
-        return day
-    remaining = count
-    while remaining:
-        day += timedelta(days=1)
-        if is_business_day(day):
-            remaining -= 1
-    return day
 
 
 def add_calendar_days(start: date, count: int) -> date:
@@ -70,14 +32,16 @@ def add_calendar_days(start: date, count: int) -> date:
 
 
 def receipt_date(at: datetime) -> date:
-    """The business date a dispute was received on: the UTC date of the receipt timestamp.
+    """The business date a dispute was received on: its calendar day in the bureau's business
+    time zone (FAIRFILE_BUSINESS_TIMEZONE), not the UTC date.
 
-    Why UTC: every timestamp in the bureau is UTC, so a clock computed by the API and one
-    computed later by the deadline job start from the same day.
+    Why the bureau's zone: a subject who files at 9 p.m. in New York filed that day; the UTC
+    date would already be the next one, and every deadline would move a day. Timestamps stay
+    UTC; only the day is read at the bureau, by the API and the deadline job alike.
     """
     if at.tzinfo is None:
         raise ValueError("receipt timestamp must be timezone-aware")
-    return at.astimezone(UTC).date()
+    return business_days.business_date(at)
 
 
 def _rules(rules: DisputeRules | None) -> DisputeRules:
@@ -102,14 +66,16 @@ def extension_applies(
     return information_on <= add_calendar_days(received_on, _rules(rules).resolve_days)
 
 
-def deletion_day(due_on: date) -> date:
-    """The day the deadline job deletes an item still unverified: first business day past due."""
-    return add_business_days(due_on, 1)
+def deletion_day(due_on: date, rules: DisputeRules | None = None) -> date:
+    """The day an item still unverified leaves the file (the regime's
+    `dispute.deletion_business_days_after_due`: the first business day past due in fcra-consent).
+    Every report leaves it out from this day; the deadline job then records the deletion."""
+    return business_days.deletion_day(due_on, _rules(rules))
 
 
-def is_overdue(due_on: date, today: date) -> bool:
+def is_overdue(due_on: date, today: date, rules: DisputeRules | None = None) -> bool:
     """Whether an unanswered dispute's item must now be deleted (and not a day before)."""
-    return today >= deletion_day(due_on)
+    return today >= deletion_day(due_on, rules)
 
 
 def results_notice_by(completed_on: date, rules: DisputeRules | None = None) -> date:

@@ -10,14 +10,16 @@ deleted, the furnisher is told, and the subject gets the results.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
 
 from bureau import events
+from bureau.business_days import latest_due_deleted_by
 from bureau.errors import InvalidInput
+from bureau.policy.regime import live_rules
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.errors import FileShredded
 from bureau.vault import Vault
@@ -256,26 +258,51 @@ def _is_deleted(item_kind: str, item: dict[str, Any]) -> bool:
 
 
 def run_deadlines(conn: psycopg.Connection[Any], vault: Vault, now: datetime) -> dict[str, Any]:
-    """Delete every item still unverified on the first business day past its deadline.
+    """Delete every item still unverified from its deletion day (the regime's rule).
 
     Idempotent: a dispute it closes is no longer selected, and a dispute not yet overdue is left
-    alone, so running it twice (or on a schedule) changes nothing the second time.
+    alone, so running it twice (or on a schedule) changes nothing the second time. Each dispute
+    runs in its own savepoint: one that fails is rolled back alone and named under `failed`
+    with the reason, and the others' deletions stand (reports already leave the failed one's
+    item out: the file read applies the deletion day itself).
     """
     today = deadlines.receipt_date(now)
+    due_by = latest_due_deleted_by(today, live_rules().dispute)
     deleted: list[dict[str, Any]] = []
-    for subject_id, dispute_id in repo.overdue_disputes(conn, today):
-        row = repo.dispute(conn, subject_id, dispute_id)
-        assert row is not None
-        if not deadlines.is_overdue(row.due_at, today):
+    failed: list[dict[str, str]] = []
+    for subject_id, dispute_id in repo.overdue_disputes(conn, due_by + timedelta(days=1)):
+        try:
+            with conn.transaction():
+                done = _delete_unverified(conn, vault, subject_id, dispute_id, today, now)
+        except Exception as exc:  # one dispute's failure must not undo the others' deletions
+            failed.append({"subject_id": str(subject_id), "dispute_id": str(dispute_id),
+                           "reason": f"{type(exc).__name__}: {exc}"})  # fmt: skip
             continue
-        row = advance(conn, row, workflow.DeadlinePassed(today), "system", now,
-                      {"due_on": row.due_at.isoformat()})  # fmt: skip
-        changes = correction.apply_outcome(conn, row, workflow.Outcome.DELETED_UNVERIFIED, {}, now)
-        told = _tell_furnisher(conn, vault, row, now)
-        row = _send_results(conn, vault, row, changes, now)
-        deleted.append({"subject_id": str(subject_id), "dispute_id": str(dispute_id),
-                        "due_on": row.due_at.isoformat(), "furnisher_notice": told})  # fmt: skip
-    return {"today": today.isoformat(), "deleted": deleted}
+        if done is not None:
+            deleted.append(done)
+    return {"today": today.isoformat(), "deleted": deleted, "failed": failed}
+
+
+def _delete_unverified(
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    subject_id: UUID,
+    dispute_id: UUID,
+    today: date,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """One overdue dispute: deleted as unverified, furnisher told, results notice sent."""
+    row = repo.dispute(conn, subject_id, dispute_id)
+    assert row is not None
+    if not deadlines.is_overdue(row.due_at, today):
+        return None
+    row = advance(conn, row, workflow.DeadlinePassed(today), "system", now,
+                  {"due_on": row.due_at.isoformat()})  # fmt: skip
+    changes = correction.apply_outcome(conn, row, workflow.Outcome.DELETED_UNVERIFIED, {}, now)
+    told = _tell_furnisher(conn, vault, row, now)
+    row = _send_results(conn, vault, row, changes, now)
+    return {"subject_id": str(subject_id), "dispute_id": str(dispute_id),
+            "due_on": row.due_at.isoformat(), "furnisher_notice": told}  # fmt: skip
 
 
 def _tell_furnisher(

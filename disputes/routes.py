@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 
 from bureau.api.deps import AnyOrgKey, FurnisherKey, OperatorKey, Subject, Tx, VaultDep
+from bureau.policy.regime import live_rules
 from disputes import notices, recipients, reinvestigation, repo, service, statements
 from disputes.errors import DisputeNotFound
 from disputes.items import API_KIND, CORRECTABLE, REASONS
@@ -104,7 +105,13 @@ def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) ->
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.post("/{dispute_id}/information", summary="Send more information (30 days become 45)")
+@me.post(
+    "/{dispute_id}/information",
+    summary=(
+        f"Send more information ({live_rules().dispute.resolve_days} days become "
+        f"{live_rules().dispute.resolve_days_extended})"
+    ),
+)
 def add_information(
     dispute_id: UUID, body: InformationIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -33,10 +33,12 @@ from bureau.db.migrate import migrate
 from bureau.db.pool import open_pool, transaction
 from bureau.db.server import embedded_url, stop_embedded
 from bureau.furnishing import repo as furnishing_repo
+from bureau.policy.regime import live_rules
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import SeedResult, seed_sandbox, tradeline_values
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
+from disputes.deadlines import receipt_date
 
 SANDBOX_AS_OF = date(2026, 11, 1)
 
@@ -145,7 +147,16 @@ def settings(
 def sandbox(pool: ConnectionPool, vault: Vault) -> SeedResult:
     """The sandbox seeded once for the session (seed 1, a fixed as-of date)."""
     with transaction(pool) as connection:
-        return seed_sandbox(connection, vault, seed=1, as_of=SANDBOX_AS_OF)
+        seeded = seed_sandbox(connection, vault, seed=1, as_of=SANDBOX_AS_OF)
+        # The seeding date is fixed, the clock is not: the persona's open dispute (received on
+        # the seeding date) is re-dated to today, so a session run more than a month after
+        # SANDBOX_AS_OF still finds it inside its period (past it, its item is rightly gone).
+        received = datetime.now(UTC)
+        connection.execute(
+            "UPDATE disputes SET received_at = %s, due_at = %s WHERE closed_at IS NULL",
+            (received, receipt_date(received) + timedelta(days=live_rules().dispute.resolve_days)),
+        )
+        return seeded
 
 
 @pytest.fixture(scope="session")

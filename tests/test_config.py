@@ -48,3 +48,17 @@ def test_the_cli_refuses_to_start_with_a_bad_interval_and_says_which(
     assert (
         "FAIRFILE_TREE_HEAD_INTERVAL: 'soon' is not a number of seconds" in capsys.readouterr().err
     )
+
+
+def test_business_time_zone_defaults_to_new_york_and_a_bad_one_stops_the_start() -> None:
+    assert str(load_settings({}).business_timezone) == "America/New_York"
+    assert str(
+        load_settings({"FAIRFILE_BUSINESS_TIMEZONE": "Europe/Berlin"}).business_timezone
+    ) == ("Europe/Berlin")
+    with pytest.raises(SettingsInvalid, match="FAIRFILE_BUSINESS_TIMEZONE"):
+        load_settings({"FAIRFILE_BUSINESS_TIMEZONE": "Mars/Olympus_Mons"})
+
+
+def test_a_live_regime_override_without_its_live_sections_stops_the_start() -> None:
+    with pytest.raises(SettingsInvalid, match=r"FAIRFILE_REGIME.*regime\.live"):
+        load_settings({"FAIRFILE_REGIME": "sesame"})

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from psycopg_pool import ConnectionPool
 
 import bureau
-from bureau.policy.regime import LIVE_REGIME
+from bureau.policy.regime import live_regime
 
 router = APIRouter(tags=["health"])
 
@@ -38,6 +38,6 @@ def health(request: Request) -> dict[str, Any]:
         "status": "ok" if pool["state"] == "ok" else "degraded",
         "database": "ok",
         "pool": pool,
-        "regime": LIVE_REGIME,
+        "regime": live_regime().id,
         "version": bureau.__version__,
     }

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from bureau.business_days import business_date, latest_due_deleted_by
 from bureau.db.batch import Batch
 from bureau.errors import NotFound
 from bureau.file import repo
@@ -61,9 +62,15 @@ def assemble(vault: Vault, subject_id: UUID, at: datetime) -> Batch[CreditFile]:
     All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
     Run it with `bureau.db.batch.run` (sync) or `run_async` (report pulls).
     """
-    return repo.file_rows(subject_id, at, inquiries_since(at)).then(
+    return repo.file_rows(subject_id, at, inquiries_since(at), unverified_due_by(at)).then(
         lambda rows: credit_file(rows, vault, subject_id, at)
     )
+
+
+def unverified_due_by(at: datetime) -> date:
+    """Disputes due on or before this day whose item is still unverified are past their
+    deletion day at `at` (the bureau's business date): their items are left out of the file."""
+    return latest_due_deleted_by(business_date(at), live_rules().dispute)
 
 
 def inquiries_since(at: datetime) -> datetime:

@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bureau.furnishing import details
+from bureau.furnishing.metro2.codes import IN_DISPUTE
 from bureau.model import CreditFile, Inquiry, Statement, Tradeline
-from bureau.policy.regime import LIVE_REGIME, live_rules
+from bureau.policy.regime import live_regime, live_rules
 
 _AS_IS = frozenset({str, int, float, bool, type(None)})
 
@@ -62,7 +63,7 @@ def _tradeline(t: Tradeline) -> dict[str, Any]:
     body["account_number"] = t.account_number_masked
     body["source"] = {"furnisher_id": str(t.furnisher_id), "name": t.furnisher_name}
     body.pop("furnisher_name")
-    body["disputed"] = (t.compliance_condition or "") in {"XB", "XD", "XF", "XJ"}
+    body["disputed"] = (t.compliance_condition or "") in IN_DISPUTE
     body["account_details"] = details.in_words(t.account_details)
     return {k: _jsonable(v) for k, v in body.items()}
 
@@ -110,7 +111,7 @@ def disclosure(
     return {
         "subject_id": str(file.subject_id),
         "as_of": file.as_of.isoformat(),
-        "regime": LIVE_REGIME,
+        "regime": live_regime().id,
         "identity": _jsonable(identity),
         "tradelines": [_tradeline(t) for t in file.tradelines if not t.is_collection],
         "collections": [_tradeline(t) for t in file.tradelines if t.is_collection],

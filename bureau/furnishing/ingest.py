@@ -45,16 +45,16 @@ from bureau.furnishing.metro2.validate import (
 )
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.furnishing.writer import BackgroundWriter
-from bureau.policy.regime import load_regime
+from bureau.policy.regime import live_regime, live_rules
 from bureau.subjects import repo as subjects_repo
 from bureau.vault import SubjectCipher, Vault
 
 BATCH_SIZE = 2000
-LIVE_REGIME = "fcra-consent"
-# Appended segments whose data this version does not store, and why (reported to the sender).
-NOT_STORED = {
+# Appended segments whose data this version does not store though the regime admits them, and
+# why (reported to the sender). Segments the regime does not admit (N1, employment, under
+# fcra-consent: `[furnishing] admissible_segments`) are never stored either: `not_stored`.
+NOT_IMPLEMENTED = {
     "L1": "identification number change (an operator changes the furnisher's number)",
-    "N1": "employment: not an admissible data category",
 }
 
 FILE_RULES = frozenset({"M2-S01", "M2-S07", "M2-S08", "M2-T01"})
@@ -88,7 +88,18 @@ def _refused_when_contended() -> Iterator[None]:
 
 def admitted_categories() -> frozenset[str]:
     """The data categories the live regime admits (read from the regime file)."""
-    return load_regime(LIVE_REGIME).admissible
+    return live_regime().admissible
+
+
+def not_stored() -> dict[str, str]:
+    """Appended segments a file may carry whose data is not stored, each with the reason."""
+    admitted = live_rules().furnishing.admissible_segments
+    refused = {
+        kind: f"{admissibility.SEGMENT_CATEGORY[kind]}: not an admissible data category"
+        for kind in sorted(admissibility.SEGMENT_CATEGORY)
+        if kind not in admitted
+    }
+    return refused | {k: v for k, v in NOT_IMPLEMENTED.items() if k not in refused}
 
 
 def tradeline_id(furnisher_id: UUID, account_ref: bytes, holder: bytes = b"") -> UUID:
@@ -127,6 +138,7 @@ class _Ingest:
         self.code: str | None = org["furnisher_code"]
         self.source = source
         self.report = IngestReport(uuid4(), furnisher_id, source, digest.hex())
+        self.not_stored = not_stored()
         self.digest = digest
         self.matcher = Matcher(conn, vault, furnisher_id)
         self.batch: list[Keyed] = []
@@ -178,7 +190,7 @@ class _Ingest:
             self.report.reject(Rejection(record.number, number, problems))
             return
         for segment in record.appended:
-            if segment.kind in NOT_STORED and not _applied(segment):
+            if segment.kind in self.not_stored and not _applied(segment):
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
@@ -357,7 +369,7 @@ def _file_closed(record: int) -> Problem:
 
 
 def _applied(segment: Segment) -> bool:
-    """Whether a segment of a kind in NOT_STORED is applied after all: an L1 that changes
+    """Whether a segment of a kind not stored is applied after all: an L1 that changes
     only the account number is (an identification-number change is not)."""
     return segment.kind == "L1" and segment.raw("change_indicator") == "1"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bureau.policy.lab import compare, resolve_regimes
+from bureau.policy.lab import compare_replicates, resolve_regimes, steady_state_years
 from bureau.policy.population import load_population_params
 from bureau.policy.regime import RegimeError, builtin_names, load_regime
 from bureau.policy.report import terminal_table, write_outputs
@@ -40,6 +40,18 @@ def register(subparsers: Any) -> None:
         "--population-file", help="a copy of population.toml with changed assumptions"
     )
     parser.add_argument(
+        "--replicates",
+        type=int,
+        default=1,
+        help="independent runs (seeds seed, seed+1, ...): mean and 95%% interval per metric",
+    )
+    parser.add_argument(
+        "--burn-in",
+        type=int,
+        default=None,
+        help="years simulated before measuring (default: the longest retention or term)",
+    )
+    parser.add_argument(
         "--no-real-data", action="store_true", help="skip the German-credit check (~1 min)"
     )
     parser.set_defaults(func=run_compare)
@@ -58,19 +70,32 @@ def run_compare(args: argparse.Namespace) -> int:
     try:
         _positive("--population", args.population)
         _positive("--years", args.years)
+        _positive("--replicates", args.replicates)
+        if args.burn_in is not None and args.burn_in < 0:
+            raise RegimeError("command line", "--burn-in", "must not be negative")
         regimes = resolve_regimes(args.regimes)
         params = load_population_params(args.population_file)
     except (RegimeError, ValueError, OSError) as exc:
         print(f"bureau compare: {exc}", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    burn = steady_state_years(regimes) if args.burn_in is None else args.burn_in
     with tqdm(
-        total=12 * args.years,
+        total=12 * (args.years + burn) * args.replicates,
         desc=f"simulating {args.population:,} people x {len(regimes)} regimes",
         unit="month",
         file=sys.stderr,
     ) as bar:
-        comp = compare(regimes, args.population, args.years, args.seed, params, bar.update)
+        comp = compare_replicates(
+            regimes,
+            args.population,
+            args.years,
+            args.seed,
+            args.replicates,
+            params,
+            bar.update,
+            burn,
+        )
     if not args.no_real_data:
         comp.realdata = _real_data(args.seed)
     paths = write_outputs(comp, Path(args.out))

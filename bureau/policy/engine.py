@@ -13,6 +13,7 @@ sanctioned" and "time until corrected" are measured without a second run.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from collections import defaultdict
@@ -21,7 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bureau.policy.catalogue import DOMAIN_BIT, EVENT_BY_NAME
-from bureau.policy.population import DAYS_PER_YEAR, MonthEvents, Population
+from bureau.policy.decisions import DecisionDesk
+from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
 from bureau.policy.regime import Regime
 from bureau.policy.schema import Lab
 from bureau.policy.tracking import Counters, DataHeld, Tracker
@@ -91,10 +93,38 @@ class DisputeDesk:
         return due, day
 
 
+class _Applications:
+    """The month's applications decided before its events land: the lender reads the file as
+    it stood at the end of last month, and only an access records an inquiry."""
+
+    def __init__(self, lab: Lab, pop: Population, rng: np.random.Generator, c: Counters) -> None:
+        self.desk = DecisionDesk(lab, pop.params.behaviour, pop.frozen, rng, c)
+        self.mask_all = np.zeros(pop.size, np.uint8)
+        self.mask_true = np.zeros(pop.size, np.uint8)
+
+    def run(
+        self, ev: MonthEvents, has_error: NDArray[np.bool_], notified_until: NDArray[np.int16]
+    ) -> MonthEvents:
+        batch = ev.get("inquiry")
+        accessed = self.desk.decide(
+            ev.month, batch.idx, self.mask_all, self.mask_true, has_error, notified_until
+        )
+        if accessed.all():
+            return ev
+        kept = EventBatch(batch.idx[accessed], batch.day[accessed])
+        return dataclasses.replace(ev, true={**ev.true, "inquiry": kept})
+
+    def remember(self, mask_all: NDArray[np.uint8], mask_true: NDArray[np.uint8]) -> None:
+        self.mask_all = mask_all
+        self.mask_true = mask_true
+
+
 class LinearRun:
     """Scorecard, points or composite: base + static traits + points per record held."""
 
-    def __init__(self, regime: Regime, pop: Population, months: int, seed: int) -> None:
+    def __init__(
+        self, regime: Regime, pop: Population, months: int, seed: int, start: int = 0
+    ) -> None:
         self.regime = regime
         self.lab = lab = regime.require_lab()
         self.pop = pop
@@ -114,11 +144,11 @@ class LinearRun:
             for c in sc.caps
         ]
         self.notified_until = np.full(n, -1, np.int16)
-        self.prev_sanctioned = np.zeros(n, bool)
         self.rng = _rng(regime, seed)
         self.held = DataHeld(lab, n, months)
-        self.tracker = Tracker(n, months, pop.protected, self.bands.names)
+        self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
+        self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
 
     @property
     def counters(self) -> Counters:
@@ -192,8 +222,9 @@ class LinearRun:
         if self.added is not None and m % 12 == 0:
             self.added[:] = 0
         self._expire(m)
-        self.held.step(ev)
         self.tracker.observe(ev)
+        ev = self.applications.run(ev, self.err != 0, self.notified_until)
+        self.held.step(ev)
         for event in self.lab.scoring.items:
             batch = ev.get(event)
             if len(batch):
@@ -209,13 +240,7 @@ class LinearRun:
         band = self.band_of(s_all)
         mask_all = self.bands.masks[band]
         mask_true = self.bands.masks[self.band_of(s_true)]
-        sanctioned = mask_all != 0
-        if self.lab.notice.before_adverse:
-            new = np.flatnonzero(sanctioned & ~self.prev_sanctioned)
-            told = new[self.rng.random(len(new)) < self.lab.notice.compliance]
-            self.notified_until[told] = m + 12
-            self.counters.notices += len(told)
-        self.prev_sanctioned = sanctioned
+        self.applications.remember(mask_all, mask_true)
         days = ev.end_day - ev.first_day
         self.tracker.record(m, s_all, band, mask_all, mask_true, days)
 
@@ -225,7 +250,9 @@ class ListRun:
 
     NOT_LISTED = -1
 
-    def __init__(self, regime: Regime, pop: Population, months: int, seed: int) -> None:
+    def __init__(
+        self, regime: Regime, pop: Population, months: int, seed: int, start: int = 0
+    ) -> None:
         self.regime = regime
         self.lab = lab = regime.require_lab()
         assert lab.listing is not None
@@ -241,8 +268,9 @@ class ListRun:
         self.bands = _Bands(lab)
         self.rng = _rng(regime, seed)
         self.held = DataHeld(lab, n, months)
-        self.tracker = Tracker(n, months, pop.protected, self.bands.names)
+        self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
+        self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
         self._listed_now = np.zeros(n, np.float32)
 
     @property
@@ -299,8 +327,10 @@ class ListRun:
 
     def step(self, ev: MonthEvents) -> None:
         m, d0, d1 = ev.month, ev.first_day, ev.end_day
-        self.held.step(ev)
         self.tracker.observe(ev)
+        wrong_now = self.wrong & self.listed_on(d0 - 1)
+        ev = self.applications.run(ev, wrong_now, self.notified_until)
+        self.held.step(ev)
         for event in self.listing.entry_events:
             batch = ev.get(event)
             if len(batch):
@@ -339,11 +369,14 @@ class ListRun:
         band = self.band_of(np.where(on_list, 0, 1).astype(np.float32))
         mask_all = self.bands.masks[band]
         mask_true = np.where(self.wrong, 0, mask_all).astype(np.uint8)
+        self.applications.remember(mask_all, mask_true)
         self.tracker.record(m, self._listed_now, band, mask_all, mask_true, overlap)
 
 
-def start_run(regime: Regime, pop: Population, months: int, seed: int) -> LinearRun | ListRun:
-    """The run for a regime's scoring kind."""
+def start_run(
+    regime: Regime, pop: Population, months: int, seed: int, start: int = 0
+) -> LinearRun | ListRun:
+    """The run for a regime's scoring kind; the first `start` months are burn-in."""
     if regime.require_lab().scoring.kind == "list":
-        return ListRun(regime, pop, months, seed)
-    return LinearRun(regime, pop, months, seed)
+        return ListRun(regime, pop, months, seed, start)
+    return LinearRun(regime, pop, months, seed, start)

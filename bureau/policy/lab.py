@@ -7,6 +7,7 @@ the same lives (same seed, same numbers, whatever the set of regimes).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from bureau.policy.population import (
     event_stream,
 )
 from bureau.policy.regime import Regime, builtin_names, load_regime
+from bureau.policy.uncertainty import Estimate, estimate
 
 Progress = Callable[[int], None]
 
@@ -57,6 +59,15 @@ class RegimeMetrics:
     disputes_filed_per_1000: float
     disputes_upheld_per_1000: float
     disputes_rejected_per_1000: float
+    applications_per_1000: float = 0.0
+    share_decided_without_report: float | None = None
+    share_applications_declined: float | None = None
+    share_declined_unseen_clear: float | None = None
+    share_approved_against_file: float | None = None
+    share_wrongly_declined: float | None = None
+    errors_noticed_per_1000: float = 0.0
+    # How many people (or applications) each metric is computed over, so small groups show.
+    bases: dict[str, int] = field(default_factory=dict)
     domain_shares: dict[str, float] = field(default_factory=dict)
     series_sanctioned: list[float] = field(default_factory=list)
     series_wrong: list[float] = field(default_factory=list)
@@ -73,13 +84,22 @@ class Comparison:
     population_params: PopulationParams
     regime_objects: list[Regime]
     realdata: dict[str, Any] | None = None
+    burn_in_years: int = 0
+    # Replicates (independent seeds seed, seed+1, ...): every run's metrics, and the estimates.
+    replicates: list[list[RegimeMetrics]] = field(default_factory=list)
+    estimates: dict[str, dict[str, Estimate]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
             "population": self.population,
             "years": self.years,
+            "burn_in_years": self.burn_in_years,
+            "replicates": len(self.replicates) or 1,
             "regimes": [asdict(m) for m in self.regimes],
+            "estimates": {
+                r: {k: asdict(e) for k, e in ests.items()} for r, ests in self.estimates.items()
+            },
             "realdata": self.realdata,
             "population_params": {
                 k: v for k, v in asdict(self.population_params).items() if k != "provenance"
@@ -141,6 +161,30 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
     s_oth = float(sanctioned[~prot].mean()) if (~prot).any() else 0.0
     c = t.counters
     per_k = 1000.0 / n
+    apps = c.applications
+
+    def of_apps(count: int) -> float | None:
+        return count / apps if apps else None
+
+    wrong_n = int(wrong.sum())
+    bases = {
+        "share_sanctioned": n,
+        "median_years_sanctioned": n_sanctioned,
+        "p95_years_sanctioned": n_sanctioned,
+        "domains_per_sanctioned": n_sanctioned,
+        "share_recovered": n_sanctioned,
+        "share_wrongly_sanctioned": n,
+        "median_months_to_correction": len(durations),
+        "mean_months_to_correction": len(durations),
+        "share_wrong_never_corrected": wrong_n,
+        "auc": t.auc_positives,
+        "disparity_ratio": min(int((sanctioned & prot).sum()), int((sanctioned & ~prot).sum())),
+        "share_decided_without_report": apps,
+        "share_applications_declined": apps,
+        "share_declined_unseen_clear": apps,
+        "share_approved_against_file": apps,
+        "share_wrongly_declined": apps,
+    }
     return RegimeMetrics(
         regime=run.regime.id,
         name=run.regime.name,
@@ -170,12 +214,33 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         disputes_filed_per_1000=c.disputes_filed * per_k,
         disputes_upheld_per_1000=c.disputes_upheld * per_k,
         disputes_rejected_per_1000=c.disputes_rejected * per_k,
+        applications_per_1000=apps * per_k,
+        share_decided_without_report=of_apps(c.without_report),
+        share_applications_declined=of_apps(c.declined),
+        share_declined_unseen_clear=of_apps(c.declined_without_report_clear),
+        share_approved_against_file=of_apps(c.approved_against_file),
+        share_wrongly_declined=of_apps(c.wrongly_declined),
+        errors_noticed_per_1000=c.errors_noticed * per_k,
+        bases=bases,
         domain_shares=shares,
         series_sanctioned=t.series_sanctioned,
         series_wrong=t.series_wrong,
         band_names=list(t.band_names),
         bands_by_year=t.bands_by_year,
     )
+
+
+def steady_state_years(regimes: Sequence[Regime]) -> int:
+    """Years after which every record any of these regimes holds has had time to expire once:
+    the longest retention, recovery period, cap or listing term (with its extension)."""
+    longest = 1.0
+    for r in regimes:
+        lab = r.require_lab()
+        longest = max(longest, *lab.retention_years.values(), *lab.scoring.recovery_years.values())
+        longest = max([longest] + [c.years for c in lab.scoring.caps])
+        if lab.listing is not None:
+            longest = max(longest, lab.listing.years + lab.listing.extension_years)
+    return math.ceil(longest)
 
 
 def compare(
@@ -185,17 +250,89 @@ def compare(
     seed: int,
     params: PopulationParams | None = None,
     progress: Progress | None = None,
+    burn_in_years: int | None = None,
 ) -> Comparison:
-    """Draw the population, run it through every regime, and measure each."""
+    """Draw the population, run it through every regime, and measure each.
+
+    The first `burn_in_years` (default: `steady_state_years`) are simulated but not measured,
+    so files are as full as the retention rules let them get, not empty at the start.
+    """
     if years < 1:
         raise ValueError("years: must be at least 1")
+    burn = steady_state_years(regimes) if burn_in_years is None else burn_in_years
+    if burn < 0:
+        raise ValueError("burn-in: must not be negative")
     pop = draw_population(population, seed, params)
-    months = 12 * years
-    runs = [start_run(r, pop, months, seed) for r in regimes]
+    months = 12 * (years + burn)
+    runs = [start_run(r, pop, months, seed, 12 * burn) for r in regimes]
     for ev in event_stream(pop, months):
         for run in runs:
             run.step(ev)
         if progress is not None:
             progress(1)
     metrics = [summarise(run, pop) for run in runs]
-    return Comparison(seed, population, years, metrics, pop.params, list(regimes))
+    return Comparison(seed, population, years, metrics, pop.params, list(regimes), None, burn)
+
+
+def compare_replicates(
+    regimes: Sequence[Regime],
+    population: int,
+    years: int,
+    seed: int,
+    replicates: int,
+    params: PopulationParams | None = None,
+    progress: Progress | None = None,
+    burn_in_years: int | None = None,
+) -> Comparison:
+    """`replicates` independent runs (seeds seed, seed+1, ...): each its own population and
+    dice. The first run's metrics stay in `regimes`; `estimates` holds each metric's mean and
+    95% interval over the runs."""
+    if replicates < 1:
+        raise ValueError("replicates: must be at least 1")
+    runs = [
+        compare(regimes, population, years, seed + r, params, progress, burn_in_years)
+        for r in range(replicates)
+    ]
+    first = runs[0]
+    first.replicates = [c.regimes for c in runs]
+    for i, m in enumerate(first.regimes):
+        first.estimates[m.regime] = {
+            name: estimate(
+                [getattr(c.regimes[i], name) for c in runs],
+                min(c.regimes[i].bases.get(name, population) for c in runs),
+            )
+            for name in ESTIMATED
+        }
+    return first
+
+
+# Every scalar metric that varies between runs.
+ESTIMATED = [
+    "categories_per_person",
+    "data_points_per_person",
+    "share_sanctioned",
+    "median_years_sanctioned",
+    "p95_years_sanctioned",
+    "domains_per_sanctioned",
+    "share_recovered",
+    "share_wrongly_sanctioned",
+    "median_months_to_correction",
+    "mean_months_to_correction",
+    "share_wrong_never_corrected",
+    "auc",
+    "disparity_ratio",
+    "disparity_time_ratio",
+    "share_sanctioned_protected",
+    "share_sanctioned_others",
+    "notices_per_1000",
+    "disputes_filed_per_1000",
+    "disputes_upheld_per_1000",
+    "disputes_rejected_per_1000",
+    "applications_per_1000",
+    "share_decided_without_report",
+    "share_applications_declined",
+    "share_declined_unseen_clear",
+    "share_approved_against_file",
+    "share_wrongly_declined",
+    "errors_noticed_per_1000",
+]

@@ -48,6 +48,19 @@ class EventRate:
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """What applicants and lenders do when a file is asked for (see decisions.py)."""
+
+    freeze_share: float
+    freeze_abandon_share: float
+    grant_abandon_share: float
+    refuse_share: float
+    refuse_share_if_declined: float
+    reads_items_share: float
+    no_report_decline_share: float
+
+
+@dataclass(frozen=True)
 class PopulationParams:
     protected_share: float
     financial_social_correlation: float
@@ -63,6 +76,7 @@ class PopulationParams:
     from_default_share: float
     perform_per_year: float
     perform_after_warning_share: float
+    behaviour: Behaviour
     events: dict[str, EventRate]
     provenance: dict[str, str] = field(default_factory=dict)
     source: str = "population.toml"
@@ -144,6 +158,9 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
         from_default_share=num("judgments", "from_default_share", 0, 1),
         perform_per_year=num("judgments", "perform_per_year", 0.01, 12),
         perform_after_warning_share=num("judgments", "perform_after_warning_share", 0, 1),
+        behaviour=Behaviour(
+            **{k: num("behaviour", k, 0, 1) for k in Behaviour.__dataclass_fields__}
+        ),
         events=events,
         provenance={str(k): str(v) for k, v in provenance.items()},
         source=source,
@@ -239,6 +256,7 @@ class Population:
     social: FloatArray
     history: FloatArray  # length of credit history (z)
     accounts: NDArray[np.int16]
+    frozen: NDArray[np.bool_]  # keeps a security freeze on their file
 
     @property
     def size(self) -> int:
@@ -291,8 +309,19 @@ def draw_population(size: int, seed: int, params: PopulationParams | None = None
     social = h * education + np.sqrt(1 - h * h) * normal()
     history = normal()
     accounts = (1 + rng.poisson(2.5, size)).astype(np.int16)
+    frozen = rng.random(size) < params.behaviour.freeze_share
     return Population(
-        params, seed, protected, risk, conduct, income, education, social, history, accounts
+        params,
+        seed,
+        protected,
+        risk,
+        conduct,
+        income,
+        education,
+        social,
+        history,
+        accounts,
+        frozen,
     )
 
 

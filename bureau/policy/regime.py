@@ -7,7 +7,10 @@ with the name of the field, not silently at the first dispute.
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,6 +20,10 @@ from typing import Any
 from bureau.policy.schema import Lab, parse_lab
 
 LIVE_REGIME = "fcra-consent"
+"""The regime the live service runs under unless FAIRFILE_REGIME names another."""
+REGIME_ENV = "FAIRFILE_REGIME"
+INQUIRY_KINDS = frozenset({"hard", "soft"})
+_SEGMENT_ID = re.compile(r"[A-Z][0-9]")
 
 
 class RegimeError(ValueError):
@@ -55,7 +62,6 @@ class Access:
     inquiry_lookback_days: int
     inquiry_lookback_days_employment: int
     consent_max_days: int
-    employment_needs_own_grant: bool
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class DisputeRules:
     results_notice_business_days: int
     reinsertion_notice_business_days: int
     unverified_outcome: str
+    deletion_business_days_after_due: int
+    """An item still unverified leaves the file this many business days after its last day
+    (0: the first business day on or after it)."""
     statement_max_words: int
     past_recipient_days: int
     past_recipient_days_employment: int
@@ -85,6 +94,8 @@ class AdverseAction:
     notice_required: bool
     key_factors: int
     free_disclosure_days: int
+    creditor_reasons_max: int
+    """How many specific reasons of its own a user may give in an adverse-action notice."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,30 @@ class Erasure:
     a subject who closed by mistake reopen, and lets disputes and notices in flight end."""
 
     shred_after_closure_days: int
+
+
+@dataclass(frozen=True)
+class PurposeRule:
+    """One permissible purpose a release may name, with what the law attaches to it."""
+
+    citation: str
+    inquiry: str
+    """'hard' when the pull is for new credit (other lenders see it), else 'soft'."""
+    extends_new_credit: bool
+    """A fraud alert obliges the user to verify identity before extending new credit."""
+    freeze_exempt: bool
+    """Passes a freeze when the requester already holds an account of the subject."""
+    own_grant: bool
+    """Needs a grant naming this purpose itself; no grant for another purpose stands in."""
+    grantable: bool
+    """Whether a subject can grant it; a court order compels access without a grant."""
+
+
+@dataclass(frozen=True)
+class Furnishing:
+    """What a furnisher's file may bring in: the Metro 2 appended segments stored."""
+
+    admissible_segments: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -105,6 +140,8 @@ class LiveRules:
     dispute: DisputeRules
     adverse_action: AdverseAction
     erasure: Erasure
+    purposes: Mapping[str, PurposeRule]
+    furnishing: Furnishing
 
 
 @dataclass(frozen=True)
@@ -147,6 +184,51 @@ def _typed(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
             raise RegimeError(source, f"{prefix}.{name}", "must not be negative")
         values[name] = value
     return cls(**values)
+
+
+def _purposes(doc: dict[str, Any], source: str) -> dict[str, PurposeRule]:
+    """The purpose table: every purpose a table of its own, every field checked."""
+    table = _section(doc, "purposes", source)
+    if not table:
+        raise RegimeError(source, "purposes", "names no purpose")
+    rules: dict[str, PurposeRule] = {}
+    for name, entry in table.items():
+        prefix = f"purposes.{name}"
+        if not isinstance(entry, dict):
+            raise RegimeError(source, prefix, "expected a table")
+        rule: PurposeRule = _typed(PurposeRule, entry, prefix, source)
+        if rule.inquiry not in INQUIRY_KINDS:
+            raise RegimeError(
+                source, f"{prefix}.inquiry", f"must be hard or soft, not {rule.inquiry!r}"
+            )
+        if not rule.citation.strip():
+            raise RegimeError(source, f"{prefix}.citation", "must name the section")
+        unknown = sorted(set(entry) - set(PurposeRule.__annotations__))
+        if unknown:
+            raise RegimeError(source, f"{prefix}.{unknown[0]}", "unknown field")
+        rules[name] = rule
+    return rules
+
+
+def _furnishing(doc: dict[str, Any], source: str) -> Furnishing:
+    table = _section(doc, "furnishing", source)
+    segments = table.get("admissible_segments")
+    field = "furnishing.admissible_segments"
+    if not isinstance(segments, list) or not all(isinstance(s, str) for s in segments):
+        raise RegimeError(source, field, "expected a list of Metro 2 segment names")
+    for segment in segments:
+        if not _SEGMENT_ID.fullmatch(segment):
+            raise RegimeError(source, field, f"{segment!r} is not a Metro 2 segment name (J1..N1)")
+    return Furnishing(admissible_segments=frozenset(segments))
+
+
+def _checked_live(live: LiveRules, source: str) -> LiveRules:
+    """Values whose type is right but which no law could mean."""
+    if live.adverse_action.creditor_reasons_max < 1:
+        raise RegimeError(
+            source, "adverse_action.creditor_reasons_max", "must allow at least one reason"
+        )
+    return live
 
 
 def _live_agrees_with_lab(live: LiveRules, lab: Lab) -> list[tuple[str, str]]:
@@ -192,10 +274,13 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
                 AdverseAction, _section(doc, "adverse_action", source), "adverse_action", source
             ),
             erasure=_typed(Erasure, _section(doc, "erasure", source), "erasure", source),
+            purposes=_purposes(doc, source),
+            furnishing=_furnishing(doc, source),
         )
+        live = _checked_live(live, source)
     lab: Lab | None = None
     if "scoring" in doc:
-        shared = frozenset({"access", "dispute"}) if head.get("live") else frozenset()
+        shared = frozenset({"access", "dispute", "freeze"}) if head.get("live") else frozenset()
         lab, problems = parse_lab(doc, shared)
         if lab is not None and live is not None:
             problems = _live_agrees_with_lab(live, lab)
@@ -210,6 +295,15 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
         raw=doc,
         source=source,
     )
+
+
+def period_in_words(days: int) -> str:
+    """A regime period as people say it ("1 year", "7 years", "45 days"), so user-facing text
+    states the regime's value and never a number of its own."""
+    if days and days % 365 == 0:
+        years = days // 365
+        return f"{years} year" if years == 1 else f"{years} years"
+    return f"{days} day" if days == 1 else f"{days} days"
 
 
 def builtin_names() -> list[str]:
@@ -239,9 +333,38 @@ def load_regime(name_or_path: str | Path) -> Regime:
     return parse_regime(doc, source)
 
 
+def live_regime_name(environ: Mapping[str, str] | None = None) -> str:
+    """The regime the live service runs under: FAIRFILE_REGIME (an id or a file), or fcra-consent.
+
+    Why an override: a deployment (or a test) can run the whole service under another set of
+    periods without editing the built-in file, and every reader still gets them from one place.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(REGIME_ENV, "").strip() or LIVE_REGIME
+
+
+def live_regime_for(name: str) -> Regime:
+    """Load `name` as a live regime; one without the live sections is refused, naming them."""
+    regime = load_regime(name)
+    if regime.live is None:
+        raise RegimeError(regime.source, "regime.live", "must be true for the live service")
+    return regime
+
+
 @cache
+def live_regime() -> Regime:
+    """The regime the live service runs under (read once; `reload_live_regime` rereads it)."""
+    return live_regime_for(live_regime_name())
+
+
 def live_rules() -> LiveRules:
-    """The rules the live service runs under (fcra-consent)."""
-    regime = load_regime(LIVE_REGIME)
-    assert regime.live is not None, "the live regime must define the live sections"
-    return regime.live
+    """The rules the live service runs under (fcra-consent unless FAIRFILE_REGIME is set)."""
+    live = live_regime().live
+    assert live is not None, "live_regime_for refuses a regime without the live sections"
+    return live
+
+
+def reload_live_regime() -> Regime:
+    """Forget the loaded live regime and read it again (after FAIRFILE_REGIME changed)."""
+    live_regime.cache_clear()
+    return live_regime()

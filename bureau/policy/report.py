@@ -8,8 +8,11 @@ Every assumption is printed beside its source, so the numbers can be challenged 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import subprocess
 from html import escape
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart
 from bureau.policy.lab import Comparison, RegimeMetrics
 from bureau.policy.regime import Regime
+from bureau.policy.uncertainty import SMALL_GROUP
 
 DEFINITIONS: list[tuple[str, str]] = [
     ("Categories admitted", "data categories the regime's rules allow it to hold."),
@@ -106,6 +110,14 @@ SCALAR_FIELDS = [
 ]
 
 
+TERMINAL_ESTIMATES: list[tuple[str, str, Any]] = [
+    ("sanctioned", "share_sanctioned", pct),
+    ("never fixed", "share_wrong_never_corrected", pct),
+    ("no report", "share_decided_without_report", pct),
+    ("AUC", "auc", lambda v: f"{v:.3f}"),
+]
+
+
 def terminal_table(comp: Comparison) -> str:
     """One screen: a row per regime, the headline metrics."""
     head = (
@@ -126,6 +138,14 @@ def terminal_table(comp: Comparison) -> str:
             f"{pct(m.share_wrong_never_corrected):>7}{'yes' if m.reproducible else 'no':>6}"
             f"{num(m.auc):>6}{num(m.disparity_ratio):>6}"
         )
+    if comp.estimates:
+        lines.append(f"\nmean [95% interval] over {len(comp.replicates)} replicates:")
+        for m in comp.regimes:
+            cells = [
+                f"{label} {metric_cell(comp, m, name, fmt, False)}"
+                for label, name, fmt in TERMINAL_ESTIMATES
+            ]
+            lines.append(f"{m.regime:<14}" + "; ".join(cells))
     if comp.realdata:
         for family, res in comp.realdata["results"].items():
             lines.append(
@@ -161,7 +181,8 @@ def write_outputs(comp: Comparison, out: Path) -> dict[str, Path]:
         for m in comp.regimes:
             for month, (s, w) in enumerate(zip(m.series_sanctioned, m.series_wrong, strict=True)):
                 writer2.writerow([m.regime, month, f"{s:.6f}", f"{w:.6f}"])
-    paths["json"].write_text(json.dumps(comp.as_json(), indent=1), encoding="utf-8")
+    record = comp.as_json() | provenance_record(comp)
+    paths["json"].write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
     paths["html"].write_text(render_html(comp), encoding="utf-8")
     return paths
 
@@ -174,49 +195,80 @@ th,td{border:1px solid #ddd;padding:4px 6px;text-align:right;vertical-align:top}
 th{background:#f4f4f4}td.l,th.l{text-align:left}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}
 code{background:#f4f4f4;padding:0 3px}details{margin:.5em 0}
+.wide{overflow-x:auto}.small{color:#b00}svg{max-width:100%;height:auto}
 """
 
 
-HEADLINE_A = [
-    ("Kind", lambda m: escape(m.kind), True),
-    ("Access", lambda m: escape(m.access_basis), True),
-    ("Categories admitted", lambda m: str(m.categories_admitted), False),
-    ("Categories held", lambda m: f"{m.categories_per_person:.2f}", False),
-    ("Data points", lambda m: f"{m.data_points_per_person:.1f}", False),
-    ("Sanctioned", lambda m: pct(m.share_sanctioned), False),
-    ("Median years", lambda m: num(m.median_years_sanctioned, 1), False),
-    ("P95 years", lambda m: num(m.p95_years_sanctioned, 1), False),
-    ("Domains", lambda m: num(m.domains_per_sanctioned, 1), False),
-    ("Recovered by the end", lambda m: pct(m.share_recovered), False),
+Fmt = Any  # a callable float -> str
+
+
+def _f(digits: int) -> Fmt:
+    return lambda v: f"{v:.{digits}f}"
+
+
+HEADLINE_A: list[tuple[str, str, Fmt]] = [
+    ("Categories held", "categories_per_person", _f(2)),
+    ("Data points", "data_points_per_person", _f(1)),
+    ("Sanctioned", "share_sanctioned", pct),
+    ("Median years", "median_years_sanctioned", _f(1)),
+    ("P95 years", "p95_years_sanctioned", _f(1)),
+    ("Domains", "domains_per_sanctioned", _f(1)),
+    ("Recovered by the end", "share_recovered", pct),
 ]
-HEADLINE_B = [
-    ("Wrongly sanctioned", lambda m: pct(m.share_wrongly_sanctioned), False),
-    ("Months to fix", lambda m: num(m.median_months_to_correction, 0), False),
-    ("Mean months", lambda m: num(m.mean_months_to_correction, 1), False),
-    ("Never fixed", lambda m: pct(m.share_wrong_never_corrected), False),
-    ("Notices /1000", lambda m: f"{m.notices_per_1000:.1f}", False),
-    ("Disputes /1000", lambda m: f"{m.disputes_filed_per_1000:.1f}", False),
-    ("Upheld /1000", lambda m: f"{m.disputes_upheld_per_1000:.1f}", False),
-    ("Reproducible", lambda m: "yes" if m.reproducible else "no", False),
-    ("AUC", lambda m: num(m.auc, 3), False),
-    ("Disparity", lambda m: num(m.disparity_ratio), False),
-    ("Disparity (time)", lambda m: num(m.disparity_time_ratio), False),
+HEADLINE_B: list[tuple[str, str, Fmt]] = [
+    ("Wrongly sanctioned", "share_wrongly_sanctioned", pct),
+    ("Months to fix", "median_months_to_correction", _f(0)),
+    ("Mean months", "mean_months_to_correction", _f(1)),
+    ("Never fixed", "share_wrong_never_corrected", pct),
+    ("Notices /1000", "notices_per_1000", _f(1)),
+    ("Disputes /1000", "disputes_filed_per_1000", _f(1)),
+    ("Upheld /1000", "disputes_upheld_per_1000", _f(1)),
+    ("AUC", "auc", _f(3)),
+    ("Disparity", "disparity_ratio", _f(2)),
+    ("Disparity (time)", "disparity_time_ratio", _f(2)),
+]
+HEADLINE_C: list[tuple[str, str, Fmt]] = [
+    ("Applications /1000", "applications_per_1000", _f(0)),
+    ("Decided without a report", "share_decided_without_report", pct),
+    ("Declined", "share_applications_declined", pct),
+    ("Declined unseen, file clear", "share_declined_unseen_clear", pct),
+    ("Approved unseen, file declines", "share_approved_against_file", pct),
+    ("Declined on a false record", "share_wrongly_declined", pct),
+    ("Errors noticed at an access /1000", "errors_noticed_per_1000", _f(1)),
 ]
 
 
-def _headline_table(comp: Comparison, columns: list[Any]) -> str:
-    head = '<th class="l">Regime</th>' + "".join(
-        f"<th{' class=l' if left else ''}>{escape(h)}</th>" for h, _, left in columns
-    )
+def metric_cell(comp: Comparison, m: RegimeMetrics, name: str, fmt: Fmt, html: bool) -> str:
+    """A metric as the report prints it: mean and 95% interval over replicates, and a flag
+    with the group size when it rests on fewer than SMALL_GROUP people or applications."""
+    est = comp.estimates.get(m.regime, {}).get(name)
+    value = est.mean if est else getattr(m, name)
+    base = est.base if est else m.bases.get(name, comp.population)
+    if value is None:
+        return "n/a"
+    text = fmt(value)
+    if est and est.low is not None and est.high is not None:
+        band = f"{fmt(est.low)} to {fmt(est.high)}"
+        text = f"{text}<br><small>[{band}]</small>" if html else f"{text} [{band}]"
+    if base < SMALL_GROUP:
+        flag = f"n={base}, small group"
+        text = f'{text}<br><small class="small">{flag}</small>' if html else f"{text} ({flag})"
+    return text
+
+
+def _headline_table(comp: Comparison, columns: list[tuple[str, str, Fmt]]) -> str:
+    head = '<th class="l">Regime</th>' + "".join(f"<th>{escape(h)}</th>" for h, _, _ in columns)
     rows = []
     for i, m in enumerate(comp.regimes):
         cells = [
             f'<td class="l"><span style="color:{colour(i)}">&#9632;</span> '
-            f"<b>{escape(m.regime)}</b><br><small>{escape(m.name)}</small></td>"
+            f"<b>{escape(m.regime)}</b><br><small>{escape(m.name)} ({escape(m.kind)}, "
+            f"access: {escape(m.access_basis)}, reproducible: "
+            f"{'yes' if m.reproducible else 'no'})</small></td>"
         ]
-        cells += [f"<td{' class=l' if left else ''}>{cell(m)}</td>" for _, cell, left in columns]
+        cells += [f"<td>{metric_cell(comp, m, name, fmt, True)}</td>" for _, name, fmt in columns]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f'<div class="wide"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
 
 
 def _domain_table(comp: Comparison) -> str:
@@ -405,6 +457,68 @@ def _cli_name(regime: Regime) -> str:
     return regime.id if regime.source == f"{regime.id}.toml" else regime.source
 
 
+def reproduce_command(comp: Comparison) -> str:
+    """The command line that reproduces this comparison exactly."""
+    parts = [
+        "bureau compare",
+        f"--regimes {','.join(_cli_name(r) for r in comp.regime_objects)}",
+        f"--population {comp.population}",
+        f"--years {comp.years}",
+        f"--burn-in {comp.burn_in_years}",
+        f"--seed {comp.seed}",
+        f"--replicates {len(comp.replicates) or 1}",
+    ]
+    if comp.population_params.source != "population.toml":
+        parts.append(f"--population-file {comp.population_params.source}")
+    return " ".join(parts)
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def provenance_record(comp: Comparison) -> dict[str, Any]:
+    """What metrics.json needs to be traced back: files by hash, package version and commit."""
+    folder = resources.files("bureau.policy")
+
+    def text_hash(source: str, builtin: str) -> str | None:
+        entry = folder / builtin
+        if entry.is_file() and Path(source).name == source:
+            return hashlib.sha256(entry.read_bytes()).hexdigest()
+        return _sha256(source)
+
+    try:
+        version = metadata.version("fairfile")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    pop_source = comp.population_params.source
+    return {
+        "reproduce": reproduce_command(comp),
+        "package_version": version,
+        "commit": commit,
+        "regime_files": {
+            r.id: {"source": r.source, "sha256": text_hash(r.source, f"regimes/{r.source}")}
+            for r in comp.regime_objects
+        },
+        "population_file": {"source": pop_source, "sha256": text_hash(pop_source, pop_source)},
+        "regime_parameters": {r.id: r.raw for r in comp.regime_objects},
+    }
+
+
 def render_html(comp: Comparison) -> str:
     labels = {m.regime: m.series_sanctioned for m in comp.regimes}
     wrong = {m.regime: m.series_wrong for m in comp.regimes}
@@ -429,17 +543,24 @@ def render_html(comp: Comparison) -> str:
             f"</summary><table><tr><th>Year</th>{head}</tr>{body}</table></details>"
         )
     defs = "".join(f"<dt><b>{escape(k)}</b></dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
-    command = (
-        f"bureau compare --regimes {','.join(_cli_name(r) for r in comp.regime_objects)} "
-        f"--population {comp.population} --years {comp.years} --seed {comp.seed}"
-    )
+    command = reproduce_command(comp)
+    runs = len(comp.replicates) or 1
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fairfile policy lab: regime comparison</title><style>{CSS}</style></head>
 <body>
 <h1>fairfile policy lab: one population, {len(comp.regimes)} regimes</h1>
-<p>{comp.population:,} synthetic people, {comp.years} simulated years, seed {comp.seed}.
+<p>{comp.population:,} synthetic people, {comp.years} measured years after a burn-in of
+{comp.burn_in_years} years (simulated, not measured, so files start as full as the retention
+rules let them get), seed {comp.seed}; {runs} replicate(s){
+        " (independent seeds, seed, seed+1, "
+        "...): each cell is the mean with its 95% interval below it"
+        if runs > 1
+        else ""
+    }. A cell
+marked <span class="small">small group</span> rests on fewer than {SMALL_GROUP} people or
+applications.
 Every regime sees exactly the same lives (defaults, offences, merits, false records); the
 differences below come from the rules alone. Reproduce with <code>{escape(command)}</code>.</p>
 <h2>Headline metrics</h2>
@@ -447,6 +568,8 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 {_headline_table(comp, HEADLINE_A)}
 <h3>Errors, rights, prediction and fairness</h3>
 {_headline_table(comp, HEADLINE_B)}
+<h3>Applications: consent, freezes and decisions without a report</h3>
+{_headline_table(comp, HEADLINE_C)}
 <dl class="note">{defs}</dl>
 <h2>Charts</h2>
 {_charts(comp)}

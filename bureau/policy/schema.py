@@ -95,6 +95,8 @@ class Lab:
     retention_years: dict[str, float]
     access_basis: str
     full_disclosure: bool
+    each_access_shown: bool  # the subject is shown every access and the items it used
+    freeze_available: bool  # the subject may freeze the file against new users
     scoring: Scoring
     listing: Listing | None
     bands: tuple[Band, ...]  # highest `min` first
@@ -357,7 +359,8 @@ def _provenance(check: _Checker, lab_only: bool) -> dict[str, str]:
 LAB_KEYS: dict[str, set[str]] = {
     "data": {"admissible", "retention_years"},
     "access": {"basis"},
-    "disclosure": {"full_file"},
+    "disclosure": {"full_file", "each_access"},
+    "freeze": {"available"},
     "scoring": {
         "kind",
         "base",
@@ -430,6 +433,10 @@ def parse_lab(
     basis = check.choice(access, "access.basis", ACCESS_BASES)
     disclosure = check.table("disclosure")
     full = check.flag(disclosure, "disclosure.full_file")
+    each_access = check.flag(disclosure, "disclosure.each_access")
+    # No [freeze] table means no freeze right (the Chinese regimes have none).
+    freeze = check.table("freeze", required=False)
+    freezable = check.flag(freeze, "freeze.available") if freeze else False
     scoring = _scoring(check, admissible)
     listing = _listing(check) if scoring.kind == "list" else None
     if scoring.kind == "list" and (scoring.low, scoring.high) != (0.0, 1.0):
@@ -461,6 +468,8 @@ def parse_lab(
             retention_years=retention,
             access_basis=basis,
             full_disclosure=full,
+            each_access_shown=each_access,
+            freeze_available=freezable,
             scoring=scoring,
             listing=listing,
             bands=bands,

@@ -87,10 +87,27 @@ class DataHeld:
 
 @dataclass
 class Counters:
+    """Events counted over the measured window (reset when the burn-in ends)."""
+
     notices: int = 0
     disputes_filed: int = 0
     disputes_upheld: int = 0
     disputes_rejected: int = 0
+    applications: int = 0  # credit applications (each true inquiry is one)
+    without_report: int = 0  # decided with no report: grant refused or abandoned, file frozen
+    refused: int = 0
+    abandoned: int = 0
+    frozen_out: int = 0
+    declined: int = 0  # declined, with or without a report
+    declined_without_report_clear: int = 0  # exclusion cost: the true file would approve
+    approved_against_file: int = 0  # error cost: approved unseen, the true file would decline
+    wrongly_declined: int = 0  # declined on a report only because of a false record
+    accesses_shown: int = 0  # accesses the subject was shown, with the items used
+    errors_noticed: int = 0  # ... by a subject who read them and had a false record
+
+    def reset(self) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, 0)
 
 
 @dataclass
@@ -101,6 +118,7 @@ class Tracker:
     months: int
     protected: NDArray[np.bool_]
     band_names: tuple[str, ...]
+    start: int = 0  # months of burn-in: observed but not measured
     ever: NDArray[np.bool_] = field(init=False)
     days: NDArray[np.int32] = field(init=False)
     domains: U8 = field(init=False)
@@ -112,6 +130,7 @@ class Tracker:
     last_year_standing: F32 | None = None
     auc_wins: float = 0.0
     auc_pairs: float = 0.0
+    auc_positives: int = 0
     series_sanctioned: list[float] = field(default_factory=list)
     series_protected: list[float] = field(default_factory=list)
     series_others: list[float] = field(default_factory=list)
@@ -144,7 +163,19 @@ class Tracker:
         mask_true: U8,
         days: NDArray[np.int32] | int,
     ) -> None:
-        """Fold in one month: the standing used, band held and domains restricted."""
+        """Fold in one month: the standing used, band held and domains restricted.
+
+        Burn-in months only carry the year-end standing into the first measured year (for the
+        AUC) and clear the counters at their end, so start-up never mixes into the metrics.
+        """
+        if month < self.start:
+            if month % 12 == 11:
+                self.defaulted[:] = False
+                if month == self.start - 1:
+                    self.last_year_standing = standing.copy()
+            if month == self.start - 1:
+                self.counters.reset()
+            return
         sanctioned = mask_all != 0
         self.now = sanctioned
         self.ever |= sanctioned
@@ -169,6 +200,7 @@ class Tracker:
                 wins, pairs = auc_pairs(self.last_year_standing, self.defaulted)
                 self.auc_wins += wins
                 self.auc_pairs += pairs
+                self.auc_positives += int(self.defaulted.sum())
             self.last_year_standing = standing.copy()
             self.defaulted[:] = False
 

@@ -19,7 +19,7 @@ from bureau.db.write import Write
 from bureau.file import repo as file_repo
 from bureau.file.disclosure import disclosure
 from bureau.model import CreditFile
-from bureau.policy.regime import LIVE_REGIME
+from bureau.policy.regime import live_regime
 from bureau.reports import repo
 from bureau.score.scoring import ScoreResult, score_file
 from bureau.signing import SigningKey, canonical_json, jws_sign_bytes
@@ -51,7 +51,7 @@ def report_body(
         "report_id": str(report_id),
         "issued_at": at.isoformat(),
         "issuer": "fairfile",
-        "regime": LIVE_REGIME,
+        "regime": live_regime().id,
         "recipient": recipient,
         "purpose": purpose,
         "grant_id": str(grant_id) if grant_id else None,

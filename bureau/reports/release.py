@@ -41,7 +41,7 @@ from consent.decision import (
     decide,
 )
 from consent.errors import NoGrant, denial_for
-from consent.purposes import PURPOSES, Purpose, Scope
+from consent.purposes import Purpose, Scope, purposes
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,9 @@ class _PullRequest:
         return grant
 
     def asks_holds_account(self, freeze: Freeze | None) -> bool:
-        rules = PURPOSES.get(Purpose(self.purpose)) if self.purpose in PURPOSES else None
-        return freeze is not None and rules is not None and rules.freeze_exempt_for_existing_account
+        table = purposes()
+        rules = table.get(Purpose(self.purpose)) if self.purpose in table else None
+        return freeze is not None and rules is not None and rules.freeze_exempt
 
     def decide(
         self,

@@ -35,7 +35,6 @@ ACTIONS: dict[str, str] = {
     "employment-denied": "An employment decision was made against you.",
     "tenancy-denied": "Your application to rent was denied, or made on worse terms.",
 }
-MAX_CREDITOR_REASONS = 4
 MAX_REASON_CHARS = 200
 ECOA_NOTICE = (
     "The federal Equal Credit Opportunity Act prohibits creditors from discriminating against "
@@ -89,13 +88,14 @@ class ScoreUsed:
         )
 
 
-def _checked(action: str, creditor_reasons: list[str]) -> list[str]:
+def _checked(action: str, creditor_reasons: list[str], most: int) -> list[str]:
+    """`most` is the regime's `adverse_action.creditor_reasons_max` (Reg B §1002.9(b)(2))."""
     if action not in ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}", field="action")
     reasons = [r.strip() for r in creditor_reasons]
-    if not 1 <= len(reasons) <= MAX_CREDITOR_REASONS:
+    if not 1 <= len(reasons) <= most:
         raise InvalidInput(
-            f"give 1 to {MAX_CREDITOR_REASONS} specific reasons for the action (Reg B §1002.9(b)(2))",
+            f"give 1 to {most} specific reasons for the action (Reg B §1002.9(b)(2))",
             field="reasons",
         )
     for index, reason in enumerate(reasons):
@@ -121,7 +121,7 @@ def adverse_action_notice(
     rules: LiveRules,
 ) -> dict[str, Any]:
     """The notice's content as JSON; a bad action or reason is refused naming the field."""
-    reasons = _checked(action, creditor_reasons)
+    reasons = _checked(action, creditor_reasons, rules.adverse_action.creditor_reasons_max)
     factors_allowed = rules.adverse_action.key_factors + 1  # the 5th only for inquiries
     if score is not None and score.score is not None:
         score_block: dict[str, Any] = {

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from bureau.model import CreditFile
-from bureau.policy.regime import LIVE_REGIME, Regime, live_rules, load_regime
+from bureau.policy.regime import Regime, live_regime, live_rules
 from bureau.score import attributes
 from bureau.score.admissible import ScoringInput, scoring_input
 from bureau.score.scorecard import FAMILIES, Scorecard, load_scorecard
@@ -167,14 +166,9 @@ def score_input(
     )
 
 
-@cache
-def _live_regime() -> Regime:
-    return load_regime(LIVE_REGIME)
-
-
 def admissible_input(file: CreditFile, as_of: date, regime: Regime | None = None) -> ScoringInput:
     """The part of a file the live regime lets a score see (admitted, not obsolete)."""
-    regime = regime or _live_regime()
+    regime = regime or live_regime()
     retention = (regime.live or live_rules()).retention
     return scoring_input(file, as_of, regime.admissible, retention)
 

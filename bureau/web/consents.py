@@ -20,7 +20,7 @@ from bureau.web import forms
 from bureau.web.deps import FormVisitor, PortalVisitor, Visitor
 from bureau.web.render import page
 from consent import service
-from consent.purposes import GRANTABLE, PURPOSES, Purpose
+from consent.purposes import Purpose, grantable, purposes
 
 router = APIRouter()
 
@@ -38,7 +38,7 @@ def _page(
     return page(
         request, "consents.html", status_code, visitor=visitor, current="consents",
         grants=grants, requesters=orgs_repo.requesters(conn),
-        purposes=[(p, PURPOSES[Purpose(p)].citation) for p in GRANTABLE],
+        purposes=[(p, purposes()[Purpose(p)].citation) for p in grantable()],
         done=DONE.get(request.query_params.get("done", "")), **extra,
     )  # fmt: skip
 

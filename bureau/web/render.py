@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bureau.policy.regime import live_rules, period_in_words
 from bureau.web import wording
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -21,6 +22,9 @@ TEMPLATES.env.filters["money"] = wording.money
 TEMPLATES.env.filters["long_date"] = wording.long_date
 TEMPLATES.env.filters["when"] = wording.when
 TEMPLATES.env.globals["letter_value"] = wording.letter_value
+# Periods shown to people come from the live regime (`law` in every page), never from a number
+# written in a template.
+TEMPLATES.env.filters["period"] = period_in_words
 TEMPLATES.env.filters["purpose"] = wording.purpose_words
 
 SECURITY_HEADERS = {
@@ -57,7 +61,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     response = TEMPLATES.TemplateResponse(
         request,
         template,
-        {"request": request, "nav_links": NAV, "visitor": None, **context},
+        {"request": request, "nav_links": NAV, "visitor": None, "law": live_rules(), **context},
         status_code=status_code,
     )
     secure(response)

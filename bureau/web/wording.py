@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from bureau.furnishing.metro2 import codes
 from bureau.model import Bankruptcy, Inquiry, Tradeline
+from bureau.policy.regime import live_rules
 
 # Compliance conditions that mean "the consumer disputes this" (open or concluded).
 DISPUTE_CONDITIONS = frozenset({"XB", "XC", "XD", "XE", "XF", "XG", "XH", "XJ"})
@@ -127,7 +128,11 @@ def account_view(t: Tradeline) -> AccountView:
     facts.append(("Last payment", long_date(t.date_last_payment)))
     if t.date_first_delinquency:
         facts.append(
-            ("First missed payment (starts the 7-year clock)", long_date(t.date_first_delinquency))
+            (
+                f"First missed payment (starts the {live_rules().retention.negative_item_years}"
+                "-year clock)",
+                long_date(t.date_first_delinquency),
+            )
         )
     if t.original_creditor:
         facts.append(("Original creditor", t.original_creditor))

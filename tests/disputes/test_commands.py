@@ -60,3 +60,42 @@ def test_run_deadlines_deletes_unverified_items_from_the_first_business_day_and_
         ).fetchone()
     assert state == {"state": "closed", "result": "deleted_unverified"}
     assert deleted == {"gone": True}
+
+
+def test_a_failing_dispute_is_named_with_its_reason_and_the_exit_status_while_the_rest_commit(
+    own_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from disputes import reinvestigation
+
+    key_file = tmp_path / "master.key"
+    vault = Vault.from_key_file(key_file)
+    with psycopg.connect(own_database, row_factory=dict_row) as conn:
+        world = build_world(conn, vault)
+        broken = service.file_dispute(conn, vault, world.subject_id, service.Filing(
+            "account", world.tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
+        fine = service.file_dispute(conn, vault, world.subject_id, service.Filing(
+            "account", world.second_tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
+    monkeypatch.setenv("DATABASE_URL", own_database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    tell = reinvestigation._tell_furnisher
+
+    def failing(c: psycopg.Connection, v: Vault, row: object, now: object) -> str | None:
+        if getattr(row, "dispute_id", None) == broken.dispute_id:
+            raise RuntimeError("furnisher has no address on file")
+        return tell(c, v, row, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reinvestigation, "_tell_furnisher", failing)
+    assert main(["disputes", "run-deadlines", "--today", "2026-12-28"]) == 1
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert [d["dispute_id"] for d in summary["deleted"]] == [str(fine.dispute_id)]
+    assert f"dispute {broken.dispute_id} not processed" in err
+    assert "furnisher has no address on file" in err
+    with psycopg.connect(own_database, row_factory=dict_row) as conn:
+        rows = conn.execute("SELECT dispute_id, state FROM disputes").fetchall()
+    states = {r["dispute_id"]: r["state"] for r in rows}
+    assert states[fine.dispute_id] == "closed"  # committed despite the other's failure
+    assert states[broken.dispute_id] in {"received", "forwarded"}

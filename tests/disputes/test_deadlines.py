@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bureau import business_days
 from bureau.policy.regime import live_rules
 from disputes import deadlines
 from disputes.deadlines import (
@@ -105,12 +106,27 @@ def test_periods_are_read_from_the_regime_not_constants() -> None:
     assert clock.resolve_by_extended == date(2026, 12, 15)
 
 
-def test_receipt_date_is_the_utc_date() -> None:
-    late_evening_new_york = datetime(2026, 11, 25, 22, 30, tzinfo=timezone(timedelta(hours=-5)))
-    assert deadlines.receipt_date(late_evening_new_york) == date(2026, 11, 26)
+def test_receipt_day_is_the_day_at_the_bureau_not_the_utc_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 22:30 in New York on 25 November is 03:30 UTC on the 26th: filed on the 25th at the bureau.
+    late_evening_new_york = datetime(2026, 11, 26, 3, 30, tzinfo=UTC)
+    monkeypatch.delenv("FAIRFILE_BUSINESS_TIMEZONE", raising=False)
+    business_days.business_zone.cache_clear()
+    try:
+        assert deadlines.receipt_date(late_evening_new_york) == date(2026, 11, 25)
+        assert clock_for(deadlines.receipt_date(late_evening_new_york)).resolve_by == date(
+            2026, 12, 25
+        )
+        monkeypatch.setenv("FAIRFILE_BUSINESS_TIMEZONE", "Asia/Tokyo")
+        business_days.business_zone.cache_clear()
+        # the same moment is already 12:30 on the 26th in Tokyo
+        assert deadlines.receipt_date(late_evening_new_york) == date(2026, 11, 26)
+    finally:
+        monkeypatch.delenv("FAIRFILE_BUSINESS_TIMEZONE", raising=False)
+        business_days.business_zone.cache_clear()
     with pytest.raises(ValueError):
         deadlines.receipt_date(datetime(2026, 11, 25, 12, 0))
-    assert deadlines.receipt_date(datetime(2026, 11, 25, 0, 0, tzinfo=UTC)) == date(2026, 11, 25)
 
 
 def test_negative_counts_are_refused() -> None:

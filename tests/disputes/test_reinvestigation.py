@@ -376,3 +376,41 @@ def test_a_furnisher_cannot_decline_a_bureau_dispute_as_frivolous(
     row = file_account_dispute(conn, vault, world)
     with pytest.raises(TransitionRefused):
         find_frivolous(conn, vault, world.furnisher_id, row.dispute_id, "r", "n", T0)
+
+
+def test_one_failing_dispute_does_not_roll_back_the_others_in_the_deadline_job(
+    conn: psycopg.Connection, vault: Vault, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disputes import reinvestigation
+
+    broken = file_account_dispute(conn, vault, world)
+    fine = service.file_dispute(conn, vault, world.subject_id, Filing(
+        "account", world.second_tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
+    tell = reinvestigation._tell_furnisher
+
+    def failing(c: psycopg.Connection, v: Vault, row: Any, now: datetime) -> str | None:
+        if row.dispute_id == broken.dispute_id:
+            raise RuntimeError("furnisher address unreadable")
+        return tell(c, v, row, now)
+
+    monkeypatch.setattr(reinvestigation, "_tell_furnisher", failing)
+    summary = run_deadlines(conn, vault, on(date(2026, 12, 28)))
+    mine = str(world.subject_id)  # other tests' committed disputes may be overdue too
+    assert [d["dispute_id"] for d in summary["deleted"] if d["subject_id"] == mine] == [
+        str(fine.dispute_id)
+    ]
+    [failure] = [f for f in summary["failed"] if f["subject_id"] == mine]
+    assert failure["dispute_id"] == str(broken.dispute_id)
+    assert "furnisher address unreadable" in failure["reason"]
+    done = repo.dispute(conn, world.subject_id, fine.dispute_id)
+    assert done is not None and (done.state, done.result) == ("closed", "deleted_unverified")
+    # the failed one was rolled back to its savepoint whole: still open, item not marked deleted
+    left = repo.dispute(conn, world.subject_id, broken.dispute_id)
+    assert left is not None and left.state in {"received", "forwarded"} and left.result is None
+    item = repo.item(conn, world.subject_id, "tradeline", world.tradeline_id)
+    assert item is not None and item["deleted_at"] is None
+    monkeypatch.setattr(reinvestigation, "_tell_furnisher", tell)
+    again = run_deadlines(conn, vault, on(date(2026, 12, 29)))  # the next run picks it up
+    assert [d["dispute_id"] for d in again["deleted"] if d["subject_id"] == mine] == [
+        str(broken.dispute_id)
+    ]

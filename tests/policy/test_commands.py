@@ -87,3 +87,33 @@ def test_the_report_states_every_assumption_and_its_source(tmp_path: Path) -> No
         for field, source in regime.require_lab().provenance.items():
             assert escape(source) in html, (regime.id, field)
     assert "26.0%" in html  # the FTC 2012 error prevalence the population is calibrated to
+
+
+def test_metrics_json_records_the_exact_reproduce_command_and_file_hashes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from importlib import resources
+
+    pop = tmp_path / "pop.toml"
+    pop.write_text((resources.files("bureau.policy") / "population.toml").read_text("utf-8"))
+    out = tmp_path / "r"
+    args = ["compare", "--regimes", "fcra-us", "--population", "800", "--years", "1"]
+    args += ["--burn-in", "1", "--replicates", "2", "--population-file", str(pop)]
+    assert main([*args, "--out", str(out), "--no-real-data"]) == 0
+    record = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert f"--population-file {pop}" in record["reproduce"]
+    assert "--replicates 2" in record["reproduce"] and "--burn-in 1" in record["reproduce"]
+    assert len(record["population_file"]["sha256"]) == 64
+    assert len(record["regime_files"]["fcra-us"]["sha256"]) == 64
+    again = tmp_path / "again"
+    replay = [*record["reproduce"].split()[1:], "--out", str(again), "--no-real-data"]
+    assert main(replay) == 0
+    second = json.loads((again / "metrics.json").read_text("utf-8"))
+    assert second["regimes"] == record["regimes"] and second["estimates"] == record["estimates"]
+
+
+def test_compare_refuses_zero_replicates_naming_the_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["compare", "--replicates", "0", "--no-real-data"]) == 2
+    assert "--replicates" in capsys.readouterr().err

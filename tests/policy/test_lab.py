@@ -108,3 +108,19 @@ def test_a_population_what_if_where_conduct_predicts_repayment_raises_a_points_r
     tight = compare(regimes, 20_000, 4, seed=1, params=params).regimes[0].auc
     assert weak is not None and tight is not None
     assert tight > weak + 0.03
+
+
+def test_after_the_burn_in_the_declined_share_is_steady_rather_than_climbing_from_empty() -> None:
+    regimes = resolve_regimes(["fcra-us"])
+    cold = compare(regimes, 20_000, 6, seed=1, burn_in_years=0).regimes[0].bands_by_year
+    warm = compare(regimes, 20_000, 6, seed=1).regimes[0].bands_by_year
+    declined = 1  # fcra-us bands: prime, declined
+    assert cold[-1][declined] > 2 * cold[0][declined]  # files filling up from empty
+    assert abs(warm[-1][declined] - warm[0][declined]) < 0.02
+
+
+def test_the_default_burn_in_is_the_longest_retention_or_term() -> None:
+    from bureau.policy.lab import steady_state_years
+
+    assert steady_state_years(resolve_regimes(["fcra-us"])) == 10  # bankruptcy, §605(a)(1)
+    assert compare(resolve_regimes(["fcra-us"]), 500, 1, seed=1).burn_in_years == 10

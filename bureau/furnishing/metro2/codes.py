@@ -207,6 +207,12 @@ SPECIAL_COMMENT: dict[str, str] = {
     "DE": "Debt extinguished under state law",
 }
 
+# Compliance conditions that say the account is in dispute now (CRRG): XB and XD under the FCRA,
+# XF and XJ under the Fair Credit Billing Act. Both are a consumer's dispute still being
+# investigated, so a report or a disclosure that shows "disputed" must show it for all four;
+# XC, XE, XG and XH are disputes already concluded, XA and XR no dispute at all.
+IN_DISPUTE = frozenset({"XB", "XD", "XF", "XJ"})
+
 COMPLIANCE_CONDITION: dict[str, str] = {
     "XA": "Account closed at consumer's request",
     "XB": "Account information disputed by the consumer under the FCRA; investigation under way",

@@ -14,6 +14,7 @@ from datetime import date
 
 from bureau.furnishing.metro2.codes import COLLECTION_ACCOUNT_TYPES
 from bureau.furnishing.metro2.records import Record, Segment, Value, digits
+from bureau.obsolescence import CHARGE_OFF_STATUSES
 
 Finding = tuple[Segment | None, str, str]  # (segment blamed, None for the base; field; reason)
 Check = Callable[[Record, Mapping[str, Value]], Iterable[Finding]]
@@ -32,7 +33,6 @@ PAID_STATUSES = frozenset({"13", "61", "62", "63", "64", "65"})
 PAST_DUE_STATUSES = frozenset({"71", "78", "80", "82", "83", "84"})
 DELINQUENT_STATUSES = PAST_DUE_STATUSES | {"93", "95", "96", "97"}
 RATED_STATUSES = frozenset({"05", "13", "65", "88", "89", "94", "95"})
-CHARGE_OFF_STATUSES = frozenset({"97", "64"})
 # Paid, but still adverse: a paid collection or a paid charge-off ages off from the same date
 # of first delinquency as the unpaid one (FCRA §605(c)).
 PAID_ADVERSE_STATUSES = frozenset({"62", "64"})

@@ -1,0 +1,46 @@
+"""Replicate means with 95% intervals, and the small-group flag.
+
+Why a Student t interval over replicates: each replicate is an independent population and
+independent dice, so the spread of a metric across replicates is its run-to-run noise; with a
+handful of replicates the t quantile (not 1.96) keeps the interval honest. A metric computed
+over few people (the never-corrected share of the 46 people a blacklist wrongly lists) is
+flagged so it is never read like one over 100,000.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SMALL_GROUP = 100  # fewer people (or applications) than this behind a metric: flagged
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A metric over replicates: mean, 95% interval (None with one replicate), runs, and the
+    smallest group it was computed over in any run."""
+
+    mean: float | None
+    low: float | None
+    high: float | None
+    runs: int
+    base: int
+
+    def small(self, threshold: int = SMALL_GROUP) -> bool:
+        return self.base < threshold
+
+
+def estimate(values: Sequence[float | None], base: int) -> Estimate:
+    """Mean and 95% t interval of the defined values (a metric undefined in a run is left out)."""
+    xs = [float(v) for v in values if v is not None]
+    if not xs:
+        return Estimate(None, None, None, 0, base)
+    mean = math.fsum(xs) / len(xs)
+    if len(xs) < 2:
+        return Estimate(mean, None, None, len(xs), base)
+    from scipy.stats import t as student_t  # the lab extra; one replicate needs no quantile
+
+    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+    half = float(student_t.ppf(0.975, len(xs) - 1)) * sd / math.sqrt(len(xs))
+    return Estimate(mean, mean - half, mean + half, len(xs), base)
