@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any, BinaryIO
 
 from bureau.furnishing.metro2.codes import TABLES
+from bureau.furnishing.metro2.consistency import Finding, cycle_findings, record_findings
 from bureau.furnishing.metro2.layout import LAYOUTS, Field, Layout
 from bureau.furnishing.metro2.parse import read
 from bureau.furnishing.metro2.records import (
@@ -22,14 +24,15 @@ from bureau.furnishing.metro2.records import (
     Segment,
     decode,
 )
-from bureau.furnishing.metro2.rules import CONSISTENCY
+from bureau.furnishing.metro2.rule import Severity
 from bureau.furnishing.metro2.totals import Totals
 
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong. `start`/`end` are 1-based positions inside the segment (as the CRRG
-    numbers them); `offset` is the 0-based byte offset of the field's first byte in the file."""
+    numbers them); `offset` is the 0-based byte offset of the field's first byte in the file.
+    `severity` "reject" keeps the record out; "review" lets it land with the finding listed."""
 
     record: int
     segment: str
@@ -40,6 +43,11 @@ class Problem:
     value: str | None
     rule: str
     reason: str
+    severity: Severity = "reject"
+
+    @property
+    def rejects(self) -> bool:
+        return self.severity == "reject"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,7 +61,8 @@ class Problem:
         if self.offset is not None:
             where += f" @{self.offset}"
         value = f" value {self.value!r}" if self.value is not None else ""
-        return f"{where}:{value} {self.reason} ({self.rule})"
+        review = " [review]" if self.severity == "review" else ""
+        return f"{where}:{value} {self.reason} ({self.rule}){review}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,8 @@ class _Reporter:
         self.problems: list[Problem] = []
         self.where: dict[int, int] = {}
 
-    def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str) -> None:
+    def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str,
+              severity: Severity = "reject") -> None:  # fmt: skip
         self.problems.append(
             Problem(
                 record=self.record.number,
@@ -106,6 +116,7 @@ class _Reporter:
                 value=segment.text[f.slice],
                 rule=rule,
                 reason=reason,
+                severity=severity,
             )
         )
 
@@ -201,21 +212,34 @@ def _check_structure(rep: _Reporter) -> None:
         rep.whole("L1", "M2-S09", "more than one L1 segment")
 
 
-def check_record(record: Record) -> list[Problem]:
-    """Every problem inside one record (structure, fields, consistency), in position order."""
+def _report_findings(rep: _Reporter, findings: list[Finding]) -> None:
+    if not findings:
+        return
+    positions = {id(segment): position for segment, position in rep.record.segment_offsets()}
+    for finding in findings:
+        rule = finding.rule
+        rep.field(finding.segment, positions[id(finding.segment)], finding.field, rule.id,
+                  finding.reason, rule.severity)  # fmt: skip
+
+
+def check_record(record: Record, activity: date | None = None) -> list[Problem]:
+    """Every problem inside one record (structure, fields, consistency), in position order.
+    `activity` is the header's activity date, when the record came in a file."""
     rep = _Reporter(record)
     _check_structure(rep)
-    positions: dict[int, int] = {}
     for segment, position in record.segment_offsets():
-        positions[id(segment)] = position
         _check_fields(rep, segment, position)
-    if record.kind == "base":
-        values = record.main.decoded  # every field, decoded by _check_fields
-        for rule in CONSISTENCY:
-            assert rule.check is not None
-            for blamed, name, reason in rule.check(record, values):
-                segment = blamed or record.main
-                rep.field(segment, positions[id(segment)], segment.layout[name], rule.id, reason)
+    if record.kind == "base":  # every field is decoded by now (_check_fields)
+        _report_findings(rep, record_findings(record, activity))
+    return rep.problems
+
+
+def check_cycle(record: Record, previous: Record, activity: date | None = None,
+                previous_activity: date | None = None) -> list[Problem]:  # fmt: skip
+    """The cycle-to-cycle findings of a base record against the same account's record of the
+    previous cycle (located in this record; the previous one is only read)."""
+    rep = _Reporter(record)
+    _report_findings(rep, cycle_findings(record, previous, activity, previous_activity))
     return rep.problems
 
 
@@ -230,6 +254,8 @@ class FileValidator:
         self.last_number = 0
         self.bases = 0
         self.rejected_bases = 0
+        self.flagged_bases = 0  # landed, with findings for review
+        self.activity: date | None = None  # the header's activity date
 
     def check(self, item: Item) -> list[Problem]:
         if isinstance(item, Gap):
@@ -239,10 +265,13 @@ class FileValidator:
             return [Problem(item.number, "file", None, None, None, item.offset,
                             item.raw[:40], "M2-S01", item.reason)]  # fmt: skip
         self.last_number = item.number
-        problems = check_record(item)
+        problems = check_record(item, self.activity)
         first = self.headers == 0 and self.totals.records == 0
         if item.kind == "header":
             self.headers += 1
+            if first:
+                activity = item.main.get("activity_date")
+                self.activity = activity if isinstance(activity, date) else None
             if not first:
                 problems.append(Problem(item.number, "header", None, None, None, item.offset,
                                         None, "M2-S07", "a second header record"))  # fmt: skip
@@ -271,8 +300,10 @@ class FileValidator:
             self.totals.add(item)
         if item.kind == "base":
             self.bases += 1
-            if problems:
+            if any(p.rejects for p in problems):
                 self.rejected_bases += 1
+            elif problems:
+                self.flagged_bases += 1
         return problems
 
     def _check_totals(self, trailer: Record) -> list[Problem]:
