@@ -341,7 +341,7 @@ SINGLE_CYCLE: tuple[Rule, ...] = (
           "an L1 changing only the identification number (2) gives a different account number",
           _W_CHANGE),
     # Balance (4), Balloon (1), Bankruptcy (5), and the single ones
-    _c("M2-E57", "Balance-APD-1", APD, all_of(zero(BALANCE), positive(APD), NO_L1),
+    _c("M2-E57", "Balance-APD-1", APD, all_of(Cmp(BALANCE, "==", 0), positive(APD), NO_L1),
        "a zero balance with an amount past due", _W_STATUS),
     _c("M2-E58", "Balance-APD-2", APD, Cmp(BALANCE, "<", APD),
        "the amount past due is more than the balance", _W_STATUS),

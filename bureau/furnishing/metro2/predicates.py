@@ -134,14 +134,22 @@ Pred = In | Cmp | Blank | Matches | All | AnyOf | Not | Some | HasPrevious
 
 
 # Small builders that keep the rule table readable.
-def is_in(ref: Ref, *codes: str | Iterable[str]) -> In:
-    flat: set[str] = set()
+Codes = str | Iterable["Codes"]
+
+
+def _flat(codes: Iterable[Codes]) -> set[str]:
+    out: set[str] = set()
     for c in codes:
-        flat.update([c] if isinstance(c, str) else c)
-    return In(ref, frozenset(flat))
+        out.update([c] if isinstance(c, str) else _flat(c))
+    return out
 
 
-def not_in(ref: Ref, *codes: str | Iterable[str]) -> Not:
+def is_in(ref: Ref, *codes: Codes) -> In:
+    """Codes may be given singly or as (nested) tuples of code sets."""
+    return In(ref, frozenset(_flat(codes)))
+
+
+def not_in(ref: Ref, *codes: Codes) -> Not:
     return Not(is_in(ref, *codes))
 
 
