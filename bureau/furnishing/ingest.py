@@ -288,7 +288,8 @@ class _Ingest:
             problems = check_cycle(record, record_from_stored(row))
             if problems:
                 self.flagged_across.append(
-                    Rejection(m.account.number, m.account.account_number, problems))
+                    Rejection(m.account.number, m.account.account_number, problems)
+                )
 
     def _open_files_only(self, matches: list[Match]) -> list[Match]:
         """Drop the accounts of consumers whose file is closed (bureau/subjects/erasure.py).

@@ -209,7 +209,7 @@ def previous_cycles(
     columns = ", ".join(PREVIOUS_COLUMNS)
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            f"SELECT account_ref, {columns} FROM tradelines "  # noqa: S608 (column names)
+            f"SELECT account_ref, {columns} FROM tradelines "
             "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
             (furnisher_id, refs),
             binary=True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bureau.furnishing.metro2.predicates import (
     Blank,
     Cmp,
+    Codes,
     Matches,
     Not,
     Pred,
@@ -61,11 +62,9 @@ DISCHARGED = ("E", "F", "G", "H")
 BANKRUPTCY = ("A", "B", "C", "D", "E", "F", "G", "H", "Z", "V", "1A")
 DELETED = ("DA", "DF")
 ADVERSE_STATUS = ("61", "62", "63", "64", "65", *PAST_DUE, "88", "89", "93", "94", "95", "96", "97")
-CLOSED_END = ("0A 0C 0F 2C 5A 5B 6A 6B 6D 7B 9A 01 02 03 04 05 06 08 10 11 13 17 19 20 25 26 "
-              "47 48 77 91").split()  # fmt: skip
-LINE_TYPES = "0G 2A 7A 8A 9B 07 15 18 37 43 47 89".split()
-LEASE_LOAN = ("00 01 02 03 04 05 06 10 11 13 17 20 29 65 66 67 68 69 70 71 72 73 74 75 91 95 "
-              "0A 0F 3A 6A 6D 7B 9A").split()  # fmt: skip
+CLOSED_END = ["0A", "0C", "0F", "2C", "5A", "5B", "6A", "6B", "6D", "7B", "9A", "01", "02", "03", "04", "05", "06", "08", "10", "11", "13", "17", "19", "20", "25", "26", "47", "48", "77", "91"]  # fmt: skip
+LINE_TYPES = ["0G", "2A", "7A", "8A", "9B", "07", "15", "18", "37", "43", "47", "89"]
+LEASE_LOAN = ["00", "01", "02", "03", "04", "05", "06", "10", "11", "13", "17", "20", "29", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "91", "95", "0A", "0F", "3A", "6A", "6D", "7B", "9A"]  # fmt: skip
 CARD_TYPES = ("15", "43", "47", "89", "7A", "9B")
 
 LINE_CARD = any_of(
@@ -77,7 +76,7 @@ NOT_XA = not_in(CCC, "XA")
 NO_L1 = no("L1")
 
 
-def _when(portfolio: str | tuple[str, ...], *statuses: str) -> Pred:
+def _when(portfolio: str | tuple[str, ...], *statuses: Codes) -> Pred:
     return all_of(is_in(PORTFOLIO, portfolio), is_in(STATUS, statuses))
 
 

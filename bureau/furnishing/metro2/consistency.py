@@ -14,6 +14,7 @@ from datetime import date
 from bureau.furnishing.metro2.layout import Field
 from bureau.furnishing.metro2.predicates import (
     SEGMENT_GROUPS,
+    Cycle,
     Cycles,
     Test,
     compile_predicate,
@@ -64,7 +65,7 @@ def _run(compiled: tuple[_Compiled, ...], c: Cycles) -> list[Finding]:
             if item.test(c):
                 out.append(Finding(item.rule, record.main, item.field, _reason(item.rule, c)))
             continue
-        key = ("now", item.rule.each or "")
+        key: tuple[Cycle, str] = ("now", item.rule.each or "")
         for segment in record.segments:
             if segment.kind not in item.kinds:
                 continue

@@ -201,9 +201,7 @@ def reads(pred: Pred) -> list[Ref]:
         elif isinstance(p, All | AnyOf):
             for part in p.parts:
                 walk(part)
-        elif isinstance(p, Not):
-            walk(p.part)
-        elif isinstance(p, Some):
+        elif isinstance(p, Not | Some):
             walk(p.part)
 
     walk(pred)

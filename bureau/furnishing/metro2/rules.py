@@ -23,6 +23,7 @@ from datetime import date
 from bureau.furnishing.metro2.catalogue import (
     APD,
     BALANCE,
+    CATALOGUE,
     CHARGE_OFF,
     CLOSED,
     DOAI,
@@ -37,7 +38,6 @@ from bureau.furnishing.metro2.catalogue import (
     RATING,
     STATUS,
     TYPE,
-    CATALOGUE,
 )
 from bureau.furnishing.metro2.codes import COLLECTION_ACCOUNT_TYPES
 from bureau.furnishing.metro2.predicates import (

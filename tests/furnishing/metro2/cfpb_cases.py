@@ -85,13 +85,15 @@ class Case:
 
 def load_cases() -> list[Case]:
     data = json.loads(CASES_FILE.read_text())
-    return [Case(c["evaluator"], c["cfpb_test"], c["expected"], c["records"]) for c in data["cases"]]
+    return [
+        Case(c["evaluator"], c["cfpb_test"], c["expected"], c["records"]) for c in data["cases"]
+    ]
 
 
 def _typed(kind: str, name: str, value: Any) -> tuple[Value, str | None]:
     """(value to compose, or None; raw text to write instead, or None)."""
     f = LAYOUTS[kind][name]
-    if value is None or value == "" and f.type != "A":
+    if value is None or (value == "" and f.type != "A"):
         return None, (" " * f.length if value == "" else None)
     if f.type == "T":
         return value, None
