@@ -8,6 +8,7 @@ names the rule, the segment and field it is reported at, and the values the rule
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +18,7 @@ from bureau.furnishing.metro2.predicates import (
     Cycle,
     Cycles,
     Test,
+    compile_all,
     compile_predicate,
     describe_values,
 )
@@ -47,8 +49,23 @@ def _compile(rule: Rule) -> _Compiled:
     return _Compiled(rule, compile_predicate(rule.when), kinds, rule.blamed.field())
 
 
-_SINGLE = tuple(_compile(r) for r in CONSISTENCY if not r.across_cycles)
-_ACROSS = tuple(_compile(r) for r in CONSISTENCY if r.across_cycles)
+@dataclass(frozen=True)
+class _RuleSet:
+    """Rules evaluated once per record, as one generated function; and `each` rules."""
+
+    whole: tuple[_Compiled, ...]
+    test_whole: Callable[[Cycles], list[int]]
+    each: tuple[_Compiled, ...]
+
+
+def _rule_set(rules: list[Rule]) -> _RuleSet:
+    whole = tuple(_compile(r) for r in rules if not r.each)
+    each = tuple(_compile(r) for r in rules if r.each)
+    return _RuleSet(whole, compile_all(r.when for r in rules if not r.each and r.when), each)
+
+
+_SINGLE = _rule_set([r for r in CONSISTENCY if not r.across_cycles])
+_ACROSS = _rule_set([r for r in CONSISTENCY if r.across_cycles])
 
 
 def _reason(rule: Rule, c: Cycles) -> str:
@@ -57,14 +74,13 @@ def _reason(rule: Rule, c: Cycles) -> str:
     return f"{rule.reason.format(**found)} [{values}]"
 
 
-def _run(compiled: tuple[_Compiled, ...], c: Cycles) -> list[Finding]:
+def _run(rules: _RuleSet, c: Cycles) -> list[Finding]:
     out: list[Finding] = []
     record = c.record
-    for item in compiled:
-        if not item.kinds:
-            if item.test(c):
-                out.append(Finding(item.rule, record.main, item.field, _reason(item.rule, c)))
-            continue
+    for index in rules.test_whole(c):
+        item = rules.whole[index]
+        out.append(Finding(item.rule, record.main, item.field, _reason(item.rule, c)))
+    for item in rules.each:
         key: tuple[Cycle, str] = ("now", item.rule.each or "")
         for segment in record.segments:
             if segment.kind not in item.kinds:

@@ -237,6 +237,15 @@ class Cycles:
     previous: Record | None = None
     previous_activity: date | None = None
     bound: dict[tuple[Cycle, str], Segment] = field(default_factory=dict)
+    values: dict[str, Value] = field(init=False)  # the base segment decoded, once
+    previous_values: dict[str, Value] = field(init=False)
+
+    def __post_init__(self) -> None:
+        main = self.record.main
+        # the validator has decoded every field already; other callers decode them here
+        complete = len(main.decoded) == len(main.layout.fields)
+        self.values = main.decoded if complete else main.values()
+        self.previous_values = {} if self.previous is None else self.previous.main.values()
 
     def record_of(self, cycle: Cycle) -> Record | None:
         return self.record if cycle == "now" else self.previous
@@ -329,59 +338,141 @@ def _compare(a: Value, op: Op, b: Value) -> bool:
         return False
 
 
-def compile_predicate(pred: Pred) -> Test:
-    """The predicate as one Python closure tree, built once per rule."""
-    if isinstance(pred, In):
-        get, codes = _getter(pred.ref), pred.codes
-        return lambda c: _text(get(c)) in codes
-    if isinstance(pred, Blank):
-        get = _getter(pred.ref)
-        return lambda c: get(c) in (None, "")
-    if isinstance(pred, Matches):
-        get, rx = _getter(pred.ref, raw=True), re.compile(pred.pattern)
-        return lambda c: rx.fullmatch(_text(get(c))) is not None
-    if isinstance(pred, Cmp):
-        left, op, fold = _getter(pred.left), pred.op, pred.fold
-        right: Getter
-        if isinstance(pred.right, Ref):
-            right = _getter(pred.right)
+def _segments(record: Record | None, kinds: tuple[str, ...]) -> list[Segment]:
+    return [] if record is None else [s for s in record.segments[1:] if s.kind in kinds]
+
+
+def _field(segment: Segment | None, name: str) -> Value:
+    return None if segment is None else segment.get(name)
+
+
+def _raw(segment: Segment | None, name: str) -> str:
+    return "" if segment is None else segment.raw(name).rstrip(" ")
+
+
+def _part(value: Value, lo: int, hi: int) -> Value:
+    return value[lo:hi] if isinstance(value, str) else None
+
+
+def _positive(value: Value) -> bool:
+    return type(value) is int and value > 0
+
+
+_RUNTIME = {"_segments": _segments, "_field": _field, "_raw": _raw, "_part": _part,
+            "_text": _text, "_compare": _compare, "_shift": _shift, "_positive": _positive}  # fmt: skip
+
+
+class _Source:
+    """Writes a predicate as one Python expression over the record's decoded values: the
+    engine's fast path (every rule is one generated function, not a tree of closures)."""
+
+    def __init__(self) -> None:
+        self.constants: dict[str, object] = {}
+        self.scope: dict[tuple[Cycle, str], str] = {}
+        self.counter = 0
+        self.hoist = False  # read this cycle's base fields once, into locals (compile_all)
+        self.hoisted: set[str] = set()
+
+    def const(self, value: object) -> str:
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def segment(self, ref: Ref) -> str:
+        key = (ref.cycle, ref.seg)
+        return self.scope.get(key) or f"c.bound.get({key!r})"
+
+    def value(self, ref: Ref) -> str:
+        if ref.seg == "header":
+            out = "c.activity" if ref.cycle == "now" else "c.previous_activity"
+        elif ref.seg == "base" and ref.cycle == "now" and self.hoist:
+            self.hoisted.add(ref.name)
+            out = f"b_{ref.name}"
+        elif ref.seg == "base":
+            out = f"c.values[{ref.name!r}]" if ref.cycle == "now" else \
+                f"c.previous_values.get({ref.name!r})"  # fmt: skip
         else:
-            constant: Value = pred.right
-            right = lambda c: constant  # noqa: E731
-        if fold:
-            return lambda c: _compare(_text(left(c)).casefold(), op, _text(right(c)).casefold())
-        return lambda c: _compare(left(c), op, right(c))
-    if isinstance(pred, All):
-        parts = tuple(compile_predicate(p) for p in pred.parts)
-        return lambda c: all(p(c) for p in parts)
-    if isinstance(pred, AnyOf):
-        parts = tuple(compile_predicate(p) for p in pred.parts)
-        return lambda c: any(p(c) for p in parts)
-    if isinstance(pred, Not):
-        inner = compile_predicate(pred.part)
-        return lambda c: not inner(c)
-    if isinstance(pred, HasPrevious):
-        return lambda c: c.previous is not None
-    if isinstance(pred, Some):
-        kinds = SEGMENT_GROUPS.get(pred.seg, (pred.seg,))
-        key, cycle, inner = (pred.cycle, pred.seg), pred.cycle, compile_predicate(pred.part)
+            out = f"_field({self.segment(ref)}, {ref.name!r})"
+        if ref.chars is not None:
+            out = f"_part({out}, {ref.chars[0]}, {ref.chars[1]})"
+        if ref.days or ref.years:
+            out = f"_shift({out}, {self.const(ref)})"
+        return out
 
-        def some(c: Cycles) -> bool:
-            record = c.record_of(cycle)
-            if record is None:
-                return False
-            for segment in record.segments[1:]:
-                if segment.kind in kinds:
-                    c.bound[key] = segment
-                    try:
-                        if inner(c):
-                            return True
-                    finally:
-                        del c.bound[key]
-            return False
+    def raw(self, ref: Ref) -> str:
+        if ref.seg == "base":
+            record = "c.record" if ref.cycle == "now" else "c.previous"
+            return f"_raw({record}.main if {record} is not None else None, {ref.name!r})"
+        return f"_raw({self.segment(ref)}, {ref.name!r})"
 
-        return some
-    raise TypeError(f"not a predicate: {pred!r}")
+    def expr(self, p: Pred) -> str:
+        if isinstance(p, In):
+            codes = self.const(p.codes)
+            f = p.ref.field()
+            if f.type == "A" and p.ref.chars is None:
+                return f"(({self.value(p.ref)} or '') in {codes})"
+            return f"(_text({self.value(p.ref)}) in {codes})"
+        if isinstance(p, Blank):
+            return f"({self.value(p.ref)} in (None, ''))"
+        if isinstance(p, Matches):
+            rx = self.const(re.compile(p.pattern))
+            return f"({rx}.fullmatch({self.raw(p.ref)}) is not None)"
+        if isinstance(p, Cmp):
+            left = self.value(p.left)
+            if p.op == ">" and p.right == 0 and not p.fold:
+                return f"_positive({left})"
+            right = self.value(p.right) if isinstance(p.right, Ref) else self.const(p.right)
+            if p.fold:
+                left, right = f"_text({left}).casefold()", f"_text({right}).casefold()"
+            return f"_compare({left}, {p.op!r}, {right})"
+        if isinstance(p, All):
+            return "(" + " and ".join(self.expr(x) for x in p.parts) + ")" if p.parts else "True"
+        if isinstance(p, AnyOf):
+            return "(" + " or ".join(self.expr(x) for x in p.parts) + ")" if p.parts else "False"
+        if isinstance(p, Not):
+            return f"(not {self.expr(p.part)})"
+        if isinstance(p, HasPrevious):
+            return "(c.previous is not None)"
+        if isinstance(p, Some):
+            kinds = self.const(SEGMENT_GROUPS.get(p.seg, (p.seg,)))
+            var = f"_s{self.counter}"
+            self.counter += 1
+            key = (p.cycle, p.seg)
+            outer = self.scope.get(key)
+            self.scope[key] = var
+            inner = self.expr(p.part)
+            if outer is None:
+                del self.scope[key]
+            else:
+                self.scope[key] = outer
+            record = "c.record" if p.cycle == "now" else "c.previous"
+            return f"any({inner} for {var} in _segments({record}, {kinds}))"
+        raise TypeError(f"not a predicate: {p!r}")
+
+
+def compile_all(preds: Iterable[Pred]) -> Callable[[Cycles], list[int]]:
+    """Many predicates as one generated function returning the indexes of those that hold:
+    one call per record for a whole rule set."""
+    source = _Source()
+    source.hoist = True
+    body: list[str] = []
+    for index, pred in enumerate(preds):
+        body += [f"    if {source.expr(pred)}:", f"        hits.append({index})"]
+    lines = ["def _all(c):", "    hits = []", "    v = c.values"]
+    lines += [f"    b_{name} = v[{name!r}]" for name in sorted(source.hoisted)]
+    lines += [*body, "    return hits"]
+    namespace: dict[str, object] = {**_RUNTIME, **source.constants}
+    exec("\n".join(lines), namespace)
+    return namespace["_all"]  # type: ignore[return-value]
+
+
+def compile_predicate(pred: Pred) -> Test:
+    """The predicate as one generated Python function of the evaluation context."""
+    source = _Source()
+    body = source.expr(pred)
+    namespace: dict[str, object] = {**_RUNTIME, **source.constants}
+    test = eval(f"lambda c: {body}", namespace)
+    return test
 
 
 def describe_values(refs: Iterable[Ref], c: Cycles) -> Mapping[str, str]:
