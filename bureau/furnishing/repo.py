@@ -199,6 +199,25 @@ def tradelines_by_account(
         return {bytes(ref): (s, t) for ref, s, t in cur.fetchall()}
 
 
+PREVIOUS_COLUMNS = tuple(c for c in TRADELINE_COLUMNS if c not in ("account_details",))
+
+
+def previous_cycles(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
+) -> dict[bytes, dict[str, Any]]:
+    """account_ref -> the stored state (last cycle reported) of the base consumer's tradeline,
+    for a whole batch in one query (the cycle-to-cycle rules compare with it)."""
+    columns = ", ".join(PREVIOUS_COLUMNS)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            f"SELECT account_ref, {columns} FROM tradelines "
+            "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
+            (furnisher_id, refs),
+            binary=True,
+        )
+        return {bytes(row.pop("account_ref")): row for row in cur.fetchall()}
+
+
 def associated_by_account(
     conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
 ) -> dict[tuple[bytes, bytes], tuple[UUID, UUID]]:

@@ -167,7 +167,9 @@ def test_answering_a_closed_dispute_conflicts(
         (AnswerCode.MODIFIED, {}, "corrected_fields"),
         # the Metro 2 field and consistency rules a furnished record meets
         (AnswerCode.MODIFIED, {"account_status": "ZZ"}, "corrected_fields.account_status"),
-        (AnswerCode.MODIFIED, {"account_status": "13"}, "corrected_fields.account_status"),
+        # a delinquency with no date of first delinquency (M2-C03 rejects: the 7-year clock
+        # could not run); CFPB evaluator hits alone are findings for review and do not refuse
+        (AnswerCode.MODIFIED, {"account_status": "71"}, "corrected_fields.account_status"),
         (AnswerCode.VERIFIED, {"current_balance": 0}, "corrected_fields"),
     ],
 )

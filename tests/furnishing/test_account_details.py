@@ -48,7 +48,8 @@ SOLD_BALLOON_MORTGAGE: Segments = [
 def _mortgage() -> dict[str, Any]:
     values = account(random.Random(7), OCTOBER, number=70)
     values.update(portfolio_type="M", account_type="26", terms_duration="360",
-                  account_status="11", amount_past_due=0)  # fmt: skip
+                  account_status="11", amount_past_due=0, credit_limit=0,
+                  current_balance=60000)  # fmt: skip
     return values
 
 
