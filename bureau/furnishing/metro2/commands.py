@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
+from bureau.commandline import Subparsers
 from bureau.furnishing.metro2.parse import open_file, read
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import FileValidator, Problem
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "metro2", help="Metro 2 tools (validate a file without storing it)"
     )
