@@ -45,7 +45,6 @@ import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
-from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
@@ -53,6 +52,7 @@ from bureau.furnishing.metro2.records import Record
 from bureau.furnishing.metro2.synthetic import records
 from bureau.furnishing.metro2.validate import FileValidator
 from bureau.furnishing.metro2.write import item_bytes
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.vault import Vault
 
 FURNISHER = "BENCHFURNISHER01"

@@ -17,6 +17,7 @@ import psycopg
 
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.vault import SubjectCipher, Vault
 from disputes import compliance, repo
 from disputes.repo import DisputeRow
@@ -147,7 +148,7 @@ def apply_outcome(
     }
     repo.update_item_fields(conn, row.subject_id, row.item_kind, row.item_id, corrections)
     if row.item_kind == "tradeline":
-        after = {c: item[c] for c in file_repo.TRADELINE_COLUMNS} | corrections
+        after = {c: item[c] for c in TRADELINE_COLUMNS} | corrections
         file_repo.record_report(
             conn, row.subject_id, row.item_id, after["date_account_information"], "dispute",
             {k: jsonable(v) for k, v in after.items()},

@@ -11,18 +11,9 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.subjects.repo import IDENTITIES_SQL, SUBJECT_EXISTS_SQL
 from bureau.vault.repo import LIVE_DATA_KEYS_SQL
-
-TRADELINE_COLUMNS = (
-    "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
-    "date_last_payment", "date_first_delinquency", "date_account_information", "credit_limit",
-    "highest_credit", "terms_duration", "terms_frequency", "scheduled_payment", "actual_payment",
-    "account_status", "payment_rating", "payment_history", "special_comment",
-    "compliance_condition", "current_balance", "amount_past_due", "original_charge_off",
-    "consumer_info_indicator", "interest_type", "original_creditor", "creditor_classification",
-)  # fmt: skip
-
 
 TRADELINES_SQL = """
     SELECT t.*, o.name AS furnisher_name

@@ -17,12 +17,12 @@ from uuid import UUID
 import psycopg
 
 from bureau.errors import NotFound
-from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing import details, repo
 from bureau.furnishing.metro2.layout import APPENDED
 from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.vault import SubjectCipher, Vault
 
 _ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
