@@ -46,28 +46,6 @@ STATEMENTS_SQL = """
 IS_FROZEN_SQL = "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL"
 
 
-def tradelines(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    """Live (not deleted) tradelines with their furnisher's name; served by the primary key."""
-    return _rows(conn, TRADELINES_SQL, (subject_id,))
-
-
-def bankruptcies(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    return _rows(conn, BANKRUPTCIES_SQL, (subject_id,))
-
-
-def inquiries(
-    conn: psycopg.Connection[Any], subject_id: UUID, since: datetime
-) -> list[dict[str, Any]]:
-    """Inquiries since a time, newest first; served by inquiries_recent."""
-    return _rows(conn, INQUIRIES_SQL, (subject_id, since))
-
-
-def active_fraud_alerts(
-    conn: psycopg.Connection[Any], subject_id: UUID, at: datetime
-) -> list[dict[str, Any]]:
-    return _rows(conn, ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at))
-
-
 def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
     """The subject's current (not withdrawn) statements on disputed items, oldest first.
 
@@ -75,10 +53,6 @@ def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str
     disputes' own views.
     """
     return _rows(conn, STATEMENTS_SQL, (subject_id,))
-
-
-def is_frozen(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
-    return bool(_rows(conn, IS_FROZEN_SQL, (subject_id,)))
 
 
 def _rows(

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 from bureau.furnishing.metro2.codes import TABLES
 from bureau.furnishing.metro2.layout import LAYOUTS, Field, Layout
-from bureau.furnishing.metro2.parse import read
 from bureau.furnishing.metro2.records import (
     FieldError,
     Gap,
@@ -302,7 +301,3 @@ def validate_items(items: Iterable[Item]) -> Iterator[Problem]:
     for item in items:
         yield from validator.check(item)
     yield from validator.finish()
-
-
-def validate_stream(stream: BinaryIO) -> Iterator[Problem]:
-    return validate_items(read(stream))
