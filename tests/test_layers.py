@@ -106,6 +106,12 @@ def test_report_release_may_sit_above_consent_but_consent_never_imports_it(lint:
         ("bureau.reports", "bureau.file.service"),
         ("bureau.api.deps", "bureau.reports"),
     )
+    # an edge (consent/routes.py) may call it
+    assert lint(
+        "layers",
+        ("bureau.reports", "consent.decision"),
+        ("consent.routes", "bureau.reports.release"),
+    )
     assert not lint("layers", ("consent.service", "bureau.reports"))
     assert not lint("layers", ("bureau.file.service", "bureau.reports"))
 
