@@ -32,6 +32,7 @@ import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.audit import log
+from bureau.db.batch import run
 from bureau.db.migrate import migrate
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
@@ -106,7 +107,7 @@ def baseline(conn: psycopg.Connection[dict[str, Any]], subject_id: UUID) -> int:
 def disclose(conn: psycopg.Connection[dict[str, Any]], vault: Vault, subject_id: UUID) -> int:
     now = datetime.now(UTC)
     with conn.transaction():
-        file = assemble(conn, vault, subject_id, now)
+        file = run(conn, assemble(vault, subject_id, now))
         inquiry_id = uuid4()
         file_repo.insert_inquiry(conn, {
             "subject_id": subject_id, "inquiry_id": inquiry_id, "requester_org_id": None,

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Response, status
 from bureau.api.deps import (
     AsyncPoolDep,
     BearerDep,
-    OperatorKey,
     SignerDep,
     Subject,
     Tx,
@@ -20,9 +19,11 @@ from bureau.api.deps import (
     in_one_async_transaction,
     presented_key,
 )
-from bureau.auth.service import authenticate_org_async
+from bureau.auth.service import authenticate_org
+from bureau.db.batch import run_async
 from bureau.errors import InvalidInput
-from consent import release, service
+from bureau.reports import release
+from consent import service
 from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
 
 router = APIRouter()
@@ -163,9 +164,9 @@ async def pull(
     # GIL hand-off per pull, instead of the four trips that `UserKey` and `Tx` take.
 
     async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
-        user = await authenticate_org_async(conn, presented_key(credentials))
+        user = await run_async(conn, authenticate_org(presented_key(credentials)))
         user.require("pull")
-        return await release.pull_report_async(
+        return await release.pull_report(
             conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
             body.identity_verified, _now(),
         )  # fmt: skip
@@ -179,14 +180,20 @@ async def pull(
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
 )
-def compelled(
+async def compelled(
     body: CompelledIn,
-    operator: OperatorKey,
-    conn: Tx,
+    credentials: BearerDep,
+    pool: AsyncPoolDep,
     vault: VaultDep,
     key: SignerDep,
 ) -> Response:
-    released = release.compelled_report(
-        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
-    )
-    return _released(released)
+    # The one release path is async (`bureau.reports.release`): authenticated in its transaction.
+
+    async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
+        operator = await run_async(conn, authenticate_org(presented_key(credentials)))
+        operator.require("operator")
+        return await release.compelled_report(
+            conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
+        )
+
+    return _released(await in_one_async_transaction(pool, work))

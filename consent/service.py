@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.errors import InvalidInput, NotFound
 from bureau.policy.regime import live_rules
 from bureau.signing import SigningKey
@@ -121,20 +121,11 @@ def grant_consent(
     row = {**grant.__dict__, "requester_name": org["name"], "receipt": None}
     token = receipts.issue(key, _receipt("granted", row, now))
     repo.insert_grant(conn, grant, token)
-    log.append(
-        conn,
-        "consent.granted",
-        subject_id,
-        {
-            "grant_id": str(grant.grant_id),
-            "to": str(requester_org_id),
-            "purpose": grant.purpose,
-            "scope": grant.scope,
-            "valid_from": grant.valid_from.isoformat(),
-            "expires_at": grant.expires_at.isoformat(),
-            "max_uses": grant.max_uses,
-        },
-    )
+    events.publish(conn, events.GrantCreated(
+        subject_id=subject_id, grant_id=grant.grant_id, to=requester_org_id,
+        purpose=grant.purpose, scope=grant.scope, valid_from=grant.valid_from,
+        expires_at=grant.expires_at, max_uses=grant.max_uses,
+    ))  # fmt: skip
     return grant_view({**row, "receipt": token}, now)
 
 
@@ -170,7 +161,7 @@ def revoke_grant(
     row = repo.grant_row(conn, subject_id, grant_id)
     assert row is not None and row["revoked_at"] is not None
     if before["revoked_at"] is None:
-        log.append(conn, "consent.revoked", subject_id, {"grant_id": str(grant_id), "by": by})
+        events.publish(conn, events.GrantRevoked(subject_id=subject_id, grant_id=grant_id, by=by))
     view = grant_view(row, now)
     # Ed25519 is deterministic: asking again yields the very same revocation receipt.
     view["revocation_receipt"] = receipts.issue(key, _receipt("revoked", row, row["revoked_at"]))
@@ -209,7 +200,7 @@ def place_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime)
     freeze_id = uuid4()
     if not repo.insert_freeze(conn, subject_id, freeze_id, now):
         raise AlreadyFrozen("the file is already frozen")
-    log.append(conn, "freeze.placed", subject_id, {"freeze_id": str(freeze_id)})
+    events.publish(conn, events.FreezePlaced(subject_id=subject_id, freeze_id=freeze_id))
     return freeze_status(conn, subject_id, now)
 
 
@@ -217,7 +208,7 @@ def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) 
     freeze_id = repo.lift_freeze(conn, subject_id, now)
     if freeze_id is None:
         raise NotFrozen("the file is not frozen")
-    log.append(conn, "freeze.lifted", subject_id, {"freeze_id": str(freeze_id)})
+    events.publish(conn, events.FreezeLifted(subject_id=subject_id, freeze_id=freeze_id))
     return freeze_status(conn, subject_id, now)
 
 
@@ -249,17 +240,10 @@ def add_thaw(
     thaw_id = uuid4()
     repo.insert_thaw(conn, subject_id, thaw_id, freeze["freeze_id"], requester_org_id, start,
                      ends_at)  # fmt: skip
-    log.append(
-        conn,
-        "freeze.thawed",
-        subject_id,
-        {
-            "thaw_id": str(thaw_id),
-            "for": str(requester_org_id) if requester_org_id else None,
-            "starts_at": start.isoformat(),
-            "ends_at": ends_at.isoformat() if ends_at else None,
-        },
-    )
+    events.publish(conn, events.FreezeThawed(
+        subject_id=subject_id, thaw_id=thaw_id, for_org=requester_org_id, starts_at=start,
+        ends_at=ends_at,
+    ))  # fmt: skip
     return freeze_status(conn, subject_id, now)
 
 
@@ -268,7 +252,7 @@ def cancel_thaw(
 ) -> dict[str, Any]:
     if not repo.cancel_thaw(conn, subject_id, thaw_id, now):
         raise NotFound(f"no thaw {thaw_id} for this subject", field="thaw_id")
-    log.append(conn, "freeze.thaw_cancelled", subject_id, {"thaw_id": str(thaw_id)})
+    events.publish(conn, events.ThawCancelled(subject_id=subject_id, thaw_id=thaw_id))
     return freeze_status(conn, subject_id, now)
 
 
@@ -329,11 +313,11 @@ def place_alert(
         cipher.encrypt("contact", contact) if contact else None,
         cipher.key_version if contact else None, now, expires_at,
     )  # fmt: skip
-    log.append(
+    events.publish(
         conn,
-        "fraud_alert.placed",
-        subject_id,
-        {"alert_id": str(alert_id), "kind": kind, "expires_at": expires_at.isoformat()},
+        events.FraudAlertPlaced(
+            subject_id=subject_id, alert_id=alert_id, kind=kind, expires_at=expires_at
+        ),
     )
     row = {"alert_id": alert_id, "kind": kind, "placed_at": now, "expires_at": expires_at,
            "removed_at": None}  # fmt: skip
@@ -345,4 +329,4 @@ def remove_alert(
 ) -> None:
     if not repo.remove_alert(conn, subject_id, alert_id, now):
         raise NotFound(f"no fraud alert {alert_id} for this subject", field="alert_id")
-    log.append(conn, "fraud_alert.removed", subject_id, {"alert_id": str(alert_id)})
+    events.publish(conn, events.FraudAlertRemoved(subject_id=subject_id, alert_id=alert_id))

@@ -15,9 +15,9 @@ from uuid import UUID
 
 import psycopg
 
-from bureau.file import repo as file_repo
+from bureau.db.batch import run
 from bureau.file.assemble import assemble
-from bureau.furnishing.repo import TRADELINE_COLUMNS
+from bureau.furnishing import repo as furnishing_repo
 from bureau.vault import SubjectCipher, Vault
 from disputes import compliance, repo
 from disputes.repo import DisputeRow
@@ -148,8 +148,8 @@ def apply_outcome(
     }
     repo.update_item_fields(conn, row.subject_id, row.item_kind, row.item_id, corrections)
     if row.item_kind == "tradeline":
-        after = {c: item[c] for c in TRADELINE_COLUMNS} | corrections
-        file_repo.record_report(
+        after = {c: item[c] for c in furnishing_repo.TRADELINE_COLUMNS} | corrections
+        furnishing_repo.record_report(
             conn, row.subject_id, row.item_id, after["date_account_information"], "dispute",
             {k: jsonable(v) for k, v in after.items()},
         )  # fmt: skip
@@ -160,7 +160,7 @@ def file_summary(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
 ) -> dict[str, Any]:
     """The file as it stands after the dispute, for the results notice (no identity data)."""
-    file = assemble(conn, vault, subject_id, now)
+    file = run(conn, assemble(vault, subject_id, now))
     return {
         "accounts": [
             {
