@@ -23,6 +23,7 @@ from bureau.db.pool import open_async_pool, open_pool
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
+from bureau.web.error_pages import portal_error_page
 from consent.disclosure import consent_section
 
 ROUTER_MODULES: list[str] = [
@@ -111,7 +112,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.disclosure_sections = [consent_section]
     if pool is not None:
         app.state.pool = pool
-    problems.install(app)
+    problems.install(app, page=portal_error_page)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     return app

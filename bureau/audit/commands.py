@@ -6,18 +6,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
 from bureau.audit.sequencing import sequence
 from bureau.audit.tree import verify_log
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SigningKey, load_public_keys, signing_key_file
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "audit", help="the tamper-evident access log"
     )
@@ -43,8 +43,6 @@ def register(subparsers: Any) -> None:
 
 def run_sequence(args: argparse.Namespace) -> int:
     """For an operator (or a cron job) when no server runs: the log's merge delay stays bounded."""
-    from bureau.cli import settings_from
-
     url = database_url(settings_from(args))
     check_reachable(url)
     with psycopg.connect(url, row_factory=dict_row) as conn, conn.transaction():
@@ -54,8 +52,6 @@ def run_sequence(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     if args.key:
         keys = load_public_keys(Path(args.key).read_text(encoding="utf-8"))

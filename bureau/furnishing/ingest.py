@@ -2,7 +2,7 @@
 
 parse (streamed) -> validate every record -> blind-index it -> match subjects by blind index,
 batch by batch -> COPY valid accounts into a staging table -> one set-based merge. Reading,
-validating and indexing run in the caller's thread while a background thread (writer.py)
+validating and indexing run in the caller's thread while a background thread (background_apply.py)
 applies the previous batch to the database. Everything runs in the caller's transaction
 (services never commit), so a crash anywhere leaves the file applied whole or not at all.
 Invalid records are rejected and listed; the valid ones land. Sending the same bytes again is
@@ -33,6 +33,7 @@ from bureau.furnishing.accounts import (
     record_from_json,
     record_from_stored,
 )
+from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
@@ -46,7 +47,6 @@ from bureau.furnishing.metro2.validate import (
     duplicate_accounts,
 )
 from bureau.furnishing.report import IngestReport, Rejection
-from bureau.furnishing.writer import BackgroundWriter
 from bureau.policy.regime import live_regime, live_rules
 from bureau.subjects import repo as subjects_repo
 from bureau.vault import SubjectCipher, Vault
@@ -213,7 +213,7 @@ class _Ingest:
 
     @contextmanager
     def applying(self) -> Iterator[None]:
-        """Batches queued by `take` are applied in a background thread (see writer.py) until
+        """Batches queued by `take` are applied in a background thread until
         the block ends; on a failure the thread is stopped before it propagates."""
         with BackgroundWriter(self.apply) as writer:
             self.writer = writer

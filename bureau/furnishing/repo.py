@@ -12,7 +12,17 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from bureau.file.repo import TRADELINE_COLUMNS
+# The columns of the file's account a furnisher reports (the Metro 2 base segment's fields); the
+# tradelines table's other columns are keys, encryption and bookkeeping. Furnishing owns this
+# list: the file reads what furnishing stores, never the other way round.
+TRADELINE_COLUMNS = (
+    "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
+    "date_last_payment", "date_first_delinquency", "date_account_information", "credit_limit",
+    "highest_credit", "terms_duration", "terms_frequency", "scheduled_payment", "actual_payment",
+    "account_status", "payment_rating", "payment_history", "special_comment",
+    "compliance_condition", "current_balance", "amount_past_due", "original_charge_off",
+    "consumer_info_indicator", "interest_type", "original_creditor", "creditor_classification",
+)  # fmt: skip
 
 # The tradeline columns a furnisher's report sets: the file's columns, the K2-K4 details and
 # whose row it is (the base segment's consumer, or a J1/J2 associated consumer).

@@ -116,7 +116,7 @@ def test_a_k2_removal_leaves_no_purchased_from_detail_and_history_keeps_it(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
     _send(conn, vault, furnisher_id, _mortgage(), OCTOBER, SOLD_BALLOON_MORTGAGE)
-    removal = [("K2", {"purchased_sold_indicator": 9}), *SOLD_BALLOON_MORTGAGE[1:]]
+    removal: Segments = [("K2", {"purchased_sold_indicator": 9}), *SOLD_BALLOON_MORTGAGE[1:]]
     _send(conn, vault, furnisher_id, _mortgage(), NOVEMBER, removal)
     assert set(_stored(conn, furnisher_id)["account_details"]) == {"K3", "K4"}
     history = conn.execute(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
+from bureau.commandline import Subparsers
 from bureau.furnishing.metro2.cycles import History
 from bureau.furnishing.metro2.parse import open_file, read
 from bureau.furnishing.metro2.records import Record
@@ -22,7 +22,7 @@ from bureau.furnishing.metro2.table import rule_table
 from bureau.furnishing.metro2.validate import FileValidator, Problem, check_cycle
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "metro2", help="Metro 2 tools (validate a file without storing it)"
     )

@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any, BinaryIO
+from typing import Any
 
 from bureau.furnishing.metro2.codes import TABLES
 from bureau.furnishing.metro2.consistency import Finding, cycle_findings, record_findings
 from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS, Field, Layout
-from bureau.furnishing.metro2.parse import read
 from bureau.furnishing.metro2.records import (
     FieldError,
     Gap,
@@ -449,7 +448,3 @@ def validate_items(items: Iterable[Item]) -> Iterator[Problem]:
     for item in items:
         yield from validator.check(item)
     yield from validator.finish()
-
-
-def validate_stream(stream: BinaryIO) -> Iterator[Problem]:
-    return validate_items(read(stream))
