@@ -20,7 +20,7 @@ from bureau.signing import SigningKey
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.errors import FileClosed
 from bureau.vault import Vault
-from consent import receipts, repo
+from consent import receipts, repo, webhook_events
 from consent.alerts import AlertKind, alert_expires_at
 from consent.decision import Grant
 from consent.errors import AlreadyFrozen, GrantNotFound, InvalidGrant, NotFrozen
@@ -94,8 +94,10 @@ def grant_consent(
     expires_at: datetime | None,
     max_uses: int | None,
     now: datetime,
+    grant_id: UUID | None = None,
 ) -> dict[str, Any]:
-    """Store a new grant and return it with its signed receipt."""
+    """Store a new grant and return it with its signed receipt (`grant_id`: the id a pending
+    grant was given when the subject allowed it in the portal)."""
     if subjects_repo.file_status(conn, subject_id) == "closed":
         # a grant on a closed file could never be used: say so now, not at the pull
         raise FileClosed(
@@ -107,7 +109,7 @@ def grant_consent(
         live_rules().access,
     )  # fmt: skip
     grant = Grant(
-        grant_id=uuid4(),
+        grant_id=grant_id or uuid4(),
         subject_id=subject_id,
         requester_org_id=terms.requester_org_id,
         purpose=terms.purpose,
@@ -135,7 +137,9 @@ def grant_consent(
             "max_uses": grant.max_uses,
         },
     )
-    return grant_view({**row, "receipt": token}, now)
+    view = grant_view({**row, "receipt": token}, now)
+    webhook_events.grant_created(conn, view, now)
+    return view
 
 
 def list_grants(
@@ -169,9 +173,10 @@ def revoke_grant(
     repo.revoke_grant(conn, subject_id, grant_id, now)
     row = repo.grant_row(conn, subject_id, grant_id)
     assert row is not None and row["revoked_at"] is not None
+    view = grant_view(row, now)
     if before["revoked_at"] is None:
         log.append(conn, "consent.revoked", subject_id, {"grant_id": str(grant_id), "by": by})
-    view = grant_view(row, now)
+        webhook_events.grant_revoked(conn, view, now)
     # Ed25519 is deterministic: asking again yields the very same revocation receipt.
     view["revocation_receipt"] = receipts.issue(key, _receipt("revoked", row, row["revoked_at"]))
     return view

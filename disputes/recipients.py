@@ -18,7 +18,7 @@ from bureau.file import assemble
 from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
-from disputes import correction, deadlines, notices, repo, workflow
+from disputes import correction, deadlines, notices, repo, webhook_events, workflow
 from disputes.history import advance
 from disputes.repo import DisputeRow
 from disputes.service import dispute_facts, own_dispute
@@ -61,6 +61,9 @@ def notify_past_recipients(
         )  # fmt: skip
         repo.insert_notice(conn, subject_id, notice_id, notices.CORRECTION, recipient["org_id"],
                            dispute_id, body, None, now)  # fmt: skip
+        webhook_events.report_corrected(conn, recipient["org_id"], dispute_id, notice_id, now)
+        webhook_events.notice_created(conn, recipient["org_id"], notice_id, notices.CORRECTION,
+                                      now)  # fmt: skip
         entry = log.append(conn, "dispute.recipient_notified", subject_id, {
             "dispute_id": str(dispute_id), "to": str(recipient["org_id"]),
             "notice_id": str(notice_id), "inquiry_id": str(recipient["inquiry_id"]),

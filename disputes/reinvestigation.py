@@ -21,7 +21,7 @@ from bureau.errors import InvalidInput
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.errors import FileShredded
 from bureau.vault import Vault
-from disputes import correction, deadlines, notices, repo, workflow
+from disputes import correction, deadlines, notices, repo, webhook_events, workflow
 from disputes.errors import DisputeNotFound, NotYourItem, TransitionRefused
 from disputes.history import advance, furnisher_actor
 from disputes.items import REASONS, parse_corrections
@@ -274,4 +274,6 @@ def _tell_furnisher(
     )  # fmt: skip
     repo.insert_notice(conn, row.subject_id, notice_id, notices.UNVERIFIED_DELETION,
                        row.furnisher_id, row.dispute_id, body, None, now)  # fmt: skip
+    webhook_events.notice_created(conn, row.furnisher_id, notice_id,
+                                  notices.UNVERIFIED_DELETION, now)  # fmt: skip
     return str(notice_id)

@@ -22,7 +22,7 @@ from bureau.audit import log
 from bureau.errors import Conflict, InvalidInput
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
-from disputes import correction, deadlines, notices, repo, screening, workflow
+from disputes import correction, deadlines, notices, repo, screening, webhook_events, workflow
 from disputes.errors import DisputeAlreadyOpen, DisputeNotFound
 from disputes.history import advance
 from disputes.items import ITEM_KINDS, check_disputed_field, reason
@@ -202,6 +202,9 @@ def _forward(
         "dispute_id": str(row.dispute_id), "to": to, "item_kind": row.item_kind,
         "item_id": str(row.item_id), "direct": row.direct,
     })  # fmt: skip
+    if row.furnisher_id is not None:
+        webhook_events.dispute_received(conn, row.furnisher_id, row.dispute_id, row.item_kind,
+                                        row.due_at, now)  # fmt: skip
     return row
 
 
