@@ -43,7 +43,7 @@ _NOT_OAUTH = frozenset({"csrf", "decision"})
 
 
 def _incoming(request: Request, items: list[tuple[str, str]]) -> Incoming:
-    return Incoming(request.method, str(request.url), dict(request.headers), items)
+    return Incoming(request.method, str(request.url), request.headers, items)
 
 
 def _answer(status: int, body: Any, headers: dict[str, str]) -> Response:

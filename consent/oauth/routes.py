@@ -86,7 +86,7 @@ def metadata(request: Request) -> ServerMetadata:
 async def token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
     form = await request.form()
     incoming = Incoming(
-        request.method, str(request.url), dict(request.headers),
+        request.method, str(request.url), request.headers,
         [(k, v) for k, v in form.multi_items() if isinstance(v, str)],
     )  # fmt: skip
 

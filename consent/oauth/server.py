@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -63,7 +64,7 @@ class Incoming:
 
     method: str
     url: str
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     items: list[tuple[str, str]]
 
 
