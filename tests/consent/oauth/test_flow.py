@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from bureau.sandbox.seed import SeedResult
 from tests.conftest import bearer
 from tests.consent.oauth.flow import (
     Lender,

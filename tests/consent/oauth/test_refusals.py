@@ -88,7 +88,9 @@ def test_a_user_not_signed_in_signs_in_first_and_comes_back(
 
 def _code(browser: TestClient, lender: Lender) -> tuple[str, str]:
     verifier, challenge = pkce()
-    return redirect_query(decide(browser, auth_params(lender, challenge), "allow"))["code"], verifier
+    return redirect_query(decide(browser, auth_params(lender, challenge), "allow"))[
+        "code"
+    ], verifier
 
 
 def test_a_wrong_verifier_is_invalid_grant_and_voids_the_pending_grant(
@@ -185,8 +187,11 @@ def test_a_pull_names_its_grant_exactly_once(api: TestClient, lender: Lender) ->
         "purpose": "credit-transaction"})  # fmt: skip
     neither = api.post("/v1/reports", headers=bearer(lender.key),
                        json={"purpose": "credit-transaction"})  # fmt: skip
-    unknown = api.post("/v1/reports", headers=bearer(lender.key),
-                       json={"grant_token": "ffg_unknown", "purpose": "credit-transaction"})
+    unknown = api.post(
+        "/v1/reports",
+        headers=bearer(lender.key),
+        json={"grant_token": "ffg_unknown", "purpose": "credit-transaction"},
+    )
     assert both.status_code == neither.status_code == 422
     assert unknown.status_code == 403 and unknown.json()["field"] == "grant_token"
 
