@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -97,7 +98,7 @@ def check_accessible(page: Page) -> None:
     assert page.evaluate("() => document.documentElement.lang") == "en"
     assert page.locator("main").count() == 1 and page.locator("h1").count() == 1
     levels = page.evaluate(HEADING_LEVELS)
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     if AXE.exists():
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
