@@ -31,6 +31,7 @@ import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.audit import log
+from bureau.db.batch import run
 from bureau.db.migrate import migrate
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
@@ -102,7 +103,7 @@ def baseline(conn: psycopg.Connection, subject_id: object) -> int:
 def disclose(conn: psycopg.Connection, vault: Vault, subject_id: object) -> int:
     now = datetime.now(UTC)
     with conn.transaction():
-        file = assemble(conn, vault, subject_id, now)  # type: ignore[arg-type]
+        file = run(conn, assemble(vault, subject_id, now))  # type: ignore[arg-type]
         inquiry_id = uuid4()
         file_repo.insert_inquiry(conn, {
             "subject_id": subject_id, "inquiry_id": inquiry_id, "requester_org_id": None,

@@ -33,7 +33,7 @@ from psycopg.rows import dict_row
 
 from bureau.auth.repo import insert_organization
 from bureau.db.migrate import migrate
-from bureau.file import repo as file_repo
+from bureau.furnishing import repo as furnishing_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import tradeline_values
 from bureau.vault import Vault
@@ -54,7 +54,7 @@ def generate(conn: psycopg.Connection, vault: Vault, subjects: int) -> tuple[UUI
         subject_id, tradeline_id = uuid4(), uuid4()
         cipher = vault.new_subject(conn, subject_id)
         number = f"BB{i:010d}"
-        file_repo.upsert_tradeline(
+        furnishing_repo.upsert_tradeline(
             conn, subject_id, tradeline_id, furnisher,
             vault.blind_index("account", f"{furnisher}:{number}"),
             cipher.encrypt("account", number), cipher.key_version, values,

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Response, status
 from bureau.api.deps import (
     AsyncPoolDep,
     BearerDep,
-    OperatorKey,
     SignerDep,
     Subject,
     Tx,
@@ -20,9 +19,11 @@ from bureau.api.deps import (
     in_one_async_transaction,
     presented_key,
 )
-from bureau.auth.service import authenticate_org_async
+from bureau.auth.service import authenticate_org
+from bureau.db.batch import run_async
 from bureau.errors import InvalidInput
-from consent import release, service
+from bureau.reports import release
+from consent import service
 from consent.errors import NoGrant
 from consent.oauth import repo
 from consent.oauth.server import digest
@@ -166,7 +167,7 @@ async def pull(
     # GIL hand-off per pull, instead of the four trips that `UserKey` and `Tx` take.
 
     async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
-        user = await authenticate_org_async(conn, presented_key(credentials))
+        user = await run_async(conn, authenticate_org(presented_key(credentials)))
         user.require("pull")
         now = _now()
         grant_id = body.grant_id
@@ -178,7 +179,7 @@ async def pull(
             if grant_id is None:
                 raise NoGrant("unknown or expired grant_token", field="grant_token",
                               reason="no-grant")  # fmt: skip
-        return await release.pull_report_async(
+        return await release.pull_report(
             conn, vault, key, user.org_id, user.name, grant_id, body.purpose, body.scope,
             body.identity_verified, now,
         )  # fmt: skip
@@ -192,14 +193,20 @@ async def pull(
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
 )
-def compelled(
+async def compelled(
     body: CompelledIn,
-    operator: OperatorKey,
-    conn: Tx,
+    credentials: BearerDep,
+    pool: AsyncPoolDep,
     vault: VaultDep,
     key: SignerDep,
 ) -> Response:
-    released = release.compelled_report(
-        conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
-    )
-    return _released(released)
+    # The one release path is async (`bureau.reports.release`): authenticated in its transaction.
+
+    async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
+        operator = await run_async(conn, authenticate_org(presented_key(credentials)))
+        operator.require("operator")
+        return await release.compelled_report(
+            conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
+        )
+
+    return _released(await in_one_async_transaction(pool, work))

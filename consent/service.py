@@ -13,14 +13,14 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.errors import InvalidInput, NotFound
 from bureau.policy.regime import live_rules
 from bureau.signing import SigningKey
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.errors import FileClosed
 from bureau.vault import Vault
-from consent import receipts, repo, webhook_events
+from consent import receipts, repo
 from consent.alerts import AlertKind, alert_expires_at
 from consent.decision import Grant
 from consent.errors import AlreadyFrozen, GrantNotFound, InvalidGrant, NotFrozen
@@ -123,23 +123,12 @@ def grant_consent(
     row = {**grant.__dict__, "requester_name": org["name"], "receipt": None}
     token = receipts.issue(key, _receipt("granted", row, now))
     repo.insert_grant(conn, grant, token)
-    log.append(
-        conn,
-        "consent.granted",
-        subject_id,
-        {
-            "grant_id": str(grant.grant_id),
-            "to": str(requester_org_id),
-            "purpose": grant.purpose,
-            "scope": grant.scope,
-            "valid_from": grant.valid_from.isoformat(),
-            "expires_at": grant.expires_at.isoformat(),
-            "max_uses": grant.max_uses,
-        },
-    )
-    view = grant_view({**row, "receipt": token}, now)
-    webhook_events.grant_created(conn, view, now)
-    return view
+    events.publish(conn, events.GrantCreated(
+        subject_id=subject_id, grant_id=grant.grant_id, to=requester_org_id,
+        purpose=grant.purpose, scope=grant.scope, valid_from=grant.valid_from,
+        expires_at=grant.expires_at, max_uses=grant.max_uses,
+    ))  # fmt: skip
+    return grant_view({**row, "receipt": token}, now)
 
 
 def list_grants(
@@ -173,10 +162,9 @@ def revoke_grant(
     repo.revoke_grant(conn, subject_id, grant_id, now)
     row = repo.grant_row(conn, subject_id, grant_id)
     assert row is not None and row["revoked_at"] is not None
-    view = grant_view(row, now)
     if before["revoked_at"] is None:
-        log.append(conn, "consent.revoked", subject_id, {"grant_id": str(grant_id), "by": by})
-        webhook_events.grant_revoked(conn, view, now)
+        events.publish(conn, events.GrantRevoked(subject_id=subject_id, grant_id=grant_id, by=by))
+    view = grant_view(row, now)
     # Ed25519 is deterministic: asking again yields the very same revocation receipt.
     view["revocation_receipt"] = receipts.issue(key, _receipt("revoked", row, row["revoked_at"]))
     return view
@@ -214,7 +202,7 @@ def place_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime)
     freeze_id = uuid4()
     if not repo.insert_freeze(conn, subject_id, freeze_id, now):
         raise AlreadyFrozen("the file is already frozen")
-    log.append(conn, "freeze.placed", subject_id, {"freeze_id": str(freeze_id)})
+    events.publish(conn, events.FreezePlaced(subject_id=subject_id, freeze_id=freeze_id))
     return freeze_status(conn, subject_id, now)
 
 
@@ -222,7 +210,7 @@ def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) 
     freeze_id = repo.lift_freeze(conn, subject_id, now)
     if freeze_id is None:
         raise NotFrozen("the file is not frozen")
-    log.append(conn, "freeze.lifted", subject_id, {"freeze_id": str(freeze_id)})
+    events.publish(conn, events.FreezeLifted(subject_id=subject_id, freeze_id=freeze_id))
     return freeze_status(conn, subject_id, now)
 
 
@@ -254,17 +242,10 @@ def add_thaw(
     thaw_id = uuid4()
     repo.insert_thaw(conn, subject_id, thaw_id, freeze["freeze_id"], requester_org_id, start,
                      ends_at)  # fmt: skip
-    log.append(
-        conn,
-        "freeze.thawed",
-        subject_id,
-        {
-            "thaw_id": str(thaw_id),
-            "for": str(requester_org_id) if requester_org_id else None,
-            "starts_at": start.isoformat(),
-            "ends_at": ends_at.isoformat() if ends_at else None,
-        },
-    )
+    events.publish(conn, events.FreezeThawed(
+        subject_id=subject_id, thaw_id=thaw_id, for_org=requester_org_id, starts_at=start,
+        ends_at=ends_at,
+    ))  # fmt: skip
     return freeze_status(conn, subject_id, now)
 
 
@@ -273,7 +254,7 @@ def cancel_thaw(
 ) -> dict[str, Any]:
     if not repo.cancel_thaw(conn, subject_id, thaw_id, now):
         raise NotFound(f"no thaw {thaw_id} for this subject", field="thaw_id")
-    log.append(conn, "freeze.thaw_cancelled", subject_id, {"thaw_id": str(thaw_id)})
+    events.publish(conn, events.ThawCancelled(subject_id=subject_id, thaw_id=thaw_id))
     return freeze_status(conn, subject_id, now)
 
 
@@ -334,11 +315,11 @@ def place_alert(
         cipher.encrypt("contact", contact) if contact else None,
         cipher.key_version if contact else None, now, expires_at,
     )  # fmt: skip
-    log.append(
+    events.publish(
         conn,
-        "fraud_alert.placed",
-        subject_id,
-        {"alert_id": str(alert_id), "kind": kind, "expires_at": expires_at.isoformat()},
+        events.FraudAlertPlaced(
+            subject_id=subject_id, alert_id=alert_id, kind=kind, expires_at=expires_at
+        ),
     )
     row = {"alert_id": alert_id, "kind": kind, "placed_at": now, "expires_at": expires_at,
            "removed_at": None}  # fmt: skip
@@ -350,4 +331,4 @@ def remove_alert(
 ) -> None:
     if not repo.remove_alert(conn, subject_id, alert_id, now):
         raise NotFound(f"no fraud alert {alert_id} for this subject", field="alert_id")
-    log.append(conn, "fraud_alert.removed", subject_id, {"alert_id": str(alert_id)})
+    events.publish(conn, events.FraudAlertRemoved(subject_id=subject_id, alert_id=alert_id))

@@ -15,8 +15,10 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.db.batch import run
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
+from bureau.furnishing import repo as furnishing_repo
 from bureau.vault import SubjectCipher, Vault
 from disputes import compliance, repo
 from disputes.repo import DisputeRow
@@ -148,7 +150,7 @@ def apply_outcome(
     repo.update_item_fields(conn, row.subject_id, row.item_kind, row.item_id, corrections)
     if row.item_kind == "tradeline":
         after = {c: item[c] for c in file_repo.TRADELINE_COLUMNS} | corrections
-        file_repo.record_report(
+        furnishing_repo.record_report(
             conn, row.subject_id, row.item_id, after["date_account_information"], "dispute",
             {k: jsonable(v) for k, v in after.items()},
         )  # fmt: skip
@@ -159,7 +161,7 @@ def file_summary(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
 ) -> dict[str, Any]:
     """The file as it stands after the dispute, for the results notice (no identity data)."""
-    file = assemble(conn, vault, subject_id, now)
+    file = run(conn, assemble(vault, subject_id, now))
     return {
         "accounts": [
             {

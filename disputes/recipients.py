@@ -13,12 +13,13 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
+from bureau.audit import trail
 from bureau.file import assemble
 from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
-from disputes import correction, deadlines, notices, repo, webhook_events, workflow
+from disputes import correction, deadlines, notices, repo, workflow
 from disputes.history import advance
 from disputes.repo import DisputeRow
 from disputes.service import dispute_facts, own_dispute
@@ -59,16 +60,16 @@ def notify_past_recipients(
             {"name": org["name"], "address": org.get("address")},
             row.result, changes, statement,
         )  # fmt: skip
-        repo.insert_notice(conn, subject_id, notice_id, notices.CORRECTION, recipient["org_id"],
-                           dispute_id, body, None, now)  # fmt: skip
-        webhook_events.report_corrected(conn, recipient["org_id"], dispute_id, notice_id, now)
-        webhook_events.notice_created(conn, recipient["org_id"], notice_id, notices.CORRECTION,
-                                      now)  # fmt: skip
-        entry = log.append(conn, "dispute.recipient_notified", subject_id, {
-            "dispute_id": str(dispute_id), "to": str(recipient["org_id"]),
-            "notice_id": str(notice_id), "inquiry_id": str(recipient["inquiry_id"]),
-            "received_at": recipient["created_at"].isoformat(),
-        })  # fmt: skip
+        events.publish(conn, events.NoticeWritten(
+            subject_id=subject_id, notice_id=notice_id, kind=notices.CORRECTION,
+            recipient_org_id=recipient["org_id"], dispute_id=dispute_id, body=body,
+            created_at=now,
+        ))  # fmt: skip
+        entry = trail.entry_id(events.publish(conn, events.RecipientNotified(
+            subject_id=subject_id, dispute_id=dispute_id, to=recipient["org_id"],
+            notice_id=notice_id, inquiry_id=recipient["inquiry_id"],
+            received_at=recipient["created_at"],
+        )))  # fmt: skip
         told.append({"org_id": recipient["org_id"], "name": org["name"],
                      "notice_id": notice_id, "log_entry": entry})  # fmt: skip
     repo.append_event(conn, subject_id, dispute_id, "recipients_told", "bureau",

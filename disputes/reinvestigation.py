@@ -16,12 +16,12 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.errors import InvalidInput
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.errors import FileShredded
 from bureau.vault import Vault
-from disputes import correction, deadlines, notices, repo, webhook_events, workflow
+from disputes import correction, deadlines, notices, repo, workflow
 from disputes.errors import DisputeNotFound, NotYourItem, TransitionRefused
 from disputes.history import advance, furnisher_actor
 from disputes.items import REASONS, parse_corrections
@@ -110,7 +110,14 @@ def answer(
         )
     actor = furnisher_actor(org_id) if org_id else "bureau"
     row = advance(conn, row, workflow.Answered(now, code), actor, now, {"code": code.value})
+    events.publish(conn, events.DisputeAnswered(subject_id=row.subject_id,
+                                                dispute_id=row.dispute_id, code=code.value, by=actor))  # fmt: skip
     changes = correction.apply_outcome(conn, row, workflow.Outcome(code.value), corrections, now)
+    if changes:
+        events.publish(conn, events.ItemCorrected(
+            subject_id=row.subject_id, dispute_id=row.dispute_id, item_kind=row.item_kind,
+            item_id=row.item_id, changes=changes,
+        ))  # fmt: skip
     if "compliance_condition" in corrections:
         row = replace(row, prior_compliance_condition=corrections["compliance_condition"])
     row = advance(conn, row, workflow.FileCorrected(now), "bureau", now, {"changes": changes})
@@ -141,8 +148,11 @@ def find_frivolous(
         correction.describe(conn, vault.cipher_for(conn, row.subject_id), row.item_kind, item),
         reason, needed,
     )  # fmt: skip
-    repo.insert_notice(conn, row.subject_id, notice_id, notices.FRIVOLOUS, None, row.dispute_id,
-                       body, due_by, now)  # fmt: skip
+    events.publish(conn, events.NoticeWritten(
+        subject_id=row.subject_id, notice_id=notice_id, kind=notices.FRIVOLOUS,
+        recipient_org_id=None, dispute_id=row.dispute_id, body=body, due_by=due_by,
+        created_at=now,
+    ))  # fmt: skip
     row = advance(conn, row, workflow.FrivolousNoticeSent(now), furnisher_actor(org_id), now,
                   {"notice_id": str(notice_id)})  # fmt: skip
     correction.settle_compliance(conn, row)
@@ -170,14 +180,18 @@ def _send_results(
         changes or None, _public(furnisher),
         correction.file_summary(conn, vault, row.subject_id, now) if changes else None,
     )  # fmt: skip
-    repo.insert_notice(conn, row.subject_id, notice_id, notices.RESULTS, None, row.dispute_id,
-                       body, due_by, now)  # fmt: skip
+    events.publish(conn, events.NoticeWritten(
+        subject_id=row.subject_id, notice_id=notice_id, kind=notices.RESULTS,
+        recipient_org_id=None, dispute_id=row.dispute_id, body=body, due_by=due_by,
+        created_at=now,
+    ))  # fmt: skip
     row = advance(conn, row, workflow.ResultsNoticeSent(now), "bureau", now,
                   {"notice_id": str(notice_id)})  # fmt: skip
     correction.settle_compliance(conn, row)
-    log.append(conn, "dispute.closed", row.subject_id, {
-        "dispute_id": str(row.dispute_id), "result": row.result, "notice_id": str(notice_id),
-    })  # fmt: skip
+    events.publish(conn, events.DisputeClosed(
+        subject_id=row.subject_id, dispute_id=row.dispute_id, result=row.result,
+        notice_id=notice_id,
+    ))  # fmt: skip
     return row
 
 
@@ -219,12 +233,15 @@ def reinsert(
         notice_id, today, due_by, dispute_facts(row),
         correction.describe(conn, cipher, row.item_kind, item), furnisher or {},
     )  # fmt: skip
-    repo.insert_notice(conn, row.subject_id, notice_id, notices.REINSERTION, None, row.dispute_id,
-                       body, due_by, now)  # fmt: skip
-    log.append(conn, "dispute.reinserted", row.subject_id, {
-        "dispute_id": str(row.dispute_id), "by": str(org_id) if org_id else "bureau",
-        "notice_id": str(notice_id),
-    })  # fmt: skip
+    events.publish(conn, events.NoticeWritten(
+        subject_id=row.subject_id, notice_id=notice_id, kind=notices.REINSERTION,
+        recipient_org_id=None, dispute_id=row.dispute_id, body=body, due_by=due_by,
+        created_at=now,
+    ))  # fmt: skip
+    events.publish(conn, events.DisputeReinserted(
+        subject_id=row.subject_id, dispute_id=row.dispute_id,
+        by=str(org_id) if org_id else "bureau", notice_id=notice_id,
+    ))  # fmt: skip
     return row
 
 
@@ -272,8 +289,9 @@ def _tell_furnisher(
         correction.describe(conn, cipher, row.item_kind, item),
         {"name": org["name"], "address": org["address"]},
     )  # fmt: skip
-    repo.insert_notice(conn, row.subject_id, notice_id, notices.UNVERIFIED_DELETION,
-                       row.furnisher_id, row.dispute_id, body, None, now)  # fmt: skip
-    webhook_events.notice_created(conn, row.furnisher_id, notice_id,
-                                  notices.UNVERIFIED_DELETION, now)  # fmt: skip
+    events.publish(conn, events.NoticeWritten(
+        subject_id=row.subject_id, notice_id=notice_id, kind=notices.UNVERIFIED_DELETION,
+        recipient_org_id=row.furnisher_id, dispute_id=row.dispute_id, body=body, due_by=None,
+        created_at=now,
+    ))  # fmt: skip
     return str(notice_id)

@@ -410,55 +410,7 @@ def document(
     return rows[0] if rows else None
 
 
-def replace_statement(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    statement_id: UUID,
-    item_kind: str,
-    item_id: UUID,
-    dispute_id: UUID,
-    body_ct: bytes,
-    key_version: int,
-    at: datetime,
-) -> None:
-    """The subject's current statement on the item; an earlier one is withdrawn, not erased."""
-    conn.execute(
-        "UPDATE statements SET withdrawn_at = %s WHERE subject_id = %s AND item_kind = %s "
-        "AND item_id = %s AND withdrawn_at IS NULL",
-        (at, subject_id, item_kind, item_id),
-    )
-    conn.execute(
-        """
-        INSERT INTO statements (subject_id, statement_id, item_kind, item_id, dispute_id,
-                                body_ct, key_version, created_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (subject_id, statement_id, item_kind, item_id, dispute_id, body_ct, key_version, at),
-    )
-
-
 # Notices and past recipients ---------------------------------------------------------------------
-
-
-def insert_notice(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    notice_id: UUID,
-    kind: str,
-    recipient_org_id: UUID | None,
-    dispute_id: UUID,
-    body: dict[str, Any],
-    due_by: date | None,
-    at: datetime,
-) -> None:
-    conn.execute(
-        """
-        INSERT INTO notices (subject_id, notice_id, kind, recipient_org_id, dispute_id, body,
-                             due_by, created_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (subject_id, notice_id, kind, recipient_org_id, dispute_id, Jsonb(body), due_by, at),
-    )
 
 
 _NOTICE_COLUMNS = (

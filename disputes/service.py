@@ -18,11 +18,11 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.errors import Conflict, InvalidInput
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
-from disputes import correction, deadlines, notices, repo, screening, webhook_events, workflow
+from disputes import correction, deadlines, notices, repo, screening, workflow
 from disputes.errors import DisputeAlreadyOpen, DisputeNotFound
 from disputes.history import advance
 from disputes.items import ITEM_KINDS, check_disputed_field, reason
@@ -145,6 +145,10 @@ def file_dispute(
         "forward_by": clock.forward_by.isoformat(), "due_on": row.due_at.isoformat(),
     }, now)  # fmt: skip
     _store_documents(conn, cipher, row.dispute_id, filing.documents, now)
+    events.publish(conn, events.DisputeOpened(
+        subject_id=subject_id, dispute_id=row.dispute_id, item_kind=item_kind,
+        item_id=filing.item_id, received_at=now, due_on=row.due_at,
+    ))  # fmt: skip
 
     earlier = repo.latest_closed_on(conn, subject_id, item_kind, filing.item_id)
     finding = screening.screen(
@@ -184,8 +188,11 @@ def _frivolous(
         notice_id, today, deadlines.frivolous_notice_by(today), dispute_facts(row),
         correction.describe(conn, cipher, row.item_kind, item), finding.reason, finding.needed,
     )  # fmt: skip
-    repo.insert_notice(conn, row.subject_id, notice_id, notices.FRIVOLOUS, None, row.dispute_id,
-                       body, deadlines.frivolous_notice_by(today), now)  # fmt: skip
+    events.publish(conn, events.NoticeWritten(
+        subject_id=row.subject_id, notice_id=notice_id, kind=notices.FRIVOLOUS,
+        dispute_id=row.dispute_id, body=body, due_by=deadlines.frivolous_notice_by(today),
+        created_at=now,
+    ))  # fmt: skip
     return advance(conn, row, workflow.FrivolousNoticeSent(now), "bureau", now,
                    {"notice_id": str(notice_id)})  # fmt: skip
 
@@ -198,13 +205,10 @@ def _forward(
     row = replace(row, prior_compliance_condition=prior)
     to = str(row.furnisher_id) if row.furnisher_id else "bureau"
     row = advance(conn, row, workflow.Forwarded(now), "bureau", now, {"to": to})
-    log.append(conn, "dispute.forwarded", row.subject_id, {
-        "dispute_id": str(row.dispute_id), "to": to, "item_kind": row.item_kind,
-        "item_id": str(row.item_id), "direct": row.direct,
-    })  # fmt: skip
-    if row.furnisher_id is not None:
-        webhook_events.dispute_received(conn, row.furnisher_id, row.dispute_id, row.item_kind,
-                                        row.due_at, now)  # fmt: skip
+    events.publish(conn, events.DisputeForwarded(
+        subject_id=row.subject_id, dispute_id=row.dispute_id, to=to, item_kind=row.item_kind,
+        item_id=row.item_id, direct=row.direct,
+    ))  # fmt: skip
     return row
 
 

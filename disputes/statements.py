@@ -18,7 +18,7 @@ from bureau.file import assemble
 from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
 from bureau.vault import Vault
-from disputes import correction, repo, workflow
+from disputes import correction, workflow
 from disputes.errors import StatementTooLong
 from disputes.history import advance
 from disputes.items import word_count
@@ -45,7 +45,7 @@ def add_statement(
     row = own_dispute(conn, subject_id, dispute_id, lock=True)
     row = advance(conn, row, workflow.StatementAdded(now), "subject", now, {"words": words})
     cipher = vault.cipher_for(conn, subject_id)
-    repo.replace_statement(conn, subject_id, uuid4(), row.item_kind, row.item_id, dispute_id,
+    file_repo.replace_statement(conn, subject_id, uuid4(), row.item_kind, row.item_id, dispute_id,
                            cipher.encrypt("statement", text), cipher.key_version, now)  # fmt: skip
     correction.settle_compliance(conn, row)
     return row

@@ -32,7 +32,7 @@ from bureau.config import Settings
 from bureau.db.migrate import migrate
 from bureau.db.pool import open_pool, transaction
 from bureau.db.server import embedded_url, stop_embedded
-from bureau.file import repo as file_repo
+from bureau.furnishing import repo as furnishing_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import SeedResult, seed_sandbox, tradeline_values
 from bureau.subjects.enrolment import IdentityClaim, enrol
@@ -192,7 +192,7 @@ def enrol_with_accounts(
             furnisher = UUID(sandbox.org_keys[spec.furnisher]["org_id"])
             number = f"{spec.furnisher[:3].upper()}{secrets.randbelow(10**9):09d}"
             ids[spec.furnisher] = uuid4()
-            file_repo.upsert_tradeline(
+            furnishing_repo.upsert_tradeline(
                 conn, subject_id, ids[spec.furnisher], furnisher,
                 vault.blind_index("account", f"{furnisher}:{number}"),
                 cipher.encrypt("account", number), cipher.key_version,

@@ -23,6 +23,7 @@ from bureau.auth.service import (
     authenticate_subject,
 )
 from bureau.config import Settings
+from bureau.db.batch import run
 from bureau.errors import Unauthenticated
 from bureau.signing import SigningKey
 from bureau.vault import Vault
@@ -110,7 +111,7 @@ def presented_key(credentials: HTTPAuthorizationCredentials | None) -> str:
 def org_principal(
     conn: Tx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> OrgPrincipal:
-    return authenticate_org(conn, presented_key(credentials))
+    return run(conn, authenticate_org(presented_key(credentials)))
 
 
 def _scoped(scope: str) -> Any:

@@ -6,7 +6,8 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+
+from bureau.db.batch import Batch, Read
 
 
 def insert_organization(
@@ -66,18 +67,9 @@ API_KEY_SQL = """
 """An API key with its organization; served by the api_keys primary key."""
 
 
-def api_key(conn: psycopg.Connection[Any], key_id: str) -> dict[str, Any] | None:
+def api_key(key_id: str) -> Batch[dict[str, Any] | None]:
     """The key with its organization; served by the api_keys primary key."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(API_KEY_SQL, (key_id,))
-        return cur.fetchone()
-
-
-async def api_key_async(conn: psycopg.AsyncConnection[Any], key_id: str) -> dict[str, Any] | None:
-    """`api_key` on an async connection (report pulls run on the event loop)."""
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(API_KEY_SQL, (key_id,))
-        return await cur.fetchone()
+    return Batch([Read(API_KEY_SQL, (key_id,))], lambda rows: rows[0][0] if rows[0] else None)
 
 
 def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:

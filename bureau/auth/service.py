@@ -14,6 +14,7 @@ import psycopg
 
 from bureau.auth import repo
 from bureau.auth.tokens import ORG_KEY, SUBJECT_TOKEN, Token, matches, new_token, parse_token
+from bureau.db.batch import Batch
 from bureau.errors import Forbidden, InvalidInput, Unauthenticated
 from bureau.subjects.errors import FileShredded
 
@@ -39,17 +40,13 @@ class SubjectPrincipal:
     credential_id: str
 
 
-def authenticate_org(conn: psycopg.Connection[Any], presented: str) -> OrgPrincipal:
+def authenticate_org(presented: str) -> Batch[OrgPrincipal]:
+    """The organization behind a presented API key, as a read for `bureau.db.batch.run` (the
+    API's sync routes) or `run_async` (report pulls): one source for both."""
     token = parse_token(presented, ORG_KEY)
-    return _org_principal(token, repo.api_key(conn, token.token_id) if token else None)
-
-
-async def authenticate_org_async(
-    conn: psycopg.AsyncConnection[Any], presented: str
-) -> OrgPrincipal:
-    """`authenticate_org` on an async connection: the same read, the same checks."""
-    token = parse_token(presented, ORG_KEY)
-    return _org_principal(token, await repo.api_key_async(conn, token.token_id) if token else None)
+    if token is None:
+        return Batch([], lambda _: _org_principal(None, None))
+    return repo.api_key(token.token_id).then(lambda row: _org_principal(token, row))
 
 
 def _org_principal(token: Token | None, row: dict[str, Any] | None) -> OrgPrincipal:

@@ -11,8 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
+from bureau.db.batch import Batch
 from bureau.errors import NotFound
 from bureau.file import repo
 from bureau.model import (
@@ -56,23 +55,15 @@ def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:
     )
 
 
-def assemble(
-    conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, at: datetime
-) -> CreditFile:
+def assemble(vault: Vault, subject_id: UUID, at: datetime) -> Batch[CreditFile]:
     """Everything held about the subject at `at` (obsolescence is applied by the caller).
 
     All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
+    Run it with `bureau.db.batch.run` (sync) or `run_async` (report pulls).
     """
-    rows = repo.file_rows(conn, subject_id, at, inquiries_since(at))
-    return credit_file(rows, vault, subject_id, at)
-
-
-async def assemble_async(
-    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID, at: datetime
-) -> CreditFile:
-    """`assemble` on an async connection: the same reads, the same file."""
-    rows = await repo.file_rows_async(conn, subject_id, at, inquiries_since(at))
-    return credit_file(rows, vault, subject_id, at)
+    return repo.file_rows(subject_id, at, inquiries_since(at)).then(
+        lambda rows: credit_file(rows, vault, subject_id, at)
+    )
 
 
 def inquiries_since(at: datetime) -> datetime:

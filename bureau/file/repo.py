@@ -1,16 +1,18 @@
-"""SQL that reads a subject's file, and writes tradelines, bankruptcies and inquiries."""
+"""SQL that reads a subject's file, and writes bankruptcies, inquiries and statements (accounts:
+`bureau.furnishing.repo`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
-from psycopg.types.json import Jsonb
+from psycopg.rows import dict_row
 
+from bureau.db.batch import Batch, Read
+from bureau.db.write import Write
 from bureau.subjects.repo import IDENTITIES_SQL, SUBJECT_EXISTS_SQL
 from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 
@@ -80,8 +82,8 @@ def active_fraud_alerts(
 def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
     """The subject's current (not withdrawn) statements on disputed items, oldest first.
 
-    Written by the disputes package; the one query for them, read with the file and by
-    disputes' own views.
+    Written by `replace_statement` below (for disputes); the one query for them, read with the
+    file and by disputes' own views.
     """
     return _rows(conn, STATEMENTS_SQL, (subject_id,))
 
@@ -113,9 +115,7 @@ class FileRows:
     statements: list[dict[str, Any]]
 
 
-def file_rows(
-    conn: psycopg.Connection[Any], subject_id: UUID, at: datetime, inquiries_since: datetime
-) -> FileRows:
+def file_rows(subject_id: UUID, at: datetime, inquiries_since: datetime) -> Batch[FileRows]:
     """The nine reads of a file sent as one pipeline: one round trip instead of nine.
 
     Why: on a busy server every round trip also waits for the GIL again when its answer comes
@@ -123,66 +123,24 @@ def file_rows(
     statements are the same as the single-purpose functions above (shared SQL), read in the
     caller's transaction, so the snapshot semantics do not change.
     """
-    plain, named = _file_queries(subject_id, at, inquiries_since)
-    tuples = [conn.cursor(row_factory=tuple_row) for _ in plain]
-    dicts = [conn.cursor(row_factory=dict_row) for _ in named]
-    with conn.pipeline():
-        for tcur, (query, params) in zip(tuples, plain, strict=True):
-            tcur.execute(query, params)
-        for dcur, (query, params) in zip(dicts, named, strict=True):
-            dcur.execute(query, params)
-    tuple_results = [c.fetchall() for c in tuples]
-    dict_results = [c.fetchall() for c in dicts]
-    for c in [*tuples, *dicts]:
-        c.close()
-    return _file_rows(tuple_results, dict_results)
-
-
-async def file_rows_async(
-    conn: psycopg.AsyncConnection[Any], subject_id: UUID, at: datetime, inquiries_since: datetime
-) -> FileRows:
-    """`file_rows` on an async connection: the same nine statements in one pipeline."""
-    plain, named = _file_queries(subject_id, at, inquiries_since)
-    tuples = [conn.cursor(row_factory=tuple_row) for _ in plain]
-    dicts = [conn.cursor(row_factory=dict_row) for _ in named]
-    async with conn.pipeline():
-        for tcur, (query, params) in zip(tuples, plain, strict=True):
-            await tcur.execute(query, params)
-        for dcur, (query, params) in zip(dicts, named, strict=True):
-            await dcur.execute(query, params)
-    tuple_results = [await c.fetchall() for c in tuples]
-    dict_results = [await c.fetchall() for c in dicts]
-    for c in [*tuples, *dicts]:
-        await c.close()
-    return _file_rows(tuple_results, dict_results)
-
-
-_Queries = list[tuple[str, tuple[Any, ...]]]
-
-
-def _file_queries(
-    subject_id: UUID, at: datetime, inquiries_since: datetime
-) -> tuple[_Queries, _Queries]:
-    """A file's reads: those whose rows come back as tuples, then those read as dicts."""
-    plain: _Queries = [
-        (SUBJECT_EXISTS_SQL, (subject_id,)),
-        (LIVE_DATA_KEYS_SQL, (subject_id,)),
-        (IDENTITIES_SQL, (subject_id,)),
-        (IS_FROZEN_SQL, (subject_id,)),
+    plain = [
+        Read(SUBJECT_EXISTS_SQL, (subject_id,), named=False),
+        Read(LIVE_DATA_KEYS_SQL, (subject_id,), named=False),
+        Read(IDENTITIES_SQL, (subject_id,), named=False),
+        Read(IS_FROZEN_SQL, (subject_id,), named=False),
     ]
-    named: _Queries = [
-        (TRADELINES_SQL, (subject_id,)),
-        (BANKRUPTCIES_SQL, (subject_id,)),
-        (INQUIRIES_SQL, (subject_id, inquiries_since)),
-        (ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at)),
-        (STATEMENTS_SQL, (subject_id,)),
+    named = [
+        Read(TRADELINES_SQL, (subject_id,)),
+        Read(BANKRUPTCIES_SQL, (subject_id,)),
+        Read(INQUIRIES_SQL, (subject_id, inquiries_since)),
+        Read(ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at)),
+        Read(STATEMENTS_SQL, (subject_id,)),
     ]
-    return plain, named
+    return Batch([*plain, *named], _file_rows)
 
 
-def _file_rows(tuple_results: list[list[Any]], dict_results: list[list[Any]]) -> FileRows:
-    exists, keys, idents, frozen = tuple_results
-    trades, bks, inqs, alerts, stmts = dict_results
+def _file_rows(results: list[list[Any]]) -> FileRows:
+    exists, keys, idents, frozen, trades, bks, inqs, alerts, stmts = results
     return FileRows(
         exists=bool(exists),
         data_keys=[(int(v), str(k), bytes(w)) for v, k, w in keys],
@@ -193,85 +151,6 @@ def _file_rows(tuple_results: list[list[Any]], dict_results: list[list[Any]]) ->
         fraud_alerts=alerts,
         frozen=bool(frozen),
         statements=stmts,
-    )
-
-
-def upsert_tradeline(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    tradeline_id: UUID,
-    furnisher_id: UUID,
-    account_ref: bytes,
-    account_number_ct: bytes,
-    key_version: int,
-    values: dict[str, Any],
-) -> None:
-    """Insert or update one account (row-at-a-time path: sandbox, JSON records, disputes)."""
-    missing = set(TRADELINE_COLUMNS) - set(values)
-    if missing:
-        raise KeyError(f"tradeline values lack {sorted(missing)}")
-    params = [values[c] for c in TRADELINE_COLUMNS]
-    conn.execute(
-        """
-        INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
-            account_number_ct, key_version, portfolio_type, account_type, ecoa_code, date_opened,
-            date_closed, date_last_payment, date_first_delinquency, date_account_information,
-            credit_limit, highest_credit, terms_duration, terms_frequency, scheduled_payment,
-            actual_payment, account_status, payment_rating, payment_history, special_comment,
-            compliance_condition, current_balance, amount_past_due, original_charge_off,
-            consumer_info_indicator, interest_type, original_creditor, creditor_classification)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (subject_id, tradeline_id) DO UPDATE SET
-            portfolio_type = EXCLUDED.portfolio_type, account_type = EXCLUDED.account_type,
-            ecoa_code = EXCLUDED.ecoa_code, date_opened = EXCLUDED.date_opened,
-            date_closed = EXCLUDED.date_closed, date_last_payment = EXCLUDED.date_last_payment,
-            date_first_delinquency = EXCLUDED.date_first_delinquency,
-            date_account_information = EXCLUDED.date_account_information,
-            credit_limit = EXCLUDED.credit_limit, highest_credit = EXCLUDED.highest_credit,
-            terms_duration = EXCLUDED.terms_duration, terms_frequency = EXCLUDED.terms_frequency,
-            scheduled_payment = EXCLUDED.scheduled_payment, actual_payment = EXCLUDED.actual_payment,
-            account_status = EXCLUDED.account_status, payment_rating = EXCLUDED.payment_rating,
-            payment_history = EXCLUDED.payment_history, special_comment = EXCLUDED.special_comment,
-            compliance_condition = EXCLUDED.compliance_condition,
-            current_balance = EXCLUDED.current_balance, amount_past_due = EXCLUDED.amount_past_due,
-            original_charge_off = EXCLUDED.original_charge_off,
-            consumer_info_indicator = EXCLUDED.consumer_info_indicator,
-            interest_type = EXCLUDED.interest_type, original_creditor = EXCLUDED.original_creditor,
-            creditor_classification = EXCLUDED.creditor_classification, updated_at = now()
-        WHERE (tradelines.*) IS DISTINCT FROM (EXCLUDED.*)
-        """,
-        (
-            subject_id,
-            tradeline_id,
-            furnisher_id,
-            account_ref,
-            account_number_ct,
-            key_version,
-            *params,
-        ),
-    )
-
-
-def record_report(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    tradeline_id: UUID,
-    as_of: date,
-    source: str,
-    reported: dict[str, Any],
-) -> None:
-    """Keep what was reported for this period (a resend of the same values adds nothing)."""
-    conn.execute(
-        """
-        INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
-                                       revision, source, reported)
-        SELECT %(s)s, %(t)s, %(d)s, COALESCE(max(revision), 0) + 1, %(src)s, %(rep)s
-        FROM tradeline_reports
-        WHERE subject_id = %(s)s AND tradeline_id = %(t)s AND date_account_information = %(d)s
-        HAVING NOT bool_or(reported = %(rep)s) OR count(*) = 0
-        """,
-        {"s": subject_id, "t": tradeline_id, "d": as_of, "src": source, "rep": Jsonb(reported)},
     )
 
 
@@ -288,14 +167,49 @@ def insert_bankruptcy(conn: psycopg.Connection[Any], row: dict[str, Any]) -> Non
     )
 
 
+INSERT_INQUIRY_SQL = """
+    INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
+                           grant_id, report_id, created_at)
+    VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s, %(kind)s,
+            %(grant_id)s, %(report_id)s, COALESCE(%(created_at)s, now()))
+    ON CONFLICT (subject_id, inquiry_id) DO NOTHING
+"""
+
+
+def inquiry_write(row: dict[str, Any]) -> Write:
+    """An inquiry as a `Write`, for a release that sends its paper trail as one statement."""
+    return Write("inquiry_row", INSERT_INQUIRY_SQL, row)
+
+
 def insert_inquiry(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
+    conn.execute(INSERT_INQUIRY_SQL, row)
+
+
+# Statements (the subject's own words on an item; this module writes them) -------------------
+
+
+def replace_statement(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    statement_id: UUID,
+    item_kind: str,
+    item_id: UUID,
+    dispute_id: UUID,
+    body_ct: bytes,
+    key_version: int,
+    at: datetime,
+) -> None:
+    """The subject's current statement on the item; an earlier one is withdrawn, not erased."""
+    conn.execute(
+        "UPDATE statements SET withdrawn_at = %s WHERE subject_id = %s AND item_kind = %s "
+        "AND item_id = %s AND withdrawn_at IS NULL",
+        (at, subject_id, item_kind, item_id),
+    )
     conn.execute(
         """
-        INSERT INTO inquiries (subject_id, inquiry_id, requester_org_id, purpose, kind,
-                               grant_id, report_id, created_at)
-        VALUES (%(subject_id)s, %(inquiry_id)s, %(requester_org_id)s, %(purpose)s, %(kind)s,
-                %(grant_id)s, %(report_id)s, COALESCE(%(created_at)s, now()))
-        ON CONFLICT (subject_id, inquiry_id) DO NOTHING
+        INSERT INTO statements (subject_id, statement_id, item_kind, item_id, dispute_id,
+                                body_ct, key_version, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
         """,
-        row,
+        (subject_id, statement_id, item_kind, item_id, dispute_id, body_ct, key_version, at),
     )

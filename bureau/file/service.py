@@ -14,9 +14,10 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.audit.access_log import subject_log
 from bureau.auth.service import SubjectPrincipal
+from bureau.db.batch import run
 from bureau.file import repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
@@ -60,15 +61,10 @@ def record_own_access(
             "created_at": at,
         },
     )
-    entry: dict[str, Any] = {
-        "to": "subject",
-        "credential_id": subject.credential_id,
-        "inquiry_id": str(inquiry_id),
-        **(details or {}),
-    }
-    if channel != "api":
-        entry["channel"] = channel
-    log.append(conn, event, subject.subject_id, entry)
+    events.publish(conn, events.OwnAccess(
+        subject_id=subject.subject_id, what=event, credential_id=subject.credential_id,
+        inquiry_id=inquiry_id, shown=details or {}, channel=None if channel == "api" else channel,
+    ))  # fmt: skip
 
 
 def disclose_to_subject(
@@ -83,7 +79,7 @@ def disclose_to_subject(
 ) -> CreditFile:
     """Assemble the subject's file and record the access (soft inquiry + audit entry)."""
     now = at or datetime.now(UTC)
-    file = assemble(conn, vault, subject.subject_id, now)
+    file = run(conn, assemble(vault, subject.subject_id, now))
     record_own_access(conn, subject, now, channel=channel, event=event, details=details)
     return file
 
@@ -103,7 +99,7 @@ def full_disclosure(
     the score, every section the app plugs in, and every earlier access with its proof
     (`head_interval`: the bureau's `Settings.tree_head_interval`)."""
     now = datetime.now(UTC)
-    file = assemble(conn, vault, subject.subject_id, now)
+    file = run(conn, assemble(vault, subject.subject_id, now))
     # Every earlier access, each with its proof against a signed tree head that covers them all
     # (the newest published one, or a new one if it misses the subject's own newest entry). This
     # disclosure's own entry is numbered once it commits, so it appears, with its proof, from

@@ -4,6 +4,7 @@ subject matching by blind index, batch records, and the rows an export needs."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -413,3 +414,82 @@ def current_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[
             (subject_id,),
         )
         return [(k, bytes(v)) for k, v in cur.fetchall()]
+
+
+def upsert_tradeline(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    tradeline_id: UUID,
+    furnisher_id: UUID,
+    account_ref: bytes,
+    account_number_ct: bytes,
+    key_version: int,
+    values: dict[str, Any],
+) -> None:
+    """Insert or update one account (row-at-a-time path: sandbox, JSON records, disputes)."""
+    missing = set(TRADELINE_COLUMNS) - set(values)
+    if missing:
+        raise KeyError(f"tradeline values lack {sorted(missing)}")
+    params = [values[c] for c in TRADELINE_COLUMNS]
+    conn.execute(
+        """
+        INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
+            account_number_ct, key_version, portfolio_type, account_type, ecoa_code, date_opened,
+            date_closed, date_last_payment, date_first_delinquency, date_account_information,
+            credit_limit, highest_credit, terms_duration, terms_frequency, scheduled_payment,
+            actual_payment, account_status, payment_rating, payment_history, special_comment,
+            compliance_condition, current_balance, amount_past_due, original_charge_off,
+            consumer_info_indicator, interest_type, original_creditor, creditor_classification)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (subject_id, tradeline_id) DO UPDATE SET
+            portfolio_type = EXCLUDED.portfolio_type, account_type = EXCLUDED.account_type,
+            ecoa_code = EXCLUDED.ecoa_code, date_opened = EXCLUDED.date_opened,
+            date_closed = EXCLUDED.date_closed, date_last_payment = EXCLUDED.date_last_payment,
+            date_first_delinquency = EXCLUDED.date_first_delinquency,
+            date_account_information = EXCLUDED.date_account_information,
+            credit_limit = EXCLUDED.credit_limit, highest_credit = EXCLUDED.highest_credit,
+            terms_duration = EXCLUDED.terms_duration, terms_frequency = EXCLUDED.terms_frequency,
+            scheduled_payment = EXCLUDED.scheduled_payment, actual_payment = EXCLUDED.actual_payment,
+            account_status = EXCLUDED.account_status, payment_rating = EXCLUDED.payment_rating,
+            payment_history = EXCLUDED.payment_history, special_comment = EXCLUDED.special_comment,
+            compliance_condition = EXCLUDED.compliance_condition,
+            current_balance = EXCLUDED.current_balance, amount_past_due = EXCLUDED.amount_past_due,
+            original_charge_off = EXCLUDED.original_charge_off,
+            consumer_info_indicator = EXCLUDED.consumer_info_indicator,
+            interest_type = EXCLUDED.interest_type, original_creditor = EXCLUDED.original_creditor,
+            creditor_classification = EXCLUDED.creditor_classification, updated_at = now()
+        WHERE (tradelines.*) IS DISTINCT FROM (EXCLUDED.*)
+        """,
+        (
+            subject_id,
+            tradeline_id,
+            furnisher_id,
+            account_ref,
+            account_number_ct,
+            key_version,
+            *params,
+        ),
+    )
+
+
+def record_report(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    tradeline_id: UUID,
+    as_of: date,
+    source: str,
+    reported: dict[str, Any],
+) -> None:
+    """Keep what was reported for this period (a resend of the same values adds nothing)."""
+    conn.execute(
+        """
+        INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
+                                       revision, source, reported)
+        SELECT %(s)s, %(t)s, %(d)s, COALESCE(max(revision), 0) + 1, %(src)s, %(rep)s
+        FROM tradeline_reports
+        WHERE subject_id = %(s)s AND tradeline_id = %(t)s AND date_account_information = %(d)s
+        HAVING NOT bool_or(reported = %(rep)s) OR count(*) = 0
+        """,
+        {"s": subject_id, "t": tradeline_id, "d": as_of, "src": source, "rep": Jsonb(reported)},
+    )

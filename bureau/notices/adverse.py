@@ -12,12 +12,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
+from psycopg.errors import UniqueViolation
 
-from bureau.audit import log
+from bureau import events
 from bureau.auth.service import OrgPrincipal
 from bureau.contact import bureau_contact
-from bureau.errors import NotFound
-from bureau.notices import repo
+from bureau.errors import Conflict, NotFound
 from bureau.policy.regime import live_rules
 from bureau.score import repo as score_repo
 from bureau.score.adverse_action import Party, ScoreUsed, adverse_action_notice
@@ -63,11 +63,18 @@ def send_adverse_action(
         rules=live_rules(),
     )
     subject_id = report["subject_id"]
-    repo.insert_notice(conn, subject_id, notice_id, KIND, report_id, body)
-    log.append(
+    try:
+        with conn.transaction():  # a savepoint: the refusal is named, not a 500
+            events.publish(conn, events.NoticeWritten(subject_id=subject_id, notice_id=notice_id,
+                                                      kind=KIND, report_id=report_id, body=body))  # fmt: skip
+    except UniqueViolation as exc:
+        raise Conflict(
+            f"a {KIND} notice was already sent for report {report_id}", field="report_id"
+        ) from exc
+    events.publish(
         conn,
-        "notice.adverse-action",
-        subject_id,
-        {"from": str(user.org_id), "report_id": str(report_id), "notice_id": str(notice_id)},
+        events.AdverseActionNoticed(
+            subject_id=subject_id, from_org=user.org_id, report_id=report_id, notice_id=notice_id
+        ),
     )
     return body

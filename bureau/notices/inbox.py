@@ -14,7 +14,7 @@ from uuid import UUID
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.auth.service import SubjectPrincipal
 from bureau.errors import NotFound
 from bureau.notices import repo
@@ -70,10 +70,10 @@ def open_notice_row(
     row = repo.notice_for(conn, subject.subject_id, notice_id)
     if row is None:
         raise NotFound(f"no notice {notice_id} for you", field="notice_id")
-    entry = {"to": "subject", "credential_id": subject.credential_id, "notice_id": str(notice_id)}
-    if channel != "api":
-        entry["channel"] = channel
-    log.append(conn, "notice.opened", subject.subject_id, entry)
+    events.publish(conn, events.NoticeOpened(
+        subject_id=subject.subject_id, credential_id=subject.credential_id, notice_id=notice_id,
+        channel=None if channel == "api" else channel,
+    ))  # fmt: skip
     return row
 
 

@@ -1,4 +1,4 @@
-"""SQL for the subject's notices."""
+"""SQL that reads the subject's notices (written by `bureau.notices.delivery`)."""
 
 from __future__ import annotations
 
@@ -6,34 +6,6 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.errors import UniqueViolation
-from psycopg.types.json import Jsonb
-
-from bureau.errors import Conflict
-
-
-def insert_notice(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    notice_id: UUID,
-    kind: str,
-    report_id: UUID | None,
-    body: dict[str, Any],
-) -> None:
-    """Store a notice for the subject; a second adverse-action notice for a report conflicts."""
-    try:
-        with conn.transaction():
-            conn.execute(
-                """
-                INSERT INTO notices (subject_id, notice_id, kind, report_id, body)
-                VALUES (%s, %s, %s, %s, %s)
-                """,
-                (subject_id, notice_id, kind, report_id, Jsonb(body)),
-            )
-    except UniqueViolation as exc:
-        raise Conflict(
-            f"a {kind} notice was already sent for report {report_id}", field="report_id"
-        ) from exc
 
 
 def notices_for(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:

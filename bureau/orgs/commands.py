@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 from uuid import UUID, uuid4
 
-from bureau.audit import log
+from bureau import events
 from bureau.auth import repo
 from bureau.auth.service import SCOPES, issue_api_key
 from bureau.db.pool import one_transaction
@@ -80,11 +80,9 @@ def run_org_create(args: argparse.Namespace) -> int:
         org_id = uuid4()
         repo.insert_organization(conn, org_id, args.name, roles, args.furnisher_code)
         token = issue_api_key(conn, org_id, scopes, "cli")
-        log.append(conn, "organization.created", None, {"org_id": str(org_id), "by": "cli"})
-        log.append(
-            conn, "api_key.issued", None,
-            {"org_id": str(org_id), "key_id": token.token_id, "scopes": scopes, "by": "cli"},
-        )  # fmt: skip
+        events.publish(conn, events.OrganizationCreated(org_id=org_id, by="cli"))
+        events.publish(conn, events.ApiKeyIssued(org_id=org_id, key_id=token.token_id,
+                                                 scopes=scopes, by="cli"))  # fmt: skip
     print(f"organization {org_id} ({args.name}), roles {','.join(roles)}")
     print(f"key (shown once, scopes {','.join(scopes)}): {token}")
     return 0
@@ -106,10 +104,8 @@ def run_key_issue(args: argparse.Namespace) -> int:
         if repo.organization(conn, args.org_id) is None:
             raise SystemExit(f"bureau: org_id: no organization {args.org_id}")
         token = issue_api_key(conn, args.org_id, scopes, args.label)
-        log.append(
-            conn, "api_key.issued", None,
-            {"org_id": str(args.org_id), "key_id": token.token_id, "scopes": scopes, "by": "cli"},
-        )  # fmt: skip
+        events.publish(conn, events.ApiKeyIssued(org_id=args.org_id, key_id=token.token_id,
+                                                 scopes=scopes, by="cli"))  # fmt: skip
     print(f"key (shown once, scopes {','.join(scopes)}): {token}")
     return 0
 
@@ -118,6 +114,6 @@ def run_key_revoke(args: argparse.Namespace) -> int:
     with one_transaction(_url(args)) as conn:
         if not repo.revoke_api_key(conn, args.key_id):
             raise SystemExit(f"bureau: key_id: no active key {args.key_id}")
-        log.append(conn, "api_key.revoked", None, {"key_id": args.key_id, "by": "cli"})
+        events.publish(conn, events.ApiKeyRevoked(key_id=args.key_id, by="cli"))
     print(f"revoked {args.key_id}")
     return 0

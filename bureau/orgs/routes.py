@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, status
 
+from bureau import events
 from bureau.api.deps import AnyOrgKey, OperatorKey, Tx, VaultDep
-from bureau.audit import log
 from bureau.auth import repo
 from bureau.auth.service import issue_api_key, issue_subject_token
 from bureau.errors import InvalidInput, NotFound
@@ -52,7 +52,7 @@ def create_organization(body: OrganizationIn, operator: OperatorKey, conn: Tx) -
     repo.insert_organization(
         conn, org_id, body.name, list(body.roles), body.furnisher_code, body.address, body.phone
     )
-    log.append(conn, "organization.created", None, {"org_id": str(org_id), "by": operator.key_id})
+    events.publish(conn, events.OrganizationCreated(org_id=org_id, by=operator.key_id))
     return OrganizationOut(org_id=org_id, **body.model_dump())
 
 
@@ -66,11 +66,8 @@ def create_key(org_id: UUID, body: KeyIn, operator: OperatorKey, conn: Tx) -> Ke
     if repo.organization(conn, org_id) is None:
         raise NotFound(f"no organization {org_id}", field="org_id")
     token = issue_api_key(conn, org_id, list(body.scopes), body.label)
-    log.append(
-        conn, "api_key.issued", None,
-        {"org_id": str(org_id), "key_id": token.token_id, "scopes": sorted(body.scopes),
-         "by": operator.key_id},
-    )  # fmt: skip
+    events.publish(conn, events.ApiKeyIssued(org_id=org_id, key_id=token.token_id,
+                                             scopes=sorted(body.scopes), by=operator.key_id))  # fmt: skip
     return KeyOut(key_id=token.token_id, key=str(token), scopes=sorted(set(body.scopes)))
 
 
@@ -82,7 +79,7 @@ def create_key(org_id: UUID, body: KeyIn, operator: OperatorKey, conn: Tx) -> Ke
 def revoke_key(key_id: str, operator: OperatorKey, conn: Tx) -> None:
     if not repo.revoke_api_key(conn, key_id):
         raise NotFound(f"no active key {key_id}", field="key_id")
-    log.append(conn, "api_key.revoked", None, {"key_id": key_id, "by": operator.key_id})
+    events.publish(conn, events.ApiKeyRevoked(key_id=key_id, by=operator.key_id))
 
 
 @router.post(
@@ -99,8 +96,6 @@ def enrol_subject(
     claim = IdentityClaim(body.name, body.national_id, body.dob, body.addresses, body.phones)
     subject_id, created = enrol(conn, vault, claim)
     token = issue_subject_token(conn, subject_id)
-    log.append(
-        conn, "subject.enrolled", subject_id,
-        {"created": created, "credential_id": token.token_id, "by": operator.key_id},
-    )  # fmt: skip
+    events.publish(conn, events.SubjectEnrolled(subject_id=subject_id, created=created,
+                                                credential_id=token.token_id, by=operator.key_id))  # fmt: skip
     return EnrolmentOut(subject_id=subject_id, created=created, token=str(token))

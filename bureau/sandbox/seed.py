@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
 from bureau.auth import repo as auth_repo
 from bureau.auth.service import issue_api_key, issue_subject_token
 from bureau.auth.tokens import ORG_KEY, SUBJECT_TOKEN, derived_token
@@ -251,10 +251,10 @@ def _seed_persona(
             "requester_org_id": org_ids[user], "purpose": "credit-transaction", "kind": "hard",
             "grant_id": None, "report_id": None, "created_at": at,
         })  # fmt: skip
-        log.append(conn, "report.released", subject_id, {
-            "to": str(org_ids[user]), "inquiry_id": str(inquiry_id),
-            "purpose": "credit-transaction", "sandbox_history": True, "released_at": at.isoformat(),
-        })  # fmt: skip
+        events.publish(conn, events.PastReleaseSeeded(
+            subject_id=subject_id, to=org_ids[user], inquiry_id=inquiry_id,
+            purpose="credit-transaction", sandbox_history=True, released_at=at,
+        ))  # fmt: skip
 
     placed = datetime.combine(as_of, time(9), UTC) - timedelta(days=30)
     if persona.fraud_alert:

@@ -24,15 +24,12 @@ from uuid import UUID
 
 import psycopg
 
-from bureau.audit import log
+from bureau import events
+from bureau.audit import trail
 from bureau.policy.regime import Erasure
 from bureau.subjects import repo
 from bureau.subjects.errors import FileClosed, FileNotClosed, FileShredded, SubjectNotFound
 from bureau.vault import Vault
-
-CLOSED_EVENT = "file.closed"
-REOPENED_EVENT = "file.reopened"
-SHREDDED_EVENT = "file.shredded"
 
 
 @dataclass(frozen=True)
@@ -101,10 +98,9 @@ def close_file(
         )
     repo.mark_closed(conn, subject_id, at)
     state = _state({**row, "status": "closed", "closed_at": at}, rules)
-    details: dict[str, Any] = {"by": by, "shred_due_at": state.as_dict()["shred_due_at"]}
-    if request_ref:
-        details["request_ref"] = request_ref
-    log.append(conn, CLOSED_EVENT, subject_id, details)
+    events.publish(conn, events.FileClosed(subject_id=subject_id, by=by,
+                                           shred_due_at=state.as_dict()["shred_due_at"],
+                                           request_ref=request_ref or None))  # fmt: skip
     return state
 
 
@@ -118,7 +114,7 @@ def reopen_file(
     if row["status"] != "closed":
         raise FileNotClosed("the file is not closed", field="subject_id")
     repo.mark_reopened(conn, subject_id)
-    log.append(conn, REOPENED_EVENT, subject_id, {"by": by})
+    events.publish(conn, events.FileReopened(subject_id=subject_id, by=by))
     return _state({**row, "status": "active", "closed_at": None}, rules)
 
 
@@ -151,8 +147,8 @@ def shred_file(
         "disputes_ended": repo.end_open_disputes(conn, subject_id, at),
     }
     repo.end_sessions(conn, subject_id)
-    details = {"by": by, "closed_at": row["closed_at"].isoformat(), **forgotten}
-    entry = log.append(conn, SHREDDED_EVENT, subject_id, details)
+    entry = trail.entry_id(events.publish(conn, events.FileShredded(
+        subject_id=subject_id, by=by, closed_at=row["closed_at"], **forgotten)))  # fmt: skip
     return {"subject_id": str(subject_id), "status": "shredded", "shredded_at": at.isoformat(),
             "access_log_entry": entry, **forgotten}  # fmt: skip
 

@@ -33,7 +33,7 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
-from bureau.audit import log
+from bureau import events
 from bureau.errors import Conflict, NotFound
 from bureau.vault import repo
 from bureau.vault.keyring import KeyRing, load, new_kek_id, save
@@ -125,8 +125,8 @@ def rotate_master_key(
             previous = sorted(ring.keks)
             ring = ring.with_active(key_id or new_kek_id(), new_key or secrets.token_bytes(32))
             with conn.transaction():  # logged with the change: the file is saved last, inside
-                log.append(conn, "master_key.activated", None,
-                           {"kek_id": ring.active_kek_id, "previous": previous, "by": "cli"})  # fmt: skip
+                events.publish(conn, events.MasterKeyActivated(
+                    kek_id=ring.active_kek_id, previous=previous, by="cli"))  # fmt: skip
                 save(key_file, ring)  # before any data key moves under it
         rewrapped = sum(
             _rewrap_all_under(conn, ring, old, batch_size, on_batch)
@@ -204,7 +204,7 @@ def retire_master_key(url: str, key_file: Path, kek_id: str, now: datetime | Non
                     field="key_id",
                     remaining=remaining,
                 )
-            log.append(conn, "master_key.retired", None, {"kek_id": kek_id, "by": "cli"})
+            events.publish(conn, events.MasterKeyRetired(kek_id=kek_id, by="cli"))
             save(key_file, ring.without(kek_id, now or datetime.now(UTC)))
 
 

@@ -10,6 +10,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from bureau.db.write import Write
+
 # Endpoints --------------------------------------------------------------------------------------
 
 
@@ -278,3 +280,34 @@ def disputes_awaiting_furnisher(
             (due_by,),
         )
         return cur.fetchall()
+
+
+OUTBOX_SQL = """
+    INSERT INTO webhook_deliveries (message_id, endpoint_id, org_id, event_type, payload,
+                                    created_at, next_attempt_at)
+    SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.endpoint_id, e.org_id,
+           %(event_type)s, jsonb_build_object('type', %(event_type)s::text,
+               'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+               'data', %(data)s::jsonb),
+           now(), now()
+    FROM webhook_endpoints e
+    WHERE e.org_id = COALESCE(%(org_id)s::uuid,
+                              (SELECT requester_org_id FROM consent_grants
+                               WHERE grant_id = %(grant_id)s::uuid))
+      AND e.disabled_at IS NULL AND %(event_type)s = ANY (e.event_types)
+"""
+
+
+def outbox_write(
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    org_id: UUID | str | None = None,
+    grant_id: UUID | None = None,
+) -> Write:
+    """The outbox rows of one event, as a write for the events bus: one per subscribed endpoint
+    of the organization (named, or found as the grant's requester), or none."""
+    name = "webhook_outbox_" + event_type.replace(".", "_")
+    org = UUID(str(org_id)) if org_id is not None else None
+    return Write(name, OUTBOX_SQL, {"event_type": event_type, "data": Jsonb(data),
+                                    "org_id": org, "grant_id": grant_id})  # fmt: skip

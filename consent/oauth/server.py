@@ -37,6 +37,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 
 from bureau.audit import log
 from bureau.auth.service import authenticate_org
+from bureau.db.batch import run
 from bureau.errors import DomainError, Unauthenticated
 from bureau.policy.regime import live_rules
 from bureau.signing import SigningKey
@@ -128,7 +129,7 @@ class Client(ClientMixin):
 
     def check_client_secret(self, client_secret: str) -> bool:
         try:
-            key = authenticate_org(self.conn, client_secret)
+            key = run(self.conn, authenticate_org(client_secret))
         except Unauthenticated:
             return False
         return key.org_id == self.org_id and "pull" in key.scopes

@@ -8,14 +8,13 @@ from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
-from psycopg_pool import ConnectionPool
 
 from bureau.signing import SigningKey
 from bureau.vault import Vault
-from consent import release
 from consent.decision import AccessRequest, Requester, RequesterKind, decide
 from consent.errors import FileClosedDenied
 from tests.consent.conftest import Org, Person
+from tests.consent.pulls import pull_on_loop
 from tests.consent.test_reports import pull
 from tests.consent.test_routes import grant
 
@@ -90,17 +89,13 @@ def test_the_file_state_is_decided_before_anything_else() -> None:
     assert reason(user, "active") == "no-grant"
 
 
-def test_the_sync_pull_path_refuses_a_closed_file_too(
-    client: TestClient, pool: ConnectionPool, vault: Vault, person: Person, lumen: Org
+def test_a_pull_outside_the_api_refuses_a_closed_file_too(
+    client: TestClient, database_url: str, vault: Vault, person: Person, lumen: Org
 ) -> None:
     grant_id = UUID(grant(client, person, lumen)["grant_id"])
     assert client.post("/v1/me/file/closure", headers=person.headers).status_code == 201
     key = SigningKey.from_seed(b"\x03" * 32)
     args = (vault, key, lumen.org_id, "Lumen Lending", grant_id, "credit-transaction", "full",
             False, datetime.now(UTC))  # fmt: skip
-    with (
-        pool.connection() as conn,
-        conn.transaction(force_rollback=True),
-        pytest.raises(FileClosedDenied),
-    ):
-        release.pull_report(conn, *args)
+    with pytest.raises(FileClosedDenied):
+        pull_on_loop(database_url, *args)

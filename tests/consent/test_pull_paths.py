@@ -1,23 +1,21 @@
-"""The API pulls reports on the event loop (psycopg's async API); the sync path stays for the
-CLI and in-process callers. Both must release the same report from the same file."""
+"""There is one release path (`bureau.reports.release`, psycopg's async API): the API runs it on
+its event loop, the CLI and in-process callers with `asyncio.run`. Both release the same report
+from the same file."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import psycopg
 from fastapi.testclient import TestClient
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
 from bureau.signing import SigningKey
 from bureau.vault import Vault
-from consent import release
 from tests.consent.conftest import Org, Person
+from tests.consent.pulls import pull_on_loop
 from tests.consent.test_routes import grant
 
 STATEMENT = "The late payment in March was the bank's error."
@@ -28,7 +26,7 @@ def _comparable(report: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in report.items() if k not in ("report_id", "issued_at")}
 
 
-def test_a_pull_on_the_event_loop_releases_the_same_report_as_one_on_a_thread(
+def test_a_pull_through_the_api_releases_the_same_report_as_one_run_in_process(
     client: TestClient,
     pool: ConnectionPool,
     database_url: str,
@@ -52,19 +50,10 @@ def test_a_pull_on_the_event_loop_releases_the_same_report_as_one_on_a_thread(
 
     # The first pull is rolled back, so the second reads the same file (a kept pull would add
     # its hard inquiry, and with it move the score).
-    with pool.connection() as conn, conn.transaction(force_rollback=True):
-        on_thread = release.pull_report(conn, *args)
-
-    async def on_loop() -> release.Released:
-        async with (
-            await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as aconn,
-            aconn.transaction(),
-        ):
-            return await release.pull_report_async(aconn, *args)
-
-    on_event_loop = asyncio.run(on_loop())
-    assert _comparable(on_event_loop.report) == _comparable(on_thread.report)
-    assert [s["text"] for s in on_event_loop.report["file"]["statements"]] == [STATEMENT]
+    in_process = pull_on_loop(database_url, *args)
+    kept = pull_on_loop(database_url, *args, keep=True)
+    assert _comparable(kept.report) == _comparable(in_process.report)
+    assert [s["text"] for s in kept.report["file"]["statements"]] == [STATEMENT]
     with transaction(pool) as conn:
         row = conn.execute(
             "SELECT uses, (SELECT count(*) FROM reports WHERE grant_id = %s) AS reports "
@@ -112,27 +101,31 @@ def _statements(pool: ConnectionPool, vault: Vault, person: Person) -> dict[str,
     }  # fmt: skip
 
 
-def test_both_pull_paths_report_the_current_statement_on_a_carried_item_and_no_other(
-    client: TestClient, pool: ConnectionPool, vault: Vault, person: Person, lumen: Org
+def test_a_report_carries_the_current_statement_on_a_carried_item_and_no_other(
+    client: TestClient,
+    pool: ConnectionPool,
+    database_url: str,
+    vault: Vault,
+    person: Person,
+    lumen: Org,
 ) -> None:
     """FCRA §611(c): the report shows the statement with its item, as it was pinned before the
     statements came from the file read: never a withdrawn one, nor one about an item the
     report leaves out. The rule is in the report's disclosure itself, so a caller of the
-    release functions (the sync one here, with nothing from the app) cannot leave it out."""
+    release function (run in-process here, with nothing from the app) cannot leave it out."""
     expected = _statements(pool, vault, person)
     grant_id = UUID(grant(client, person, lumen)["grant_id"])
     key = SigningKey.from_seed(b"\x02" * 32)
-    with pool.connection() as conn, conn.transaction(force_rollback=True):
-        on_thread = release.pull_report(
-            conn, vault, key, lumen.org_id, "Lumen Lending", grant_id, "credit-transaction",
-            "full", False, datetime.now(UTC),
-        )  # fmt: skip
+    in_process = pull_on_loop(
+        database_url, vault, key, lumen.org_id, "Lumen Lending", grant_id, "credit-transaction",
+        "full", False, datetime.now(UTC),
+    )  # fmt: skip
     response = client.post(
         "/v1/reports", json={"grant_id": str(grant_id), "purpose": "credit-transaction"},
         headers=lumen.headers,
     )  # fmt: skip
     assert response.status_code == 201, response.text
-    for report in (on_thread.report, response.json()["report"]):
+    for report in (in_process.report, response.json()["report"]):
         assert report["file"]["statements"] == [expected["on_account"]]
 
 

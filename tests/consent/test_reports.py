@@ -233,21 +233,20 @@ def test_a_pull_that_fails_after_assembly_leaves_no_inquiry_no_log_entry_and_no_
     app: FastAPI, pool: ConnectionPool, person: Person, lumen: Org,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    from consent import release
+    from bureau.reports import release
 
     with TestClient(app, raise_server_exceptions=False) as client:
         made = grant(client, person, lumen)
         before = counts(pool, person.subject_id)
 
-        real_record = release.repo.record_release_async
+        real_record = release.repo.record_release
 
         async def broken_after_writing(*args: object) -> int:
             await real_record(*args)  # type: ignore[arg-type]
             raise RuntimeError("disk full")
 
-        # Fails after the file was assembled, the report signed and every row written (pulls
-        # write their paper trail with the async form of `record_release`).
-        monkeypatch.setattr(release.repo, "record_release_async", broken_after_writing)
+        # Fails after the file was assembled, the report signed and every row written.
+        monkeypatch.setattr(release.repo, "record_release", broken_after_writing)
         response = pull(client, lumen, made["grant_id"])
         assert response.status_code == 500
         assert counts(pool, person.subject_id) == before
@@ -318,44 +317,55 @@ def test_a_second_pull_waits_for_the_first_and_then_finds_the_grant_spent(
     database_url: str,
 ) -> None:  # fmt: skip
     """The grant row lock, observed directly: the second pull blocks until the first commits."""
+    import asyncio
+
     import psycopg
 
+    from bureau.reports import release
     from bureau.signing import SigningKey
-    from consent import release
     from consent.errors import UsesExhausted
 
     made = grant(client, person, lumen)
     key = SigningKey.from_seed(b"\x01" * 32)
+    args = (vault, key, lumen.org_id, "Lumen Lending", UUID(made["grant_id"]),
+            "credit-transaction", "full", False)  # fmt: skip
     outcome: list[object] = []
 
-    def second() -> None:
-        with transaction(pool) as conn:
-            conn.execute("SET LOCAL application_name = 'second-pull'")
+    async def second_pull() -> None:
+        async with (
+            await psycopg.AsyncConnection.connect(database_url) as conn,
+            conn.transaction(),
+        ):
+            await conn.execute("SET LOCAL application_name = 'second-pull'")
             try:
-                release.pull_report(conn, vault, key, lumen.org_id, "Lumen Lending",
-                                    UUID(made["grant_id"]), "credit-transaction", "full", False,
-                                    datetime.now(UTC))  # fmt: skip
+                await release.pull_report(conn, *args, datetime.now(UTC))
                 outcome.append("released")
             except UsesExhausted as exc:
                 outcome.append(exc)
 
-    with transaction(pool) as first, psycopg.connect(database_url, autocommit=True) as watcher:
-        release.pull_report(first, vault, key, lumen.org_id, "Lumen Lending",
-                            UUID(made["grant_id"]), "credit-transaction", "full", False,
-                            datetime.now(UTC))  # fmt: skip
-        thread = threading.Thread(target=second)
-        thread.start()
-        waiting = False
-        for _ in range(500):  # a state condition, not a timing: wait until it is seen blocked
-            row = watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                "'second-pull' AND wait_event_type = 'Lock'"
-            ).fetchone()
-            if row and row[0]:
-                waiting = True
-                break
-            threading.Event().wait(0.02)
-        assert waiting, "the second pull should block on the grant's row lock"
+    async def first_pull() -> threading.Thread:
+        async with (
+            await psycopg.AsyncConnection.connect(database_url) as first,
+            first.transaction(),
+        ):
+            await release.pull_report(first, *args, datetime.now(UTC))
+            thread = threading.Thread(target=lambda: asyncio.run(second_pull()))
+            thread.start()
+            with psycopg.connect(database_url, autocommit=True) as watcher:
+                waiting = False
+                for _ in range(500):  # a state condition, not a timing: seen blocked
+                    row = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'second-pull' AND wait_event_type = 'Lock'"
+                    ).fetchone()
+                    if row and row[0]:
+                        waiting = True
+                        break
+                    threading.Event().wait(0.02)
+            assert waiting, "the second pull should block on the grant's row lock"
+        return thread
+
+    thread = asyncio.run(first_pull())
     thread.join()
     assert len(outcome) == 1 and isinstance(outcome[0], UsesExhausted)
 

@@ -21,6 +21,7 @@ from bureau.auth.repo import insert_organization
 from bureau.auth.service import issue_api_key, issue_subject_token
 from bureau.db.pool import transaction
 from bureau.file import repo as file_repo
+from bureau.furnishing import repo as furnishing_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import tradeline_values
 from bureau.subjects.enrolment import IdentityClaim, enrol
@@ -104,12 +105,12 @@ def build_world(conn: psycopg.Connection[Any], vault: Vault, now: datetime = T0)
         tradeline_id = uuid4()
         number = account_number if index == 0 else f"TB{suffix}0077"
         values = tradeline_values(spec, as_of)
-        file_repo.upsert_tradeline(
+        furnishing_repo.upsert_tradeline(
             conn, subject_id, tradeline_id, furnisher_id,
             vault.blind_index("account", f"{furnisher_id}:{number}"),
             cipher.encrypt("account", number), cipher.key_version, values,
         )  # fmt: skip
-        file_repo.record_report(conn, subject_id, tradeline_id, as_of, "sandbox",
+        furnishing_repo.record_report(conn, subject_id, tradeline_id, as_of, "sandbox",
                                 {k: str(v) if isinstance(v, date) else v
                                  for k, v in values.items()})  # fmt: skip
         ids.append(tradeline_id)

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
+from bureau.db.batch import run
 from bureau.db.pool import transaction
 from bureau.errors import InvalidInput
 from bureau.file.assemble import assemble
@@ -45,7 +46,7 @@ def file_account_dispute(conn: psycopg.Connection, vault: Vault, world: World,
 
 
 def account(conn: psycopg.Connection, vault: Vault, world: World, at: datetime = T0) -> Any:
-    found = [t for t in assemble(conn, vault, world.subject_id, at).tradelines
+    found = [t for t in run(conn, assemble(vault, world.subject_id, at)).tradelines
              if t.tradeline_id == world.tradeline_id]  # fmt: skip
     return found[0] if found else None
 
@@ -130,7 +131,7 @@ def test_an_inquiry_found_unauthorised_disappears_from_the_file(
     assert row.furnisher_id == world.users["recent-lender"]
     answer(conn, vault, world.users["recent-lender"], row.dispute_id, AnswerCode.DELETED, None,
            T0)  # fmt: skip
-    shown = [i.inquiry_id for i in assemble(conn, vault, world.subject_id, T0).inquiries]
+    shown = [i.inquiry_id for i in run(conn, assemble(vault, world.subject_id, T0)).inquiries]
     assert inquiry_id not in shown
 
 
@@ -301,7 +302,7 @@ def test_items_no_organization_furnished_are_answered_by_the_operator(
     done = answer(conn, vault, None, row.dispute_id, AnswerCode.MODIFIED,
                   {"date_disposition": "2019-08-01"}, T0)  # fmt: skip
     assert done.result == "modified"
-    [b] = assemble(conn, vault, world.subject_id, T0).bankruptcies
+    [b] = run(conn, assemble(vault, world.subject_id, T0)).bankruptcies
     assert b.date_disposition == date(2019, 8, 1)
 
 

@@ -11,7 +11,9 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
+from bureau import events
 from bureau.db.pool import transaction
+from bureau.db.write import Write
 from bureau.errors import InvalidInput
 from bureau.vault import Vault
 from disputes import repo, service
@@ -218,3 +220,26 @@ def test_two_filings_at_once_on_one_item_open_exactly_one_dispute(
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["409", "filed"]
+
+
+def test_opening_answering_and_correcting_a_dispute_are_events_a_subscriber_receives(
+    conn: psycopg.Connection, vault: Vault, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the webhook outbox (issue 15) will subscribe to: raised in the transaction."""
+    seen: list[events.Event] = []
+
+    def record(event: events.Event) -> list[Write]:
+        seen.append(event)
+        return []
+
+    bus = events.BUS
+    monkeypatch.setattr(bus, "_handlers", {k: list(v) for k, v in bus._handlers.items()})
+    for kind in (events.DisputeOpened, events.DisputeAnswered, events.ItemCorrected):
+        bus.subscribe(kind, record)
+    row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
+    answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.DELETED, None, T0)
+    opened, answered, corrected = seen
+    assert isinstance(opened, events.DisputeOpened) and opened.due_on == row.due_at
+    assert isinstance(answered, events.DisputeAnswered) and answered.code == "deleted"
+    assert isinstance(corrected, events.ItemCorrected)
+    assert corrected.changes == {"item": {"before": "on file", "after": "deleted"}}

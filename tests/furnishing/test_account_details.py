@@ -12,6 +12,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.db.batch import run
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
 from bureau.furnishing.export import export_records
@@ -86,7 +87,7 @@ def test_the_consumer_sees_the_details_in_words(
 ) -> None:
     _send(conn, vault, furnisher_id, _mortgage(), OCTOBER, SOLD_BALLOON_MORTGAGE)
     subject_id = _stored(conn, furnisher_id)["subject_id"]
-    [shown] = disclosure(assemble(conn, vault, subject_id, datetime.now(UTC)))["tradelines"]
+    [shown] = disclosure(run(conn, assemble(vault, subject_id, datetime.now(UTC))))["tradelines"]
     details = shown["account_details"]
     assert details["purchased_from_sold_to"]["purchased_sold_indicator_meaning"] == "Purchased from"
     assert details["purchased_from_sold_to"]["purchased_sold_name"] == "NORTHWIND MORTGAGE CO"

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau.db.batch import run
 from bureau.file.assemble import assemble
 from bureau.furnishing.export import export_records
 from bureau.furnishing.ingest import ingest_metro2
@@ -64,7 +65,7 @@ def test_a_joint_account_reaches_the_associated_consumers_own_file(
     assert (joint["consumer_role"], joint["ecoa_code"]) == ("J2", "2")
     assert joint["subject_id"] != primary["subject_id"]
     assert joint["account_ref"] == primary["account_ref"]  # one account, two files
-    [held] = assemble(conn, vault, joint["subject_id"], datetime.now(UTC)).tradelines
+    [held] = run(conn, assemble(vault, joint["subject_id"], datetime.now(UTC))).tradelines
     assert held.ecoa_code == "2" and held.account_number == "ACCT0000000080"
     co = person(random.Random(81))
     assert conn.execute(
@@ -162,5 +163,5 @@ def test_a_new_account_number_renumbers_every_consumers_row_of_the_account(
     after = _rows(conn, furnisher_id)
     assert [r["tradeline_id"] for r in after] == [r["tradeline_id"] for r in before]
     assert after[0]["account_ref"] == after[1]["account_ref"] != before[0]["account_ref"]
-    [held] = assemble(conn, vault, after[1]["subject_id"], datetime.now(UTC)).tradelines
+    [held] = run(conn, assemble(vault, after[1]["subject_id"], datetime.now(UTC))).tradelines
     assert held.account_number == "JOINT-0087"

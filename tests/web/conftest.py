@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
+from bureau import events
 from bureau.db.pool import transaction
-from bureau.notices import repo as notices_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import SeedResult
 from bureau.subjects.enrolment import IdentityClaim
@@ -115,5 +115,6 @@ def store_results_notice(pool: ConnectionPool, subject_id: str, title: str) -> U
         "rights": ["Your full file is free for you to see at any time."],
     }
     with transaction(pool) as conn:
-        notices_repo.insert_notice(conn, UUID(subject_id), notice_id, "dispute-results", None, body)
+        events.publish(conn, events.NoticeWritten(subject_id=UUID(subject_id), notice_id=notice_id,
+                                                  kind="dispute-results", body=body))  # fmt: skip
     return notice_id

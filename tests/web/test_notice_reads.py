@@ -7,8 +7,8 @@ from uuid import uuid4
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
+from bureau import events
 from bureau.db.pool import transaction
-from bureau.notices import repo
 from tests.web.conftest import Person
 
 
@@ -17,8 +17,10 @@ def test_reading_a_notice_by_api_is_logged_and_another_subjects_is_not_found(
 ) -> None:
     mine, theirs = uuid4(), uuid4()
     with transaction(pool) as conn:
-        repo.insert_notice(conn, person.subject_id, mine, "dispute-results", None, {"title": "A"})
-        repo.insert_notice(conn, other_person.subject_id, theirs, "dispute-results", None, {})
+        for subject_id, notice_id, body in ((person.subject_id, mine, {"title": "A"}),
+                                            (other_person.subject_id, theirs, {})):  # fmt: skip
+            events.publish(conn, events.NoticeWritten(
+                subject_id=subject_id, notice_id=notice_id, kind="dispute-results", body=body))  # fmt: skip
     assert client.get(f"/v1/me/notices/{mine}", headers=person.headers).status_code == 200
     log = client.get("/v1/me/access-log", headers=person.headers).json()["entries"]
     opened = [e["entry"] for e in log if e["event"] == "notice.opened"]

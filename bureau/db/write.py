@@ -1,0 +1,77 @@
+"""Writes as values: several tables' rows sent as one statement, each written by its owner.
+
+Why: every table has one module that writes it (docs/architecture.md), yet a report release
+writes five tables and is CPU-bound in Python, where each statement costs it as much as a
+small query costs PostgreSQL. So an owner does not execute its write: it returns a `Write`
+(its SQL with named parameters), and `one_statement` joins writes into one data-modifying
+`WITH` statement. Each write is a common table expression under its own name, so a later one
+can read an earlier one's `RETURNING` columns (`(SELECT entry_id FROM access_log)`); foreign
+keys between the rows are checked at the end of the statement, so they hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class Write:
+    """One INSERT/UPDATE/DELETE with `%(name)s` parameters, and the column it hands back.
+
+    `name` is the write's name inside the joint statement (unique in it); `returns`, if set,
+    is a column of the write's `RETURNING` clause that the statement answers with.
+    """
+
+    name: str
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+    returns: str | None = None
+
+
+def one_statement(writes: Sequence[Write], *reads: str) -> tuple[str, dict[str, Any]]:
+    """The writes as one statement, answering one row: each write's `returns` column under
+    the write's name, then `reads` (SQL expressions over the writes) as given."""
+    names = [w.name for w in writes]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two writes share a name: {names}")
+    parts, params, answers = [], {}, []
+    for w in writes:
+        sql = _PARAM.sub(f"%({w.name}__\\1)s", w.sql)
+        parts.append(f"{w.name} AS ({sql})")
+        params.update({f"{w.name}__{k}": v for k, v in w.params.items()})
+        if w.returns:
+            answers.append(f"(SELECT {w.returns} FROM {w.name}) AS {w.name}")
+    answers.extend(reads)
+    return f"WITH {', '.join(parts)} SELECT {', '.join(answers) or 'NULL AS nothing'}", params
+
+
+def execute(conn: psycopg.Connection[Any], writes: Sequence[Write]) -> dict[str, Any]:
+    """The writes in the caller's transaction; their `returns` values by write name."""
+    if not writes:
+        return {}
+    sql, params = one_statement(writes)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone() or {}
+    return {w.name: row[w.name] for w in writes if w.returns}
+
+
+async def execute_async(
+    conn: psycopg.AsyncConnection[Any], writes: Sequence[Write]
+) -> dict[str, Any]:
+    """`execute` on an async connection (report releases run on the event loop)."""
+    if not writes:
+        return {}
+    sql, params = one_statement(writes)
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(sql, params)
+        row = await cur.fetchone() or {}
+    return {w.name: row[w.name] for w in writes if w.returns}

@@ -1,0 +1,135 @@
+"""SQL of a release: the facts a decision needs, and the release's paper trail.
+
+Owns `reports` and `report_scores`. The paper trail is one statement (`bureau.db.write`):
+the inquiry (written by `bureau.file.repo`), the use of the grant (`consent.repo`), the
+access-log entry (the `bureau.events` handlers), the report record naming that entry, and
+the score it carried. One statement because a pull is CPU-bound in Python, and every
+statement costs it as much as a small query costs PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+
+from bureau.audit import trail
+from bureau.db.batch import Batch, Read
+from bureau.db.write import Write, execute_async
+from consent.decision import Alert, Freeze, Grant, Thaw
+from consent.repo import THAWS_SQL
+
+_GRANT_COLUMNS = (
+    "grant_id, subject_id, requester_org_id, purpose, scope, valid_from, expires_at, max_uses, "
+    "uses, revoked_at"
+)
+_OF_GRANT = "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
+RELEASE_FACTS_SQL = (
+    f"SELECT {_GRANT_COLUMNS}, s.status AS file_status "
+    "FROM consent_grants JOIN subjects s USING (subject_id) WHERE grant_id = %s "
+    "FOR UPDATE OF consent_grants",
+    "SELECT freeze_id, placed_at, lifted_at FROM freezes "
+    f"WHERE subject_id = {_OF_GRANT} AND lifted_at IS NULL",
+    "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
+    f"FROM fraud_alerts WHERE subject_id = {_OF_GRANT} ORDER BY placed_at, alert_id",
+)
+"""A pull's facts (the grant locked with its file's status, the subject's freeze and alerts),
+keyed by the grant. The status rides on the grant's row: each statement costs a pull as much
+as a small query costs PostgreSQL."""
+
+HOLDS_ACCOUNT_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
+    "AND deleted_at IS NULL)"
+)
+FILE_STATUS_SQL = "SELECT status FROM subjects WHERE subject_id = %s"
+
+ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str]
+
+
+async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> ReleaseFacts:
+    """The grant, locked until the transaction ends, and its subject's freeze, alerts and file
+    status ('active', 'closed', 'shredded').
+
+    The lock is what makes uses exact under concurrency: a second pull on the same grant
+    waits here, then reads the use the first one counted. The three reads travel as one
+    pipeline (one round trip; a second only when a freeze is in force, for its thaws); the
+    freeze and alerts are read after the grant's lock is taken, so they are as fresh.
+    """
+    grant_sql, freeze_sql, alerts_sql = RELEASE_FACTS_SQL
+    async with (
+        conn.cursor(row_factory=dict_row) as grant_cur,
+        conn.cursor(row_factory=dict_row) as freeze_cur,
+        conn.cursor(row_factory=dict_row) as alerts_cur,
+    ):
+        async with conn.pipeline():
+            await grant_cur.execute(grant_sql, (grant_id,))
+            await freeze_cur.execute(freeze_sql, (grant_id,))
+            await alerts_cur.execute(alerts_sql, (grant_id,))
+        row = await grant_cur.fetchone()
+        frozen = await freeze_cur.fetchone()
+        alert_rows = await alerts_cur.fetchall()
+    if row is None:
+        return None, None, [], "active"
+    status = str(row.pop("file_status"))
+    grant = Grant(**row)
+    freeze = None
+    if frozen is not None:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(THAWS_SQL, (grant.subject_id, frozen["freeze_id"]))
+            thaw_rows = await cur.fetchall()
+        freeze = Freeze(
+            placed_at=frozen["placed_at"],
+            lifted_at=frozen["lifted_at"],
+            thaws=tuple(
+                Thaw(t["requester_org_id"], t["starts_at"], t["ends_at"], t["cancelled_at"])
+                for t in thaw_rows
+            ),
+        )
+    alerts = [
+        Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
+        for a in alert_rows
+    ]
+    return grant, freeze, alerts, status
+
+
+async def holds_account(conn: psycopg.AsyncConnection[Any], subject_id: UUID, org_id: UUID) -> bool:
+    """Does the organization furnish a (not deleted) account of the subject?"""
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(HOLDS_ACCOUNT_SQL, (subject_id, org_id))
+        row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+def file_status(subject_id: UUID) -> Batch[str]:
+    """The file's status ('active' for an unknown subject: the decision then finds no file)."""
+    return Batch([Read(FILE_STATUS_SQL, (subject_id,))],
+                 lambda rows: str(rows[0][0]["status"]) if rows[0] else "active")  # fmt: skip
+
+
+_REPORT_SQL = f"""
+    INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
+                         inquiry_id, log_entry_id, court_order_ref, tradeline_ids,
+                         bankruptcy_ids, digest, created_at)
+    VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
+            %(scope)s, %(inquiry_id)s, (SELECT entry_id FROM {trail.WRITE}),
+            %(court_order_ref)s, %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s,
+            %(created_at)s)
+"""
+_SCORE_SQL = """
+    INSERT INTO report_scores (subject_id, report_id, version, table_sha256, score, as_of,
+                               result)
+    VALUES (%(subject_id)s, %(report_id)s, %(version)s, %(table_sha256)s, %(score)s,
+            %(as_of)s, %(result)s)
+"""
+
+
+def report_writes(report: dict[str, Any], score: dict[str, Any]) -> list[Write]:
+    """The report record (naming the access-log entry written beside it) and its score."""
+    return [Write("report_row", _REPORT_SQL, report), Write("score_row", _SCORE_SQL, score)]
+
+
+async def record_release(conn: psycopg.AsyncConnection[Any], writes: list[Write]) -> int:
+    """A release's whole paper trail in one statement; returns the log entry's `entry_id`."""
+    return trail.entry_id(await execute_async(conn, writes))
