@@ -104,6 +104,9 @@ def test_a_wrong_verifier_is_invalid_grant_and_voids_the_pending_grant(
     retry = exchange(api, lender, code, verifier)
     assert retry.json()["error"] == "invalid_grant"
     assert api.get("/v1/grants", headers=bearer(lender.key)).json()["grants"] == []
+    shown = browser.get("/portal/consents").text
+    assert "Requests you allowed that were not collected" in shown
+    assert f"<td>{lender.name}</td>" in shown and "<td>void</td>" in shown
 
 
 def test_a_missing_verifier_is_invalid_request(
