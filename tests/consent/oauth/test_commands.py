@@ -24,7 +24,7 @@ def test_redirect_uris_are_added_listed_removed_and_refused_when_unsafe(
     assert main(["org", "redirect-uris", "add", org, "https://lender.example/cb"]) == 0
     assert main(["org", "redirect-uris", "list", org]) == 0
     assert "https://lender.example/cb" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="uri: .*http only for loopback"):
+    with pytest.raises(SystemExit, match=r"uri: .*http only for loopback"):
         main(["org", "redirect-uris", "add", org, "http://lender.example/cb"])
     assert main(["org", "redirect-uris", "remove", org, "https://lender.example/cb"]) == 0
     assert "lender.example" not in capsys.readouterr().out
