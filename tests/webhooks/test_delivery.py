@@ -218,3 +218,26 @@ def test_a_grant_that_runs_out_is_told_once(
     shown = client.get("/v1/webhooks/deliveries", headers=bearer(lender.key)).json()
     expired = [d for d in shown["deliveries"] if d["event_type"] == "grant.expired"]
     assert [d["payload"]["data"]["grant_id"] for d in expired] == [grant_id]
+
+
+def test_a_dispute_reaching_a_furnisher_and_its_deadline_are_told_to_its_endpoint(
+    client: TestClient, pool: ConnectionPool, vault: Vault, sandbox: SeedResult
+) -> None:
+    person = enrol_person(pool, vault, sandbox)
+    northwind = sandbox.org_keys["northwind"]
+    furnisher = Lender(UUID(northwind["org_id"]), northwind["key"], northwind["name"])
+    register(client, sandbox, furnisher, "http://127.0.0.1:9/hooks",
+             ["dispute.received", "dispute.deadline"])  # fmt: skip
+    filed = client.post("/v1/me/disputes", headers=person.headers, json={
+        "item": {"kind": "account", "id": str(person.card), "field": "current_balance"},
+        "reason": "inaccurate-balance", "description": "I paid it off."})  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    dispute = filed.json()
+    near_due = datetime.fromisoformat(dispute["due_on"] + "T12:00:00+00:00") - timedelta(days=1)
+    assert timed.emit_due(pool, near_due, TIMED_EMITTERS) >= 1
+    timed.emit_due(pool, near_due, TIMED_EMITTERS)  # a second pass emits nothing new
+    shown = client.get("/v1/webhooks/deliveries", params={"limit": 200},
+                       headers=bearer(furnisher.key)).json()["deliveries"]  # fmt: skip
+    mine = [d["event_type"] for d in shown
+            if d["payload"]["data"].get("dispute_id") == dispute["dispute_id"]]  # fmt: skip
+    assert sorted(mine) == ["dispute.deadline", "dispute.received"]
