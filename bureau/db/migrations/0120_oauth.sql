@@ -15,8 +15,8 @@ CREATE TABLE org_redirect_uris (
 -- code is kept. status: pending -> exchanged, or void (failed exchange; an expired code is
 -- void when read).
 CREATE TABLE oauth_authorizations (
-    grant_id          uuid PRIMARY KEY,
     subject_id        uuid NOT NULL REFERENCES subjects,
+    grant_id          uuid NOT NULL UNIQUE,
     client_id         uuid NOT NULL REFERENCES organizations,
     redirect_uri      text NOT NULL,
     purpose           text NOT NULL,
@@ -29,7 +29,8 @@ CREATE TABLE oauth_authorizations (
     code_expires_at   timestamptz NOT NULL,
     status            text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','exchanged','void')),
     created_at        timestamptz NOT NULL,
-    settled_at        timestamptz
+    settled_at        timestamptz,
+    PRIMARY KEY (subject_id, grant_id)
 );
 CREATE INDEX oauth_authorizations_subject ON oauth_authorizations (subject_id, created_at DESC);
 
