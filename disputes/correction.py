@@ -8,6 +8,7 @@ when" stays answerable after the fix.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,11 @@ from uuid import UUID
 import psycopg
 
 from bureau.db.batch import run
+from bureau.errors import InvalidInput
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.furnishing import repo as furnishing_repo
+from bureau.furnishing import tradeline_rules
 from bureau.vault import SubjectCipher, Vault
 from disputes import compliance, repo
 from disputes.repo import DisputeRow
@@ -155,6 +158,20 @@ def apply_outcome(
             {k: jsonable(v) for k, v in after.items()},
         )  # fmt: skip
     return changes
+
+
+def refuse_inconsistent(item: Mapping[str, Any], corrections: Mapping[str, Any]) -> None:
+    """A corrected account meets the Metro 2 field and consistency rules a furnished record
+    does (status codes, zero balance when paid, ...): every new problem is named at once."""
+    before = {c: item[c] for c in file_repo.TRADELINE_COLUMNS}
+    problems = tradeline_rules.new_problems(before, before | dict(corrections))
+    if problems:
+        first = next(iter(problems))
+        raise InvalidInput(
+            "the corrected account breaks Metro 2 rules: "
+            + "; ".join(f"{name}: {', '.join(found)}" for name, found in problems.items()),
+            field=f"corrected_fields.{first if first in corrections else next(iter(corrections))}",
+        )
 
 
 def file_summary(

@@ -103,6 +103,10 @@ def answer(
     corrections: dict[str, Any] = {}
     if code is workflow.AnswerCode.MODIFIED:
         corrections = parse_corrections(row.item_kind, corrected_fields or {})
+        if row.item_kind == "tradeline":  # refused before anything of the answer is written
+            item = repo.item(conn, row.subject_id, row.item_kind, row.item_id)
+            assert item is not None, "a dispute's item is never removed from the database"
+            correction.refuse_inconsistent(item, corrections)
     elif corrected_fields:
         raise InvalidInput(
             f"corrected fields come only with a 'modified' answer, not '{code.value}'",

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 
 from bureau.furnishing import details
-from bureau.furnishing.metro2.layout import APPENDED, BASE, Layout
-from bureau.furnishing.metro2.records import Record, Segment, Value
-from bureau.furnishing.metro2.write import ComposeError, compose_record
+from bureau.furnishing.metro2.layout import APPENDED, BASE, Field, Layout
+from bureau.furnishing.metro2.records import FieldError, Record, Segment, Value, digits, encode
+from bureau.furnishing.metro2.write import ComposeError, compose_record, compose_segment
 
 # Metro 2 base field -> tradelines column, where the names differ.
 _COLUMN_OF = {
@@ -153,7 +153,7 @@ def _identity(person: Segment, residence: Segment) -> Identity:
     )
     return Identity(
         name=" ".join(part for part in (first, middle, surname) if part),
-        national_id=ssn if ssn.strip(" 0") and ssn.isdigit() else None,
+        national_id=ssn if ssn.strip(" 0") and digits(ssn) else None,
         dob=dob if isinstance(dob, date) else None,
         address=address_text(
             *(
@@ -162,7 +162,7 @@ def _identity(person: Segment, residence: Segment) -> Identity:
             )
         )
         or None,
-        phone=phone if phone.strip(" 0") and phone.isdigit() else None,
+        phone=phone if phone.strip(" 0") and digits(phone) else None,
     )
 
 
@@ -219,7 +219,7 @@ def _typed(layout: Layout, name: str, value: Any) -> Value:
         except ValueError:
             raise ComposeError(layout.kind, name,
                                f"{value!r} is not a date (YYYY-MM-DD)") from None  # fmt: skip
-    if field.type == "N" and isinstance(value, str) and value.isdigit():
+    if field.type == "N" and isinstance(value, str) and digits(value):
         return int(value)  # national ids and phone numbers often arrive as strings
     return value
 
@@ -234,11 +234,59 @@ def _associated_from_json(entry: Any) -> tuple[str, dict[str, Value]]:
     return kind, {n: _typed(layout, n, v) for n, v in entry.items() if n != "segment"}
 
 
+class ComposeErrors(ValueError):
+    """Every value of a JSON record that cannot be expressed in Metro 2, not just the first."""
+
+    def __init__(self, errors: list[ComposeError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def _unfit(item: Mapping[str, Any]) -> list[ComposeError]:
+    """Each field of a JSON record tried on its own, so that all the bad ones are named."""
+    errors: list[ComposeError] = []
+    for name, value in item.items():
+        if name == ASSOCIATED_FIELD:
+            for entry in value or ():
+                try:
+                    kind, values = _associated_from_json(entry)
+                    compose_segment(kind, values)
+                except ComposeError as exc:
+                    errors.append(exc)
+            continue
+        kind = SEGMENT_OF.get(name, "base")
+        layout = BASE if kind == "base" else APPENDED[kind]
+        try:
+            typed = _typed(layout, name, value)
+            if name not in layout.by_name:
+                raise ComposeError(kind, name, "no such field in this segment")
+            encode_field(layout[name], kind, typed)
+        except ComposeError as exc:
+            errors.append(exc)
+    return errors
+
+
+def encode_field(f: Field, kind: str, value: Value) -> None:
+    try:
+        encode(f, value)
+    except FieldError as exc:
+        raise ComposeError(kind, f.name, exc.reason) from None
+
+
 def record_from_json(
     item: Mapping[str, Any], *, number: int, identification_number: str, as_of_stamp: Any
 ) -> Record:
     """A JSON record as the Metro 2 base record (with its J1/J2, K1-K4 and L1 segments) it
-    stands for; raises ComposeError naming the field when a value cannot be expressed."""
+    stands for; raises ComposeErrors naming every field whose value cannot be expressed."""
+    try:
+        return _compose_json(item, number, identification_number, as_of_stamp)
+    except ComposeError as first:
+        raise ComposeErrors(_unfit(item) or [first]) from None
+
+
+def _compose_json(
+    item: Mapping[str, Any], number: int, identification_number: str, as_of_stamp: Any
+) -> Record:
     base: dict[str, Value] = {"processing_indicator": 1, "time_stamp": as_of_stamp,
                               "identification_number": identification_number}  # fmt: skip
     segments: dict[str, dict[str, Value]] = {}

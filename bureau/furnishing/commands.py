@@ -54,6 +54,19 @@ def _resources(args: argparse.Namespace) -> tuple[str, Vault]:
         return url, Vault.for_database(settings.key_file, conn)
 
 
+def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> dict[str, Any] | None:
+    """By org id, Metro 2 identification number or name, or the short name the sandbox prints
+    for its organizations (`northwind`)."""
+    from bureau.sandbox.personas import ORGS
+
+    org = repo.find_furnisher(conn, ref)
+    if org is None:
+        names = {spec.slug: spec.name for spec in ORGS}
+        if ref.lower() in names:
+            org = repo.find_furnisher(conn, names[ref.lower()])
+    return org
+
+
 def _summary(report: IngestReport) -> str:
     if report.duplicate:
         return (
@@ -63,7 +76,8 @@ def _summary(report: IngestReport) -> str:
     t = report.tradelines
     lines = [
         f"batch {report.batch_id}: {report.records} base record(s), {report.accepted} accepted, "
-        f"{report.rejected} rejected",
+        f"{report.rejected} rejected; {report.control} header/trailer record(s), "
+        f"{report.unreadable} unreadable stretch(es)",
         f"tradelines: {t.get('inserted', 0)} new, {t.get('updated', 0)} updated, "
         f"{t.get('deleted', 0)} deleted; {t.get('reports', 0)} report(s) kept",
         f"subjects: {report.subjects_created} new file(s); matched by "
@@ -92,7 +106,7 @@ def run_furnish(args: argparse.Namespace) -> int:
     csv_out = open(args.rejections, "w", newline="") if args.rejections else None  # noqa: SIM115
     try:
         with one_transaction(url) as conn:
-            org = repo.find_furnisher(conn, args.furnisher)
+            org = find_furnisher(conn, args.furnisher)
             if org is None:
                 print(f"bureau furnish: no furnisher {args.furnisher!r}", file=sys.stderr)
                 return 2
@@ -122,11 +136,16 @@ def run_furnish(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """With --out, the file is written beside its final name and moved there only when the
+    export succeeded: a failed export leaves no empty or partial file behind."""
     url, vault = _resources(args)
-    out = open(args.out, "wb") if args.out else sys.stdout.buffer  # noqa: SIM115
+    target = Path(args.out) if args.out else None
+    partial = target.with_name(f".{target.name}.partial") if target is not None else None
+    out = partial.open("wb") if partial is not None else sys.stdout.buffer
+    done = False
     try:
         with one_transaction(url) as conn:
-            org = repo.find_furnisher(conn, args.furnisher)
+            org = find_furnisher(conn, args.furnisher)
             if org is None:
                 print(f"bureau export: no furnisher {args.furnisher!r}", file=sys.stderr)
                 return 2
@@ -134,8 +153,13 @@ def run_export(args: argparse.Namespace) -> int:
             for record in export_records(conn, vault, org["org_id"]):
                 out.write(item_bytes(record))
                 count += 1
+        done = True
     finally:
-        if args.out:
+        if partial is not None and target is not None:
             out.close()
+            if done:
+                partial.replace(target)
+            else:
+                partial.unlink(missing_ok=True)
     print(f"exported {max(count - 2, 0)} account(s) for {org['name']}", file=sys.stderr)
     return 0

@@ -20,13 +20,15 @@ from bureau.errors import NotFound
 from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing import details, repo
 from bureau.furnishing.metro2.layout import APPENDED
-from bureau.furnishing.metro2.records import Record, Value
+from bureau.furnishing.metro2.records import Record, Value, digits
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
 from bureau.vault import SubjectCipher, Vault
 
-_ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
-_BASE_NAMES = {"payment_history": "payment_history_profile",
+# Stored addresses come in two forms: "street, city ST zip" (enrolment, the sandbox) and
+# "street, city, ST zip" (furnished, accounts.address_text); both split here.
+_ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+),? (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
+BASE_NAMES = {"payment_history": "payment_history_profile",
                "consumer_info_indicator": "consumer_information_indicator"}  # fmt: skip
 
 
@@ -40,11 +42,11 @@ def _identity(
     values: dict[str, Value] = {}
     first, _, surname = latest.get("name", "").upper().rpartition(" ")
     values["first_name"], values["surname"] = (first, surname) if first else (surname, "")
-    if latest.get("national_id", "").isdigit():
+    if digits(latest.get("national_id", "")):
         values["ssn"] = int(latest["national_id"])
     if "dob" in latest:
         values["date_of_birth"] = date.fromisoformat(latest["dob"])
-    if latest.get("phone", "").isdigit():
+    if digits(latest.get("phone", "")):
         values["telephone"] = int(latest["phone"][-10:])
     address = latest.get("address", "").upper()
     match = _ADDRESS.match(address)
@@ -83,7 +85,7 @@ def base_record(
     fields: dict[str, Value] = dict(framing)
     for column in TRADELINE_COLUMNS:
         if column not in ("original_creditor", "creditor_classification"):
-            fields[_BASE_NAMES.get(column, column)] = tradeline[column]
+            fields[BASE_NAMES.get(column, column)] = tradeline[column]
     appended: list[tuple[str, dict[str, Value]]] = list(associated)
     if tradeline["original_creditor"]:
         appended.append(("K1", {
@@ -102,11 +104,11 @@ def export_records(
     if org is None:
         raise NotFound(f"no furnisher with id {furnisher_id}", field="furnisher")
     now = datetime.now(UTC)
-    as_of = as_of or now.date()
+    as_of = as_of or repo.latest_account_date(conn, furnisher_id) or now.date()
     yield compose_record("header", {
         "activity_date": as_of, "date_created": as_of, "reporter_name": org["name"][:40],
         "reporter_address": (org["address"] or "")[:96],
-        "reporter_telephone": int(org["phone"]) if (org["phone"] or "").isdigit() else None,
+        "reporter_telephone": int(org["phone"]) if digits(org["phone"] or "") else None,
         "software_vendor_name": "FAIRFILE", "software_version": "0.1",
     })  # fmt: skip
     totals = Totals()

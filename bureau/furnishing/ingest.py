@@ -27,16 +27,22 @@ from psycopg import errors
 from bureau.errors import Conflict, InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
 from bureau.furnishing.accounts import (
+    ComposeErrors,
     account_from_record,
     associated_accounts,
     record_from_json,
 )
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
-from bureau.furnishing.metro2.layout import BASE
+from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
-from bureau.furnishing.metro2.validate import FileValidator, Problem, check_record
-from bureau.furnishing.metro2.write import ComposeError
+from bureau.furnishing.metro2.rules import BY_ID
+from bureau.furnishing.metro2.validate import (
+    FileValidator,
+    Problem,
+    check_record,
+    duplicate_accounts,
+)
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.furnishing.writer import BackgroundWriter
 from bureau.policy.regime import load_regime
@@ -142,6 +148,13 @@ class _Ingest:
         report.batch_id, report.duplicate = previous["batch_id"], True
         report.records, report.accepted = summary["records"], summary["accepted"]
         report.rejected = summary["rejected"]
+        report.control, report.unreadable = summary.get("control", 0), summary.get("unreadable", 0)
+        # the rejections as stored (where and which rule: the summary keeps no values), so a
+        # resent rejected batch still tells the furnisher what to fix
+        for rejection in summary.get("rejections", []):
+            problems = [_stored_problem(p) for p in rejection["problems"]]
+            report.rejections.append(Rejection(rejection["record"], "", problems))
+        report.file_problems = [_stored_problem(p) for p in summary.get("file_problems", [])]
         return True
 
     def check_owner(self, record: Record) -> list[Problem]:
@@ -310,6 +323,32 @@ class _Ingest:
 CLOSED = "file-closed"
 
 
+def _stored_problem(located: Mapping[str, Any]) -> Problem:
+    """A problem as a batch summary keeps it, its reason told by its rule's description."""
+    rule = BY_ID.get(located["rule"])
+    reason = rule.description if rule is not None else located["rule"]
+    return Problem(located["record"], located["segment"], located["field"], located["start"],
+                   located["end"], located["offset"], None, located["rule"], reason)  # fmt: skip
+
+
+class NoMetro2Records(InvalidInput):
+    """The upload holds no header, base record or trailer at all: nothing to ingest."""
+
+    type = "no-metro2-records"
+    title = "The upload holds no Metro 2 record"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"no Metro 2 record found: {why}", field="body")
+
+
+def no_records_reason(problems: Sequence[Problem]) -> str:
+    """Why a body holds no record: its first unreadable stretch, with where it starts."""
+    unreadable = [p for p in problems if p.rule == "M2-S01"]
+    if not unreadable:
+        return "the body holds only blank lines"
+    return f"{unreadable[0].reason} (from byte {unreadable[0].offset})"
+
+
 def _file_closed(record: int) -> Problem:
     """Why a record about a closed file is refused (no value quoted: it names no one)."""
     return Problem(record, "base", None, None, None, None, None, "FF-C01",
@@ -339,12 +378,17 @@ def ingest_metro2(
     run.report.sink = sink
     if run.already_applied():
         return run.report
-    validator = FileValidator()
+    # one framing pass first, so that an account reported twice refuses both records rather
+    # than letting the last one win (framing alone is a tenth of validating)
+    duplicates = duplicate_accounts(Reader(stream))
+    stream.seek(0)
+    validator = FileValidator(duplicates)
     reader = Reader(stream)
     with run.applying():
         for item in reader:
             problems = validator.check(item)
             if isinstance(item, Gap) or item.kind != "base":
+                run.report.count_other(item)
                 for problem in problems:
                     run.report.file_problem(problem)
                 continue
@@ -356,6 +400,8 @@ def ingest_metro2(
             run.take(item, [p for p in problems if p.rule not in FILE_RULES])
             if progress is not None and run.report.records % 1000 == 0:
                 progress(run.report.records, reader.bytes_read)
+    if not run.report.records and not run.report.control:
+        raise NoMetro2Records(no_records_reason(run.report.file_problems))
     for problem in validator.finish():
         run.report.file_problem(problem)
     report = run.finish()
@@ -397,14 +443,17 @@ def _take_json(run: _Ingest, index: int, item: Mapping[str, Any], stamp: datetim
         record = record_from_json(
             item, number=index + 1, identification_number=run.code or "", as_of_stamp=stamp
         )
-    except ComposeError as exc:
-        f = BASE.by_name.get(exc.field)
-        problem = Problem(index + 1, exc.kind, exc.field, f.start if f else None,
-                          f.end if f else None, None, repr(item.get(exc.field)), "M2-F01",
-                          exc.reason)  # fmt: skip
+    except ComposeErrors as failed:
+        problems = []
+        for exc in failed.errors:
+            layout = LAYOUTS.get(exc.kind)
+            f = layout.by_name.get(exc.field) if layout is not None else None
+            problems.append(Problem(index + 1, exc.kind, exc.field, f.start if f else None,
+                                    f.end if f else None, None, repr(item.get(exc.field)),
+                                    "M2-F01", exc.reason))  # fmt: skip
         run.report.records += 1
         account = str(item.get("consumer_account_number", ""))
-        run.report.reject(Rejection(index + 1, account, [problem]))
+        run.report.reject(Rejection(index + 1, account, problems))
         return
     # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
     run.take(record, [replace(p, offset=None) for p in check_record(record)])

@@ -405,6 +405,19 @@ def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[d
         yield from cur
 
 
+def latest_account_date(conn: psycopg.Connection[Any], furnisher_id: UUID) -> date | None:
+    """The latest date of account information of the furnisher's live accounts: the activity
+    date an export of them is as of."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT max(date_account_information) FROM tradelines "
+            "WHERE furnisher_id = %s AND deleted_at IS NULL AND consumer_role = 'base'",
+            (furnisher_id,),
+        )
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
 def current_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[str, bytes]]:
     """(kind, ciphertext) of the subject's current identity facts, most recently seen first."""
     with conn.cursor(row_factory=tuple_row) as cur:

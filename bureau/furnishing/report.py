@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from uuid import UUID
 
+from bureau.furnishing.metro2.records import Gap, Record
 from bureau.furnishing.metro2.validate import Problem
 
 PROBLEM_COLUMNS = (
@@ -46,9 +47,14 @@ class IngestReport:
     source: str
     digest: str
     duplicate: bool = False
-    records: int = 0
+    records: int = 0  # base records: accepted + rejected
     accepted: int = 0
     rejected: int = 0
+    # the file's other physical records: headers and trailers, and unreadable stretches (each
+    # listed in file_problems with its offset and why), so records + control + unreadable is
+    # everything the file holds
+    control: int = 0
+    unreadable: int = 0
     subjects_created: int = 0
     matched: dict[str, int] = field(default_factory=dict)
     # associated consumers (J1, J2) of the accepted accounts, by how each was matched
@@ -60,6 +66,13 @@ class IngestReport:
     file_problems: list[Problem] = field(default_factory=list)
     not_listed: int = 0  # rejections and file problems beyond KEPT (counted, sent to the sink)
     sink: Callable[[Rejection | Problem], None] | None = field(default=None, repr=False)
+
+    def count_other(self, item: Record | Gap) -> None:
+        """A header, trailer or unreadable stretch (blank lines are not records)."""
+        if isinstance(item, Record):
+            self.control += 1
+        elif item.reason is not None:
+            self.unreadable += 1
 
     def reject(self, rejection: Rejection) -> None:
         """Count a rejected record; keep it for the report while memory allows."""
@@ -103,6 +116,8 @@ class IngestReport:
             "records": self.records,
             "accepted": self.accepted,
             "rejected": self.rejected,
+            "control": self.control,
+            "unreadable": self.unreadable,
             "subjects_created": self.subjects_created,
             "matched": self.matched,
             "associated": self.associated,

@@ -165,6 +165,9 @@ def test_answering_a_closed_dispute_conflicts(
         (AnswerCode.MODIFIED, {"date_closed": "yesterday"}, "corrected_fields.date_closed"),
         (AnswerCode.MODIFIED, {"account_status": None}, "corrected_fields.account_status"),
         (AnswerCode.MODIFIED, {}, "corrected_fields"),
+        # the Metro 2 field and consistency rules a furnished record meets
+        (AnswerCode.MODIFIED, {"account_status": "ZZ"}, "corrected_fields.account_status"),
+        (AnswerCode.MODIFIED, {"account_status": "13"}, "corrected_fields.account_status"),
         (AnswerCode.VERIFIED, {"current_balance": 0}, "corrected_fields"),
     ],
 )

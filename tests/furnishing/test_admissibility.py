@@ -150,3 +150,26 @@ def test_an_associated_consumer_without_its_segment_is_rejected_naming_the_field
     report = ingest_json(conn, vault, furnisher_id, [record])
     assert report.rejected == 1
     assert report.rejections[0].problems[0].field == "associated_consumers"
+
+
+def test_a_json_record_reports_every_value_it_cannot_express_not_the_first(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    record = json_record(9, current_balance=-3, date_opened="last spring", state="WYO")
+    report = ingest_json(conn, vault, furnisher_id, [record])
+    (rejection,) = report.rejections
+    assert rejection.record == 1
+    assert {p.field for p in rejection.problems} == {"current_balance", "date_opened", "state"}
+
+
+def test_a_resent_rejected_batch_returns_its_rejections_again(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    batch = [json_record(21), json_record(22, account_status="ZZ")]
+    first = ingest_json(conn, vault, furnisher_id, batch)
+    again = ingest_json(conn, vault, furnisher_id, batch)
+    assert again.duplicate and (again.accepted, again.rejected) == (1, 1)
+    assert [(r.record, [(p.rule, p.field) for p in r.problems]) for r in again.rejections] == [
+        (r.record, [(p.rule, p.field) for p in r.problems]) for r in first.rejections
+    ]
+    assert again.rejections[0].problems[0].rule == "M2-F03"

@@ -149,3 +149,17 @@ def test_furnish_counts_associated_consumers_and_renumbered_accounts(
     assert "associated consumers (J1/J2): matched by new 1" in first
     assert "associated consumers (J1/J2): matched by account 1" in second
     assert "accounts renumbered (L1): 2" in second
+
+
+def test_export_takes_the_sandbox_short_name_and_a_failed_one_leaves_no_file(
+    env: dict[str, str], committed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with psycopg.connect(committed_url) as conn:
+        add_furnisher(conn, "NWBSHORT01", "Northwind Bank")
+    out = tmp_path / "northwind.m2"
+    assert main(["export", "metro2", "--furnisher", "northwind", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"0426HEADER")
+    missing = tmp_path / "nobody.m2"
+    assert main(["export", "metro2", "--furnisher", "nobody-at-all", "--out", str(missing)]) == 2
+    assert "no furnisher 'nobody-at-all'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [out]

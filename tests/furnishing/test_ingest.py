@@ -263,3 +263,66 @@ def test_a_rejected_records_personal_data_is_returned_but_never_stored(
     stored = row["summary"]
     assert '"field": "ssn"' in stored and '"rule"' in stored  # where, and which rule
     assert bad_ssn not in stored and account_number not in stored
+
+
+def _damaged(data: bytes, line: int, at: int, byte: bytes) -> bytes:
+    lines = data.split(b"\n")
+    lines[line] = lines[line][:at] + byte + lines[line][at + 1 :]
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("at", "byte", "rule"),
+    [(1, b"\xb2", "M2-F01"), (2, b"X", "M2-F01"), (4, b"7", "M2-F04"), (9, b"X", "M2-F01")],
+    ids=["rdw-superscript", "rdw-letter", "processing-indicator", "time-stamp"],
+)
+def test_a_record_with_a_damaged_opening_is_rejected_naming_why_not_dropped(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, at: int, byte: bytes,
+    rule: str,
+) -> None:  # fmt: skip
+    rng = random.Random(5)
+    data = _damaged(_file([account(rng, AS_OF, number=n) for n in range(3)]), 2, at, byte)
+    report = _ingest(conn, vault, furnisher_id, data)
+    assert (report.records, report.accepted, report.rejected) == (3, 2, 1)
+    assert (report.control, report.unreadable) == (2, 0)
+    (rejection,) = report.rejections
+    assert rejection.record == 3 and rule in {p.rule for p in rejection.problems}
+
+
+def test_every_physical_record_is_counted_landed_rejected_or_unreadable(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    rng = random.Random(6)
+    data = _file([account(rng, AS_OF, number=n) for n in range(4)])
+    lines = data.split(b"\n")
+    data = b"\n".join([*lines[:2], b"this line is no Metro 2 record", *lines[2:]])
+    report = _ingest(conn, vault, furnisher_id, data)
+    physical = sum(1 for line in data.split(b"\n") if line)
+    assert report.records + report.control + report.unreadable == physical
+    assert report.accepted + report.rejected == report.records == 4
+    (gap,) = [p for p in report.file_problems if p.rule == "M2-S01"]
+    assert gap.offset == len(lines[0]) + len(lines[1]) + 2
+
+
+def test_an_account_reported_twice_in_one_file_is_refused_both_times(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    rng = random.Random(8)
+    first, other, second = (account(rng, AS_OF, number=n) for n in (1, 2, 1))
+    report = _ingest(conn, vault, furnisher_id, _file([first, other, second]))
+    assert (report.accepted, report.rejected) == (1, 2)
+    assert {r.record for r in report.rejections} == {2, 4}
+    assert all(any(p.rule == "M2-S12" for p in r.problems) for r in report.rejections)
+    assert _count(conn, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s",
+                  furnisher_id) == 1  # fmt: skip
+
+
+def test_an_upload_holding_no_metro2_record_is_refused_naming_why(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    from bureau.furnishing.ingest import NoMetro2Records
+
+    with pytest.raises(NoMetro2Records) as refused:
+        _ingest(conn, vault, furnisher_id, b"Dear bureau,\nplease find attached...\n")
+    assert refused.value.field == "body" and "not a Metro 2 record" in refused.value.detail
+    assert refused.value.status == 422

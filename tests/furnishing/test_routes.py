@@ -108,3 +108,33 @@ def test_an_inadmissible_json_field_is_refused_as_problem_json_and_nothing_is_st
     assert problem["type"].endswith("/inadmissible-data")
     assert problem["field"] == "records[1].religion"
     assert _tradelines(committed_url, keys["org"]) == before
+
+
+def test_a_preflight_check_lists_every_problem_and_stores_nothing(
+    api: tuple[TestClient, dict[str, str]], committed_url: str
+) -> None:
+    client, keys = api
+    items = list(records(4, seed=77, furnisher=CODE))
+    data = to_bytes(items).replace(b"\n", b"\nnot metro 2\n", 1)
+    before = _tradelines(committed_url, keys["org"])
+    response = client.post("/v1/furnish/metro2/validate", content=data,
+                           headers=bearer(keys["furnish"]))  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["records"] == 4 and body["stored"] is False and body["unreadable"] == 1
+    assert [p["rule"] for p in body["problems"]] == ["M2-S01"]
+    assert _tradelines(committed_url, keys["org"]) == before
+    assert client.post("/v1/furnish/metro2/validate", content=data,
+                       headers=bearer(keys["pull"])).status_code == 403  # fmt: skip
+
+
+def test_an_upload_without_any_metro2_record_is_a_problem_not_an_empty_report(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = api
+    for path in ("/v1/furnish/metro2", "/v1/furnish/metro2/validate"):
+        response = client.post(path, content=b"%PDF-1.7 not a metro 2 file\n",
+                               headers=bearer(keys["furnish"]))  # fmt: skip
+        assert response.status_code == 422, (path, response.text)
+        problem = response.json()
+        assert problem["type"].endswith("no-metro2-records") and problem["field"] == "body"

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS
-from bureau.furnishing.metro2.records import Gap, Item, Record, RecordKind, Segment
+from bureau.furnishing.metro2.records import Gap, Item, Record, RecordKind, Segment, digits
 
 CHUNK = 1 << 20
 LOOKAHEAD = 1 << 16  # comfortably more than the longest record (RDW <= 9999, plus line breaks)
 RECORD_LENGTH = 426
 MIN_LINE_FOR_BASE = 300  # trimmed lines lose trailing blanks, never half a base segment
+DAMAGED_DIGITS = 15  # of a base record's first 19 bytes (RDW, processing indicator, time stamp)
 
 PACKED_REASON = (
     "packed (binary) Metro 2 data: only the character format (426-byte records) is accepted"
@@ -62,13 +63,25 @@ def _peek(text: str, pos: int, n: int = 24) -> str:
 def _base_at(p: str, k: int) -> bool:
     """RDW, processing indicator and a time stamp whose month and day are plausible."""
     s = p[k : k + 19]
+    return len(s) == 19 and digits(s) and "01" <= s[5:7] <= "12" and "01" <= s[7:9] <= "31"
+
+
+def _near(word: str, text: str) -> bool:
+    """A record identifier damaged in at most two letters (`HEADEr`, `TRAI1ER`): still the
+    header or trailer, misspelt, which the validator reports; never a phantom base record."""
     return (
-        len(s) == 19
-        and s.isdigit()
-        and s.isascii()
-        and "01" <= s[5:7] <= "12"
-        and "01" <= s[7:9] <= "31"
+        len(text) == len(word) and sum(a != b for a, b in zip(word, text.upper(), strict=True)) <= 2
     )
+
+
+def damaged(p: str) -> RecordKind | None:
+    """At the start of a line that `detect` does not recognise: is this a header or trailer
+    whose identifier was damaged? (A damaged base record is recognised by its structure.)"""
+    if _near("HEADER", p[4:10]):
+        return "header"
+    if _near("TRAILER", p[4:11]):
+        return "trailer"
+    return None
 
 
 def detect(p: str) -> tuple[int, RecordKind] | None:
@@ -231,6 +244,40 @@ def _next_start(text: str, pos: int, end: int) -> int:
     return end
 
 
+def _recover(text: str, pos: int, at_eof: bool) -> tuple[Record, int] | None:
+    """A record whose opening bytes are damaged (a bad RDW, processing indicator or time
+    stamp; a misspelt HEADER or TRAILER), read as the record it is, so that the validator
+    rejects it with its reasons instead of the account vanishing as unreadable data.
+
+    A base record is taken when most of its first 19 bytes are still digits (garbage before a
+    record on its line is not) and its line is long enough; in a file with line breaks it runs
+    to its line end (what it holds beyond its segments is its tail), in one without, it must
+    end where the next record starts."""
+    kind = damaged(_peek(text, pos))
+    if kind is not None:
+        return _read_record(text, pos, 0, kind)
+    opening = _peek(text, pos, 19)
+    if len(opening) < 19 or sum(ch in "0123456789" for ch in opening) < DAMAGED_DIGITS:
+        return None
+    newline = text.find("\n", pos, pos + LOOKAHEAD)
+    if newline == -1:
+        if not at_eof and len(text) - pos < LOOKAHEAD:
+            return None
+        record, end = _read_record(text, pos, 0, "base")
+        if record.tail or (end < len(text) and detect(_peek(text, end)) is None):
+            return None
+        return record, end
+    line_end = newline - 1 if newline > pos and text[newline - 1] == "\r" else newline
+    if line_end - pos < MIN_LINE_FOR_BASE:
+        return None
+    record, end = _read_record(text, pos, 0, "base")
+    if not record.eol and end < line_end:  # stopped at what looked like a record start
+        record.tail += text[end:line_end]
+        record.eol = "\r\n" if line_end < newline else "\n"
+        end = newline + 1
+    return record, end
+
+
 def _resync(text: str, pos: int, at_eof: bool) -> int:
     """End of an unreadable stretch: the next record start on this line, else the line end."""
     end = text.find("\n", pos)
@@ -285,6 +332,14 @@ class Reader:
                 continue
             packed = packed or _looks_packed(text, pos)
             start = None if packed else detect(_peek(text, pos))
+            recovered = None if packed or start else _recover(text, pos, self._eof)
+            if recovered is not None:
+                number += 1
+                record, pos = recovered
+                record.number = number
+                record.offset = offset
+                yield record
+                continue
             if start is None:
                 number += 1
                 if packed:

@@ -28,9 +28,15 @@ class FieldError(ValueError):
         self.reason = reason
 
 
+def digits(text: str) -> bool:
+    """ASCII digits only. `str.isdigit` alone also accepts superscripts and other scripts'
+    digits (a Latin-1 `²` is one), which `int()` then refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_date(text: str) -> date:
     """MMDDYYYY to a date, or FieldError naming what is wrong."""
-    if not text.isdigit() or len(text) != 8:
+    if not digits(text) or len(text) != 8:
         raise FieldError("a date must be 8 digits, MMDDYYYY")
     try:
         return date(int(text[4:8]), int(text[0:2]), int(text[2:4]))
@@ -46,7 +52,7 @@ def decode(f: Field, text: str) -> Value:
     if f.blank_ok and not text.strip(" "):
         return None
     if f.type == "N":
-        if not text.isdigit() or not text.isascii():
+        if not digits(text):
             raise FieldError("must be digits only (zero-filled, right-justified)")
         return int(text)
     if f.type == "D":
@@ -54,7 +60,7 @@ def decode(f: Field, text: str) -> Value:
             return None
         return parse_date(text)
     # "T": timestamp
-    if not text.isdigit() or len(text) != 14:
+    if not digits(text) or len(text) != 14:
         raise FieldError("a time stamp must be 14 digits, MMDDYYYYHHMMSS")
     day = parse_date(text[:8])
     try:

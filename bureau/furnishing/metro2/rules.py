@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bureau.furnishing.metro2.codes import COLLECTION_ACCOUNT_TYPES
-from bureau.furnishing.metro2.records import Record, Segment, Value
+from bureau.furnishing.metro2.records import Record, Segment, Value, digits
 
 Finding = tuple[Segment | None, str, str]  # (segment blamed, None for the base; field; reason)
 Check = Callable[[Record, Mapping[str, Value]], Iterable[Finding]]
@@ -162,7 +162,7 @@ def revolving_needs_limit(r: Record, v: Mapping[str, Value]) -> Iterable[Finding
 
 def installment_needs_months(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
     portfolio, terms = _s(v, "portfolio_type"), _s(v, "terms_duration")
-    if portfolio in ("I", "M") and not (terms.isdigit() and int(terms) > 0):
+    if portfolio in ("I", "M") and not (digits(terms) and int(terms) > 0):
         yield None, "terms_duration", f"portfolio {portfolio} requires the term in months"
 
 
@@ -188,7 +188,7 @@ def ssn_issuable(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
         if segment.kind not in ("base", "J1", "J2"):
             continue
         ssn = segment.raw("ssn")
-        if not ssn.strip(" 0") or not ssn.isdigit():
+        if not ssn.strip(" 0") or not digits(ssn):
             continue  # not reported (allowed), or not digits (reported by the type rule)
         area, group, serial = ssn[:3], ssn[3:5], ssn[5:]
         if area in ("000", "666") or area >= "900" or group == "00" or serial == "0000":
@@ -275,8 +275,18 @@ RULES: tuple[Rule, ...] = (
          "the header identifies the furnisher and the reporting period"),
     Rule("M2-S08", "The file ends with one trailer record and nothing after it", (),
          "the trailer's totals are how a bureau knows the file arrived whole"),
-    Rule("M2-S09", "At most one L1 segment per base segment", (),
-         "two account-number changes at once cannot both apply"),
+    Rule("M2-S09", "At most one K1, K2, K3, K4, L1 and N1 segment per base segment", (),
+         "two original creditors, buyers or account-number changes cannot all apply"),
+    Rule("M2-S10", "No empty placeholder appended segments", (),
+         "an appended segment with nothing after its identifier carries no data"),
+    Rule("M2-S11", "Appended segments in CRRG order: J1, J2, K1, K2, K3, K4, L1, N1", (),
+         "readers that expect the CRRG order may miss or misread segments out of it"),
+    Rule("M2-S12", "One base record per account (identification and account number) per file",
+         ("identification_number", "consumer_account_number"),
+         "two reports of one account contradict each other; neither can be trusted to win"),
+    Rule("M2-S13", "The date of account information falls in the header's reporting period "
+         "(the activity date's month or the month before)", ("date_account_information",),
+         "a record dated outside the cycle it was sent in is stale or from the future"),
     # Fields (every layout, from the field tables)
     Rule("M2-F01", "Numeric, date and time stamp fields hold valid values", (),
          "a balance or date that cannot be read cannot be reported correctly"),
@@ -288,6 +298,11 @@ RULES: tuple[Rule, ...] = (
          "these mark the record type; anything else means the record is misread"),
     Rule("M2-F05", "Terms duration is months (digits), LOC or REV", ("terms_duration",),
          "the term tells how long the consumer has to repay"),
+    Rule("M2-F06", "Alphanumeric fields hold the Metro 2 character set (printable ASCII)", (),
+         "control bytes and other encodings are shown garbled or cut text short"),
+    Rule("M2-F07", "The base segment's consumer has a Social Security number or a date of "
+         "birth", ("ssn", "date_of_birth"),
+         "with neither, the consumer can only be matched by name and address: mixed files"),
     # Ingest: the record must belong to the furnisher sending it
     Rule("M2-I01", "The identification number is the sending furnisher's",
          ("identification_number",),

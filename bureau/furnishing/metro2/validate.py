@@ -7,12 +7,14 @@ and the trailer's totals are recomputed from the records actually present.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from typing import Any, BinaryIO
 
 from bureau.furnishing.metro2.codes import TABLES
-from bureau.furnishing.metro2.layout import LAYOUTS, Field, Layout
+from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS, Field, Layout
 from bureau.furnishing.metro2.parse import read
 from bureau.furnishing.metro2.records import (
     FieldError,
@@ -21,6 +23,7 @@ from bureau.furnishing.metro2.records import (
     Record,
     Segment,
     decode,
+    digits,
 )
 from bureau.furnishing.metro2.rules import CONSISTENCY
 from bureau.furnishing.metro2.totals import Totals
@@ -84,6 +87,10 @@ def _prepare(layout: Layout) -> _Checks:
 _CHECKS = {kind: _prepare(layout) for kind, layout in LAYOUTS.items()}
 _HISTORY = frozenset(TABLES["payment_history"])
 _TERMS_WORDS = frozenset({"LOC", "REV"})
+SEGMENT_ORDER = ("J1", "J2", "K1", "K2", "K3", "K4", "L1", "N1")
+SINGLE_SEGMENTS = ("K1", "K2", "K3", "K4", "L1", "N1")
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+_NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
 class _Reporter:
@@ -95,6 +102,8 @@ class _Reporter:
         self.where: dict[int, int] = {}
 
     def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str) -> None:
+        # a field in the blanks a short segment was read with points where the data ended
+        at = position + min(f.start - 1, len(segment.text) - segment.short_by)
         self.problems.append(
             Problem(
                 record=self.record.number,
@@ -102,7 +111,7 @@ class _Reporter:
                 field=f.name,
                 start=f.start,
                 end=f.end,
-                offset=self.record.file_offset(position + f.start - 1),
+                offset=self.record.file_offset(at),
                 value=segment.text[f.slice],
                 rule=rule,
                 reason=reason,
@@ -160,7 +169,7 @@ def _check_base_fields(rep: _Reporter, segment: Segment, position: int) -> None:
                   f"characters {''.join(bad)!r} are not payment history codes")  # fmt: skip
     f = layout["terms_duration"]
     terms = text[f.slice]
-    if terms.strip() and not (terms.isdigit() or terms in _TERMS_WORDS):
+    if terms.strip() and not (digits(terms) or terms in _TERMS_WORDS):
         rep.field(segment, position, f, "M2-F05", "must be months (3 digits), LOC or REV")
 
 
@@ -186,10 +195,10 @@ def _check_structure(rep: _Reporter) -> None:
     rdw_field = record.main.layout["record_descriptor_word"]
     rdw = record.main.text[rdw_field.slice]
     length = len(record.body())
-    if rdw.isdigit() and int(rdw) != length:
+    if digits(rdw) and int(rdw) != length:
         rep.field(record.main, record.prefix_length, rdw_field, "M2-S04",
                   f"says {int(rdw)} bytes, the record is {length}")  # fmt: skip
-    if record.bdw is not None and not (record.bdw.isdigit() and int(record.bdw) >= length + 4):
+    if record.bdw is not None and not (digits(record.bdw) and int(record.bdw) >= length + 4):
         rep.whole(record.kind, "M2-S05",
                   f"block descriptor word {record.bdw!r} must be digits covering the "
                   f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
@@ -197,18 +206,76 @@ def _check_structure(rep: _Reporter) -> None:
         rep.problems.append(Problem(record.number, record.kind, None, None, None,
                                     record.break_offset(0), record.breaks[0][1], "M2-S06",
                                     f"record is split over {len(record.breaks) + 1} lines"))  # fmt: skip
-    if len(record.appended_of("L1")) > 1:
-        rep.whole("L1", "M2-S09", "more than one L1 segment")
+
+
+def placeholder(segment: Segment) -> bool:
+    """An appended segment holding nothing but its identifier (blanks and zeros after it):
+    some software appends one of every kind; it carries no data, so it is one problem, not
+    one per empty required field."""
+    return segment.kind in APPENDED and not segment.text[2:].strip(" 0")
+
+
+def _check_segments(rep: _Reporter) -> None:
+    """Appended segments in CRRG order (J1, J2, K1, K2, K3, K4, L1, N1), the single ones
+    once, and no blank placeholders."""
+    record = rep.record
+    last = -1
+    for segment, position in record.segment_offsets():
+        if segment.kind not in APPENDED:
+            continue
+        rank = SEGMENT_ORDER.index(segment.kind)
+        if rank < last:
+            rep.whole(segment.kind, "M2-S11",
+                      f"{segment.kind} after {SEGMENT_ORDER[last]}: appended segments go in "
+                      f"the order {', '.join(SEGMENT_ORDER)}", value=segment.kind,
+                      position=position)  # fmt: skip
+        last = max(last, rank)
+        if placeholder(segment):
+            rep.whole(segment.kind, "M2-S10",
+                      f"{segment.kind} is an empty placeholder (nothing after its identifier)",
+                      value=segment.kind, position=position)  # fmt: skip
+    for kind in SINGLE_SEGMENTS:
+        found = record.appended_of(kind)
+        if len(found) > 1:
+            rep.whole(kind, "M2-S09", f"{len(found)} {kind} segments: the CRRG allows one")
+
+
+def _check_characters(rep: _Reporter, segment: Segment, position: int) -> None:
+    """Alphanumeric fields hold the CRRG's character set (printable ASCII): a control byte or
+    a non-ASCII byte is named with its position, once per field."""
+    if _PRINTABLE.fullmatch(segment.text):
+        return
+    for f in _CHECKS[segment.kind].alpha:
+        bad = _NOT_PRINTABLE.search(segment.text, f.start - 1, f.end)
+        if bad is not None:
+            byte = ord(bad.group())
+            rep.field(segment, position, f, "M2-F06",
+                      f"byte 0x{byte:02X} at position {bad.start() + 1} is outside the "
+                      "Metro 2 character set (printable ASCII)")  # fmt: skip
+
+
+def _check_identity(rep: _Reporter, segment: Segment, position: int) -> None:
+    if segment.kind != "base":  # an associated consumer is matched through the account
+        return
+        return
+    if not segment.raw("ssn").strip(" 0") and not segment.raw("date_of_birth").strip(" 0"):
+        rep.field(segment, position, segment.layout["ssn"], "M2-F07",
+                  f"{segment.kind}: neither a Social Security number nor a date of birth")  # fmt: skip
 
 
 def check_record(record: Record) -> list[Problem]:
     """Every problem inside one record (structure, fields, consistency), in position order."""
     rep = _Reporter(record)
     _check_structure(rep)
+    _check_segments(rep)
     positions: dict[int, int] = {}
     for segment, position in record.segment_offsets():
         positions[id(segment)] = position
+        _check_characters(rep, segment, position)
+        if placeholder(segment):
+            continue
         _check_fields(rep, segment, position)
+        _check_identity(rep, segment, position)
     if record.kind == "base":
         values = record.main.decoded  # every field, decoded by _check_fields
         for rule in CONSISTENCY:
@@ -222,7 +289,12 @@ def check_record(record: Record) -> list[Problem]:
 class FileValidator:
     """Feed items in order with `check`; call `finish` at the end for file-level problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, duplicates: Mapping[AccountKey, list[int]] | None = None) -> None:
+        """`duplicates`, when known beforehand (see `duplicate_accounts`), flags every record of
+        an account reported twice; without it the second and later ones are flagged."""
+        self.duplicates = duplicates
+        self.seen: dict[AccountKey, int] = {}
+        self.activity_date: date | None = None
         self.totals = Totals()
         self.headers = 0
         self.trailer: Record | None = None
@@ -269,11 +341,41 @@ class FileValidator:
                 self.trailer = item
         else:
             self.totals.add(item)
+        if item.kind == "header" and first:
+            activity = item.main.get("activity_date")
+            self.activity_date = activity if isinstance(activity, date) else None
         if item.kind == "base":
+            problems.extend(self._check_account(item))
             self.bases += 1
             if problems:
                 self.rejected_bases += 1
         return problems
+
+    def _check_account(self, record: Record) -> list[Problem]:
+        """One account once per file (the last must not silently win), reported within the
+        header's reporting period."""
+        rep = _Reporter(record)
+        key = account_key(record)
+        if key[1]:
+            others = self.duplicates.get(key, []) if self.duplicates is not None else []
+            first = self.seen.setdefault(key, record.number)
+            others = [n for n in others if n != record.number] or (
+                [first] if first != record.number else [])  # fmt: skip
+            if others:
+                f = record.main.layout["consumer_account_number"]
+                rep.field(record.main, record.prefix_length, f, "M2-S12",
+                          "the same account (identification and account number) is also "
+                          f"reported by record {', '.join(map(str, others))}")  # fmt: skip
+        doai = record.main.get("date_account_information")
+        if self.activity_date is not None and isinstance(doai, date):
+            activity = self.activity_date
+            start = (activity.replace(day=1) - timedelta(days=1)).replace(day=1)
+            if not start <= doai <= activity:
+                f = record.main.layout["date_account_information"]
+                rep.field(record.main, record.prefix_length, f, "M2-S13",
+                          f"{doai.isoformat()} is outside the reporting period of the header's "
+                          f"activity date {activity.isoformat()} (from {start.isoformat()})")  # fmt: skip
+        return rep.problems
 
     def _check_totals(self, trailer: Record) -> list[Problem]:
         rep = _Reporter(trailer)
@@ -295,6 +397,26 @@ class FileValidator:
             return [Problem(self.last_number, "file", None, None, None, None, None, "M2-S08",
                             "the file has no trailer record")]  # fmt: skip
         return []
+
+
+AccountKey = tuple[str, str]
+
+
+def account_key(record: Record) -> AccountKey:
+    """(identification number, consumer account number): one account of one furnisher."""
+    main = record.main
+    return main.raw("identification_number").strip(), main.raw("consumer_account_number").strip()
+
+
+def duplicate_accounts(items: Iterable[Item]) -> dict[AccountKey, list[int]]:
+    """Accounts reported by more than one base record, with those records' numbers."""
+    seen: dict[AccountKey, list[int]] = {}
+    for item in items:
+        if isinstance(item, Record) and item.kind == "base":
+            key = account_key(item)
+            if key[1]:
+                seen.setdefault(key, []).append(item.number)
+    return {key: numbers for key, numbers in seen.items() if len(numbers) > 1}
 
 
 def validate_items(items: Iterable[Item]) -> Iterator[Problem]:

@@ -1,0 +1,62 @@
+"""A furnisher's export is a Metro 2 file our own validator finds nothing wrong with, and
+furnishing it back changes nothing: for every sandbox furnisher."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from bureau.furnishing.export import export_records
+from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.metro2.parse import parse_bytes
+from bureau.furnishing.metro2.validate import validate_items
+from bureau.furnishing.metro2.write import to_bytes
+from bureau.sandbox.personas import ORGS
+from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.vault import Vault
+from tests.conftest import SANDBOX_AS_OF
+from tests.furnishing.test_sandbox_path import _snapshot
+
+
+def _identity_facts(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM subject_identities").fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(
+    committed_url: str, vault: Vault
+) -> Iterator[tuple[psycopg.Connection[Any], SeedResult]]:
+    """The sandbox seeded into a database of this module's own: other tests add subjects of
+    their own (some without an address) to the shared one."""
+    with psycopg.connect(committed_url, row_factory=dict_row) as conn:
+        seeded = seed_sandbox(conn, vault, seed=1, as_of=SANDBOX_AS_OF)
+        yield conn, seeded
+        conn.rollback()
+
+
+def test_every_sandbox_furnishers_export_validates_and_furnishes_back_unchanged(
+    own_sandbox: tuple[psycopg.Connection[Any], SeedResult], vault: Vault
+) -> None:
+    conn, sandbox = own_sandbox
+    furnishers = [spec.slug for spec in ORGS if "furnisher" in spec.roles]
+    assert len(furnishers) >= 5
+    for slug in furnishers:
+        org = UUID(sandbox.org_keys[slug]["org_id"])
+        data = to_bytes(export_records(conn, vault, org))
+        problems = [p.line() for p in validate_items(parse_bytes(data))]
+        assert problems == [], (slug, problems[:5])
+        before = _snapshot(conn, org)
+        facts = _identity_facts(conn)
+        report = ingest_metro2(conn, vault, org, io.BytesIO(data))
+        assert report.rejected == 0 and report.subjects_created == 0, slug
+        assert report.matched["account"] == report.records > 0
+        assert _snapshot(conn, org) == before, slug
+        assert _identity_facts(conn) == facts, slug  # no address read back in another form
