@@ -33,6 +33,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.score.commands",
     "bureau.vault.commands",
     "bureau.subjects.commands",
+    "bureau.webhooks.commands",
 ]
 
 

@@ -29,6 +29,9 @@ def register(subparsers: Subparsers) -> None:
     create.add_argument("--furnisher-code", help="Metro 2 identification number (furnishers)")
     create.add_argument("--data-dir")
     create.set_defaults(func=run_org_create)
+    from consent.oauth.commands import register_under  # the OAuth client's part of an org
+
+    register_under(org_sub)
     listing = org_sub.add_parser("list", help="list organizations and their keys")
     listing.add_argument("--data-dir")
     listing.set_defaults(func=run_org_list)
