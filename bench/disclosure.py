@@ -24,7 +24,8 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import psycopg
 import scratch_database
@@ -39,7 +40,9 @@ from bureau.file.disclosure import disclosure
 from bureau.vault import Vault
 
 
-def generate(conn: psycopg.Connection, vault: Vault, subjects: int, tradelines: int) -> list:
+def generate(
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, subjects: int, tradelines: int
+) -> list:
     rng = random.Random(1)
     furnisher = uuid4()
     conn.execute(
@@ -48,7 +51,8 @@ def generate(conn: psycopg.Connection, vault: Vault, subjects: int, tradelines: 
         (furnisher,),
     )
     ids = []
-    identity_rows, tradeline_rows = [], []
+    identity_rows: list[tuple[Any, ...]] = []
+    tradeline_rows: list[tuple[Any, ...]] = []
     for n in range(subjects):
         subject_id = uuid4()
         ids.append(subject_id)
@@ -87,7 +91,7 @@ def generate(conn: psycopg.Connection, vault: Vault, subjects: int, tradelines: 
     return ids
 
 
-def baseline(conn: psycopg.Connection, subject_id: object) -> int:
+def baseline(conn: psycopg.Connection[dict[str, Any]], subject_id: UUID) -> int:
     rows = conn.execute(
         "SELECT * FROM subject_identities WHERE subject_id = %s", (subject_id,)
     ).fetchall()
@@ -100,10 +104,10 @@ def baseline(conn: psycopg.Connection, subject_id: object) -> int:
     return len(rows)
 
 
-def disclose(conn: psycopg.Connection, vault: Vault, subject_id: object) -> int:
+def disclose(conn: psycopg.Connection[dict[str, Any]], vault: Vault, subject_id: UUID) -> int:
     now = datetime.now(UTC)
     with conn.transaction():
-        file = run(conn, assemble(vault, subject_id, now))  # type: ignore[arg-type]
+        file = run(conn, assemble(vault, subject_id, now))
         inquiry_id = uuid4()
         file_repo.insert_inquiry(conn, {
             "subject_id": subject_id, "inquiry_id": inquiry_id, "requester_org_id": None,
@@ -112,7 +116,7 @@ def disclose(conn: psycopg.Connection, vault: Vault, subject_id: object) -> int:
         })  # fmt: skip
         log.append(
             conn, "file.disclosed", subject_id, {"to": "subject", "inquiry_id": str(inquiry_id)}
-        )  # type: ignore[arg-type]
+        )
     return len(json.dumps(disclosure(file)))
 
 

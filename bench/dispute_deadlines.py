@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -44,7 +45,9 @@ RECEIVED = datetime(2026, 11, 25, 15, tzinfo=UTC)
 DELETION_DAY = datetime(2026, 12, 28, 6, tzinfo=UTC)
 
 
-def generate(conn: psycopg.Connection, vault: Vault, subjects: int) -> tuple[UUID, list[tuple]]:
+def generate(
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, subjects: int
+) -> tuple[UUID, list[tuple]]:
     furnisher = uuid4()
     insert_organization(conn, furnisher, "Bench Bank", ["furnisher"], "BENCH00001")
     values = tradeline_values(AccountSpec("bench", "card", opened=30, limit=4000, balance=900),

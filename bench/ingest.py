@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -45,7 +46,6 @@ import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
-from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
@@ -53,6 +53,7 @@ from bureau.furnishing.metro2.records import Record
 from bureau.furnishing.metro2.synthetic import records
 from bureau.furnishing.metro2.validate import FileValidator
 from bureau.furnishing.metro2.write import item_bytes
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.vault import Vault
 
 FURNISHER = "BENCHFURNISHER01"
@@ -94,7 +95,7 @@ def parse_and_validate(path: Path) -> int:
     return bases
 
 
-def baseline_copy(conn: psycopg.Connection, path: Path) -> int:
+def baseline_copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> int:
     """COPY the same records' fields into an unindexed table with the tradeline columns."""
     columns = ["account_number", *TRADELINE_COLUMNS]
     conn.execute(
@@ -120,7 +121,7 @@ def baseline_copy(conn: psycopg.Connection, path: Path) -> int:
     return count
 
 
-def add_furnisher(conn: psycopg.Connection, org: UUID) -> None:
+def add_furnisher(conn: psycopg.Connection[dict[str, Any]], org: UUID) -> None:
     conn.execute(
         "INSERT INTO organizations (org_id, name, roles, furnisher_code) "
         "VALUES (%s, 'Bench Furnisher', ARRAY['furnisher'], %s)",
@@ -129,7 +130,7 @@ def add_furnisher(conn: psycopg.Connection, org: UUID) -> None:
     conn.commit()
 
 
-def table_writes(conn: psycopg.Connection) -> dict[str, tuple[int, int, int]]:
+def table_writes(conn: psycopg.Connection[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
     """(inserted, updated, deleted) rows per table of the schema (temporary staging tables
     excluded) counted by this backend and not yet flushed to the shared statistics. No flush
     happens inside a transaction, so two readings in one transaction differ by exactly what
@@ -156,7 +157,7 @@ def rows_written(
     return written
 
 
-def stored_columns(conn: psycopg.Connection, table: str) -> list[str]:
+def stored_columns(conn: psycopg.Connection[dict[str, Any]], table: str) -> list[str]:
     """The columns a writer sends: all but generated ones and those the server fills from a
     volatile default (timestamps, generated ids), which the real ingest leaves to it too."""
     rows = conn.execute(
@@ -179,7 +180,7 @@ _PRIMARY_KEY = """
 
 
 def prepare_floor(
-    conn: psycopg.Connection, written: dict[str, int]
+    conn: psycopg.Connection[dict[str, Any]], written: dict[str, int]
 ) -> list[tuple[str, str, bytes]]:
     """(table, column list, binary COPY data) of every row the ingest wrote, tables in FK
     order, rows in primary-key order: writing them in index order is 10-15 % faster than in

@@ -105,9 +105,11 @@ def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, lis
             with conn.cursor().copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-        conn.execute("CHECKPOINT")  # the seed's writes are flushed now, not while pulls are timed
+    with psycopg.connect(url, autocommit=True) as maintenance:
+        maintenance.execute("VACUUM ANALYZE")
+        maintenance.execute(
+            "CHECKPOINT"
+        )  # the seed's writes are flushed now, not while pulls are timed
     return key, pairs
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
@@ -24,6 +24,8 @@ from bureau.db.server import check_reachable, database_url
 from bureau.furnishing.uploads import UploadSlots
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
+from bureau.web.error_pages import portal_error_page
+from bureau.webhooks.delivery import Deliverer, WebhookWorker
 from consent.disclosure import consent_section
 
 ROUTER_MODULES: list[str] = [
@@ -34,12 +36,17 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "consent.oauth.routes",
     "disputes.routes",
     "bureau.score.routes",
     "bureau.notices.routes",
     "bureau.subjects.routes",
     "bureau.web.routes",
+    "bureau.webhooks.routes",
 ]
+
+TIMED_EMITTERS: list[str] = ["consent.webhook_events", "disputes.webhook_events"]
+"""Modules whose `due_events` the webhook scheduler runs (grant.expired, dispute.deadline)."""
 
 DESCRIPTION = """
 A consent-based, financial-only consumer credit bureau. Subjects see everything held about them
@@ -51,8 +58,30 @@ problem+json with a stable `type` and, where it applies, the offending `field`.
 """
 
 
-def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAPI:
-    """Build the app. Without a pool, one is opened at start-up and closed at shutdown."""
+def create_app(
+    settings: Settings, pool: ConnectionPool | None = None, webhooks: bool | None = None
+) -> FastAPI:
+    """Build the app. Without a pool, one is opened at start-up and closed at shutdown.
+
+    `webhooks`: run the webhook delivery worker and scheduler in this process (default: when
+    the app opens its own pool, i.e. a served bureau; tests turn it on when they need it).
+    """
+    run_webhooks = pool is None if webhooks is None else webhooks
+
+    @contextmanager
+    def webhook_worker(app: FastAPI) -> Iterator[None]:
+        if not run_webhooks:
+            yield
+            return
+        worker = WebhookWorker(
+            Deliverer(app.state.pool, sandbox=settings.sandbox), emitters=TIMED_EMITTERS
+        )
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
     # Served (no pool given): a missing key file is created, or refused, only once the
     # database is open, by `Vault.for_database` in the lifespan.
     created_later = pool is None and not settings.key_file.exists()
@@ -77,7 +106,8 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
             app.state.pool = pool
             conninfo = pool.conninfo if isinstance(pool.conninfo, str) else pool.conninfo()
             async with async_pool(app, conninfo):
-                yield
+                with webhook_worker(app):
+                    yield
             return
         url = database_url(settings)
         check_reachable(url)
@@ -99,7 +129,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
         sequencer.start()
         try:
             async with async_pool(app, url):
-                with startup_heap_frozen():
+                with startup_heap_frozen(), webhook_worker(app):
                     yield
         finally:
             sequencer.stop()
@@ -122,7 +152,7 @@ def create_app(settings: Settings, pool: ConnectionPool | None = None) -> FastAP
     app.state.disclosure_sections = [consent_section]
     if pool is not None:
         app.state.pool = pool
-    problems.install(app)
+    problems.install(app, page=portal_error_page)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     return app

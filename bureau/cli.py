@@ -1,7 +1,9 @@
 """The `bureau` command: one entry point for operators, furnishers and researchers.
 
 Each domain contributes its own subcommands through a `register(subparsers)` function, listed
-in COMMAND_MODULES, so this file stays an index rather than a growing pile of handlers.
+in COMMAND_MODULES, so this file stays an index rather than a growing pile of handlers. What
+the command modules share (`settings_from`, the `Subparsers` type) is in `bureau.commandline`,
+which they import downward: none of them imports this module.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import psycopg
 
-from bureau.config import Settings, SettingsInvalid, load_settings
+from bureau.config import SettingsInvalid
 from bureau.db.server import DatabaseUnavailable
 from bureau.signing import SigningKeyRefused
 from bureau.vault.keyring import KeyRingError
@@ -34,16 +35,8 @@ COMMAND_MODULES: list[str] = [
     "bureau.score.commands",
     "bureau.vault.commands",
     "bureau.subjects.commands",
+    "bureau.webhooks.commands",
 ]
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    """Environment settings, with `--data-dir` (when the command has it) taking precedence."""
-    settings = load_settings()
-    data_dir = getattr(args, "data_dir", None)
-    if data_dir:
-        settings = settings.with_data_dir(Path(data_dir).expanduser())
-    return settings
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,7 +37,7 @@ import psycopg
 
 from bureau.db.write import Write, execute, execute_async
 
-HANDLER_MODULES = ("bureau.audit.trail", "bureau.notices.delivery")
+HANDLER_MODULES = ("bureau.audit.trail", "bureau.notices.delivery", "bureau.webhooks.handlers")
 """Modules whose import subscribes the bureau's handlers (each with `@subscribe`)."""
 
 E = TypeVar("E", bound="Event")

@@ -18,13 +18,14 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.server import check_reachable, database_url
 from bureau.errors import DomainError
 from bureau.signing import SignatureInvalid, SigningKey, load_public_keys, signing_key_file
 from consent import receipts, service
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "consent", help="consent receipts and grants"
     )
@@ -64,8 +65,6 @@ def _read_receipt(value: str) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     try:
         if args.key:
             keys = load_public_keys(Path(args.key).read_text(encoding="utf-8"))
@@ -88,8 +87,6 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], SigningKey]:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     url = database_url(settings)
     check_reachable(url)

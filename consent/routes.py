@@ -25,6 +25,9 @@ from bureau.errors import InvalidInput
 from bureau.policy.regime import live_rules, period_in_words
 from bureau.reports import release
 from consent import service
+from consent.errors import NoGrant
+from consent.oauth import repo
+from consent.oauth.server import digest
 from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
 
 router = APIRouter()
@@ -171,9 +174,19 @@ async def pull(
     async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
         user = await run_async(conn, authenticate_org(presented_key(credentials)))
         user.require("pull")
+        now = _now()
+        grant_id = body.grant_id
+        if grant_id is None:  # named by the OAuth access token instead (off the grant_id path)
+            assert body.grant_token is not None
+            grant_id = await repo.grant_for_token_async(
+                conn, digest(body.grant_token), user.org_id, now
+            )
+            if grant_id is None:
+                raise NoGrant("unknown or expired grant_token", field="grant_token",
+                              reason="no-grant")  # fmt: skip
         return await release.pull_report(
-            conn, vault, key, user.org_id, user.name, body.grant_id, body.purpose, body.scope,
-            body.identity_verified, _now(),
+            conn, vault, key, user.org_id, user.name, grant_id, body.purpose, body.scope,
+            body.identity_verified, now,
         )  # fmt: skip
 
     return _released(await in_one_async_transaction(pool, work))

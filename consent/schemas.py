@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class GrantIn(BaseModel):
@@ -40,7 +41,13 @@ class AlertIn(BaseModel):
 
 class PullIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    grant_id: UUID
+    grant_id: UUID | None = Field(default=None, description="the grant; or send grant_token")
+    grant_token: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the access token the OAuth token endpoint returned for the grant, instead "
+        "of grant_id (your API key stays the Authorization header)",
+    )
     purpose: str
     scope: str = "full"
     identity_verified: bool = Field(
@@ -48,6 +55,14 @@ class PullIn(BaseModel):
         description="you verified the applicant's identity (required under a fraud alert "
         "for new credit, FCRA §605A(h))",
     )
+
+    @model_validator(mode="after")
+    def one_grant_named(self) -> PullIn:
+        if (self.grant_id is None) == (self.grant_token is None):
+            raise PydanticCustomError(
+                "one_grant", "name the grant by grant_id or by grant_token, exactly one"
+            )
+        return self
 
 
 class CompelledIn(BaseModel):

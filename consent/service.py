@@ -94,8 +94,10 @@ def grant_consent(
     expires_at: datetime | None,
     max_uses: int | None,
     now: datetime,
+    grant_id: UUID | None = None,
 ) -> dict[str, Any]:
-    """Store a new grant and return it with its signed receipt."""
+    """Store a new grant and return it with its signed receipt (`grant_id`: the id a pending
+    grant was given when the subject allowed it in the portal)."""
     if subjects_repo.file_status(conn, subject_id) == "closed":
         # a grant on a closed file could never be used: say so now, not at the pull
         raise FileClosed(
@@ -107,7 +109,7 @@ def grant_consent(
         live_rules().access,
     )  # fmt: skip
     grant = Grant(
-        grant_id=uuid4(),
+        grant_id=grant_id or uuid4(),
         subject_id=subject_id,
         requester_org_id=terms.requester_org_id,
         purpose=terms.purpose,

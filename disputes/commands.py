@@ -11,15 +11,15 @@ import argparse
 import json
 import sys
 from datetime import UTC, date, datetime, time
-from typing import Any
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.pool import one_transaction
 from bureau.db.server import check_reachable, database_url
 from bureau.vault import Vault
 from disputes.reinvestigation import run_deadlines
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("disputes", help="dispute tools")
     sub = parser.add_subparsers(dest="disputes_command", required=True)
     run = sub.add_parser(
@@ -36,8 +36,6 @@ def register(subparsers: Any) -> None:
 
 
 def run_deadlines_command(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     url = database_url(settings)
     check_reachable(url)

@@ -18,7 +18,6 @@ import psycopg
 
 from bureau.db.batch import run
 from bureau.errors import InvalidInput
-from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.furnishing import repo as furnishing_repo
 from bureau.furnishing import tradeline_rules
@@ -153,7 +152,7 @@ def apply_outcome(
     }
     repo.update_item_fields(conn, row.subject_id, row.item_kind, row.item_id, corrections)
     if row.item_kind == "tradeline":
-        after = {c: item[c] for c in file_repo.TRADELINE_COLUMNS} | corrections
+        after = {c: item[c] for c in furnishing_repo.TRADELINE_COLUMNS} | corrections
         furnishing_repo.record_report(
             conn, row.subject_id, row.item_id, after["date_account_information"], "dispute",
             {k: jsonable(v) for k, v in after.items()},
@@ -164,7 +163,7 @@ def apply_outcome(
 def refuse_inconsistent(item: Mapping[str, Any], corrections: Mapping[str, Any]) -> None:
     """A corrected account meets the Metro 2 field and consistency rules a furnished record
     does (status codes, zero balance when paid, ...): every new problem is named at once."""
-    before = {c: item[c] for c in file_repo.TRADELINE_COLUMNS}
+    before = {c: item[c] for c in furnishing_repo.TRADELINE_COLUMNS}
     problems = tradeline_rules.new_problems(before, before | dict(corrections))
     if problems:
         first = next(iter(problems))

@@ -20,9 +20,9 @@ from bureau.file import repo as file_repo
 from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
 from disputes import correction, deadlines, notices, repo, workflow
-from disputes.history import advance
 from disputes.repo import DisputeRow
 from disputes.service import dispute_facts, own_dispute
+from disputes.transitions import advance
 
 EMPLOYMENT_PURPOSE = "employment"
 

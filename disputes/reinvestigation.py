@@ -25,10 +25,10 @@ from bureau.subjects.errors import FileShredded
 from bureau.vault import Vault
 from disputes import correction, deadlines, notices, repo, workflow
 from disputes.errors import DisputeNotFound, NotYourItem, TransitionRefused
-from disputes.history import advance, furnisher_actor
 from disputes.items import REASONS, parse_corrections
 from disputes.repo import DisputeRow
 from disputes.service import dispute_facts, dispute_view, document_content
+from disputes.transitions import advance, furnisher_actor
 
 
 def _addressed_to(

@@ -24,9 +24,9 @@ from bureau.policy.regime import live_rules
 from bureau.vault import SubjectCipher, Vault
 from disputes import correction, deadlines, notices, repo, screening, workflow
 from disputes.errors import DisputeAlreadyOpen, DisputeNotFound
-from disputes.history import advance
 from disputes.items import ITEM_KINDS, check_disputed_field, reason
 from disputes.repo import DisputeRow
+from disputes.transitions import advance
 
 MAX_DOCUMENTS = 10
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024

@@ -20,10 +20,10 @@ from bureau.policy.regime import live_rules
 from bureau.vault import Vault
 from disputes import correction, workflow
 from disputes.errors import StatementTooLong
-from disputes.history import advance
 from disputes.items import word_count
 from disputes.repo import DisputeRow
 from disputes.service import own_dispute
+from disputes.transitions import advance
 
 
 def add_statement(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -104,7 +105,7 @@ def pool(database_url: str) -> Iterator[ConnectionPool]:
 
 
 @pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection]:
+def conn(database_url: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """A connection whose work is rolled back when the test ends."""
     with psycopg.connect(database_url, row_factory=dict_row) as connection:
         connection.execute("SET TIME ZONE 'UTC'")

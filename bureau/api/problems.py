@@ -2,12 +2,14 @@
 
 Each body has a stable `type` URI (clients switch on it), a `title`, a `detail` for people, and
 `field` naming the offending input when there is one. Unexpected errors return a generic 500
-problem: never a stack trace.
+problem: never a stack trace. A client that shows pages instead (the portal) hands `install` an
+`ErrorPage`, so this module never imports it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -18,11 +20,13 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bureau.errors import DomainError
-from bureau.web import errors as portal_errors
 
 TYPE_BASE = "https://fairfile.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("bureau.api")
+
+ErrorPage = Callable[[Request, int, str, str, str | None], Response | None]
+"""(request, status, title, detail, field) -> a page for a request that wants one, else None."""
 
 
 def problem(
@@ -41,27 +45,29 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def answer(
-    request: Request,
-    status: int,
-    slug: str,
-    title: str,
-    detail: str,
-    field: str | None = None,
-    **extra: Any,
-) -> Response:
-    """problem+json for the API; the same error as a readable page for the subject's portal."""
-    if portal_errors.is_portal(request):
-        return portal_errors.error_page(request, status, title, detail, field)
-    return problem(status, slug, title, detail, field, **extra)
-
-
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, page: ErrorPage | None = None) -> None:
+    """Map every error to problem+json, or to `page`'s answer where it gives one."""
+
+    def answer(
+        request: Request,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        field: str | None = None,
+        **extra: Any,
+    ) -> Response:
+        """problem+json for the API; the same error as a readable page where `page` has one."""
+        shown = page(request, status, title, detail, field) if page is not None else None
+        if shown is not None:
+            return shown
+        return problem(status, slug, title, detail, field, **extra)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         return answer(request, exc.status, exc.type, exc.title, exc.detail, exc.field, **exc.extra)

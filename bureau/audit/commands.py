@@ -18,11 +18,12 @@ from bureau.audit import verify_mine, witness
 from bureau.audit.remote import RemoteError, get_json
 from bureau.audit.sequencing import sequence
 from bureau.audit.tree import verify_log
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SignatureInvalid, SigningKey, load_public_keys, signing_key_file
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "audit", help="the tamper-evident access log"
     )
@@ -107,8 +108,6 @@ def _refused(run: Any) -> Any:
 @_refused
 def run_sequence(args: argparse.Namespace) -> int:
     """For an operator (or a cron job) when no server runs: the log's merge delay stays bounded."""
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     key = SigningKey.load(signing_key_file(settings.key_file))
     url = database_url(settings)
@@ -121,8 +120,6 @@ def run_sequence(args: argparse.Namespace) -> int:
 
 @_refused
 def run_verify(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     if args.key:
         keys = _public_keys(args.key)

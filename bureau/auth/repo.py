@@ -80,10 +80,6 @@ def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:
     return cur.rowcount == 1
 
 
-def touch_api_key(conn: psycopg.Connection[Any], key_id: str) -> None:
-    conn.execute("UPDATE api_keys SET last_used_at = now() WHERE key_id = %s", (key_id,))
-
-
 def insert_subject_credential(
     conn: psycopg.Connection[Any], subject_id: UUID, credential_id: str, secret_hash: bytes
 ) -> None:

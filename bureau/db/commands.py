@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.migrate import migrate
 from bureau.db.server import check_reachable, database_url
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "migrate", help="apply the numbered SQL migrations (idempotent)"
     )
@@ -18,8 +18,6 @@ def register(subparsers: Any) -> None:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     url = database_url(settings_from(args))
     check_reachable(url)
     applied = migrate(url)

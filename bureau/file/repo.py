@@ -16,16 +16,6 @@ from bureau.db.write import Write
 from bureau.subjects.repo import IDENTITIES_SQL, SUBJECT_EXISTS_SQL
 from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 
-TRADELINE_COLUMNS = (
-    "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
-    "date_last_payment", "date_first_delinquency", "date_account_information", "credit_limit",
-    "highest_credit", "terms_duration", "terms_frequency", "scheduled_payment", "actual_payment",
-    "account_status", "payment_rating", "payment_history", "special_comment",
-    "compliance_condition", "current_balance", "amount_past_due", "original_charge_off",
-    "consumer_info_indicator", "interest_type", "original_creditor", "creditor_classification",
-)  # fmt: skip
-
-
 # An item whose open dispute is past its deletion day, still unanswered, is off the file. Why in
 # the read: the right to the deletion does not wait for the deadline job, so every report,
 # disclosure and score leaves the item out from the regime's deletion day (the bound parameter
@@ -77,32 +67,6 @@ STATEMENTS_SQL = """
 IS_FROZEN_SQL = "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL"
 
 
-def tradelines(
-    conn: psycopg.Connection[Any], subject_id: UUID, unverified_due_by: date
-) -> list[dict[str, Any]]:
-    """Live (not deleted) tradelines with their furnisher's name; served by the primary key."""
-    return _rows(conn, TRADELINES_SQL, (subject_id, unverified_due_by))
-
-
-def bankruptcies(
-    conn: psycopg.Connection[Any], subject_id: UUID, unverified_due_by: date
-) -> list[dict[str, Any]]:
-    return _rows(conn, BANKRUPTCIES_SQL, (subject_id, unverified_due_by))
-
-
-def inquiries(
-    conn: psycopg.Connection[Any], subject_id: UUID, since: datetime, unverified_due_by: date
-) -> list[dict[str, Any]]:
-    """Inquiries since a time, newest first; served by inquiries_recent."""
-    return _rows(conn, INQUIRIES_SQL, (subject_id, since, unverified_due_by))
-
-
-def active_fraud_alerts(
-    conn: psycopg.Connection[Any], subject_id: UUID, at: datetime
-) -> list[dict[str, Any]]:
-    return _rows(conn, ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at))
-
-
 def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
     """The subject's current (not withdrawn) statements on disputed items, oldest first.
 
@@ -110,10 +74,6 @@ def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str
     file and by disputes' own views.
     """
     return _rows(conn, STATEMENTS_SQL, (subject_id,))
-
-
-def is_frozen(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
-    return bool(_rows(conn, IS_FROZEN_SQL, (subject_id,)))
 
 
 def _rows(

@@ -99,6 +99,18 @@ class Account:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in self.values.items()}
 
 
+def record_from_stored(row: Mapping[str, Any]) -> Record:
+    """A base record holding an account's stored state (tradeline columns), so the rules that
+    compare cycles read the stored history with the same predicates as a previous file.
+    Fields the tradeline does not keep (names, identity, appended segments) are blank."""
+    values: dict[str, Value] = {}
+    for name in _DIRECT:
+        value = row.get(_COLUMN_OF.get(name, name))
+        if value is not None:
+            values[name] = value
+    return compose_record("base", values)
+
+
 def _none_if_blank(value: Value) -> Value:
     return None if value == "" else value
 

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from tqdm import tqdm
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.pool import one_transaction
 from bureau.db.server import ready_url
 from bureau.errors import DomainError
@@ -28,7 +29,7 @@ from bureau.private_output import open_private
 from bureau.vault import Vault
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     furnish = subparsers.add_parser("furnish", help="apply a furnisher's Metro 2 file")
     furnish.add_argument("file", help="Metro 2 character-format file (or a .zip holding one)")
     furnish.add_argument("--furnisher", required=True, help="org id, Metro 2 id number or name")
@@ -47,8 +48,6 @@ def register(subparsers: Any) -> None:
 
 
 def _resources(args: argparse.Namespace) -> tuple[str, Vault]:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     url = ready_url(settings)
     with psycopg.connect(url) as conn:

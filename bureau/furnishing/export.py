@@ -17,12 +17,12 @@ from uuid import UUID
 import psycopg
 
 from bureau.errors import NotFound
-from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing import details, repo
 from bureau.furnishing.metro2.layout import APPENDED
 from bureau.furnishing.metro2.records import Record, Value, digits
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.vault import SubjectCipher, Vault
 
 # Stored addresses come in two forms: "street, city ST zip" (enrolment, the sandbox) and

@@ -2,7 +2,7 @@
 
 parse (streamed) -> validate every record -> blind-index it -> match subjects by blind index,
 batch by batch -> COPY valid accounts into a staging table -> one set-based merge. Reading,
-validating and indexing run in the caller's thread while a background thread (writer.py)
+validating and indexing run in the caller's thread while a background thread (background_apply.py)
 applies the previous batch to the database. Everything runs in the caller's transaction
 (services never commit), so a crash anywhere leaves the file applied whole or not at all.
 Invalid records are rejected and listed; the valid ones land. Sending the same bytes again is
@@ -31,7 +31,9 @@ from bureau.furnishing.accounts import (
     account_from_record,
     associated_accounts,
     record_from_json,
+    record_from_stored,
 )
+from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
@@ -40,11 +42,11 @@ from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
     FileValidator,
     Problem,
+    check_cycle,
     check_record,
     duplicate_accounts,
 )
 from bureau.furnishing.report import IngestReport, Rejection
-from bureau.furnishing.writer import BackgroundWriter
 from bureau.policy.regime import live_regime, live_rules
 from bureau.subjects import repo as subjects_repo
 from bureau.vault import SubjectCipher, Vault
@@ -142,12 +144,16 @@ class _Ingest:
         self.digest = digest
         self.matcher = Matcher(conn, vault, furnisher_id)
         self.batch: list[Keyed] = []
+        # the base records queued, by record number, until their batch is applied: the
+        # cycle-to-cycle rules read them (added here, taken out by the writer thread)
+        self.queued_records: dict[int, Record] = {}
         self.writer: BackgroundWriter[list[Keyed]] | None = None
         self.seq = 0
         self.staged_identities = False  # facts for merge_identities, at the end
         # records refused in the writer thread (closed files), reported by finish() in the
         # caller's thread: the report's counters are never written from two threads at once
         self.refused: list[Rejection] = []
+        self.flagged_across: list[Rejection] = []  # cycle-to-cycle findings, same reason
 
     def already_applied(self) -> bool:
         repo.lock_furnisher(self.conn, self.report.furnisher_id)
@@ -185,10 +191,12 @@ class _Ingest:
         """A base record: rejected with its problems, or queued for matching."""
         self.report.records += 1
         problems = problems + self.check_owner(record)
-        if problems:
-            number = record.main.raw("consumer_account_number").strip()
+        number = record.main.raw("consumer_account_number").strip()
+        if any(p.rejects for p in problems):
             self.report.reject(Rejection(record.number, number, problems))
             return
+        if problems:  # findings for review only: the record lands, the furnisher is told
+            self.report.flag(Rejection(record.number, number, problems))
         for segment in record.appended:
             if segment.kind in self.not_stored and not _applied(segment):
                 self.report.not_stored[segment.kind] = (
@@ -196,6 +204,7 @@ class _Ingest:
                 )
         account = account_from_record(record)
         self.batch.append(self.matcher.keyed(account))
+        self.queued_records[record.number] = record
         if len(record.segments) > 1:  # a joint account reaches each associated consumer's
             # own file too (J1, J2)
             self.batch.extend(self.matcher.keyed(a) for a in associated_accounts(record, account))
@@ -204,7 +213,7 @@ class _Ingest:
 
     @contextmanager
     def applying(self) -> Iterator[None]:
-        """Batches queued by `take` are applied in a background thread (see writer.py) until
+        """Batches queued by `take` are applied in a background thread until
         the block ends; on a failure the thread is stopped before it propagates."""
         with BackgroundWriter(self.apply) as writer:
             self.writer = writer
@@ -220,8 +229,13 @@ class _Ingest:
 
     def apply(self, batch: list[Keyed]) -> None:
         """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
+        records = {
+            k.account.number: record for k in batch if k.account.role == "base"
+            and (record := self.queued_records.pop(k.account.number, None)) is not None
+        }  # fmt: skip
         refused_before = len(self.refused)
         matches = self._open_files_only(self.matcher.resolve(batch))
+        self._check_cycles(matches, records)
         known = [m.subject_id for m in matches if m.rule != "new"]
         held = repo.held_identities(self.conn, known) if known else set()
         fresh: list[tuple[Any, ...]] = []  # facts of subjects created in this batch
@@ -281,6 +295,28 @@ class _Ingest:
         bases = sum(1 for k in batch if k.account.role == "base")
         self.report.accepted += bases - (len(self.refused) - refused_before)
 
+    def _check_cycles(self, matches: list[Match], records: dict[int, Record]) -> None:
+        """The cycle-to-cycle rules, each account against its stored state (the last cycle
+        this furnisher reported), fetched for the whole batch in one query. Findings are for
+        review: they are listed per record, nothing is refused. Only what the tradeline stores
+        is compared: names, the previous L1 and the previous J1/J2 segments are not kept, so
+        PROG-ECOA-1 and PROG-AccountChange-1..3 run only between files (--previous)."""
+        known = {m.account_ref: m for m in matches if m.account.role == "base"
+                 and m.tradeline_id is not None}  # fmt: skip
+        if not known:
+            return
+        stored = repo.previous_cycles(self.conn, self.report.furnisher_id, list(known))
+        for ref, row in stored.items():
+            m = known[ref]
+            record = records.get(m.account.number)
+            if record is None or row["date_account_information"] >= m.account.as_of:
+                continue  # the same cycle sent again, or an older one: nothing to compare
+            problems = check_cycle(record, record_from_stored(row))
+            if problems:
+                self.flagged_across.append(
+                    Rejection(m.account.number, m.account.account_number, problems)
+                )
+
     def _open_files_only(self, matches: list[Match]) -> list[Match]:
         """Drop the accounts of consumers whose file is closed (bureau/subjects/erasure.py).
 
@@ -314,6 +350,8 @@ class _Ingest:
         report = self.report
         for rejection in self.refused:
             report.reject(rejection)
+        for flagged in self.flagged_across:
+            report.flag(flagged)
         report.subjects_created = self.matcher.created
         # Facts new to files that already existed are written here, in one sorted statement,
         # not batch by batch: inserting a fact another ingest has just inserted waits for it

@@ -12,7 +12,17 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from bureau.file.repo import TRADELINE_COLUMNS
+# The columns of the file's account a furnisher reports (the Metro 2 base segment's fields); the
+# tradelines table's other columns are keys, encryption and bookkeeping. Furnishing owns this
+# list: the file reads what furnishing stores, never the other way round.
+TRADELINE_COLUMNS = (
+    "portfolio_type", "account_type", "ecoa_code", "date_opened", "date_closed",
+    "date_last_payment", "date_first_delinquency", "date_account_information", "credit_limit",
+    "highest_credit", "terms_duration", "terms_frequency", "scheduled_payment", "actual_payment",
+    "account_status", "payment_rating", "payment_history", "special_comment",
+    "compliance_condition", "current_balance", "amount_past_due", "original_charge_off",
+    "consumer_info_indicator", "interest_type", "original_creditor", "creditor_classification",
+)  # fmt: skip
 
 # The tradeline columns a furnisher's report sets: the file's columns, the K2-K4 details and
 # whose row it is (the base segment's consumer, or a J1/J2 associated consumer).
@@ -197,6 +207,25 @@ def tradelines_by_account(
             binary=True,  # arrays of byte strings, both ways: no escaping, no hex
         )
         return {bytes(ref): (s, t) for ref, s, t in cur.fetchall()}
+
+
+PREVIOUS_COLUMNS = tuple(c for c in TRADELINE_COLUMNS if c not in ("account_details",))
+
+
+def previous_cycles(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
+) -> dict[bytes, dict[str, Any]]:
+    """account_ref -> the stored state (last cycle reported) of the base consumer's tradeline,
+    for a whole batch in one query (the cycle-to-cycle rules compare with it)."""
+    columns = ", ".join(PREVIOUS_COLUMNS)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            f"SELECT account_ref, {columns} FROM tradelines "
+            "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
+            (furnisher_id, refs),
+            binary=True,
+        )
+        return {bytes(row.pop("account_ref")): row for row in cur.fetchall()}
 
 
 def associated_by_account(

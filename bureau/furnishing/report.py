@@ -23,8 +23,10 @@ PROBLEM_COLUMNS = (
     "value",
     "rule",
     "reason",
+    "severity",
 )
 SUMMARY_PROBLEMS = 50  # how many problems the stored batch summary keeps
+BATCH_LOOKBACK = 2000  # how far back flag() looks for the same record (one ingest batch)
 KEPT = 1000  # rejections (and file problems) held in memory for the JSON report; a sink sees all
 
 
@@ -63,6 +65,9 @@ class IngestReport:
     renumbered: int = 0  # accounts given a new number (L1), same tradeline and history
     not_stored: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    # records that landed with findings for review (CFPB evaluators, cycle-to-cycle rules)
+    flagged: int = 0
+    findings: list[Rejection] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
     not_listed: int = 0  # rejections and file problems beyond KEPT (counted, sent to the sink)
     sink: Callable[[Rejection | Problem], None] | None = field(default=None, repr=False)
@@ -78,6 +83,16 @@ class IngestReport:
         """Count a rejected record; keep it for the report while memory allows."""
         self.rejected += 1
         self._keep(self.rejections, rejection)
+
+    def flag(self, flagged: Rejection) -> None:
+        """A record that landed with findings for review (one entry per record: findings
+        across cycles join the record's own)."""
+        for held in reversed(self.findings[-BATCH_LOOKBACK:]):
+            if held.record == flagged.record:
+                held.problems.extend(flagged.problems)
+                return
+        self.flagged += 1
+        self._keep(self.findings, flagged)
 
     def file_problem(self, problem: Problem) -> None:
         self._keep(self.file_problems, problem)
@@ -98,7 +113,7 @@ class IngestReport:
         quotes it go back to the furnisher in the response, never into the database.
         """
         data = self.to_json(limit=SUMMARY_PROBLEMS)
-        for rejection in data["rejections"]:
+        for rejection in (*data["rejections"], *data["findings"]):
             del rejection["account"]
             rejection["problems"] = [_located(p) for p in rejection["problems"]]
         data["file_problems"] = [_located(p) for p in data["file_problems"]]
@@ -131,6 +146,15 @@ class IngestReport:
                     "problems": [p.to_dict() for p in r.problems],
                 }
                 for r in rejections
+            ],
+            "flagged": self.flagged,
+            "findings": [
+                {
+                    "record": r.record,
+                    "account": r.account,
+                    "problems": [p.to_dict() for p in r.problems],
+                }
+                for r in (self.findings if limit is None else self.findings[:limit])
             ],
             "file_problems": [p.to_dict() for p in self.file_problems],
             "not_listed": self.not_listed,

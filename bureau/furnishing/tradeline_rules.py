@@ -37,11 +37,13 @@ def _findings(values: Mapping[str, Any]) -> dict[tuple[str, str], Problem]:
 
 
 def new_problems(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The problems the changed values have that the stored ones did not, by column: each as
-    `reason (rule)`. A correction is judged by what it makes wrong, not by what was already."""
+    """The rejecting problems the changed values have that the stored ones did not, by column:
+    each as `reason (rule)`. A correction is judged by what it makes wrong, not by what was
+    already; a finding for review (a CFPB evaluator hit) does not stop it, as it does not stop
+    a furnished record from landing."""
     known = _findings(before)
     out: dict[str, list[str]] = {}
     for (rule, column), problem in _findings(after).items():
-        if (rule, column) not in known:
+        if problem.rejects and (rule, column) not in known:
             out.setdefault(column, []).append(f"{problem.reason} ({rule})")
     return out

@@ -7,19 +7,19 @@ and how an operator revokes a leaked key without a running server.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 from uuid import UUID, uuid4
 
 from bureau import events
 from bureau.auth import repo
 from bureau.auth.service import SCOPES, issue_api_key
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.pool import one_transaction
 from bureau.db.server import ready_url
 
 ROLES = ("furnisher", "user", "operator", "auditor")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     org = subparsers.add_parser("org", help="register organizations (operator)")
     org_sub = org.add_subparsers(dest="org_command", required=True)
     create = org_sub.add_parser("create", help="register an organization and issue its first key")
@@ -29,6 +29,9 @@ def register(subparsers: Any) -> None:
     create.add_argument("--furnisher-code", help="Metro 2 identification number (furnishers)")
     create.add_argument("--data-dir")
     create.set_defaults(func=run_org_create)
+    from consent.oauth.commands import register_under  # the OAuth client's part of an org
+
+    register_under(org_sub)
     listing = org_sub.add_parser("list", help="list organizations and their keys")
     listing.add_argument("--data-dir")
     listing.set_defaults(func=run_org_list)
@@ -58,8 +61,6 @@ def _split(text: str | None, allowed: tuple[str, ...] | frozenset[str], name: st
 
 
 def _url(args: argparse.Namespace) -> str:
-    from bureau.cli import settings_from
-
     return ready_url(settings_from(args))
 
 

@@ -15,13 +15,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bureau.commandline import Subparsers
 from bureau.policy.lab import compare_replicates, resolve_regimes, steady_state_years
 from bureau.policy.population import load_population_params
 from bureau.policy.regime import RegimeError, builtin_names, load_regime
 from bureau.policy.report import terminal_table, write_outputs
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "compare",
         help="run one synthetic population through regimes and write a comparison report",

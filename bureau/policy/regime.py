@@ -87,6 +87,7 @@ class DisputeRules:
     statement_max_words: int
     past_recipient_days: int
     past_recipient_days_employment: int
+    furnisher_reminder_business_days: int
 
 
 @dataclass(frozen=True)

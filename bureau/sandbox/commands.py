@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.config import Settings
 from bureau.db.migrate import migrate
 from bureau.db.pool import one_transaction
@@ -18,7 +19,7 @@ from bureau.sandbox.seed import SeedResult, seed_sandbox
 from bureau.vault import Vault
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     serve = subparsers.add_parser("serve", help="migrate and serve the API (sandbox: seeded)")
     serve.add_argument("--sandbox", action="store_true", help="seed and serve the sandbox bureau")
     serve.add_argument("--host", default="127.0.0.1")
@@ -103,7 +104,6 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bureau.app import create_app
-    from bureau.cli import settings_from
 
     settings = settings_from(args)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default action the process
@@ -125,8 +125,6 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_seed(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     result = _prepare(settings, args.seed, args.as_of)
     assert result is not None

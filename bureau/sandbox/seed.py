@@ -28,6 +28,7 @@ from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
+from consent.oauth import repo as oauth_repo
 
 _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
     # kind: (portfolio type, Metro 2 account type, terms duration)
@@ -48,8 +49,12 @@ class SeedResult:
     seed: int
     as_of: date
     seeded_now: bool
-    org_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    org_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     personas: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+SANDBOX_REDIRECT_URIS = ["http://127.0.0.1/callback", "http://[::1]/callback"]
+"""Loopback, so they match on any port (RFC 8252 §7.3)."""
 
 
 def default_as_of(today: date | None = None) -> date:
@@ -151,6 +156,11 @@ def seed_sandbox(
             "name": spec.name, "org_id": str(org_ids[spec.slug]),
             "scopes": ",".join(spec.scopes), "key": str(token),
         }  # fmt: skip
+        if "user" in spec.roles:
+            # Every sandbox lender is an OAuth client: client_id is its org id, the secret its
+            # pull key, and loopback redirect URIs (any port) for a test client on this machine.
+            result.org_keys[spec.slug] |= {"client_id": str(org_ids[spec.slug]),
+                                           "redirect_uris": list(SANDBOX_REDIRECT_URIS)}  # fmt: skip
         if already:
             continue
         auth_repo.insert_organization(
@@ -158,6 +168,9 @@ def seed_sandbox(
             spec.address or None, spec.phone or None,
         )  # fmt: skip
         issue_api_key(conn, org_ids[spec.slug], list(spec.scopes), "sandbox", token)
+        if "user" in spec.roles:
+            for uri in SANDBOX_REDIRECT_URIS:
+                oauth_repo.add_redirect_uri(conn, org_ids[spec.slug], uri)
 
     identities: dict[str, IdentityClaim] = {}
     for persona in PERSONAS:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from bureau.commandline import Subparsers
 from bureau.score.publish import markdown
 from bureau.score.scorecard import CURRENT_VERSION, load_scorecard
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("score", help="the published scorecard")
     actions = parser.add_subparsers(dest="score_command", required=True, metavar="ACTION")
     table = actions.add_parser("table", help="print a scorecard's full points table (markdown)")

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from bureau.api.deps import Subject, Tx, VaultDep
-from bureau.score.own import own_scoring_input
+from bureau.file.score_disclosure import own_scoring_input
 from bureau.score.schemas import WhatIfIn
 from bureau.score.scoring import score_input
 from bureau.score.whatif import what_if

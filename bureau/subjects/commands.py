@@ -18,13 +18,14 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.errors import DomainError
 from bureau.policy.regime import live_rules
 from bureau.subjects import erasure
 from bureau.vault import Vault
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "subjects", help="close, reopen and shred subjects' files (the erasure right)"
     )
@@ -53,7 +54,6 @@ def register(subparsers: Any) -> None:
 
 
 def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], Vault]:
-    from bureau.cli import settings_from
     from bureau.db.server import ready_url
 
     settings = settings_from(args)

@@ -32,16 +32,6 @@ def add_identity(
     )
 
 
-def subjects_with(conn: psycopg.Connection[Any], kind: str, value_bidx: bytes) -> list[UUID]:
-    """Subjects holding this blind index (served by the prefix of subject_identities_fact_key)."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT DISTINCT subject_id FROM subject_identities WHERE kind = %s AND value_bidx = %s",
-            (kind, value_bidx),
-        )
-        return [row[0] for row in cur.fetchall()]
-
-
 def subjects_with_both(
     conn: psycopg.Connection[Any], first: tuple[str, bytes], second: tuple[str, bytes]
 ) -> list[UUID]:

@@ -14,11 +14,11 @@ import stat
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from tqdm import tqdm
 
+from bureau.commandline import Subparsers, settings_from
 from bureau.db.server import ready_url
 from bureau.errors import DomainError
 from bureau.vault.keyring import KeyRingError, load
@@ -31,7 +31,7 @@ from bureau.vault.rotation import (
 from bureau.vault.vault import VaultError
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "vault", help="master keys: list, rotate, retire"
     )
@@ -98,8 +98,6 @@ def read_new_key(source: str) -> bytes:
 
 
 def run_keys(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     url = ready_url(settings)
     try:
@@ -118,8 +116,6 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 def run_rotate(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     url = ready_url(settings)
     if args.batch_size < 1:
@@ -155,8 +151,6 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 
 def run_retire(args: argparse.Namespace) -> int:
-    from bureau.cli import settings_from
-
     settings = settings_from(args)
     url = ready_url(settings)
     try:

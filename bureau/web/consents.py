@@ -20,6 +20,7 @@ from bureau.web import forms
 from bureau.web.deps import FormVisitor, PortalVisitor, Visitor
 from bureau.web.render import page
 from consent import service
+from consent.oauth import repo as oauth_repo
 from consent.purposes import Purpose, grantable, purposes
 
 router = APIRouter()
@@ -38,9 +39,23 @@ def _page(
     return page(
         request, "consents.html", status_code, visitor=visitor, current="consents",
         grants=grants, requesters=orgs_repo.requesters(conn),
+        asked=pending_requests(conn, visitor.principal.subject_id, now),
         purposes=[(p, purposes()[Purpose(p)].citation) for p in grantable()],
         done=DONE.get(request.query_params.get("done", "")), **extra,
     )  # fmt: skip
+
+
+def pending_requests(conn: Tx, subject_id: UUID, now: datetime) -> list[dict[str, Any]]:
+    """Requests the subject allowed whose lender has not (or never) collected the consent:
+    pending while the code lives, then void; neither ever let anyone see the file."""
+    rows = oauth_repo.authorizations_for(conn, subject_id)
+    return [
+        {"requester": r["requester_name"], "purpose": r["purpose"], "scope": r["scope"],
+         "allowed_at": r["created_at"],
+         "status": "pending" if r["status"] == "pending" and r["code_expires_at"] > now
+         else "void"}
+        for r in rows
+    ]  # fmt: skip
 
 
 @router.get("/consents")

@@ -7,7 +7,17 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from bureau.web import access_log, consents, disputes, file, freeze, notices, score, signin
+from bureau.web import (
+    access_log,
+    authorize,
+    consents,
+    disputes,
+    file,
+    freeze,
+    notices,
+    score,
+    signin,
+)
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -19,5 +29,5 @@ def stylesheet() -> Response:
     return Response(_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
-for module in (signin, file, score, access_log, consents, freeze, disputes, notices):
+for module in (signin, file, score, access_log, consents, freeze, disputes, notices, authorize):
     router.include_router(module.router)

@@ -14,9 +14,9 @@ from fastapi.responses import Response
 
 from bureau.api.deps import Tx, VaultDep
 from bureau.errors import DomainError, InvalidInput
+from bureau.file.score_disclosure import own_scoring_input
 from bureau.score import whatif
 from bureau.score.admissible import ScoringInput
-from bureau.score.own import own_scoring_input
 from bureau.score.scoring import score_input
 from bureau.vault import Vault
 from bureau.web import forms, wording

@@ -63,6 +63,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def safe_next(target: str) -> str:
+    """Where to go after signing in: only back to a consent request on this portal (never an
+    outside URL: no open redirect)."""
+    if target.startswith("/portal/authorize?") and "//" not in target and "\\" not in target:
+        return target
+    return ""
+
+
 @router.get("/signin")
 def signin_form(
     request: Request,
@@ -71,8 +79,10 @@ def signin_form(
     settings: PortalSettingsDep,
     expired: bool = False,
     signed_out: bool = False,
+    next: str = "",
 ) -> Response:
-    return _form(request, signer, now, settings, expired=expired, signed_out=signed_out)
+    return _form(request, signer, now, settings, expired=expired, signed_out=signed_out,
+                 next=safe_next(next))  # fmt: skip
 
 
 @router.post("/signin")
@@ -84,6 +94,7 @@ def signin(
     settings: PortalSettingsDep,
     token: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     nonce = signer.presession_nonce(request.cookies.get(PRESESSION_COOKIE), now)
     if not signer.csrf_valid(nonce, csrf):
@@ -114,8 +125,8 @@ def signin(
             "title": "Not signed in",
             "detail": "That credential was not recognised, or it was revoked.",
         }
-        return _form(request, signer, now, settings, 401, problem=problem)
-    response = secure(RedirectResponse("/portal/file", status_code=303))
+        return _form(request, signer, now, settings, 401, problem=problem, next=safe_next(next))
+    response = secure(RedirectResponse(safe_next(next) or "/portal/file", status_code=303))
     replaced = request.cookies.get(SESSION_COOKIE)
     if replaced:  # signing in again ends the session this browser held, not just its cookie
         session_store.end(conn, replaced, now)

@@ -199,6 +199,8 @@ _EVENTS = {
     "report.compelled": "A report on you was released under a court order",
     "consent.granted": "You let {to} see your file",
     "consent.revoked": "You revoked a consent",
+    "consent.allowed": "You allowed {to}'s request to see your file (it starts when they collect it)",
+    "consent.declined": "You declined {to}'s request to see your file",
     "freeze.placed": "You froze your file",
     "freeze.lifted": "You lifted the freeze on your file",
     "freeze.thawed": "You thawed your freeze{for_}",

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
@@ -37,14 +38,18 @@ def denied(response: Any, reason: str) -> bool:
 
 def counts(pool: ConnectionPool, subject_id: UUID) -> tuple[int, int, int]:
     with transaction(pool) as conn:
-        row = conn.execute(
-            """
+        row = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                """
             SELECT (SELECT count(*) FROM inquiries WHERE subject_id = %(s)s) AS inquiries,
                    (SELECT count(*) FROM reports WHERE subject_id = %(s)s) AS reports,
                    (SELECT count(*) FROM audit_log WHERE subject_id = %(s)s) AS entries
             """,
-            {"s": subject_id},
-        ).fetchone()
+                {"s": subject_id},
+            )
+            .fetchone()
+        )
     assert row is not None
     return row["inquiries"], row["reports"], row["entries"]
 
@@ -65,7 +70,7 @@ def test_a_pull_under_a_valid_grant_returns_a_signed_report_and_writes_its_trail
     assert report["file"]["identity"]["national_ids"][0].startswith("*****")
     assert counts(pool, person.subject_id) == (before[0] + 1, before[1] + 1, before[2] + 1)
     with transaction(pool) as conn:
-        inquiry = conn.execute(
+        inquiry = conn.cursor(row_factory=dict_row).execute(
             "SELECT kind, grant_id, report_id FROM inquiries WHERE subject_id = %s "
             "AND report_id = %s", (person.subject_id, UUID(body["report_id"])),
         ).fetchone()  # fmt: skip
@@ -222,7 +227,7 @@ def test_a_single_use_grant_releases_exactly_once_under_concurrent_pulls(
     assert sorted(statuses) == [201] + [403] * (racers - 1)
     assert types == [PROBLEM + "uses-exhausted"] * (racers - 1)
     with transaction(pool) as conn:
-        row = conn.execute(
+        row = conn.cursor(row_factory=dict_row).execute(
             "SELECT uses, (SELECT count(*) FROM reports WHERE grant_id = %s) AS reports "
             "FROM consent_grants WHERE grant_id = %s", (UUID(made["grant_id"]),) * 2,
         ).fetchone()  # fmt: skip
@@ -295,9 +300,11 @@ def test_a_court_order_compels_release_logs_it_and_tells_the_subject(
     assert released.status_code == 201, released.text
     assert released.json()["report"]["basis"] == "court-order"
     with transaction(pool) as conn:
-        notice = conn.execute(
-            "SELECT kind, body FROM notices WHERE subject_id = %s", (person.subject_id,)
-        ).fetchone()
+        notice = (
+            conn.cursor(row_factory=dict_row)
+            .execute("SELECT kind, body FROM notices WHERE subject_id = %s", (person.subject_id,))
+            .fetchone()
+        )
     assert notice is not None and notice["kind"] == "compelled-access"
     assert notice["body"]["court_order_ref"] == "N.D. Ill. 26-cv-01234"
     log = client.get("/v1/me/access-log", headers=person.headers).json()["entries"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -13,11 +14,11 @@ from tests.consent.conftest import Org, Person
 PROBLEM = "https://fairfile.dev/problems/"
 
 
-def grant(client: TestClient, person: Person, org: Org, **body: object) -> dict:  # type: ignore[type-arg]
+def grant(client: TestClient, person: Person, org: Org, **body: object) -> dict[str, Any]:
     payload = {"requester_org_id": str(org.org_id), "purpose": "credit-transaction", **body}
     response = client.post("/v1/me/consents", json=payload, headers=person.headers)
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def test_keys_are_published_without_authentication(client: TestClient) -> None:

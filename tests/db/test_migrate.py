@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 
 from bureau.db.migrate import available, migrate
@@ -66,7 +68,7 @@ def test_every_subject_scoped_table_has_subject_id_first_in_its_primary_key(
     assert rows and offenders == []
 
 
-def test_audit_log_refuses_update_and_delete(conn: psycopg.Connection) -> None:
+def test_audit_log_refuses_update_and_delete(conn: psycopg.Connection[dict[str, Any]]) -> None:
     conn.execute(
         "INSERT INTO audit_log (leaf_index, event, entry, leaf_hash) "
         "VALUES (999999, 'test', '{}'::jsonb, '\\x00')"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -19,7 +20,7 @@ from tests.disputes.conftest import T0, World, account_dispute
 
 
 def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in_the_window(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.DELETED, None, T0)
@@ -40,7 +41,7 @@ def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in
 
 
 def test_past_recipients_are_told_of_a_statement(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
@@ -51,7 +52,7 @@ def test_past_recipients_are_told_of_a_statement(
 
 
 def test_nothing_to_tell_past_recipients_about_a_verified_item_without_statement(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
@@ -60,7 +61,7 @@ def test_nothing_to_tell_past_recipients_about_a_verified_item_without_statement
 
 
 def test_past_recipients_cannot_be_told_while_the_dispute_is_open(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     with pytest.raises(TransitionRefused):
@@ -68,7 +69,11 @@ def test_past_recipients_cannot_be_told_while_the_dispute_is_open(
 
 
 def _report(
-    conn: psycopg.Connection, world: World, user: str, scope: str, tradeline_ids: list[UUID]
+    conn: psycopg.Connection[dict[str, Any]],
+    world: World,
+    user: str,
+    scope: str,
+    tradeline_ids: list[UUID],
 ) -> None:
     """Record that `user`'s past pull released a report with this scope and these accounts."""
     entry = log.append(conn, "report.released", world.subject_id, {"to": str(world.users[user])})
@@ -90,7 +95,7 @@ def _report(
 
 
 def test_only_users_whose_report_carried_the_item_are_told(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     # recent-lender's report carried the disputed account; landlord pulled the score only (a
     # full grant, a score-only pull); employer's report was taken when it held only the other

@@ -39,24 +39,28 @@ def on(day: date) -> datetime:
     return datetime.combine(day, time(6), UTC)
 
 
-def file_account_dispute(conn: psycopg.Connection, vault: Vault, world: World,
+def file_account_dispute(conn: psycopg.Connection[Any], vault: Vault, world: World,
                          at: datetime = T0, **kw: Any) -> Any:  # fmt: skip
     filing = Filing("account", world.tradeline_id, kw.pop("reason", "inaccurate-balance"), **kw)
     return service.file_dispute(conn, vault, world.subject_id, filing, at)
 
 
-def account(conn: psycopg.Connection, vault: Vault, world: World, at: datetime = T0) -> Any:
+def account(
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World, at: datetime = T0
+) -> Any:
     found = [t for t in run(conn, assemble(vault, world.subject_id, at)).tradelines
              if t.tradeline_id == world.tradeline_id]  # fmt: skip
     return found[0] if found else None
 
 
-def subject_notices(conn: psycopg.Connection, world: World, kind: str) -> list[dict[str, Any]]:
+def subject_notices(
+    conn: psycopg.Connection[dict[str, Any]], world: World, kind: str
+) -> list[dict[str, Any]]:
     return [n for n in repo.notices_to_subject(conn, world.subject_id) if n["kind"] == kind]
 
 
 def test_the_furnisher_sees_the_item_as_reported_and_the_subjects_reason(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world, description="Balance was paid down.")
     [acdv] = inbox(conn, vault, world.furnisher_id, open_only=True)
@@ -70,7 +74,7 @@ def test_the_furnisher_sees_the_item_as_reported_and_the_subjects_reason(
 
 
 def test_a_verified_item_stays_and_the_subject_gets_the_results_notice(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     done = answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None,
@@ -85,7 +89,7 @@ def test_a_verified_item_stays_and_the_subject_gets_the_results_notice(
 
 
 def test_a_correction_changes_the_next_report_and_the_score_inputs_at_once(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     answer(
@@ -115,7 +119,7 @@ def test_a_correction_changes_the_next_report_and_the_score_inputs_at_once(
 
 
 def test_a_deleted_answer_takes_the_item_off_every_later_report(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world, reason="not-mine")
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.NOT_THEIRS, None, T0)
@@ -123,7 +127,7 @@ def test_a_deleted_answer_takes_the_item_off_every_later_report(
 
 
 def test_an_inquiry_found_unauthorised_disappears_from_the_file(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     inquiry_id = world.inquiries["recent-lender"]
     row = service.file_dispute(conn, vault, world.subject_id,
@@ -136,7 +140,7 @@ def test_an_inquiry_found_unauthorised_disappears_from_the_file(
 
 
 def test_a_furnisher_cannot_answer_a_dispute_about_another_furnishers_item(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     with pytest.raises(NotYourItem) as e:
@@ -148,7 +152,7 @@ def test_a_furnisher_cannot_answer_a_dispute_about_another_furnishers_item(
 
 
 def test_answering_a_closed_dispute_conflicts(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
@@ -167,12 +171,14 @@ def test_answering_a_closed_dispute_conflicts(
         (AnswerCode.MODIFIED, {}, "corrected_fields"),
         # the Metro 2 field and consistency rules a furnished record meets
         (AnswerCode.MODIFIED, {"account_status": "ZZ"}, "corrected_fields.account_status"),
-        (AnswerCode.MODIFIED, {"account_status": "13"}, "corrected_fields.account_status"),
+        # a delinquency with no date of first delinquency (M2-C03 rejects: the 7-year clock
+        # could not run); CFPB evaluator hits alone are findings for review and do not refuse
+        (AnswerCode.MODIFIED, {"account_status": "71"}, "corrected_fields.account_status"),
         (AnswerCode.VERIFIED, {"current_balance": 0}, "corrected_fields"),
     ],
 )
 def test_a_bad_answer_is_refused_naming_the_field_and_nothing_changes(
-    conn: psycopg.Connection, vault: Vault, world: World, code: AnswerCode,
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World, code: AnswerCode,
     fields: dict[str, Any], field: str,
 ) -> None:  # fmt: skip
     row = file_account_dispute(conn, vault, world)
@@ -184,7 +190,7 @@ def test_a_bad_answer_is_refused_naming_the_field_and_nothing_changes(
 
 
 def test_dispute_not_answered_in_30_days_deletes_item(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)  # Wed 25 Nov; due Fri 25 Dec (Christmas)
     for day in (date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 27)):
@@ -202,7 +208,7 @@ def test_dispute_not_answered_in_30_days_deletes_item(
 
 
 def test_the_deadline_job_is_idempotent(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     first = run_deadlines(conn, vault, on(date(2026, 12, 28)))
@@ -217,7 +223,7 @@ def test_the_deadline_job_is_idempotent(
 
 
 def test_more_information_gives_the_furnisher_45_days_not_30(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     service.add_information(conn, vault, world.subject_id, row.dispute_id, "Bank letter.", [],
@@ -230,7 +236,7 @@ def test_more_information_gives_the_furnisher_45_days_not_30(
 
 
 def test_an_extended_dispute_unanswered_is_deleted_after_45_days(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     service.add_information(conn, vault, world.subject_id, row.dispute_id, "More.", [], T0)
@@ -241,7 +247,7 @@ def test_an_extended_dispute_unanswered_is_deleted_after_45_days(
 
 
 def test_a_verification_after_the_deadline_cannot_keep_the_item(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     with pytest.raises(ReinvestigationPeriodOver):
@@ -252,7 +258,7 @@ def test_a_verification_after_the_deadline_cannot_keep_the_item(
 
 
 def test_a_deleted_item_returns_only_with_certification_and_the_subject_is_told(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     run_deadlines(conn, vault, on(date(2026, 12, 28)))
@@ -280,7 +286,7 @@ def test_a_deleted_item_returns_only_with_certification_and_the_subject_is_told(
 
 
 def test_a_verified_item_cannot_be_reinserted(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
@@ -289,7 +295,7 @@ def test_a_verified_item_cannot_be_reinserted(
 
 
 def test_items_no_organization_furnished_are_answered_by_the_operator(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(
         conn,
@@ -310,7 +316,7 @@ def test_items_no_organization_furnished_are_answered_by_the_operator(
 
 
 def test_a_direct_dispute_runs_on_the_same_clock(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world, direct=True)
     assert row.direct and row.due_at == date(2026, 12, 25)
@@ -351,7 +357,7 @@ def test_concurrent_answers_to_one_dispute_exactly_one_wins(
 
 
 def test_a_furnisher_may_decline_a_direct_dispute_as_frivolous_with_reasons(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world, direct=True)
     assert account(conn, vault, world).compliance_condition == "XB"
@@ -371,7 +377,7 @@ def test_a_furnisher_may_decline_a_direct_dispute_as_frivolous_with_reasons(
 
 
 def test_a_furnisher_cannot_decline_a_bureau_dispute_as_frivolous(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world)
     with pytest.raises(TransitionRefused):

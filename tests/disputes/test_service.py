@@ -28,7 +28,7 @@ from tests.disputes.conftest import T0, World, account_dispute, build_world, com
 
 
 def test_filing_a_dispute_starts_the_legal_clock_and_forwards_it(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     assert row.state == "forwarded"
@@ -45,7 +45,7 @@ def test_filing_a_dispute_starts_the_legal_clock_and_forwards_it(
 
 
 def test_a_disputed_account_is_reported_as_disputed_while_open(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     assert compliance_of(conn, world) is None
     service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
@@ -53,7 +53,7 @@ def test_a_disputed_account_is_reported_as_disputed_while_open(
 
 
 def test_disputing_an_item_of_another_file_is_not_found(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     stranger = build_world(conn, vault)
     with pytest.raises(DisputeNotFound) as e:
@@ -66,7 +66,7 @@ def test_disputing_an_item_of_another_file_is_not_found(
 
 
 def test_a_second_open_dispute_on_the_same_item_conflicts_naming_the_open_one(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     first = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     with pytest.raises(DisputeAlreadyOpen) as e:
@@ -80,7 +80,7 @@ def test_a_second_open_dispute_on_the_same_item_conflicts_naming_the_open_one(
 
 
 def test_free_text_and_documents_are_stored_encrypted(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     secret = "My statement from Test Bank shows a zero balance"
     pdf = b"%PDF-1.4 bank statement showing zero balance"
@@ -118,7 +118,11 @@ def test_free_text_and_documents_are_stored_encrypted(
     ],
 )  # fmt: skip
 def test_bad_filings_are_refused_naming_the_field_and_nothing_is_written(
-    conn: psycopg.Connection, vault: Vault, world: World, change: dict[str, Any], field: str
+    conn: psycopg.Connection[dict[str, Any]],
+    vault: Vault,
+    world: World,
+    change: dict[str, Any],
+    field: str,
 ) -> None:
     with pytest.raises(InvalidInput) as e:
         service.file_dispute(conn, vault, world.subject_id, account_dispute(world, **change), T0)
@@ -127,7 +131,7 @@ def test_bad_filings_are_refused_naming_the_field_and_nothing_is_written(
 
 
 def test_not_mine_can_be_claimed_for_an_account_an_inquiry_or_a_record(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     for kind, item_id in (("account", world.tradeline_id),
                           ("inquiry", world.inquiries["recent-lender"]),
@@ -141,7 +145,7 @@ def test_not_mine_can_be_claimed_for_an_account_an_inquiry_or_a_record(
 
 
 def test_a_repeat_dispute_with_nothing_new_is_frivolous_and_the_subject_is_told_why(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     first = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     answer(conn, vault, world.furnisher_id, first.dispute_id, AnswerCode.VERIFIED, None,
@@ -159,7 +163,7 @@ def test_a_repeat_dispute_with_nothing_new_is_frivolous_and_the_subject_is_told_
 
 
 def test_a_repeat_dispute_with_new_documents_is_investigated(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     first = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     answer(conn, vault, world.furnisher_id, first.dispute_id, AnswerCode.VERIFIED, None, T0)
@@ -170,7 +174,7 @@ def test_a_repeat_dispute_with_new_documents_is_investigated(
 
 
 def test_more_information_within_30_days_extends_the_deadline_to_45_days(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     row = service.add_information(
@@ -190,7 +194,7 @@ def test_more_information_within_30_days_extends_the_deadline_to_45_days(
 
 
 def test_information_after_30_days_does_not_extend(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     row = service.add_information(conn, vault, world.subject_id, row.dispute_id, "More.", [],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 
@@ -16,7 +18,7 @@ from tests.disputes.conftest import T0, World, account_dispute, compliance_of
 
 
 def test_a_statement_over_the_word_limit_is_refused_and_nothing_is_written(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     with pytest.raises(StatementTooLong) as e:
@@ -28,7 +30,7 @@ def test_a_statement_over_the_word_limit_is_refused_and_nothing_is_written(
 
 
 def test_a_statement_after_a_verified_dispute_shows_the_subject_disagrees(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.VERIFIED, None, T0)
@@ -45,7 +47,7 @@ def test_a_statement_after_a_verified_dispute_shows_the_subject_disagrees(
 
 
 def test_a_new_statement_replaces_the_previous_one(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     statements.add_statement(conn, vault, world.subject_id, row.dispute_id, "First version.", T0)

@@ -16,7 +16,7 @@ from tests.conftest import bearer
 def _file(client: TestClient, sandbox: SeedResult, slug: str) -> dict[str, Any]:
     response = client.get("/v1/me/file", headers=bearer(sandbox.personas[slug]["token"]))
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def test_disclosure_returns_exactly_the_personas_items(

@@ -58,7 +58,7 @@ def _open_account(number: int) -> dict[str, Any]:
     return values
 
 
-NEW_NUMBER = [("L1", {"change_indicator": 1, "new_consumer_account_number": "NEW-0042"})]
+NEW_NUMBER: Segments = [("L1", {"change_indicator": 1, "new_consumer_account_number": "NEW-0042"})]
 
 
 def test_a_new_account_number_continues_the_same_account_with_its_history(
@@ -108,7 +108,9 @@ def test_an_account_first_reported_with_a_change_is_stored_under_its_new_number(
 def test_an_identification_number_change_is_reported_as_not_applied(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
-    change = [("L1", {"change_indicator": 2, "new_identification_number": "OTHERFURNISHER"})]
+    change: Segments = [
+        ("L1", {"change_indicator": 2, "new_identification_number": "OTHERFURNISHER"})
+    ]
     report = _send(conn, vault, furnisher_id, _open_account(45), OCTOBER, change)
     assert report.accepted == 1 and report.not_stored == {"L1": 1}
     assert [a[1] for a in _accounts(conn, vault, furnisher_id)] == ["ACCT0000000045"]

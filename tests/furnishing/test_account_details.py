@@ -48,7 +48,8 @@ SOLD_BALLOON_MORTGAGE: Segments = [
 def _mortgage() -> dict[str, Any]:
     values = account(random.Random(7), OCTOBER, number=70)
     values.update(portfolio_type="M", account_type="26", terms_duration="360",
-                  account_status="11", amount_past_due=0)  # fmt: skip
+                  account_status="11", amount_past_due=0, credit_limit=0,
+                  current_balance=60000)  # fmt: skip
     return values
 
 
@@ -115,7 +116,7 @@ def test_a_k2_removal_leaves_no_purchased_from_detail_and_history_keeps_it(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
     _send(conn, vault, furnisher_id, _mortgage(), OCTOBER, SOLD_BALLOON_MORTGAGE)
-    removal = [("K2", {"purchased_sold_indicator": 9}), *SOLD_BALLOON_MORTGAGE[1:]]
+    removal: Segments = [("K2", {"purchased_sold_indicator": 9}), *SOLD_BALLOON_MORTGAGE[1:]]
     _send(conn, vault, furnisher_id, _mortgage(), NOVEMBER, removal)
     assert set(_stored(conn, furnisher_id)["account_details"]) == {"K3", "K4"}
     history = conn.execute(

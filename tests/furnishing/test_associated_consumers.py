@@ -157,7 +157,10 @@ def test_a_new_account_number_renumbers_every_consumers_row_of_the_account(
 ) -> None:
     _send(conn, vault, furnisher_id, _joint(), [co_borrower(87)])
     before = _rows(conn, furnisher_id)
-    change = ("L1", {"change_indicator": 1, "new_consumer_account_number": "JOINT-0087"})
+    change: tuple[str, dict[str, Value]] = (
+        "L1",
+        {"change_indicator": 1, "new_consumer_account_number": "JOINT-0087"},
+    )
     report = _send(conn, vault, furnisher_id, _joint(), [co_borrower(87), change], NOVEMBER)
     assert report.renumbered == 2 and report.tradelines["inserted"] == 0
     after = _rows(conn, furnisher_id)

@@ -14,6 +14,7 @@ import psycopg
 
 from bureau.furnishing.export import export_records
 from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.metro2.records import Value
 from bureau.furnishing.metro2.synthetic import account, person
 from bureau.furnishing.report import IngestReport
 from bureau.policy.regime import live_rules
@@ -55,7 +56,9 @@ def test_furnisher_report_about_closed_subject_is_refused_not_a_new_file(
     before = _subjects(conn)
 
     # the known account (found by its number) and a new one (found by national id + birth date)
-    newer = dict(known, current_balance=int(known["current_balance"]) + 1)
+    balance = known["current_balance"]
+    assert isinstance(balance, int)
+    newer = dict(known, current_balance=balance + 1)
     fresh = account(random.Random(2), AS_OF, who=who, number=2)
     report = _ingest(conn, vault, furnisher_id, [newer, fresh])
 
@@ -92,7 +95,7 @@ def test_a_co_borrower_with_a_closed_file_is_left_off_the_account(
     conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
 ) -> None:
     kind, joint = co_borrower(9204)
-    joint_person = {k: joint[k] for k in ("surname", "first_name", "middle_name", "ssn",
+    joint_person: dict[str, Value] = {k: joint[k] for k in ("surname", "first_name", "middle_name", "ssn",
                                           "date_of_birth", "telephone", "country_code",
                                           "address_line_1", "city", "state", "postal_code")
                     if k in joint}  # fmt: skip

@@ -19,11 +19,11 @@ import pytest
 
 from bureau.cli import main
 from bureau.furnishing.metro2.parse import parse_bytes
-from bureau.furnishing.metro2.records import Record
+from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.synthetic import account, records
 from bureau.furnishing.metro2.validate import validate_items
 from bureau.furnishing.metro2.write import to_bytes
-from tests.furnishing.conftest import add_furnisher, co_borrower, metro2_file
+from tests.furnishing.conftest import Segments, add_furnisher, co_borrower, metro2_file
 
 
 @pytest.fixture
@@ -146,7 +146,11 @@ def test_furnish_counts_associated_consumers_and_renumbered_accounts(
     _new_furnisher(committed_url, "JOINTFURN01")
     values = account(random.Random(90), date(2026, 10, 31), furnisher="JOINTFURN01", number=90)
     values.update(account_status="11", amount_past_due=0)
-    change = ("L1", {"change_indicator": 1, "new_consumer_account_number": "JOINT-0090"})
+    change: tuple[str, dict[str, Value]] = (
+        "L1",
+        {"change_indicator": 1, "new_consumer_account_number": "JOINT-0090"},
+    )
+    appended: Segments
     for name, appended in (("oct.m2", [co_borrower(91)]), ("nov.m2", [co_borrower(91), change])):
         (tmp_path / name).write_bytes(metro2_file([(values, appended)], date(2026, 10, 31)))
         assert main(["furnish", str(tmp_path / name), "--furnisher", "JOINTFURN01"]) == 0

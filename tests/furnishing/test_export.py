@@ -51,7 +51,9 @@ def test_every_sandbox_furnishers_export_validates_and_furnishes_back_unchanged(
     for slug in furnishers:
         org = UUID(sandbox.org_keys[slug]["org_id"])
         data = to_bytes(export_records(conn, vault, org))
-        problems = [p.line() for p in validate_items(parse_bytes(data))]
+        # CFPB evaluator hits are findings for review (the sandbox's data has some, e.g. a
+        # current card at a zero balance); nothing the export writes may be rejected
+        problems = [p.line() for p in validate_items(parse_bytes(data)) if p.rejects]
         assert problems == [], (slug, problems[:5])
         before = _snapshot(conn, org)
         facts = _identity_facts(conn)

@@ -21,6 +21,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import open_pool, transaction
@@ -147,11 +148,15 @@ def _held(observer: psycopg.Connection[Any], pid: int) -> int:
 def _subjects(pool: ConnectionPool, furnishers: list[UUID]) -> dict[UUID, int]:
     """Subject -> number of tradelines, over these furnishers' accounts."""
     with transaction(pool) as conn:
-        rows = conn.execute(
-            "SELECT subject_id, count(*) AS n FROM tradelines WHERE furnisher_id = ANY(%s) "
-            "GROUP BY subject_id",
-            (furnishers,),
-        ).fetchall()
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT subject_id, count(*) AS n FROM tradelines WHERE furnisher_id = ANY(%s) "
+                "GROUP BY subject_id",
+                (furnishers,),
+            )
+            .fetchall()
+        )
     return {r["subject_id"]: r["n"] for r in rows}
 
 
@@ -431,11 +436,15 @@ def _moved(who: dict[str, Value], n: int) -> dict[str, Value]:
 
 def _addresses(pool: ConnectionPool, subjects: list[UUID]) -> int:
     with transaction(pool) as conn:
-        row = conn.execute(
-            "SELECT count(*) AS n FROM subject_identities WHERE subject_id = ANY(%s) "
-            "AND kind = 'address'",
-            (subjects,),
-        ).fetchone()
+        row = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT count(*) AS n FROM subject_identities WHERE subject_id = ANY(%s) "
+                "AND kind = 'address'",
+                (subjects,),
+            )
+            .fetchone()
+        )
     assert row is not None
     return int(row["n"])
 
@@ -482,7 +491,9 @@ def test_an_ingest_postgresql_stops_in_a_deadlock_is_refused_whole_as_contended(
     PostgreSQL stops the ingest (the other is set to look for deadlocks last); it is refused
     with a 409 naming the records, and nothing of it (not even the new person R) is kept."""
     with pool.connection() as conn:
-        role = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        role = conn.cursor(row_factory=dict_row).execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        )
         if not role.fetchone()["rolsuper"]:  # type: ignore[index]
             pytest.skip("SET deadlock_timeout needs a superuser (the embedded server's role is)")
     (a, code_a), (c, code_c) = _furnishers(pool, 2)
@@ -515,7 +526,7 @@ def test_an_ingest_postgresql_stops_in_a_deadlock_is_refused_whole_as_contended(
     assert isinstance(refused.value.__cause__, psycopg.errors.DeadlockDetected)
     assert _subjects(pool, [a]) == {}
     with transaction(pool) as conn:
-        batches = conn.execute("SELECT count(*) AS n FROM furnish_batches WHERE furnisher_id = %s",
+        batches = conn.cursor(row_factory=dict_row).execute("SELECT count(*) AS n FROM furnish_batches WHERE furnisher_id = %s",
                                (a,)).fetchone()  # fmt: skip
         r_files = enrolment_match(conn, vault, IdentityClaim(
             name="R", national_id=str(r["ssn"]), dob=r["date_of_birth"]))  # type: ignore[arg-type]  # fmt: skip

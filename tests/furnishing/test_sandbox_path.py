@@ -11,8 +11,8 @@ from uuid import UUID
 
 import psycopg
 
-from bureau.file.repo import TRADELINE_COLUMNS
 from bureau.furnishing.ingest import ingest_json
+from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.sandbox.personas import PERSONAS
 from bureau.sandbox.seed import SeedResult, persona_identity, tradeline_values
 from bureau.vault import Vault

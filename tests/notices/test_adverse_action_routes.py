@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.sandbox.personas import AccountSpec
@@ -105,9 +106,14 @@ def test_the_subject_name_is_not_stored_in_the_notice(
     pulled = _pull(client, applicant, sandbox, "lumen")
     assert _send(client, sandbox, "lumen", pulled["report_id"]).status_code == 201
     with pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT body::text AS body FROM notices WHERE subject_id = %s", (applicant.subject_id,)
-        ).fetchall()
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT body::text AS body FROM notices WHERE subject_id = %s",
+                (applicant.subject_id,),
+            )
+            .fetchall()
+        )
     assert rows and all(applicant.name not in r["body"] for r in rows)
 
 

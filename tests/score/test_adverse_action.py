@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -26,7 +27,7 @@ def _score(with_inquiries: bool = True) -> ScoreUsed:
     return ScoreUsed.from_result(score_input(data))
 
 
-def _notice(score: ScoreUsed | None = None, **overrides: object) -> dict:  # type: ignore[type-arg]
+def _notice(score: ScoreUsed | None = None, **overrides: Any) -> dict[str, Any]:
     args: dict[str, object] = {
         "notice_id": uuid4(), "report_id": uuid4(), "issued_at": ISSUED,
         "user": Party("Lumen Lending", "300 Market St, San Francisco CA 94105", "8005550107"),
@@ -81,7 +82,7 @@ def test_a_decision_without_a_score_says_so() -> None:
     ],
 )
 def test_a_notice_without_a_known_action_or_specific_reasons_is_refused(
-    overrides: dict[str, object], field: str
+    overrides: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as raised:
         _notice(**overrides)

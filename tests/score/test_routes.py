@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.sandbox.seed import SeedResult
@@ -128,14 +129,22 @@ def test_reading_my_score_or_a_what_if_is_logged_as_a_soft_inquiry_with_an_audit
 
     def counts() -> tuple[int, int]:
         with pool.connection() as conn:
-            inquiries = conn.execute(
-                "SELECT count(*) AS n FROM inquiries WHERE subject_id = %s AND kind = 'soft'",
-                (persona["subject_id"],),
-            ).fetchone()
-            entries = conn.execute(
-                "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.disclosed'",
-                (persona["subject_id"],),
-            ).fetchone()
+            inquiries = (
+                conn.cursor(row_factory=dict_row)
+                .execute(
+                    "SELECT count(*) AS n FROM inquiries WHERE subject_id = %s AND kind = 'soft'",
+                    (persona["subject_id"],),
+                )
+                .fetchone()
+            )
+            entries = (
+                conn.cursor(row_factory=dict_row)
+                .execute(
+                    "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.disclosed'",
+                    (persona["subject_id"],),
+                )
+                .fetchone()
+            )
         assert inquiries is not None and entries is not None
         return inquiries["n"], entries["n"]
 
@@ -143,10 +152,14 @@ def test_reading_my_score_or_a_what_if_is_logged_as_a_soft_inquiry_with_an_audit
     _score(client, sandbox, "late-30")
     assert counts() == (before[0] + 1, before[1] + 1)
     with pool.connection() as conn:
-        what_ifs_before = conn.execute(
-            "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.what-if'",
-            (persona["subject_id"],),
-        ).fetchone()
+        what_ifs_before = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.what-if'",
+                (persona["subject_id"],),
+            )
+            .fetchone()
+        )
     response = client.post(
         "/v1/me/score/what-if",
         json={"changes": [{"kind": "on_time", "months": 12}]},
@@ -154,10 +167,14 @@ def test_reading_my_score_or_a_what_if_is_logged_as_a_soft_inquiry_with_an_audit
     )
     assert response.status_code == 200 and response.json()["change"] > 0  # the late fades
     with pool.connection() as conn:
-        what_ifs = conn.execute(
-            "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.what-if'",
-            (persona["subject_id"],),
-        ).fetchone()
+        what_ifs = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'score.what-if'",
+                (persona["subject_id"],),
+            )
+            .fetchone()
+        )
     assert what_ifs is not None and what_ifs_before is not None
     assert what_ifs["n"] == what_ifs_before["n"] + 1
     assert counts()[0] == before[0] + 2  # the what-if read the file too: one more soft inquiry

@@ -30,7 +30,7 @@ def _dispute(client: TestClient, person: Person) -> dict[str, Any]:
     }  # fmt: skip
     response = client.post("/v1/me/disputes", json=body, headers=person.headers)
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 @pytest.fixture

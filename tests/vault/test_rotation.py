@@ -79,7 +79,9 @@ def test_rotation_rewraps_every_data_key_and_data_stays_readable(
 ) -> None:
     world = build(own_database, key_file)
     with psycopg.connect(own_database) as conn:
-        before = dict(conn.execute("SELECT subject_id, wrapped_key FROM subject_keys").fetchall())
+        before: dict[UUID, bytes] = dict(
+            conn.execute("SELECT subject_id, wrapped_key FROM subject_keys").fetchall()
+        )
     batches: list[int] = []
 
     rotation = rotate_master_key(own_database, key_file, batch_size=3, on_batch=batches.append)
@@ -89,7 +91,9 @@ def test_rotation_rewraps_every_data_key_and_data_stays_readable(
     assert batches == [3, 3, 1]
     assert kek_counts(own_database) == {rotation.active_kek_id: 7}
     with psycopg.connect(own_database) as conn:
-        after = dict(conn.execute("SELECT subject_id, wrapped_key FROM subject_keys").fetchall())
+        after: dict[UUID, bytes] = dict(
+            conn.execute("SELECT subject_id, wrapped_key FROM subject_keys").fetchall()
+        )
     assert all(after[s] != before[s] for s in before)  # really re-wrapped, not relabelled
     ring = load(key_file)
     assert ring.active_kek_id == rotation.active_kek_id

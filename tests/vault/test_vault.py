@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import psycopg
@@ -25,7 +26,9 @@ def test_key_file_readable_by_others_is_refused(key_file: Path) -> None:
         load(key_file)
 
 
-def test_same_key_file_opens_the_same_data(key_file: Path, conn: psycopg.Connection) -> None:
+def test_same_key_file_opens_the_same_data(
+    key_file: Path, conn: psycopg.Connection[dict[str, Any]]
+) -> None:
     subject_id = uuid4()
     blob = Vault.from_key_file(key_file).new_subject(conn, subject_id).encrypt("name", "Ada Obi")
     reopened = Vault.from_key_file(key_file)
@@ -33,7 +36,7 @@ def test_same_key_file_opens_the_same_data(key_file: Path, conn: psycopg.Connect
 
 
 def test_round_trip_records_the_data_key_and_master_key_ids(
-    vault: Vault, conn: psycopg.Connection
+    vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     subject_id = uuid4()
     cipher = vault.new_subject(conn, subject_id)
@@ -49,7 +52,7 @@ def test_round_trip_records_the_data_key_and_master_key_ids(
 
 
 def test_ciphertext_moved_to_another_subject_does_not_decrypt(
-    vault: Vault, conn: psycopg.Connection
+    vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     alice, bob = uuid4(), uuid4()
     blob = vault.new_subject(conn, alice).encrypt("name", "Alice")
@@ -59,7 +62,7 @@ def test_ciphertext_moved_to_another_subject_does_not_decrypt(
 
 
 def test_ciphertext_moved_to_another_kind_does_not_decrypt(
-    vault: Vault, conn: psycopg.Connection
+    vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     subject_id = uuid4()
     blob = vault.new_subject(conn, subject_id).encrypt("name", "Alice")
@@ -67,7 +70,9 @@ def test_ciphertext_moved_to_another_kind_does_not_decrypt(
         vault.cipher_for(conn, subject_id).decrypt("address", blob)
 
 
-def test_shredded_subject_is_unrecoverable(vault: Vault, conn: psycopg.Connection) -> None:
+def test_shredded_subject_is_unrecoverable(
+    vault: Vault, conn: psycopg.Connection[dict[str, Any]]
+) -> None:
     subject_id = uuid4()
     vault.new_subject(conn, subject_id).encrypt("name", "Alice")
     vault.shred(conn, subject_id)

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -31,8 +31,9 @@ playwright_sync = (
     if os.environ.get("CI")
     else pytest.importorskip("playwright.sync_api")
 )
-Page = playwright_sync.Page
 expect = playwright_sync.expect
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 # Every visible form control must have a label: <label for>, a wrapping <label>, or aria-label(ledby).
 UNLABELLED = """
@@ -52,7 +53,7 @@ def base_url(app: FastAPI) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     executable = chromium_or_skip()
     with playwright_sync.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
@@ -61,8 +62,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 900})  # type: ignore[attr-defined]
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
@@ -44,26 +45,42 @@ def test_each_file_page_view_is_logged_like_the_api(
     persona = sandbox.personas["prime-long-history"]
     sign_in(browser_client, persona["token"])
     with transaction(pool) as conn:
-        before = conn.execute(
-            "SELECT count(*) AS n FROM inquiries WHERE subject_id = %s AND purpose = 'consumer-disclosure'",
-            (persona["subject_id"],),
-        ).fetchone()["n"]
-        leaves = conn.execute(
-            "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'file.disclosed'",
-            (persona["subject_id"],),
-        ).fetchone()["n"]
+        before = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT count(*) AS n FROM inquiries WHERE subject_id = %s AND purpose = 'consumer-disclosure'",
+                (persona["subject_id"],),
+            )
+            .fetchall()[0]["n"]
+        )
+        leaves = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT count(*) AS n FROM audit_log WHERE subject_id = %s AND event = 'file.disclosed'",
+                (persona["subject_id"],),
+            )
+            .fetchall()[0]["n"]
+        )
     browser_client.get("/portal/file")
     browser_client.get("/portal/file.json")
     with transaction(pool) as conn:
-        after = conn.execute(
-            "SELECT count(*) AS n FROM inquiries WHERE subject_id = %s AND purpose = 'consumer-disclosure'",
-            (persona["subject_id"],),
-        ).fetchone()["n"]
-        entries = conn.execute(
-            "SELECT entry FROM audit_log WHERE subject_id = %s AND event = 'file.disclosed' "
-            "ORDER BY leaf_index",
-            (persona["subject_id"],),
-        ).fetchall()
+        after = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT count(*) AS n FROM inquiries WHERE subject_id = %s AND purpose = 'consumer-disclosure'",
+                (persona["subject_id"],),
+            )
+            .fetchall()[0]["n"]
+        )
+        entries = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT entry FROM audit_log WHERE subject_id = %s AND event = 'file.disclosed' "
+                "ORDER BY leaf_index",
+                (persona["subject_id"],),
+            )
+            .fetchall()
+        )
     assert after == before + 2
     assert len(entries) == leaves + 2
     assert "portal" in json.dumps(entries[-2]["entry"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -160,7 +161,10 @@ def test_my_score_page_shows_the_points_that_add_up_to_the_apis_score(
 
 
 def test_who_looked_shows_every_entry_verified_and_a_wrong_key_is_not_verified(
-    browser_client: TestClient, person: Person, conn: psycopg.Connection, app: FastAPI
+    browser_client: TestClient,
+    person: Person,
+    conn: psycopg.Connection[dict[str, Any]],
+    app: FastAPI,
 ) -> None:
     sign_in(browser_client, person.token)
     browser_client.get("/portal/file")

@@ -249,6 +249,9 @@ CONSUMER_INFORMATION_INDICATOR: dict[str, str] = {
     "T": "Credit grantor cannot locate the consumer",
     "U": "Consumer now located (removes T)",
     "V": "Chapter 7 reaffirmation of debt rescinded",
+    # Z was missing here; the CFPB's evaluators count it among the bankruptcy indicators
+    # (Bankruptcy-DOFD-1, -ECOA-1), as the CRRG's code list does.
+    "Z": "Bankruptcy petition, chapter undesignated",
     "1A": "Personal receivership",
     "2A": "Lease assumption",
 }

@@ -1,262 +1,86 @@
-"""The validation rules, as data: id, what is checked, the fields used, and why it matters.
+"""The validation rules, as data: id, what is checked, the fields used, why it matters, and
+how severe a breach is (rule.py).
 
 Structural and field rules are applied by the engine in validate.py for every field of every
-layout; consistency rules carry a `check` over one base record's decoded values and return
-(field blamed, reason) findings. Every problem the validator reports names its rule id, so a
-furnisher can look the rule up and a reviewer can see why the bureau insists on it.
+layout; consistency rules are declarative predicates (predicates.py) evaluated by
+consistency.py. Our own rules (M2-*) are here; the CFPB's evaluator catalogue is in
+catalogue.py. Every problem the validator reports names its rule id, so a furnisher can look
+the rule up and a reviewer can see why the bureau insists on it.
+
+Which consistency rules reject, and why: a record whose dates are impossible (M2-C04, C08,
+C09, C11), whose delinquency has no date of first delinquency (M2-C03: the bureau could not
+tell when the item must disappear, FCRA 605(c)), whose identity cannot be the consumer's
+(M2-C16, C17: it would be filed in the wrong person's file), or whose change segments name
+nothing (M2-C18, C19, C20: the account's history would split or its terms be unknown) would
+mislead whoever reads the file. The others are findings for review, as the CFPB treats its
+evaluators: the record lands and the furnisher is told.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
+from bureau.furnishing.metro2.catalogue import (
+    APD,
+    BALANCE,
+    CATALOGUE,
+    CHARGE_OFF,
+    CLOSED,
+    DOAI,
+    DOFD,
+    DURATION,
+    HCOLA,
+    LIMIT,
+    OPENED,
+    PAID,
+    PAST_DUE,
+    PORTFOLIO,
+    RATING,
+    STATUS,
+    TYPE,
+)
 from bureau.furnishing.metro2.codes import COLLECTION_ACCOUNT_TYPES
-from bureau.furnishing.metro2.records import Record, Segment, Value, digits
-from bureau.obsolescence import CHARGE_OFF_STATUSES
+from bureau.furnishing.metro2.predicates import (
+    Blank,
+    Cmp,
+    Matches,
+    Not,
+    Ref,
+    all_of,
+    any_of,
+    base,
+    is_in,
+    no,
+    not_in,
+    positive,
+    present,
+    zero,
+)
+from bureau.furnishing.metro2.rule import Rule, Severity
 
-Finding = tuple[Segment | None, str, str]  # (segment blamed, None for the base; field; reason)
-Check = Callable[[Record, Mapping[str, Value]], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    description: str
-    fields: tuple[str, ...]
-    why: str
-    check: Check | None = None  # None: applied by the engine (structure, field types, totals)
-
-
-PAID_STATUSES = frozenset({"13", "61", "62", "63", "64", "65"})
-PAST_DUE_STATUSES = frozenset({"71", "78", "80", "82", "83", "84"})
-DELINQUENT_STATUSES = PAST_DUE_STATUSES | {"93", "95", "96", "97"}
-RATED_STATUSES = frozenset({"05", "13", "65", "88", "89", "94", "95"})
+DELINQUENT_STATUSES = (*PAST_DUE, "93", "95", "96", "97")
+RATED_STATUSES = ("05", "13", "65", "88", "89", "94", "95")
 # Paid, but still adverse: a paid collection or a paid charge-off ages off from the same date
-# of first delinquency as the unpaid one (FCRA §605(c)).
-PAID_ADVERSE_STATUSES = frozenset({"62", "64"})
-
-
-def _d(values: Mapping[str, Value], name: str) -> date | None:
-    value = values[name]
-    return value if isinstance(value, date) else None
-
-
-def _n(values: Mapping[str, Value], name: str) -> int | None:
-    value = values[name]
-    return value if isinstance(value, int) else None
-
-
-def _s(values: Mapping[str, Value], name: str) -> str:
-    value = values[name]
-    return value if isinstance(value, str) else ""
-
-
-def paid_zero_balance(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    status, balance = _s(v, "account_status"), _n(v, "current_balance")
-    if status in PAID_STATUSES and balance:
-        yield (
-            None,
-            "current_balance",
-            f"status {status} (paid or closed) must report a zero balance",
-        )
-
-
-def current_no_past_due(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    if _s(v, "account_status") == "11" and _n(v, "amount_past_due"):
-        yield None, "amount_past_due", "status 11 (current) cannot have an amount past due"
-
-
-def delinquent_needs_dofd(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    if _d(v, "date_first_delinquency") is not None:
-        return
-    status = _s(v, "account_status")
-    if status in DELINQUENT_STATUSES:
-        yield (
-            None,
-            "date_first_delinquency",
-            f"status {status} is delinquent: the date of first delinquency is required",
-        )
-    elif status in PAID_ADVERSE_STATUSES:
-        yield (
-            None,
-            "date_first_delinquency",
-            f"status {status} (paid, but adverse) still needs the date of first delinquency",
-        )
-    elif _s(v, "account_type") in COLLECTION_ACCOUNT_TYPES:
-        yield (
-            None,
-            "date_first_delinquency",
-            "a collection account needs the date of first delinquency of the original debt",
-        )
-
-
-def dofd_not_after_doai(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    dofd, doai = _d(v, "date_first_delinquency"), _d(v, "date_account_information")
-    if dofd and doai and dofd > doai:
-        yield None, "date_first_delinquency", "is after the date of account information"
-
-
-def past_due_needs_amount(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    status = _s(v, "account_status")
-    if status in PAST_DUE_STATUSES and not _n(v, "amount_past_due"):
-        yield (
-            None,
-            "amount_past_due",
-            f"status {status} is past due: amount past due must be above 0",
-        )
-
-
-def payment_rating_when_required(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    status, rating = _s(v, "account_status"), _s(v, "payment_rating")
-    if status in RATED_STATUSES and not rating:
-        yield None, "payment_rating", f"status {status} requires a payment rating"
-    elif rating and status and status not in RATED_STATUSES:
-        yield None, "payment_rating", f"must be blank with status {status}"
-
-
-def charge_off_amount(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    status = _s(v, "account_status")
-    if status in CHARGE_OFF_STATUSES and not _n(v, "original_charge_off"):
-        yield (
-            None,
-            "original_charge_off",
-            f"status {status} requires the original charge-off amount",
-        )
-
-
-def opened_not_after_doai(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    opened, doai = _d(v, "date_opened"), _d(v, "date_account_information")
-    if opened and doai and opened > doai:
-        yield None, "date_opened", "is after the date of account information"
-
-
-def closed_not_before_opened(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    opened, closed = _d(v, "date_opened"), _d(v, "date_closed")
-    if opened and closed and closed < opened:
-        yield None, "date_closed", "is before the date opened"
-
-
-def paid_needs_date_closed(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    status = _s(v, "account_status")
-    if status in PAID_STATUSES and _d(v, "date_closed") is None:
-        yield None, "date_closed", f"status {status} (paid or closed) requires the date closed"
-
-
-def last_payment_not_after_doai(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    paid, doai = _d(v, "date_last_payment"), _d(v, "date_account_information")
-    if paid and doai and paid > doai:
-        yield None, "date_last_payment", "is after the date of account information"
-
-
-def revolving_needs_limit(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    portfolio = _s(v, "portfolio_type")
-    if portfolio in ("R", "C") and not _n(v, "credit_limit") and not _n(v, "highest_credit"):
-        yield (
-            None,
-            "credit_limit",
-            f"portfolio {portfolio} requires a credit limit (or highest credit for charge cards)",
-        )
-
-
-def installment_needs_months(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    portfolio, terms = _s(v, "portfolio_type"), _s(v, "terms_duration")
-    if portfolio in ("I", "M") and not (digits(terms) and int(terms) > 0):
-        yield None, "terms_duration", f"portfolio {portfolio} requires the term in months"
-
-
-def collection_is_open_portfolio(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    kind = _s(v, "account_type")
-    if kind in COLLECTION_ACCOUNT_TYPES and _s(v, "portfolio_type") not in ("O", ""):
-        yield None, "portfolio_type", f"collection account type {kind} is reported with portfolio O"
-
-
-def collection_names_creditor(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    kind = _s(v, "account_type")
-    if kind in ("48", "0C") and not r.appended_of("K1"):
-        yield (
-            None,
-            "account_type",
-            f"account type {kind} (collection/debt buyer) needs a K1 segment naming the "
-            "original creditor",
-        )
-
-
-def ssn_issuable(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    for segment in r.segments:
-        if segment.kind not in ("base", "J1", "J2"):
-            continue
-        ssn = segment.raw("ssn")
-        if not ssn.strip(" 0") or not digits(ssn):
-            continue  # not reported (allowed), or not digits (reported by the type rule)
-        area, group, serial = ssn[:3], ssn[3:5], ssn[5:]
-        if area in ("000", "666") or area >= "900" or group == "00" or serial == "0000":
-            yield (
-                segment,
-                "ssn",
-                f"{segment.kind}: {ssn} is not a number that could have been issued",
-            )
-
-
-def birth_date_in_past(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    doai = _d(v, "date_account_information") or date.today()
-    for segment in r.segments:
-        if segment.kind not in ("base", "J1", "J2"):
-            continue
-        dob = segment.get("date_of_birth")
-        if isinstance(dob, date) and (dob > doai or dob.year < 1900):
-            yield (
-                segment,
-                "date_of_birth",
-                f"{segment.kind}: must be a real date of birth in the past",
-            )
-
-
-def k2_names_party(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    for segment in r.appended_of("K2"):
-        if segment.raw("purchased_sold_indicator") in ("1", "2") and not segment.get(
-            "purchased_sold_name"
-        ):
-            yield segment, "purchased_sold_name", "K2: the purchased from/sold to name is required"
-
-
-def k4_payment_details(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    for segment in r.appended_of("K4"):
-        indicator = segment.raw("specialized_payment_indicator")
-        if indicator == "01" and not segment.get("balloon_payment_due_date"):
-            yield segment, "balloon_payment_due_date", "K4: a balloon payment needs its due date"
-        if indicator == "02" and not segment.get("deferred_payment_start_date"):
-            yield (
-                segment,
-                "deferred_payment_start_date",
-                "K4: a deferred payment needs its start date",
-            )
-
-
-def l1_new_numbers(r: Record, v: Mapping[str, Value]) -> Iterable[Finding]:
-    for segment in r.appended_of("L1"):
-        indicator = segment.raw("change_indicator")
-        if indicator in ("1", "3") and not segment.get("new_consumer_account_number"):
-            yield (
-                segment,
-                "new_consumer_account_number",
-                "L1: the new consumer account number is missing",
-            )
-        if indicator in ("2", "3") and not segment.get("new_identification_number"):
-            yield (
-                segment,
-                "new_identification_number",
-                "L1: the new identification number is missing",
-            )
-
+# of first delinquency as the unpaid one (FCRA 605(c)).
+PAID_ADVERSE_STATUSES = ("62", "64")
+PERSON = "base/J1/J2"  # rules evaluated on every segment that names a person
+# A number that was never issued: area 000, 666 or 900-999, group 00 or serial 0000 (all
+# zeros is "not reported", which is allowed).
+_NOT_ISSUABLE = r"(?!0{9})(?:(000|666|9\d\d)\d{6}|\d{3}00\d{4}|\d{5}0000)"
 
 _W_DELINQ = (
     "the date of first delinquency starts the 7-year clock after which negative items must "
     "disappear; without it, or with a wrong one, a consumer can be reported too long"
 )
 
-RULES: tuple[Rule, ...] = (
+
+def _ours(id: str, description: str, blame: Ref, when: object, why: str, reason: str,
+          severity: Severity = "reject", each: str | None = None) -> Rule:  # fmt: skip
+    return Rule(id, description, (), why, when=when, blame=blame,  # type: ignore[arg-type]
+                severity=severity, each=each, reason=reason)  # fmt: skip
+
+
+OURS: tuple[Rule, ...] = (
     # Structure of the file and its records
     Rule("M2-S01", "Every byte belongs to a header, base segment or trailer", (),
          "unreadable data may hide accounts the furnisher believes it reported"),
@@ -311,75 +135,111 @@ RULES: tuple[Rule, ...] = (
     Rule("M2-T01", "Trailer totals equal the totals of the records in the file", (),
          "a mismatch means records were lost, duplicated or miscounted in transit"),
     # Consistency of one account (base segment and its appended segments)
-    Rule("M2-C01", "A paid or closed status (13, 61-65) reports a zero balance",
-         ("account_status", "current_balance"),
-         "a balance on a paid account makes a consumer look indebted after paying",
-         paid_zero_balance),
-    Rule("M2-C02", "Status 11 (current) has no amount past due",
-         ("account_status", "amount_past_due"),
-         "a current account shown past due lowers the consumer's standing unfairly",
-         current_no_past_due),
-    Rule("M2-C03", "Delinquent statuses (71-84, 93, 95-97), paid collections and charge-offs "
-         "(62, 64) and collection accounts report the date of first delinquency",
-         ("account_status", "date_first_delinquency"), _W_DELINQ, delinquent_needs_dofd),
-    Rule("M2-C04", "The date of first delinquency is not after the date of account information",
-         ("date_first_delinquency", "date_account_information"), _W_DELINQ,
-         dofd_not_after_doai),
-    Rule("M2-C05", "Past-due statuses (71-84) report an amount past due above 0",
-         ("account_status", "amount_past_due"),
-         "a delinquency with nothing past due is contradictory; one of them is wrong",
-         past_due_needs_amount),
-    Rule("M2-C06", "Payment rating is reported exactly with statuses 05, 13, 65, 88, 89, 94, 95",
-         ("account_status", "payment_rating"),
-         "the rating tells whether a closed account was current or late when it closed",
-         payment_rating_when_required),
-    Rule("M2-C07", "Statuses 64 and 97 (charge-off) report the original charge-off amount",
-         ("account_status", "original_charge_off"),
-         "the amount charged off is part of what the consumer is shown and can dispute",
-         charge_off_amount),
-    Rule("M2-C08", "Date opened is not after the date of account information",
-         ("date_opened", "date_account_information"),
-         "the length of credit history depends on the date opened", opened_not_after_doai),
-    Rule("M2-C09", "Date closed is not before date opened", ("date_opened", "date_closed"),
-         "impossible dates make the account's history unreliable", closed_not_before_opened),
-    Rule("M2-C10", "A paid or closed status (13, 61-65) reports the date closed",
-         ("account_status", "date_closed"),
-         "a closed account without its closing date looks open to lenders",
-         paid_needs_date_closed),
-    Rule("M2-C11", "Date of last payment is not after the date of account information",
-         ("date_last_payment", "date_account_information"),
-         "a payment dated in the future cannot have been made", last_payment_not_after_doai),
-    Rule("M2-C12", "Revolving and line-of-credit portfolios report a credit limit",
-         ("portfolio_type", "credit_limit", "highest_credit"),
-         "without a limit, utilisation cannot be computed and a balance looks maxed out",
-         revolving_needs_limit),
-    Rule("M2-C13", "Installment and mortgage portfolios report the term in months",
-         ("portfolio_type", "terms_duration"),
-         "the term is needed to judge whether payments are on schedule",
-         installment_needs_months),
-    Rule("M2-C14", "Collection account types (48, 0C, 77) use portfolio O",
-         ("account_type", "portfolio_type"),
-         "a collection reported as a loan misrepresents what the consumer owes",
-         collection_is_open_portfolio),
-    Rule("M2-C15", "Collections and debt buyers (48, 0C) name the original creditor in K1",
-         ("account_type",),
-         "a consumer must be able to recognise which debt a collector is reporting",
-         collection_names_creditor),
-    Rule("M2-C16", "A reported Social Security number could have been issued", ("ssn",),
-         "an impossible number cannot be the consumer's and leads to mixed files",
-         ssn_issuable),
-    Rule("M2-C17", "A date of birth is a real date in the past", ("date_of_birth",),
-         "a wrong birth date leads to mixed files", birth_date_in_past),
-    Rule("M2-C18", "K2 names the party the account was purchased from or sold to",
-         ("purchased_sold_indicator", "purchased_sold_name"),
-         "consumers need to know who holds their debt now", k2_names_party),
-    Rule("M2-C19", "K4 balloon and deferred payments carry their dates",
-         ("specialized_payment_indicator",),
-         "a balloon or deferral changes what the consumer owes and when", k4_payment_details),
-    Rule("M2-C20", "L1 carries the new number its change indicator announces",
-         ("change_indicator",),
-         "without the new number, the account's history is split in two", l1_new_numbers),
+    _ours("M2-C01", "A paid or closed status (13, 61-65) reports a zero balance", BALANCE,
+          all_of(is_in(STATUS, PAID), positive(BALANCE)),
+          "a balance on a paid account makes a consumer look indebted after paying",
+          "status {account_status} (paid or closed) must report a zero balance", "review"),
+    _ours("M2-C02", "Status 11 (current) has no amount past due", APD,
+          all_of(is_in(STATUS, "11"), positive(APD)),
+          "a current account shown past due lowers the consumer's standing unfairly",
+          "status 11 (current) cannot have an amount past due", "review"),
+    _ours("M2-C03", "Delinquent statuses (71-84, 93, 95-97), paid collections and charge-offs "
+          "(62, 64) and collection accounts report the date of first delinquency", DOFD,
+          all_of(Blank(DOFD), any_of(is_in(STATUS, DELINQUENT_STATUSES, PAID_ADVERSE_STATUSES),
+                                     is_in(TYPE, COLLECTION_ACCOUNT_TYPES))),
+          _W_DELINQ,
+          "status {account_status} / account type {account_type}: the date of first "
+          "delinquency is required"),
+    _ours("M2-C04", "The date of first delinquency is not after the date of account "
+          "information", DOFD, Cmp(DOFD, ">", DOAI), _W_DELINQ,
+          "is after the date of account information"),
+    _ours("M2-C05", "Past-due statuses (71-84) report an amount past due above 0", APD,
+          all_of(is_in(STATUS, PAST_DUE), zero(APD)),
+          "a delinquency with nothing past due is contradictory; one of them is wrong",
+          "status {account_status} is past due: amount past due must be above 0", "review"),
+    _ours("M2-C06", "Payment rating is reported exactly with statuses 05, 13, 65, 88, 89, 94, "
+          "95", RATING,
+          any_of(all_of(is_in(STATUS, RATED_STATUSES), Blank(RATING)),
+                 all_of(present(RATING), present(STATUS), not_in(STATUS, RATED_STATUSES))),
+          "the rating tells whether a closed account was current or late when it closed",
+          "status {account_status} with payment rating {payment_rating!r}: a rating is "
+          "required with 05, 13, 65, 88, 89, 94, 95 and must be blank otherwise", "review"),
+    _ours("M2-C07", "Statuses 64 and 97 (charge-off) report the original charge-off amount",
+          CHARGE_OFF, all_of(is_in(STATUS, "64", "97"), zero(CHARGE_OFF)),
+          "the amount charged off is part of what the consumer is shown and can dispute",
+          "status {account_status} requires the original charge-off amount", "review"),
+    _ours("M2-C08", "Date opened is not after the date of account information", OPENED,
+          Cmp(OPENED, ">", DOAI), "the length of credit history depends on the date opened",
+          "is after the date of account information"),
+    _ours("M2-C09", "Date closed is not before date opened", CLOSED, Cmp(CLOSED, "<", OPENED),
+          "impossible dates make the account's history unreliable", "is before the date opened"),
+    _ours("M2-C10", "A paid or closed status (13, 61-65) reports the date closed", CLOSED,
+          all_of(is_in(STATUS, PAID), Blank(CLOSED)),
+          "a closed account without its closing date looks open to lenders",
+          "status {account_status} (paid or closed) requires the date closed", "review"),
+    _ours("M2-C11", "Date of last payment is not after the date of account information",
+          base("date_last_payment"), Cmp(base("date_last_payment"), ">", DOAI),
+          "a payment dated in the future cannot have been made",
+          "is after the date of account information"),
+    _ours("M2-C12", "Revolving and line-of-credit portfolios report a credit limit", LIMIT,
+          all_of(is_in(PORTFOLIO, "R", "C"), zero(LIMIT), zero(HCOLA)),
+          "without a limit, utilisation cannot be computed and a balance looks maxed out",
+          "portfolio {portfolio_type} requires a credit limit (or highest credit for charge "
+          "cards)", "review"),
+    _ours("M2-C13", "Installment and mortgage portfolios report the term in months", DURATION,
+          all_of(is_in(PORTFOLIO, "I", "M"), Not(Matches(DURATION, r"\d*[1-9]\d*"))),
+          "the term is needed to judge whether payments are on schedule",
+          "portfolio {portfolio_type} requires the term in months", "review"),
+    _ours("M2-C14", "Collection account types (48, 0C, 77) use portfolio O", PORTFOLIO,
+          all_of(is_in(TYPE, COLLECTION_ACCOUNT_TYPES), not_in(PORTFOLIO, "O", "")),
+          "a collection reported as a loan misrepresents what the consumer owes",
+          "collection account type {account_type} is reported with portfolio O", "review"),
+    _ours("M2-C15", "Collections and debt buyers (48, 0C) name the original creditor in K1",
+          TYPE, all_of(is_in(TYPE, "48", "0C"), no("K1")),
+          "a consumer must be able to recognise which debt a collector is reporting",
+          "account type {account_type} (collection/debt buyer) needs a K1 segment naming the "
+          "original creditor", "review"),
+    _ours("M2-C16", "A reported Social Security number could have been issued",
+          Ref("ssn", seg=PERSON), Matches(Ref("ssn", seg=PERSON), _NOT_ISSUABLE),
+          "an impossible number cannot be the consumer's and leads to mixed files",
+          "{ssn} is not a number that could have been issued", each=PERSON),
+    _ours("M2-C17", "A date of birth is a real date in the past", Ref("date_of_birth", seg=PERSON),
+          any_of(Cmp(Ref("date_of_birth", seg=PERSON), ">", DOAI),
+                 Cmp(Ref("date_of_birth", seg=PERSON), "<", date(1900, 1, 1))),
+          "a wrong birth date leads to mixed files", "must be a real date of birth in the past",
+          each=PERSON),
+    _ours("M2-C18", "K2 names the party the account was purchased from or sold to",
+          Ref("purchased_sold_name", seg="K2"),
+          all_of(is_in(Ref("purchased_sold_indicator", seg="K2"), "1", "2"),
+                 Blank(Ref("purchased_sold_name", seg="K2"))),
+          "consumers need to know who holds their debt now",
+          "K2: the purchased from/sold to name is required", each="K2"),
+    _ours("M2-C19", "K4 balloon payments carry their due date",
+          Ref("balloon_payment_due_date", seg="K4"),
+          all_of(is_in(Ref("specialized_payment_indicator", seg="K4"), "1"),
+                 Blank(Ref("balloon_payment_due_date", seg="K4"))),
+          "a balloon changes what the consumer owes and when",
+          "K4: a balloon payment needs its due date", each="K4"),
+    _ours("M2-C21", "K4 deferred payments carry their start date",
+          Ref("deferred_payment_start_date", seg="K4"),
+          all_of(is_in(Ref("specialized_payment_indicator", seg="K4"), "2"),
+                 Blank(Ref("deferred_payment_start_date", seg="K4"))),
+          "a deferral changes what the consumer owes and when",
+          "K4: a deferred payment needs its start date", each="K4"),
+    _ours("M2-C20", "L1 carries the new account number its change indicator announces",
+          Ref("new_consumer_account_number", seg="L1"),
+          all_of(is_in(Ref("change_indicator", seg="L1"), "1", "3"),
+                 Blank(Ref("new_consumer_account_number", seg="L1"))),
+          "without the new number, the account's history is split in two",
+          "L1: the new consumer account number is missing", each="L1"),
+    _ours("M2-C22", "L1 carries the new identification number its change indicator announces",
+          Ref("new_identification_number", seg="L1"),
+          all_of(is_in(Ref("change_indicator", seg="L1"), "2", "3"),
+                 Blank(Ref("new_identification_number", seg="L1"))),
+          "without the new number, the account's history is split in two",
+          "L1: the new identification number is missing", each="L1"),
 )  # fmt: skip
 
+RULES: tuple[Rule, ...] = OURS + CATALOGUE
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
-CONSISTENCY: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.check is not None)
+CONSISTENCY: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.when is not None)

@@ -1,7 +1,9 @@
 """Synthetic, internally consistent Metro 2 accounts: for tests, the benchmark and the sandbox.
 
-Deterministic for a given seed. Every account generated here passes every validation rule, so
-anything the validator reports on a synthetic file was put there on purpose.
+Deterministic for a given seed. Every account generated here passes every validation rule,
+the CFPB's evaluators included (a current card carries a balance, a paid account no scheduled
+payment, an amount past due never exceeds the balance), so anything the validator reports on
+a synthetic file was put there on purpose.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def account(
         limit = rng.randint(5, 200) * 100
         values.update(portfolio_type="R", account_type="18", terms_duration="REV",
                       terms_frequency="M", credit_limit=limit, highest_credit=limit,
-                      current_balance=rng.randint(0, limit), scheduled_payment=25,
+                      current_balance=rng.randint(1, limit), scheduled_payment=25,
                       actual_payment=25)  # fmt: skip
     else:  # installment loan
         amount = rng.randint(20, 400) * 100
@@ -144,13 +146,15 @@ def account(
         scheduled, balance = values["scheduled_payment"], values["current_balance"]
         assert isinstance(scheduled, int) and isinstance(balance, int)
         values.update(account_status=past_due_status, date_first_delinquency=dofd,
-                      amount_past_due=max(1, scheduled) * 2, current_balance=max(balance, 1),
+                      amount_past_due=max(1, scheduled) * 2,
+                      current_balance=max(balance, max(1, scheduled) * 2),
                       date_last_payment=max(opened, dofd - timedelta(days=30)))  # fmt: skip
         history = str(values["payment_history_profile"])
         values["payment_history_profile"] = "1" + history[1:]
     else:
         closed = max(opened, paid_on)
         values.update(account_status="13", payment_rating="0", current_balance=0,
+                      scheduled_payment=0,
                       date_closed=closed, date_last_payment=closed)  # fmt: skip
     return values
 

@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any, BinaryIO
+from typing import Any
 
 from bureau.furnishing.metro2.codes import TABLES
+from bureau.furnishing.metro2.consistency import Finding, cycle_findings, record_findings
 from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS, Field, Layout
-from bureau.furnishing.metro2.parse import read
 from bureau.furnishing.metro2.records import (
     FieldError,
     Gap,
@@ -25,14 +25,15 @@ from bureau.furnishing.metro2.records import (
     decode,
     digits,
 )
-from bureau.furnishing.metro2.rules import CONSISTENCY
+from bureau.furnishing.metro2.rule import Severity
 from bureau.furnishing.metro2.totals import Totals
 
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong. `start`/`end` are 1-based positions inside the segment (as the CRRG
-    numbers them); `offset` is the 0-based byte offset of the field's first byte in the file."""
+    numbers them); `offset` is the 0-based byte offset of the field's first byte in the file.
+    `severity` "reject" keeps the record out; "review" lets it land with the finding listed."""
 
     record: int
     segment: str
@@ -43,6 +44,11 @@ class Problem:
     value: str | None
     rule: str
     reason: str
+    severity: Severity = "reject"
+
+    @property
+    def rejects(self) -> bool:
+        return self.severity == "reject"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,7 +62,8 @@ class Problem:
         if self.offset is not None:
             where += f" @{self.offset}"
         value = f" value {self.value!r}" if self.value is not None else ""
-        return f"{where}:{value} {self.reason} ({self.rule})"
+        review = " [review]" if self.severity == "review" else ""
+        return f"{where}:{value} {self.reason} ({self.rule}){review}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,8 @@ class _Reporter:
         self.problems: list[Problem] = []
         self.where: dict[int, int] = {}
 
-    def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str) -> None:
+    def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str,
+              severity: Severity = "reject") -> None:  # fmt: skip
         # a field in the blanks a short segment was read with points where the data ended
         at = position + min(f.start - 1, len(segment.text) - segment.short_by)
         self.problems.append(
@@ -115,6 +123,7 @@ class _Reporter:
                 value=segment.text[f.slice],
                 rule=rule,
                 reason=reason,
+                severity=severity,
             )
         )
 
@@ -257,32 +266,44 @@ def _check_characters(rep: _Reporter, segment: Segment, position: int) -> None:
 def _check_identity(rep: _Reporter, segment: Segment, position: int) -> None:
     if segment.kind != "base":  # an associated consumer is matched through the account
         return
-        return
     if not segment.raw("ssn").strip(" 0") and not segment.raw("date_of_birth").strip(" 0"):
         rep.field(segment, position, segment.layout["ssn"], "M2-F07",
                   f"{segment.kind}: neither a Social Security number nor a date of birth")  # fmt: skip
 
 
-def check_record(record: Record) -> list[Problem]:
-    """Every problem inside one record (structure, fields, consistency), in position order."""
+def _report_findings(rep: _Reporter, findings: list[Finding]) -> None:
+    if not findings:
+        return
+    positions = {id(segment): position for segment, position in rep.record.segment_offsets()}
+    for finding in findings:
+        rule = finding.rule
+        rep.field(finding.segment, positions[id(finding.segment)], finding.field, rule.id,
+                  finding.reason, rule.severity)  # fmt: skip
+
+
+def check_record(record: Record, activity: date | None = None) -> list[Problem]:
+    """Every problem inside one record (structure, fields, consistency), in position order.
+    `activity` is the header's activity date, when the record came in a file."""
     rep = _Reporter(record)
     _check_structure(rep)
     _check_segments(rep)
-    positions: dict[int, int] = {}
     for segment, position in record.segment_offsets():
-        positions[id(segment)] = position
         _check_characters(rep, segment, position)
         if placeholder(segment):
             continue
         _check_fields(rep, segment, position)
         _check_identity(rep, segment, position)
-    if record.kind == "base":
-        values = record.main.decoded  # every field, decoded by _check_fields
-        for rule in CONSISTENCY:
-            assert rule.check is not None
-            for blamed, name, reason in rule.check(record, values):
-                segment = blamed or record.main
-                rep.field(segment, positions[id(segment)], segment.layout[name], rule.id, reason)
+    if record.kind == "base":  # every field is decoded by now (_check_fields)
+        _report_findings(rep, record_findings(record, activity))
+    return rep.problems
+
+
+def check_cycle(record: Record, previous: Record, activity: date | None = None,
+                previous_activity: date | None = None) -> list[Problem]:  # fmt: skip
+    """The cycle-to-cycle findings of a base record against the same account's record of the
+    previous cycle (located in this record; the previous one is only read)."""
+    rep = _Reporter(record)
+    _report_findings(rep, cycle_findings(record, previous, activity, previous_activity))
     return rep.problems
 
 
@@ -294,7 +315,6 @@ class FileValidator:
         an account reported twice; without it the second and later ones are flagged."""
         self.duplicates = duplicates
         self.seen: dict[AccountKey, int] = {}
-        self.activity_date: date | None = None
         self.totals = Totals()
         self.headers = 0
         self.trailer: Record | None = None
@@ -302,6 +322,8 @@ class FileValidator:
         self.last_number = 0
         self.bases = 0
         self.rejected_bases = 0
+        self.flagged_bases = 0  # landed, with findings for review
+        self.activity: date | None = None  # the header's activity date
 
     def check(self, item: Item) -> list[Problem]:
         if isinstance(item, Gap):
@@ -311,10 +333,13 @@ class FileValidator:
             return [Problem(item.number, "file", None, None, None, item.offset,
                             item.raw[:40], "M2-S01", item.reason)]  # fmt: skip
         self.last_number = item.number
-        problems = check_record(item)
+        problems = check_record(item, self.activity)
         first = self.headers == 0 and self.totals.records == 0
         if item.kind == "header":
             self.headers += 1
+            if first:
+                activity = item.main.get("activity_date")
+                self.activity = activity if isinstance(activity, date) else None
             if not first:
                 problems.append(Problem(item.number, "header", None, None, None, item.offset,
                                         None, "M2-S07", "a second header record"))  # fmt: skip
@@ -341,14 +366,13 @@ class FileValidator:
                 self.trailer = item
         else:
             self.totals.add(item)
-        if item.kind == "header" and first:
-            activity = item.main.get("activity_date")
-            self.activity_date = activity if isinstance(activity, date) else None
         if item.kind == "base":
             problems.extend(self._check_account(item))
             self.bases += 1
-            if problems:
+            if any(p.rejects for p in problems):
                 self.rejected_bases += 1
+            elif problems:
+                self.flagged_bases += 1
         return problems
 
     def _check_account(self, record: Record) -> list[Problem]:
@@ -367,8 +391,8 @@ class FileValidator:
                           "the same account (identification and account number) is also "
                           f"reported by record {', '.join(map(str, others))}")  # fmt: skip
         doai = record.main.get("date_account_information")
-        if self.activity_date is not None and isinstance(doai, date):
-            activity = self.activity_date
+        if self.activity is not None and isinstance(doai, date):
+            activity = self.activity
             start = (activity.replace(day=1) - timedelta(days=1)).replace(day=1)
             if not start <= doai <= activity:
                 f = record.main.layout["date_account_information"]
@@ -424,7 +448,3 @@ def validate_items(items: Iterable[Item]) -> Iterator[Problem]:
     for item in items:
         yield from validator.check(item)
     yield from validator.finish()
-
-
-def validate_stream(stream: BinaryIO) -> Iterator[Problem]:
-    return validate_items(read(stream))

@@ -22,7 +22,7 @@ def test_clean_file_exits_zero_and_prints_nothing(
     assert main(["metro2", "validate", str(path)]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert "25 base record(s), 0 with problems; clean" in err
+    assert "25 base record(s), 0 rejected, 0 with findings for review; clean" in err
 
 
 def test_problems_print_one_per_line_and_exit_one(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,7 +35,8 @@ def test_json_lists_every_problem_with_its_location(capsys: pytest.CaptureFixtur
     assert main(["metro2", "validate", "--json", str(sample("cfpb/m2_file_small.txt"))]) == 1
     problems = json.loads(capsys.readouterr().out)
     assert problems and set(problems[0]) == {
-        "record", "segment", "field", "start", "end", "offset", "value", "rule", "reason"
+        "record", "segment", "field", "start", "end", "offset", "value", "rule", "reason",
+        "severity",
     }  # fmt: skip
     assert any(p["rule"] == "M2-T01" and p["field"] == "total_base_records" for p in problems)
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from typing_extensions import Buffer
 
 from bureau.furnishing.metro2.parse import PACKED_REASON, Reader, open_file, parse_bytes, read
 from bureau.furnishing.metro2.records import Gap, Record
@@ -151,14 +152,15 @@ class _CountingStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        while len(self._pending) < len(buffer):
+    def readinto(self, buffer: Buffer) -> int:
+        view = memoryview(buffer)
+        while len(self._pending) < len(view):
             part = next(self._parts, None)
             if part is None:
                 break
             self._pending += to_bytes([part])
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
+        size = min(len(view), len(self._pending))
+        view[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
 

@@ -157,7 +157,7 @@ def test_appended_segment_rules_blame_the_segment() -> None:
     assert ("J1", "M2-C16", "ssn") in found
     assert ("K2", "M2-C18", "purchased_sold_name") in found
     assert ("L1", "M2-C20", "new_consumer_account_number") in found
-    assert ("L1", "M2-C20", "new_identification_number") in found
+    assert ("L1", "M2-C22", "new_identification_number") in found
     j1 = next(p for p in check_record(record) if p.segment == "J1")
     assert j1.offset == 426 + LAYOUTS["J1"]["ssn"].start - 1
 

@@ -1,8 +1,10 @@
-"""The subject's own score: the file read through the logged disclosure path, then scored.
+"""A subject's look at their own score: a disclosure of their file, logged, then scored.
 
-Shared by GET /v1/me/score, POST /v1/me/score/what-if and the portal's score page, so each
-look at one's score is the same soft inquiry and audit entry (`score.disclosed` or
-`score.what-if`, naming the scorecard) whichever door it came through.
+It lives with the file, not the score, because it reads through the file's disclosure path
+(`bureau.file.service`), which itself scores the file: the score never imports the file.
+Shared by GET /v1/me/score, POST /v1/me/score/what-if and the portal's score page, so each look
+at one's score is the same soft inquiry and audit entry (`score.disclosed` or `score.what-if`,
+naming the scorecard) whichever door it came through.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bureau.furnishing.writer import BackgroundWriter
+from bureau.furnishing.background_apply import BackgroundWriter
 
 
 def test_batches_are_applied_in_order_and_all_before_close_returns() -> None:

@@ -1,7 +1,8 @@
-"""Errors on portal pages: a readable page (or the sign-in page), never a stack trace.
+"""Error pages for the portal: a readable page (or the sign-in page), never a stack trace.
 
-Called by the app's one error mapping (`bureau.api.problems`) for paths under /portal, so the
-rule-to-status table stays in one place and only the presentation differs.
+The app's one error mapping (`bureau.api.problems`) is handed `portal_error_page` by
+`bureau.app`, so the rule-to-status table stays in one place, only the presentation differs for
+paths under /portal, and the API never imports the portal.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ def is_portal(request: Request) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def error_page(
+def portal_error_page(
     request: Request, status: int, title: str, detail: str, field: str | None = None
-) -> Response:
+) -> Response | None:
+    """The page for an error on a portal path; None for any other path (the API answers)."""
+    if not is_portal(request):
+        return None
     if status == 401:
         # "Your session ended" only for someone who had one; a first visit just signs in.
         had_session = SESSION_COOKIE in request.cookies

@@ -1,0 +1,1 @@
+"""Webhooks: what changed, told to the organizations it concerns, signed (Standard Webhooks)."""

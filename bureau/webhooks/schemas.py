@@ -1,0 +1,70 @@
+"""Bodies of the webhook API (the edge only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bureau.pagination import PageInfo
+from bureau.webhooks.events import EVENT_TYPES
+
+
+class EndpointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2000, description="https (http only to loopback in the sandbox)")
+    event_types: list[str] = Field(description="some of: " + ", ".join(EVENT_TYPES))
+
+
+class EndpointOut(BaseModel):
+    endpoint_id: UUID
+    org_id: UUID
+    url: str
+    event_types: list[str]
+    created_at: datetime
+    failing_since: datetime | None
+    disabled_at: datetime | None
+
+
+class NewEndpointOut(EndpointOut):
+    secret: str = Field(description="the signing secret (Standard Webhooks); shown once")
+
+
+class EndpointList(BaseModel):
+    endpoints: list[EndpointOut]
+
+
+class Attempt(BaseModel):
+    attempt: int
+    at: datetime
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    message_id: str = Field(description="the `webhook-id` header: the same on every attempt")
+    endpoint_id: UUID
+    event_type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    status: str = Field(description="pending, delivered or failed (given up after 24 hours)")
+    next_attempt_at: datetime | None
+    attempts: list[Attempt]
+
+
+class DeliveryPage(BaseModel):
+    deliveries: list[DeliveryOut]
+    page: PageInfo
+
+
+class OrgNoticeOut(BaseModel):
+    notice_id: UUID
+    kind: str
+    body: dict[str, Any]
+    created_at: datetime
+
+
+class OrgNotices(BaseModel):
+    notices: list[OrgNoticeOut]

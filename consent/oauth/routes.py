@@ -1,0 +1,150 @@
+"""OAuth over HTTP: metadata, the token endpoint, the lender's grants, redirect URIs.
+
+The token endpoint answers in RFC 6749 §5.1/§5.2 JSON (it and the portal's authorization
+endpoint are the only routes not answering errors in problem+json); every other route here
+declares its response model and raises domain errors.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from bureau.api.deps import OperatorKey, SignerDep, Tx, UserKey
+from bureau.audit import log
+from bureau.pagination import DEFAULT_LIMIT, PageInfo
+from consent.oauth import lender
+from consent.oauth.schemas import (
+    GrantPage,
+    LenderGrant,
+    RedirectUrisIn,
+    RedirectUrisOut,
+    ServerMetadata,
+)
+from consent.oauth.server import AUTH_METHODS, SCOPES, BureauServer, Incoming
+from consent.purposes import grantable
+
+router = APIRouter()
+
+AUTHORIZE_PATH = "/portal/authorize"
+TOKEN_PATH = "/oauth/token"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def issuer(request: Request) -> str:
+    """This bureau's origin as the client reached it (behind a proxy, serve with uvicorn's
+    `--proxy-headers` so it is the public https origin)."""
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    response_model=ServerMetadata,
+    response_model_exclude_none=True,
+    tags=["oauth"],
+    summary="RFC 8414 authorization server metadata",
+)
+def metadata(request: Request) -> ServerMetadata:
+    base = issuer(request)
+    return ServerMetadata(
+        issuer=base,
+        authorization_endpoint=base + AUTHORIZE_PATH,
+        token_endpoint=base + TOKEN_PATH,
+        jwks_uri=base + "/v1/keys",
+        response_types_supported=["code"],
+        grant_types_supported=["authorization_code"],
+        code_challenge_methods_supported=["S256"],
+        token_endpoint_auth_methods_supported=list(AUTH_METHODS),
+        scopes_supported=list(SCOPES),
+        service_documentation="https://fairfile.dev/docs/consent#lenders",
+        fairfile_authorization_parameters={
+            "purpose": list(grantable()),
+            "max_uses": "integer >= 1 (default 1)",
+            "recurring": "true: unlimited uses within the window",
+            "duration_days": "integer >= 1, at most the regime's consent_max_days",
+            "state": "required",
+        },
+    )
+
+
+@router.post(
+    TOKEN_PATH,
+    tags=["oauth"],
+    summary="Exchange a code for the grant and its access token (RFC 6749 §4.1.3)",
+    responses={200: {"description": "RFC 6749 §5.1 token, with grant_id, grant and receipt"},
+               400: {"description": "RFC 6749 §5.2 error"},
+               401: {"description": "RFC 6749 §5.2 invalid_client"}},
+)  # fmt: skip
+async def token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
+    form = await request.form()
+    incoming = Incoming(
+        request.method, str(request.url), request.headers,
+        [(k, v) for k, v in form.multi_items() if isinstance(v, str)],
+    )  # fmt: skip
+
+    def exchange() -> tuple[int, Any, Any]:
+        server = BureauServer(conn, key, _now())
+        result: tuple[int, Any, Any] = server.create_token_response(incoming)
+        return result
+
+    status, body, headers = await run_in_threadpool(exchange)
+    headers = {**headers, "Cache-Control": "no-store", "Pragma": "no-cache"}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@router.get(
+    "/v1/grants",
+    response_model=GrantPage,
+    tags=["grants"],
+    summary="The grants subjects made to this organization, newest first (never file data)",
+)
+def list_grants(
+    user: UserKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> GrantPage:
+    page = lender.grants_page(conn, user.org_id, cursor, limit, _now())
+    return GrantPage(
+        grants=[LenderGrant(**g) for g in page.items], page=PageInfo(next_cursor=page.next_cursor)
+    )
+
+
+@router.get(
+    "/v1/grants/{grant_id}",
+    response_model=LenderGrant,
+    tags=["grants"],
+    summary="One grant made to this organization",
+)
+def get_grant(grant_id: UUID, user: UserKey, conn: Tx) -> LenderGrant:
+    return LenderGrant(**lender.one_grant(conn, user.org_id, grant_id, _now()))
+
+
+@router.get(
+    "/v1/operator/organizations/{org_id}/redirect-uris",
+    response_model=RedirectUrisOut,
+    tags=["operator"],
+    summary="Where the bureau may send this organization's subjects back after consent",
+)
+def redirect_uris(org_id: UUID, operator: OperatorKey, conn: Tx) -> RedirectUrisOut:
+    return RedirectUrisOut(org_id=org_id, redirect_uris=lender.redirect_uris(conn, org_id))
+
+
+@router.put(
+    "/v1/operator/organizations/{org_id}/redirect-uris",
+    response_model=RedirectUrisOut,
+    tags=["operator"],
+    summary="Replace the organization's redirect URIs (exact; loopback ones on any port)",
+)
+def put_redirect_uris(
+    org_id: UUID, body: RedirectUrisIn, operator: OperatorKey, conn: Tx
+) -> RedirectUrisOut:
+    uris = lender.set_redirect_uris(conn, org_id, body.redirect_uris)
+    log.append(conn, "organization.redirect_uris", None,
+               {"org_id": str(org_id), "redirect_uris": uris, "by": operator.key_id})  # fmt: skip
+    return RedirectUrisOut(org_id=org_id, redirect_uris=uris)
