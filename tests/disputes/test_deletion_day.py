@@ -4,6 +4,7 @@ every report, disclosure and score from that day, whether or not `run-deadlines`
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
@@ -23,7 +24,7 @@ from tests.disputes.test_reinvestigation import account
 
 
 def test_an_unverified_item_leaves_the_file_on_its_deletion_day_before_the_job_runs(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = service.file_dispute(conn, vault, world.subject_id, account_dispute(world), T0)
     # due Fri 25 Dec (Christmas): the first business day after it is Monday 28 December
@@ -43,7 +44,7 @@ def test_an_unverified_item_leaves_the_file_on_its_deletion_day_before_the_job_r
 
 
 def test_a_verified_answer_in_time_keeps_the_item_after_the_deletion_day(
-    conn: psycopg.Connection, vault: Vault, world: World
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     from disputes.reinvestigation import answer
     from disputes.workflow import AnswerCode

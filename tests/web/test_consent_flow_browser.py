@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -39,8 +39,10 @@ playwright_sync = (
     if os.environ.get("CI")
     else pytest.importorskip("playwright.sync_api")
 )
-Page = playwright_sync.Page
 expect = playwright_sync.expect
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 AXE = Path(
     os.environ.get(

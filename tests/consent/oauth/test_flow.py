@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.conftest import bearer
@@ -16,7 +17,7 @@ from tests.consent.oauth.flow import (
 from tests.web.conftest import Person
 
 
-def pull(api: TestClient, lender: Lender, **grant: str) -> object:
+def pull(api: TestClient, lender: Lender, **grant: str) -> httpx.Response:
     body = {**grant, "purpose": "credit-transaction", "scope": "full"}
     return api.post("/v1/reports", json=body, headers=bearer(lender.key))
 
