@@ -21,6 +21,7 @@ from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
 from bureau.db.server import check_reachable, database_url
+from bureau.furnishing.uploads import UploadSlots
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from bureau.web.error_pages import portal_error_page
@@ -81,7 +82,10 @@ def create_app(
         finally:
             worker.stop()
 
-    vault = Vault.from_key_file(settings.key_file)
+    # Served (no pool given): a missing key file is created, or refused, only once the
+    # database is open, by `Vault.for_database` in the lifespan.
+    created_later = pool is None and not settings.key_file.exists()
+    vault = None if created_later else Vault.from_key_file(settings.key_file)
 
     @asynccontextmanager
     async def async_pool(app: FastAPI, url: str) -> AsyncIterator[None]:
@@ -107,16 +111,21 @@ def create_app(
             return
         url = database_url(settings)
         check_reachable(url)
-        app.state.pool = open_pool(url)
+        app.state.pool = open_pool(url, max_size=settings.pool.size, timeout=settings.pool.timeout)
+        # /health's own connection: it answers (and says so) when the pool is exhausted.
+        app.state.health_pool = open_pool(url, min_size=1, max_size=1)
         try:
             with app.state.pool.connection() as conn:
-                vault.check_holds_database_keys(conn)
+                app.state.vault = Vault.for_database(settings.key_file, conn)
         except BaseException:
             app.state.pool.close()
+            app.state.health_pool.close()
             raise
         # Numbers committed access-log entries every `sequence_interval` (tests pass their own
         # pool and sequence on demand, when a tree head is signed).
-        sequencer = BackgroundSequencer(app.state.pool, settings.sequence_interval.total_seconds())
+        sequencer = BackgroundSequencer(
+            app.state.pool, app.state.signing_key, settings.sequence_interval.total_seconds()
+        )
         sequencer.start()
         try:
             async with async_pool(app, url):
@@ -125,6 +134,7 @@ def create_app(
         finally:
             sequencer.stop()
             app.state.pool.close()
+            app.state.health_pool.close()
 
     app = FastAPI(
         title="fairfile",
@@ -134,6 +144,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.async_pools = {}
+    app.state.upload_slots = UploadSlots(settings.uploads.per_furnisher)
     app.state.vault = vault
     app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
     # Statements come with the file itself (`bureau.file.disclosure`, which also keeps a

@@ -18,6 +18,8 @@ import psycopg
 
 from bureau.config import SettingsInvalid
 from bureau.db.server import DatabaseUnavailable
+from bureau.signing import SigningKeyRefused
+from bureau.vault.keyring import KeyRingError
 from bureau.vault.vault import VaultError
 
 COMMAND_MODULES: list[str] = [
@@ -52,7 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
-    except (DatabaseUnavailable, SettingsInvalid, VaultError) as exc:
+    except (
+        DatabaseUnavailable,
+        SettingsInvalid,
+        VaultError,
+        KeyRingError,
+        SigningKeyRefused,
+    ) as exc:
         print(f"bureau: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:

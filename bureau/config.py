@@ -112,6 +112,28 @@ def load_portal_settings(env: Mapping[str, str]) -> PortalSettings:
 
 
 @dataclass(frozen=True)
+class UploadSettings:
+    """What keeps a hostile or stalled client from holding the bureau (`bureau.furnishing.uploads`)."""
+
+    read_timeout: float = 30.0
+    """Seconds an upload may go without sending a byte (FAIRFILE_UPLOAD_READ_TIMEOUT)."""
+    max_bytes: int = 1 << 30
+    """The largest upload spooled (FAIRFILE_UPLOAD_MAX_BYTES)."""
+    per_furnisher: int = 2
+    """Uploads one furnisher may have in progress at once (FAIRFILE_UPLOADS_PER_FURNISHER)."""
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """The database connection pool of a served bureau."""
+
+    size: int = 8
+    """Connections at most (FAIRFILE_POOL_SIZE)."""
+    timeout: float = 10.0
+    """Seconds a request waits for a connection before 503 (FAIRFILE_POOL_TIMEOUT)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     """A real PostgreSQL server; when None the embedded server in `data_dir` is used."""
@@ -131,6 +153,11 @@ class Settings:
     a head on every read that follows new entries."""
     sequence_interval: timedelta = SEQUENCE_INTERVAL
     """How often the served bureau's background sequencer numbers committed log entries."""
+    uploads: UploadSettings = field(default_factory=UploadSettings)
+    pool: PoolSettings = field(default_factory=PoolSettings)
+    trusted_proxies: str = ""
+    """Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed, comma-separated
+    (FAIRFILE_TRUSTED_PROXIES; default none: the TCP peer is the client)."""
     business_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(BUSINESS_TIMEZONE))
     """The bureau's business time zone (FAIRFILE_BUSINESS_TIMEZONE): receipt days follow it."""
     regime: str = "fcra-consent"
@@ -160,9 +187,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         portal=load_portal_settings(env),
         tree_head_interval=_seconds(env, "FAIRFILE_TREE_HEAD_INTERVAL", TREE_HEAD_INTERVAL, 0),
         sequence_interval=_seconds(env, "FAIRFILE_SEQUENCE_INTERVAL", SEQUENCE_INTERVAL, 0.01),
+        uploads=UploadSettings(
+            read_timeout=_seconds(
+                env, "FAIRFILE_UPLOAD_READ_TIMEOUT", timedelta(seconds=30), 0.01
+            ).total_seconds(),
+            max_bytes=_whole(env, "FAIRFILE_UPLOAD_MAX_BYTES", 1 << 30),
+            per_furnisher=_whole(env, "FAIRFILE_UPLOADS_PER_FURNISHER", 2),
+        ),
+        pool=PoolSettings(
+            size=_whole(env, "FAIRFILE_POOL_SIZE", 8),
+            timeout=_seconds(
+                env, "FAIRFILE_POOL_TIMEOUT", timedelta(seconds=10), 0.1
+            ).total_seconds(),
+        ),
+        trusted_proxies=env.get("FAIRFILE_TRUSTED_PROXIES", "").strip(),
         business_timezone=business_timezone(env),
         regime=_live_regime(env),
     )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment, refused (naming it) otherwise."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsInvalid(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _live_regime(env: Mapping[str, str]) -> str:

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 SIGNING_KEY_NAME = "signing.key"
+
+
+class SigningKeyRefused(RuntimeError):
+    """The signing key file is missing, unreadable, malformed or readable by others: the
+    message is one line naming the file and the variable that points at it."""
 
 
 class SignatureInvalid(ValueError):
@@ -123,10 +129,8 @@ class SigningKey:
         Creation uses O_EXCL so two processes starting at once cannot each write a different
         key: the loser reads the winner's file.
         """
-        try:
+        if path.exists():
             return cls.load(path)
-        except FileNotFoundError:
-            pass
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
@@ -144,10 +148,31 @@ class SigningKey:
 
     @classmethod
     def load(cls, path: Path) -> SigningKey:
-        data = path.read_bytes()
-        key = serialization.load_pem_private_key(data, password=None)
+        """The key in `path`, refused (one line) like the master key file: missing, unreadable,
+        not an Ed25519 PEM key, or accessible by group or others."""
+        where = (
+            f"FAIRFILE_KEY_FILE (the signing key {path} beside it, or FAIRFILE_SIGNING_KEY_FILE)"
+        )
+        try:
+            mode = path.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise SigningKeyRefused(
+                    f"{where}: the signing key is accessible by group or others (mode "
+                    f"{stat.S_IMODE(mode):o}); chmod 600 it"
+                )
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise SigningKeyRefused(f"{where}: the signing key does not exist") from None
+        except OSError as exc:
+            raise SigningKeyRefused(
+                f"{where}: cannot read the signing key ({exc.strerror})"
+            ) from None
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (ValueError, TypeError):
+            raise SigningKeyRefused(f"{where}: the signing key is not a PEM private key") from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path}: not an Ed25519 private key")
+            raise SigningKeyRefused(f"{where}: the signing key is not an Ed25519 key")
         return cls(key)
 
 

@@ -98,6 +98,7 @@ async def in_one_async_transaction(
 
 
 AsyncPoolDep = Annotated[AsyncConnectionPool, Depends(get_async_pool)]
+PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

@@ -1,7 +1,9 @@
 """A subject's access-log entries with inclusion proofs against the current signed tree head.
 
 Shared by `GET /v1/me/access-log` and, later, the full disclosure (`GET /v1/me/file`), so both
-show the same entries with the same proofs. The head is the newest published one unless it does
+show the same entries with the same proofs. Entries are found by the subject the hashed entry
+names (never by the `subject_id` column, which no hash covers), and each carries its place in
+the subject's chain, so the subject can tell that none is left out. The head is the newest published one unless it does
 not cover the subject's own newest entry (`bureau.audit.publication`), so every entry shown
 carries its proof.
 """
@@ -20,7 +22,10 @@ from bureau.signing import SigningKey, b64url
 HOW_TO_VERIFY = (
     "leaf_hash = SHA-256(0x00 || entry as JSON with sorted keys, separators ',' ':' and ASCII "
     "escapes); fold inclusion_proof per RFC 9162 §2.1.3.2 to tree_head.root_hash; check "
-    "tree_head.signature with the key from GET /v1/keys"
+    "tree_head.signature with the key from GET /v1/keys. Completeness: entry.subject_entry "
+    "counts your entries (1 = your first) and entry.subject_prev is the leaf index of the one "
+    "before, so reading every page (before = the oldest index shown) must give an unbroken "
+    "chain down to subject_entry 1 (`bureau audit verify-mine` does this)"
 )
 
 
@@ -47,7 +52,7 @@ def subject_log(
             {
                 "entry_id": int(r["entry_id"]),
                 "leaf_index": int(r["leaf_index"]),
-                "event": r["event"],
+                "event": r["entry"]["event"],
                 "entry": r["entry"],
                 "leaf_hash": b64url(bytes(r["leaf_hash"])),
                 "inclusion_proof": [b64url(p) for p in proofs[int(r["leaf_index"])]],

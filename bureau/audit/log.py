@@ -43,7 +43,8 @@ def pending_entry(
         "at": at.isoformat(),
         **details,
     }
-    entry.pop("index", None)  # the sequencer adds it; the append-only trigger insists
+    for added in ("index", "subject_entry", "subject_prev", "prev_leaf_hash"):
+        entry.pop(added, None)  # the sequencer adds them; the append-only trigger insists
     return entry, at
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
+from psycopg.types.json import Jsonb
 
 
 def log_size(conn: psycopg.Connection[Any]) -> int:
@@ -117,13 +118,14 @@ def subject_owed_size(conn: psycopg.Connection[Any], subject_id: UUID) -> int | 
     """The tree size covering every numbered entry of the subject's (their newest index + 1;
     0 without entries), or None while one of theirs awaits its index.
 
-    One probe of `audit_log_subject` read backwards, where pending (NULL) indexes come first.
+    The subject is the one the hashed entry names (`audit_log_entry_subject`), never the
+    `subject_id` column, a copy nothing hashes. One probe read backwards, pending (NULL) first.
     """
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT leaf_index FROM audit_log WHERE subject_id = %s "
+            "SELECT leaf_index FROM audit_log WHERE entry->>'subject_id' = %s "
             "ORDER BY leaf_index DESC NULLS FIRST LIMIT 1",
-            (subject_id,),
+            (str(subject_id),),
         )
         row = cur.fetchone()
     if row is None:
@@ -134,17 +136,17 @@ def subject_owed_size(conn: psycopg.Connection[Any], subject_id: UUID) -> int | 
 def subject_entries(
     conn: psycopg.Connection[Any], subject_id: UUID, below: int, limit: int
 ) -> list[dict[str, Any]]:
-    """The subject's log entries with index below `below`, newest first."""
+    """The entries whose hashed contents name the subject, index below `below`, newest first."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             """
-            SELECT entry_id, leaf_index, event, entry, leaf_hash, created_at
+            SELECT entry_id, leaf_index, entry, leaf_hash
             FROM audit_log
-            WHERE subject_id = %s AND leaf_index < %s
+            WHERE entry->>'subject_id' = %s AND leaf_index < %s
             ORDER BY leaf_index DESC
             LIMIT %s
             """,
-            (subject_id, below, limit),
+            (str(subject_id), below, limit),
         )
         return cur.fetchall()
 
@@ -159,18 +161,16 @@ def entry(conn: psycopg.Connection[Any], leaf_index: int) -> dict[str, Any] | No
         return cur.fetchone()
 
 
-def all_entries(
-    conn: psycopg.Connection[Any], batch: int = 5000
-) -> Iterator[tuple[int, Any, bytes]]:
-    """Every sequenced entry in index order (a server-side cursor: the log may be large)."""
-    with conn.cursor(name="audit_verify", row_factory=tuple_row) as cur:
+def all_entries(conn: psycopg.Connection[Any], batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every sequenced entry in index order, with the columns copied from it (a server-side
+    cursor: the log may be large)."""
+    with conn.cursor(name="audit_verify", row_factory=dict_row) as cur:
         cur.itersize = batch
         cur.execute(
-            "SELECT leaf_index, entry, leaf_hash FROM audit_log WHERE leaf_index IS NOT NULL "
-            "ORDER BY leaf_index"
+            "SELECT leaf_index, entry, leaf_hash, subject_id, event, created_at FROM audit_log "
+            "WHERE leaf_index IS NOT NULL ORDER BY leaf_index"
         )
-        for index, doc, leaf in cur:
-            yield int(index), doc, bytes(leaf)
+        yield from cur
 
 
 def all_nodes(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, int, bytes]]:
@@ -184,25 +184,53 @@ def all_nodes(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, int, bytes]]
 # Sequencing -------------------------------------------------------------------------------------
 
 
-def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> int | None:
-    """Lock the head row (the sequencers' mutex) and read the next leaf index.
+def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> dict[str, Any] | None:
+    """Lock the head row (the sequencers' mutex): the next leaf index and the checkpoint.
 
     Without `wait`, None when another sequencer holds it: that one will number what is pending.
     """
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT next_index, checkpoint_size, checkpoint_at FROM audit_log_head FOR UPDATE"
+            + ("" if wait else " SKIP LOCKED")
+        )
+        return cur.fetchone()
+
+
+def needs_sequencing(conn: psycopg.Connection[Any]) -> bool:
+    """Whether an entry visible here awaits its index (a partial-index probe), or the signed
+    checkpoint lags the numbered entries (only after an upgrade, or tampering)."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT next_index FROM audit_log_head FOR UPDATE" + ("" if wait else " SKIP LOCKED")
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE leaf_index IS NULL) "
+            "OR (SELECT checkpoint_size IS DISTINCT FROM next_index FROM audit_log_head)"
         )
         row = cur.fetchone()
-    return int(row[0]) if row is not None else None
-
-
-def has_pending(conn: psycopg.Connection[Any]) -> bool:
-    """Whether any entry visible to this transaction awaits its index (a partial-index probe)."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM audit_log WHERE leaf_index IS NULL)")
-        row = cur.fetchone()
     return bool(row and row[0])
+
+
+def checkpoint(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT next_index, checkpoint_size, checkpoint_root, checkpoint_at, checkpoint_key, "
+            "checkpoint_sig FROM audit_log_head"
+        )
+        return cur.fetchone()
+
+
+def save_checkpoint(
+    conn: psycopg.Connection[Any],
+    size: int,
+    root: bytes,
+    signed_at: datetime,
+    key_id: str,
+    signature: bytes,
+) -> None:
+    conn.execute(
+        "UPDATE audit_log_head SET checkpoint_size = %s, checkpoint_root = %s, "
+        "checkpoint_at = %s, checkpoint_key = %s, checkpoint_sig = %s",
+        (size, root, signed_at, key_id, signature),
+    )
 
 
 def pending_entries(conn: psycopg.Connection[Any], limit: int) -> list[tuple[int, dict[str, Any]]]:
@@ -216,26 +244,66 @@ def pending_entries(conn: psycopg.Connection[Any], limit: int) -> list[tuple[int
         return [(int(i), e) for i, e in cur.fetchall()]
 
 
-def assign_indexes(
-    conn: psycopg.Connection[Any], next_index: int, assigned: list[tuple[int, int, bytes]]
-) -> None:
-    """Reserve the indexes on the head row, then give each (entry_id, index, leaf hash) its own.
+def subject_tips(
+    conn: psycopg.Connection[Any], subject_ids: list[str]
+) -> dict[str, tuple[int, int]]:
+    """Per subject: how many entries name them and the index of the newest (one row each)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT subject_id, entries, last_index FROM audit_subject_tips "
+            "WHERE subject_id = ANY(%s::uuid[])",
+            (subject_ids,),
+        )
+        return {str(s): (int(n), int(i)) for s, n, i in cur.fetchall()}
 
-    The entry gains `index` in SQL (`entry || {"index": n}`), exactly the change the
+
+def all_subject_tips(conn: psycopg.Connection[Any]) -> Iterator[tuple[str, int, int]]:
+    with conn.cursor(name="audit_tips", row_factory=tuple_row) as cur:
+        cur.itersize = 5000
+        cur.execute("SELECT subject_id, entries, last_index FROM audit_subject_tips")
+        for subject, entries, last in cur:
+            yield str(subject), int(entries), int(last)
+
+
+def save_subject_tips(conn: psycopg.Connection[Any], tips: dict[str, tuple[int, int]]) -> None:
+    if not tips:
+        return
+    subjects, counts, lasts = zip(*((s, n, i) for s, (n, i) in tips.items()), strict=True)
+    conn.execute(
+        """
+        INSERT INTO audit_subject_tips (subject_id, entries, last_index)
+        SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bigint[])
+        ON CONFLICT (subject_id) DO UPDATE
+            SET entries = excluded.entries, last_index = excluded.last_index
+        """,
+        (list(subjects), list(counts), list(lasts)),
+    )
+
+
+def assign_indexes(
+    conn: psycopg.Connection[Any],
+    next_index: int,
+    assigned: list[tuple[int, int, dict[str, Any], bytes]],
+) -> None:
+    """Reserve the indexes on the head row, then give each (entry_id, index, additions, leaf
+    hash) its own.
+
+    The entry gains its additions in SQL (`entry || {"index": n, ...}`), exactly the change the
     append-only trigger allows; the hash was computed over that same document.
     """
     conn.execute("UPDATE audit_log_head SET next_index = %s", (next_index,))
-    ids, indexes, hashes = zip(*assigned, strict=True)
+    ids, indexes, additions, hashes = zip(*assigned, strict=True)
     conn.execute(
         """
         UPDATE audit_log a
         SET leaf_index = u.leaf_index,
-            entry = a.entry || jsonb_build_object('index', u.leaf_index),
+            entry = a.entry || u.additions,
             leaf_hash = u.leaf_hash
-        FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[]) AS u(entry_id, leaf_index, leaf_hash)
+        FROM unnest(%s::bigint[], %s::bigint[], %s::jsonb[], %s::bytea[])
+            AS u(entry_id, leaf_index, additions, leaf_hash)
         WHERE a.entry_id = u.entry_id
         """,
-        (list(ids), list(indexes), list(hashes)),
+        (list(ids), list(indexes), [Jsonb(a) for a in additions], list(hashes)),
     )
 
 
@@ -252,3 +320,21 @@ def pending_count(conn: psycopg.Connection[Any]) -> int:
         cur.execute("SELECT count(*) FROM audit_log WHERE leaf_index IS NULL")
         row = cur.fetchone()
     return int(row[0]) if row else 0
+
+
+def reports_without_entry(conn: psycopg.Connection[Any], limit: int) -> list[dict[str, Any]]:
+    """Released reports whose access-log entry is gone or no longer names the release: a
+    report row is written in the same statement as its entry, so each one has its entry."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            """
+            SELECT r.report_id, r.log_entry_id, a.leaf_index
+            FROM reports r
+            LEFT JOIN audit_log a ON a.entry_id = r.log_entry_id
+            WHERE a.entry_id IS NULL OR a.entry->>'report_id' IS DISTINCT FROM r.report_id::text
+            ORDER BY r.log_entry_id
+            LIMIT %s
+            """,
+            (limit,),
+        )
+        return cur.fetchall()

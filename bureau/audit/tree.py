@@ -10,7 +10,7 @@ public key, and names the first thing that does not match.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,25 +19,11 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bureau.audit import merkle, publication, repo, sequencing
+from bureau.audit import heads, merkle, publication, repo, sequencing
+from bureau.audit.heads import StoredTree
 from bureau.audit.log import leaf_hash as entry_leaf_hash
 from bureau.audit.merkle import Node, SignedTreeHead, TreeHead
 from bureau.signing import SigningKey, b64url
-
-
-class StoredTree:
-    """The tree as stored: leaves in `audit_log`, inner nodes in `audit_tree_nodes`."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
-
-    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]:
-        wanted = set(wanted)
-        found = repo.nodes(self.conn, wanted)
-        missing = wanted - found.keys()
-        if missing:
-            raise LookupError(f"tree nodes not stored yet: {sorted(missing)[:3]}")
-        return found
 
 
 def _sth(row: dict[str, Any]) -> SignedTreeHead:
@@ -66,7 +52,7 @@ def current_head(
     owed = 0 if subject_id is None else repo.subject_owed_size(conn, subject_id)
     if (sth := _served(repo.latest_head(conn), owed, None, at, interval)) is not None:
         return sth
-    sequencing.sequence(conn)
+    sequencing.sequence(conn, key)
     if (sth := _served(*_facts(conn, subject_id), at, interval)) is not None:
         return sth
     repo.lock_tree_heads(conn)
@@ -119,13 +105,8 @@ def _sign(
     conn: psycopg.Connection[Any], key: SigningKey, at: datetime, old: int, size: int
 ) -> SignedTreeHead:
     """Extend the stored tree from the head of size `old` to `size` and sign its root."""
-    frontier = StoredTree(conn).nodes(merkle.perfect_nodes(0, old))
-    leaves = repo.leaf_hashes(conn, old, size)
-    created = merkle.extend(old, frontier, leaves)
-    repo.insert_nodes(conn, {node: h for node, h in created.items() if node[0] > 0})
-    root = merkle.range_hash({**frontier, **created}, 0, size)
-    sth = merkle.sign_tree_head(TreeHead(size, root, at), key.sign, key.kid)
-    repo.insert_head(conn, size, root, sth.head.timestamp, sth.key_id, sth.signature)
+    sth = heads.sign(key, size, heads.grow(conn, old, size), at)
+    repo.insert_head(conn, size, sth.head.root_hash, sth.head.timestamp, sth.key_id, sth.signature)
     return sth
 
 
@@ -170,6 +151,8 @@ class Verification:
     heads: int = 0
     pending: int = 0
     """Entries written but not yet sequenced: not in the tree yet, so nothing to check."""
+    checkpoint_size: int | None = None
+    """The size of the sequencer's signed checkpoint: every entry below it is signed."""
     problems: list[str] = field(default_factory=list)
     first_bad_index: int | None = None
 
@@ -183,63 +166,247 @@ class Verification:
             self.first_bad_index = index
 
 
+@dataclass
+class _Signed:
+    """What the rebuilt tree found against signatures and stored nodes, resolved at the end
+    into the first entry that changed: a rewritten leaf hash only shows as a signed root or a
+    stored node that no longer matches, so the entry is located between them."""
+
+    verified_prefix: int = 0
+    """Every signed size up to here matched, so the leaf hashes below it are the signed ones."""
+    failed: list[tuple[str, int]] = field(default_factory=list)
+    """(what, size) for each signed root that does not match the rebuilt tree."""
+    nodes: list[Node] = field(default_factory=list)
+    """Stored nodes that do not match the rebuilt tree."""
+
+    def locate(self) -> tuple[int, int]:
+        """The first changed entry, as a range [first, last] it certainly lies in."""
+        start = self.verified_prefix
+        end = min(size for _, size in self.failed) - 1 if self.failed else None
+        if self.nodes:
+            lowest = min(level for level, _ in self.nodes)
+            idx = min(i for level, i in self.nodes if level == lowest)
+            first, last = idx << lowest, ((idx + 1) << lowest) - 1
+            if last >= start:
+                start, end = max(first, start), last if end is None else min(last, end)
+        return start, start if end is None or end < start else end
+
+
+def _column_problems(index: int, row: dict[str, Any]) -> list[str]:
+    """The copied columns that disagree with the hashed entry, each named."""
+    entry = row["entry"]
+    problems = []
+    column = str(row["subject_id"]) if row["subject_id"] is not None else None
+    if column != entry.get("subject_id"):
+        problems.append(
+            f"entry {index}: column subject_id is {column} but the hashed entry names "
+            f"{entry.get('subject_id')}"
+        )
+    if row["event"] != entry.get("event"):
+        problems.append(
+            f"entry {index}: column event is {row['event']!r} but the hashed entry says "
+            f"{entry.get('event')!r}"
+        )
+    if "at" not in entry:
+        return problems  # an entry from before times were hashed: nothing to compare with
+    try:
+        hashed_at: datetime | None = datetime.fromisoformat(str(entry["at"]))
+    except ValueError:
+        hashed_at = None
+    if row["created_at"] != hashed_at:
+        problems.append(
+            f"entry {index}: column created_at is {row['created_at'].isoformat()} but the "
+            f"hashed entry says {entry.get('at')}"
+        )
+    return problems
+
+
 def verify_log(
     conn: psycopg.Connection[Any], public_keys: Sequence[Ed25519PublicKey], limit: int = 20
 ) -> Verification:
-    """Recompute the whole tree from the entries and check everything stored against it."""
+    """Recompute the whole tree from the entries and check everything stored against it: each
+    entry's hash, the columns copied from it, each subject's chain, every stored node, every
+    published head, the sequencer's signed checkpoint and every released report's entry."""
     result = Verification(pending=repo.pending_count(conn))
     stored_nodes = {(lv, ix): h for lv, ix, h in repo.all_nodes(conn)}
-    head_rows = repo.heads(conn)
-    heads_by_size = {int(r["tree_size"]): _sth(r) for r in head_rows}
-    last_good_size = 0
+    heads_by_size = {int(r["tree_size"]): _sth(r) for r in repo.heads(conn)}
+    cp_row = repo.checkpoint(conn)
+    checkpoint = _checkpoint(cp_row)
+    result.checkpoint_size = None if checkpoint is None else checkpoint.head.tree_size
+    signed = _Signed()
+    chains: dict[str, tuple[int, int]] = {}
 
     def check_node(node: Node, value: bytes) -> None:
         stored = stored_nodes.get(node)
         if stored is not None and stored != value:
-            level, idx = node
-            first, last = idx << level, ((idx + 1) << level) - 1
-            result.fail(
-                f"stored tree node (level {level}, index {idx}) does not match entries "
-                f"{first}..{last}",
-                first,
-            )
+            signed.nodes.append(node)
 
-    def check_head(size: int, root: bytes) -> None:
-        nonlocal last_good_size
-        sth = heads_by_size[size]
-        result.heads += 1
+    def check_signed(what: str, sth: SignedTreeHead, root: bytes) -> None:
+        size = sth.head.tree_size
         if not any(merkle.verify_tree_head(sth, key) for key in public_keys):
-            result.fail(f"signed tree head of size {size}: signature does not verify")
+            result.fail(f"{what} of size {size}: signature does not verify")
         elif sth.head.root_hash != root:
-            result.fail(
-                f"signed tree head of size {size} does not match the log: an entry in "
-                f"{last_good_size}..{size - 1} was changed after it was signed",
-                last_good_size,
-            )
-        else:
-            last_good_size = size
+            signed.failed.append((what, size))
+        elif not signed.failed:
+            signed.verified_prefix = size
+
+    def at_size(acc: merkle.RootAccumulator) -> None:
+        if acc.size in heads_by_size:
+            result.heads += 1
+            check_signed("signed tree head", heads_by_size[acc.size], acc.root())
+        if checkpoint is not None and acc.size == checkpoint.head.tree_size:
+            check_signed("signed checkpoint", checkpoint, acc.root())
 
     acc = merkle.RootAccumulator(on_node=check_node)
-    if 0 in heads_by_size:
-        check_head(0, acc.root())
-    for expected, (index, entry, stored_leaf) in enumerate(repo.all_entries(conn)):
+    at_size(acc)
+    missing_from: int | None = None
+    previous: bytes | None = None
+    rewritten: list[int] = []  # entries the next entry's `prev_leaf_hash` names as changed
+    for expected, row in enumerate(repo.all_entries(conn)):
+        index, entry, stored_leaf = int(row["leaf_index"]), row["entry"], bytes(row["leaf_hash"])
         if index != expected:
             result.fail(f"entry {expected} is missing (next stored index is {index})", expected)
+            missing_from = expected
             break
-        recomputed = entry_leaf_hash(entry)
         if entry.get("index") != index:
             result.fail(f"entry {index}: its recorded index is {entry.get('index')}", index)
-        if recomputed != stored_leaf:
+        if entry_leaf_hash(entry) != stored_leaf:
             result.fail(f"entry {index}: contents do not match its leaf hash", index)
+        for problem in _column_problems(index, row):
+            result.fail(problem, index)
+        if (broken := _chain_problem(index, entry, chains)) is not None:
+            result.fail(broken, index)
+        chained_to = entry.get("prev_leaf_hash", False)
+        if chained_to is not False and previous is not None and chained_to != b64url(previous):
+            rewritten.append(index - 1)
+        previous = stored_leaf
         # The tree is rebuilt from the stored leaf hashes: a content change is then named
-        # exactly (above), and a rewritten leaf hash shows up against the nodes and signed heads.
+        # exactly (above), and a rewritten leaf hash shows up against the nodes and signed roots.
         acc.push(stored_leaf)
         result.entries += 1
-        if acc.size in heads_by_size:
-            check_head(acc.size, acc.root())
+        at_size(acc)
         if len(result.problems) >= limit:
-            break
-    beyond = [s for s in heads_by_size if s > acc.size]
-    if beyond and len(result.problems) < limit and result.entries == acc.size:
-        result.fail(f"signed tree head of size {min(beyond)} is larger than the log ({acc.size})")
+            return result
+    _check_bounds(result, cp_row, checkpoint, heads_by_size, acc.size, missing_from)
+    for index in rewritten:
+        result.fail(
+            f"entry {index}: its leaf hash was rewritten after it was signed; entry "
+            f"{index + 1} chained to another (prev_leaf_hash)",
+            index,
+        )
+    if signed.failed or signed.nodes:
+        first, last = signed.locate()
+        evidence = [f"the {what} of size {size}" for what, size in signed.failed]
+        evidence += [f"stored tree node (level {lv}, index {ix})" for lv, ix in signed.nodes[:3]]
+        if rewritten:
+            first = last = rewritten[0]  # the chain names it exactly; the pair is ambiguous
+        where = f"entry {first}" if first == last else f"entry {first} (one of {first}..{last})"
+        result.fail(
+            f"{where}: its leaf hash was rewritten after it was signed; "
+            + ", ".join(evidence)
+            + " no longer match the log",
+            first,
+        )
+    if missing_from is None:
+        _check_tips(conn, result, chains, limit)
+    for report in repo.reports_without_entry(conn, limit):
+        found = report["leaf_index"]
+        result.fail(
+            f"report {report['report_id']}: its access-log entry (entry id "
+            f"{report['log_entry_id']}) is "
+            + ("missing" if found is None else f"at {found} but no longer names the report"),
+            None if found is None else int(found),
+        )
     return result
+
+
+def _checkpoint(row: dict[str, Any] | None) -> SignedTreeHead | None:
+    if row is None or row["checkpoint_size"] is None:
+        return None
+    return SignedTreeHead(
+        TreeHead(int(row["checkpoint_size"]), bytes(row["checkpoint_root"]), row["checkpoint_at"]),
+        row["checkpoint_key"],
+        bytes(row["checkpoint_sig"]),
+    )
+
+
+def _chain_problem(
+    index: int, entry: dict[str, Any], chains: dict[str, tuple[int, int]]
+) -> str | None:
+    """Whether the entry's place in its subject's chain (`subject_entry`, `subject_prev`)
+    agrees with the entries before it; records it as the subject's newest."""
+    subject = entry.get("subject_id")
+    if not subject:
+        return None
+    held = chains.get(subject)
+    count, last = (0, None) if held is None else held
+    chains[subject] = (count + 1, index)
+    if "subject_entry" not in entry:
+        return None  # sequenced before chains were kept: counted, nothing to compare
+    if entry["subject_entry"] == count + 1 and entry.get("subject_prev") == last:
+        return None
+    return (
+        f"entry {index}: it says it is entry {entry['subject_entry']} of its subject, after "
+        f"entry {entry.get('subject_prev')}, but the log holds {count} earlier entries naming "
+        f"that subject, the last at {last}"
+    )
+
+
+def _check_bounds(
+    result: Verification,
+    cp_row: dict[str, Any] | None,
+    checkpoint: SignedTreeHead | None,
+    heads_by_size: dict[int, SignedTreeHead],
+    size: int,
+    missing_from: int | None,
+) -> None:
+    """The log's size against what was signed: nothing behind the checkpoint, nothing signed
+    that the log no longer holds."""
+    if cp_row is None:
+        result.fail("the access log's head row, which holds its signed checkpoint, is missing")
+        return
+    if checkpoint is None:
+        if size:
+            result.fail(
+                f"entries 0..{size - 1} are covered by no signed checkpoint (after an upgrade, "
+                "run `bureau audit sequence` once; otherwise the checkpoint was removed)",
+                0,
+            )
+        return
+    signed_size = max([checkpoint.head.tree_size, *heads_by_size])
+    if int(cp_row["next_index"]) != checkpoint.head.tree_size:
+        result.fail(
+            f"the log's next index is {cp_row['next_index']} but its signed checkpoint covers "
+            f"{checkpoint.head.tree_size} entries"
+        )
+    if missing_from is None and size < signed_size:
+        what = "checkpoint" if signed_size == checkpoint.head.tree_size else "tree head"
+        result.fail(
+            f"entry {size} is missing: the signed {what} of size {signed_size} covers "
+            f"{signed_size} entries and the log holds {size}",
+            size,
+        )
+    if size > checkpoint.head.tree_size:
+        result.fail(
+            f"entries {checkpoint.head.tree_size}..{size - 1} are not covered by the signed "
+            f"checkpoint (size {checkpoint.head.tree_size}): added or renumbered behind the "
+            "sequencer",
+            checkpoint.head.tree_size,
+        )
+
+
+def _check_tips(
+    conn: psycopg.Connection[Any],
+    result: Verification,
+    chains: dict[str, tuple[int, int]],
+    limit: int,
+) -> None:
+    """The sequencer's per-subject tips against the chains the log holds."""
+    for subject, entries, last in repo.all_subject_tips(conn):
+        held = chains.get(subject)
+        if held != (entries, last) and len(result.problems) < limit:
+            held_text = "none" if held is None else f"{held[0]}, the newest at {held[1]}"
+            result.fail(
+                f"subject {subject}: the sequencer numbered {entries} entries naming them, the "
+                f"newest at {last}; the log holds {held_text}"
+            )

@@ -17,7 +17,9 @@ def _options(min_size: int, max_size: int) -> dict[str, Any]:
             "open": False}  # fmt: skip
 
 
-def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPool:
+def open_pool(
+    url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 30.0
+) -> ConnectionPool:
     """A pool whose connections return rows as dicts and are in UTC.
 
     UTC on every connection: timestamps are stored as timestamptz and shown as UTC, so a
@@ -28,7 +30,9 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> ConnectionPo
         conn.execute("SET TIME ZONE 'UTC'")
         conn.commit()
 
-    pool = ConnectionPool(url, configure=configure, name="fairfile", **_options(min_size, max_size))
+    pool = ConnectionPool(
+        url, configure=configure, name="fairfile", timeout=timeout, **_options(min_size, max_size)
+    )
     pool.open(wait=True, timeout=15)
     return pool
 

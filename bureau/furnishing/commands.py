@@ -25,6 +25,7 @@ from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.parse import open_file
 from bureau.furnishing.metro2.write import item_bytes
 from bureau.furnishing.report import CsvSink, IngestReport
+from bureau.private_output import open_private
 from bureau.vault import Vault
 
 
@@ -102,7 +103,7 @@ def run_furnish(args: argparse.Namespace) -> int:
         print(f"bureau furnish: no such file: {path}", file=sys.stderr)
         return 2
     url, vault = _resources(args)
-    csv_out = open(args.rejections, "w", newline="") if args.rejections else None  # noqa: SIM115
+    csv_out = open_private(args.rejections, "w", newline="") if args.rejections else None
     try:
         with one_transaction(url) as conn:
             org = find_furnisher(conn, args.furnisher)
@@ -140,7 +141,8 @@ def run_export(args: argparse.Namespace) -> int:
     url, vault = _resources(args)
     target = Path(args.out) if args.out else None
     partial = target.with_name(f".{target.name}.partial") if target is not None else None
-    out = partial.open("wb") if partial is not None else sys.stdout.buffer
+    # 0600 from the first byte: the export names consumers (the rename keeps the mode).
+    out = open_private(str(partial), "wb") if partial is not None else sys.stdout.buffer
     done = False
     try:
         with one_transaction(url) as conn:

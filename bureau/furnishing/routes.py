@@ -6,14 +6,24 @@ record with its problems. Valid records land in the request's one transaction.
 
 from __future__ import annotations
 
-import tempfile
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
+from uuid import UUID
 
 from fastapi import APIRouter, Request
+from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 
-from bureau.api.deps import FurnisherKey, Tx, VaultDep
-from bureau.errors import InvalidInput
+from bureau.api.deps import (
+    BearerDep,
+    FurnisherKey,
+    PoolDep,
+    SettingsDep,
+    Tx,
+    VaultDep,
+    presented_key,
+)
+from bureau.auth.service import OrgPrincipal, authenticate_org
+from bureau.db.batch import run
 from bureau.furnishing.ingest import (
     NoMetro2Records,
     ingest_json,
@@ -23,10 +33,12 @@ from bureau.furnishing.ingest import (
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap
 from bureau.furnishing.metro2.validate import FileValidator, Problem
+from bureau.furnishing.report import IngestReport
 from bureau.furnishing.schemas import FurnishRecords
+from bureau.furnishing.uploads import UploadSlots, spooled
+from bureau.vault import Vault
 
 router = APIRouter(tags=["furnish"])
-SPOOL_IN_MEMORY = 8 << 20  # larger uploads spill to a temporary file, never held whole
 
 
 @router.post(
@@ -41,24 +53,29 @@ SPOOL_IN_MEMORY = 8 << 20  # larger uploads spill to a temporary file, never hel
     },
 )  # fmt: skip
 async def furnish_metro2(
-    request: Request, furnisher: FurnisherKey, conn: Tx, vault: VaultDep
+    request: Request, credentials: BearerDep, pool: PoolDep, vault: VaultDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        size = 0
-        async for chunk in request.stream():
-            spool.write(chunk)
-            size += len(chunk)
-        if size == 0:
-            raise InvalidInput("the request body is empty: send the Metro 2 file", field="body")
-        spool.seek(0)
-        report = await run_in_threadpool(
-            ingest_metro2,
-            conn,
-            vault,
-            furnisher.org_id,
-            spool,  # type: ignore[arg-type]
-        )
+    # No connection is held while the body arrives (`bureau.furnishing.uploads`): the key is
+    # checked in a short transaction, the body spooled under a read timeout, then ingested.
+    furnisher = await run_in_threadpool(_furnisher, pool, credentials)
+    limits = settings.uploads
+    slots: UploadSlots = request.app.state.upload_slots
+    with slots.take(furnisher.org_id):
+        async with spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool:
+            report = await run_in_threadpool(_ingest, pool, vault, furnisher.org_id, spool)
     return report.to_json()
+
+
+def _furnisher(pool: ConnectionPool, credentials: Any) -> OrgPrincipal:
+    with pool.connection() as conn, conn.transaction():
+        principal = run(conn, authenticate_org(presented_key(credentials)))
+    principal.require("furnish")
+    return principal
+
+
+def _ingest(pool: ConnectionPool, vault: Vault, org_id: UUID, spool: IO[bytes]) -> IngestReport:
+    with pool.connection() as conn, conn.transaction():
+        return ingest_metro2(conn, vault, org_id, spool)  # type: ignore[arg-type]
 
 
 @router.post("/v1/furnish/records", summary="Furnish accounts as JSON records")
@@ -109,13 +126,13 @@ def _preflight(stream: BinaryIO) -> dict[str, Any]:
         }
     },
 )  # fmt: skip
-async def validate_metro2(request: Request, furnisher: FurnisherKey) -> dict[str, Any]:
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        size = 0
-        async for chunk in request.stream():
-            spool.write(chunk)
-            size += len(chunk)
-        if size == 0:
-            raise InvalidInput("the request body is empty: send the Metro 2 file", field="body")
-        spool.seek(0)
-        return await run_in_threadpool(_preflight, spool)  # type: ignore[arg-type]
+async def validate_metro2(
+    request: Request, credentials: BearerDep, pool: PoolDep, settings: SettingsDep
+) -> dict[str, Any]:
+    # Like an upload: no connection held while the body arrives (`bureau.furnishing.uploads`).
+    furnisher = await run_in_threadpool(_furnisher, pool, credentials)
+    limits = settings.uploads
+    slots: UploadSlots = request.app.state.upload_slots
+    with slots.take(furnisher.org_id):
+        async with spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool:
+            return await run_in_threadpool(_preflight, spool)  # type: ignore[arg-type]

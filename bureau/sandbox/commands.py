@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from datetime import date
+from typing import Any
 
 from bureau.commandline import Subparsers, settings_from
 from bureau.config import Settings
@@ -85,6 +86,16 @@ def _print_credentials(result: SeedResult, settings: Settings, base: str) -> Non
     )
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling: believed only from FAIRFILE_TRUSTED_PROXIES.
+
+    uvicorn on its own trusts X-Forwarded-For from 127.0.0.1, so anyone on the host (or a local
+    proxy passing the header through) could pick the address the sign-in limit counts."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
+
+
 def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -104,7 +115,8 @@ def run_serve(args: argparse.Namespace) -> int:
             _print_credentials(result, settings, f"http://{args.host}:{args.port}")
         else:
             _refuse_sandbox_database(settings)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                    **proxy_options(settings))  # fmt: skip
     finally:
         # The embedded PostgreSQL this process started would otherwise outlive it (found
         # running after every `serve` the tests start and stop).

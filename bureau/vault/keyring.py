@@ -129,16 +129,25 @@ def load_or_create(path: Path) -> KeyRing:
 
 
 def load(path: Path) -> KeyRing:
+    """The key file, refused with one line naming FAIRFILE_KEY_FILE when it is missing,
+    unreadable, malformed or accessible by group or others."""
     try:
         mode = path.stat().st_mode
-    except FileNotFoundError as exc:
-        raise KeyRingError(f"key file {path} does not exist") from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyRingError(
-            f"key file {path} is accessible by group or others (mode {stat.S_IMODE(mode):o}); "
-            "chmod 600 it"
-        )
-    return KeyRing.from_json(path.read_text(encoding="utf-8"), str(path))
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise KeyRingError(
+                f"FAIRFILE_KEY_FILE: key file {path} is accessible by group or others (mode "
+                f"{stat.S_IMODE(mode):o}); chmod 600 it"
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyRingError(f"FAIRFILE_KEY_FILE: key file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not text"
+        raise KeyRingError(f"FAIRFILE_KEY_FILE: cannot read key file {path} ({reason})") from None
+    try:
+        return KeyRing.from_json(text, str(path))
+    except KeyRingError as exc:
+        raise KeyRingError(f"FAIRFILE_KEY_FILE: {exc}") from None
 
 
 def save(path: Path, ring: KeyRing) -> None:

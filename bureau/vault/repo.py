@@ -146,3 +146,27 @@ def destroy_data_keys(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
         "UPDATE subjects SET status = 'shredded', shredded_at = now() WHERE subject_id = %s",
         (subject_id,),
     )
+
+
+def key_fingerprints(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], bytes]:
+    """Every recorded key fingerprint by (kind, key id): a handful of rows."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT kind, key_id, fingerprint FROM vault_key_fingerprints")
+        return {(str(k), str(i)): bytes(f) for k, i, f in cur.fetchall()}
+
+
+def record_key_fingerprints(
+    conn: psycopg.Connection[Any], fingerprints: dict[tuple[str, str], bytes]
+) -> None:
+    """Record the fingerprints not recorded yet (a recorded one never changes)."""
+    if not fingerprints:
+        return
+    kinds, ids, prints = zip(*((k, i, f) for (k, i), f in fingerprints.items()), strict=True)
+    conn.execute(
+        """
+        INSERT INTO vault_key_fingerprints (kind, key_id, fingerprint)
+        SELECT * FROM unnest(%s::text[], %s::text[], %s::bytea[])
+        ON CONFLICT (kind, key_id) DO NOTHING
+        """,
+        (list(kinds), list(ids), list(prints)),
+    )

@@ -32,6 +32,11 @@ _VERSION = 1
 _HEADER = struct.Struct(">BI")
 
 
+def fingerprint(key: bytes) -> bytes:
+    """What the database records of a key: an HMAC of a fixed label, revealing nothing."""
+    return hmac.digest(key, b"fairfile key fingerprint", "sha256")
+
+
 class VaultError(RuntimeError):
     """A ciphertext cannot be opened: wrong subject, tampered, or its key was destroyed."""
 
@@ -136,8 +141,17 @@ class Vault:
 
     @classmethod
     def for_database(cls, path: Path, conn: psycopg.Connection[Any]) -> Vault:
-        """The key file's vault, refused unless it can read `conn`'s data keys (commands that
-        open a database: `check_holds_database_keys`)."""
+        """The key file's vault, refused unless it matches `conn`'s keys
+        (`check_holds_database_keys`). The file is created only for a database that has no
+        data keys and no recorded keys yet: otherwise a missing file is a mistake."""
+        if not path.exists() and (
+            repo.some_live_kek_id(conn) is not None or repo.key_fingerprints(conn)
+        ):
+            raise VaultError(
+                f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot unwrap "
+                "this database's data keys; point FAIRFILE_KEY_FILE at the bureau's key file "
+                "(docs/vault.md)"
+            )
         vault = cls.from_key_file(path)
         vault.check_holds_database_keys(conn)
         return vault
@@ -231,24 +245,47 @@ class Vault:
         raise VaultError(f"master key {kek_id} is not in the key file")
 
     def check_holds_database_keys(self, conn: psycopg.Connection[Any]) -> None:
-        """Refuse a key file that cannot unwrap the database's data keys.
+        """Refuse a key file that does not match the database's keys, then record the
+        fingerprints of the file's keys the database has not seen yet.
 
         Why at start-up: a missing key file is created afresh, so a wrong `FAIRFILE_KEY_FILE`
-        (or a deleted file) once started a bureau that could read no identity data and wrapped
-        new subjects' keys under a master key no other process had. One live data key is
-        probed: a fresh or wrong file holds none of the database's master keys.
+        (or a deleted file) once started a bureau that could read no identity data; a file with
+        another blind-index key matched no existing subject, so a furnish duplicated every one.
+        The recorded fingerprints (the blind-index key and every master key) must all match;
+        a master key the file lists as retired unwraps nothing and is not asked for. One live
+        data key is also probed, for a database whose fingerprints were never recorded.
         """
-        kek_id = repo.some_live_kek_id(conn)
-        if kek_id is None:
-            return
-        try:
-            self.master_key(kek_id)
-        except VaultError as exc:
-            where = f" ({self._path})" if self._path is not None else ""
-            raise VaultError(
-                f"the key file{where} cannot unwrap this database's data keys: {exc}. "
-                "Point FAIRFILE_KEY_FILE at the bureau's key file (docs/vault.md)"
-            ) from exc
+        ring = self._refresh()
+        where = f" ({self._path})" if self._path is not None else ""
+        recorded = repo.key_fingerprints(conn)
+        mine = {("blind_index", ""): fingerprint(ring.blind_index_key)}
+        mine |= {("master", kek_id): fingerprint(kek) for kek_id, kek in ring.keks.items()}
+        for (kind, kek_id), value in sorted(recorded.items()):
+            if kind == "master" and kek_id in ring.retired:
+                continue
+            if (kind, kek_id) not in mine:
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file{where} lacks master key {kek_id}, which "
+                    "this database's data keys are under; point FAIRFILE_KEY_FILE at the "
+                    "bureau's key file (docs/vault.md)"
+                )
+            if mine[(kind, kek_id)] != value:
+                what = "blind-index key" if kind == "blind_index" else f"master key {kek_id}"
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file{where} holds another {what} than this "
+                    "database was written with; point FAIRFILE_KEY_FILE at the bureau's key "
+                    "file (docs/vault.md)"
+                )
+        probe = repo.some_live_kek_id(conn)
+        if probe is not None:
+            try:
+                self.master_key(probe)
+            except VaultError as exc:
+                raise VaultError(
+                    f"the key file{where} cannot unwrap this database's data keys: {exc}. "
+                    "Point FAIRFILE_KEY_FILE at the bureau's key file (docs/vault.md)"
+                ) from exc
+        repo.record_key_fingerprints(conn, {k: v for k, v in mine.items() if k not in recorded})
 
     def shred(self, conn: psycopg.Connection[Any], subject_id: UUID) -> None:
         """Destroy the subject's data keys: every ciphertext of the subject becomes noise."""

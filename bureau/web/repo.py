@@ -113,6 +113,28 @@ def nth_recent_failure(
     return None if row is None else row[0]
 
 
+def nth_recent_failure_from(
+    conn: psycopg.Connection[Any],
+    credential_id: str,
+    client_address: str,
+    since: datetime,
+    now: datetime,
+    n: int,
+) -> datetime | None:
+    """`nth_recent_failure` of one credential id from one client address."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            """
+            SELECT failed_at FROM portal_signin_failures
+            WHERE credential_id = %s AND client_address = %s
+              AND failed_at > %s AND failed_at <= %s
+            ORDER BY failed_at DESC OFFSET %s LIMIT 1
+            """,
+            (credential_id, client_address, since, now, n - 1),
+        ).fetchone()
+    return None if row is None else row[0]
+
+
 def insert_failure(
     conn: psycopg.Connection[Any], now: datetime, credential_id: str | None, client_address: str
 ) -> None:

@@ -6,6 +6,15 @@ in PostgreSQL (`portal_signin_failures`), so every worker process counts the sam
 attempt made while locked out is refused before the credential is checked (a correct one too,
 so the lockout is no oracle) and is not itself counted, so a lockout ends when its window
 does. A successful sign-in is never counted.
+
+The trade-off chosen for the per-credential limit: it counts a credential's failures *from one
+address*. Counted from every address, anyone who knew a credential id (it is not the secret)
+could keep its subject locked out for as long as they kept failing, which is a denial of
+service for the price of five requests per window. Per address, a stranger locks out only
+themselves; the subject signing in from anywhere else is not affected. What that gives up: a
+guesser spread over many addresses gets `max_failures_per_credential` guesses per address per
+window instead of in all, against a secret of 128 random bits, which no number of addresses
+makes guessable. The per-address limit still bounds one address trying many credentials.
 """
 
 from __future__ import annotations
@@ -57,22 +66,28 @@ def lockout(
     Takes transaction-scoped locks on the credential id and the address first (always in that
     order, so two attempts cannot deadlock), so concurrent attempts are counted one by one.
     """
-    checks: list[tuple[repo.FailureKey, str, int, str]] = []
-    if credential_id is not None:
-        checks.append(
-            ("credential_id", credential_id, settings.max_failures_per_credential,
-             "too many failed sign-ins with this credential")
-        )  # fmt: skip
-    checks.append(
-        ("client_address", client_address, settings.max_failures_per_address,
-         "too many failed sign-ins from your network address")
-    )  # fmt: skip
     found: Lockout | None = None
-    for by, value, _, _ in checks:
-        repo.lock_signin_key(conn, f"{by}:{value}")
-    for by, value, limit, reason in checks:
-        nth = repo.nth_recent_failure(conn, by, value, now - settings.signin_window, now, limit)
-        until = lockout_end(nth, settings.signin_window)
+    if credential_id is not None:
+        repo.lock_signin_key(conn, f"credential_id:{credential_id}")
+    repo.lock_signin_key(conn, f"client_address:{client_address}")
+    since = now - settings.signin_window
+    ends: list[tuple[datetime | None, str]] = [
+        (
+            lockout_end(
+                repo.nth_recent_failure(conn, "client_address", client_address, since, now,
+                                        settings.max_failures_per_address),
+                settings.signin_window,
+            ),
+            "too many failed sign-ins from your network address",
+        )
+    ]  # fmt: skip
+    if credential_id is not None:
+        nth = repo.nth_recent_failure_from(
+            conn, credential_id, client_address, since, now, settings.max_failures_per_credential
+        )
+        ends.append((lockout_end(nth, settings.signin_window),
+                     "too many failed sign-ins with this credential"))  # fmt: skip
+    for until, reason in ends:
         if until is not None and (found is None or until > found.until):
             found = Lockout(reason, until)
     return found

@@ -191,7 +191,7 @@ def test_concurrent_readers_sign_one_head_between_them(
     append_committed(database_url, subject if owed_by_subject else None, "read by many at once")
     if numbered:  # by the background sequencer: then readers meet only on the signing lock
         with connect(database_url) as c, c.transaction():
-            assert sequence(c) == 1
+            assert sequence(c, bureau_key) == 1
     before = head_count(database_url)
     readers = 6
     start = threading.Barrier(readers)
@@ -253,12 +253,16 @@ def test_a_subject_gets_a_verifiable_proof_of_their_newest_entry_at_once(
 
 
 def test_an_auditor_asking_for_a_leaf_newer_than_the_published_head_is_told_when(
-    client: TestClient, database_url: str, person: Person, auditor: Org
+    client: TestClient,
+    database_url: str,
+    person: Person,
+    auditor: Org,
+    bureau_key: SigningKey,
 ) -> None:
     published = client.get("/v1/me/access-log", headers=person.headers).json()["tree_head"]
     append_committed(database_url, None, "newer than the published head")
     with connect(database_url) as c, c.transaction():
-        sequence(c)
+        sequence(c, bureau_key)
     leaf = published["tree_size"]
     answer = client.get(f"/v1/audit/inclusion/{leaf}", headers=auditor.headers)
     assert answer.status_code == 404
@@ -278,7 +282,7 @@ def test_verification_and_consistency_hold_across_heads_signed_far_apart(
     old = tree.publish_head(conn, bureau_key, now)
     for n in range(37):
         log.append(conn, "test.event", uuid4() if n % 3 else None, {"n": n})
-    assert sequence(conn) == 37
+    assert sequence(conn, bureau_key) == 37
     # Many reads within the interval: the same head, though 37 entries are numbered past it.
     for minute in range(1, 30):
         assert tree.current_head(conn, bureau_key, now + timedelta(minutes=minute), HOUR) == old

@@ -49,10 +49,10 @@ def connect(database_url: str) -> Iterator[psycopg.Connection[Any]]:
         yield connection
 
 
-def sequence_now(database_url: str) -> int:
+def sequence_now(database_url: str, key: SigningKey) -> int:
     """One sequencer run in its own committed transaction, as the background sequencer does."""
     with connect(database_url) as c, c.transaction():
-        return sequence(c)
+        return sequence(c, key)
 
 
 def index_of(database_url: str, entry_id: int) -> int | None:
@@ -67,21 +67,26 @@ def log_size(database_url: str) -> int:
 
 def test_an_entry_is_pending_until_its_release_commits_and_the_sequencer_runs(
     database_url: str,
+    bureau_key: SigningKey,
 ) -> None:
-    sequence_now(database_url)
+    sequence_now(database_url, bureau_key)
     with connect(database_url) as release:
         with release.transaction():
             entry = log.append(release, "test.release", None, {"note": "pending"})
-            assert sequence_now(database_url) == 0  # not committed: invisible to the sequencer
+            assert (
+                sequence_now(database_url, bureau_key) == 0
+            )  # not committed: invisible to the sequencer
         assert index_of(database_url, entry) is None
         size = log_size(database_url)
-        assert sequence_now(database_url) == 1
+        assert sequence_now(database_url, bureau_key) == 1
     assert index_of(database_url, entry) == size
     assert log_size(database_url) == size + 1
 
 
-def test_concurrent_releases_get_contiguous_indexes_in_commit_order(database_url: str) -> None:
-    sequence_now(database_url)
+def test_concurrent_releases_get_contiguous_indexes_in_commit_order(
+    database_url: str, bureau_key: SigningKey
+) -> None:
+    sequence_now(database_url, bureau_key)
     start = log_size(database_url)
     with connect(database_url) as a, connect(database_url) as b, connect(database_url) as c:
         # Three releases in flight at once, appended a, b, c; they commit c, a, b.
@@ -90,11 +95,11 @@ def test_concurrent_releases_get_contiguous_indexes_in_commit_order(database_url
         ids = {name: log.append(conn, "test.release", None, {"name": name})
                for name, conn in (("a", a), ("b", b), ("c", c))}  # fmt: skip
         c.commit()
-        sequence_now(database_url)
+        sequence_now(database_url, bureau_key)
         a.commit()
-        sequence_now(database_url)
+        sequence_now(database_url, bureau_key)
         b.commit()
-        sequence_now(database_url)
+        sequence_now(database_url, bureau_key)
     assert [index_of(database_url, ids[n]) for n in ("c", "a", "b")] == [
         start,
         start + 1,
@@ -103,8 +108,10 @@ def test_concurrent_releases_get_contiguous_indexes_in_commit_order(database_url
     assert log_size(database_url) == start + 3
 
 
-def test_a_rolled_back_release_leaves_no_entry_and_no_gap(database_url: str) -> None:
-    sequence_now(database_url)
+def test_a_rolled_back_release_leaves_no_entry_and_no_gap(
+    database_url: str, bureau_key: SigningKey
+) -> None:
+    sequence_now(database_url, bureau_key)
     start = log_size(database_url)
     with connect(database_url) as failed, connect(database_url) as ok:
         failed.execute("BEGIN")
@@ -113,7 +120,7 @@ def test_a_rolled_back_release_leaves_no_entry_and_no_gap(database_url: str) -> 
         kept = log.append(ok, "test.release", None, {"outcome": "committed"})
         failed.rollback()
         ok.commit()
-    assert sequence_now(database_url) == 1
+    assert sequence_now(database_url, bureau_key) == 1
     assert index_of(database_url, kept) == start
     with connect(database_url) as c:
         gone = c.execute("SELECT count(*) AS n FROM audit_log WHERE entry_id = %s", (lost,))
@@ -130,7 +137,7 @@ def test_a_rolled_back_release_leaves_no_entry_and_no_gap(database_url: str) -> 
 def test_many_racing_releases_and_sequencers_leave_a_gap_free_log_that_verifies(
     database_url: str, bureau_key: SigningKey
 ) -> None:
-    sequence_now(database_url)
+    sequence_now(database_url, bureau_key)
     start = log_size(database_url)
     committed: list[int] = []
     guard = threading.Lock()
@@ -152,7 +159,7 @@ def test_many_racing_releases_and_sequencers_leave_a_gap_free_log_that_verifies(
 
     def sequencer() -> None:
         while not done.is_set():
-            sequence_now(database_url)
+            sequence_now(database_url, bureau_key)
 
     workers = [threading.Thread(target=release, args=(n,)) for n in range(6)]
     running = threading.Thread(target=sequencer)
@@ -163,7 +170,7 @@ def test_many_racing_releases_and_sequencers_leave_a_gap_free_log_that_verifies(
         w.join()
     done.set()
     running.join()
-    sequence_now(database_url)
+    sequence_now(database_url, bureau_key)
     indexes = sorted(i for e in committed if (i := index_of(database_url, e)) is not None)
     assert indexes == list(range(start, start + len(committed)))
     with connect(database_url) as c, c.transaction():
@@ -210,11 +217,11 @@ def test_proofs_verify_after_sequencing(
 
 
 def test_a_served_bureau_numbers_entries_in_the_background(
-    database_url: str, pool: ConnectionPool
+    database_url: str, pool: ConnectionPool, bureau_key: SigningKey
 ) -> None:
     with connect(database_url) as c, c.transaction():
         entry = log.append(c, "test.release", None, {"note": "numbered without being asked"})
-    sequencer = BackgroundSequencer(pool, interval=0.05)
+    sequencer = BackgroundSequencer(pool, bureau_key, interval=0.05)
     sequencer.start()
     try:
         deadline = time.monotonic() + 30
@@ -228,12 +235,13 @@ def test_a_served_bureau_numbers_entries_in_the_background(
 def test_the_cli_numbers_pending_entries_and_verify_then_covers_them(
     database_url: str, session_key_file: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    bureau_key: SigningKey,
 ) -> None:  # fmt: skip
     from bureau.cli import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("FAIRFILE_KEY_FILE", str(session_key_file))
-    sequence_now(database_url)
+    sequence_now(database_url, bureau_key)
     with connect(database_url) as c, c.transaction():
         entry = log.append(c, "test.release", None, {"note": "numbered by the operator"})
     assert main(["audit", "sequence"]) == 0
@@ -244,6 +252,7 @@ def test_the_cli_numbers_pending_entries_and_verify_then_covers_them(
 
 def test_the_database_allows_only_the_numbering_of_a_pending_entry(
     conn: psycopg.Connection[Any],
+    bureau_key: SigningKey,
 ) -> None:
     entry = log.append(conn, "test.release", None, {"note": "x"})
     refused = [
@@ -258,7 +267,7 @@ def test_the_database_allows_only_the_numbering_of_a_pending_entry(
     for statement, params in refused:
         with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
             conn.execute(statement, params)
-    assert sequence(conn) >= 1
+    assert sequence(conn, bureau_key) >= 1
     numbered = repo.leaf_index_of(conn, entry)
     assert numbered is not None
     for statement in ("UPDATE audit_log SET leaf_index = leaf_index + 1000000 WHERE entry_id = %s",
@@ -303,8 +312,8 @@ def test_the_migration_keeps_existing_entries_and_reports_where_they_were(server
             rows = c.execute("SELECT entry_id, leaf_index FROM audit_log ORDER BY entry_id")
             assert [(r["entry_id"], r["leaf_index"]) for r in rows] == [(0, 0), (1, 1), (2, 2)]
             fresh = log.append(c, "new.event", None, {})
-            assert fresh == 3 and sequence(c) == 1 and repo.leaf_index_of(c, fresh) == 3
             key = SigningKey.from_seed(b"\x05" * 32)
+            assert fresh == 3 and sequence(c, key) == 1 and repo.leaf_index_of(c, fresh) == 3
             tree.publish_head(c, key, datetime.now(UTC))
             result = verify_log(c, [key.public_key])
             assert result.ok and result.entries == 4, result.problems

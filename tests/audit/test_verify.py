@@ -110,8 +110,10 @@ def test_a_head_signed_by_another_key_fails(
     impostor = SigningKey.from_seed(b"\x09" * 32)
     forged = publish_head(conn, impostor, datetime.now(UTC))
     result = verify_log(conn, [bureau_key.public_key])
+    # The impostor's key also signed the checkpoint when it numbered the new entry.
     assert result.problems == [
-        f"signed tree head of size {forged.head.tree_size}: signature does not verify"
+        f"signed tree head of size {forged.head.tree_size}: signature does not verify",
+        f"signed checkpoint of size {forged.head.tree_size}: signature does not verify",
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -62,6 +63,7 @@ def test_furnish_prints_a_summary_and_writes_the_rejections_as_csv(
     assert "8 base record(s), 7 accepted, 1 rejected" in out
     assert "tradelines: 7 new" in out
     assert ",5,base,account_status,124,125," in csv_path.read_text()
+    assert stat.S_IMODE(csv_path.stat().st_mode) == 0o600  # it names the consumers
     assert _count(committed_url, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s",
                   org) == 7  # fmt: skip
     assert main(["furnish", str(path), "--furnisher", org]) == 0
@@ -77,7 +79,10 @@ def test_export_reads_back_as_the_same_accounts(
     path.write_bytes(to_bytes(records(15, seed=43, furnisher="EXPFURN01")))
     assert main(["furnish", str(path), "--furnisher", "EXPFURN01"]) == 0
     out = tmp_path / "out.m2"
+    out.write_bytes(b"")
+    out.chmod(0o644)  # an existing, world-readable file is narrowed before it is written
     assert main(["export", "metro2", "--furnisher", "EXPFURN01", "--out", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
     exported = parse_bytes(out.read_bytes())
     assert list(validate_items(exported)) == []
     back = {r.main.raw("consumer_account_number"): r for r in exported

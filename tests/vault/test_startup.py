@@ -65,3 +65,91 @@ def test_a_command_refuses_a_key_file_that_cannot_read_the_database(
     monkeypatch.setenv("FAIRFILE_KEY_FILE", str(tmp_path / "typo" / "master.key"))
     assert main(["subjects", "shred-due"]) == 2
     assert "FAIRFILE_KEY_FILE" in capsys.readouterr().err
+
+
+def _refused_with_one_line(
+    own_database: str, key_file: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> str:  # fmt: skip
+    from bureau.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", own_database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    assert main(["subjects", "shred-due"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "FAIRFILE_KEY_FILE" in err
+    return err
+
+
+def test_a_key_file_with_another_blind_index_key_is_refused_at_start(
+    own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import json
+
+    key_file = tmp_path / "bureau" / "master.key"
+    _subject_under(own_database, key_file)
+    with psycopg.connect(own_database) as conn, conn.transaction():
+        Vault.for_database(key_file, conn)  # a start records the file's fingerprints
+    # The same master keys (every data key unwraps) but another blind-index key: the mix-up
+    # that once made a furnish of known accounts create a duplicate of every subject.
+    doc = json.loads(key_file.read_text())
+    other = Vault.from_key_file(tmp_path / "other" / "master.key")
+    doc["blind_index_key"] = json.loads((tmp_path / "other" / "master.key").read_text())[
+        "blind_index_key"
+    ]
+    assert other is not None
+    mixed = tmp_path / "mixed" / "master.key"
+    mixed.parent.mkdir(mode=0o700)
+    mixed.write_text(json.dumps(doc))
+    mixed.chmod(0o600)
+    err = _refused_with_one_line(own_database, mixed, monkeypatch, capsys)
+    assert "another blind-index key" in err
+    with (
+        pytest.raises(VaultError, match="another blind-index key"),
+        TestClient(create_app(_settings(own_database, mixed))),
+    ):
+        pass
+
+
+def test_a_missing_key_file_next_to_a_database_is_not_created(
+    own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    _subject_under(own_database, tmp_path / "bureau" / "master.key")
+    missing = tmp_path / "typo" / "master.key"
+    err = _refused_with_one_line(own_database, missing, monkeypatch, capsys)
+    assert "does not exist" in err
+    assert not missing.exists()
+
+
+def test_a_world_readable_or_malformed_signing_key_is_refused_with_one_line(
+    own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from bureau.cli import main
+    from bureau.signing import SigningKey, SigningKeyRefused
+
+    key_file = tmp_path / "bureau" / "master.key"
+    _subject_under(own_database, key_file)
+    signing = key_file.with_name("signing.key")
+    SigningKey.load_or_create(signing)
+    signing.chmod(0o644)
+    with pytest.raises(SigningKeyRefused, match="accessible by group or others"):
+        create_app(_settings(own_database, key_file))
+    monkeypatch.setenv("DATABASE_URL", own_database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    assert main(["audit", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "chmod 600" in err
+    signing.write_text("not a key")
+    signing.chmod(0o600)
+    assert main(["audit", "verify"]) == 2
+    assert "not a PEM private key" in capsys.readouterr().err
+    signing.unlink()
+    assert main(["audit", "verify"]) == 2  # verify never creates a signing key
+    assert "does not exist" in capsys.readouterr().err and not signing.exists()
+    key_file.write_text("{broken")
+    assert main(["subjects", "shred-due"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "malformed key file" in err

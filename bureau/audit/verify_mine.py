@@ -1,0 +1,125 @@
+"""`bureau audit verify-mine`: a subject checks their whole access log from outside the bureau,
+with their token and the bureau's public keys, nothing else.
+
+Every page of `GET /v1/me/access-log` is checked like the portal does (`own_log`): each entry's
+hash, its inclusion proof, the signed head. Then the pages together must form one unbroken
+chain from the newest entry down to the subject's first (`subject_entry` 1), so an entry left
+out of the listing, or moved to another subject, is named. With `--state`, the newest entry
+seen is kept, and a later run fails if the bureau no longer shows it: deleting the newest entry
+leaves no later one to point at it, so only a memory of it can tell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from bureau.audit import merkle
+from bureau.audit.own_log import chain_gaps, published_head, verify_published
+from bureau.audit.remote import get_json
+
+PAGE = 1000
+STATE_FILE = "verify-mine.json"
+
+
+@dataclass
+class MineResult:
+    entries: int = 0
+    tree_size: int = 0
+    problems: list[str] = field(default_factory=list)
+    newest: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _key_for(page: dict[str, Any], keys: Sequence[Ed25519PublicKey]) -> Ed25519PublicKey:
+    """The given key that signed the page's head (the first one when none did: it then fails)."""
+    sth = published_head(page["tree_head"])
+    return next((k for k in keys if merkle.verify_tree_head(sth, k)), keys[0])
+
+
+def check_pages(
+    fetch: Any, keys: Sequence[Ed25519PublicKey], remembered: dict[str, Any] | None
+) -> MineResult:
+    """Read every page through `fetch(before) -> published page` and check them all."""
+    result = MineResult()
+    items: list[dict[str, Any]] = []
+    before: int | None = None
+    while True:
+        page = fetch(before)
+        checked = verify_published(page, _key_for(page, keys), reaches_first=False)
+        result.tree_size = max(result.tree_size, checked.tree_size)
+        if not checked.head_signature_valid:
+            result.problems.append(
+                f"the signed tree head of size {checked.tree_size} does not verify with the "
+                "given keys"
+            )
+        for entry in checked.entries:
+            if not entry.verified:
+                result.problems.append(f"entry at leaf {entry.leaf_index}: {entry.problem}")
+        items.extend(page["entries"])
+        if len(page["entries"]) < PAGE:
+            break
+        before = min(int(i["leaf_index"]) for i in page["entries"])
+    result.entries = len(items)
+    result.problems.extend(chain_gaps(items, reaches_first=True))
+    newest = max(items, key=lambda i: int(i["leaf_index"]), default=None)
+    if newest is not None:
+        result.newest = {
+            "leaf_index": int(newest["leaf_index"]),
+            "leaf_hash": newest["leaf_hash"],
+            "subject_entry": newest["entry"].get("subject_entry"),
+            "tree_size": result.tree_size,
+        }
+    if remembered is not None:
+        result.problems.extend(_against_memory(remembered, items, result.tree_size))
+    return result
+
+
+def _against_memory(
+    remembered: dict[str, Any], items: list[dict[str, Any]], tree_size: int
+) -> list[str]:
+    """The newest entry an earlier run saw must still be shown, unchanged, in a log no
+    smaller than the one it was seen in."""
+    problems = []
+    if tree_size < int(remembered["tree_size"]):
+        problems.append(
+            f"the bureau's signed log shrank from {remembered['tree_size']} entries (seen "
+            f"before) to {tree_size}"
+        )
+    shown = {int(i["leaf_index"]): i["leaf_hash"] for i in items}
+    index = int(remembered["leaf_index"])
+    if shown.get(index) != remembered["leaf_hash"]:
+        what = "is no longer shown" if index not in shown else "has changed"
+        problems.append(
+            f"your entry {remembered.get('subject_entry')} at leaf {index}, shown before under "
+            f"the signed tree head of size {remembered['tree_size']}, {what}"
+        )
+    return problems
+
+
+def run(
+    base_url: str, token: str, keys: Sequence[Ed25519PublicKey], state: Path | None
+) -> MineResult:
+    remembered = None
+    if state is not None and (state / STATE_FILE).exists():
+        remembered = json.loads((state / STATE_FILE).read_text(encoding="utf-8"))
+
+    def fetch(before: int | None) -> dict[str, Any]:
+        return get_json(base_url, "/v1/me/access-log", token, {"limit": PAGE, "before": before})
+
+    result = check_pages(fetch, keys, remembered)
+    if state is not None and result.ok and result.newest is not None:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temp = state / f".{STATE_FILE}.tmp"
+        temp.write_text(json.dumps(result.newest), encoding="utf-8")
+        os.replace(temp, state / STATE_FILE)
+    return result

@@ -1,0 +1,256 @@
+"""The access log against an attacker with UPDATE/DELETE rights on its tables.
+
+Each attack runs as such an attacker would: `session_replication_role = replica` switches the
+append-only triggers off (the test server is a superuser), and the change is rolled back with
+the test. Each is then found and named by `bureau audit verify` (`verify_log`), by the subject's
+own check (`verify-mine`, over exactly what `GET /v1/me/access-log` serves) where the subject is
+the one it hides from, and by a witness where only a head kept elsewhere can tell.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from bureau.audit import log, routes, tree, verify_mine, witness
+from bureau.audit.log import leaf_hash
+from bureau.audit.sequencing import sequence
+from bureau.config import Settings
+from bureau.signing import SigningKey, b64url, signing_key_file
+
+
+@pytest.fixture
+def bureau_key(session_key_file: Path) -> SigningKey:
+    return SigningKey.load_or_create(signing_key_file(session_key_file))
+
+
+@pytest.fixture
+def subject(conn: psycopg.Connection[Any], bureau_key: SigningKey) -> UUID:
+    """A subject with five entries among others', numbered in several sequencer runs, with a
+    published head (all rolled back with the test)."""
+    someone = uuid4()
+    for n in range(5):
+        log.append(conn, "report.released", someone, {"to_name": f"lender {n}", "purpose": "x"})
+        log.append(conn, "test.other", uuid4(), {"n": n})
+        log.append(conn, "test.unrelated", None, {"n": n})
+        sequence(conn, bureau_key)
+    tree.publish_head(conn, bureau_key, datetime.now(UTC))
+    return someone
+
+
+def attack(conn: psycopg.Connection[Any], sql: str, *params: object) -> None:
+    conn.execute("SET LOCAL session_replication_role = replica")
+    conn.execute(sql, params)
+    conn.execute("SET LOCAL session_replication_role = origin")
+
+
+def indexes_of(conn: psycopg.Connection[Any], subject: UUID) -> list[int]:
+    rows = conn.execute(
+        "SELECT leaf_index FROM audit_log WHERE entry->>'subject_id' = %s ORDER BY leaf_index",
+        (str(subject),),
+    ).fetchall()
+    return [int(r["leaf_index"]) for r in rows]
+
+
+def mine(
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    settings: Settings,
+    subject: UUID,
+    remembered: dict[str, Any] | None = None,
+) -> verify_mine.MineResult:
+    """verify-mine over the pages the API route serves this subject."""
+    principal = SimpleNamespace(subject_id=subject)
+
+    def fetch(before: int | None) -> dict[str, Any]:
+        page = routes.my_access_log(principal, conn, key, settings, 2, before)  # type: ignore[arg-type]
+        return json.loads(json.dumps(page))  # as it goes over the wire
+
+    verify_mine.PAGE = 2  # small pages: the chain is checked across them
+    return verify_mine.check_pages(fetch, [key.public_key], remembered)
+
+
+def test_the_untouched_log_verifies_for_the_bureau_and_the_subject(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    assert tree.verify_log(conn, [bureau_key.public_key]).ok
+    result = mine(conn, bureau_key, settings, subject)
+    assert result.ok, result.problems
+    assert result.entries == 5
+
+
+def test_a_moved_subject_column_is_named_and_hides_nothing_from_the_subject(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    target = indexes_of(conn, subject)[2]
+    attack(conn, "UPDATE audit_log SET subject_id = NULL WHERE leaf_index = %s", target)
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert result.first_bad_index == target
+    assert result.problems == [
+        f"entry {target}: column subject_id is None but the hashed entry names {subject}"
+    ]
+    seen = mine(conn, bureau_key, settings, subject)
+    assert seen.ok and seen.entries == 5  # served from the hashed entry, not the column
+
+
+def test_event_and_time_columns_are_compared_with_the_hashed_entry(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, subject: UUID
+) -> None:
+    target = indexes_of(conn, subject)[1]
+    attack(conn, "UPDATE audit_log SET event = 'test.nothing', created_at = created_at - "
+                 "interval '1 day' WHERE leaf_index = %s", target)  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert result.first_bad_index == target
+    assert any(p.startswith(f"entry {target}: column event is 'test.nothing'")
+               for p in result.problems)  # fmt: skip
+    assert any(p.startswith(f"entry {target}: column created_at is") for p in result.problems)
+
+
+def test_an_entry_moved_to_another_subject_and_rehashed_breaks_the_subjects_chain(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    target = indexes_of(conn, subject)[2]
+    row = conn.execute("SELECT entry FROM audit_log WHERE leaf_index = %s", (target,)).fetchone()
+    assert row is not None
+    moved = {**row["entry"], "subject_id": str(uuid4())}
+    attack(conn, "UPDATE audit_log SET entry = %s, leaf_hash = %s WHERE leaf_index = %s",
+           json.dumps(moved), leaf_hash(moved), target)  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert result.first_bad_index == target
+    assert any(f"entry {target}: its leaf hash was rewritten" in p for p in result.problems)
+    seen = mine(conn, bureau_key, settings, subject)
+    assert not seen.ok
+    assert any(f"after leaf {target}, but the next entry shown" in p for p in seen.problems)
+
+
+def test_the_deleted_newest_entry_is_named_by_verify_and_by_the_subject_who_saw_it(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    before = mine(conn, bureau_key, settings, subject)
+    assert before.ok and before.newest is not None
+    newest = max(indexes_of(conn, subject))
+    # The log's very newest entry: the attacker also rolls the head row and tips back.
+    log.append(conn, "report.released", subject, {"to_name": "the last lender"})
+    sequence(conn, bureau_key)
+    last = max(indexes_of(conn, subject))
+    seen = mine(conn, bureau_key, settings, subject)
+    assert seen.ok and seen.newest is not None and seen.newest["leaf_index"] == last
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", last)
+    attack(conn, "UPDATE audit_subject_tips SET entries = entries - 1, last_index = %s "
+                 "WHERE subject_id = %s", newest, subject)  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert result.first_bad_index == last
+    assert result.problems[0].startswith(f"entry {last} is missing: the signed checkpoint")
+    after = mine(conn, bureau_key, settings, subject, remembered=seen.newest)
+    assert f"your entry 6 at leaf {last}, shown before under the signed tree head of size " \
+           f"{seen.tree_size}, is no longer shown" in after.problems  # fmt: skip
+
+
+def test_a_deleted_entry_below_the_newest_is_named_by_the_subject_on_a_first_look(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    target = indexes_of(conn, subject)[3]
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", target)
+    assert tree.verify_log(conn, [bureau_key.public_key]).first_bad_index == target
+    seen = mine(conn, bureau_key, settings, subject)
+    assert any(f"is your entry 5, after leaf {target}" in p for p in seen.problems)
+
+
+def test_an_entry_rewritten_with_a_recomputed_hash_is_named_exactly(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, subject: UUID
+) -> None:
+    for target in indexes_of(conn, subject)[1:]:
+        with conn.transaction(force_rollback=True):
+            row = conn.execute(
+                "SELECT entry FROM audit_log WHERE leaf_index = %s", (target,)
+            ).fetchone()
+            assert row is not None
+            forged = {**row["entry"], "to_name": "nobody"}
+            attack(conn, "UPDATE audit_log SET entry = %s, leaf_hash = %s WHERE leaf_index = %s",
+                   json.dumps(forged), leaf_hash(forged), target)  # fmt: skip
+            result = tree.verify_log(conn, [bureau_key.public_key])
+            assert result.first_bad_index == target, result.problems
+            assert result.problems[-1].startswith(f"entry {target}")
+
+
+def test_removing_every_head_node_and_the_checkpoint_after_a_rewrite_is_found(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, subject: UUID
+) -> None:
+    target = indexes_of(conn, subject)[4]
+    row = conn.execute("SELECT entry FROM audit_log WHERE leaf_index = %s", (target,)).fetchone()
+    assert row is not None
+    forged = {**row["entry"], "purpose": "employment"}
+    attack(conn, "UPDATE audit_log SET entry = %s, leaf_hash = %s WHERE leaf_index = %s",
+           json.dumps(forged), leaf_hash(forged), target)  # fmt: skip
+    attack(conn, "DELETE FROM audit_tree_heads")
+    attack(conn, "DELETE FROM audit_tree_nodes")
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert result.first_bad_index == target, result.problems
+    assert "the signed checkpoint of size" in result.problems[-1]
+    attack(conn, "UPDATE audit_log_head SET checkpoint_size = NULL, checkpoint_root = NULL, "
+                 "checkpoint_at = NULL, checkpoint_key = NULL, checkpoint_sig = NULL")  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert result.first_bad_index == 0
+    assert "covered by no signed checkpoint" in result.problems[0]
+
+
+def test_a_history_rewritten_with_the_signing_key_is_caught_by_a_witness(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    auditor = SimpleNamespace()
+
+    def get(path: str, params: dict[str, Any]) -> dict[str, Any]:
+        if path == "/v1/audit/tree-head":
+            return routes.tree_head(auditor, conn, bureau_key, settings)  # type: ignore[arg-type]
+        return routes.consistency(auditor, conn, bureau_key, settings, **params)  # type: ignore[arg-type]
+
+    first, _ = witness.check(get, [bureau_key.public_key], [])
+    target = indexes_of(conn, subject)[0]
+    row = conn.execute("SELECT entry FROM audit_log WHERE leaf_index = %s", (target,)).fetchone()
+    assert row is not None
+    # Whoever holds the database and the key rebuilds everything after the change (each
+    # later entry's prev_leaf_hash too) and signs it anew.
+    forged = {**row["entry"], "to_name": "nobody"}
+    rows = conn.execute("SELECT leaf_index, entry FROM audit_log WHERE leaf_index >= %s "
+                        "ORDER BY leaf_index", (target,)).fetchall()  # fmt: skip
+    previous = None
+    for later in rows:
+        doc = forged if later["leaf_index"] == target else later["entry"]
+        if previous is not None:
+            doc = {**doc, "prev_leaf_hash": b64url(previous)}
+        previous = leaf_hash(doc)
+        attack(conn, "UPDATE audit_log SET entry = %s, leaf_hash = %s WHERE leaf_index = %s",
+               json.dumps(doc), previous, later["leaf_index"])  # fmt: skip
+    attack(conn, "DELETE FROM audit_tree_heads")
+    attack(conn, "DELETE FROM audit_tree_nodes")
+    attack(conn, "UPDATE audit_log_head SET checkpoint_size = NULL")
+    log.append(conn, "test.after", None, {})
+    sequence(conn, bureau_key)
+    tree.publish_head(conn, bureau_key, datetime.now(UTC))
+    assert tree.verify_log(conn, [bureau_key.public_key]).ok  # nothing stored disagrees
+    with pytest.raises(witness.Inconsistent, match="fork: the signed head of size"):
+        witness.check(get, [bureau_key.public_key], [first])
+
+
+def test_the_portals_verified_badge_needs_an_unbroken_chain(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    from bureau.audit.own_log import checked_subject_log
+
+    def checked() -> Any:
+        return checked_subject_log(conn, bureau_key, subject, datetime.now(UTC),
+                                   interval=settings.tree_head_interval)  # fmt: skip
+
+    assert checked().all_verified
+    target = indexes_of(conn, subject)[1]
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", target)
+    shown = checked()
+    assert all(e.verified for e in shown.entries)  # each proof still holds
+    assert not shown.all_verified and f"after leaf {target}" in shown.gaps[0]
