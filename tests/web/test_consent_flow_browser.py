@@ -168,7 +168,7 @@ def test_a_stock_oauth_client_gets_consent_in_the_portal_and_pulls(
     with TestClient(app, base_url="https://testserver") as operator_client:
         lender = new_lender(operator_client, sandbox, ["http://127.0.0.1/callback"])
     meta = httpx.get(base_url + "/.well-known/oauth-authorization-server").json()
-    client = BaseOAuth2(lender.client_id, lender.key, meta["authorization_endpoint"],
+    client: BaseOAuth2[dict[str, Any]] = BaseOAuth2(lender.client_id, lender.key, meta["authorization_endpoint"],
                         meta["token_endpoint"], token_endpoint_auth_method="client_secret_basic")  # fmt: skip
     with lender_listener() as (redirect, caught):
         _consent_flow(page, base_url, client, lender, person, redirect, caught)
@@ -177,7 +177,7 @@ def test_a_stock_oauth_client_gets_consent_in_the_portal_and_pulls(
 def _consent_flow(
     page: Page,
     base_url: str,
-    client: BaseOAuth2,
+    client: BaseOAuth2[dict[str, Any]],
     lender: Any,
     person: Person,
     REDIRECT: str,
