@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 import uvicorn
@@ -33,6 +35,15 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
+# Every visible form control must have a label: <label for>, a wrapping <label>, or aria-label(ledby).
+UNLABELLED = """
+() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML)
+"""
+
 
 def chromium_or_skip() -> str:
     """The Chromium binary; in CI its absence is a failure, elsewhere a skip with the fix."""
@@ -42,6 +53,19 @@ def chromium_or_skip() -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+@contextmanager
+def launched_chromium(playwright_sync: ModuleType) -> Iterator[Any]:
+    """Debian's Chromium under playwright (`playwright.sync_api`, imported by the caller, which
+    decides whether its absence is a skip or a failure); closed on the way out."""
+    executable = chromium_or_skip()
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def _free_port() -> int:

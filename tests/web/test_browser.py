@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool
 from bureau.sandbox.seed import SeedResult
 from bureau.web.wording import long_date
 from tests.conftest import bearer
-from tests.web.browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_or_skip, serving
+from tests.web.browser import SCREENSHOTS, UNLABELLED, launched_chromium, serving
 from tests.web.conftest import Person, store_results_notice
 from tests.web.portal import PAGES
 
@@ -35,14 +35,6 @@ expect = playwright_sync.expect
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-# Every visible form control must have a label: <label for>, a wrapping <label>, or aria-label(ledby).
-UNLABELLED = """
-() => Array.from(document.querySelectorAll('input, select, textarea'))
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML)
-"""
 OVERFLOWS = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
 
 
@@ -54,11 +46,8 @@ def base_url(app: FastAPI) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = chromium_or_skip()
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    with launched_chromium(playwright_sync) as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from httpx_oauth.oauth2 import BaseOAuth2, GetAccessTokenError
 from bureau.sandbox.seed import SeedResult
 from tests.conftest import bearer
 from tests.consent.oauth.flow import new_lender, pkce
-from tests.web.browser import CHROMIUM_ARGS, chromium_or_skip, serving
+from tests.web.browser import UNLABELLED, launched_chromium, serving
 from tests.web.conftest import Person
 
 playwright_sync = (
@@ -60,13 +60,6 @@ NAMELESS = """
 HEADING_LEVELS = (
     "() => Array.from(document.querySelectorAll('h1,h2,h3,h4')).map(h => +h.tagName[1])"
 )
-UNLABELLED = """
-() => Array.from(document.querySelectorAll('input, select, textarea'))
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +70,8 @@ def base_url(app: FastAPI) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    executable = chromium_or_skip()
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    with launched_chromium(playwright_sync) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
