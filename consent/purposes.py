@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bureau.policy.regime import LiveRules, PurposeRule, RegimeError, live_regime
+from bureau.policy.regime import LiveRules, PurposeRule, Regime, RegimeError, live_regime
 
 
 class Purpose(StrEnum):
@@ -43,11 +43,18 @@ def purpose_table(rules: LiveRules, source: str) -> dict[Purpose, PurposeRule]:
     return {purpose: rules.purposes[purpose.value] for purpose in Purpose}
 
 
+_checked: tuple[Regime, dict[Purpose, PurposeRule]] | None = None
+
+
 def purposes() -> dict[Purpose, PurposeRule]:
-    """The live regime's rules for every purpose."""
+    """The live regime's rules for every purpose, checked once per loaded regime (a pull reads
+    them twice; `reload_live_regime` loads a new regime object, which is checked afresh)."""
+    global _checked
     regime = live_regime()
-    assert regime.live is not None
-    return purpose_table(regime.live, regime.source)
+    if _checked is None or _checked[0] is not regime:
+        assert regime.live is not None
+        _checked = (regime, purpose_table(regime.live, regime.source))
+    return _checked[1]
 
 
 def grantable() -> tuple[str, ...]:
