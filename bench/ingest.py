@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import shutil
 import sys
@@ -119,6 +120,20 @@ def baseline_copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> int:
             count += 1
     conn.commit()
     return count
+
+
+def backend_cpu_seconds(conn: psycopg.Connection[Any]) -> float | None:
+    """CPU seconds (user + system) the connection's PostgreSQL backend has used so far, read
+    from /proc; None when the server is not a process on this machine (a remote DATABASE_URL).
+    With the client's own process time over the same stretch it splits an ingest's cost into
+    what Python spends per record and what the server spends."""
+    row = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()
+    assert row is not None
+    try:
+        fields = Path(f"/proc/{row['pid']}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def add_furnisher(conn: psycopg.Connection[dict[str, Any]], org: UUID) -> None:
@@ -270,6 +285,8 @@ def main() -> int:
                     log(f"ingest: {done:,} records")
 
             before = table_writes(conn)  # opens the transaction the ingest runs in
+            server_before = backend_cpu_seconds(conn)
+            client_before = time.process_time()
             started = time.perf_counter()
             with path.open("rb") as stream:
                 report = ingest_metro2(conn, vault, org, stream, progress=progress)
@@ -278,6 +295,15 @@ def main() -> int:
             started += time.perf_counter() - paused
             conn.commit()
             ingest_rps = report.accepted / (time.perf_counter() - started)
+            client_us = (time.process_time() - client_before) / args.n * 1e6
+            server_after = backend_cpu_seconds(conn)
+            server_us = (
+                (server_after - server_before) / args.n * 1e6
+                if server_after is not None and server_before is not None
+                else None
+            )
+            log(f"(b) CPU per record: client {client_us:.0f} µs, server "
+                + (f"{server_us:.0f} µs" if server_us is not None else "not measurable"))  # fmt: skip
             assert report.accepted == args.n, report.to_json(limit=3)
             log(f"(b) ingest: {ingest_rps:,.0f} records/s ({report.tradelines})")
 
