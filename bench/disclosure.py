@@ -37,6 +37,7 @@ from bureau.db.migrate import migrate
 from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
+from bureau.subjects import identities
 from bureau.vault import Vault
 
 
@@ -74,12 +75,8 @@ def generate(
             ))  # fmt: skip
         if n % 500 == 0:
             print(f"generated {n}/{subjects} subjects", file=sys.stderr)
-    with conn.cursor().copy(
-        "COPY subject_identities (subject_id, identity_id, kind, value_ct, key_version, value_bidx)"
-        " FROM STDIN"
-    ) as copy:
-        for row in identity_rows:
-            copy.write_row(row)
+    identities.copy_new_documents(conn, identities.documents_of(
+        ((s, k, ct, v, b, None) for s, _, k, ct, v, b in identity_rows), datetime.now(UTC)))  # fmt: skip
     with conn.cursor().copy(
         "COPY tradelines (subject_id, tradeline_id, furnisher_id, account_ref, account_number_ct,"
         " key_version, portfolio_type, account_type, ecoa_code, date_opened,"
@@ -93,7 +90,7 @@ def generate(
 
 def baseline(conn: psycopg.Connection[dict[str, Any]], subject_id: UUID) -> int:
     rows = conn.execute(
-        "SELECT * FROM subject_identities WHERE subject_id = %s", (subject_id,)
+        "SELECT * FROM identity_documents WHERE subject_id = %s", (subject_id,)
     ).fetchall()
     rows += conn.execute(
         "SELECT t.*, o.name FROM tradelines t JOIN organizations o ON o.org_id = t.furnisher_id "

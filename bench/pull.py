@@ -44,6 +44,7 @@ from psycopg.rows import dict_row
 from bureau.api.deps import Tx
 from bureau.auth.service import issue_api_key
 from bureau.db.migrate import migrate
+from bureau.subjects.identities import copy_new_documents, documents_of
 from bureau.vault import Vault
 
 
@@ -92,8 +93,6 @@ def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, lis
                 print(f"generated {n}/{subjects} subjects", file=sys.stderr)
         print("copying rows", file=sys.stderr)
         copies: list[tuple[str, list[tuple]]] = [
-            ("COPY subject_identities (subject_id, identity_id, kind, value_ct, key_version, "
-             "value_bidx) FROM STDIN", identities),
             ("COPY tradelines (subject_id, tradeline_id, furnisher_id, account_ref, "
              "account_number_ct, key_version, portfolio_type, account_type, ecoa_code, "
              "date_opened, date_account_information, credit_limit, account_status, "
@@ -101,6 +100,8 @@ def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, lis
             ("COPY consent_grants (subject_id, grant_id, requester_org_id, purpose, scope, "
              "valid_from, expires_at) FROM STDIN", grants),
         ]  # fmt: skip
+        copy_new_documents(conn, documents_of(
+            ((s, k, ct, v, b, None) for s, _, k, ct, v, b in identities), now))  # fmt: skip
         for statement, rows in copies:
             with conn.cursor().copy(statement) as copy:
                 for row in rows:

@@ -16,6 +16,8 @@ from psycopg import sql
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
+from bureau.subjects import identities
+
 
 @dataclass(frozen=True)
 class DisputeRow:
@@ -241,11 +243,7 @@ _ITEM_SQL: dict[str, str] = {
     "inquiry": """
         SELECT i.*, i.requester_org_id AS investigator_id FROM inquiries i
         WHERE i.subject_id = %s AND i.inquiry_id = %s""",
-    "identity": """
-        SELECT s.identity_id, s.kind, s.value_ct, s.source_org_id AS investigator_id,
-               s.is_current, s.first_seen_at, CASE WHEN s.is_current THEN NULL
-               ELSE s.last_seen_at END AS deleted_at
-        FROM subject_identities s WHERE s.subject_id = %s AND s.identity_id = %s""",
+    "identity": identities.FACT_SQL,
 }
 
 
@@ -306,11 +304,7 @@ def delete_item(
 ) -> None:
     """Take the item off the file (kept, marked deleted, so reinsertion rules can apply)."""
     if item_kind == "identity":
-        conn.execute(
-            "UPDATE subject_identities SET is_current = false, last_seen_at = %s "
-            "WHERE subject_id = %s AND identity_id = %s",
-            (at, subject_id, item_id),
-        )
+        identities.set_current(conn, subject_id, item_id, False, at)
         return
     table, key = _TABLES[item_kind]
     has_reason = item_kind != "bankruptcy"
@@ -331,11 +325,7 @@ def reinsert_item(
     conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
 ) -> None:
     if item_kind == "identity":
-        conn.execute(
-            "UPDATE subject_identities SET is_current = true "
-            "WHERE subject_id = %s AND identity_id = %s",
-            (subject_id, item_id),
-        )
+        identities.set_current(conn, subject_id, item_id, True)
         return
     table, key = _TABLES[item_kind]
     has_reason = item_kind != "bankruptcy"

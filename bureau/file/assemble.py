@@ -25,6 +25,7 @@ from bureau.model import (
     Tradeline,
 )
 from bureau.policy.regime import live_rules
+from bureau.subjects.identities import parse_address
 from bureau.vault import SubjectCipher, Vault
 
 _IDENTITY_FIELDS = {
@@ -42,6 +43,8 @@ def _identity(identities: list[tuple[str, bytes, bool]], cipher: SubjectCipher) 
     superseded: list[tuple[str, str]] = []
     for kind, blob, current in identities:
         text = cipher.decrypt(kind, blob)
+        if kind == "address":  # stored as its fields; the file shows it as written
+            text = parse_address(text).text()
         if not current:
             superseded.append((kind, text))
             continue

@@ -16,6 +16,7 @@ from bureau.furnishing import details
 from bureau.furnishing.metro2.layout import APPENDED, BASE, Field, Layout
 from bureau.furnishing.metro2.records import FieldError, Record, Segment, Value, digits, encode
 from bureau.furnishing.metro2.write import ComposeError, compose_record, compose_segment
+from bureau.subjects.address import Address
 
 # Metro 2 base field -> tradelines column, where the names differ.
 _COLUMN_OF = {
@@ -45,11 +46,11 @@ class Identity:
     name: str
     national_id: str | None
     dob: date | None
-    address: str | None
+    address: Address | None  # its fields; blind-indexed over its text
     phone: str | None
 
-    def facts(self) -> list[tuple[str, str]]:
-        facts = [("name", self.name)]
+    def facts(self) -> list[tuple[str, str | Address]]:
+        facts: list[tuple[str, str | Address]] = [("name", self.name)]
         if self.national_id:
             facts.append(("national_id", self.national_id))
         if self.dob:
@@ -115,13 +116,6 @@ def _none_if_blank(value: Value) -> Value:
     return None if value == "" else value
 
 
-def address_text(line_1: str, line_2: str, city: str, state: str, postal: str) -> str:
-    """One address string, in the form people write ('12 OAK AVE, CASPER, WY 82601')."""
-    street = ", ".join(part for part in (line_1, line_2) if part)
-    place = " ".join(part for part in (state, postal[:5]) if part)
-    return ", ".join(part for part in (street, city, place) if part)
-
-
 def account_from_record(record: Record) -> Account:
     """The account a (validated) base record reports."""
     base = record.main
@@ -167,15 +161,19 @@ def _identity(person: Segment, residence: Segment) -> Identity:
         name=" ".join(part for part in (first, middle, surname) if part),
         national_id=ssn if ssn.strip(" 0") and digits(ssn) else None,
         dob=dob if isinstance(dob, date) else None,
-        address=address_text(
-            *(
-                str(residence.get(f) or "")
-                for f in ("address_line_1", "address_line_2", "city", "state", "postal_code")
-            )
-        )
-        or None,
+        address=_address(residence),
         phone=phone if phone.strip(" 0") and digits(phone) else None,
     )
+
+
+def _address(residence: Segment) -> Address | None:
+    """The segment's address as its fields (None when it carries none)."""
+    fields = [
+        str(residence.get(f) or "")
+        for f in ("address_line_1", "address_line_2", "city", "state", "postal_code")
+    ]
+    address = Address(*fields)
+    return address if address.text() else None
 
 
 def associated_accounts(record: Record, account: Account) -> list[Account]:

@@ -8,7 +8,6 @@ its associated consumers' rows as J1/J2 segments) and a trailer with true totals
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,11 +22,10 @@ from bureau.furnishing.metro2.records import Record, Value, digits
 from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.write import compose_record
 from bureau.furnishing.repo import TRADELINE_COLUMNS
+from bureau.subjects import identities
+from bureau.subjects.identities import parse_address
 from bureau.vault import SubjectCipher, Vault
 
-# Stored addresses come in two forms: "street, city ST zip" (enrolment, the sandbox) and
-# "street, city, ST zip" (furnished, accounts.address_text); both split here.
-_ADDRESS = re.compile(r"^(?P<street>.*), (?P<city>[^,]+),? (?P<state>[A-Z]{2}) (?P<zip>\d{5,9})$")
 BASE_NAMES = {"payment_history": "payment_history_profile",
                "consumer_info_indicator": "consumer_information_indicator"}  # fmt: skip
 
@@ -37,7 +35,7 @@ def _identity(
 ) -> dict[str, Value]:
     """The subject's current identity as base segment fields (decrypted in memory only)."""
     latest: dict[str, str] = {}
-    for kind, blob in repo.current_identities(conn, subject_id):
+    for kind, blob in identities.current_facts(conn, subject_id):
         latest.setdefault(kind, cipher.decrypt(kind, blob))
     values: dict[str, Value] = {}
     first, _, surname = latest.get("name", "").upper().rpartition(" ")
@@ -48,14 +46,11 @@ def _identity(
         values["date_of_birth"] = date.fromisoformat(latest["dob"])
     if digits(latest.get("phone", "")):
         values["telephone"] = int(latest["phone"][-10:])
-    address = latest.get("address", "").upper()
-    match = _ADDRESS.match(address)
-    if match:
-        line_1, _, line_2 = match["street"].partition(", ")
-        values.update(address_line_1=line_1[:32], address_line_2=line_2[:32],
-                      city=match["city"][:20], state=match["state"], postal_code=match["zip"])  # fmt: skip
-    else:
-        values["address_line_1"] = address[:32]
+    if "address" in latest:  # stored as its fields (bureau/subjects/identities.py)
+        address = parse_address(latest["address"])
+        values.update(address_line_1=address.line_1.upper()[:32],
+                      address_line_2=address.line_2.upper()[:32], city=address.city.upper()[:20],
+                      state=address.state.upper(), postal_code=address.zip)  # fmt: skip
     values["country_code"] = "US"
     return values
 

@@ -48,7 +48,9 @@ from bureau.furnishing.metro2.validate import (
 )
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.policy.regime import live_regime, live_rules
+from bureau.subjects import identities
 from bureau.subjects import repo as subjects_repo
+from bureau.subjects.address import stored_value
 from bureau.vault import SubjectCipher, Vault
 
 BATCH_SIZE = 2000
@@ -149,7 +151,8 @@ class _Ingest:
         self.queued_records: dict[int, Record] = {}
         self.writer: BackgroundWriter[list[Keyed]] | None = None
         self.seq = 0
-        self.staged_identities = False  # facts for merge_identities, at the end
+        self.staged_identities = False  # facts for identities.merge_staged, at the end
+        self.started = datetime.now(UTC)  # the transaction's time, once it is known
         # records refused in the writer thread (closed files), reported by finish() in the
         # caller's thread: the report's counters are never written from two threads at once
         self.refused: list[Rejection] = []
@@ -160,6 +163,8 @@ class _Ingest:
         previous = repo.batch_with_digest(self.conn, self.report.furnisher_id, self.digest)
         if previous is None:
             repo.create_stage(self.conn)
+            identities.create_staging(self.conn)
+            self.started = subjects_repo.transaction_time(self.conn)
             return False
         summary = previous["summary"]
         report = self.report
@@ -236,10 +241,12 @@ class _Ingest:
         refused_before = len(self.refused)
         matches = self._open_files_only(self.matcher.resolve(batch))
         self._check_cycles(matches, records)
-        known = [m.subject_id for m in matches if m.rule != "new"]
-        held = repo.held_identities(self.conn, known) if known else set()
-        fresh: list[tuple[Any, ...]] = []  # facts of subjects created in this batch
-        identities: list[tuple[Any, ...]] = []  # facts that may already be held
+        known_facts = [(m.subject_id, kind, m.keys[kind]) for m in matches if m.rule != "new"
+                       for kind, _ in m.account.identity.facts()]  # fmt: skip
+        held = identities.held(self.conn, known_facts)
+        # documents of subjects created in this batch: subject -> (key version, facts)
+        fresh: dict[UUID, tuple[int, list[dict[str, Any]]]] = {}
+        staged: list[tuple[Any, ...]] = []  # facts new to files that already existed
         stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
@@ -257,15 +264,20 @@ class _Ingest:
             # the subject's key is fetched only when something must be encrypted: a known
             # account of a known consumer (the monthly case) needs no key at all
             cipher: SubjectCipher | None = None
-            facts = fresh if m.rule == "new" else identities
             for kind, value in m.account.identity.facts():
                 key = (m.subject_id, kind, m.keys[kind])
                 if key in held or key in seen:
                     continue
                 seen.add(key)
                 cipher = cipher or self.matcher.cipher(m.subject_id)
-                facts.append((m.subject_id, kind, cipher.encrypt(kind, value),
-                              cipher.key_version, m.keys[kind], furnisher_id))  # fmt: skip
+                value_ct = cipher.encrypt(kind, stored_value(kind, value))
+                if m.rule == "new":
+                    document = fresh.setdefault(m.subject_id, (cipher.key_version, []))[1]
+                    document.append(identities.new_fact(kind, value_ct, m.keys[kind],
+                                                        furnisher_id, self.started))  # fmt: skip
+                else:
+                    staged.append((m.subject_id, kind, value_ct, cipher.key_version,
+                                   m.keys[kind], furnisher_id))  # fmt: skip
             if m.tradeline_id is None or m.renumbered:
                 cipher = cipher or self.matcher.cipher(m.subject_id)
                 number_ct, key_version = (
@@ -285,9 +297,9 @@ class _Ingest:
                 *(values[c] for c in repo.FURNISHED_COLUMNS),
                 m.account.reported(), m.account.delete_reason,
             ))  # fmt: skip
-        repo.copy_new_identities(self.conn, fresh)
-        if identities:  # merged once, in finish(): see there
-            repo.copy_identities(self.conn, identities)
+        identities.copy_new_documents(self.conn, [(s, v, f) for s, (v, f) in fresh.items()])
+        if staged:  # merged once, in finish(): see there
+            identities.stage_facts(self.conn, staged)
             self.staged_identities = True
         if renumbered:
             self.report.renumbered += repo.renumber_accounts(self.conn, renumbered)
@@ -358,9 +370,9 @@ class _Ingest:
         # to commit, so facts written batch by batch and held to the end would let two
         # multi-batch ingests cross (A wrote X and needs Y, B wrote Y and needs X) into a
         # deadlock. So they count for matching from the next ingest on; new files' facts are
-        # written as they open (copy_new_identities), so later batches find those.
+        # written as they open (copy_new_documents), so later batches find those.
         if self.staged_identities:
-            repo.merge_identities(self.conn)
+            identities.merge_staged(self.conn)
         report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
         for rule in MATCH_RULES:
             report.matched.setdefault(rule, 0)

@@ -5,9 +5,10 @@ Rules, in order (each by blind index; plaintext never reaches the database):
      (an account whose number changes, L1, is found by its new number, else by its previous
      one, and is then renumbered: same tradeline, history kept); an associated consumer (J1,
      J2) is known on the account by their name;
-  2. national id + date of birth held by exactly one active subject;
+  2. national id + date of birth held by exactly one subject (a shredded file holds no blind
+     index: bureau/subjects/identities.py);
   3. without a national id in the record: name + date of birth + address held by exactly one
-     active subject (a record whose national id is unknown to the bureau is a new person, never
+     subject (a record whose national id is unknown to the bureau is a new person, never
      merged by name into someone with another number);
   4. otherwise a new subject (a new file), shared by the batch's records that carry the same
      national id + date of birth (or, without them, the same name + date of birth + address).
@@ -32,6 +33,8 @@ import psycopg
 
 from bureau.furnishing import repo
 from bureau.furnishing.accounts import Account
+from bureau.subjects import identities
+from bureau.subjects.address import index_value
 from bureau.subjects.creation import Creation, matching_keys
 from bureau.vault import SubjectCipher, Vault
 
@@ -107,7 +110,7 @@ class Matcher:
         overlaps the database's work on the previous batch."""
         index = self.vault.blind_index
         ref = index("account", f"{self.furnisher_id}:{account.account_number}")
-        keys = {kind: index(kind, value) for kind, value in account.identity.facts()}
+        keys = {kind: index(kind, index_value(value)) for kind, value in account.identity.facts()}
         new_ref = (
             index("account", f"{self.furnisher_id}:{account.new_account_number}")
             if account.new_account_number
@@ -160,7 +163,7 @@ class Matcher:
     def _by_identity(self, pending: list[Match], kinds: tuple[str, ...], rule: str) -> None:
         usable = [m for m in pending if all(k in m.keys for k in kinds)]
         keys = list({tuple(m.keys[k] for k in kinds) for m in usable})
-        found = repo.subjects_holding(self.conn, kinds, keys)
+        found = identities.subjects_holding(self.conn, kinds, keys)
         for m in usable:
             subjects = found.get(tuple(m.keys[k] for k in kinds), [])
             if len(subjects) == 1:

@@ -31,8 +31,6 @@ STAGE_COLUMNS: tuple[str, ...] = (
     "seq", "subject_id", "tradeline_id", "furnisher_id", "account_ref", "account_number_ct",
     "key_version", *FURNISHED_COLUMNS, "reported", "delete_reason",
 )  # fmt: skip
-IDENTITY_COLUMNS = ("subject_id", "kind", "value_ct", "key_version", "value_bidx", "source_org_id")
-IDENTITY_TYPES = ("uuid", "text", "bytea", "int4", "bytea", "uuid")
 
 _COLUMN_TYPES = """
     seq integer, subject_id uuid, tradeline_id uuid, furnisher_id uuid, account_ref bytea,
@@ -118,15 +116,7 @@ def lock_furnisher(conn: psycopg.Connection[Any], furnisher_id: UUID) -> None:
 def create_stage(conn: psycopg.Connection[Any]) -> None:
     """Unlogged, session-private staging tables, dropped when the transaction ends."""
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS furnish_stage ({_COLUMN_TYPES}) ON COMMIT DROP")
-    conn.execute(
-        """
-        CREATE TEMP TABLE IF NOT EXISTS furnish_identity_stage (
-            subject_id uuid, kind text, value_ct bytea, key_version integer, value_bidx bytea,
-            source_org_id uuid
-        ) ON COMMIT DROP
-        """
-    )
-    conn.execute("TRUNCATE furnish_stage, furnish_identity_stage")
+    conn.execute("TRUNCATE furnish_stage")
 
 
 def _copy_binary(
@@ -153,45 +143,6 @@ def _copy_binary(
 def copy_stage(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
     """Accounts into the staging table; `reported` is the JSON object itself (a dict)."""
     return _copy_binary(conn, "furnish_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
-
-
-def copy_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
-    """Identity facts that may already be held, staged until `merge_identities`."""
-    _copy_binary(conn, "furnish_identity_stage", IDENTITY_COLUMNS, IDENTITY_TYPES, rows)
-
-
-def copy_new_identities(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
-    """Identity facts of subjects created by this ingest, straight into the vault's table:
-    they cannot be held yet, and each (subject, kind, value) comes once. The server numbers
-    them (identity_id defaults to a random uuid)."""
-    _copy_binary(conn, "subject_identities", IDENTITY_COLUMNS, IDENTITY_TYPES, rows)
-
-
-def merge_identities(conn: psycopg.Connection[Any]) -> int:
-    """The staged identity facts into the vault's table, once per ingest (at its end); facts
-    already held are left as they are.
-
-    Inserted in the unique key's order (kind, value_bidx, subject_id), explicitly: inserting a
-    fact another open transaction has just inserted waits for that one to end, and two
-    ingests adding the same new facts in different orders (A has X and needs Y, B has Y and
-    needs X) would deadlock. In one order, and in one statement per ingest, whoever reaches
-    a shared fact second waits for the first and then skips it."""
-    with conn.cursor() as cur:
-        cur.execute(
-            """
-            INSERT INTO subject_identities
-                (subject_id, identity_id, kind, value_ct, key_version, value_bidx, source_org_id)
-            SELECT DISTINCT ON (kind, value_bidx, subject_id)
-                   subject_id, gen_random_uuid(), kind, value_ct, key_version, value_bidx,
-                   source_org_id
-            FROM furnish_identity_stage
-            ORDER BY kind, value_bidx, subject_id
-            ON CONFLICT (kind, value_bidx, subject_id) DO NOTHING
-            """
-        )
-        added = cur.rowcount
-        cur.execute("TRUNCATE furnish_identity_stage")
-    return added
 
 
 def tradelines_by_account(
@@ -236,64 +187,15 @@ def associated_by_account(
     again by their name on that account."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT t.account_ref, i.value_bidx, t.subject_id, t.tradeline_id FROM tradelines t "
-            "JOIN subject_identities i ON i.subject_id = t.subject_id AND i.kind = 'name' "
-            "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role <> 'base'",
+            "SELECT t.account_ref, decode(f->>'bidx', 'hex'), t.subject_id, t.tradeline_id "
+            "FROM tradelines t JOIN identity_documents d ON d.subject_id = t.subject_id "
+            "CROSS JOIN LATERAL jsonb_array_elements(d.facts) f "
+            "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role <> 'base' "
+            "AND f->>'kind' = 'name'",
             (furnisher_id, refs),
             binary=True,
         )
         return {(bytes(ref), bytes(name)): (s, t) for ref, name, s, t in cur.fetchall()}
-
-
-def subjects_holding(
-    conn: psycopg.Connection[Any], kinds: Sequence[str], keys: list[tuple[bytes, ...]]
-) -> dict[tuple[bytes, ...], list[UUID]]:
-    """For each key (one blind index per kind), the active subjects holding all of them.
-
-    Driven from the keys: each is looked up by the (kind, value_bidx) index, behind an
-    optimisation fence (OFFSET 0). Without it, the planner (whose statistics do not yet see
-    the subjects this same transaction is creating) walked every subject for every batch,
-    which made a large file's ingest quadratic."""
-    if not keys:
-        return {}
-    columns = [list(column) for column in zip(*keys, strict=True)]
-    also = " ".join(
-        f"AND EXISTS (SELECT 1 FROM subject_identities i{i} WHERE i{i}.subject_id = "
-        f"i0.subject_id AND i{i}.kind = %(kind{i})s AND i{i}.value_bidx = q.k{i})"
-        for i in range(1, len(kinds))
-    )
-    names = ", ".join(f"k{i}" for i in range(len(kinds)))
-    query = f"""
-        SELECT DISTINCT {", ".join(f"q.k{i}" for i in range(len(kinds)))}, m.subject_id
-        FROM unnest({", ".join(f"%(keys{i})b::bytea[]" for i in range(len(kinds)))}) AS q({names})
-        CROSS JOIN LATERAL (
-            SELECT i0.subject_id FROM subject_identities i0
-            JOIN subjects s ON s.subject_id = i0.subject_id AND s.status <> 'shredded'
-            WHERE i0.kind = %(kind0)s AND i0.value_bidx = q.k0 {also}
-            OFFSET 0
-        ) m
-    """
-    params: dict[str, Any] = {f"kind{i}": kind for i, kind in enumerate(kinds)}
-    params.update({f"keys{i}": column for i, column in enumerate(columns)})
-    found: dict[tuple[bytes, ...], list[UUID]] = {}
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(query, params, binary=True)
-        for row in cur.fetchall():
-            key = tuple(bytes(b) for b in row[:-1])
-            found.setdefault(key, []).append(row[-1])
-    return found
-
-
-def held_identities(
-    conn: psycopg.Connection[Any], subject_ids: list[UUID]
-) -> set[tuple[UUID, str, bytes]]:
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT subject_id, kind, value_bidx FROM subject_identities WHERE subject_id = ANY(%b)",
-            (subject_ids,),
-            binary=True,
-        )
-        return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
 
 
 def renumber_accounts(conn: psycopg.Connection[Any], rows: Sequence[Sequence[Any]]) -> int:
@@ -445,17 +347,6 @@ def latest_account_date(conn: psycopg.Connection[Any], furnisher_id: UUID) -> da
         )
         row = cur.fetchone()
     return row[0] if row else None
-
-
-def current_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[str, bytes]]:
-    """(kind, ciphertext) of the subject's current identity facts, most recently seen first."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT kind, value_ct FROM subject_identities WHERE subject_id = %s AND is_current "
-            "ORDER BY last_seen_at DESC, first_seen_at DESC",
-            (subject_id,),
-        )
-        return [(k, bytes(v)) for k, v in cur.fetchall()]
 
 
 def upsert_tradeline(

@@ -85,7 +85,7 @@ def my_letter(notice_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> H
     cipher = vault.cipher_for(conn, subject.subject_id)
     names = [
         cipher.decrypt(kind, blob)
-        for kind, blob, current in subjects_repo.identities(conn, subject.subject_id)
+        for kind, blob, current in subjects_repo.identity_facts(conn, subject.subject_id)
         if kind == "name" and current
     ]
     notice = row["body"] | {"to": {"name": names[0] if names else None}}

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from bureau.subjects import repo
+from bureau.subjects import identities, repo
 from bureau.subjects.creation import Creation, matching_keys
 from bureau.subjects.errors import FileClosed
 from bureau.vault import SubjectCipher, Vault
@@ -73,20 +73,14 @@ def record_identity(
     claim: IdentityClaim,
     source_org_id: UUID | None = None,
 ) -> None:
-    # in (kind, blind index) order, the order an ingest adds a subject's facts in
-    # (bureau/furnishing/repo.py merge_identities): two transactions adding the same new facts
-    # to one subject then wait for each other instead of deadlocking
-    facts = sorted((kind, vault.blind_index(kind, value), value) for kind, value in claim.facts())
-    for kind, bidx, value in facts:
-        repo.add_identity(
-            conn,
-            cipher.subject_id,
-            kind,
-            cipher.encrypt(kind, value),
-            cipher.key_version,
-            bidx,
-            source_org_id,
-        )
+    """Add the claim's facts to the subject's identity document (bureau/subjects/identities.py):
+    an address is kept as its fields, blind-indexed over the text as given."""
+    facts = []
+    for kind, value in claim.facts():
+        plain = identities.parse_address(value).stored() if kind == "address" else value
+        facts.append((kind, cipher.encrypt(kind, plain), vault.blind_index(kind, value)))
+    identities.add_facts(conn, cipher.subject_id, cipher.key_version, facts, source_org_id,
+                         repo.transaction_time(conn))  # fmt: skip
 
 
 def enrol(

@@ -1,14 +1,17 @@
-"""SQL for subjects' identity facts (ciphertext and blind indexes only)."""
+"""SQL for subjects: files' status, locks, erasure; identity facts through the identity store
+(bureau/subjects/identities.py: ciphertext and blind indexes only)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
+
+from bureau.subjects import identities
 
 
 def add_identity(
@@ -21,45 +24,35 @@ def add_identity(
     source_org_id: UUID | None,
 ) -> None:
     """Record an identity fact; a value already held only refreshes its last-seen time."""
-    conn.execute(
-        """
-        INSERT INTO subject_identities
-            (subject_id, identity_id, kind, value_ct, key_version, value_bidx, source_org_id)
-        VALUES (%s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (subject_id, kind, value_bidx) DO UPDATE SET last_seen_at = now()
-        """,
-        (subject_id, uuid4(), kind, value_ct, key_version, value_bidx, source_org_id),
-    )
+    identities.add_facts(conn, subject_id, key_version, [(kind, value_ct, value_bidx)],
+                         source_org_id, transaction_time(conn))  # fmt: skip
+
+
+def transaction_time(conn: psycopg.Connection[Any]) -> datetime:
+    """The transaction's time, as the database's now() would stamp a row."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute("SELECT now()").fetchone()
+    assert row is not None
+    return row[0]
 
 
 def subjects_with_both(
     conn: psycopg.Connection[Any], first: tuple[str, bytes], second: tuple[str, bytes]
 ) -> list[UUID]:
     """Subjects holding both blind indexes, e.g. national id and date of birth."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            """
-            SELECT a.subject_id
-            FROM subject_identities a
-            JOIN subject_identities b ON b.subject_id = a.subject_id
-            JOIN subjects s ON s.subject_id = a.subject_id AND s.status <> 'shredded'
-            WHERE a.kind = %s AND a.value_bidx = %s AND b.kind = %s AND b.value_bidx = %s
-            """,
-            (first[0], first[1], second[0], second[1]),
-        )
-        return [row[0] for row in cur.fetchall()]
+    found = identities.subjects_holding(conn, (first[0], second[0]), [(first[1], second[1])])
+    return found.get((first[1], second[1]), [])
 
 
-IDENTITIES_SQL = (
-    "SELECT kind, value_ct, is_current FROM subject_identities "
-    "WHERE subject_id = %s ORDER BY kind, first_seen_at"
-)
+IDENTITIES_SQL = identities.FACTS_SQL
 """(kind, ciphertext, is_current) of a subject's identity facts; shared with batched reads."""
 
 SUBJECT_EXISTS_SQL = "SELECT 1 FROM subjects WHERE subject_id = %s"
 
 
-def identities(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[str, bytes, bool]]:
+def identity_facts(
+    conn: psycopg.Connection[Any], subject_id: UUID
+) -> list[tuple[str, bytes, bool]]:
     """(kind, ciphertext, is_current) for every identity fact of the subject."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(IDENTITIES_SQL, (subject_id,))
@@ -159,9 +152,7 @@ def forget_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
     matchable and linkable (anyone holding the blind-index key can test a guessed SSN against
     them), and their ciphertexts are noise once the keys are gone. No audit proof refers to
     them."""
-    return conn.execute(
-        "DELETE FROM subject_identities WHERE subject_id = %s", (subject_id,)
-    ).rowcount
+    return identities.forget(conn, subject_id)
 
 
 def unlink_accounts(conn: psycopg.Connection[Any], subject_id: UUID) -> int:

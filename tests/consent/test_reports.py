@@ -21,6 +21,7 @@ from psycopg_pool import ConnectionPool
 from bureau.db.pool import transaction
 from bureau.sandbox.seed import SeedResult
 from bureau.signing import jws_verify, load_public_keys
+from bureau.subjects import identities
 from tests.conftest import bearer
 from tests.consent.conftest import Org, Person
 from tests.consent.test_routes import PROBLEM, grant
@@ -400,11 +401,9 @@ def test_an_identity_fact_no_longer_current_reaches_the_subject_but_never_a_user
     client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
 ) -> None:
     with transaction(pool) as conn:
-        conn.execute(
-            "UPDATE subject_identities SET is_current = false "
-            "WHERE subject_id = %s AND kind = 'address'",
-            (person.subject_id,),
-        )
+        for fact in identities.facts(conn, person.subject_id):
+            if fact["kind"] == "address":
+                identities.set_current(conn, person.subject_id, UUID(fact["id"]), False)
     own = client.get("/v1/me/file", headers=person.headers).json()["identity"]
     assert own["addresses"] == []
     assert own["superseded"] == [{"kind": "address", "value": "1 Test St, Springfield IL 62701"}]

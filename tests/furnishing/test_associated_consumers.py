@@ -69,7 +69,7 @@ def test_a_joint_account_reaches_the_associated_consumers_own_file(
     assert held.ecoa_code == "2" and held.account_number == "ACCT0000000080"
     co = person(random.Random(81))
     assert conn.execute(
-        "SELECT 1 FROM subject_identities WHERE subject_id = %s AND kind = 'national_id' "
+        "SELECT 1 FROM identity_facts WHERE subject_id = %s AND kind = 'national_id' "
         "AND value_bidx = %s", (joint["subject_id"], vault.blind_index("national_id", str(co["ssn"])))
     ).fetchone()  # fmt: skip
 

@@ -25,7 +25,7 @@ from tests.furnishing.test_sandbox_path import _snapshot
 
 
 def _identity_facts(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute("SELECT count(*) AS n FROM subject_identities").fetchone()
+    row = conn.execute("SELECT count(*) AS n FROM identity_facts").fetchone()
     assert row is not None
     return int(row["n"])
 

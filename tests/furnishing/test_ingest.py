@@ -41,7 +41,7 @@ def _snapshot(conn: psycopg.Connection[Any], furnisher: UUID) -> dict[str, Any]:
         "tradelines": "SELECT t.*::text FROM tradelines t WHERE furnisher_id = %s ORDER BY 1",
         "reports": "SELECT r.*::text FROM tradeline_reports r JOIN tradelines t USING "
                    "(subject_id, tradeline_id) WHERE t.furnisher_id = %s ORDER BY 1",
-        "identities": "SELECT i.*::text FROM subject_identities i WHERE source_org_id = %s "
+        "identities": "SELECT i.*::text FROM identity_facts i WHERE source_org_id = %s "
                       "ORDER BY 1",
         "subjects": "SELECT count(*)::text FROM subjects WHERE %s IS NOT NULL",
     }.items():  # fmt: skip
@@ -69,7 +69,7 @@ def test_a_valid_file_lands_whole_with_encrypted_identities(
         _count(conn, "SELECT count(*) FROM tradelines WHERE furnisher_id = %s", furnisher_id) == 30
     )
     dump = " ".join(r["t"] for r in conn.execute(
-        "SELECT i::text AS t FROM subject_identities i WHERE source_org_id = %s", (furnisher_id,)))  # fmt: skip
+        "SELECT i::text AS t FROM identity_facts i WHERE source_org_id = %s", (furnisher_id,)))  # fmt: skip
     first = next(i for i in records(1, seed=11) if i.kind == "base")
     assert first.main.raw("surname").strip().lower() not in dump.lower()
     assert first.main.raw("ssn") not in dump

@@ -439,7 +439,7 @@ def _addresses(pool: ConnectionPool, subjects: list[UUID]) -> int:
         row = (
             conn.cursor(row_factory=dict_row)
             .execute(
-                "SELECT count(*) AS n FROM subject_identities WHERE subject_id = ANY(%s) "
+                "SELECT count(*) AS n FROM identity_facts WHERE subject_id = ANY(%s) "
                 "AND kind = 'address'",
                 (subjects,),
             )
@@ -505,7 +505,7 @@ def test_an_ingest_postgresql_stops_in_a_deadlock_is_refused_whole_as_contended(
     moved = account_from_record(compose_record("base", account(random.Random(1), AS_OF,
                                 furnisher=code_a, who=_moved(p, 3))))  # fmt: skip
     claim = IdentityClaim(name=moved.identity.name, national_id=moved.identity.national_id,
-                          dob=moved.identity.dob, addresses=[str(moved.identity.address)])  # fmt: skip
+                          dob=moved.identity.dob, addresses=[moved.identity.address.text() if moved.identity.address else ""])  # fmt: skip
     with pool.connection() as other, pool.connection() as gate:
         gate.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (r_key,))
         other.execute("SET LOCAL deadlock_timeout = '1h'")  # (superuser) the ingest finds it
@@ -544,7 +544,7 @@ def test_a_report_without_national_id_while_the_person_enrols_waits_and_gets_the
     identity = account_from_record(compose_record("base", account(
         random.Random(1), AS_OF, furnisher=code_a, who=who))).identity  # fmt: skip
     claim = IdentityClaim(name=identity.name, national_id=identity.national_id,
-                          dob=identity.dob, addresses=[str(identity.address)])  # fmt: skip
+                          dob=identity.dob, addresses=[identity.address.text() if identity.address else ""])  # fmt: skip
     with transaction(pool) as conn:
         enrolled, created = enrol(conn, vault, claim)
         furnished = Run(pool, vault, a, _file(code_a, [dict(who, ssn=0)]))

@@ -27,7 +27,7 @@ SELECT 'tradelines', count(*), md5(string_agg(
 UNION ALL SELECT 'subjects', count(*), md5(string_agg(subject_id::text, ',' ORDER BY subject_id))
     FROM subjects
 UNION ALL SELECT 'identities', count(*), md5(string_agg(concat_ws('|', subject_id, kind,
-    encode(value_bidx, 'hex')), ',' ORDER BY subject_id, kind, value_bidx)) FROM subject_identities
+    encode(value_bidx, 'hex')), ',' ORDER BY subject_id, kind, value_bidx)) FROM identity_facts
 UNION ALL SELECT 'inquiries', count(*), md5(string_agg(inquiry_id::text, ',' ORDER BY inquiry_id))
     FROM inquiries
 UNION ALL SELECT 'keys', count(*), md5(string_agg(key_id || encode(secret_hash, 'hex'), ','

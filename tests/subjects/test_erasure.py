@@ -121,7 +121,7 @@ def test_shredded_file_is_unrecoverable_and_unlinkable(
     assert _count(conn, "SELECT count(*) FROM subject_keys WHERE subject_id = %s "
                         "AND wrapped_key IS NOT NULL", subject_id) == 0  # fmt: skip
     # unlinkable: no blind index of the person is left, the account's reference is random
-    assert _count(conn, "SELECT count(*) FROM subject_identities WHERE subject_id = %s",
+    assert _count(conn, "SELECT count(*) FROM identity_facts WHERE subject_id = %s",
                   subject_id) == 0  # fmt: skip
     ref = vault.blind_index("account", f"{furnisher}:{values['consumer_account_number']}")
     assert _count(conn, "SELECT count(*) FROM tradelines WHERE account_ref = %s", ref) == 0
@@ -233,7 +233,7 @@ def test_shredding_waits_for_an_ingest_in_flight_and_forgets_what_it_wrote(
         worker.join(timeout=30)
     assert not failures, failures
     with transaction(pool) as conn:
-        left = _count(conn, "SELECT count(*) FROM subject_identities WHERE subject_id = %s",
+        left = _count(conn, "SELECT count(*) FROM identity_facts WHERE subject_id = %s",
                       person.subject_id)  # fmt: skip
     assert left == 0
 
