@@ -37,8 +37,9 @@ def available() -> list[Migration]:
     return found
 
 
-def migrate(url: str) -> list[Migration]:
-    """Apply every migration not yet recorded; returns those applied now."""
+def migrate(url: str, *, through: int | None = None) -> list[Migration]:
+    """Apply every migration not yet recorded (up to version `through`, if given: for tests
+    and benches that need the schema as it was); returns those applied now."""
     applied_now: list[Migration] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
@@ -56,6 +57,8 @@ def migrate(url: str) -> list[Migration]:
             for migration in available():
                 if migration.version in done:
                     continue
+                if through is not None and migration.version > through:
+                    break
                 with conn.transaction():
                     conn.execute(migration.sql.encode())
                     conn.execute(

@@ -23,7 +23,7 @@ from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 # the deletion later. One anti-join per item kind on `disputes_unverified_open`, no loop.
 TRADELINES_SQL = """
     SELECT t.*, o.name AS furnisher_name
-    FROM tradelines t JOIN organizations o ON o.org_id = t.furnisher_id
+    FROM tradelines_as_reported t JOIN organizations o ON o.org_id = t.furnisher_id
     WHERE t.subject_id = %s AND t.deleted_at IS NULL
       AND NOT EXISTS (
           SELECT 1 FROM disputes d
@@ -125,13 +125,21 @@ def file_rows(
     return Batch([*plain, *named], _file_rows)
 
 
+def _as_reported(row: dict[str, Any]) -> dict[str, Any]:
+    """A tradeline as last reported: its date and payment history moved on by the periods the
+    furnisher reported it unchanged since it was written (bureau/furnishing/repo.py)."""
+    row["date_account_information"] = row.pop("reported_through")
+    row["payment_history"] = row.pop("reported_history")
+    return row
+
+
 def _file_rows(results: list[list[Any]]) -> FileRows:
     exists, keys, idents, frozen, trades, bks, inqs, alerts, stmts = results
     return FileRows(
         exists=bool(exists),
         data_keys=[(int(v), str(k), bytes(w)) for v, k, w in keys],
         identities=[(k, bytes(ct), bool(current)) for k, ct, current in idents],
-        tradelines=trades,
+        tradelines=[_as_reported(t) for t in trades],
         bankruptcies=bks,
         inquiries=inqs,
         fraud_alerts=alerts,

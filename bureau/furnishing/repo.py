@@ -168,15 +168,22 @@ def previous_cycles(
 ) -> dict[bytes, dict[str, Any]]:
     """account_ref -> the stored state (last cycle reported) of the base consumer's tradeline,
     for a whole batch in one query (the cycle-to-cycle rules compare with it)."""
-    columns = ", ".join(PREVIOUS_COLUMNS)
+    columns = ", ".join(AS_REPORTED.get(c, c) for c in PREVIOUS_COLUMNS)
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            f"SELECT account_ref, {columns} FROM tradelines "
+            f"SELECT account_ref, {columns} FROM tradelines_as_reported "
             "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
             (furnisher_id, refs),
             binary=True,
         )
         return {bytes(row.pop("account_ref")): row for row in cur.fetchall()}
+
+
+AS_REPORTED = {
+    "date_account_information": "reported_through AS date_account_information",
+    "payment_history": "reported_history AS payment_history",
+}
+"""The two columns an unchanged period moves on, read as last reported (the view of 0161)."""
 
 
 def associated_by_account(
@@ -214,14 +221,32 @@ def renumber_accounts(conn: psycopg.Connection[Any], rows: Sequence[Sequence[Any
 _UPDATABLE = list(FURNISHED_COLUMNS)
 
 
+# What "unchanged" compares: every furnished column but the two that move each cycle anyway.
+_STEADY = [c for c in FURNISHED_COLUMNS if c not in ("date_account_information", "payment_history")]
+
+
+def _shifted(history: str, periods: str) -> str:
+    """SQL: a payment-history profile moved on by `periods` cycles, each repeating its latest
+    rating (the profile's first character is the month before the activity date)."""
+    return (f"repeat(left({history}, 1), least({periods}, 24)::integer) "
+            f"|| left({history}, 24 - least({periods}, 24)::integer)")  # fmt: skip
+
+
 def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> dict[str, int]:
     """Apply the staged accounts in a few set-based statements: the latest report of each
     account updates the tradeline (never an older cycle, never a deleted tradeline), DA/DF
-    delete, and every distinct report is kept in tradeline_reports."""
+    delete, and every distinct report is kept in tradeline_reports.
+
+    A report the same as the account's last one apart from a later activity date and the
+    payment history moved on one month (repeating its latest rating) is *unchanged*: it writes
+    no tradeline update and no JSON, only a narrow history row for its period (`reported`
+    NULL), from which `reported_for_period` answers exactly (docs/metro2.md)."""
     columns = ", ".join(FURNISHED_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
     old = ", ".join(f"tradelines.{c}" for c in _UPDATABLE)
     new = ", ".join(f"EXCLUDED.{c}" for c in _UPDATABLE)
+    steady_l = ", ".join(f"l.{c}" for c in _STEADY)
+    steady_t = ", ".join(f"t.{c}" for c in _STEADY)
     counts: dict[str, int] = {}
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
@@ -232,6 +257,28 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
             ORDER BY subject_id, furnisher_id, account_ref, date_account_information DESC, seq DESC
             """
         )
+        # the accounts already held, as last reported (their unchanged periods counted in)
+        cur.execute(
+            f"""
+            CREATE TEMP TABLE furnish_held ON COMMIT DROP AS
+            SELECT l.seq, t.subject_id, t.tradeline_id, l.date_account_information,
+                   t.date_account_information AS repeats,
+                   coalesce(u.through, t.date_account_information) AS through,
+                   (t.deleted_at IS NULL AND l.delete_reason IS NULL
+                    AND l.date_account_information > coalesce(u.through, t.date_account_information)
+                    AND l.payment_history = {_shifted("t.payment_history", "u.periods + 1")}
+                    AND ({steady_l}) IS NOT DISTINCT FROM ({steady_t})) AS unchanged
+            FROM furnish_latest l
+            JOIN tradelines t ON t.subject_id = l.subject_id AND t.furnisher_id = l.furnisher_id
+                             AND t.account_ref = l.account_ref
+            CROSS JOIN LATERAL (
+                SELECT max(r.date_account_information) AS through, count(*) AS periods
+                FROM tradeline_reports r
+                WHERE r.subject_id = t.subject_id AND r.tradeline_id = t.tradeline_id
+                  AND r.repeats = t.date_account_information
+                  AND r.date_account_information > t.date_account_information) u
+            """
+        )
         cur.execute(
             f"""
             WITH applied AS (
@@ -239,7 +286,10 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
                                     account_number_ct, key_version, {columns})
             SELECT subject_id, tradeline_id, furnisher_id, account_ref, account_number_ct,
                    key_version, {columns}
-            FROM furnish_latest WHERE delete_reason IS NULL
+            FROM furnish_latest l WHERE delete_reason IS NULL
+              AND NOT EXISTS (SELECT 1 FROM furnish_held h
+                              WHERE h.seq = l.seq AND (h.unchanged OR
+                                    l.date_account_information < h.through))
             ON CONFLICT (subject_id, furnisher_id, account_ref) DO UPDATE SET
                 {updates}, updated_at = now()
             WHERE tradelines.deleted_at IS NULL
@@ -269,6 +319,18 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
         cur.execute(
             """
             INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
+                                           revision, source, batch_id, reported, repeats)
+            SELECT subject_id, tradeline_id, date_account_information, 1, %s, %s, NULL, repeats
+            FROM furnish_held WHERE unchanged
+            ORDER BY subject_id, tradeline_id
+            ON CONFLICT DO NOTHING
+            """,
+            (source, batch_id),
+        )
+        unchanged = cur.rowcount
+        cur.execute(
+            """
+            INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
                                            revision, source, batch_id, reported)
             SELECT s.subject_id, t.tradeline_id, s.date_account_information,
                    COALESCE(prev.revision, 0) + row_number() OVER (
@@ -290,13 +352,46 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
                 SELECT 1 FROM tradeline_reports r
                 WHERE r.subject_id = s.subject_id AND r.tradeline_id = t.tradeline_id
                   AND r.date_account_information = s.date_account_information
-                  AND r.reported = s.reported)
+                  -- the same values again, or this batch's unchanged row for the period
+                  AND (r.reported = s.reported OR r.batch_id = %s))
             """,
-            (source, batch_id),
+            (source, batch_id, batch_id),
         )
-        counts["reports"] = cur.rowcount
-        cur.execute("DROP TABLE furnish_latest")
+        counts["reports"] = cur.rowcount + unchanged
+        if unchanged:
+            counts["unchanged"] = unchanged
+        cur.execute("DROP TABLE furnish_latest, furnish_held")
     return counts
+
+
+def reported_for_period(
+    conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID, period: date
+) -> dict[str, Any] | None:
+    """What the furnisher reported for the account for one period (its latest revision), as
+    the JSON object of that report; None if the account was not reported for that period.
+    An unchanged period is the full report of the period it repeats, its date set to this
+    period and its payment history moved on by the unchanged periods up to this one."""
+    query = (
+        "SELECT reported, repeats FROM tradeline_reports WHERE subject_id = %s "
+        "AND tradeline_id = %s AND date_account_information = %s ORDER BY revision DESC LIMIT 1"
+    )
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(query, (subject_id, tradeline_id, period)).fetchone()
+        if row is None or row[0] is not None:
+            return dict(row[0]) if row else None
+        repeats: date = row[1]
+        base = cur.execute(query, (subject_id, tradeline_id, repeats)).fetchone()
+        counted = cur.execute(
+            "SELECT count(*) FROM tradeline_reports WHERE subject_id = %s AND tradeline_id = %s "
+            "AND repeats = %s AND date_account_information > %s "
+            "AND date_account_information <= %s",
+            (subject_id, tradeline_id, repeats, repeats, period),
+        ).fetchone()
+    assert base is not None and base[0] is not None and counted is not None
+    shifts = min(int(counted[0]), 24)
+    history = str(base[0]["payment_history"])
+    return dict(base[0], date_account_information=period.isoformat(),
+                payment_history=history[0] * shifts + history[: 24 - shifts])  # fmt: skip
 
 
 _OPEN_FILE = (
@@ -316,7 +411,7 @@ def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[d
         cur.execute(
             f"""
             SELECT t.subject_id, t.tradeline_id, t.account_number_ct,
-                   {", ".join(f"t.{c}" for c in FURNISHED_COLUMNS)},
+                   {", ".join("t." + AS_REPORTED.get(c, c) for c in FURNISHED_COLUMNS)},
                    (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                'subject_id', a.subject_id, 'segment', a.consumer_role,
                                'ecoa_code', a.ecoa_code,
@@ -326,7 +421,7 @@ def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[d
                     WHERE a.furnisher_id = t.furnisher_id AND a.account_ref = t.account_ref
                       AND a.consumer_role <> 'base' AND a.deleted_at IS NULL
                       AND {_OPEN_FILE.format(row="a")}) AS associated
-            FROM tradelines t
+            FROM tradelines_as_reported t
             WHERE t.furnisher_id = %s AND t.deleted_at IS NULL AND t.consumer_role = 'base'
               AND {_OPEN_FILE.format(row="t")}
             ORDER BY t.subject_id, t.tradeline_id
@@ -341,7 +436,7 @@ def latest_account_date(conn: psycopg.Connection[Any], furnisher_id: UUID) -> da
     date an export of them is as of."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT max(date_account_information) FROM tradelines "
+            "SELECT max(reported_through) FROM tradelines_as_reported "
             "WHERE furnisher_id = %s AND deleted_at IS NULL AND consumer_role = 'base'",
             (furnisher_id,),
         )

@@ -1,0 +1,201 @@
+"""The identity store: one document per subject and one blind index per fact; each fact keeps
+its source, first and last seen and whether it is current; an address is kept as its fields;
+the reference checks hold for whole statements; the migration moves the old rows losslessly."""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from bureau.db.migrate import migrate
+from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.metro2.synthetic import records
+from bureau.furnishing.metro2.write import to_bytes
+from bureau.subjects import identities
+from bureau.subjects.address import Address, parse_address
+from bureau.vault import Vault
+from tests.conftest import scratch_database
+from tests.furnishing.conftest import add_furnisher
+
+
+def _ingest(conn: psycopg.Connection[Any], vault: Vault, furnisher: UUID, n: int) -> None:
+    data = to_bytes(records(n, seed=41))
+    report = ingest_metro2(conn, vault, furnisher, io.BytesIO(data))
+    assert report.accepted == n
+
+
+def test_a_new_consumer_is_one_document_and_one_blind_index_per_fact(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    furnisher = add_furnisher(conn, "FAIRFILESANDBOX01")
+    _ingest(conn, vault, furnisher, 5)
+    counts = conn.execute(
+        "WITH mine AS (SELECT DISTINCT subject_id FROM identity_facts WHERE source_org_id = %s) "
+        "SELECT (SELECT count(*) FROM mine) AS documents, "
+        "(SELECT count(*) FROM identity_facts WHERE subject_id IN (SELECT * FROM mine)) AS facts, "
+        "(SELECT count(*) FROM identity_blind_indexes WHERE subject_id IN (SELECT * FROM mine)) "
+        "AS indexes",
+        (furnisher,),
+    ).fetchone()
+    assert counts is not None and counts["documents"] == 5
+    assert counts["facts"] == counts["indexes"] >= 5 * 4
+    facts = conn.execute("SELECT * FROM identity_facts WHERE subject_id IN (SELECT subject_id "
+                         "FROM tradelines WHERE furnisher_id = %s)", (furnisher,)).fetchall()  # fmt: skip
+    for fact in facts:
+        assert fact["source_org_id"] == furnisher and fact["is_current"]
+        assert fact["first_seen_at"] == fact["last_seen_at"]
+    only = conn.execute(
+        "SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'identity_blind_indexes'"
+    ).fetchone()
+    assert only == {"n": 1}  # the primary key, nothing else
+
+
+def test_an_address_is_stored_as_its_city_state_and_zip(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    furnisher = add_furnisher(conn, "FAIRFILESANDBOX01")
+    _ingest(conn, vault, furnisher, 1)
+    fact = conn.execute(
+        "SELECT subject_id, value_ct, value_bidx FROM identity_facts WHERE kind = 'address' "
+        "AND source_org_id = %s",
+        (furnisher,),
+    ).fetchone()
+    assert fact is not None
+    stored = vault.cipher_for(conn, fact["subject_id"]).decrypt("address", bytes(fact["value_ct"]))
+    fields = json.loads(stored)
+    assert set(fields) == {"line_1", "line_2", "city", "state", "zip"}
+    assert fields["city"] and len(fields["state"]) == 2 and fields["zip"].isdigit()
+    # the blind index is over the text, as before: the other form of the same text matches
+    address = Address(**fields)
+    with_comma = f"{address.line_1}, {address.city}, {address.state} {address.zip[:5]}"
+    assert vault.blind_index("address", with_comma) == bytes(fact["value_bidx"])
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("12 Hill St, Atlanta GA 30303", ("12 Hill St", "", "Atlanta", "GA", "30303")),
+        ("1 LEDGER WAY, CASPER, WY 82601", ("1 LEDGER WAY", "", "CASPER", "WY", "82601")),
+        ("4 ELM ST, APT 2, SALT LAKE CITY, UT 841011234",
+         ("4 ELM ST", "APT 2", "SALT LAKE CITY", "UT", "841011234")),
+        ("somewhere without a state", ("somewhere without a state", "", "", "", "")),
+    ],
+)  # fmt: skip
+def test_an_address_written_as_text_is_read_as_its_fields(
+    text: str, fields: tuple[str, ...]
+) -> None:
+    address = parse_address(text)
+    assert (address.line_1, address.line_2, address.city, address.state, address.zip) == fields
+    assert parse_address(address.stored()) == address
+
+
+def test_a_fact_taken_off_by_a_dispute_stays_matchable_and_can_come_back(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    furnisher = add_furnisher(conn, "FAIRFILESANDBOX01")
+    _ingest(conn, vault, furnisher, 1)
+    fact = conn.execute("SELECT * FROM identity_facts WHERE kind = 'phone' "
+                        "AND source_org_id = %s", (furnisher,)).fetchone()  # fmt: skip
+    assert fact is not None
+    identities.set_current(
+        conn, fact["subject_id"], fact["identity_id"], False, fact["first_seen_at"]
+    )
+    row = conn.execute("SELECT is_current FROM identity_facts WHERE identity_id = %s",
+                       (fact["identity_id"],)).fetchone()  # fmt: skip
+    assert row == {"is_current": False}
+    held = identities.held(conn, [(fact["subject_id"], "phone", bytes(fact["value_bidx"]))])
+    assert held == {(fact["subject_id"], "phone", bytes(fact["value_bidx"]))}
+    identities.set_current(conn, fact["subject_id"], fact["identity_id"], True)
+    row = conn.execute("SELECT is_current FROM identity_facts WHERE identity_id = %s",
+                       (fact["identity_id"],)).fetchone()  # fmt: skip
+    assert row == {"is_current": True}
+
+
+def test_a_blind_index_of_no_held_document_is_refused_for_the_whole_statement(
+    conn: psycopg.Connection[Any],
+) -> None:
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute(
+            "INSERT INTO identity_blind_indexes (kind, value_bidx, subject_id) "
+            "VALUES ('name', %s, %s)",
+            (secrets.token_bytes(32), uuid4()),
+        )
+
+
+def test_a_document_or_tradeline_naming_a_missing_data_key_is_refused(
+    conn: psycopg.Connection[Any],
+) -> None:
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute("INSERT INTO identity_documents (subject_id, key_version, facts) "
+                     "VALUES (%s, 1, '[]')", (uuid4(),))  # fmt: skip
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute("INSERT INTO subject_keys (subject_id, key_version, kek_id, wrapped_key) "
+                     "VALUES (%s, 1, 'k', '\\x00')", (uuid4(),))  # fmt: skip
+
+
+def test_a_furnisher_or_data_key_still_referenced_cannot_be_deleted(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    furnisher = add_furnisher(conn, "FAIRFILESANDBOX01")
+    _ingest(conn, vault, furnisher, 1)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute("DELETE FROM organizations WHERE org_id = %s", (furnisher,))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute("DELETE FROM subject_keys WHERE subject_id IN (SELECT subject_id "
+                     "FROM tradelines WHERE furnisher_id = %s)", (furnisher,))  # fmt: skip
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute("DELETE FROM tradelines WHERE furnisher_id = %s", (furnisher,))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute("UPDATE tradelines SET key_version = 7 WHERE furnisher_id = %s", (furnisher,))
+
+
+_OLD_FACT = """
+    INSERT INTO subject_identities (subject_id, identity_id, kind, value_ct, key_version,
+        value_bidx, source_org_id, is_current, first_seen_at, last_seen_at)
+    VALUES (%s, %s, %s, %s, 1, %s, %s, %s, %s, %s)
+"""
+
+
+def test_the_migration_moves_every_old_identity_row_without_loss(server_url: str) -> None:
+    with scratch_database(server_url, f"fairfile_idmove_{secrets.token_hex(3)}") as url:
+        migrate(url, through=159)
+        with psycopg.connect(url) as conn:
+            org, subject = uuid4(), uuid4()
+            conn.execute("INSERT INTO organizations (org_id, name, roles) "
+                         "VALUES (%s, 'Old Bank', ARRAY['furnisher'])", (org,))  # fmt: skip
+            conn.execute("INSERT INTO subjects (subject_id) VALUES (%s)", (subject,))
+            conn.execute("INSERT INTO subject_keys (subject_id, key_version, kek_id, "
+                         "wrapped_key) VALUES (%s, 1, 'k', '\\x00')", (subject,))  # fmt: skip
+            old = [
+                (subject, uuid4(), kind, b"\x01\x00\x00\x00\x01" + secrets.token_bytes(n),
+                 secrets.token_bytes(32), source, current, f"2020-0{m}-01T00:00:00+00:00",
+                 f"2021-0{m}-01T00:00:00+00:00")
+                for kind, n, source, current, m in (
+                    ("name", 40, org, True, 1), ("name", 60, None, False, 2),
+                    ("address", 90, org, True, 3), ("dob", 30, org, True, 4))
+            ]  # fmt: skip
+            conn.cursor().executemany(_OLD_FACT, old)
+            before = conn.execute(
+                "SELECT subject_id, identity_id, kind, value_ct, key_version, value_bidx, "
+                "source_org_id, is_current, first_seen_at, last_seen_at "
+                "FROM subject_identities ORDER BY identity_id"
+            ).fetchall()
+            conn.commit()
+        migrate(url)
+        with psycopg.connect(url) as conn:
+            after = conn.execute(
+                "SELECT subject_id, identity_id, kind, value_ct, key_version, value_bidx, "
+                "source_org_id, is_current, first_seen_at, last_seen_at "
+                "FROM identity_facts ORDER BY identity_id"
+            ).fetchall()
+            indexes = conn.execute(
+                "SELECT kind, value_bidx, subject_id FROM identity_blind_indexes ORDER BY 1, 2"
+            ).fetchall()
+    assert after == before
+    assert indexes == sorted((r[2], r[5], r[0]) for r in before)
