@@ -1,30 +1,41 @@
-"""Benchmark: Metro 2 ingest against a plain COPY of the same rows.
+"""Benchmark: Metro 2 ingest against a plain COPY of the same rows, for a file of new people
+(`--cycle new`) and for a furnisher's next monthly cycle of the same accounts (`--cycle
+steady`); by default both, in that order, on one embedded server.
 
-Generates N synthetic, valid base segments into a file (streamed, never held whole), then
-measures in the same run:
-  (a) parse_rps: records/s read and validated (every rule, trailer totals) without storing;
+Each cycle measures, in the same run:
+  (a) parse_rps: records/s read and validated (every rule, trailer totals) without storing
+      (`parse_and_validate`, kept on its own: the columnar reader replaces just that);
   (b) ingest_rps: records/s through the real path (parse, validate, match subjects by blind
       index, create subjects and their data keys, encrypt identities and account numbers,
-      COPY into staging, set-based merge, history rows, commit) into a fresh database;
+      COPY into staging, set-based merge, history rows, commit), with the client's and the
+      PostgreSQL backend's CPU per record (stderr);
   (c) copy_rps: records/s for the baseline, a plain COPY of the same records' fields (sliced
-      from the same file, no validation, matching or encryption) into an unindexed table with
-      the tradeline columns;
-  (d) floor_rps: records/s for the fastest any ingest could be given the schema: the final
-      rows the ingest in (b) wrote (subjects, data keys, encrypted identity facts with their
-      blind indexes, tradelines, reported-values history, the batch record), read back from
-      its database and held in memory as binary COPY data (rows in primary-key order, which
-      inserts faster than the ingest's random order), then written by binary COPY into
-      the real (indexed, constrained) tables of a freshly migrated database in one
-      transaction, committed. Nothing else is timed: no parsing, validation, matching,
-      encryption, staging or merge. Which tables those are is not assumed: the ingest's own
-      transaction statistics list every table it wrote, and the run stops if any of them is
-      missing from the floor or was updated rather than inserted into;
-and reports ratio = ingest_rps / copy_rps, floor_ratio = floor_rps / copy_rps (what a perfect
-implementation would reach) and the peak RSS of (a)-(c) (the floor's prepared rows are not
-counted: they grow with N by design). Progress on stderr; the last stdout line is one JSON
-object.
+      from the same file, no validation, matching or encryption) into an unindexed table;
+  (d) floor_rps: records/s for the fastest any ingest could be with this schema: the rows the
+      ingest in (b) wrote, read back and held as binary COPY data (primary-key order), written
+      into the real (indexed, constrained) tables of a freshly migrated database in one
+      transaction, committed; nothing else is timed. Which tables those are is not assumed:
+      the ingest's own transaction statistics list every table it wrote, and the run stops if
+      one is missing from the floor or was written in a way the floor does not reproduce;
+  (e) old_floor_rps: the same floor for the schema before the identity redesign (migrations
+      up to 0159: five identity rows per consumer, every report a full history row, row-level
+      foreign keys), from the same data converted to the old rows.
 
-    python bench/ingest.py [--n 1000000]
+new: N records, every one a new consumer. The floor is N subjects, data keys, identity
+documents and their blind indexes, tradelines, history rows and the batch record.
+steady: the same N accounts loaded first (untimed), then a second cycle one month on with 10 %
+of balances and 2 % of statuses changed is timed. Its floor starts from the first cycle's rows
+(loaded untimed) and writes what the second one wrote: the changed tradelines (COPY into a
+temporary table and one UPDATE by primary key), the history rows and the batch record; the old
+schema's floor updates every tradeline and writes a full history row per record.
+
+One JSON line per cycle on stdout, the last one `steady` (when run):
+{"bench", "cycle", "n", "parse_rps", "ingest_rps", "floor_rps", "copy_rps", "ratio",
+ "floor_ratio", "ingest_to_floor", "peak_rss_mb", "old_floor_rps", "old_floor_ratio",
+ "client_us", "server_us"}; peak_rss_mb is read before the floors (their prepared rows grow
+with N by design).
+
+    python bench/ingest.py [--n 1000000] [--cycle new|steady|both]
 """
 
 from __future__ import annotations
@@ -33,11 +44,15 @@ import argparse
 import io
 import json
 import os
+import random
 import resource
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -51,18 +66,28 @@ from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Record
-from bureau.furnishing.metro2.synthetic import records
+from bureau.furnishing.metro2.synthetic import account, records
+from bureau.furnishing.metro2.totals import Totals
 from bureau.furnishing.metro2.validate import FileValidator
-from bureau.furnishing.metro2.write import item_bytes
+from bureau.furnishing.metro2.write import compose_record, item_bytes
 from bureau.furnishing.repo import TRADELINE_COLUMNS
+from bureau.furnishing.report import IngestReport
 from bureau.vault import Vault
 
 FURNISHER = "BENCHFURNISHER01"
-# The tables an ingest of new consumers writes, in an order their foreign keys allow.
+OLD_SCHEMA = 159  # the last migration before the identity redesign (0160, 0161)
+FIRST_CYCLE, SECOND_CYCLE = date(2026, 10, 31), date(2026, 11, 30)
+# The tables an ingest writes, in an order their references allow; per schema.
 FLOOR_TABLES = (
+    "subjects", "subject_keys", "identity_documents", "identity_blind_indexes", "tradelines",
+    "tradeline_reports", "furnish_batches",
+)  # fmt: skip
+OLD_FLOOR_TABLES = (
     "subjects", "subject_keys", "subject_identities", "tradelines", "tradeline_reports",
     "furnish_batches",
 )  # fmt: skip
+# Where the old schema's rows are read from in a database of the new one.
+OLD_SOURCES = {"subject_identities": "identity_facts"}
 # Metro 2 field feeding each tradeline column in the baseline (same values, no decoding).
 _BASELINE_FIELDS = {
     "payment_history": "payment_history_profile",
@@ -145,30 +170,89 @@ def add_furnisher(conn: psycopg.Connection[dict[str, Any]], org: UUID) -> None:
     conn.commit()
 
 
-def table_writes(conn: psycopg.Connection[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
+# Generating the two cycles -------------------------------------------------------------------------
+
+
+def _header(as_of: date) -> Record:
+    return compose_record("header", {
+        "activity_date": as_of, "date_created": as_of, "reporter_name": "BENCH FURNISHER",
+        "reporter_address": "1 LEDGER WAY, CASPER WY 82601", "reporter_telephone": 3075550100,
+    })  # fmt: skip
+
+
+def next_cycle(values: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], str]:
+    """The account one month on: the payment history moved one month (repeating its latest
+    rating); 10 % of balances and 2 % of statuses changed. Returns (values, what changed)."""
+    history = str(values["payment_history_profile"])
+    moved = dict(values, date_account_information=SECOND_CYCLE,
+                 time_stamp=datetime(2026, 11, 30, 12), payment_history_profile=history[0] + history[:23])  # fmt: skip
+    draw = rng.random()
+    if draw < 0.02 and values["account_status"] == "11":
+        closed = SECOND_CYCLE - timedelta(days=5)
+        moved.update(account_status="13", payment_rating="0", current_balance=0,
+                     scheduled_payment=0, amount_past_due=0, date_closed=closed,
+                     date_last_payment=closed)  # fmt: skip
+        return moved, "status"
+    balance = int(values["current_balance"])
+    if 0.02 <= draw < 0.12 and balance > 1:
+        late = values["account_status"] != "11"
+        moved["current_balance"] = balance + 1 if late else balance - 1
+        return moved, "balance"
+    return moved, "unchanged"
+
+
+def write_cycles(first: Path, second: Path, n: int) -> dict[str, int]:
+    """Both cycles' files, streamed; returns how many accounts changed how in the second."""
+    rng, changes = random.Random(2026), random.Random(11)
+    kinds: dict[str, int] = {}
+    totals = (Totals(), Totals())
+    with first.open("wb") as one, second.open("wb") as two:
+        for out, as_of, total in ((one, FIRST_CYCLE, totals[0]), (two, SECOND_CYCLE, totals[1])):
+            out.write(item_bytes(_header(as_of)))
+            total.records = 1
+        for number in range(n):
+            values = account(rng, FIRST_CYCLE, furnisher=FURNISHER, number=number)
+            moved, kind = next_cycle(values, changes)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            for out, base, total in ((one, values, totals[0]), (two, moved, totals[1])):
+                record = compose_record("base", base)
+                total.add(record)
+                out.write(item_bytes(record))
+        for out, total in ((one, totals[0]), (two, totals[1])):
+            out.write(item_bytes(compose_record("trailer", dict(total.expected()))))
+    return kinds
+
+
+# What an ingest wrote ------------------------------------------------------------------------------
+
+Writes = dict[str, tuple[int, int, int]]
+
+
+def table_writes(conn: psycopg.Connection[dict[str, Any]]) -> Writes:
     """(inserted, updated, deleted) rows per table of the schema (temporary staging tables
-    excluded) counted by this backend and not yet flushed to the shared statistics. No flush
-    happens inside a transaction, so two readings in one transaction differ by exactly what
-    it wrote in between."""
+    excluded; a partition's rows counted under its partitioned table) counted by this backend
+    and not yet flushed to the shared statistics. No flush happens inside a transaction, so
+    two readings in one transaction differ by exactly what it wrote in between."""
     rows = conn.execute(
-        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
-        "WHERE schemaname = 'public'"
+        "SELECT coalesce(p.relname, s.relname) AS relname, sum(s.n_tup_ins) AS ins, "
+        "sum(s.n_tup_upd) AS upd, sum(s.n_tup_del) AS del "
+        "FROM pg_stat_xact_user_tables s LEFT JOIN pg_inherits i ON i.inhrelid = s.relid "
+        "LEFT JOIN pg_class p ON p.oid = i.inhparent "
+        "WHERE s.schemaname = 'public' GROUP BY 1"
     ).fetchall()
-    return {r["relname"]: (r["n_tup_ins"], r["n_tup_upd"], r["n_tup_del"]) for r in rows}
+    return {r["relname"]: (int(r["ins"]), int(r["upd"]), int(r["del"])) for r in rows}
 
 
-def rows_written(
-    before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]]
-) -> dict[str, int]:
-    """Rows inserted per table between two readings. An update or delete stops the run: the
-    floor only inserts, so it would leave that work out."""
+def rows_written(before: Writes, after: Writes, *, updates: frozenset[str]) -> dict[str, int]:
+    """Rows inserted per table between two readings (updated ones too, for the tables in
+    `updates`). Any other update or a delete stops the run: the floor would leave it out."""
     written: dict[str, int] = {}
     for table, counts in after.items():
         ins, upd, dele = (a - b for a, b in zip(counts, before.get(table, (0, 0, 0)), strict=True))
-        if upd or dele:
+        if dele or (upd and table not in updates):
             raise SystemExit(f"bench: the ingest updated or deleted rows in {table}")
-        if ins:
-            written[table] = ins
+        if ins or upd:
+            written[table] = ins + upd
     return written
 
 
@@ -194,142 +278,354 @@ _PRIMARY_KEY = """
 """
 
 
-def prepare_floor(
-    conn: psycopg.Connection[dict[str, Any]], written: dict[str, int]
-) -> list[tuple[str, str, bytes]]:
-    """(table, column list, binary COPY data) of every row the ingest wrote, tables in FK
-    order, rows in primary-key order: writing them in index order is 10-15 % faster than in
-    the ingest's (random uuid) order, and a writer could sort, so the floor does."""
-    missing = set(written) - set(FLOOR_TABLES)
-    if missing:
-        raise SystemExit(f"bench: the ingest wrote {sorted(missing)}, which the floor omits")
+@dataclass(frozen=True)
+class Rows:
+    """One table's rows as binary COPY data; `update` rows replace rows by primary key."""
+
+    table: str
+    columns: str
+    key: str
+    data: bytes
+    count: int
+    update: bool = False
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A schema the floor writes into: migrations up to `through` (None: all), its tables in
+    reference order, and where each table's rows are read from in the ingest's database."""
+
+    through: int | None
+    tables: tuple[str, ...]
+    sources: dict[str, str]
+
+
+NEW = Schema(None, FLOOR_TABLES, {})
+OLD = Schema(OLD_SCHEMA, OLD_FLOOR_TABLES, OLD_SOURCES)
+
+
+def schema_shape(base: str, schema: Schema) -> dict[str, tuple[str, str]]:
+    """table -> (columns a writer sends, primary key), read from a database of that schema."""
+    url = scratch_database.new_database(base)
+    migrate(url, through=schema.through)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        shape = {}
+        for table in schema.tables:
+            key = conn.execute(_PRIMARY_KEY, (table,)).fetchone()
+            assert key is not None and key["columns"], table
+            shape[table] = (", ".join(stored_columns(conn, table)), key["columns"])
+    return shape
+
+
+def copy_out(conn: psycopg.Connection[dict[str, Any]], query: str) -> bytes:
+    with conn.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:
+        return b"".join(bytes(chunk) for chunk in copy)
+
+
+def prepare(
+    conn: psycopg.Connection[dict[str, Any]],
+    shape: dict[str, tuple[str, str]],
+    schema: Schema,
+    where: dict[str, str] | None = None,
+    *,
+    updated: frozenset[str] = frozenset(),
+) -> list[Rows]:
+    """Every table's rows (restricted by `where`, table -> SQL condition; tables without one
+    are taken whole unless `where` is given), in the floor schema's columns and key order."""
     prepared = []
-    for table in FLOOR_TABLES:
-        columns = ", ".join(stored_columns(conn, table))
-        key = conn.execute(_PRIMARY_KEY, (table,)).fetchone()
-        assert key is not None and key["columns"], table
-        with conn.cursor() as cur, cur.copy(
-            f"COPY (SELECT {columns} FROM {table} ORDER BY {key['columns']}) "
-            "TO STDOUT (FORMAT BINARY)"
-        ) as copy:  # fmt: skip
-            prepared.append((table, columns, b"".join(bytes(chunk) for chunk in copy)))
-    conn.commit()
+    for table in schema.tables:
+        if where is not None and table not in where:
+            continue
+        columns, key = shape[table]
+        source = schema.sources.get(table, table)
+        condition = f" WHERE {where[table]}" if where and where[table] else ""
+        query = f"SELECT {columns} FROM {source}{condition} ORDER BY {key}"
+        count = conn.execute(f"SELECT count(*) AS n FROM {source}{condition}").fetchone()
+        assert count is not None
+        prepared.append(Rows(table, columns, key, copy_out(conn, query), int(count["n"]),
+                             update=table in updated))  # fmt: skip
     return prepared
 
 
+def _write(cur: psycopg.Cursor[Any], rows: Rows) -> None:
+    target = rows.table
+    if rows.update:  # into a temporary table, then one UPDATE by primary key
+        target = f"floor_{rows.table}"
+        cur.execute(f"CREATE TEMP TABLE {target} ON COMMIT DROP AS "
+                    f"SELECT {rows.columns} FROM {rows.table} LIMIT 0")  # fmt: skip
+    with cur.copy(f"COPY {target} ({rows.columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        view = memoryview(rows.data)
+        for at in range(0, len(view), 1 << 20):
+            copy.write(view[at : at + (1 << 20)])
+    if rows.update:
+        key = [c.strip() for c in rows.key.split(",")]
+        cols = [c.strip() for c in rows.columns.split(",") if c.strip() not in key]
+        cur.execute(
+            f"UPDATE {rows.table} t SET ({', '.join(cols)}) = "
+            f"({', '.join('s.' + c for c in cols)}) FROM {target} s WHERE "
+            + " AND ".join(f"t.{k} = s.{k}" for k in key)
+        )
+
+
 def floor_write(
-    url: str,
-    org: UUID,
-    prepared: list[tuple[str, str, bytes]],
-    written: dict[str, int],
-    *,
-    alter: str = "",
+    url: str, org: UUID, schema: Schema, timed: list[Rows], setup: Sequence[Rows] = ()
 ) -> dict[str, float]:
-    """Seconds to COPY the prepared rows into a freshly migrated database in one transaction,
-    committed ("total"), and the seconds of each table's COPY. `alter` (SQL run after the
-    migrations, untimed) is for experiments that take a piece of the schema away."""
-    migrate(url)
+    """Seconds to write `timed` into a freshly migrated database of `schema` in one
+    transaction, committed ("total"), and each table's seconds; `setup` (a first cycle's rows)
+    is written and checkpointed before, untimed."""
+    migrate(url, through=schema.through)
     with psycopg.connect(url, row_factory=dict_row) as conn:
-        if alter:
-            conn.execute(alter.encode())
         add_furnisher(conn, org)
-        # the ingest's dirty pages are flushed now, not during the timed writes
+        with conn.cursor() as cur:
+            for rows in setup:
+                _write(cur, rows)
+        conn.commit()
+        # the earlier writes' dirty pages are flushed now, not during the timed writes
         with psycopg.connect(url, autocommit=True) as admin:
+            if setup:
+                admin.execute("ANALYZE")
             admin.execute("CHECKPOINT")
         seconds: dict[str, float] = {}
         started = time.perf_counter()
         with conn.cursor() as cur:
-            for table, columns, data in prepared:
+            for rows in timed:
                 at_table = time.perf_counter()
-                with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-                    view = memoryview(data)
-                    for at in range(0, len(view), 1 << 20):
-                        copy.write(view[at : at + (1 << 20)])
-                seconds[table] = time.perf_counter() - at_table
+                _write(cur, rows)
+                seconds[rows.table] = seconds.get(rows.table, 0.0) + time.perf_counter() - at_table
         at_commit = time.perf_counter()
         conn.commit()
         seconds["commit"] = time.perf_counter() - at_commit
         seconds["total"] = time.perf_counter() - started
-        for table, _, _ in prepared:
-            row = conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()
-            assert row is not None and row["n"] == written.get(table, 0), (table, row)
+        for rows in timed:
+            if rows.update:
+                continue
+            held = sum(r.count for r in setup if r.table == rows.table) + sum(
+                r.count for r in timed if r.table == rows.table and not r.update
+            )
+            found = conn.execute(f"SELECT count(*) AS n FROM {rows.table}").fetchone()
+            assert found is not None and found["n"] == held, (rows.table, found, held)
     return seconds
+
+
+# One cycle ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ingested:
+    rps: float
+    client_us: float
+    server_us: float | None
+    written: dict[str, int]
+    report: IngestReport
+
+
+def timed_ingest(
+    conn: psycopg.Connection[dict[str, Any]], vault: Vault, org: UUID, path: Path, n: int,
+    *, updates: frozenset[str] = frozenset(),
+) -> Ingested:  # fmt: skip
+    """One ingest of the file, committed, timed end to end, with its CPU split."""
+
+    def progress(done: int, _read: int) -> None:
+        if done % 50_000 == 0:
+            log(f"ingest: {done:,} records")
+
+    before = table_writes(conn)  # opens the transaction the ingest runs in
+    server_before = backend_cpu_seconds(conn)
+    client_before = time.process_time()
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        report = ingest_metro2(conn, vault, org, stream, progress=progress)
+    paused = time.perf_counter()
+    written = rows_written(before, table_writes(conn), updates=updates)  # the bench's check
+    started += time.perf_counter() - paused
+    conn.commit()
+    rps = report.accepted / (time.perf_counter() - started)
+    client_us = (time.process_time() - client_before) / n * 1e6
+    server_after = backend_cpu_seconds(conn)
+    server_us = (
+        (server_after - server_before) / n * 1e6
+        if server_after is not None and server_before is not None
+        else None
+    )
+    assert report.accepted == n, report.to_json(limit=3)
+    log(f"(b) ingest: {rps:,.0f} records/s ({report.tradelines}); CPU per record: client "
+        f"{client_us:.0f} µs, server " + (f"{server_us:.0f} µs" if server_us else "n/a"))  # fmt: skip
+    return Ingested(rps, client_us, server_us, written, report)
+
+
+def _floor_rps(n: int, seconds: dict[str, float], label: str) -> float:
+    rps = n / seconds.pop("total")
+    log(f"{label}: {rps:,.0f} records/s; µs/record: "
+        + ", ".join(f"{t} {s / n * 1e6:.1f}" for t, s in seconds.items()))  # fmt: skip
+    return rps
+
+
+def _result(cycle: str, n: int, parse_rps: float, ingested: Ingested, copy_rps: float,
+            floor_rps: float, old_floor_rps: float, peak_rss_mb: float) -> dict[str, Any]:  # fmt: skip
+    return {
+        "bench": "ingest", "cycle": cycle, "n": n, "parse_rps": round(parse_rps),
+        "ingest_rps": round(ingested.rps), "floor_rps": round(floor_rps),
+        "copy_rps": round(copy_rps), "ratio": round(ingested.rps / copy_rps, 3),
+        "floor_ratio": round(floor_rps / copy_rps, 3),
+        "ingest_to_floor": round(ingested.rps / floor_rps, 3),
+        "peak_rss_mb": round(peak_rss_mb, 1), "old_floor_rps": round(old_floor_rps),
+        "old_floor_ratio": round(old_floor_rps / copy_rps, 3),
+        "client_us": round(ingested.client_us),
+        "server_us": round(ingested.server_us) if ingested.server_us is not None else None,
+    }  # fmt: skip
+
+
+def _parse(path: Path) -> float:
+    started = time.perf_counter()
+    parsed = parse_and_validate(path)
+    parse_rps = parsed / (time.perf_counter() - started)
+    log(f"(a) parse + validate: {parse_rps:,.0f} records/s")
+    return parse_rps
+
+
+def _copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> float:
+    started = time.perf_counter()
+    copied = baseline_copy(conn, path)
+    copy_rps = copied / (time.perf_counter() - started)
+    log(f"(c) plain COPY: {copy_rps:,.0f} records/s")
+    conn.execute("DROP TABLE baseline_tradelines")
+    conn.commit()
+    return copy_rps
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_new(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any]:
+    """A file of N new people."""
+    path = work / "new.m2"
+    started = time.perf_counter()
+    write_file(path, n)
+    log(f"new: {n:,} records, {path.stat().st_size / 1e6:.0f} MB "
+        f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
+    parse_rps = _parse(path)
+    url = scratch_database.new_database(base)
+    migrate(url)
+    org = uuid4()
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        add_furnisher(conn, org)
+        ingested = timed_ingest(conn, vault, org, path, n)
+        copy_rps = _copy(conn, path)
+        peak_rss_mb = _peak_rss_mb()
+        missing = set(ingested.written) - set(FLOOR_TABLES)
+        if missing:
+            raise SystemExit(f"bench: the ingest wrote {sorted(missing)}, which the floor omits")
+        new_rows = prepare(conn, schema_shape(base, NEW), NEW)
+        old_rows = prepare(conn, schema_shape(base, OLD), OLD)
+    for rows in new_rows:
+        assert rows.count == ingested.written.get(rows.table, 0), (rows.table, rows.count)
+    log("(d) floor rows: " + ", ".join(f"{r.table} {r.count:,} ({len(r.data) / 1e6:.0f} MB)"
+                                       for r in new_rows))  # fmt: skip
+    floor_rps = _floor_rps(n, floor_write(scratch_database.new_database(base), org, NEW,
+                                          new_rows), "(d) floor")  # fmt: skip
+    del new_rows
+    old_floor_rps = _floor_rps(n, floor_write(scratch_database.new_database(base), org, OLD,
+                                              old_rows), "(e) old schema's floor")  # fmt: skip
+    return _result("new", n, parse_rps, ingested, copy_rps, floor_rps, old_floor_rps,
+                   peak_rss_mb)  # fmt: skip
+
+
+_AS_REPORTED = {
+    "date_account_information": "reported_through AS date_account_information",
+    "payment_history": "reported_history AS payment_history",
+}
+# The old schema writes a full history row for every record: an unchanged period's JSON
+# rebuilt from the report it repeats (date set, payment history moved one month).
+_OLD_REPORTS = """
+    SELECT r.subject_id, r.tradeline_id, r.date_account_information, r.revision, r.source,
+           r.batch_id,
+           coalesce(r.reported, jsonb_set(jsonb_set(b.reported, '{date_account_information}',
+                        to_jsonb(r.date_account_information::text)), '{payment_history}',
+                    to_jsonb(left(b.reported->>'payment_history', 1)
+                             || left(b.reported->>'payment_history', 23)))) AS reported
+    FROM tradeline_reports r
+    LEFT JOIN tradeline_reports b ON r.reported IS NULL AND b.subject_id = r.subject_id
+         AND b.tradeline_id = r.tradeline_id AND b.date_account_information = r.repeats
+"""
+
+
+def measure_steady(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any]:
+    """The same N accounts' next cycle: 10 % of balances and 2 % of statuses changed."""
+    first, second = work / "cycle1.m2", work / "cycle2.m2"
+    kinds = write_cycles(first, second, n)
+    log(f"steady: {n:,} accounts, second cycle {kinds}")
+    parse_rps = _parse(second)
+    url = scratch_database.new_database(base)
+    migrate(url)
+    org = uuid4()
+    new_shape, old_shape = schema_shape(base, NEW), schema_shape(base, OLD)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        add_furnisher(conn, org)
+        with first.open("rb") as stream:
+            loaded = ingest_metro2(conn, vault, org, stream)
+        conn.commit()
+        log(f"first cycle loaded (untimed): {loaded.tradelines}")
+        setup_new = prepare(conn, new_shape, NEW)
+        setup_old = prepare(conn, old_shape, OLD)
+        ingested = timed_ingest(conn, vault, org, second, n, updates=frozenset({"tradelines"}))
+        copy_rps = _copy(conn, second)
+        peak_rss_mb = _peak_rss_mb()
+        extra = set(ingested.written) - {"tradelines", "tradeline_reports", "furnish_batches"}
+        if extra:
+            raise SystemExit(
+                f"bench: the second cycle wrote {sorted(extra)}, which the floor omits"
+            )
+        batch = str(ingested.report.batch_id)
+        in_batch = (
+            "tradeline_id IN (SELECT tradeline_id FROM tradeline_reports "
+            f"WHERE batch_id = '{batch}' AND reported IS NOT NULL)"
+        )
+        timed_new = prepare(conn, new_shape, NEW, {
+            "tradelines": in_batch, "tradeline_reports": f"batch_id = '{batch}'",
+            "furnish_batches": f"batch_id = '{batch}'"}, updated=frozenset({"tradelines"}))  # fmt: skip
+        # the old schema updates every account (as last reported) and writes every report
+        old_columns = old_shape["tradelines"][0].split(", ")
+        current = ", ".join(_AS_REPORTED.get(c, c) for c in old_columns)
+        old = Schema(OLD_SCHEMA, OLD_FLOOR_TABLES, {
+            "tradelines": f"(SELECT {current} FROM tradelines_as_reported) t",
+            "tradeline_reports": f"({_OLD_REPORTS}) r"})  # fmt: skip
+        timed_old = prepare(conn, old_shape, old, {
+            "tradelines": "", "tradeline_reports": f"batch_id = '{batch}'",
+            "furnish_batches": f"batch_id = '{batch}'"}, updated=frozenset({"tradelines"}))  # fmt: skip
+    written = ingested.written
+    assert timed_new[0].count == written["tradelines"], (timed_new[0].count, written)
+    assert timed_new[1].count == written["tradeline_reports"], (timed_new[1].count, written)
+    log("(d) floor rows: " + ", ".join(f"{r.table} {r.count:,} ({len(r.data) / 1e6:.0f} MB)"
+                                       for r in timed_new))  # fmt: skip
+    floor_rps = _floor_rps(n, floor_write(scratch_database.new_database(base), org, NEW,
+                                          timed_new, setup_new), "(d) floor")  # fmt: skip
+    del setup_new, timed_new
+    old_floor_rps = _floor_rps(n, floor_write(scratch_database.new_database(base), org, OLD,
+                                              timed_old, setup_old), "(e) old schema's floor")  # fmt: skip
+    return _result("steady", n, parse_rps, ingested, copy_rps, floor_rps, old_floor_rps,
+                   peak_rss_mb)  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="base segments to generate")
+    parser.add_argument("--n", type=int, default=1_000_000, help="records per cycle")
+    parser.add_argument("--cycle", choices=("new", "steady", "both"), default="both")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fairfile-bench-ingest-"))
-    url, base, folder = scratch_database.create("fairfile-bench-")
+    _, base, folder = scratch_database.create("fairfile-bench-")
+    results = []
     try:
-        migrate(url)
-        path = work / "bench.m2"
-        started = time.perf_counter()
-        write_file(path, args.n)
-        log(f"file: {args.n:,} records, {path.stat().st_size / 1e6:.0f} MB "
-            f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
-
-        started = time.perf_counter()
-        parsed = parse_and_validate(path)
-        parse_rps = parsed / (time.perf_counter() - started)
-        log(f"(a) parse + validate: {parse_rps:,.0f} records/s")
-
         vault = Vault.from_key_file(work / "master.key")
-        with psycopg.connect(url, row_factory=dict_row) as conn:
-            org = uuid4()
-            add_furnisher(conn, org)
-
-            def progress(done: int, _read: int) -> None:
-                if done % 50_000 == 0:
-                    log(f"ingest: {done:,} records")
-
-            before = table_writes(conn)  # opens the transaction the ingest runs in
-            server_before = backend_cpu_seconds(conn)
-            client_before = time.process_time()
-            started = time.perf_counter()
-            with path.open("rb") as stream:
-                report = ingest_metro2(conn, vault, org, stream, progress=progress)
-            paused = time.perf_counter()
-            written = rows_written(before, table_writes(conn))  # not timed: the bench's check
-            started += time.perf_counter() - paused
-            conn.commit()
-            ingest_rps = report.accepted / (time.perf_counter() - started)
-            client_us = (time.process_time() - client_before) / args.n * 1e6
-            server_after = backend_cpu_seconds(conn)
-            server_us = (
-                (server_after - server_before) / args.n * 1e6
-                if server_after is not None and server_before is not None
-                else None
-            )
-            log(f"(b) CPU per record: client {client_us:.0f} µs, server "
-                + (f"{server_us:.0f} µs" if server_us is not None else "not measurable"))  # fmt: skip
-            assert report.accepted == args.n, report.to_json(limit=3)
-            log(f"(b) ingest: {ingest_rps:,.0f} records/s ({report.tradelines})")
-
-            started = time.perf_counter()
-            copied = baseline_copy(conn, path)
-            copy_rps = copied / (time.perf_counter() - started)
-            log(f"(c) plain COPY: {copy_rps:,.0f} records/s")
-
-            peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            prepared = prepare_floor(conn, written)
-        log("(d) floor: " + ", ".join(f"{t} {written.get(t, 0):,} rows {len(d) / 1e6:.0f} MB"
-                                      for t, _, d in prepared))  # fmt: skip
-        seconds = floor_write(scratch_database.new_database(base), org, prepared, written)
-        del prepared
-        floor_rps = args.n / seconds.pop("total")
-        log(f"(d) floor: {floor_rps:,.0f} records/s; µs/record: "
-            + ", ".join(f"{t} {s / args.n * 1e6:.1f}" for t, s in seconds.items()))  # fmt: skip
+        if args.cycle in ("new", "both"):
+            results.append(measure_new(base, work, args.n, vault))
+            print(json.dumps(results[-1]), flush=True)
+        if args.cycle in ("steady", "both"):
+            results.append(measure_steady(base, work, args.n, vault))
+            print(json.dumps(results[-1]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         scratch_database.stop_server(folder)
-    print(json.dumps({
-        "bench": "ingest", "n": args.n, "parse_rps": round(parse_rps),
-        "ingest_rps": round(ingest_rps), "copy_rps": round(copy_rps),
-        "ratio": round(ingest_rps / copy_rps, 3), "peak_rss_mb": round(peak_rss_mb, 1),
-        "floor_rps": round(floor_rps), "floor_ratio": round(floor_rps / copy_rps, 3),
-    }))  # fmt: skip
     return 0
 
 
