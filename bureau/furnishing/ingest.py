@@ -245,7 +245,7 @@ class _Ingest:
                        for kind, _ in m.account.identity.facts()]  # fmt: skip
         held = identities.held(self.conn, known_facts)
         # documents of subjects created in this batch: subject -> (key version, facts)
-        fresh: dict[UUID, tuple[int, list[dict[str, Any]]]] = {}
+        fresh: dict[UUID, tuple[int, list[identities.Fact]]] = {}
         staged: list[tuple[Any, ...]] = []  # facts new to files that already existed
         stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id

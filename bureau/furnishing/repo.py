@@ -194,11 +194,11 @@ def associated_by_account(
     again by their name on that account."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT t.account_ref, decode(f->>'bidx', 'hex'), t.subject_id, t.tradeline_id "
+            "SELECT t.account_ref, f.bidx, t.subject_id, t.tradeline_id "
             "FROM tradelines t JOIN identity_documents d ON d.subject_id = t.subject_id "
-            "CROSS JOIN LATERAL jsonb_array_elements(d.facts) f "
+            "CROSS JOIN LATERAL unnest(d.kinds, d.value_bidxs) AS f(kind, bidx) "
             "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role <> 'base' "
-            "AND f->>'kind' = 'name'",
+            "AND f.kind = 'name'",
             (furnisher_id, refs),
             binary=True,
         )

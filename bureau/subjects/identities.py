@@ -2,10 +2,11 @@
 
 Why this shape (migration 0160, docs/scale.md "identity storage"): an ingest of a new consumer
 wrote five wide identity rows, each with two indexes and a foreign-key trigger, two thirds of
-the server's work per record. Now a subject's facts are one row (`identity_documents.facts`,
-a JSON array; each value encrypted on its own with the subject's data key, beside the fact's
-id, source furnisher, first and last seen and whether it is current), and matching reads a
-narrow table (`identity_blind_indexes`) with one index. Both are written only here.
+the server's work per record. Now a subject's facts are one row (`identity_documents`: arrays
+with one element per fact; each value encrypted on its own with the subject's data key, beside
+the fact's id, blind index, source furnisher, first and last seen and whether it is current),
+and matching reads a narrow table (`identity_blind_indexes`) with one index. Both are written
+only here.
 
 An address is stored as its fields (line 1 and 2, city, state, ZIP) in one encrypted JSON
 value; its blind index is taken over the text people write, so it matches as before.
@@ -13,39 +14,44 @@ value; its blind index is taken over the text people write, so it matches as bef
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
 from psycopg.rows import tuple_row
-from psycopg.types.json import Jsonb
 
 from bureau.subjects.address import Address, parse_address
 
 __all__ = ["Address", "parse_address"]
 
 
+Fact = tuple[UUID, str, bytes, bytes, UUID | None, datetime, datetime, bool]
+"""(id, kind, ciphertext, blind index, source, first seen, last seen, current): one element of
+each of the document's arrays."""
+
+
 def new_fact(
     kind: str, value_ct: bytes, value_bidx: bytes, source_org_id: UUID | None, at: datetime
-) -> dict[str, Any]:
-    """A fact as the document holds it (JSON)."""
-    stamp = at.isoformat()
-    return {"id": str(uuid4()), "kind": kind, "ct": base64.b64encode(value_ct).decode(),
-            "bidx": value_bidx.hex(), "source": str(source_org_id) if source_org_id else None,
-            "first_seen": stamp, "last_seen": stamp, "current": True}  # fmt: skip
+) -> Fact:
+    """A fact first seen now, as the document holds it."""
+    return (uuid4(), kind, value_ct, value_bidx, source_org_id, at, at, True)
 
 
-def _ordered(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(facts, key=lambda f: (f["kind"], f["first_seen"], f["id"]))
+def _columns(facts: list[Fact]) -> list[list[Any]]:
+    """The document's arrays, the facts ordered by kind, then first seen."""
+    ordered = sorted(facts, key=lambda f: (f[1], f[5], str(f[0])))
+    return [list(column) for column in zip(*ordered, strict=True)] if ordered else [[]] * 8
 
 
 # Writing -----------------------------------------------------------------------------------------
 
-DOCUMENT_COLUMNS = ("subject_id", "key_version", "facts")
-DOCUMENT_TYPES = ("uuid", "int4", "jsonb")
+ARRAYS = ("fact_ids", "kinds", "value_cts", "value_bidxs", "sources", "first_seen", "last_seen",
+          "is_current")  # fmt: skip
+DOCUMENT_COLUMNS = ("subject_id", "key_version", *ARRAYS)
+DOCUMENT_TYPES = ("uuid", "int4", "uuid[]", "text[]", "bytea[]", "bytea[]", "uuid[]",
+                  "timestamptz[]", "timestamptz[]", "bool[]")  # fmt: skip
 INDEX_COLUMNS = ("kind", "value_bidx", "subject_id")
 INDEX_TYPES = ("text", "bytea", "uuid")
 
@@ -66,28 +72,28 @@ def _copy(
             copy.write_row(row)
 
 
-def copy_new_documents(
-    conn: psycopg.Connection[Any],
-    documents: Sequence[tuple[UUID, int, list[dict[str, Any]]]],
-) -> None:
+Document = tuple[UUID, int, list[Fact]]
+"""(subject_id, key version, facts) of a subject's document."""
+
+
+def copy_new_documents(conn: psycopg.Connection[Any], documents: Sequence[Document]) -> None:
     """Documents of subjects created in this transaction, by binary COPY, then their blind
     indexes sorted by the index's key (inserting in key order is cheaper, and two writers
-    adding one key wait rather than deadlock). (subject_id, key_version, facts)."""
+    adding one key wait rather than deadlock)."""
     if not documents:
         return
     _copy(conn, "identity_documents", DOCUMENT_COLUMNS, DOCUMENT_TYPES,
-          ((s, v, Jsonb(_ordered(f))) for s, v, f in documents))  # fmt: skip
-    keys = sorted({(f["kind"], bytes.fromhex(f["bidx"]), s) for s, _, facts in documents
-                   for f in facts})  # fmt: skip
+          ((s, v, *_columns(f)) for s, v, f in documents))  # fmt: skip
+    keys = sorted({(f[1], f[3], s) for s, _, facts in documents for f in facts})
     _copy(conn, "identity_blind_indexes", INDEX_COLUMNS, INDEX_TYPES, keys)
 
 
 def documents_of(
     facts: Iterable[tuple[UUID, str, bytes, int, bytes, UUID | None]], at: datetime
-) -> list[tuple[UUID, int, list[dict[str, Any]]]]:
+) -> list[Document]:
     """Documents for `copy_new_documents` from facts one per row (subject_id, kind,
     ciphertext, key version, blind index, source): for bulk loads such as the benches'."""
-    documents: dict[UUID, tuple[int, list[dict[str, Any]]]] = {}
+    documents: dict[UUID, tuple[int, list[Fact]]] = {}
     for subject_id, kind, value_ct, key_version, value_bidx, source in facts:
         version, held = documents.setdefault(subject_id, (key_version, []))
         documents[subject_id] = (max(version, key_version), held)
@@ -118,6 +124,9 @@ def stage_facts(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) ->
     _copy(conn, "identity_fact_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
 
 
+_BY_FACT = "ORDER BY f.kind, f.value_bidx"
+
+
 def merge_staged(conn: psycopg.Connection[Any]) -> int:
     """The staged facts into their subjects' documents and the blind-index table, once per
     ingest, set-based; facts already held are left as they are. Returns the facts added.
@@ -132,7 +141,7 @@ def merge_staged(conn: psycopg.Connection[Any]) -> int:
             "ORDER BY d.subject_id FOR NO KEY UPDATE) locked"
         )
         cur.execute(
-            """
+            f"""
             WITH fresh AS (
                 SELECT DISTINCT ON (kind, value_bidx, subject_id) *
                 FROM identity_fact_stage ORDER BY kind, value_bidx, subject_id
@@ -143,21 +152,25 @@ def merge_staged(conn: psycopg.Connection[Any]) -> int:
                 ON CONFLICT DO NOTHING
                 RETURNING kind, value_bidx, subject_id
             ), documents AS (
-                SELECT f.subject_id, max(f.key_version) AS key_version,
-                       jsonb_agg(jsonb_build_object(
-                           'id', gen_random_uuid(), 'kind', f.kind,
-                           'ct', translate(encode(f.value_ct, 'base64'), E'\\n', ''),
-                           'bidx', encode(f.value_bidx, 'hex'), 'source', f.source_org_id,
-                           'first_seen', now(), 'last_seen', now(), 'current', true)
-                           ORDER BY f.kind, f.value_bidx) AS facts
+                SELECT f.subject_id, max(f.key_version) AS key_version, count(*)::integer AS n,
+                       array_agg(gen_random_uuid() {_BY_FACT}) AS ids,
+                       array_agg(f.kind {_BY_FACT}) AS kinds,
+                       array_agg(f.value_ct {_BY_FACT}) AS cts,
+                       array_agg(f.value_bidx {_BY_FACT}) AS bidxs,
+                       array_agg(f.source_org_id {_BY_FACT}) AS sources
                 FROM added a JOIN fresh f USING (kind, value_bidx, subject_id)
                 GROUP BY f.subject_id
             )
             UPDATE identity_documents d
-            SET facts = d.facts || n.facts, key_version = greatest(d.key_version, n.key_version),
-                updated_at = now()
+            SET fact_ids = d.fact_ids || n.ids, kinds = d.kinds || n.kinds,
+                value_cts = d.value_cts || n.cts, value_bidxs = d.value_bidxs || n.bidxs,
+                sources = d.sources || n.sources,
+                first_seen = d.first_seen || array_fill(now(), ARRAY[n.n]),
+                last_seen = d.last_seen || array_fill(now(), ARRAY[n.n]),
+                is_current = d.is_current || array_fill(true, ARRAY[n.n]),
+                key_version = greatest(d.key_version, n.key_version), updated_at = now()
             FROM documents n WHERE d.subject_id = n.subject_id
-            RETURNING jsonb_array_length(n.facts)
+            RETURNING n.n
             """
         )
         added = sum(int(row[0]) for row in cur.fetchall())
@@ -175,32 +188,27 @@ def add_facts(
 ) -> None:
     """Record facts (kind, ciphertext, blind index) of one subject, one at a time path
     (enrolment, the sandbox): a value already held only refreshes its last-seen time."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT facts FROM identity_documents WHERE subject_id = %s FOR NO KEY UPDATE",
-            (subject_id,),
-        )
-        row = cur.fetchone()
-    held: list[dict[str, Any]] = list(row[0]) if row else []
-    by_key = {(f["kind"], f["bidx"]): f for f in held}
+    held = _held_facts(conn, subject_id, lock=True)
+    by_key = {(f[1], f[3]): i for i, f in enumerate(held)}
     added: list[tuple[str, bytes, UUID]] = []
     for kind, value_ct, value_bidx in facts:
-        known = by_key.get((kind, value_bidx.hex()))
+        known = by_key.get((kind, value_bidx))
         if known is not None:
-            known["last_seen"] = at.isoformat()
+            held[known] = (*held[known][:6], at, held[known][7])
             continue
-        fact = new_fact(kind, value_ct, value_bidx, source_org_id, at)
-        by_key[(kind, fact["bidx"])] = fact
-        held.append(fact)
+        by_key[(kind, value_bidx)] = len(held)
+        held.append(new_fact(kind, value_ct, value_bidx, source_org_id, at))
         added.append((kind, value_bidx, subject_id))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ARRAYS)
     conn.execute(
-        """
-        INSERT INTO identity_documents (subject_id, key_version, facts) VALUES (%s, %s, %s)
-        ON CONFLICT (subject_id) DO UPDATE SET facts = EXCLUDED.facts,
+        f"""
+        INSERT INTO identity_documents ({", ".join(DOCUMENT_COLUMNS)})
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (subject_id) DO UPDATE SET {updates},
             key_version = greatest(identity_documents.key_version, EXCLUDED.key_version),
             updated_at = now()
         """,
-        (subject_id, key_version, Jsonb(_ordered(held))),
+        (subject_id, key_version, *_columns(held)),
     )
     if added:
         with conn.cursor() as cur:
@@ -211,6 +219,20 @@ def add_facts(
             )
 
 
+def _held_facts(conn: psycopg.Connection[Any], subject_id: UUID, *, lock: bool) -> list[Fact]:
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            f"SELECT {', '.join(ARRAYS)} FROM identity_documents WHERE subject_id = %s"
+            + (" FOR NO KEY UPDATE" if lock else ""),
+            (subject_id,),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return []
+    return [(i, k, bytes(c), bytes(b), s, f, last, cur_)
+            for i, k, c, b, s, f, last, cur_ in zip(*row, strict=True)]  # fmt: skip
+
+
 def set_current(
     conn: psycopg.Connection[Any],
     subject_id: UUID,
@@ -219,21 +241,18 @@ def set_current(
     at: datetime | None = None,
 ) -> None:
     """Mark one fact current or not (an identity-item dispute deletes or reinserts it); a
-    fact taken off records when (`last_seen`). Its blind index stays: a fact no longer shown
-    still tells the bureau whose file a record belongs to, as before."""
+    fact taken off records when (its last-seen time). Its blind index stays: a fact no longer
+    shown still tells the bureau whose file a record belongs to, as before."""
     conn.execute(
         """
-        UPDATE identity_documents d SET updated_at = now(), facts = (
-            SELECT jsonb_agg(CASE WHEN e.f->>'id' = %(id)s::text
-                                  THEN e.f || jsonb_build_object('current', %(current)s::boolean)
-                                          || CASE WHEN %(at)s::timestamptz IS NULL THEN '{}'
-                                             ELSE jsonb_build_object('last_seen', %(at)s::timestamptz)
-                                             END
-                                  ELSE e.f END ORDER BY e.n)
-            FROM jsonb_array_elements(d.facts) WITH ORDINALITY AS e(f, n))
-        WHERE d.subject_id = %(s)s AND d.facts @> jsonb_build_array(jsonb_build_object('id', %(id)s::text))
+        UPDATE identity_documents d
+        SET is_current[x.p] = %(current)s,
+            last_seen[x.p] = coalesce(%(at)s::timestamptz, d.last_seen[x.p]), updated_at = now()
+        FROM (SELECT subject_id, array_position(fact_ids, %(id)s::uuid) AS p
+              FROM identity_documents WHERE subject_id = %(s)s) x
+        WHERE d.subject_id = x.subject_id AND x.p IS NOT NULL
         """,
-        {"s": subject_id, "id": str(fact_id), "current": current, "at": at},
+        {"s": subject_id, "id": fact_id, "current": current, "at": at},
     )
 
 
@@ -242,13 +261,12 @@ def forget(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             "DELETE FROM identity_blind_indexes WHERE (kind, value_bidx, subject_id) IN ("
-            "SELECT f->>'kind', decode(f->>'bidx', 'hex'), d.subject_id "
-            "FROM identity_documents d, jsonb_array_elements(d.facts) f WHERE d.subject_id = %s)",
+            "SELECT f.kind, f.bidx, d.subject_id FROM identity_documents d, "
+            "unnest(d.kinds, d.value_bidxs) AS f(kind, bidx) WHERE d.subject_id = %s)",
             (subject_id,),
         )
         cur.execute(
-            "DELETE FROM identity_documents WHERE subject_id = %s "
-            "RETURNING jsonb_array_length(facts)",
+            "DELETE FROM identity_documents WHERE subject_id = %s RETURNING cardinality(fact_ids)",
             (subject_id,),
         )
         row = cur.fetchone()
@@ -257,22 +275,20 @@ def forget(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
 
 # Reading -----------------------------------------------------------------------------------------
 
-FACTS_SQL = (
-    "SELECT f->>'kind', decode(f->>'ct', 'base64'), (f->>'current')::boolean "
-    "FROM identity_documents d, jsonb_array_elements(d.facts) f "
-    "WHERE d.subject_id = %s ORDER BY f->>'kind', (f->>'first_seen')::timestamptz"
+_FACTS = (
+    "FROM identity_documents d, unnest(d.fact_ids, d.kinds, d.value_cts, d.sources, "
+    "d.first_seen, d.last_seen, d.is_current) "
+    "AS f(id, kind, ct, source, first_seen, last_seen, current) WHERE d.subject_id = %s"
 )
+
+FACTS_SQL = f"SELECT f.kind, f.ct, f.current {_FACTS} ORDER BY f.kind, f.first_seen"
 """(kind, ciphertext, is_current) of a subject's facts; shared with batched reads."""
 
-FACT_SQL = """
-    SELECT (f->>'id')::uuid AS identity_id, f->>'kind' AS kind,
-           decode(f->>'ct', 'base64') AS value_ct, (f->>'source')::uuid AS investigator_id,
-           (f->>'current')::boolean AS is_current,
-           (f->>'first_seen')::timestamptz AS first_seen_at,
-           CASE WHEN (f->>'current')::boolean THEN NULL
-                ELSE (f->>'last_seen')::timestamptz END AS deleted_at
-    FROM identity_documents d, jsonb_array_elements(d.facts) f
-    WHERE d.subject_id = %s AND f->>'id' = %s::uuid::text"""
+FACT_SQL = f"""
+    SELECT f.id AS identity_id, f.kind, f.ct AS value_ct, f.source AS investigator_id,
+           f.current AS is_current, f.first_seen AS first_seen_at,
+           CASE WHEN f.current THEN NULL ELSE f.last_seen END AS deleted_at
+    {_FACTS} AND f.id = %s"""
 """One fact as an identity-item dispute reads it (disputes/repo.py)."""
 
 
@@ -280,21 +296,17 @@ def current_facts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple
     """(kind, ciphertext) of the subject's current facts, most recently seen first."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT f->>'kind', decode(f->>'ct', 'base64') "
-            "FROM identity_documents d, jsonb_array_elements(d.facts) f "
-            "WHERE d.subject_id = %s AND (f->>'current')::boolean "
-            "ORDER BY (f->>'last_seen')::timestamptz DESC, (f->>'first_seen')::timestamptz DESC",
+            f"SELECT f.kind, f.ct {_FACTS} AND f.current "
+            "ORDER BY f.last_seen DESC, f.first_seen DESC",
             (subject_id,),
         )
         return [(k, bytes(v)) for k, v in cur.fetchall()]
 
 
 def facts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    """The subject's facts as the document holds them (ciphertexts still encrypted)."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute("SELECT facts FROM identity_documents WHERE subject_id = %s", (subject_id,))
-        row = cur.fetchone()
-    return list(row[0]) if row else []
+    """The subject's facts (ciphertexts still encrypted), by name."""
+    names = ("id", "kind", "ct", "bidx", "source", "first_seen", "last_seen", "current")
+    return [dict(zip(names, f, strict=True)) for f in _held_facts(conn, subject_id, lock=False)]
 
 
 def subjects_holding(
@@ -349,8 +361,3 @@ def held(
             binary=True,
         )
         return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
-
-
-def fact_pairs(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
-    """(kind, ciphertext) of facts as the document holds them."""
-    return [(f["kind"], base64.b64decode(f["ct"])) for f in rows]

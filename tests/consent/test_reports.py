@@ -403,7 +403,7 @@ def test_an_identity_fact_no_longer_current_reaches_the_subject_but_never_a_user
     with transaction(pool) as conn:
         for fact in identities.facts(conn, person.subject_id):
             if fact["kind"] == "address":
-                identities.set_current(conn, person.subject_id, UUID(fact["id"]), False)
+                identities.set_current(conn, person.subject_id, fact["id"], False)
     own = client.get("/v1/me/file", headers=person.headers).json()["identity"]
     assert own["addresses"] == []
     assert own["superseded"] == [{"kind": "address", "value": "1 Test St, Springfield IL 62701"}]

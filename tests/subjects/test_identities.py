@@ -132,8 +132,10 @@ def test_a_document_or_tradeline_naming_a_missing_data_key_is_refused(
     conn: psycopg.Connection[Any],
 ) -> None:
     with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
-        conn.execute("INSERT INTO identity_documents (subject_id, key_version, facts) "
-                     "VALUES (%s, 1, '[]')", (uuid4(),))  # fmt: skip
+        conn.execute("INSERT INTO identity_documents (subject_id, key_version, fact_ids, kinds, "
+                     "value_cts, value_bidxs, sources, first_seen, last_seen, is_current) "
+                     "VALUES (%s, 1, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')",
+                     (uuid4(),))  # fmt: skip
     with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
         conn.execute("INSERT INTO subject_keys (subject_id, key_version, kek_id, wrapped_key) "
                      "VALUES (%s, 1, 'k', '\\x00')", (uuid4(),))  # fmt: skip

@@ -4,8 +4,8 @@
 -- Before: five wide rows per consumer in subject_identities (one per fact), each with a
 -- primary key, a unique index and a foreign-key trigger: 57 of the 86 µs per new consumer
 -- the server spends at the floor (docs/performance.md). Now:
---   identity_documents      one row per subject, keyed by subject_id: the facts as a JSON
---                           array, each value AES-GCM encrypted on its own, with what
+--   identity_documents      one row per subject, keyed by subject_id: the facts as arrays
+--                           (one element per fact), each value AES-GCM encrypted on its own, with what
 --                           disclosure and disputes read beside it (source furnisher, first
 --                           and last seen, whether current); one index, its primary key.
 --   identity_blind_indexes  (kind, value_bidx, subject_id): the narrow table matching reads,
@@ -17,10 +17,21 @@
 CREATE TABLE identity_documents (
     subject_id   uuid PRIMARY KEY,
     key_version  integer NOT NULL,  -- the data key the latest facts were encrypted with
-    -- [{"id", "kind", "ct" (base64), "bidx" (hex), "source" (org id or null), "first_seen",
-    --   "last_seen", "current"}], ordered by kind, then first seen
-    facts        jsonb NOT NULL CHECK (jsonb_typeof(facts) = 'array'),
-    updated_at   timestamptz NOT NULL DEFAULT now()
+    -- the facts, one array element each, in the same order in every array (by kind, then
+    -- first seen): binary arrays, not JSON, so a row stays small (no TOAST) and cheap to parse
+    fact_ids     uuid[] NOT NULL,
+    kinds        text[] NOT NULL,
+    value_cts    bytea[] NOT NULL,    -- each value AES-GCM encrypted on its own
+    value_bidxs  bytea[] NOT NULL,    -- its blind index (as in identity_blind_indexes)
+    sources      uuid[] NOT NULL,     -- source furnisher; NULL: given by the subject
+    first_seen   timestamptz[] NOT NULL,
+    last_seen    timestamptz[] NOT NULL,
+    is_current   boolean[] NOT NULL,
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    CHECK (cardinality(kinds) = cardinality(fact_ids) AND cardinality(value_cts) = cardinality(fact_ids)
+           AND cardinality(value_bidxs) = cardinality(fact_ids) AND cardinality(sources) = cardinality(fact_ids)
+           AND cardinality(first_seen) = cardinality(fact_ids) AND cardinality(last_seen) = cardinality(fact_ids)
+           AND cardinality(is_current) = cardinality(fact_ids))
 );
 
 CREATE TABLE identity_blind_indexes (
@@ -30,14 +41,17 @@ CREATE TABLE identity_blind_indexes (
     PRIMARY KEY (kind, value_bidx, subject_id)
 );
 
-INSERT INTO identity_documents (subject_id, key_version, facts, updated_at)
+INSERT INTO identity_documents (subject_id, key_version, fact_ids, kinds, value_cts, value_bidxs,
+                                sources, first_seen, last_seen, is_current, updated_at)
 SELECT subject_id, max(key_version),
-       jsonb_agg(jsonb_build_object(
-           'id', identity_id, 'kind', kind,
-           'ct', translate(encode(value_ct, 'base64'), E'\n', ''),
-           'bidx', encode(value_bidx, 'hex'), 'source', source_org_id,
-           'first_seen', first_seen_at, 'last_seen', last_seen_at, 'current', is_current)
-           ORDER BY kind, first_seen_at, identity_id),
+       array_agg(identity_id ORDER BY kind, first_seen_at, identity_id),
+       array_agg(kind ORDER BY kind, first_seen_at, identity_id),
+       array_agg(value_ct ORDER BY kind, first_seen_at, identity_id),
+       array_agg(value_bidx ORDER BY kind, first_seen_at, identity_id),
+       array_agg(source_org_id ORDER BY kind, first_seen_at, identity_id),
+       array_agg(first_seen_at ORDER BY kind, first_seen_at, identity_id),
+       array_agg(last_seen_at ORDER BY kind, first_seen_at, identity_id),
+       array_agg(is_current ORDER BY kind, first_seen_at, identity_id),
        max(last_seen_at)
 FROM subject_identities
 GROUP BY subject_id;
@@ -189,13 +203,12 @@ CREATE TRIGGER organizations_tradelines_del AFTER DELETE ON organizations
 -- The facts one per row, as subject_identities showed them: for operators and tests reading
 -- the store; nothing writes through it. (The data-key version is the ciphertext's bytes 2-5.)
 CREATE VIEW identity_facts AS
-SELECT d.subject_id, (f->>'id')::uuid AS identity_id, f->>'kind' AS kind,
-       decode(f->>'ct', 'base64') AS value_ct,
-       ((get_byte(decode(f->>'ct', 'base64'), 1)::bigint << 24)
-        | (get_byte(decode(f->>'ct', 'base64'), 2) << 16)
-        | (get_byte(decode(f->>'ct', 'base64'), 3) << 8)
-        | get_byte(decode(f->>'ct', 'base64'), 4))::integer AS key_version,
-       decode(f->>'bidx', 'hex') AS value_bidx, (f->>'source')::uuid AS source_org_id,
-       (f->>'current')::boolean AS is_current, (f->>'first_seen')::timestamptz AS first_seen_at,
-       (f->>'last_seen')::timestamptz AS last_seen_at
-FROM identity_documents d CROSS JOIN LATERAL jsonb_array_elements(d.facts) AS f;
+SELECT d.subject_id, f.identity_id, f.kind, f.value_ct,
+       ((get_byte(f.value_ct, 1)::bigint << 24) | (get_byte(f.value_ct, 2) << 16)
+        | (get_byte(f.value_ct, 3) << 8) | get_byte(f.value_ct, 4))::integer AS key_version,
+       f.value_bidx, f.source_org_id, f.is_current, f.first_seen_at, f.last_seen_at
+FROM identity_documents d
+CROSS JOIN LATERAL unnest(d.fact_ids, d.kinds, d.value_cts, d.value_bidxs, d.sources,
+                          d.is_current, d.first_seen, d.last_seen)
+    AS f(identity_id, kind, value_ct, value_bidx, source_org_id, is_current, first_seen_at,
+         last_seen_at);
