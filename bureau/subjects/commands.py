@@ -1,4 +1,5 @@
-"""`bureau subjects close|reopen|shred|shred-due`: the operator's side of the erasure right.
+"""`bureau subjects close|reopen|shred|shred-due`: the operator's side of the erasure right;
+`bureau subjects convert-addresses`: addresses stored as text become their fields.
 
 `close` records a closure the subject asked for through another channel (a verified letter or
 call: `--request-ref` names it, for the access log). `shred` destroys a closed file's keys at
@@ -22,6 +23,7 @@ from bureau.commandline import Subparsers, settings_from
 from bureau.errors import DomainError
 from bureau.policy.regime import live_rules
 from bureau.subjects import erasure
+from bureau.subjects.address_conversion import convert_stored_addresses
 from bureau.vault import Vault
 
 
@@ -51,6 +53,13 @@ def register(subparsers: Subparsers) -> None:
     due = sub.add_parser("shred-due", help="shred every closed file whose waiting period ended")
     due.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
     due.set_defaults(func=run_shred_due)
+
+    convert = sub.add_parser(
+        "convert-addresses",
+        help="store addresses kept as text (before migration 0160) as their fields",
+    )
+    convert.add_argument("--data-dir", help="embedded database directory (FAIRFILE_DATA_DIR)")
+    convert.set_defaults(func=run_convert_addresses)
 
 
 def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], Vault]:
@@ -99,3 +108,7 @@ def run_shred_due(args: argparse.Namespace) -> int:
     rules = live_rules().erasure
     return _run(args, lambda conn, vault, now: {
         "shredded": erasure.shred_due(conn, vault, now, rules)})  # fmt: skip
+
+
+def run_convert_addresses(args: argparse.Namespace) -> int:
+    return _run(args, lambda conn, vault, now: convert_stored_addresses(conn, vault))

@@ -361,3 +361,29 @@ def held(
             binary=True,
         )
         return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
+
+
+def with_facts_of_kind(conn: psycopg.Connection[Any], kind: str) -> list[UUID]:
+    """Subjects whose document holds a fact of this kind, in subject order."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT subject_id FROM identity_documents WHERE %s = ANY(kinds) ORDER BY subject_id",
+            (kind,),
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def locked_values(conn: psycopg.Connection[Any], subject_id: UUID) -> list[tuple[str, bytes]]:
+    """(kind, ciphertext) of every fact of the subject, in the document's order, locked until
+    the transaction ends (for `replace_values`)."""
+    return [(f[1], f[2]) for f in _held_facts(conn, subject_id, lock=True)]
+
+
+def replace_values(conn: psycopg.Connection[Any], subject_id: UUID, value_cts: list[bytes]) -> None:
+    """New ciphertexts for the same facts, in the document's order (`locked_values`): the same
+    values in another plaintext form; ids, blind indexes and times are unchanged."""
+    conn.execute(
+        "UPDATE identity_documents SET value_cts = %s, updated_at = now() "
+        "WHERE subject_id = %s AND cardinality(value_cts) = %s",
+        (value_cts, subject_id, len(value_cts)),
+    )

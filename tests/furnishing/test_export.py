@@ -62,3 +62,19 @@ def test_every_sandbox_furnishers_export_validates_and_furnishes_back_unchanged(
         assert report.matched["account"] == report.records > 0
         assert _snapshot(conn, org) == before, slug
         assert _identity_facts(conn) == facts, slug  # no address read back in another form
+
+
+def test_every_exported_consumer_has_the_city_state_and_zip_they_were_stored_with(
+    own_sandbox: tuple[psycopg.Connection[Any], SeedResult], vault: Vault
+) -> None:
+    """Addresses are stored as their fields (bureau/subjects/address.py), so the export
+    writes them back as fields, never a blank city, state or ZIP."""
+    conn, sandbox = own_sandbox
+    for slug in (spec.slug for spec in ORGS if "furnisher" in spec.roles):
+        org = UUID(sandbox.org_keys[slug]["org_id"])
+        bases = [r for r in export_records(conn, vault, org) if r.kind == "base"]
+        assert bases, slug
+        for record in bases:
+            city, state, postal = (record.main.raw(f).strip()
+                                   for f in ("city", "state", "postal_code"))  # fmt: skip
+            assert city and len(state) == 2 and postal.isdigit(), (slug, city, state, postal)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,6 +20,8 @@ from bureau.furnishing.metro2.synthetic import records
 from bureau.furnishing.metro2.write import to_bytes
 from bureau.subjects import identities
 from bureau.subjects.address import Address, parse_address
+from bureau.subjects.address_conversion import convert_stored_addresses
+from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from tests.conftest import scratch_database
 from tests.furnishing.conftest import add_furnisher
@@ -201,3 +204,35 @@ def test_the_migration_moves_every_old_identity_row_without_loss(server_url: str
             ).fetchall()
     assert after == before
     assert indexes == sorted((r[2], r[5], r[0]) for r in before)
+
+
+def test_an_address_stored_as_text_before_the_redesign_is_converted_to_its_fields(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    claim = IdentityClaim(name="Ada Park", national_id="123456780", dob=date(1980, 5, 6),
+                          addresses=["7 Birch Rd, Burlington VT 05401"])  # fmt: skip
+    subject, _ = enrol(conn, vault, claim)
+    cipher = vault.cipher_for(conn, subject)
+    values = identities.locked_values(conn, subject)
+    # as migration 0160 moved it: the text, encrypted as it was
+    legacy = [cipher.encrypt(k, "7 Birch Rd, Burlington VT 05401") if k == "address" else ct
+              for k, ct in values]  # fmt: skip
+    identities.replace_values(conn, subject, legacy)
+    before = conn.execute("SELECT identity_id, value_bidx FROM identity_facts "
+                          "WHERE subject_id = %s ORDER BY 1", (subject,)).fetchall()  # fmt: skip
+
+    assert convert_stored_addresses(conn, vault)["converted"] >= 1
+    stored = dict(identities.locked_values(conn, subject))["address"]
+    assert json.loads(cipher.decrypt("address", stored)) == {
+        "line_1": "7 Birch Rd",
+        "line_2": "",
+        "city": "Burlington",
+        "state": "VT",
+        "zip": "05401",
+    }
+    after = conn.execute("SELECT identity_id, value_bidx FROM identity_facts "
+                         "WHERE subject_id = %s ORDER BY 1", (subject,)).fetchall()  # fmt: skip
+    assert after == before  # same facts, same blind indexes: matching is unchanged
+    assert enrol(conn, vault, claim) == (subject, False)
+    convert_stored_addresses(conn, vault)  # run again: an address held as fields stays
+    assert dict(identities.locked_values(conn, subject))["address"] == stored
