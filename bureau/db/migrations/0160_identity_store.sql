@@ -138,6 +138,25 @@ BEGIN
 END
 $$;
 
+-- The referenced side for one row whose key changed (row trigger, WHEN the key changed).
+-- TG_ARGV: referenced columns, referencing table, referencing columns.
+CREATE FUNCTION fairfile_check_referenced_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    held boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I c WHERE (%s) = (%s))', TG_ARGV[1],
+        (SELECT string_agg('c.' || trim(c), ', ') FROM unnest(string_to_array(TG_ARGV[2], ',')) c),
+        (SELECT string_agg('$1.' || trim(c), ', ') FROM unnest(string_to_array(TG_ARGV[0], ',')) c))
+    INTO held USING OLD;
+    IF held THEN
+        RAISE foreign_key_violation USING
+            MESSAGE = format('update on table "%s" violates the reference from "%s"',
+                             TG_TABLE_NAME, TG_ARGV[1]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 -- identity_documents (subject_id, key_version) -> subject_keys
 CREATE TRIGGER identity_documents_key_ins AFTER INSERT ON identity_documents
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
@@ -212,3 +231,25 @@ CROSS JOIN LATERAL unnest(d.fact_ids, d.kinds, d.value_cts, d.value_bidxs, d.sou
                           d.is_current, d.first_seen, d.last_seen)
     AS f(identity_id, kind, value_ct, value_bidx, source_org_id, is_current, first_seen_at,
          last_seen_at);
+
+-- Keys of referenced rows never change in this schema; if one does, nothing may still name it.
+CREATE TRIGGER subjects_key_upd AFTER UPDATE OF subject_id ON subjects FOR EACH ROW
+    WHEN (OLD.subject_id IS DISTINCT FROM NEW.subject_id)
+    EXECUTE FUNCTION fairfile_check_referenced_row('subject_id', 'subject_keys', 'subject_id');
+CREATE TRIGGER subject_keys_documents_upd AFTER UPDATE OF subject_id, key_version ON subject_keys
+    FOR EACH ROW
+    WHEN ((OLD.subject_id, OLD.key_version) IS DISTINCT FROM (NEW.subject_id, NEW.key_version))
+    EXECUTE FUNCTION fairfile_check_referenced_row('subject_id, key_version', 'identity_documents',
+                                                   'subject_id, key_version');
+CREATE TRIGGER subject_keys_tradelines_upd AFTER UPDATE OF subject_id, key_version ON subject_keys
+    FOR EACH ROW
+    WHEN ((OLD.subject_id, OLD.key_version) IS DISTINCT FROM (NEW.subject_id, NEW.key_version))
+    EXECUTE FUNCTION fairfile_check_referenced_row('subject_id, key_version', 'tradelines',
+                                                   'subject_id, key_version');
+CREATE TRIGGER organizations_tradelines_upd AFTER UPDATE OF org_id ON organizations FOR EACH ROW
+    WHEN (OLD.org_id IS DISTINCT FROM NEW.org_id)
+    EXECUTE FUNCTION fairfile_check_referenced_row('org_id', 'tradelines', 'furnisher_id');
+CREATE TRIGGER identity_documents_held_upd AFTER UPDATE OF subject_id ON identity_documents
+    FOR EACH ROW WHEN (OLD.subject_id IS DISTINCT FROM NEW.subject_id)
+    EXECUTE FUNCTION fairfile_check_referenced_row('subject_id', 'identity_blind_indexes',
+                                                   'subject_id');

@@ -80,3 +80,8 @@ CROSS JOIN LATERAL (
       AND r.repeats = t.date_account_information
       AND r.date_account_information > t.date_account_information
 ) u;
+CREATE TRIGGER tradelines_reports_upd AFTER UPDATE OF subject_id, tradeline_id ON tradelines
+    FOR EACH ROW
+    WHEN ((OLD.subject_id, OLD.tradeline_id) IS DISTINCT FROM (NEW.subject_id, NEW.tradeline_id))
+    EXECUTE FUNCTION fairfile_check_referenced_row('subject_id, tradeline_id', 'tradeline_reports',
+                                                   'subject_id, tradeline_id');
