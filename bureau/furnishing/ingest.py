@@ -317,9 +317,11 @@ class _Ingest:
                  and m.tradeline_id is not None}  # fmt: skip
         if not known:
             return
-        stored = repo.previous_cycles(self.conn, self.report.furnisher_id, list(known))
-        for ref, row in stored.items():
-            m = known[ref]
+        stored = self.matcher.stored  # read with the batch's matching (one query for both)
+        for ref, m in known.items():
+            row = stored.get(ref)
+            if row is None:
+                continue
             record = records.get(m.account.number)
             if record is None or row["date_account_information"] >= m.account.as_of:
                 continue  # the same cycle sent again, or an older one: nothing to compare

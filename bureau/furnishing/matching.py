@@ -89,6 +89,7 @@ class Matcher:
         self._ciphers: OrderedDict[UUID, SubjectCipher] = OrderedDict()
         self.creation = Creation(conn)  # the new-person locks this transaction holds
         self.created = 0
+        self.stored: dict[bytes, dict[str, Any]] = {}  # of the batch last resolved
 
     def cipher(self, subject_id: UUID) -> SubjectCipher:
         """The subject's cipher, from a bounded cache (memory stays flat on huge files)."""
@@ -120,9 +121,11 @@ class Matcher:
 
     def resolve(self, batch: list[Keyed]) -> list[Match]:
         refs = [k.ref for k in batch] + [k.new_ref for k in batch if k.new_ref]
-        known: dict[Any, tuple[UUID, UUID]] = dict(
-            repo.tradelines_by_account(self.conn, self.furnisher_id, refs)
-        )
+        # the accounts' stored state, kept for the cycle-to-cycle rules of this batch
+        self.stored = repo.previous_cycles(self.conn, self.furnisher_id, refs)
+        known: dict[Any, tuple[UUID, UUID]] = {
+            ref: (row["subject_id"], row["tradeline_id"]) for ref, row in self.stored.items()
+        }
         if any(k.account.role != "base" for k in batch):
             known.update(repo.associated_by_account(self.conn, self.furnisher_id, refs))
         matches: list[Match] = []

@@ -145,33 +145,19 @@ def copy_stage(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> 
     return _copy_binary(conn, "furnish_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
 
 
-def tradelines_by_account(
-    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
-) -> dict[bytes, tuple[UUID, UUID]]:
-    """account_ref -> (subject_id, tradeline_id) of the base segment's consumer, for accounts
-    this furnisher already reported."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT account_ref, subject_id, tradeline_id FROM tradelines "
-            "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
-            (furnisher_id, refs),
-            binary=True,  # arrays of byte strings, both ways: no escaping, no hex
-        )
-        return {bytes(ref): (s, t) for ref, s, t in cur.fetchall()}
-
-
 PREVIOUS_COLUMNS = tuple(c for c in TRADELINE_COLUMNS if c not in ("account_details",))
 
 
 def previous_cycles(
     conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
 ) -> dict[bytes, dict[str, Any]]:
-    """account_ref -> the stored state (last cycle reported) of the base consumer's tradeline,
-    for a whole batch in one query (the cycle-to-cycle rules compare with it)."""
+    """account_ref -> the stored state (as last reported, with its subject_id and
+    tradeline_id) of the base consumer's tradeline, for a whole batch in one query: matching
+    finds the account by it, and the cycle-to-cycle rules compare with it."""
     columns = ", ".join(AS_REPORTED.get(c, c) for c in PREVIOUS_COLUMNS)
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            f"SELECT account_ref, {columns} FROM tradelines_as_reported "
+            f"SELECT account_ref, subject_id, tradeline_id, {columns} FROM tradelines_as_reported "
             "WHERE furnisher_id = %s AND account_ref = ANY(%b) AND consumer_role = 'base'",
             (furnisher_id, refs),
             binary=True,
@@ -339,7 +325,9 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
                    %s, %s, s.reported
             FROM (SELECT DISTINCT ON (subject_id, furnisher_id, account_ref,
                                       date_account_information, reported) *
-                  FROM furnish_stage
+                  FROM furnish_stage f
+                  WHERE NOT EXISTS (SELECT 1 FROM furnish_held h  -- recorded just above
+                                    WHERE h.seq = f.seq AND h.unchanged)
                   ORDER BY subject_id, furnisher_id, account_ref, date_account_information,
                            reported, seq) s
             JOIN tradelines t ON t.subject_id = s.subject_id AND t.furnisher_id = s.furnisher_id

@@ -347,20 +347,23 @@ def subjects_holding(
 def held(
     conn: psycopg.Connection[Any], facts: Iterable[tuple[UUID, str, bytes]]
 ) -> set[tuple[UUID, str, bytes]]:
-    """Which of these (subject_id, kind, blind index) facts are already held."""
-    triples = list(facts)
-    if not triples:
+    """Which of these (subject_id, kind, blind index) facts are already held: read from the
+    subjects' documents, one primary-key probe per subject (not one blind-index probe per
+    fact: five times fewer, and on Citus on the subject's own shard)."""
+    wanted = set(facts)
+    if not wanted:
         return set()
-    subjects, kinds, bidxs = (list(column) for column in zip(*triples, strict=True))
+    found: set[tuple[UUID, str, bytes]] = set()
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT i.subject_id, i.kind, i.value_bidx FROM identity_blind_indexes i "
-            "JOIN unnest(%b::uuid[], %b::text[], %b::bytea[]) AS q(subject_id, kind, value_bidx) "
-            "ON (i.kind, i.value_bidx, i.subject_id) = (q.kind, q.value_bidx, q.subject_id)",
-            (subjects, kinds, bidxs),
+            "SELECT subject_id, kinds, value_bidxs FROM identity_documents "
+            "WHERE subject_id = ANY(%b)",
+            (list({s for s, _, _ in wanted}),),
             binary=True,
         )
-        return {(s, k, bytes(b)) for s, k, b in cur.fetchall()}
+        for subject_id, kinds, bidxs in cur.fetchall():
+            found.update((subject_id, k, bytes(b)) for k, b in zip(kinds, bidxs, strict=True))
+    return found & wanted
 
 
 def with_facts_of_kind(conn: psycopg.Connection[Any], kind: str) -> list[UUID]:
