@@ -2,9 +2,11 @@
 anything; `bureau metro2 rules [--markdown]`: the rule table.
 
 The tool a furnisher runs before sending (like the CFPB's Metro 2 evaluator): every problem,
-one per line (or a JSON list with --json); exit status 0 when clean, 1 when anything is wrong
-(findings for review included). With --previous, the cycle-to-cycle rules compare each record
-with the same account's latest record in the earlier files (cycles.py).
+one per line (or a JSON list with --json). The exit status tells a script what would happen to
+the file at the bureau: 0 clean, 1 some record or the file has a rejecting problem, 3 only
+findings for review (every record would land, listed with its findings), 2 the file cannot be
+read. With --previous, the cycle-to-cycle rules compare each record with the same account's
+latest record in the earlier files (cycles.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ def register(subparsers: Subparsers) -> None:
         "metro2", help="Metro 2 tools (validate a file without storing it)"
     )
     sub = parser.add_subparsers(dest="metro2_command", required=True, metavar="ACTION")
-    validate = sub.add_parser("validate", help="print every problem in a Metro 2 file")
+    validate = sub.add_parser(
+        "validate", help="print every problem in a Metro 2 file",
+        epilog="exit status: 0 clean, 1 rejecting problems, 2 unreadable file, 3 findings for "
+        "review only",
+    )  # fmt: skip
     validate.add_argument("file", help="Metro 2 character-format file (or a .zip holding one)")
     validate.add_argument("--json", action="store_true", help="print a JSON list of problems")
     validate.add_argument(
@@ -62,13 +68,19 @@ def _history(paths: list[str]) -> History:
     return history
 
 
+# Exit statuses of `bureau metro2 validate` (documented in docs/metro2.md).
+CLEAN, REJECTING, UNREADABLE, REVIEW_ONLY = 0, 1, 2, 3
+
+
 def run_validate(args: argparse.Namespace) -> int:
     """Problems are printed as they are found, so a huge file never piles up in memory."""
     validator = FileValidator()
     count = 0
+    rejecting = 0
 
     def emit(problem: Problem) -> None:
-        nonlocal count
+        nonlocal count, rejecting
+        rejecting += problem.rejects
         if args.json:
             print(("[\n" if count == 0 else ",\n") + json.dumps(problem.to_dict()), end="")
         else:
@@ -95,16 +107,18 @@ def run_validate(args: argparse.Namespace) -> int:
                     validator.flagged_bases += 1
     except (OSError, ValueError) as exc:
         print(f"bureau metro2 validate: {exc}", file=sys.stderr)
-        return 2
+        return UNREADABLE
     for problem in validator.finish():
         emit(problem)
     if args.json:
         print("[]" if count == 0 else "\n]")
-    status = "clean" if not count else f"{count} problem(s)"
+    status = "clean" if not count else f"{count} problem(s), {rejecting} rejecting"
     print(
         f"{args.file}: {validator.bases} base record(s), "
         f"{validator.rejected_bases} rejected, {validator.flagged_bases} with findings for "
         f"review; {status}",
         file=sys.stderr,
     )
-    return 1 if count else 0
+    if rejecting:
+        return REJECTING
+    return REVIEW_ONLY if count else CLEAN
