@@ -235,3 +235,18 @@ def test_offsets_in_a_wrapped_file_point_at_the_bytes_in_the_file() -> None:
     assert data[balance.offset : balance.offset + 6] == b"000002"  # the field runs on, wrapped
     wrapped = next(p for p in problems if p.rule == "M2-S06")
     assert wrapped.offset is not None and data[wrapped.offset : wrapped.offset + 1] == b"\n"
+
+
+def test_consumer_information_indicator_z_is_a_bankruptcy_code_not_an_unknown_one() -> None:
+    """Z (bankruptcy, chapter undesignated) is in the CRRG's A-Z list (reference/metro2.md)
+    and in the CFPB's bankruptcy sets: it is no code error, and it needs its DOFD like the
+    other bankruptcy indicators (Bankruptcy-DOFD-1)."""
+    with_dofd = _base(consumer_information_indicator="Z",
+                      date_first_delinquency=AS_OF - timedelta(days=90))  # fmt: skip
+    assert ("M2-F03", "consumer_information_indicator") not in _rules(with_dofd)
+    assert not any(rule == "M2-E65" for rule, _ in _rules(with_dofd))
+    without = _base(consumer_information_indicator="Z", account_status="11")
+    assert ("M2-E65", "date_first_delinquency") in _rules(without)
+    assert ("M2-F03", "consumer_information_indicator") in _rules(
+        _base(consumer_information_indicator="Y")
+    )
