@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typing_extensions import Buffer
 
-from bureau.furnishing.metro2.parse import PACKED_REASON, Reader, open_file, parse_bytes, read
+from bureau.furnishing.metro2.parse import Reader, open_file, parse_bytes, read
 from bureau.furnishing.metro2.records import Gap, Record
 from bureau.furnishing.metro2.synthetic import records
 from bureau.furnishing.metro2.write import to_bytes
@@ -106,13 +106,6 @@ def test_unknown_data_after_the_segments_is_kept_as_the_record_tail() -> None:
     with open_file(sample("cfpb/m2_file_small_with_error.txt")) as stream:
         broken = _records(list(read(stream)))[3]
     assert len(broken.tail) == 47
-
-
-def test_packed_files_are_reported_not_misread() -> None:
-    with open_file(sample("moov/packed_file.dat")) as stream:
-        items = list(read(stream))
-    assert len(items) == 1 and isinstance(items[0], Gap)
-    assert items[0].reason == PACKED_REASON
 
 
 def test_crlf_line_endings_round_trip() -> None:

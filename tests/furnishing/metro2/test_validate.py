@@ -201,10 +201,10 @@ def test_shifted_fields_and_unknown_tail_are_reported_in_the_cfpb_error_sample()
     assert ("M2-F03", "account_status") in record4
 
 
-def test_packed_and_garbage_input_is_reported_as_unreadable() -> None:
-    with open_file(sample("moov/packed_file.dat")) as stream:
-        problems = list(validate_items(read(stream)))
-    assert problems[0].rule == "M2-S01" and "packed" in problems[0].reason
+def test_garbage_input_is_reported_as_unreadable() -> None:
+    problems = _problems(b"this is not a Metro 2 file\n" * 3)
+    assert problems[0].rule == "M2-S01" and "not a Metro 2 record" in problems[0].reason
+    assert problems[0].offset == 0
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=sample_id)
