@@ -71,9 +71,10 @@ def _base_at(p: str, k: int) -> bool:
 def _near(word: str, text: str) -> bool:
     """A record identifier damaged in at most two letters (`HEADEr`, `TRAI1ER`): still the
     header or trailer, misspelt, which the validator reports; never a phantom base record."""
-    return (
-        len(text) == len(word) and sum(a != b for a, b in zip(word, text.upper(), strict=True)) <= 2
-    )
+    # letter by letter: str.upper() of the whole can lengthen it (a Latin-1 "ß" is "SS")
+    if len(text) != len(word):
+        return False
+    return sum(a != b.upper() for a, b in zip(word, text, strict=True)) <= 2
 
 
 def damaged(p: str) -> RecordKind | None:

@@ -116,13 +116,11 @@ class Segment:
     invalid: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def replace_text(self, text: str) -> None:
+        if self.packed is not None:  # its text is a reading of those bytes, not the source
+            raise ValueError("a packed segment keeps the bytes it was read from: convert it "
+                             "with packed.to_character (or to_packed) to write new values")  # fmt: skip
         self.text = text
         self.decoded.clear()
-        if self.packed is not None:
-            from bureau.furnishing.metro2.packed import pack  # packed.py reads this module
-
-            self.packed = pack(self.kind, text)
-            self.invalid = {}
 
     @property
     def layout(self) -> Layout:

@@ -168,3 +168,12 @@ def test_reader_streams_with_a_bounded_buffer() -> None:
     assert count == 12_002
     assert reader.bytes_read > 5_000_000
     assert biggest < 3 * (1 << 20)  # a few chunks, never the whole file
+
+
+def test_a_sharp_s_in_a_record_identifier_is_read_not_a_crash() -> None:
+    """`str.upper()` turns a Latin-1 "ß" into "SS": the damaged-identifier check compares
+    letter by letter, so the record is still read (found by the fuzz test)."""
+    data = to_bytes(records(2)).replace(b"HEADER", b"HEAD\xdfR", 1)
+    items = parse_bytes(data)
+    assert to_bytes(items) == data
+    assert _records(items)[0].kind == "header"
