@@ -316,6 +316,8 @@ def _recover(text: str, pos: int, at_eof: bool) -> tuple[Record, int] | None:
     if newline == -1:
         if not at_eof and len(text) - pos < LOOKAHEAD:
             return None
+        if len(text) - pos < MIN_LINE_FOR_BASE:  # too little left to be a base record: a
+            return None  # lone segment (moov's k4_segment.dat) is unreadable, not a phantom
         record, end = _read_record(text, pos, 0, "base")
         if record.tail or (end < len(text) and detect(_peek(text, end)) is None):
             return None

@@ -161,7 +161,11 @@ def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
         raw = text[f.slice]
         code = raw.rstrip(" ")
         if code and code not in codes:
-            rep.field(segment, position, f, "M2-F03", f"{code!r} is not a known {f.codes} code")
+            known = code.strip(" ")
+            reason = (f"{code!r} is the {f.codes} code {known!r} out of place: codes are "
+                      "left-justified, blank-filled") if known in codes else \
+                f"{code!r} is not a known {f.codes} code"  # fmt: skip
+            rep.field(segment, position, f, "M2-F03", reason)
     if segment.kind == "base":
         _check_base_fields(rep, segment, position)
     elif segment.kind in ("header", "trailer"):

@@ -250,3 +250,29 @@ def test_consumer_information_indicator_z_is_a_bankruptcy_code_not_an_unknown_on
     assert ("M2-F03", "consumer_information_indicator") in _rules(
         _base(consumer_information_indicator="Y")
     )
+
+
+def _with_text(record: Record, name: str, text: str) -> Record:
+    f = record.main.layout[name]
+    record.main.replace_text(record.main.text[: f.start - 1] + text + record.main.text[f.end :])
+    return record
+
+
+def test_a_garbled_amount_is_a_field_error_not_an_amount_not_reported() -> None:
+    """`00020L000` as the original loan amount is rejected as unreadable (M2-F01); the CFPB's
+    Type-HCOLA-1 ("reports no original loan amount") does not fire on top of it, while a
+    zero-filled amount, which is "not reported", does."""
+    loan = {"portfolio_type": "I", "account_type": "01", "terms_duration": "048"}
+    garbled = _with_text(_base(**loan), "highest_credit", "00020L000")
+    assert ("M2-F01", "highest_credit") in _rules(garbled)
+    assert not any(rule == "M2-E29" for rule, _ in _rules(garbled))
+    assert ("M2-E29", "highest_credit") in _rules(_base(**loan, highest_credit=0))
+
+
+def test_a_negative_amount_is_below_zero_for_the_consistency_rules() -> None:
+    """A negative amount cannot be written in Metro 2 (M2-F01), but it is a value: the CFPB's
+    "<= 0" conditions read it as one (Status-APD-2 on a charge-off with -5 past due)."""
+    record = _with_text(_base(account_status="97", original_charge_off=500,
+                              date_first_delinquency=AS_OF - timedelta(days=200)),
+                        "amount_past_due", "-00000005")  # fmt: skip
+    assert {("M2-F01", "amount_past_due"), ("M2-E02", "amount_past_due")} <= _rules(record)
