@@ -113,7 +113,7 @@ class Segment:
     # which `text` is the character-format reading of, and the fields whose bytes are no
     # valid packed value, with why (packed.py).
     packed: str | None = None
-    invalid: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    invalid: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def replace_text(self, text: str) -> None:
         if self.packed is not None:  # its text is a reading of those bytes, not the source

@@ -151,7 +151,8 @@ def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
             values[f.name] = decode(f, raw)
         except FieldError as exc:
             values[f.name] = None
-            reason = segment.invalid.get(f.name, exc.reason)  # a packed value's own reason
+            # a packed value's own reason, when the bytes were no packed value
+            reason = segment.invalid.get(f.name, exc.reason) if segment.invalid else exc.reason
             rep.field(segment, position, f, "M2-F01", reason)
     for f in checks.required:
         raw = text[f.slice]
