@@ -105,8 +105,11 @@ def detect(p: str) -> tuple[int, RecordKind] | None:
 
 
 def _looks_packed(text: str, pos: int) -> bool:
-    """Packed files open with binary descriptor words: two length bytes and two zero bytes."""
-    return text[pos + 2 : pos + 4] == "\x00\x00" and not text[pos : pos + 2].isdigit()
+    """A packed record starts here: binary descriptor words (two length bytes, two zero
+    bytes) before a record identifier or a base segment's processing indicator. Once one is
+    found the file is read as packed; a stray pair of zero bytes in a character file is not
+    enough to switch."""
+    return packed_format.RECORD_START.match(text, pos) is not None
 
 
 def _packed_kind(body: str) -> RecordKind:

@@ -116,3 +116,14 @@ def test_bytes_between_packed_records_are_unreadable_and_the_next_record_still_r
 def test_unpack_reads_short_data_as_blanks_and_zeros() -> None:
     text, invalid = unpack("trailer", pack("trailer", "0426TRAILER" + " " * 415)[:100])
     assert len(text) == 426 and not invalid
+
+
+def test_stray_zero_bytes_in_a_character_file_do_not_switch_it_to_packed() -> None:
+    items = list(records(4, seed=2))
+    data = to_bytes(items[:2]) + b"ab\x00\x00 not a record\n" + to_bytes(items[2:])
+    read = parse_bytes(data)
+    assert to_bytes(read) == data
+    assert [r.kind for r in _records(read)] == [r.kind for r in items]
+    assert not any(r.packed for r in _records(read))
+    (gap,) = [i for i in read if isinstance(i, Gap) and i.reason]
+    assert gap.raw.startswith("ab\x00\x00")
