@@ -276,3 +276,18 @@ def test_a_negative_amount_is_below_zero_for_the_consistency_rules() -> None:
                               date_first_delinquency=AS_OF - timedelta(days=200)),
                         "amount_past_due", "-00000005")  # fmt: skip
     assert {("M2-F01", "amount_past_due"), ("M2-E02", "amount_past_due")} <= _rules(record)
+
+
+def test_a_finding_on_an_associated_consumer_names_the_value_it_read_there() -> None:
+    """Bankruptcy-SMPA-1 reads the indicator of the base and of every J1/J2: when it is the
+    J1 consumer who was discharged, the reason says so."""
+    values = account(random.Random(7), AS_OF)
+    values.update(account_status="97", scheduled_payment=0, original_charge_off=500,
+                  amount_past_due=500, date_first_delinquency=AS_OF - timedelta(days=300),
+                  consumer_information_indicator="")  # fmt: skip
+    j1 = {"surname": "LEE", "first_name": "MARY", "ecoa_code": "2",
+          "consumer_information_indicator": "E"}  # fmt: skip
+    record = compose_record("base", values, [("J1", j1)])
+    (finding,) = [p for p in check_record(record) if p.rule == "M2-E64"]
+    assert "J1/J2 consumer_information_indicator='E'" in finding.reason
+    assert "consumer_information_indicator=''" in finding.reason  # the base consumer's
