@@ -155,8 +155,8 @@ def _read_any(path: str) -> list[Record]:
     if rest is not None:
         try:
             doc = json.loads(head + rest)
-        except ValueError as exc:
-            raise ConvertError(path, f"not valid JSON: {exc}") from None
+        except ValueError as exc:  # unreadable, as a damaged file is (exit 2)
+            raise ValueError(f"{path}: not valid JSON: {exc}") from None
         return from_moov(doc)
     out: list[Record] = []
     with open_file(path) as stream:

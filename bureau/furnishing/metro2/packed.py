@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bureau.furnishing.metro2.layout import BASE, HEADER, TRAILER, Field, Layout
+from bureau.furnishing.metro2.layout import BASE, HEADER, LAYOUTS, TRAILER, Field, Layout
 from bureau.furnishing.metro2.records import Record, Segment, digits
 
 PACKED_LENGTH = 366
@@ -170,7 +170,8 @@ RECORD_START = re.compile(
 
 
 def _with_rdw(kind: str, text: str, length: int) -> str:
-    rdw = next(f for f in (HEADER, BASE, TRAILER) if f.kind == kind)["record_descriptor_word"]
+    """The segment's text with its record descriptor word set to the record's length."""
+    rdw = LAYOUTS[kind]["record_descriptor_word"]
     return str(min(length, 9999)).zfill(rdw.length) + text[rdw.length :]
 
 

@@ -117,4 +117,8 @@ def test_convert_refuses_what_it_cannot_carry_over_and_writes_nothing(
     assert main(["metro2", "convert", str(bad), str(tmp_path / "out.txt")]) == 1
     assert "data[0].base.dateOpened" in capsys.readouterr().err
     assert main(["metro2", "convert", str(tmp_path / "missing.txt"), str(target)]) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [')
+    assert main(["metro2", "convert", str(broken), str(target)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "broken.json"]
