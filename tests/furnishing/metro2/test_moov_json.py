@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bureau.cli import main
-from bureau.furnishing.metro2.moov_json import ConvertError, from_moov, to_moov
+from bureau.furnishing.metro2.moov_json import ConvertError, from_moov, record_json, to_moov
 from bureau.furnishing.metro2.packed import to_packed
 from bureau.furnishing.metro2.parse import parse_bytes
 from bureau.furnishing.metro2.records import Record
@@ -122,3 +122,12 @@ def test_convert_refuses_what_it_cannot_carry_over_and_writes_nothing(
     assert main(["metro2", "convert", str(broken), str(target)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "broken.json"]
+
+
+def test_moovs_lone_data_record_fixture_matches_its_base_segment_sample() -> None:
+    """base_segment.json is one data record (base with every appended segment), as moov
+    gives it for base_segment.dat."""
+    (record,) = _records(sample("moov/base_segment.dat").read_bytes())
+    theirs = json.loads(sample("moov/base_segment.json").read_text())
+    assert _comparable(record_json(record)) == _comparable(theirs)
+    _same_fields(from_moov({"data": [theirs]}), [record])
