@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -54,6 +55,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -635,6 +637,11 @@ def measure_steady(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any
                    peak_rss_mb)  # fmt: skip
 
 
+def measure(cycle: str, base: str, work: Path, n: int, key_file: Path) -> dict[str, Any]:
+    vault = Vault.from_key_file(key_file)
+    return (measure_new if cycle == "new" else measure_steady)(base, work, n, vault)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="records per cycle")
@@ -642,15 +649,15 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fairfile-bench-ingest-"))
     _, base, folder = scratch_database.create("fairfile-bench-")
-    results = []
+    key_file = work / "master.key"
+    Vault.from_key_file(key_file)  # created once, shared by both cycles
     try:
-        vault = Vault.from_key_file(work / "master.key")
-        if args.cycle in ("new", "both"):
-            results.append(measure_new(base, work, args.n, vault))
-            print(json.dumps(results[-1]), flush=True)
-        if args.cycle in ("steady", "both"):
-            results.append(measure_steady(base, work, args.n, vault))
-            print(json.dumps(results[-1]), flush=True)
+        for cycle in ("new", "steady"):
+            if args.cycle in (cycle, "both"):
+                # each cycle in a process of its own, so its peak RSS is its own
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+                    result = pool.submit(measure, cycle, base, work, args.n, key_file).result()
+                print(json.dumps(result), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         scratch_database.stop_server(folder)
