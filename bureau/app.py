@@ -74,7 +74,8 @@ def create_app(
             yield
             return
         worker = WebhookWorker(
-            Deliverer(app.state.pool, sandbox=settings.sandbox), emitters=TIMED_EMITTERS
+            Deliverer(app.state.pool, vault=app.state.vault, sandbox=settings.sandbox),
+            emitters=TIMED_EMITTERS,
         )
         worker.start()
         try:

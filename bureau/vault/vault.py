@@ -188,6 +188,28 @@ class Vault:
         label = b"fairfile-derived-key\x00" + purpose.encode()
         return hmac.digest(self._ring.blind_index_key, label, "sha256")
 
+    def seal(self, purpose: str, context: bytes, text: str) -> bytes:
+        """A secret the bureau must read back (a webhook signing secret), encrypted at rest.
+
+        AES-256-GCM under a key derived for `purpose`; `context` (e.g. the endpoint id) is the
+        associated data, so a sealed value copied onto another row does not open. Derived from
+        the blind-index key, which never rotates (it would unmatch every subject), so a master
+        key rotation leaves sealed values readable and nothing has to be re-sealed."""
+        nonce = _NONCES.take()
+        aead = AESGCM(self.derived_key("sealed/" + purpose))
+        return bytes([_VERSION]) + nonce + aead.encrypt(nonce, text.encode(), context)
+
+    def unseal(self, purpose: str, context: bytes, blob: bytes) -> str:
+        """The secret `seal` encrypted, or VaultError (another key file, row or purpose)."""
+        data = bytes(blob)
+        if not data or data[0] != _VERSION:
+            raise VaultError("not a sealed value of this vault's format")
+        aead = AESGCM(self.derived_key("sealed/" + purpose))
+        try:
+            return aead.decrypt(data[1:13], data[13:], context).decode()
+        except InvalidTag as exc:
+            raise VaultError(f"the sealed {purpose} does not open with this key file") from exc
+
     def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         """Create the subject and its first data key, wrapped by the active master key."""
         repo.lock_master_keys(conn, exclusive=False)  # no retirement while this key is wrapped

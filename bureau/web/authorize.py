@@ -20,8 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from bureau import events
 from bureau.api.deps import SignerDep, Tx
-from bureau.audit import log
 from bureau.subjects import repo as subjects_repo
 from bureau.web.deps import (
     FormExpired,
@@ -153,10 +153,10 @@ async def decide(
             allow = False
         if not allow:
             terms = grant.request.terms
-            log.append(conn, "consent.declined", subject_id, {
-                "to": str(grant.request.client.org_id), "purpose": terms.purpose,
-                "scope": terms.scope,
-            })  # fmt: skip
+            events.publish(conn, events.ConsentDeclined(
+                subject_id=subject_id, to=grant.request.client.org_id, purpose=terms.purpose,
+                scope=terms.scope,
+            ))  # fmt: skip
         result = server.create_authorization_response(
             incoming, grant_user=subject_id if allow else None, grant=grant
         )

@@ -16,7 +16,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bureau.api.deps import OperatorKey, SignerDep, Tx, UserKey
-from bureau.audit import log
 from bureau.pagination import DEFAULT_LIMIT, PageInfo
 from consent.oauth import lender
 from consent.oauth.schemas import (
@@ -144,7 +143,5 @@ def redirect_uris(org_id: UUID, operator: OperatorKey, conn: Tx) -> RedirectUris
 def put_redirect_uris(
     org_id: UUID, body: RedirectUrisIn, operator: OperatorKey, conn: Tx
 ) -> RedirectUrisOut:
-    uris = lender.set_redirect_uris(conn, org_id, body.redirect_uris)
-    log.append(conn, "organization.redirect_uris", None,
-               {"org_id": str(org_id), "redirect_uris": uris, "by": operator.key_id})  # fmt: skip
+    uris = lender.set_redirect_uris(conn, org_id, body.redirect_uris, by=operator.key_id)
     return RedirectUrisOut(org_id=org_id, redirect_uris=uris)

@@ -35,7 +35,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from bureau.audit import log
+from bureau import events
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run
 from bureau.errors import DomainError, Unauthenticated
@@ -245,11 +245,11 @@ class CodeGrant(AuthorizationCodeGrant):
             "code_challenge": request.payload.data["code_challenge"],
             "code_expires_at": server.now + CODE_LIFETIME, "created_at": server.now,
         })  # fmt: skip
-        log.append(server.conn, "consent.allowed", subject_id, {
-            "grant_id": str(grant_id), "to": str(request.client.org_id),
-            "purpose": terms.purpose, "scope": terms.scope, "max_uses": terms.max_uses,
-            "expires_at": terms.expires_at.isoformat(), "status": "pending",
-        })  # fmt: skip
+        events.publish(server.conn, events.ConsentAllowed(
+            subject_id=subject_id, grant_id=grant_id, to=request.client.org_id,
+            purpose=terms.purpose, scope=terms.scope, max_uses=terms.max_uses,
+            expires_at=terms.expires_at,
+        ))  # fmt: skip
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
         server = self.server
