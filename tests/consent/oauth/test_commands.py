@@ -39,10 +39,10 @@ def test_a_redirect_uri_change_from_the_cli_is_in_the_access_log(
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             "SELECT entry FROM audit_log WHERE event = 'organization.redirect_uris' "
-            "AND entry->>'org_id' = %s",
+            "AND entry->>'org_id' = %s AND entry->>'by' = 'cli'",
             (org,),
         ).fetchall()
-    assert [r[0]["by"] for r in rows] == ["cli"]
+    assert len(rows) == 1  # the fixture's own registration went through the operator API
     assert "https://logged.example/cb" in rows[0][0]["redirect_uris"]
 
 
