@@ -141,6 +141,7 @@ def settings(
         # Longer than any session: a test that gets a new signed tree head gets it because a
         # subject is owed one or the log was published on purpose, never because time passed.
         tree_head_interval=timedelta(hours=1),
+        issuer="https://testserver",  # the TestClients' origin
     )
 
 

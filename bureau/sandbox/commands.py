@@ -7,11 +7,12 @@ import json
 import os
 import signal
 import sys
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from bureau.commandline import Subparsers, settings_from
-from bureau.config import Settings
+from bureau.config import ISSUER_ENV, Settings, SettingsInvalid, check_issuer
 from bureau.db.migrate import migrate
 from bureau.db.pool import one_transaction
 from bureau.db.server import check_reachable, database_url, stop_embedded
@@ -96,6 +97,22 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
 
 
+def served_issuer(settings: Settings, host: str, port: int) -> Settings:
+    """The settings with the OAuth issuer this `serve` answers as: FAIRFILE_ISSUER if set, else
+    the loopback address served. On any other address the public origin is unknowable from
+    here (a proxy, a name), so it must be set: never guessed from a request's Host."""
+    if os.environ.get(ISSUER_ENV, "").strip():
+        return settings
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        return replace(settings, issuer=check_issuer(f"http://{shown}:{port}"))
+    except SettingsInvalid:
+        raise SettingsInvalid(
+            f"{ISSUER_ENV}: serving on {host}, set it to the bureau's public https origin "
+            "(the OAuth issuer lenders are told, e.g. https://bureau.example)"
+        ) from None
+
+
 def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -105,7 +122,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from bureau.app import create_app
 
-    settings = settings_from(args)
+    settings = served_issuer(settings_from(args), args.host, args.port)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default action the process
     # would die there, before the `finally` below. As an exception it unwinds normally.
     signal.signal(signal.SIGTERM, _exit_on_signal)
