@@ -17,7 +17,9 @@ from bureau.db.migrate import migrate
 from bureau.db.pool import one_transaction
 from bureau.db.server import check_reachable, database_url, stop_embedded
 from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
+from bureau.vault.vault import VaultError
 
 
 def register(subparsers: Subparsers) -> None:
@@ -47,8 +49,20 @@ def _prepare(settings: Settings, seed: int | None, as_of: date | None) -> SeedRe
     migrate(url)
     if seed is None:
         return None
+    # The sandbox makes its own keys (`bureau init` does it for a real bureau).
+    SigningKey.load_or_create(signing_key_file(settings.key_file))
     with one_transaction(url) as conn:
         return seed_sandbox(conn, Vault.for_database(settings.key_file, conn), seed, as_of)
+
+
+def _require_keys(settings: Settings) -> None:
+    """A real bureau starts only with its keys: refused, naming the file, before serving."""
+    if not settings.key_file.exists():
+        raise VaultError(
+            f"FAIRFILE_KEY_FILE: the key file ({settings.key_file}) does not exist; create the "
+            "bureau's keys with `bureau init`, or point FAIRFILE_KEY_FILE at its key file"
+        )
+    SigningKey.load(signing_key_file(settings.key_file))
 
 
 def _refuse_sandbox_database(settings: Settings) -> None:
@@ -132,6 +146,7 @@ def run_serve(args: argparse.Namespace) -> int:
             _print_credentials(result, settings, f"http://{args.host}:{args.port}")
         else:
             _refuse_sandbox_database(settings)
+            _require_keys(settings)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                     **proxy_options(settings))  # fmt: skip
     finally:

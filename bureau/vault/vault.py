@@ -140,18 +140,27 @@ class Vault:
         return cls(load_or_create(path), path)
 
     @classmethod
-    def for_database(cls, path: Path, conn: psycopg.Connection[Any]) -> Vault:
+    def for_database(
+        cls, path: Path, conn: psycopg.Connection[Any], *, create: bool = True
+    ) -> Vault:
         """The key file's vault, refused unless it matches `conn`'s keys
         (`check_holds_database_keys`). The file is created only for a database that has no
-        data keys and no recorded keys yet: otherwise a missing file is a mistake."""
-        if not path.exists() and (
-            repo.some_live_kek_id(conn) is not None or repo.key_fingerprints(conn)
-        ):
-            raise VaultError(
-                f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot unwrap "
-                "this database's data keys; point FAIRFILE_KEY_FILE at the bureau's key file "
-                "(docs/vault.md)"
-            )
+        data keys and no recorded keys yet (otherwise a missing file is a mistake), and only
+        when `create`: a served bureau passes False, so serving never writes a key (keys are
+        made by `bureau init` or the sandbox)."""
+        if not path.exists():
+            if repo.some_live_kek_id(conn) is not None or repo.key_fingerprints(conn):
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot "
+                    "unwrap this database's data keys; point FAIRFILE_KEY_FILE at the bureau's "
+                    "key file (docs/vault.md)"
+                )
+            if not create:
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist; create the "
+                    "bureau's keys with `bureau init` (or serve the sandbox), or point "
+                    "FAIRFILE_KEY_FILE at the bureau's key file"
+                )
         vault = cls.from_key_file(path)
         vault.check_holds_database_keys(conn)
         return vault
