@@ -16,7 +16,8 @@ from bureau.config import ISSUER_ENV, Settings, SettingsInvalid, check_issuer
 from bureau.db.migrate import migrate
 from bureau.db.pool import one_transaction
 from bureau.db.server import check_reachable, database_url, stop_embedded
-from bureau.sandbox.seed import SeedResult, seed_sandbox
+from bureau.sandbox import webhook_sink
+from bureau.sandbox.seed import SINK_PORT, SeedResult, seed_sandbox
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from bureau.vault.vault import VaultError
@@ -41,6 +42,13 @@ def register(subparsers: Subparsers) -> None:
     seed_cmd.add_argument("--seed", type=int, default=1)
     seed_cmd.add_argument("--as-of", type=date.fromisoformat)
     seed_cmd.set_defaults(func=run_seed)
+    sink = seed_sub.add_parser(
+        "webhook-sink",
+        help="receive, check and show the sandbox lenders' webhook deliveries (port 8001)",
+    )
+    sink.add_argument("--data-dir", help="where sandbox-credentials.json was written")
+    sink.add_argument("--port", type=int, default=SINK_PORT)
+    sink.set_defaults(func=run_webhook_sink)
 
 
 def _prepare(settings: Settings, seed: int | None, as_of: date | None) -> SeedResult | None:
@@ -161,6 +169,31 @@ def run_seed(args: argparse.Namespace) -> int:
     result = _prepare(settings, args.seed, args.as_of)
     assert result is not None
     _print_credentials(result, settings, "http://127.0.0.1:8000")
+    return 0
+
+
+def run_webhook_sink(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    path = settings.data_dir / "sandbox-credentials.json"
+    try:
+        credentials = json.loads(path.read_text(encoding="utf-8"))
+        secrets = webhook_sink.secrets_from(credentials)
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(
+            f"bureau: {path}: no sandbox credentials with webhook secrets ({exc}); run "
+            "`bureau serve --sandbox` (or `bureau sandbox seed`) with this --data-dir first"
+        ) from None
+    httpd = webhook_sink.server(webhook_sink.Sink(secrets), args.port)
+    base = f"http://127.0.0.1:{args.port}"
+    print(f"webhook sink for {', '.join(sorted(secrets))} on {base}/<lender>; "
+          f"GET {base}/<lender> shows what arrived", flush=True)  # fmt: skip
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        httpd.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        httpd.server_close()
     return 0
 
 

@@ -7,6 +7,7 @@ refused outside sandbox mode). Re-seeding an already seeded (seed, as-of) does n
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
+from bureau.webhooks import repo as webhooks_repo
+from bureau.webhooks.endpoints import seal_secret
 from consent.oauth import repo as oauth_repo
 
 _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
@@ -55,6 +58,17 @@ class SeedResult:
 
 SANDBOX_REDIRECT_URIS = ["http://127.0.0.1/callback", "http://[::1]/callback"]
 """Loopback, so they match on any port (RFC 8252 §7.3)."""
+
+SINK_PORT = 8001
+"""Where `bureau sandbox webhook-sink` listens by default: each sandbox lender's sample
+webhook endpoint is `http://127.0.0.1:8001/<slug>`."""
+SINK_EVENTS = ["grant.created", "grant.expired", "grant.revoked", "notice.created",
+               "report.corrected"]  # fmt: skip
+"""What a lender hears about (a furnisher's dispute events go to endpoints it registers)."""
+
+
+def sink_url(slug: str, port: int = SINK_PORT) -> str:
+    return f"http://127.0.0.1:{port}/{slug}"
 
 
 def default_as_of(today: date | None = None) -> date:
@@ -156,11 +170,18 @@ def seed_sandbox(
             "name": spec.name, "org_id": str(org_ids[spec.slug]),
             "scopes": ",".join(spec.scopes), "key": str(token),
         }  # fmt: skip
+        webhook_secret = "whsec_" + base64.b64encode(
+            hashlib.sha256(material + f"webhook:{spec.slug}".encode()).digest()
+        ).decode("ascii")
         if "user" in spec.roles:
             # Every sandbox lender is an OAuth client: client_id is its org id, the secret its
-            # pull key, and loopback redirect URIs (any port) for a test client on this machine.
+            # pull key, and loopback redirect URIs (any port) for a test client on this machine;
+            # and it has a sample webhook endpoint, `bureau sandbox webhook-sink`, whose
+            # (public, seed-derived) signing secret is listed with it.
             result.org_keys[spec.slug] |= {"client_id": str(org_ids[spec.slug]),
-                                           "redirect_uris": list(SANDBOX_REDIRECT_URIS)}  # fmt: skip
+                                           "redirect_uris": list(SANDBOX_REDIRECT_URIS),
+                                           "webhook_url": sink_url(spec.slug),
+                                           "webhook_secret": webhook_secret}  # fmt: skip
         if already:
             continue
         auth_repo.insert_organization(
@@ -171,6 +192,11 @@ def seed_sandbox(
         if "user" in spec.roles:
             for uri in SANDBOX_REDIRECT_URIS:
                 oauth_repo.add_redirect_uri(conn, org_ids[spec.slug], uri)
+            endpoint_id = _uuid(seed, "webhook", spec.slug)
+            webhooks_repo.insert_endpoint(
+                conn, endpoint_id, org_ids[spec.slug], sink_url(spec.slug), SINK_EVENTS,
+                seal_secret(vault, endpoint_id, webhook_secret), datetime.now(UTC),
+            )  # fmt: skip
 
     identities: dict[str, IdentityClaim] = {}
     for persona in PERSONAS:
