@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from bureau.audit import log, routes, tree, verify_mine, witness
+from bureau.audit import routes, trail, tree, verify_mine, witness
 from bureau.audit.log import leaf_hash
 from bureau.audit.sequencing import sequence
 from bureau.config import Settings
@@ -37,9 +37,9 @@ def subject(conn: psycopg.Connection[Any], bureau_key: SigningKey) -> UUID:
     published head (all rolled back with the test)."""
     someone = uuid4()
     for n in range(5):
-        log.append(conn, "report.released", someone, {"to_name": f"lender {n}", "purpose": "x"})
-        log.append(conn, "test.other", uuid4(), {"n": n})
-        log.append(conn, "test.unrelated", None, {"n": n})
+        trail.append(conn, "report.released", someone, {"to_name": f"lender {n}", "purpose": "x"})
+        trail.append(conn, "test.other", uuid4(), {"n": n})
+        trail.append(conn, "test.unrelated", None, {"n": n})
         sequence(conn, bureau_key)
     tree.publish_head(conn, bureau_key, datetime.now(UTC))
     return someone
@@ -66,8 +66,8 @@ def newest_at_odd_index(conn: psycopg.Connection[Any], key: SigningKey, subject:
     sequence(conn, key)
     row = conn.execute("SELECT next_index FROM audit_log_head").fetchone()
     if row is not None and int(row["next_index"]) % 2 == 0:
-        log.append(conn, "test.unrelated", None, {"n": "pad"})
-    log.append(conn, "report.released", subject, {"to_name": "the last lender"})
+        trail.append(conn, "test.unrelated", None, {"n": "pad"})
+    trail.append(conn, "report.released", subject, {"to_name": "the last lender"})
     sequence(conn, key)
     last = max(indexes_of(conn, subject))
     assert last % 2 == 1
@@ -205,7 +205,7 @@ def test_a_deleted_newest_entry_with_tips_and_map_rolled_back_is_named_on_a_firs
 
     assert not verify_published(json.loads(json.dumps(badge)), bureau_key.public_key).all_verified
     # The bureau's own sequencer will not sign over the rolled-back tip either.
-    log.append(conn, "report.released", subject, {"to_name": "a later lender"})
+    trail.append(conn, "report.released", subject, {"to_name": "a later lender"})
     with conn.transaction(), pytest.raises(LogTampered, match=f"subject {subject}: the sequencer"):
         sequence(conn, bureau_key)
     assert tree.verify_log(conn, [bureau_key.public_key]).first_bad_index == last
@@ -305,7 +305,7 @@ def test_a_history_rewritten_with_the_signing_key_is_caught_by_a_witness(
     attack(conn, "UPDATE audit_subject_tips t SET last_hash = a.leaf_hash FROM audit_log a "
                  "WHERE a.leaf_index = t.last_index")  # fmt: skip
     attack(conn, "UPDATE audit_log_head SET checkpoint_size = NULL, checkpoint_map_root = NULL")
-    log.append(conn, "test.after", None, {})
+    trail.append(conn, "test.after", None, {})
     sequence(conn, bureau_key)
     tree.publish_head(conn, bureau_key, datetime.now(UTC))
     assert tree.verify_log(conn, [bureau_key.public_key]).ok  # nothing stored disagrees

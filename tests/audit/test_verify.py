@@ -124,11 +124,11 @@ def test_another_signing_key_cannot_extend_the_log(
 ) -> None:
     """A bureau started with the wrong signing key signs nothing over the log: the signed
     subject map it would extend does not verify with its key."""
-    from bureau.audit import log
+    from bureau.audit import trail
     from bureau.audit.errors import LogTampered
     from bureau.audit.sequencing import sequence
 
-    log.append(conn, "test.event", None, {"note": "grows the log"})
+    trail.append(conn, "test.event", None, {"note": "grows the log"})
     impostor = SigningKey.from_seed(b"\x09" * 32)
     with pytest.raises(LogTampered, match="not the one the last checkpoint signed"):
         sequence(conn, impostor)
