@@ -22,33 +22,6 @@ def mark_seeded(conn: psycopg.Connection[Any], seed: int, as_of: date) -> None:
     )
 
 
-def insert_fraud_alert(
-    conn: psycopg.Connection[Any], subject_id: UUID, alert_id: UUID, kind: str,
-    contact_ct: bytes, key_version: int, placed_at: datetime, expires_at: datetime,
-) -> None:  # fmt: skip
-    conn.execute(
-        """
-        INSERT INTO fraud_alerts (subject_id, alert_id, kind, contact_ct, key_version,
-                                  placed_at, expires_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (subject_id, alert_id) DO NOTHING
-        """,
-        (subject_id, alert_id, kind, contact_ct, key_version, placed_at, expires_at),
-    )
-
-
-def insert_freeze(
-    conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID, placed_at: datetime
-) -> None:
-    conn.execute(
-        """
-        INSERT INTO freezes (subject_id, freeze_id, placed_at) VALUES (%s, %s, %s)
-        ON CONFLICT DO NOTHING
-        """,
-        (subject_id, freeze_id, placed_at),
-    )
-
-
 def insert_open_dispute(
     conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, tradeline_id: UUID,
     furnisher_id: UUID, received_at: datetime, due_at: date,

@@ -31,6 +31,7 @@ from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
 from bureau.webhooks import repo as webhooks_repo
 from bureau.webhooks.endpoints import seal_secret
+from consent import repo as consent_repo
 from consent.oauth import repo as oauth_repo
 
 _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
@@ -285,13 +286,13 @@ def _seed_persona(
     placed = datetime.combine(as_of, time(9), UTC) - timedelta(days=30)
     if persona.fraud_alert:
         days = getattr(live_rules().fraud_alerts, f"{persona.fraud_alert}_days")
-        repo.insert_fraud_alert(
+        consent_repo.insert_alert(
             conn, subject_id, _uuid(seed, "alert", persona.slug), persona.fraud_alert,
             cipher.encrypt("contact", claim.phones[0]), cipher.key_version, placed,
             placed + timedelta(days=days),
         )  # fmt: skip
     if persona.frozen:
-        repo.insert_freeze(conn, subject_id, _uuid(seed, "freeze", persona.slug), placed)
+        consent_repo.insert_freeze(conn, subject_id, _uuid(seed, "freeze", persona.slug), placed)
     return claim
 
 
