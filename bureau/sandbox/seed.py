@@ -33,6 +33,7 @@ from bureau.webhooks import repo as webhooks_repo
 from bureau.webhooks.endpoints import seal_secret
 from consent import repo as consent_repo
 from consent.oauth import repo as oauth_repo
+from disputes import repo as disputes_repo
 
 _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
     # kind: (portfolio type, Metro 2 account type, terms duration)
@@ -302,7 +303,17 @@ def _open_dispute(
 ) -> None:  # fmt: skip
     """An open dispute received on the seeding date, so it stays open for the whole month."""
     received = datetime.combine(as_of, time(10), UTC)
-    repo.insert_open_dispute(
-        conn, subject_id, _uuid(seed, "dispute", persona.slug), tradeline_id, furnisher_id,
-        received, received.date() + timedelta(days=live_rules().dispute.resolve_days),
-    )  # fmt: skip
+    dispute_id = _uuid(seed, "dispute", persona.slug)
+    disputes_repo.insert_dispute(conn, disputes_repo.DisputeRow(
+        subject_id=subject_id, dispute_id=dispute_id, item_kind="tradeline",
+        item_id=tradeline_id, field="payment_history", furnisher_id=furnisher_id,
+        reason_code="inaccurate-late", description_ct=None, key_version=None, direct=False,
+        state="forwarded", received_at=received,
+        due_at=received.date() + timedelta(days=live_rules().dispute.resolve_days),
+        result=None, closed_at=None, extended=False, forward_by=None, completed_on=None,
+        has_statement=False, recipients_notified_at=None, item_snapshot=None,
+        prior_compliance_condition=None,
+    ))  # fmt: skip
+    for kind, actor in (("received", "subject"), ("forwarded", "bureau")):
+        disputes_repo.append_event(conn, subject_id, dispute_id, kind, actor,
+                                   {"sandbox": True}, received)  # fmt: skip
