@@ -44,6 +44,7 @@ from psycopg.rows import dict_row
 from bureau.api.deps import Tx
 from bureau.auth.service import issue_api_key
 from bureau.db.migrate import migrate
+from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 
 
@@ -337,6 +338,7 @@ def main() -> None:
         migrate(url)
         key_file = key_dir / "master.key"
         vault = Vault.from_key_file(key_file)
+        SigningKey.load_or_create(signing_key_file(key_file))  # as `bureau init` makes it
         started = time.perf_counter()
         api_key, pairs = seed(url, vault, args.subjects, args.accounts)
         print(f"seeded in {time.perf_counter() - started:.0f}s", file=sys.stderr)

@@ -74,7 +74,8 @@ def create_app(
             yield
             return
         worker = WebhookWorker(
-            Deliverer(app.state.pool, sandbox=settings.sandbox), emitters=TIMED_EMITTERS
+            Deliverer(app.state.pool, vault=app.state.vault, sandbox=settings.sandbox),
+            emitters=TIMED_EMITTERS,
         )
         worker.start()
         try:
@@ -82,8 +83,9 @@ def create_app(
         finally:
             worker.stop()
 
-    # Served (no pool given): a missing key file is created, or refused, only once the
-    # database is open, by `Vault.for_database` in the lifespan.
+    # Served (no pool given): the key file is checked against the database, and refused if
+    # missing, once the database is open (`Vault.for_database` in the lifespan). Serving never
+    # creates a key: `bureau init` or the sandbox does.
     created_later = pool is None and not settings.key_file.exists()
     vault = None if created_later else Vault.from_key_file(settings.key_file)
 
@@ -116,7 +118,7 @@ def create_app(
         app.state.health_pool = open_pool(url, min_size=1, max_size=1)
         try:
             with app.state.pool.connection() as conn:
-                app.state.vault = Vault.for_database(settings.key_file, conn)
+                app.state.vault = Vault.for_database(settings.key_file, conn, create=False)
         except BaseException:
             app.state.pool.close()
             app.state.health_pool.close()
@@ -146,7 +148,7 @@ def create_app(
     app.state.async_pools = {}
     app.state.upload_slots = UploadSlots(settings.uploads.per_furnisher)
     app.state.vault = vault
-    app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
+    app.state.signing_key = SigningKey.load(signing_key_file(settings.key_file))
     # Statements come with the file itself (`bureau.file.disclosure`, which also keeps a
     # report's to the items it carries).
     app.state.disclosure_sections = [consent_section]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -38,6 +39,12 @@ at 9 p.m. in New York is received that day, though it is already tomorrow in UTC
 BUSINESS_TIMEZONE_ENV = "FAIRFILE_BUSINESS_TIMEZONE"
 
 
+ISSUER = "http://127.0.0.1:8000"
+"""The OAuth issuer (RFC 8414) when FAIRFILE_ISSUER is not set: where `bureau serve` listens by
+default. `bureau serve` on another loopback address or port uses that address instead."""
+ISSUER_ENV = "FAIRFILE_ISSUER"
+
+
 class SettingsInvalid(ValueError):
     """An environment variable the bureau cannot run with; the message names it and why."""
 
@@ -51,6 +58,24 @@ def business_timezone(env: Mapping[str, str]) -> ZoneInfo:
         raise SettingsInvalid(
             f"{BUSINESS_TIMEZONE_ENV}: {name!r} is not an IANA time zone (e.g. America/New_York)"
         ) from None
+
+
+def check_issuer(text: str, name: str = ISSUER_ENV) -> str:
+    """An OAuth issuer identifier (RFC 8414 §2): https, no query or fragment; plain http only to
+    a loopback host. Returned without a trailing slash, as endpoints are appended to it."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise SettingsInvalid(f"{name}: {text!r} is not a URL") from None
+    loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SettingsInvalid(
+            f"{name}: {text!r} must be the bureau's public https origin (http only on loopback)"
+        )
+    if not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise SettingsInvalid(f"{name}: {text!r} must be a bare origin, with no query or fragment")
+    return text.strip().rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -162,6 +187,10 @@ class Settings:
     """The bureau's business time zone (FAIRFILE_BUSINESS_TIMEZONE): receipt days follow it."""
     regime: str = "fcra-consent"
     """The live regime (FAIRFILE_REGIME: a built-in id or a regime file), checked at start-up."""
+    issuer: str = ISSUER
+    """The OAuth authorization server's issuer (FAIRFILE_ISSUER): the metadata's `issuer` and
+    endpoints, and the `iss` of every authorization response (RFC 9207). A setting, never the
+    request's Host header, which any client picks."""
 
     def with_data_dir(self, data_dir: Path) -> Settings:
         """The same settings with another data dir; the key file follows unless set explicitly."""
@@ -203,6 +232,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=env.get("FAIRFILE_TRUSTED_PROXIES", "").strip(),
         business_timezone=business_timezone(env),
         regime=_live_regime(env),
+        issuer=check_issuer(env[ISSUER_ENV]) if env.get(ISSUER_ENV, "").strip() else ISSUER,
     )
 
 

@@ -124,6 +124,33 @@ class GrantRevoked(Logged):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConsentAllowed(Logged):
+    """The subject allowed a lender's OAuth request: a pending grant, active once its code is
+    exchanged (then `GrantCreated` follows)."""
+
+    event_name = "consent.allowed"
+    subject_id: UUID
+    grant_id: UUID
+    to: UUID
+    purpose: str
+    scope: str
+    max_uses: int | None
+    expires_at: datetime
+    status: str = "pending"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentDeclined(Logged):
+    """The subject declined a lender's OAuth request: no grant at all."""
+
+    event_name = "consent.declined"
+    subject_id: UUID
+    to: UUID
+    purpose: str
+    scope: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class FreezePlaced(Logged):
     event_name = "freeze.placed"
     subject_id: UUID
@@ -412,6 +439,35 @@ class ApiKeyRevoked(Logged):
     event_name = "api_key.revoked"
     subject_id: None = None
     key_id: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedirectUrisSet(Logged):
+    """An operator replaced where an organization's OAuth subjects may be sent back."""
+
+    event_name = "organization.redirect_uris"
+    subject_id: None = None
+    org_id: UUID
+    redirect_uris: list[str]
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRegistered(Logged):
+    event_name = "webhook.registered"
+    subject_id: None = None
+    org_id: UUID
+    endpoint_id: UUID
+    url: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRemoved(Logged):
+    event_name = "webhook.removed"
+    subject_id: None = None
+    endpoint_id: UUID
     by: str
 
 
