@@ -103,7 +103,7 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bureau.app import create_app
+    from bureau.app import create_app, server_log_config
 
     settings = settings_from(args)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default action the process
@@ -116,6 +116,7 @@ def run_serve(args: argparse.Namespace) -> int:
         else:
             _refuse_sandbox_database(settings)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                    log_config=server_log_config(), access_log=False,
                     **proxy_options(settings))  # fmt: skip
     finally:
         # The embedded PostgreSQL this process started would otherwise outlive it (found
