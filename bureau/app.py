@@ -18,6 +18,7 @@ import bureau
 from bureau.api import docs, problems
 from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
+from bureau.api.idempotency import Idempotency
 from bureau.api.request_ids import server_log_config
 from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
@@ -162,4 +163,5 @@ def create_app(
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     docs.install(app)
+    app.add_middleware(Idempotency)
     return app

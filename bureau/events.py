@@ -37,7 +37,12 @@ import psycopg
 
 from bureau.db.write import Write, execute, execute_async
 
-HANDLER_MODULES = ("bureau.audit.trail", "bureau.notices.delivery", "bureau.webhooks.handlers")
+HANDLER_MODULES = (
+    "bureau.audit.trail",
+    "bureau.notices.delivery",
+    "bureau.webhooks.handlers",
+    "bureau.api.idempotency_store",  # a shredded file's stored responses
+)
 """Modules whose import subscribes the bureau's handlers (each with `@subscribe`)."""
 
 E = TypeVar("E", bound="Event")

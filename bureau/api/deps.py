@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from bureau.api.idempotency import current_claim
 from bureau.auth.service import (
     OrgPrincipal,
     SubjectPrincipal,
@@ -65,7 +66,16 @@ async def get_settings(request: Request) -> Settings:
 def request_transaction(
     pool: Annotated[ConnectionPool, Depends(get_pool)],
 ) -> Iterator[psycopg.Connection[Any]]:
-    """The request's one transaction; an exception anywhere in the route rolls it back."""
+    """The request's one transaction; an exception anywhere in the route rolls it back.
+
+    A request with an `Idempotency-Key` runs in the transaction its claim holds
+    (`bureau.api.idempotency`): the key's lock is taken there, and its response stored there."""
+    claim = current_claim()
+    if claim is not None:
+        held = claim.connection(pool)
+        with held.transaction():  # a savepoint: the claim commits, after storing the answer
+            yield held
+        return
     with pool.connection() as conn, conn.transaction():
         yield conn
 
@@ -93,6 +103,11 @@ async def in_one_async_transaction(
     precedes the response (FastAPI's `Tx` would run enter, exit and the route on separate
     trips to its thread pool).
     """
+    claim = current_claim()
+    if claim is not None:  # an Idempotency-Key: the claim's transaction (`request_transaction`)
+        held = await claim.async_connection(pool)
+        async with held.transaction():
+            return await work(held)
     async with pool.connection() as conn, conn.transaction():
         return await work(conn)
 

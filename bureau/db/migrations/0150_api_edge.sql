@@ -48,3 +48,9 @@ CREATE TABLE report_copies (
 );
 CREATE UNIQUE INDEX report_copies_id ON report_copies (report_id);
 CREATE INDEX report_copies_expiry ON report_copies (held_until);
+
+-- A stored response is put under the data key of the subject whose row the request created,
+-- found by that row's id alone (bureau/api/idempotency_store.py SUBJECT_OF).
+CREATE INDEX freeze_thaws_id ON freeze_thaws (thaw_id);
+CREATE INDEX fraud_alerts_id ON fraud_alerts (alert_id);
+CREATE INDEX notices_id ON notices (notice_id);
