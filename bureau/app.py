@@ -39,6 +39,7 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "bureau.reports.routes",
     "consent.oauth.routes",
     "disputes.routes",
     "bureau.score.routes",

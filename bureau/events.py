@@ -42,6 +42,7 @@ HANDLER_MODULES = (
     "bureau.notices.delivery",
     "bureau.webhooks.handlers",
     "bureau.api.idempotency_store",  # a shredded file's stored responses
+    "bureau.reports.copies",  # a shredded file's kept reports
 )
 """Modules whose import subscribes the bureau's handlers (each with `@subscribe`)."""
 
@@ -200,6 +201,16 @@ class ReportCompelled(ReportReleased):
     """A report released under a court order (FCRA §604(a)(1)); the subject is told."""
 
     event_name = "report.compelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportRedelivered(Logged):
+    """A released report was sent again to its recipient (`GET /v1/reports/{id}`)."""
+
+    event_name = "report.redelivered"
+    subject_id: UUID
+    to: UUID
+    report_id: UUID
 
 
 @dataclass(frozen=True, kw_only=True)
