@@ -9,9 +9,17 @@ concurrent clients (after a half-second ramp that is driven but not measured):
       the report (Ed25519 JWS), record it, commit;
   (b) GET /bench/baseline/{subject_id}: the same server, one indexed SELECT of the subject's
       accounts in one transaction, no authentication.
-Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s", "ratio"}.
+Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s", "ratio",
+"edge"}.
+
+`--edge on` turns on what a served bureau adds per pull beyond the always-on edge layers
+(request id, access log and metrics, response headers, body limit): rate limits (counted in
+PostgreSQL, with limits too high to refuse anything) and an Idempotency-Key on every pull, a
+new one each time (so every pull is stored, none replayed). `--edge off` (the default) is the
+app as built in code, rate limits off, no key sent.
 
     python bench/pull.py [--subjects 100000] [--accounts 10] [--seconds 20] [--clients 16]
+                         [--edge off|on]
 """
 
 from __future__ import annotations
@@ -118,11 +126,13 @@ def bench_app() -> Any:
     from fastapi import APIRouter
 
     from bureau.app import create_app
-    from bureau.config import Settings
+    from bureau.config import EdgeSettings, Settings
 
     key_file = Path(os.environ["BENCH_KEY_FILE"])
+    edge = EdgeSettings(rate_limits=os.environ.get("BENCH_EDGE") == "on",
+                        per_key=10**9, per_address=10**9)  # fmt: skip
     settings = Settings(database_url=os.environ["BENCH_DATABASE_URL"], data_dir=key_file.parent,
-                        key_file=key_file)  # fmt: skip
+                        key_file=key_file, edge=edge)  # fmt: skip
     app = create_app(settings)
     baseline = APIRouter()
 
@@ -151,6 +161,10 @@ def serve(url: str, key_file: str, port: int, workers: int) -> None:
     uvicorn.run("pull:bench_app", factory=True, host="127.0.0.1", port=port,
                 workers=workers, log_level="warning")  # fmt: skip
 
+
+KEY_SLOT = b"@" * 16
+"""Where a pull's Idempotency-Key goes in its encoded request (`--edge on`): same width as the
+key written there, so the encoded Content-Length stays right."""
 
 RAMP_SECONDS = 0.5
 """Driven but not measured at the start of each phase: the clients connect and send their first
@@ -189,11 +203,16 @@ def _drive(port: int, clients: int, seconds: float, requests: list[bytes]) -> Ru
 
     async def client(n: int, stop: float) -> None:
         rng = random.Random(n)
+        sent = 0
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while time.perf_counter() < stop:
                 started = time.perf_counter()
-                writer.write(requests[rng.randrange(len(requests))])
+                request = requests[rng.randrange(len(requests))]
+                if KEY_SLOT in request:  # a new Idempotency-Key for every pull
+                    sent += 1
+                    request = request.replace(KEY_SLOT, f"{n:04x}{sent:012x}".encode())
+                writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
                 body = await reader.readexactly(int(length.group(1)) if length else 0)
@@ -323,6 +342,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--edge", choices=("off", "on"), default="off",
+                        help="rate limits on and an Idempotency-Key on every pull")  # fmt: skip
     parser.add_argument("--serve", nargs=4, metavar=("URL", "KEY_FILE", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -344,7 +365,8 @@ def main() -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(args.workers)]
+            [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(args.workers)],
+            env={**os.environ, "BENCH_EDGE": args.edge},
         )
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -355,6 +377,8 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        if args.edge == "on":
+            headers["Idempotency-Key"] = KEY_SLOT.decode()
         pulls = [
             http_request("POST", "/v1/reports", headers, json.dumps(
                 {"grant_id": str(grant_id), "purpose": "credit-transaction"}).encode())
@@ -392,6 +416,7 @@ def main() -> None:
         "p99_ms": round(percentile(latencies, 0.99), 2), "failed": pulled.failed + based.failed,
         "baseline_per_s": round(baseline_per_s, 1),
         "ratio": round(pulls_per_s / baseline_per_s, 3) if baseline_per_s else None,
+        "edge": args.edge,
     }))  # fmt: skip
 
 

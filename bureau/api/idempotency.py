@@ -167,11 +167,11 @@ class Claim:
         }  # fmt: skip
         if subject is None:
             nonce = os.urandom(12)
-            values |= {"subject_id": None, "key_version": None,
+            values |= {"sealed_for": None, "key_version": None,
                        "body_ct": nonce + self._aead().encrypt(nonce, body, self._aad())}  # fmt: skip
         else:
             cipher = self.vault.cipher_from(*subject)
-            values |= {"subject_id": subject[0], "key_version": cipher.key_version,
+            values |= {"sealed_for": subject[0], "key_version": cipher.key_version,
                        "body_ct": cipher.encrypt("idempotent-response", body.decode())}  # fmt: skip
         return values
 

@@ -28,14 +28,14 @@ PURGE_BATCH = 100
 
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 _FIND_SQL = """
-    SELECT r.fingerprint, r.status, r.media_type, r.subject_id, r.key_version, r.body_ct,
+    SELECT r.fingerprint, r.status, r.media_type, r.sealed_for, r.key_version, r.body_ct,
            s.status AS file_status
-    FROM idempotency_records r LEFT JOIN subjects s USING (subject_id)
+    FROM idempotency_records r LEFT JOIN subjects s ON s.subject_id = r.sealed_for
     WHERE r.owner = %s AND r.idem_key = %s AND r.expires_at > %s
 """
 _KEYS_OF_RECORD_SQL = """
     SELECT key_version, kek_id, wrapped_key FROM subject_keys
-    WHERE subject_id = (SELECT subject_id FROM idempotency_records
+    WHERE subject_id = (SELECT sealed_for FROM idempotency_records
                         WHERE owner = %s AND idem_key = %s)
       AND wrapped_key IS NOT NULL ORDER BY key_version
 """
@@ -94,7 +94,7 @@ def _stored(found: list[dict[str, Any]], keys: list[tuple[Any, ...]]) -> Stored 
         return None
     row = found[0]
     return Stored(
-        bytes(row["fingerprint"]), int(row["status"]), str(row["media_type"]), row["subject_id"],
+        bytes(row["fingerprint"]), int(row["status"]), str(row["media_type"]), row["sealed_for"],
         row["key_version"], bytes(row["body_ct"]), row["file_status"],
         [(int(v), str(k), bytes(w)) for v, k, w in keys],
     )  # fmt: skip
@@ -121,12 +121,12 @@ def _subject_keys(rows: list[list[Any]]) -> tuple[UUID, list[Any]] | None:
 
 _RECORD_SQL = """
     INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
-        media_type, subject_id, key_version, body_ct, created_at, expires_at)
+        media_type, sealed_for, key_version, body_ct, created_at, expires_at)
     VALUES (%(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
-            %(subject_id)s, %(key_version)s, %(body_ct)s, %(created_at)s, %(expires_at)s)
+            %(sealed_for)s, %(key_version)s, %(body_ct)s, %(created_at)s, %(expires_at)s)
     ON CONFLICT (owner, idem_key) DO UPDATE SET route = EXCLUDED.route,
         fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
-        media_type = EXCLUDED.media_type, subject_id = EXCLUDED.subject_id,
+        media_type = EXCLUDED.media_type, sealed_for = EXCLUDED.sealed_for,
         key_version = EXCLUDED.key_version, body_ct = EXCLUDED.body_ct,
         created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
 """
@@ -158,5 +158,5 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
 def forget_shredded(event: events.FileShredded) -> list[Write]:
     """A shredded file's stored responses go with its keys."""
     return [Write("idempotency_shredded",
-                  "DELETE FROM idempotency_records WHERE subject_id = %(subject_id)s",
+                  "DELETE FROM idempotency_records WHERE sealed_for = %(subject_id)s",
                   {"subject_id": event.subject_id})]  # fmt: skip

@@ -94,9 +94,9 @@ def test_a_stored_report_is_encrypted_under_the_subjects_key(
     name = pulled.json()["report"]["file"]["identity"]["names"][0]
     with transaction(pool) as conn:
         row = conn.cursor(row_factory=dict_row).execute(
-            "SELECT subject_id, key_version, body_ct, expires_at - created_at AS kept "
+            "SELECT sealed_for, key_version, body_ct, expires_at - created_at AS kept "
             "FROM idempotency_records WHERE idem_key = 'encrypted-1'").fetchone()  # fmt: skip
-    assert row is not None and row["subject_id"] == person.subject_id
+    assert row is not None and row["sealed_for"] == person.subject_id
     assert row["key_version"] == 1 and name.encode() not in bytes(row["body_ct"])
     assert row["kept"].total_seconds() == 24 * 3600
 
@@ -113,7 +113,7 @@ def test_a_stored_answer_is_not_replayed_once_the_file_is_closed_and_goes_when_i
                         headers=operator.headers)  # fmt: skip
     assert shred.status_code in (200, 201), shred.text
     with transaction(pool) as conn:
-        left = conn.execute("SELECT count(*) AS n FROM idempotency_records WHERE subject_id = %s",
+        left = conn.execute("SELECT count(*) AS n FROM idempotency_records WHERE sealed_for = %s",
                             (person.subject_id,)).fetchone()  # fmt: skip
     assert left is not None and left["n"] == 0
 

@@ -22,17 +22,20 @@ CREATE TABLE idempotency_records (
     fingerprint   bytea NOT NULL CHECK (length(fingerprint) = 32),
     status        smallint NOT NULL,
     media_type    text NOT NULL,
-    subject_id    uuid,                          -- whose data the body carries, if anyone's
+    sealed_for    uuid,                          -- the subject whose data key seals the body
     key_version   integer,                       -- that subject's data key (NULL: derived key)
     body_ct       bytea NOT NULL,
     created_at    timestamptz NOT NULL,
     expires_at    timestamptz NOT NULL,
     PRIMARY KEY (owner, idem_key),
-    CHECK ((subject_id IS NULL) = (key_version IS NULL))
+    CHECK ((sealed_for IS NULL) = (key_version IS NULL))
 );
+-- Keyed by credential, not by subject (so not distributed by subject): `sealed_for` only names
+-- whose key the body is under, so a closed file's answers are not replayed and a shredded
+-- file's are deleted.
 CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at);
-CREATE INDEX idempotency_records_subject ON idempotency_records (subject_id)
-    WHERE subject_id IS NOT NULL;
+CREATE INDEX idempotency_records_sealed_for ON idempotency_records (sealed_for)
+    WHERE sealed_for IS NOT NULL;
 
 -- A released report's signed body, encrypted under the subject's data key, for
 -- GET /v1/reports/{report_id} until held_until (bureau/reports/copies.py). The response's other
