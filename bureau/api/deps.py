@@ -72,9 +72,9 @@ def request_transaction(
     (`bureau.api.idempotency`): the key's lock is taken there, and its response stored there."""
     claim = current_claim()
     if claim is not None:
-        held = claim.connection(pool)
-        with held.transaction():  # a savepoint: the claim commits, after storing the answer
-            yield held
+        # No savepoint (two round trips): the claim rolls the whole transaction back on any
+        # error answer, and commits only after storing a 2xx one.
+        yield claim.connection(pool)
         return
     with pool.connection() as conn, conn.transaction():
         yield conn
@@ -105,9 +105,7 @@ async def in_one_async_transaction(
     """
     claim = current_claim()
     if claim is not None:  # an Idempotency-Key: the claim's transaction (`request_transaction`)
-        held = await claim.async_connection(pool)
-        async with held.transaction():
-            return await work(held)
+        return await work(await claim.async_connection(pool))
     async with pool.connection() as conn, conn.transaction():
         return await work(conn)
 

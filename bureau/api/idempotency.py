@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import re
 from contextvars import ContextVar
@@ -34,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
+import orjson
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -215,7 +215,9 @@ class Idempotency:
                 "idempotency-key",
             )(scope, receive, send)  # fmt: skip
             return
-        body, more = await _whole_body(receive)
+        body, disconnected = await _whole_body(receive)
+        if disconnected:  # the client left mid-body: nobody to answer, nothing to do
+            return
         state = scope["app"].state
         claim = Claim(
             owner=hashlib.sha256(_header(scope, b"authorization") or b"").digest(),
@@ -230,7 +232,7 @@ class Idempotency:
 
         token = CLAIM.set(claim)
         try:
-            await self.app(scope, _replayed(body, more, receive), capture)
+            await self.app(scope, _replayed(body, receive), capture)
         except _Replay as replay:
             await _finish(claim, state, commit=False)
             await _send(send, replay.status, replay.media_type, replay.body)
@@ -296,7 +298,7 @@ async def _whole_body(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(parts), False
 
 
-def _replayed(body: bytes, disconnected: bool, receive: Receive) -> Receive:
+def _replayed(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def again() -> Message:
@@ -331,7 +333,7 @@ async def _send(send: Send, status: int, media_type: str, body: bytes) -> None:
 
 def _json(body: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(body)
-    except ValueError:
+        value = orjson.loads(body)  # a report is ~15 kB: json.loads took 5 times as long
+    except orjson.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
