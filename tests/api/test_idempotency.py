@@ -166,3 +166,22 @@ def test_a_malformed_key_is_refused_naming_the_header(
     made = grant(client, person, lumen)
     refused = _pull(client, lumen, made["grant_id"], '"has"quote"')
     assert refused.status_code == 422 and refused.json()["field"] == "idempotency-key"
+
+
+def test_a_retried_key_issue_returns_the_same_key_once_and_stores_its_secret_sealed(
+    client: TestClient, pool: ConnectionPool, operator: Org, lumen: Org
+) -> None:
+    headers = {**operator.headers, "Idempotency-Key": "issue-key-1"}
+    path = f"/v1/operator/organizations/{lumen.org_id}/keys"
+    first = client.post(path, json={"scopes": ["pull"], "label": "retried"}, headers=headers)
+    again = client.post(path, json={"scopes": ["pull"], "label": "retried"}, headers=headers)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    with transaction(pool) as conn:
+        issued = conn.execute("SELECT count(*) AS n FROM api_keys WHERE label = 'retried'"
+                              ).fetchone()  # fmt: skip
+        row = conn.execute("SELECT sealed_for, body_ct FROM idempotency_records "
+                           "WHERE idem_key = 'issue-key-1'").fetchone()  # fmt: skip
+    assert issued is not None and issued["n"] == 1
+    assert row is not None and row["sealed_for"] is None
+    assert first.json()["key"].encode() not in bytes(row["body_ct"])
