@@ -165,6 +165,14 @@ class EdgeSettings:
     """Serve `/metrics` without an operator key, e.g. to a scraper on a private network
     (FAIRFILE_METRICS_PUBLIC)."""
 
+    def __post_init__(self) -> None:
+        if self.report_copy_hours < self.idempotency_hours:
+            # A retried pull is answered from the report's kept copy: it must outlive the key.
+            raise SettingsInvalid(
+                "FAIRFILE_REPORT_COPY_HOURS must be at least FAIRFILE_IDEMPOTENCY_HOURS "
+                f"({self.report_copy_hours} < {self.idempotency_hours})"
+            )
+
     @property
     def idempotency_window(self) -> timedelta:
         return timedelta(hours=self.idempotency_hours)

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from bureau.api.idempotency import current_claim
+from bureau.api.claims import current_claim
 from bureau.auth.service import (
     OrgPrincipal,
     SubjectPrincipal,

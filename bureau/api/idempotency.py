@@ -27,7 +27,6 @@ import asyncio
 import hashlib
 import os
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,9 +39,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bureau.api import idempotency_store as store
 from bureau.api import problems
+from bureau.api.claims import CLAIM
 from bureau.db.batch import run, run_async
 from bureau.db.write import execute, execute_async
 from bureau.errors import DomainError
+from bureau.reports import copies
+from bureau.reports.release import Released
+from bureau.signing import b64url_decode
 from bureau.vault import Vault
 
 HEADER = b"idempotency-key"
@@ -73,6 +76,12 @@ class ReplayFileShredded(DomainError):
     status = 410
     type = "file-shredded"
     title = "The subject's file was erased"
+
+
+class AnswerGone(DomainError):
+    status = 409
+    type = "idempotent-answer-gone"
+    title = "The answer to this Idempotency-Key is no longer kept"
 
 
 class _Replay(Exception):
@@ -130,11 +139,25 @@ class Claim:
         raise _Replay(found.status, found.media_type, self._open(found))
 
     def _open(self, found: store.Stored) -> bytes:
+        if found.body_ct is None:  # a pull: its answer is the report's kept copy
+            return self._open_copy(found)
         if found.subject_id is None:
             nonce, sealed = found.body_ct[:12], found.body_ct[12:]
             return self._aead().decrypt(nonce, sealed, self._aad())
         cipher = self.vault.cipher_from(found.subject_id, found.data_keys)
         return cipher.decrypt("idempotent-response", found.body_ct).encode()
+
+    def _open_copy(self, found: store.Stored) -> bytes:
+        if found.jws_ct is None or found.log_entry is None or found.subject_id is None:
+            raise AnswerGone(
+                "the report this key was answered with is no longer kept; nothing was done "
+                "again. Use a new key to pull again", field="idempotency-key",
+            )  # fmt: skip
+        cipher = self.vault.cipher_from(found.subject_id, found.data_keys)
+        jws = cipher.decrypt(copies.KIND, found.jws_ct)
+        payload = b64url_decode(jws.split(".")[1])
+        assert found.report_id is not None
+        return Released(found.report_id, found.log_entry, {}, payload, jws).response_json()
 
     def _aead(self) -> AESGCM:
         return AESGCM(self.vault.derived_key("idempotent-responses"))
@@ -181,18 +204,26 @@ class Claim:
         subject = run(conn, store.subject_keys_of(self.route, _json(body)))
         execute(conn, store.record(self._values(status, media_type, body, subject)))
 
+    def _pull_values(self, status: int, media_type: str, body: bytes) -> dict[str, Any] | None:
+        """A pull's record values (naming its report), or None for any other answer."""
+        report_id = _json(body).get("report_id") if self.route == store.REPORT_ROUTE else None
+        if not isinstance(report_id, str):
+            return None
+        return {"owner": self.owner, "idem_key": self.key, "route": self.route,
+                "fingerprint": self.fingerprint, "status": status, "media_type": media_type,
+                "report_id": report_id, "created_at": self.now,
+                "expires_at": self.now + timedelta(hours=self.window_hours)}  # fmt: skip
+
     async def store_async(self, status: int, media_type: str, body: bytes) -> None:
         conn = self.async_conn
         assert conn is not None
+        pulled = self._pull_values(status, media_type, body)
+        if pulled is not None:
+            done = await execute_async(conn, store.pull_record(pulled))
+            if done.get("idempotency_record") is not None:
+                return
         subject = await run_async(conn, store.subject_keys_of(self.route, _json(body)))
         await execute_async(conn, store.record(self._values(status, media_type, body, subject)))
-
-
-CLAIM: ContextVar[Claim | None] = ContextVar("fairfile_idempotency_claim", default=None)
-
-
-def current_claim() -> Claim | None:
-    return CLAIM.get()
 
 
 class Idempotency:

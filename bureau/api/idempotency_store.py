@@ -29,8 +29,10 @@ PURGE_BATCH = 100
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 _FIND_SQL = """
     SELECT r.fingerprint, r.status, r.media_type, r.sealed_for, r.key_version, r.body_ct,
-           s.status AS file_status
+           r.report_id, c.jws_ct, rp.log_entry_id, s.status AS file_status
     FROM idempotency_records r LEFT JOIN subjects s ON s.subject_id = r.sealed_for
+    LEFT JOIN report_copies c ON c.report_id = r.report_id
+    LEFT JOIN reports rp ON rp.report_id = r.report_id
     WHERE r.owner = %s AND r.idem_key = %s AND r.expires_at > %s
 """
 _KEYS_OF_RECORD_SQL = """
@@ -40,8 +42,11 @@ _KEYS_OF_RECORD_SQL = """
       AND wrapped_key IS NOT NULL ORDER BY key_version
 """
 
+REPORT_ROUTE = "/v1/reports"
+"""A pull's answer is its kept report copy: the record names the report (`pull_record`)."""
+REPORT_SUBJECT = ("report_id", "SELECT subject_id FROM reports WHERE report_id = %s")
+
 SUBJECT_OF: dict[str, tuple[str, str]] = {
-    "/v1/reports": ("report_id", "SELECT subject_id FROM reports WHERE report_id = %s"),
     "/v1/operator/compelled-reports": (
         "report_id", "SELECT subject_id FROM reports WHERE report_id = %s"),
     "/v1/me/consents": ("grant_id", "SELECT subject_id FROM consent_grants WHERE grant_id = %s"),
@@ -55,7 +60,7 @@ SUBJECT_OF: dict[str, tuple[str, str]] = {
 A response of these routes carries that subject's data, so it is stored under their key."""
 
 IDEMPOTENT_ROUTES = frozenset({
-    *SUBJECT_OF, "/v1/furnish/records", "/v1/operator/organizations",
+    REPORT_ROUTE, *SUBJECT_OF, "/v1/furnish/records", "/v1/operator/organizations",
     "/v1/operator/organizations/{org_id}/keys",
 })  # fmt: skip
 """Every POST that creates something. The others (furnishing, organizations, keys) concern
@@ -69,7 +74,11 @@ class Stored:
     media_type: str
     subject_id: UUID | None
     key_version: int | None
-    body_ct: bytes
+    body_ct: bytes | None
+    """None for a pull: its answer is rebuilt from the report's kept copy (below)."""
+    report_id: UUID | None
+    jws_ct: bytes | None
+    log_entry: int | None
     file_status: str | None
     data_keys: list[tuple[int, str, bytes]]
 
@@ -93,16 +102,20 @@ def _stored(found: list[dict[str, Any]], keys: list[tuple[Any, ...]]) -> Stored 
     if not found:
         return None
     row = found[0]
+
+    def some(value: Any) -> bytes | None:
+        return bytes(value) if value is not None else None
+
     return Stored(
         bytes(row["fingerprint"]), int(row["status"]), str(row["media_type"]), row["sealed_for"],
-        row["key_version"], bytes(row["body_ct"]), row["file_status"],
-        [(int(v), str(k), bytes(w)) for v, k, w in keys],
+        row["key_version"], some(row["body_ct"]), row["report_id"], some(row["jws_ct"]),
+        row["log_entry_id"], row["file_status"], [(int(v), str(k), bytes(w)) for v, k, w in keys],
     )  # fmt: skip
 
 
 def subject_keys_of(route: str, body: dict[str, Any]) -> Batch[tuple[UUID, list[Any]] | None]:
     """The subject a created row belongs to, with their live data keys (None: no subject)."""
-    found = SUBJECT_OF.get(route)
+    found = SUBJECT_OF.get(route) or (REPORT_SUBJECT if route == REPORT_ROUTE else None)
     if found is None or not isinstance(body.get(found[0]), str):
         return Batch([], lambda _: None)
     member, subject_sql = found
@@ -121,14 +134,15 @@ def _subject_keys(rows: list[list[Any]]) -> tuple[UUID, list[Any]] | None:
 
 _RECORD_SQL = """
     INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
-        media_type, sealed_for, key_version, body_ct, created_at, expires_at)
+        media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
     VALUES (%(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
-            %(sealed_for)s, %(key_version)s, %(body_ct)s, %(created_at)s, %(expires_at)s)
+            %(sealed_for)s, %(key_version)s, %(body_ct)s, NULL, %(created_at)s, %(expires_at)s)
     ON CONFLICT (owner, idem_key) DO UPDATE SET route = EXCLUDED.route,
         fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
         media_type = EXCLUDED.media_type, sealed_for = EXCLUDED.sealed_for,
         key_version = EXCLUDED.key_version, body_ct = EXCLUDED.body_ct,
-        created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+        report_id = EXCLUDED.report_id, created_at = EXCLUDED.created_at,
+        expires_at = EXCLUDED.expires_at
 """
 _PURGE_SQL = f"""
     DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY(
@@ -145,6 +159,32 @@ def record(values: dict[str, Any]) -> list[Write]:
              "idem_key": values["idem_key"]}  # fmt: skip
     return [Write("idempotency_purge", _PURGE_SQL, purge),
             Write("idempotency_record", _RECORD_SQL, values)]  # fmt: skip
+
+
+_PULL_RECORD_SQL = """
+    INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
+        media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
+    SELECT %(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
+           c.subject_id, c.key_version, NULL, c.report_id, %(created_at)s, %(expires_at)s
+    FROM report_copies c WHERE c.report_id = %(report_id)s
+    ON CONFLICT (owner, idem_key) DO UPDATE SET route = EXCLUDED.route,
+        fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
+        media_type = EXCLUDED.media_type, sealed_for = EXCLUDED.sealed_for,
+        key_version = EXCLUDED.key_version, body_ct = EXCLUDED.body_ct,
+        report_id = EXCLUDED.report_id, created_at = EXCLUDED.created_at,
+        expires_at = EXCLUDED.expires_at
+    RETURNING 1 AS stored
+"""
+
+
+def pull_record(values: dict[str, Any]) -> list[Write]:
+    """A pull's record: it names the report, whose copy (already under the subject's key)
+    is the answer; no keys to read, nothing to encrypt, one statement. `stored` is None when
+    the pull kept no copy (then the caller stores the body itself)."""
+    purge = {"now": values["created_at"], "owner": values["owner"],
+             "idem_key": values["idem_key"]}  # fmt: skip
+    return [Write("idempotency_purge", _PURGE_SQL, purge),
+            Write("idempotency_record", _PULL_RECORD_SQL, values, returns="stored")]  # fmt: skip
 
 
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:

@@ -86,19 +86,49 @@ def test_concurrent_requests_with_one_key_never_both_run(
     assert counts(pool, person.subject_id)[1] == 1  # one report
 
 
-def test_a_stored_report_is_encrypted_under_the_subjects_key(
+def test_a_retried_pulls_answer_is_its_report_copy_under_the_subjects_key(
     client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
 ) -> None:
     made = grant(client, person, lumen)
     pulled = _pull(client, lumen, made["grant_id"], "encrypted-1")
-    name = pulled.json()["report"]["file"]["identity"]["names"][0]
     with transaction(pool) as conn:
         row = conn.cursor(row_factory=dict_row).execute(
-            "SELECT sealed_for, key_version, body_ct, expires_at - created_at AS kept "
+            "SELECT sealed_for, key_version, body_ct, report_id, expires_at - created_at AS kept "
             "FROM idempotency_records WHERE idem_key = 'encrypted-1'").fetchone()  # fmt: skip
+    # Not stored twice: the record names the report, whose copy is under the subject's key.
     assert row is not None and row["sealed_for"] == person.subject_id
-    assert row["key_version"] == 1 and name.encode() not in bytes(row["body_ct"])
-    assert row["kept"].total_seconds() == 24 * 3600
+    assert row["body_ct"] is None and str(row["report_id"]) == pulled.json()["report_id"]
+    assert row["key_version"] == 1 and row["kept"].total_seconds() == 24 * 3600
+
+
+def test_a_retry_whose_report_copy_is_gone_is_refused_not_pulled_again(
+    client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
+) -> None:
+    made = grant(client, person, lumen, recurring=True)
+    pulled = _pull(client, lumen, made["grant_id"], "copy-gone")
+    with transaction(pool) as conn:
+        conn.execute("DELETE FROM report_copies WHERE report_id = %s",
+                     (UUID(pulled.json()["report_id"]),))  # fmt: skip
+    trail = counts(pool, person.subject_id)
+    again = _pull(client, lumen, made["grant_id"], "copy-gone")
+    assert again.status_code == 409
+    assert again.json()["type"] == PROBLEM + "idempotent-answer-gone"
+    assert counts(pool, person.subject_id) == trail
+
+
+def test_a_stored_answer_about_a_subject_is_encrypted_under_their_key(
+    client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
+) -> None:
+    headers = {**person.headers, "Idempotency-Key": "sealed-grant"}
+    body = {"requester_org_id": str(lumen.org_id), "purpose": "credit-transaction",
+            "max_uses": 1}  # fmt: skip
+    made = client.post("/v1/me/consents", json=body, headers=headers).json()
+    with transaction(pool) as conn:
+        row = conn.cursor(row_factory=dict_row).execute(
+            "SELECT sealed_for, key_version, body_ct FROM idempotency_records "
+            "WHERE idem_key = 'sealed-grant'").fetchone()  # fmt: skip
+    assert row is not None and row["sealed_for"] == person.subject_id and row["key_version"] == 1
+    assert made["grant_id"].encode() not in bytes(row["body_ct"])
 
 
 def test_a_stored_answer_is_not_replayed_once_the_file_is_closed_and_goes_when_it_is_shredded(

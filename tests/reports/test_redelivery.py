@@ -62,7 +62,9 @@ def test_another_organizations_report_is_404_like_an_unknown_one(
 def test_the_copy_is_encrypted_and_kept_only_for_its_window(
     settings: Settings, pool: ConnectionPool, client: TestClient, person: Person, lumen: Org
 ) -> None:
-    short = create_app(replace(settings, edge=EdgeSettings(report_copy_hours=1)), pool=pool)
+    short = create_app(
+        replace(settings, edge=EdgeSettings(report_copy_hours=1, idempotency_hours=1)), pool=pool
+    )
     with TestClient(short) as own:
         made = grant(own, person, lumen)
         pulled = pull(own, lumen, made["grant_id"])

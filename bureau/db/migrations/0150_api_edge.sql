@@ -14,7 +14,9 @@ CREATE INDEX rate_limit_hits_window ON rate_limit_hits (window_start);
 -- One row per (credential, Idempotency-Key): the request's fingerprint and the response it got
 -- (bureau/api/idempotency_store.py). The body is encrypted: under the subject's data key when
 -- it concerns a subject (so shredding the file's keys makes it noise), otherwise under a key
--- derived from the key file (a new org key's secret is in its response).
+-- derived from the key file (a new org key's secret is in its response). A pull's answer is not
+-- stored twice: the record names the report, whose signed copy `report_copies` already keeps
+-- under the subject's key (kept at least as long: FAIRFILE_REPORT_COPY_HOURS >= the window).
 CREATE TABLE idempotency_records (
     owner         bytea NOT NULL CHECK (length(owner) = 32),   -- SHA-256 of the credential
     idem_key      text NOT NULL CHECK (length(idem_key) BETWEEN 1 AND 255),
@@ -24,11 +26,13 @@ CREATE TABLE idempotency_records (
     media_type    text NOT NULL,
     sealed_for    uuid,                          -- the subject whose data key seals the body
     key_version   integer,                       -- that subject's data key (NULL: derived key)
-    body_ct       bytea NOT NULL,
+    body_ct       bytea,                         -- NULL: the body is the report copy below
+    report_id     uuid,                          -- a pull's answer: its kept copy (report_copies)
     created_at    timestamptz NOT NULL,
     expires_at    timestamptz NOT NULL,
     PRIMARY KEY (owner, idem_key),
-    CHECK ((sealed_for IS NULL) = (key_version IS NULL))
+    CHECK ((sealed_for IS NULL) = (key_version IS NULL)),
+    CHECK ((body_ct IS NULL) = (report_id IS NOT NULL))
 );
 -- Keyed by credential, not by subject (so not distributed by subject): `sealed_for` only names
 -- whose key the body is under, so a closed file's answers are not replayed and a shredded
