@@ -421,9 +421,9 @@ def main() -> None:
     parser.add_argument("--edge", choices=("off", "limits", "keys", "on"), default="off",
                         help="rate limits (limits), an Idempotency-Key on every pull (keys), "
                              "or both (on)")  # fmt: skip
-    parser.add_argument("--compare-edge", action="store_true",
+    parser.add_argument("--compare-edge", nargs="?", const="on", choices=("limits", "keys", "on"),
                         help="then pull for --seconds more, alternating between this server and "
-                             "one with --edge on (same run, same database)")  # fmt: skip
+                             "one with this --edge mode (default on; same run, same database)")  # fmt: skip
     parser.add_argument("--serve", nargs=4, metavar=("URL", "KEY_FILE", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -463,10 +463,12 @@ def main() -> None:
         based = drive(port, args.clients, args.seconds, baselines)
         print(cpu_per_request(cpu, cpu_seconds(server.pid), based), file=sys.stderr)
         if args.compare_edge:
-            other, other_port = start_server(url, key_file, args.workers, "on")
+            mode = args.compare_edge
+            other, other_port = start_server(url, key_file, args.workers, mode)
             servers.append(other)
             compared = compare_edge(args, (server, port, pulls),
-                                    (other, other_port, pull_requests(headers, pairs, "on")))  # fmt: skip
+                                    (other, other_port, pull_requests(headers, pairs, mode)))  # fmt: skip
+            compared["edge_compared"] = mode
     finally:
         for running in servers:
             running.terminate()

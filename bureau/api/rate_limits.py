@@ -4,9 +4,9 @@ Every API request (`/v1/…`, `/oauth/…`) counts one hit against its credentia
 `Authorization` value, so an unknown key is limited too, before anything authenticates it)
 and one against its client address. The address is the TCP peer, or the one a trusted proxy
 forwarded: uvicorn sets it only from FAIRFILE_TRUSTED_PROXIES (`bureau.sandbox.commands.
-proxy_options`), so a client cannot pick its own. Counting is one statement on the async pool,
-in its own autocommit transaction (a refused or failed request still counts), shared by every
-worker. Headers follow the IETF httpapi RateLimit draft: `RateLimit-Policy` names each limit,
+proxy_options`), so a client cannot pick its own. Counting is in PostgreSQL, in its own autocommit
+statement on the async pool (a refused or failed request still counts), shared by every
+worker; concurrent requests' hits go in one statement (`bureau.api.rate_counts`). Headers follow the IETF httpapi RateLimit draft: `RateLimit-Policy` names each limit,
 `RateLimit` the one closest to running out; past a limit the answer is 429 problem+json
 `rate-limited` with `Retry-After`.
 """
@@ -19,13 +19,15 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg_pool import PoolTimeout
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bureau.api import problems, rate_limits_repo
+from bureau.api import problems
+from bureau.api.rate_counts import BatchedCounts
 from bureau.config import EdgeSettings
 
 COUNTED_PREFIXES = ("/v1/", "/oauth/")
@@ -54,7 +56,10 @@ class RateLimit:
         self.quota = {"per-key": settings.per_key, "per-address": settings.per_address}
         window = settings.window_seconds
         self.policy = ", ".join(f'"{n}";q={q};w={window}' for n, q in self.quota.items()).encode()
-        self._purged = 0
+        # per event loop (its pool's connections belong to it); gone with the loop
+        self._counts: WeakKeyDictionary[asyncio.AbstractEventLoop, BatchedCounts] = (
+            WeakKeyDictionary()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(COUNTED_PREFIXES):
@@ -98,15 +103,8 @@ class RateLimit:
         await self.app(scope, receive, sending)
 
     async def _count(self, buckets: list[str], start: int) -> dict[str, int]:
-        pool = self.pools[asyncio.get_running_loop()]
-        window_start = datetime.fromtimestamp(start, UTC)
-        async with pool.connection() as conn:
-            await conn.set_autocommit(True)
-            try:
-                hits = await rate_limits_repo.count(conn, buckets, window_start)
-                if start != self._purged:
-                    self._purged = start
-                    await rate_limits_repo.purge_before(conn, window_start)
-            finally:
-                await conn.set_autocommit(False)
-        return hits
+        loop = asyncio.get_running_loop()
+        counts = self._counts.get(loop)
+        if counts is None:
+            counts = self._counts[loop] = BatchedCounts(self.pools[loop])
+        return await counts.count(buckets, datetime.fromtimestamp(start, UTC))

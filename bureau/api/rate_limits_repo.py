@@ -7,33 +7,36 @@ allowance, and no WAL is written (or flushed at commit) for a request's count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
 
-_COUNT_SQL = """
+_ADD_SQL = """
     INSERT INTO rate_limit_hits AS h (bucket, window_start, hits)
-    SELECT bucket, %s, 1 FROM unnest(%s::text[]) WITH ORDINALITY AS b (bucket, n) ORDER BY n
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = h.hits + 1
-    RETURNING bucket, hits
+    SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::int[]) ORDER BY 1, 2
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = h.hits + EXCLUDED.hits
+    RETURNING bucket, window_start, hits
 """
 _PURGE_SQL = "DELETE FROM rate_limit_hits WHERE window_start < %s"
 
 
-async def count(
-    conn: psycopg.AsyncConnection[Any], buckets: Sequence[str], window_start: datetime
-) -> dict[str, int]:
-    """Count one hit in each bucket for this window; the hits so far, by bucket.
+async def add(
+    conn: psycopg.AsyncConnection[Any], hits: dict[tuple[str, datetime], int]
+) -> dict[tuple[str, datetime], int]:
+    """Add hits to (bucket, window) counters; each counter's new total.
 
-    Buckets are counted in the order given (credential before address, always), so two
-    requests never take two counters' row locks in opposite orders.
+    Rows are written in (bucket, window) order, so two workers' statements never take two
+    counters' row locks in opposite orders (no deadlock between them).
     """
+    ordered = sorted(hits.items())
+    buckets = [b for (b, _), _ in ordered]
+    starts = [s for (_, s), _ in ordered]
+    counts = [n for _, n in ordered]
     async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_COUNT_SQL, (window_start, list(buckets)))
-        return {str(bucket): int(hits) for bucket, hits in await cur.fetchall()}
+        await cur.execute(_ADD_SQL, (buckets, starts, counts))
+        return {(str(b), s): int(n) for b, s, n in await cur.fetchall()}
 
 
 async def purge_before(conn: psycopg.AsyncConnection[Any], window_start: datetime) -> None:

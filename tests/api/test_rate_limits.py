@@ -4,14 +4,17 @@ told in RateLimit headers, and refused past the limit with 429 problem+json and 
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import replace
 
+import httpx
 import psycopg
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
 from bureau.app import create_app
 from bureau.config import EdgeSettings, Settings
+from tests.api.served import served
 from tests.conftest import bearer
 
 
@@ -65,3 +68,30 @@ def test_health_and_docs_are_not_counted(settings: Settings, pool: ConnectionPoo
     with _limited(settings, pool, per_key=1, per_address=1) as client:
         assert all(client.get("/health").status_code == 200 for _ in range(3))
         assert "ratelimit" not in client.get("/health").headers
+
+
+def test_concurrent_requests_are_each_counted_once(
+    settings: Settings, pool: ConnectionPool, database_url: str
+) -> None:
+    """Hits of requests in flight together go in one statement; none is lost or doubled."""
+    key = f"ffk_{secrets.token_hex(8)}"
+    edge = EdgeSettings(rate_limits=True, window_seconds=3600, per_key=25, per_address=10**6)
+    app = create_app(replace(settings, edge=edge), pool=pool)
+    answers: list[int] = []
+    with served(app) as port:
+
+        def one() -> None:
+            answers.append(httpx.get(f"http://127.0.0.1:{port}/v1/whoami", timeout=20,
+                                     headers={"Authorization": f"Bearer {key}"}).status_code)  # fmt: skip
+
+        threads = [threading.Thread(target=one) for _ in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(answers) == [401] * 25 + [429] * 5
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT sum(hits) FROM rate_limit_hits WHERE bucket LIKE 'key:%%' "
+                           "AND bucket = 'key:' || left(encode(sha256(%s::bytea), 'hex'), 32)",
+                           (f"Bearer {key}".encode(),)).fetchone()  # fmt: skip
+    assert row is not None and row[0] == 30
