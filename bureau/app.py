@@ -15,8 +15,11 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 import bureau
-from bureau.api import problems
+from bureau.api import docs, problems
+from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
+from bureau.api.idempotency import Idempotency
+from bureau.api.request_ids import server_log_config
 from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
@@ -36,6 +39,7 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "bureau.reports.routes",
     "consent.oauth.routes",
     "disputes.routes",
     "bureau.score.routes",
@@ -43,7 +47,10 @@ ROUTER_MODULES: list[str] = [
     "bureau.subjects.routes",
     "bureau.web.routes",
     "bureau.webhooks.routes",
+    "bureau.api.metrics",
 ]
+
+__all__ = ["create_app", "server_log_config"]
 
 TIMED_EMITTERS: list[str] = ["consent.webhook_events", "disputes.webhook_events"]
 """Modules whose `due_events` the webhook scheduler runs (grant.expired, dispute.deadline)."""
@@ -138,7 +145,8 @@ def create_app(
             app.state.pool.close()
             app.state.health_pool.close()
 
-    app = FastAPI(
+    app = edge_app(
+        settings,
         title="fairfile",
         version=bureau.__version__,
         description=DESCRIPTION,
@@ -157,4 +165,6 @@ def create_app(
     problems.install(app, page=portal_error_page)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    docs.install(app)
+    app.add_middleware(Idempotency)
     return app

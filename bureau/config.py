@@ -159,6 +159,82 @@ class PoolSettings:
 
 
 @dataclass(frozen=True)
+class EdgeSettings:
+    """The API's edge (docs/api-edge.md): body sizes, rate limits, retries, re-delivery, metrics.
+
+    Why settings and not the regime: they are a deployment's capacity and exposure choices, not
+    periods the law fixes. Each has an environment variable.
+    """
+
+    body_max_bytes: int = 1 << 20
+    """The largest JSON or form body of a route without a limit of its own
+    (FAIRFILE_BODY_MAX_BYTES); Metro 2 uploads stream under FAIRFILE_UPLOAD_MAX_BYTES instead."""
+    records_max_bytes: int = 32 << 20
+    """The largest body of `POST /v1/furnish/records` (FAIRFILE_RECORDS_MAX_BYTES)."""
+    rate_limits: bool = False
+    """Count requests and refuse those over the limits (FAIRFILE_RATE_LIMITS; on by default in
+    a served bureau, off for an app built in code, e.g. by a test, unless it asks)."""
+    per_key: int = 1200
+    """Requests one credential may make per window (FAIRFILE_RATE_LIMIT_PER_KEY)."""
+    per_address: int = 2400
+    """Requests one client address may make per window (FAIRFILE_RATE_LIMIT_PER_ADDRESS)."""
+    window_seconds: int = 60
+    """The rate-limit window (FAIRFILE_RATE_LIMIT_WINDOW_SECONDS)."""
+    idempotency_hours: int = 24
+    """How long a response to an `Idempotency-Key` is kept and replayed
+    (FAIRFILE_IDEMPOTENCY_HOURS)."""
+    report_copy_hours: int = 168
+    """How long a released report is kept, encrypted, for `GET /v1/reports/{id}`
+    (FAIRFILE_REPORT_COPY_HOURS)."""
+    metrics_public: bool = False
+    """Serve `/metrics` without an operator key, e.g. to a scraper on a private network
+    (FAIRFILE_METRICS_PUBLIC)."""
+
+    def __post_init__(self) -> None:
+        if self.report_copy_hours < self.idempotency_hours:
+            # A retried pull is answered from the report's kept copy: it must outlive the key.
+            raise SettingsInvalid(
+                "FAIRFILE_REPORT_COPY_HOURS must be at least FAIRFILE_IDEMPOTENCY_HOURS "
+                f"({self.report_copy_hours} < {self.idempotency_hours})"
+            )
+
+    @property
+    def idempotency_window(self) -> timedelta:
+        return timedelta(hours=self.idempotency_hours)
+
+    @property
+    def report_copy_window(self) -> timedelta:
+        return timedelta(hours=self.report_copy_hours)
+
+
+def load_edge_settings(env: Mapping[str, str]) -> EdgeSettings:
+    """The edge settings from the environment; rate limits are on unless switched off."""
+    return EdgeSettings(
+        body_max_bytes=_whole(env, "FAIRFILE_BODY_MAX_BYTES", 1 << 20),
+        records_max_bytes=_whole(env, "FAIRFILE_RECORDS_MAX_BYTES", 32 << 20),
+        rate_limits=_switch(env, "FAIRFILE_RATE_LIMITS", True),
+        per_key=_whole(env, "FAIRFILE_RATE_LIMIT_PER_KEY", 1200),
+        per_address=_whole(env, "FAIRFILE_RATE_LIMIT_PER_ADDRESS", 2400),
+        window_seconds=_whole(env, "FAIRFILE_RATE_LIMIT_WINDOW_SECONDS", 60),
+        idempotency_hours=_whole(env, "FAIRFILE_IDEMPOTENCY_HOURS", 24),
+        report_copy_hours=_whole(env, "FAIRFILE_REPORT_COPY_HOURS", 168),
+        metrics_public=_switch(env, "FAIRFILE_METRICS_PUBLIC", False),
+    )
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off setting (1/true/yes/on or 0/false/no/off), refused (naming it) otherwise."""
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsInvalid(f"{name} must be on or off (1/0, true/false), not {text!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     """A real PostgreSQL server; when None the embedded server in `data_dir` is used."""
@@ -180,6 +256,8 @@ class Settings:
     """How often the served bureau's background sequencer numbers committed log entries."""
     uploads: UploadSettings = field(default_factory=UploadSettings)
     pool: PoolSettings = field(default_factory=PoolSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
+    """Body sizes, rate limits, idempotency and report copies, metrics (`EdgeSettings`)."""
     trusted_proxies: str = ""
     """Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed, comma-separated
     (FAIRFILE_TRUSTED_PROXIES; default none: the TCP peer is the client)."""
@@ -229,6 +307,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 env, "FAIRFILE_POOL_TIMEOUT", timedelta(seconds=10), 0.1
             ).total_seconds(),
         ),
+        edge=load_edge_settings(env),
         trusted_proxies=env.get("FAIRFILE_TRUSTED_PROXIES", "").strip(),
         business_timezone=business_timezone(env),
         regime=_live_regime(env),

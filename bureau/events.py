@@ -37,7 +37,13 @@ import psycopg
 
 from bureau.db.write import Write, execute, execute_async
 
-HANDLER_MODULES = ("bureau.audit.trail", "bureau.notices.delivery", "bureau.webhooks.handlers")
+HANDLER_MODULES = (
+    "bureau.audit.trail",
+    "bureau.notices.delivery",
+    "bureau.webhooks.handlers",
+    "bureau.api.idempotency_store",  # a shredded file's stored responses
+    "bureau.reports.copies",  # a shredded file's kept reports
+)
 """Modules whose import subscribes the bureau's handlers (each with `@subscribe`)."""
 
 E = TypeVar("E", bound="Event")
@@ -222,6 +228,16 @@ class ReportCompelled(ReportReleased):
     """A report released under a court order (FCRA §604(a)(1)); the subject is told."""
 
     event_name = "report.compelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportRedelivered(Logged):
+    """A released report was sent again to its recipient (`GET /v1/reports/{id}`)."""
+
+    event_name = "report.redelivered"
+    subject_id: UUID
+    to: UUID
+    report_id: UUID
 
 
 @dataclass(frozen=True, kw_only=True)

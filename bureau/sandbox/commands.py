@@ -142,7 +142,7 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bureau.app import create_app
+    from bureau.app import create_app, server_log_config
 
     settings = served_issuer(settings_from(args), args.host, args.port)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default action the process
@@ -156,6 +156,7 @@ def run_serve(args: argparse.Namespace) -> int:
             _refuse_sandbox_database(settings)
             _require_keys(settings)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                    log_config=server_log_config(), access_log=False,
                     **proxy_options(settings))  # fmt: skip
     finally:
         # The embedded PostgreSQL this process started would otherwise outlive it (found
