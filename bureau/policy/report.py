@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import subprocess
+from collections.abc import Callable
 from html import escape
 from importlib import metadata, resources
 from pathlib import Path
@@ -361,7 +362,7 @@ def _regime_section(comp: Comparison) -> str:
             for b in lab.bands
         )
         prov = "".join(
-            f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v)}</td></tr>'
+            f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v.citation())}</td></tr>'
             for k, v in sorted(lab.provenance.items())
         )
         parts.append(
@@ -381,7 +382,7 @@ def _regime_section(comp: Comparison) -> str:
 def _population_section(comp: Comparison) -> str:
     p = comp.population_params
     rows = "".join(
-        f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v)}</td></tr>'
+        f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v.citation())}</td></tr>'
         for k, v in sorted(p.provenance.items())
     )
     events = "".join(
@@ -480,14 +481,29 @@ def _sha256(path: str) -> str | None:
         return None
 
 
+def _regime_file(regime: Regime, text_hash: Callable[[str, str], str | None]) -> dict[str, Any]:
+    """A regime file by hash; a reform's with its base's, since both make the regime run."""
+    record: dict[str, Any] = {
+        "source": regime.source,
+        "sha256": text_hash(regime.source, f"regimes/{regime.source}"),
+    }
+    base = regime.raw.get("regime", {}).get("reform_of")
+    if base:
+        record["reform_of"] = {
+            "regime": base,
+            "sha256": text_hash(f"{base}.toml", f"regimes/{base}.toml"),
+        }
+    return record
+
+
 def provenance_record(comp: Comparison) -> dict[str, Any]:
     """What metrics.json needs to be traced back: files by hash, package version and commit."""
     folder = resources.files("bureau.policy")
 
     def text_hash(source: str, builtin: str) -> str | None:
-        entry = folder / builtin
-        if entry.is_file() and Path(source).name == source:
-            return hashlib.sha256(entry.read_bytes()).hexdigest()
+        for entry in (folder / builtin, folder / builtin.replace("regimes/", "reforms/", 1)):
+            if entry.is_file() and Path(source).name == source:
+                return hashlib.sha256(entry.read_bytes()).hexdigest()
         return _sha256(source)
 
     try:
@@ -510,11 +526,11 @@ def provenance_record(comp: Comparison) -> dict[str, Any]:
         "reproduce": reproduce_command(comp),
         "package_version": version,
         "commit": commit,
-        "regime_files": {
-            r.id: {"source": r.source, "sha256": text_hash(r.source, f"regimes/{r.source}")}
-            for r in comp.regime_objects
-        },
+        "regime_files": {r.id: _regime_file(r, text_hash) for r in comp.regime_objects},
         "population_file": {"source": pop_source, "sha256": text_hash(pop_source, pop_source)},
+        "population_provenance": {
+            k: v.as_json() for k, v in comp.population_params.provenance.items()
+        },
         "regime_parameters": {r.id: r.raw for r in comp.regime_objects},
     }
 
@@ -583,8 +599,9 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 <h2>Real-data check: do personal attributes predict repayment?</h2>
 {_realdata_section(comp)}
 <h2>The regimes, parameter by parameter</h2>
-<p class="note">Every parameter cites <code>../shared/reference/</code> (fcra.md;
-bundled-regimes.md with the seed file) or is marked <i>assumed</i> with the reason.</p>
+<p class="note">Every parameter cites a passage shipped in <code>bureau/policy/sources/</code>
+(fcra.md; bundled-regimes.md with the seed file), pinned by its hash, or is marked <i>assumed</i>
+with the reason and the range the sensitivity screen varies.</p>
 {_regime_section(comp)}
 <h2>The population and its assumptions</h2>
 {_population_section(comp)}

@@ -19,6 +19,7 @@ from bureau.policy.population import (
     load_population_params,
     parse_population_params,
 )
+from bureau.policy.reform import with_assumption
 from bureau.policy.regime import RegimeInvalid
 from bureau.policy.tracking import auc_pairs
 
@@ -97,13 +98,12 @@ def test_a_population_what_if_where_conduct_predicts_repayment_raises_a_points_r
     tmp_path: Path,
 ) -> None:
     text = (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
-    strong = tmp_path / "strong.toml"
-    strong.write_text(
-        text.replace("financial_social_correlation = 0.1", "financial_social_correlation = 0.9")
+    doc = with_assumption(
+        tomllib.loads(text), "population.financial_social_correlation", 0.9, "what if it were"
     )
     regimes = resolve_regimes(["rongcheng"])
     weak = compare(regimes, 20_000, 4, seed=1).regimes[0].auc
-    params = load_population_params(strong)
+    params = parse_population_params(doc, "strong.toml")
     assert params.financial_social_correlation == 0.9
     tight = compare(regimes, 20_000, 4, seed=1, params=params).regimes[0].auc
     assert weak is not None and tight is not None
