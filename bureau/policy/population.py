@@ -90,6 +90,12 @@ class PopulationParams:
 
 def load_population_params(path: str | Path | None = None) -> PopulationParams:
     """The bundled population parameters, or a researcher's copy; problems name the field."""
+    doc, source = population_document(path)
+    return parse_population_params(doc, source)
+
+
+def population_document(path: str | Path | None = None) -> tuple[dict[str, Any], str]:
+    """The population file as a TOML document and its source label (for what-ifs on it)."""
     if path is None:
         text = (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
         source = "population.toml"
@@ -100,7 +106,7 @@ def load_population_params(path: str | Path | None = None) -> PopulationParams:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegimeInvalid(source, [("toml", str(exc))]) from exc
-    return parse_population_params(doc, source)
+    return doc, source
 
 
 def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParams:

@@ -407,6 +407,55 @@ def _population_section(comp: Comparison) -> str:
     )
 
 
+SENSITIVITY_TOP = 5
+
+
+def _sensitivity_section(comp: Comparison) -> str:
+    sens = comp.sensitivity
+    if not sens:
+        return "<p>Not run (<code>--sensitivity</code> runs it).</p>"
+    parts = [
+        f"<p>{escape(sens['method'])}: every assumed parameter with a range, "
+        f"{len(sens['factors'])} in all, varied over its range; {sens['runs']} runs of "
+        f"{sens['population']:,} people, {sens['years']} years, {sens['trajectories']} "
+        "trajectories. <i>&mu;*</i> is the mean absolute change in the metric when the "
+        "parameter moves across its whole range (in the metric's own unit), &plusmn; its 95% "
+        "bootstrap half-width; <i>&sigma;</i> large against &mu;* means non-linearity or "
+        "interactions. <i>Seed noise</i> is the metric's SD over seeds at the baseline: an "
+        "effect within twice the noise is no effect we can see.</p>"
+    ]
+    for regime, by_metric in sens["effects"].items():
+        rows = []
+        for metric, effects in by_metric.items():
+            noise = sens["noise_sd"].get(regime, {}).get(metric)
+            base = sens["baseline"].get(regime, {}).get(metric)
+            for rank, e in enumerate(effects[:SENSITIVITY_TOP], 1):
+                if e["mu_star"] <= 2 * (noise or 0.0):
+                    verdict = "within seed noise"
+                elif base is not None and e["mu_star"] >= 0.5 * abs(base):
+                    verdict = "can move it by half its value or more"
+                else:
+                    verdict = "moves it by less than half its value"
+                rows.append(
+                    f'<tr><td class="l">{escape(metric) if rank == 1 else ""}</td>'
+                    f"<td>{'' if base is None or rank > 1 else f'{base:.3f}'}</td>"
+                    f'<td>{rank}</td><td class="l"><code>{escape(e["factor"])}</code></td>'
+                    f"<td>{e['mu_star']:.4f} &plusmn; {e['mu_star_conf']:.4f}</td>"
+                    f"<td>{e['sigma']:.4f}</td>"
+                    f"<td>{'' if noise is None else f'{noise:.4f}'}</td>"
+                    f'<td class="l">{verdict}</td></tr>'
+                )
+        parts.append(
+            f"<details><summary><b>{escape(regime)}</b>: the {SENSITIVITY_TOP} parameters "
+            "that move each headline most</summary>"
+            '<table><tr><th class="l">Metric</th><th>Baseline</th><th>Rank</th>'
+            '<th class="l">Parameter</th><th>&mu;* &plusmn; 95%</th><th>&sigma;</th>'
+            f'<th>Seed noise (SD)</th><th class="l">Verdict</th></tr>{"".join(rows)}</table>'
+            "</details>"
+        )
+    return "".join(parts)
+
+
 def _realdata_section(comp: Comparison) -> str:
     rd = comp.realdata
     if not rd:
@@ -471,6 +520,11 @@ def reproduce_command(comp: Comparison) -> str:
     ]
     if comp.population_params.source != "population.toml":
         parts.append(f"--population-file {comp.population_params.source}")
+    if comp.sensitivity:
+        parts.append(
+            f"--sensitivity --sensitivity-population {comp.sensitivity['population']} "
+            f"--sensitivity-trajectories {comp.sensitivity['trajectories']}"
+        )
     return " ".join(parts)
 
 
@@ -596,6 +650,8 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 {_domain_table(comp)}
 <h2>Standing over time</h2>
 {"".join(bands)}
+<h2>Sensitivity: which assumptions move the headlines</h2>
+{_sensitivity_section(comp)}
 <h2>Real-data check: do personal attributes predict repayment?</h2>
 {_realdata_section(comp)}
 <h2>The regimes, parameter by parameter</h2>
