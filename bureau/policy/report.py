@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bureau.policy.catalogue import DOMAINS
-from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart
+from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart, tornado
 from bureau.policy.lab import Comparison, RegimeMetrics
 from bureau.policy.regime import Regime
 from bureau.policy.uncertainty import SMALL_GROUP
@@ -285,65 +285,109 @@ def _domain_table(comp: Comparison) -> str:
     return f'<table><tr><th class="l">Regime</th>{head}</tr>{"".join(rows)}</table>'
 
 
+def _bar(
+    comp: Comparison,
+    title: str,
+    name: str,
+    fmt: Fmt,
+    axis_label: str,
+    *,
+    scale: float = 1.0,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> str:
+    """One metric across regimes: the replicate mean and 95% interval when there are
+    replicates, and the number of people (or applications) it rests on."""
+    values: list[float | None] = []
+    intervals: list[tuple[float, float] | None] = []
+    sizes: list[int | None] = []
+    for m in comp.regimes:
+        est = comp.estimates.get(m.regime, {}).get(name)
+        values.append(est.mean if est else getattr(m, name))
+        low, high = (est.low, est.high) if est else (None, None)
+        intervals.append((low, high) if low is not None and high is not None else None)
+        sizes.append(est.base if est else m.bases.get(name, comp.population))
+    runs = len(comp.replicates) or 1
+    suffix = f"; mean of {runs} runs, bars = 95% interval" if runs > 1 else "; one run"
+    return bar_chart(
+        title,
+        [m.regime for m in comp.regimes],
+        values,
+        fmt,
+        axis_label=axis_label + suffix,
+        intervals=intervals,
+        sizes=sizes,
+        reference=reference,
+        reference_label=reference_label,
+        scale=scale,
+    )
+
+
 def _charts(comp: Comparison) -> str:
-    labels = [m.regime for m in comp.regimes]
-    ms = comp.regimes
     charts = [
-        bar_chart("Share ever sanctioned", labels, [m.share_sanctioned for m in ms], pct),
-        bar_chart(
+        _bar(comp, "Share ever sanctioned", "share_sanctioned", pct, "% of people", scale=100),
+        _bar(
+            comp,
             "Life domains restricted per sanctioned person",
-            labels,
-            [m.domains_per_sanctioned for m in ms],
-            lambda v: f"{v:.1f}",
+            "domains_per_sanctioned",
+            _f(1),
+            "domains (of 7)",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Wrongly sanctioned (false records)",
-            labels,
-            [m.share_wrongly_sanctioned for m in ms],
+            "share_wrongly_sanctioned",
             pct,
+            "% of people",
+            scale=100,
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Median months until a wrongful sanction ends",
-            labels,
-            [m.median_months_to_correction for m in ms],
-            lambda v: f"{v:.0f}",
+            "median_months_to_correction",
+            _f(0),
+            "months",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "AUC of the standing for next-year default",
-            labels,
-            [m.auc for m in ms],
-            lambda v: f"{v:.3f}",
+            "auc",
+            _f(3),
+            "AUC (0.5 = chance, 1 = perfect)",
             reference=0.5,
             reference_label="chance",
-            lo=0.4,
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Disparity: protected / others, share sanctioned",
-            labels,
-            [m.disparity_ratio for m in ms],
-            lambda v: f"{v:.2f}",
+            "disparity_ratio",
+            _f(2),
+            "ratio (1 = parity)",
             reference=1.0,
             reference_label="parity",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Disparity: protected / others, mean time sanctioned",
-            labels,
-            [m.disparity_time_ratio for m in ms],
-            lambda v: f"{v:.2f}",
+            "disparity_time_ratio",
+            _f(2),
+            "ratio (1 = parity)",
             reference=1.0,
             reference_label="parity",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Data points held per person",
-            labels,
-            [m.data_points_per_person for m in ms],
-            lambda v: f"{v:.1f}",
+            "data_points_per_person",
+            _f(1),
+            "records per person",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Median years sanctioned (of those sanctioned)",
-            labels,
-            [m.median_years_sanctioned for m in ms],
-            lambda v: f"{v:.1f}",
+            "median_years_sanctioned",
+            _f(1),
+            "years",
         ),
     ]
     return '<div class="charts">' + "".join(charts) + "</div>"
@@ -408,6 +452,7 @@ def _population_section(comp: Comparison) -> str:
 
 
 SENSITIVITY_TOP = 5
+TORNADO_TOP = 8
 
 
 def _sensitivity_section(comp: Comparison) -> str:
@@ -445,15 +490,36 @@ def _sensitivity_section(comp: Comparison) -> str:
                     f"<td>{'' if noise is None else f'{noise:.4f}'}</td>"
                     f'<td class="l">{verdict}</td></tr>'
                 )
+        tornados = "".join(
+            tornado(
+                f"{regime}: {metric}",
+                [e["factor"].split(":", 1)[1] for e in effects[:TORNADO_TOP]],
+                [e["mu_star"] for e in effects[:TORNADO_TOP]],
+                [e["mu_star_conf"] for e in effects[:TORNADO_TOP]],
+                axis_label=f"mu*: change in {metric} across the range (bars = 95%)",
+                noise=sens["noise_sd"].get(regime, {}).get(metric),
+            )
+            for metric, effects in by_metric.items()
+            if effects
+        )
         parts.append(
             f"<details><summary><b>{escape(regime)}</b>: the {SENSITIVITY_TOP} parameters "
             "that move each headline most</summary>"
+            f'<div class="charts">{tornados}</div>'
             '<table><tr><th class="l">Metric</th><th>Baseline</th><th>Rank</th>'
             '<th class="l">Parameter</th><th>&mu;* &plusmn; 95%</th><th>&sigma;</th>'
             f'<th>Seed noise (SD)</th><th class="l">Verdict</th></tr>{"".join(rows)}</table>'
             "</details>"
         )
     return "".join(parts)
+
+
+def _paired_note(g: dict[str, Any]) -> str:
+    if "low" not in g:
+        return ""
+    return (
+        f"<br><small>[{g['low']:+.3f} to {g['high']:+.3f}], paired t p={g['p_value']:.2f}</small>"
+    )
 
 
 def _realdata_section(comp: Comparison) -> str:
@@ -467,8 +533,11 @@ def _realdata_section(comp: Comparison) -> str:
         families,
         {s: [rd["results"][f][s]["auc_mean"] for f in families] for s in sets},
         lambda v: f"{v:.3f}",
-        lo=0.5,
-        hi=0.85,
+        axis_label="AUC, mean over folds (bars = SD)",
+        errors={s: [rd["results"][f][s]["auc_sd"] for f in families] for s in sets},
+        reference=0.5,
+        reference_label="chance",
+        sample_note=f"{rd['rows']} applicants, repeated stratified k-fold",
     )
     rows = []
     for f in families:
@@ -482,9 +551,19 @@ def _realdata_section(comp: Comparison) -> str:
         g = res["gain_all_vs_financial"]
         rows.append(
             f'<tr><td class="l">{escape(f)}</td><td class="l"><i>all minus financial, '
-            f"paired by fold</i></td><td>{g['mean']:+.3f}</td><td>{g['sd']:.3f}</td>"
-            "<td></td></tr>"
+            f"paired by fold</i></td><td>{g['mean']:+.3f}{_paired_note(g)}</td>"
+            f"<td>{g['sd']:.3f}</td><td></td></tr>"
         )
+        thin = res.get("thin_file")
+        if thin:
+            t = thin["gain_all_vs_financial"]
+            rows.append(
+                f'<tr><td class="l">{escape(f)}</td><td class="l"><i>thin files only '
+                f"(n={rd['thin_file_rows']}): all minus financial</i></td>"
+                f"<td>{t['mean']:+.3f}{_paired_note(t)}</td><td>{t['sd']:.3f}</td>"
+                f"<td>{thin['auc_financial_only']:.3f} &rarr; "
+                f"{thin['auc_all_attributes']:.3f}</td></tr>"
+            )
     return (
         f"<p>{escape(rd['dataset'])}: {rd['rows']} applicants, {pct(rd['bad_share'])} bad. "
         f"{escape(rd['protocol'])}. Same model family, same folds for every attribute set.</p>"
@@ -592,12 +671,21 @@ def provenance_record(comp: Comparison) -> dict[str, Any]:
 def render_html(comp: Comparison) -> str:
     labels = {m.regime: m.series_sanctioned for m in comp.regimes}
     wrong = {m.regime: m.series_wrong for m in comp.regimes}
-    over_time = line_chart("Share sanctioned, month by month", labels, x_label="years", y_fmt=pct)
+    over_time = line_chart(
+        "Share sanctioned, month by month",
+        labels,
+        x_label="measured years (after the burn-in)",
+        y_label="% of people",
+        scale=100,
+        sizes={m.regime: comp.population for m in comp.regimes},
+    )
     wrong_time = line_chart(
         "Share wrongly sanctioned (false records), month by month",
         wrong,
-        x_label="years",
-        y_fmt=pct,
+        x_label="measured years (after the burn-in)",
+        y_label="% of people",
+        scale=100,
+        sizes={m.regime: comp.population for m in comp.regimes},
     )
     bands = []
     for m in comp.regimes:

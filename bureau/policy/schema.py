@@ -12,6 +12,7 @@ trace, or whose provenance is stale, is refused.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -395,6 +396,24 @@ def _unknown_keys(check: _Checker, shared: frozenset[str]) -> None:
                         check.fail(f"{name}.{i}.{key}", "unknown field")
 
 
+def _band_ranges_keep_order(
+    check: _Checker, bands: tuple[Band, ...], provenance: dict[str, Provenance]
+) -> None:
+    """A sensitivity run draws each band's `min` from its range; neighbouring ranges must not
+    overlap, or a draw could put the bands out of order."""
+
+    def span(band: Band) -> tuple[float, float]:
+        entry = provenance.get(f"bands.{band.name}.min")
+        return entry.range if entry is not None and entry.range else (band.min, band.min)
+
+    for upper, lower in itertools.pairwise(bands):
+        if span(upper)[0] <= span(lower)[1]:
+            check.fail(
+                f"provenance.bands.{upper.name}.min.range",
+                f"overlaps the range of band {lower.name}: a sensitivity draw could swap them",
+            )
+
+
 def parse_lab(
     doc: dict[str, Any], shared_tables: frozenset[str] = frozenset()
 ) -> tuple[Lab | None, list[tuple[str, str]]]:
@@ -447,6 +466,7 @@ def parse_lab(
         dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
     )
     provenance = _provenance(check, lab_only=bool(shared_tables))
+    _band_ranges_keep_order(check, bands, provenance)
     if check.problems:
         return None, check.problems
     return (
