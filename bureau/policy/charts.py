@@ -122,7 +122,8 @@ def bar_chart(
         ax.axvline(reference * scale, color="#333", linestyle="--", linewidth=1)
         ax.text(reference * scale, n - 0.45, f" {reference_label}", color="#333")
     ax.set_yticks(ys, labels)
-    ax.set_xlim(0, top * 1.45)
+    # A share is drawn on its whole 0-100% axis; other metrics from zero with room for labels.
+    ax.set_xlim(0, 100 if scale == 100 else top * 1.45)
     ax.set_xlabel(axis_label)
     ax.set_title(title, loc="left", fontweight="bold")
     ax.grid(axis="x", color="#eee")

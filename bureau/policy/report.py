@@ -121,8 +121,9 @@ TERMINAL_ESTIMATES: list[tuple[str, str, Any]] = [
 
 def terminal_table(comp: Comparison) -> str:
     """One screen: a row per regime, the headline metrics."""
+    width = max(14, *(len(m.regime) + 1 for m in comp.regimes))
     head = (
-        f"{'regime':<14}{'cats':>5}{'points':>7}{'sanct.':>8}{'med.y':>6}{'p95y':>6}"
+        f"{'regime':<{width}}{'cats':>5}{'points':>7}{'sanct.':>8}{'med.y':>6}{'p95y':>6}"
         f"{'dom.':>5}{'wrong':>7}{'fix.m':>6}{'never':>7}{'repr.':>6}{'AUC':>6}{'disp.':>6}"
     )
     lines = [
@@ -132,7 +133,7 @@ def terminal_table(comp: Comparison) -> str:
     ]
     for m in comp.regimes:
         lines.append(
-            f"{m.regime[:13]:<14}{m.categories_per_person:>5.1f}{m.data_points_per_person:>7.1f}"
+            f"{m.regime:<{width}}{m.categories_per_person:>5.1f}{m.data_points_per_person:>7.1f}"
             f"{pct(m.share_sanctioned):>8}{num(m.median_years_sanctioned, 1):>6}"
             f"{num(m.p95_years_sanctioned, 1):>6}{num(m.domains_per_sanctioned, 1):>5}"
             f"{pct(m.share_wrongly_sanctioned):>7}{num(m.median_months_to_correction, 0):>6}"
@@ -146,7 +147,7 @@ def terminal_table(comp: Comparison) -> str:
                 f"{label} {metric_cell(comp, m, name, fmt, False)}"
                 for label, name, fmt in TERMINAL_ESTIMATES
             ]
-            lines.append(f"{m.regime:<14}" + "; ".join(cells))
+            lines.append(f"{m.regime:<{width}}" + "; ".join(cells))
     if comp.realdata:
         for family, res in comp.realdata["results"].items():
             lines.append(
