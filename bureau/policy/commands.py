@@ -71,7 +71,9 @@ def register(subparsers: Subparsers) -> None:
         help="Morris trajectories: runs = trajectories x (parameters + 1) (default 2)",
     )
     parser.add_argument(
-        "--no-real-data", action="store_true", help="skip the German-credit check (~1 min)"
+        "--no-real-data",
+        action="store_true",
+        help="skip the German-credit check (about 1 min the first time, then cached)",
     )
     parser.set_defaults(func=run_compare)
 
