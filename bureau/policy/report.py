@@ -21,6 +21,7 @@ from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart, tornado
 from bureau.policy.lab import Comparison, RegimeMetrics
 from bureau.policy.regime import Regime
+from bureau.policy.sensitivity import verdict
 from bureau.policy.uncertainty import SMALL_GROUP
 
 DEFINITIONS: list[tuple[str, str]] = [
@@ -476,12 +477,6 @@ def _sensitivity_section(comp: Comparison) -> str:
             noise = sens["noise_sd"].get(regime, {}).get(metric)
             base = sens["baseline"].get(regime, {}).get(metric)
             for rank, e in enumerate(effects[:SENSITIVITY_TOP], 1):
-                if e["mu_star"] <= 2 * (noise or 0.0):
-                    verdict = "within seed noise"
-                elif base is not None and e["mu_star"] >= 0.5 * abs(base):
-                    verdict = "can move it by half its value or more"
-                else:
-                    verdict = "moves it by less than half its value"
                 rows.append(
                     f'<tr><td class="l">{escape(metric) if rank == 1 else ""}</td>'
                     f"<td>{'' if base is None or rank > 1 else f'{base:.3f}'}</td>"
@@ -489,7 +484,7 @@ def _sensitivity_section(comp: Comparison) -> str:
                     f"<td>{e['mu_star']:.4f} &plusmn; {e['mu_star_conf']:.4f}</td>"
                     f"<td>{e['sigma']:.4f}</td>"
                     f"<td>{'' if noise is None else f'{noise:.4f}'}</td>"
-                    f'<td class="l">{verdict}</td></tr>'
+                    f'<td class="l">{verdict(e["mu_star"], noise, base)}</td></tr>'
                 )
         tornados = "".join(
             tornado(

@@ -337,18 +337,21 @@ def _sd(xs: Sequence[float]) -> float | None:
     return math.sqrt(math.fsum((y - mean) ** 2 for y in ys) / (len(ys) - 1))
 
 
+def verdict(mu_star: float, noise: float | None, baseline: float | None) -> str:
+    """A plain reading of one effect: within twice the seed noise it is no effect we can see;
+    at least half the metric's baseline value, the assumption can change the conclusion."""
+    if mu_star <= 2 * (noise or 0.0):
+        return "within seed noise"
+    if baseline is not None and mu_star >= 0.5 * abs(baseline):
+        return "can move it by half its value or more"
+    return "moves it by less than half its value"
+
+
 def verdicts(screen: Screen, regime: str, metric: str, top: int = 5) -> list[tuple[Effect, str]]:
-    """The top factors with a plain verdict: an effect within twice the seed noise is 'within
-    noise'; one larger than the metric's baseline value is 'can reverse the reading'."""
-    out: list[tuple[Effect, str]] = []
-    noise = screen.noise.get(regime, {}).get(metric) or 0.0
+    """The top factors of one regime's metric, each with its verdict."""
+    noise = screen.noise.get(regime, {}).get(metric)
     base = screen.baseline.get(regime, {}).get(metric)
-    for effect in screen.effects.get(regime, {}).get(metric, [])[:top]:
-        if effect.mu_star <= 2 * noise:
-            verdict = "within noise"
-        elif base is not None and effect.mu_star >= 0.5 * abs(base):
-            verdict = "moves it by half its value or more"
-        else:
-            verdict = "moves it, less than half its value"
-        out.append((effect, verdict))
-    return out
+    return [
+        (effect, verdict(effect.mu_star, noise, base))
+        for effect in screen.effects.get(regime, {}).get(metric, [])[:top]
+    ]
