@@ -85,7 +85,11 @@ def test_nine_stalled_uploads_hold_no_pooled_connection_so_health_and_a_pull_ans
             # stalled uploads took none (a pull would otherwise wait out the pool's timeout).
             assert health.status_code == 200
             assert health.json()["pool"] | {"max_size": 4} == {
-                "state": "ok", "in_use": 0, "max_size": 4, "waiting": 0}
+                "state": "ok",
+                "in_use": 0,
+                "max_size": 4,
+                "waiting": 0,
+            }
             pulled = httpx.post(f"{base}/v1/reports", headers=lumen.headers, timeout=30,
                                 json={"grant_id": made["grant_id"],
                                       "purpose": "credit-transaction"})  # fmt: skip
