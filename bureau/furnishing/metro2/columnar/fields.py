@@ -64,7 +64,7 @@ def text_length(data: Bytes) -> Ints:
 
 
 def all_digits(data: Bytes) -> Mask:
-    out: Mask = ((data >= ZERO) & (data <= NINE)).all(axis=1)
+    out: Mask = np.asarray(((data >= ZERO) & (data <= NINE)).all(axis=1))
     return out
 
 
