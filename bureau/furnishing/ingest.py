@@ -35,12 +35,12 @@ from bureau.furnishing.accounts import (
 )
 from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
-    FileValidator,
     Problem,
     check_cycle,
     check_record,
@@ -432,11 +432,10 @@ def ingest_metro2(
     # than letting the last one win (framing alone is a tenth of validating)
     duplicates = duplicate_accounts(Reader(stream))
     stream.seek(0)
-    validator = FileValidator(duplicates)
-    reader = Reader(stream)
+    columnar = ColumnarValidator(duplicates)  # validate.FileValidator's problems, by blocks
+    validator = columnar.file
     with run.applying():
-        for item in reader:
-            problems = validator.check(item)
+        for item, problems in columnar.items(stream):
             if isinstance(item, Gap) or item.kind != "base":
                 run.report.count_other(item)
                 for problem in problems:
@@ -449,14 +448,14 @@ def ingest_metro2(
                     run.report.file_problem(problem)
             run.take(item, [p for p in problems if p.rule not in FILE_RULES])
             if progress is not None and run.report.records % 1000 == 0:
-                progress(run.report.records, reader.bytes_read)
+                progress(run.report.records, columnar.bytes_read)
     if not run.report.records and not run.report.control:
         raise NoMetro2Records(no_records_reason(run.report.file_problems))
     for problem in validator.finish():
         run.report.file_problem(problem)
     report = run.finish()
     if progress is not None:
-        progress(report.records, reader.bytes_read)
+        progress(report.records, columnar.bytes_read)
     return report
 
 

@@ -14,12 +14,13 @@ import json
 import sys
 
 from bureau.commandline import Subparsers
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.cycles import History
 from bureau.furnishing.metro2.parse import open_file, read
 from bureau.furnishing.metro2.records import Record
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.table import rule_table
-from bureau.furnishing.metro2.validate import FileValidator, Problem, check_cycle
+from bureau.furnishing.metro2.validate import Problem, check_cycle
 
 
 def register(subparsers: Subparsers) -> None:
@@ -64,7 +65,8 @@ def _history(paths: list[str]) -> History:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Problems are printed as they are found, so a huge file never piles up in memory."""
-    validator = FileValidator()
+    columnar = ColumnarValidator()  # the same problems as validate.FileValidator, faster
+    validator = columnar.file
     count = 0
 
     def emit(problem: Problem) -> None:
@@ -80,8 +82,7 @@ def run_validate(args: argparse.Namespace) -> int:
     try:
         history = _history(args.previous) if args.previous else None
         with open_file(args.file) as stream:
-            for item in read(stream):
-                found = validator.check(item)
+            for item, found in columnar.items(stream):
                 for problem in found:
                     emit(problem)
                 if history is None or not isinstance(item, Record) or item.kind != "base":

@@ -105,6 +105,10 @@ class ColumnarValidator:
             for _, problems in flagged.values():
                 yield from problems
 
+    @property
+    def bytes_read(self) -> int:
+        return self.reader.bytes_read if self.reader is not None else 0
+
     def finish(self) -> list[Problem]:
         return self.file.finish()
 
