@@ -35,6 +35,7 @@ from bureau.furnishing.accounts import (
 )
 from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
+from bureau.furnishing.metro2.columnar.history import cycle_problems
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.parse import Reader
@@ -42,7 +43,6 @@ from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
     Problem,
-    check_cycle,
     check_record,
     duplicate_accounts,
 )
@@ -306,12 +306,15 @@ class _Ingest:
         if not known:
             return
         stored = repo.previous_cycles(self.conn, self.report.furnisher_id, list(known))
-        for ref, row in stored.items():
-            m = known[ref]
-            record = records.get(m.account.number)
-            if record is None or row["date_account_information"] >= m.account.as_of:
-                continue  # the same cycle sent again, or an older one: nothing to compare
-            problems = check_cycle(record, record_from_stored(row))
+        # pairs with an earlier stored cycle (not the same cycle sent again, nor an older one)
+        pairs = [
+            (known[ref], record, record_from_stored(row))
+            for ref, row in stored.items()
+            if (record := records.get(known[ref].account.number)) is not None
+            and row["date_account_information"] < known[ref].account.as_of
+        ]
+        found = cycle_problems([p[1] for p in pairs], [p[2] for p in pairs])  # for the batch
+        for (m, _, _), problems in zip(pairs, found, strict=True):
             if problems:
                 self.flagged_across.append(
                     Rejection(m.account.number, m.account.account_number, problems)
