@@ -29,6 +29,7 @@ from bureau.furnishing.metro2.columnar.fields import (
     code_keys,
     text_keys,
 )
+from bureau.furnishing.metro2.columnar.patterns import Pattern
 from bureau.furnishing.metro2.layout import LAYOUTS
 from bureau.furnishing.metro2.predicates import (
     SEGMENT_GROUPS,
@@ -222,6 +223,8 @@ class Evaluator:
         self.root = _Frame(np.arange(len(pairing.now), dtype=np.int64), {})
         self._memo: dict[Pred, Mask] = {}
         self._regex: dict[str, re.Pattern[str]] = {}
+        self._keys: dict[Ref, Ints] = {}
+        self._patterns: dict[str, Pattern | None] = {}
 
     def _batch(self, cycle: Cycle) -> Batch | None:
         return self.pairing.now if cycle == "now" else self.pairing.previous
@@ -287,12 +290,21 @@ class Evaluator:
         return Text(raw.data[idx], np.where(absent, 0, raw.length[idx]), np.ones(n, dtype=bool))
 
     def _matches(self, p: Matches, frame: _Frame) -> Mask:
-        """A regular expression over the text as sent, run once per distinct text."""
+        """A regular expression over the text as sent: as column operations (patterns.py),
+        or else with `re` once per distinct text."""
         text = self._raw(p.ref, frame)
         n = len(text.length)
         width = text.data.shape[1]
         if not n or not width:
             return np.full(n, self._fullmatch(p.pattern, b""), dtype=bool)
+        if p.pattern not in self._patterns:
+            try:
+                self._patterns[p.pattern] = Pattern(p.pattern)
+            except NotImplementedError:
+                self._patterns[p.pattern] = None
+        vectorised = self._patterns[p.pattern]
+        if vectorised is not None:
+            return vectorised.fullmatch(text.data, text.length)
         masked = np.where(np.arange(width) < text.length[:, None], text.data, 0).astype(np.uint8)
         # texts with a NUL byte read short here; their records are rejected by M2-F06 anyway
         keyed = np.ascontiguousarray(masked).view(f"S{width}").ravel()
@@ -318,8 +330,11 @@ class Evaluator:
         n = len(frame.rec)
         if isinstance(p, In):
             col = self.value(p.ref, frame)
-            as_text = p.ref.field().type == "A" and p.ref.chars is None
-            return _members(col, p.codes, as_text)
+            if frame is self.root and isinstance(col, Text) and col.data.shape[1] <= 7:
+                if p.ref not in self._keys:  # the same field tested against many code sets
+                    self._keys[p.ref] = text_keys(col.data, np.where(col.valid, col.length, 0))
+                return np.isin(self._keys[p.ref], code_keys(p.codes, col.data.shape[1]))
+            return _members(col, p.codes, p.ref.field().type == "A" and p.ref.chars is None)
         if isinstance(p, Blank):
             col = self.value(p.ref, frame)
             if isinstance(col, Text):

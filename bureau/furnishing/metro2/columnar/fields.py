@@ -105,17 +105,16 @@ class Classes:
 
 
 _BLANK, _ZEROS, _DIGITS, _PRINTABLE_BIT = 1, 2, 4, 8
-_CLASS = np.zeros(256, dtype=np.uint8)
-_CLASS[SPACE] |= _BLANK
-_CLASS[ZERO] |= _ZEROS
-_CLASS[ZERO : NINE + 1] |= _DIGITS
-_CLASS[0x20:0x7F] |= _PRINTABLE_BIT
 
 
 def classes(layout: Layout, rows: Bytes) -> Classes:
     """Each byte's classes as bits, and-reduced over each field: one pass for all four."""
     starts = np.array([f.start - 1 for f in layout.fields], dtype=np.intp)
-    bits = np.bitwise_and.reduceat(np.take(_CLASS, rows), starts, axis=1)
+    bits = (rows == SPACE).view(np.uint8) * np.uint8(_BLANK)
+    bits |= (rows == ZERO).view(np.uint8) * np.uint8(_ZEROS)
+    bits |= (rows - np.uint8(ZERO) < 10).view(np.uint8) * np.uint8(_DIGITS)
+    bits |= (rows - np.uint8(SPACE) < 0x7F - 0x20).view(np.uint8) * np.uint8(_PRINTABLE_BIT)
+    bits = np.bitwise_and.reduceat(bits, starts, axis=1)
     return Classes(
         (bits & _BLANK) > 0, (bits & _ZEROS) > 0, (bits & _DIGITS) > 0,
         np.asarray(((bits & _PRINTABLE_BIT) > 0).all(axis=1)),

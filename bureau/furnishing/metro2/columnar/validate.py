@@ -134,26 +134,33 @@ class ColumnarValidator:
             bad[:] = True  # M2-S08: records after the trailer
         if file.headers == 0 and file.totals.records == 0:
             bad[0] = True  # M2-S07: the file does not start with a header
-        ids = base.raw("identification_number")
-        accounts = base.raw("consumer_account_number")
-        id_keys = np.ascontiguousarray(ids).view(f"S{ids.shape[1]}").ravel().tolist()
-        account_keys = np.ascontiguousarray(accounts).view(f"S{accounts.shape[1]}").ravel().tolist()
-        duplicates = file.duplicates or {}
-        seen = file.seen
+        failing = bad.tolist()
+        keys = self._keys(block, base, failing)
         explained: dict[int, tuple[Item, list[Problem]]] = {}
         numbers = block.numbers.tolist()
-        failing = bad.tolist()
-        for i in range(n):
-            account = account_keys[i].strip()
-            if account:
-                key = (id_keys[i].strip().decode("latin-1"), account.decode("latin-1"))
-                if key in seen or key in duplicates:
-                    failing[i] = True  # M2-S12
-            if failing[i]:
+        tracked = [k for k in keys if k[1]]
+        batch = set(tracked)
+        duplicates = file.duplicates or {}
+        if len(batch) == len(tracked) and file.seen.keys().isdisjoint(batch) and \
+                duplicates.keys().isdisjoint(batch):  # fmt: skip
+            # no account twice: the failing records are checked in order, the others'
+            # accounts are remembered all at once (no record's check reads another's)
+            for i in np.flatnonzero(bad).tolist():
                 record = block.record(i)
                 explained[i] = (record, file.check(record))
-            elif account:
-                seen[key] = numbers[i]
+            file.seen.update(
+                (keys[i], numbers[i]) for i in range(n) if not failing[i] and keys[i][1]
+            )
+        else:
+            for i in range(n):
+                key = keys[i]
+                if key[1] and (key in file.seen or key in duplicates):
+                    failing[i] = True  # M2-S12
+                if failing[i]:
+                    record = block.record(i)
+                    explained[i] = (record, file.check(record))
+                elif key[1]:
+                    file.seen[key] = numbers[i]
         clean = ~np.array(failing, dtype=bool)
         self._count(base, clean)
         file.bases += int(clean.sum())
@@ -161,6 +168,20 @@ class ColumnarValidator:
         self.plain += n
         self.explained += n - int(clean.sum())
         return explained
+
+    @staticmethod
+    def _keys(block: Plain, base: Segments, failing: list[bool]) -> list[AccountKey]:
+        """validate.account_key of every row: records that pass are printable ASCII, whose
+        bytes strip as the text would; the others are read as text."""
+        out = []
+        for name in ("identification_number", "consumer_account_number"):
+            raw = base.raw(name)
+            texts = [t.strip().decode("ascii", "replace") for t in
+                     np.ascontiguousarray(raw).view(f"S{raw.shape[1]}").ravel().tolist()]  # fmt: skip
+            for i in np.flatnonzero(failing).tolist():
+                texts[i] = raw[i].tobytes().decode("latin-1").strip()
+            out.append(texts)
+        return list(zip(out[0], out[1], strict=True))
 
     def _count(self, base: Segments, clean: Mask) -> None:
         """The trailer totals of the records not fed to FileValidator.check (totals.py)."""
