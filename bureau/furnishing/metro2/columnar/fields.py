@@ -69,10 +69,10 @@ def all_digits(data: Bytes) -> Mask:
 
 
 def as_number(data: Bytes) -> Ints:
-    """Digits to whole numbers (rows that are not digits give garbage: mask them)."""
-    out = np.zeros(len(data), dtype=np.int64)
-    for j in range(data.shape[1]):
-        out = out * 10 + (data[:, j].astype(np.int64) - ZERO)
+    """Digits to whole numbers (rows that are not digits give garbage: mask them), as one
+    product with the powers of ten."""
+    powers = 10 ** np.arange(data.shape[1] - 1, -1, -1, dtype=np.int64)
+    out: Ints = (data.astype(np.int64) - ZERO) @ powers
     return out
 
 
