@@ -88,6 +88,13 @@ def _plain_lines(a: Bytes, starts: Ints, ends: Ints, eof: bool) -> Ints:
     return ok
 
 
+def _packed(item: Item) -> bool:
+    """An item the Reader read in packed mode (which, once on, stays on)."""
+    if isinstance(item, Gap):
+        return item.reason == PACKED_REASON
+    return item.packed
+
+
 class BlockReader:
     """Iterates a stream's blocks in file order; `number` counts records and unreadable
     stretches as parse.Reader does."""
@@ -110,7 +117,7 @@ class BlockReader:
                 item.number += self.number
                 top = item.number
             items.append(item)
-            if isinstance(item, Gap) and item.reason == PACKED_REASON:
+            if _packed(item):  # from here on the Reader reads the file as packed
                 self.number = top - 1
                 return items[:-1], item.offset
         self.number = top

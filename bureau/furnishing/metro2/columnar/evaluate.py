@@ -49,6 +49,7 @@ from bureau.furnishing.metro2.predicates import (
 from bureau.furnishing.metro2.rule import Rule
 
 _EPOCH = date(1970, 1, 1).toordinal()
+_NEGATIVE = Pattern(r" *-\d+")  # consistency._NEGATIVE: an amount below zero
 
 
 def day_number(value: date) -> int:
@@ -225,6 +226,7 @@ class Evaluator:
         self._regex: dict[str, re.Pattern[str]] = {}
         self._keys: dict[Ref, Ints] = {}
         self._patterns: dict[str, Pattern | None] = {}
+        self._garbled: dict[str, Mask] = {}
 
     def _batch(self, cycle: Cycle) -> Batch | None:
         return self.pairing.now if cycle == "now" else self.pairing.previous
@@ -397,11 +399,30 @@ class Evaluator:
         """The records on which a rule finds something (any of its segments, for `each`)."""
         assert rule.when is not None
         if not rule.each:
-            return self.mask(rule.when)
+            return self.mask(rule.when) & ~self.garbled(rule)
         n = len(self.root.rec)
         out = np.zeros(n, dtype=bool)
         for rows, inner in self.expand(self.root, "now", rule.each):
             out |= np.bincount(rows[self.mask(rule.when, inner)], minlength=n).astype(bool)
+        return out & ~self.garbled(rule)
+
+    def garbled(self, rule: Rule) -> Mask:
+        """consistency._garbled: the rule reads a number or date of this cycle's base segment
+        that is not one (neither blank, zeros nor a negative amount); no finding then."""
+        base = self.pairing.now.base
+        out = np.zeros(len(base), dtype=bool)
+        for ref in rule.reads:
+            if ref.seg != "base" or ref.cycle != "now" or base.layout[ref.name].type == "A":
+                continue
+            if ref.name not in self._garbled:
+                broken = base.field(ref.name)[1]
+                if broken.any():
+                    raw = base.raw(ref.name)
+                    full = np.full(len(raw), raw.shape[1], dtype=np.int64)
+                    broken = broken & ~_NEGATIVE.fullmatch(raw, full)
+                    broken &= ~((raw == 32).all(axis=1) | (raw == 48).all(axis=1))
+                self._garbled[ref.name] = broken
+            out |= self._garbled[ref.name]
         return out
 
 
