@@ -29,6 +29,7 @@ from bureau.furnishing.metro2.columnar.fields import (
     code_keys,
     text_keys,
 )
+from bureau.furnishing.metro2 import consistency
 from bureau.furnishing.metro2.columnar.patterns import Pattern
 from bureau.furnishing.metro2.layout import LAYOUTS
 from bureau.furnishing.metro2.predicates import (
@@ -49,7 +50,7 @@ from bureau.furnishing.metro2.predicates import (
 from bureau.furnishing.metro2.rule import Rule
 
 _EPOCH = date(1970, 1, 1).toordinal()
-_NEGATIVE = Pattern(r" *-\d+")  # consistency._NEGATIVE: an amount below zero
+_NEGATIVE = Pattern(consistency._NEGATIVE.pattern)  # an amount below zero
 
 
 def day_number(value: date) -> int:
