@@ -18,6 +18,7 @@ from datetime import date
 
 import numpy as np
 
+from bureau.furnishing.metro2 import consistency
 from bureau.furnishing.metro2.columnar.fields import (
     Column,
     Day,
@@ -29,7 +30,6 @@ from bureau.furnishing.metro2.columnar.fields import (
     code_keys,
     text_keys,
 )
-from bureau.furnishing.metro2 import consistency
 from bureau.furnishing.metro2.columnar.patterns import Pattern
 from bureau.furnishing.metro2.layout import LAYOUTS
 from bureau.furnishing.metro2.predicates import (
