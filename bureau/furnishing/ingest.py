@@ -37,14 +37,13 @@ from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
 from bureau.furnishing.metro2.columnar.history import cycle_problems
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
+from bureau.furnishing.metro2.columnar.validate import duplicate_accounts as columnar_duplicates
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
-from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
     Problem,
     check_record,
-    duplicate_accounts,
 )
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.policy.regime import live_regime, live_rules
@@ -433,7 +432,7 @@ def ingest_metro2(
         return run.report
     # one framing pass first, so that an account reported twice refuses both records rather
     # than letting the last one win (framing alone is a tenth of validating)
-    duplicates = duplicate_accounts(Reader(stream))
+    duplicates = columnar_duplicates(stream)
     stream.seek(0)
     columnar = ColumnarValidator(duplicates)  # validate.FileValidator's problems, by blocks
     validator = columnar.file

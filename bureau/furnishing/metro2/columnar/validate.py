@@ -10,7 +10,7 @@ records and plain ones interleave in file order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import BinaryIO
 
@@ -27,9 +27,9 @@ from bureau.furnishing.metro2.columnar.evaluate import (
 )
 from bureau.furnishing.metro2.columnar.fields import SPACE, ZERO, Mask, Segments, all_digits
 from bureau.furnishing.metro2.layout import BASE, TRAILER_STATUS_CODES
-from bureau.furnishing.metro2.records import Item
+from bureau.furnishing.metro2.records import Item, Record
 from bureau.furnishing.metro2.rules import CONSISTENCY
-from bureau.furnishing.metro2.validate import AccountKey, FileValidator, Problem
+from bureau.furnishing.metro2.validate import AccountKey, FileValidator, Problem, account_key
 
 SINGLE = tuple(r for r in CONSISTENCY if not r.across_cycles)
 _HISTORY = np.zeros(256, dtype=bool)
@@ -77,6 +77,36 @@ def outside_period(base: Segments, activity: date | None) -> Mask:
     value = doai.value  # type: ignore[union-attr]
     inside = (value >= day_number(start)) & (value <= day_number(activity))
     return doai.valid & ~inside
+
+
+def account_keys(block: Plain) -> list[AccountKey]:
+    """validate.account_key of every row of a block (texts read as latin-1, stripped)."""
+    out = []
+    for name in ("identification_number", "consumer_account_number"):
+        raw = block.rows[:, BASE[name].slice]
+        texts = [t.decode("latin-1").strip() for t in
+                 np.ascontiguousarray(raw).view(f"S{raw.shape[1]}").ravel().tolist()]  # fmt: skip
+        for i in np.flatnonzero((raw == 0).any(axis=1)).tolist():  # NULs: the S view drops them
+            texts[i] = raw[i].tobytes().decode("latin-1").strip()
+        out.append(texts)
+    return list(zip(out[0], out[1], strict=True))
+
+
+def duplicate_accounts(stream: BinaryIO, block: int = BLOCK) -> dict[AccountKey, list[int]]:
+    """validate.duplicate_accounts of a stream, read by blocks: accounts reported by more
+    than one base record, with those records' numbers."""
+    seen: dict[AccountKey, list[int]] = {}
+    for found in BlockReader(stream, block):
+        pairs: Iterable[tuple[AccountKey, int]]
+        if isinstance(found, Plain):
+            pairs = zip(account_keys(found), found.numbers.tolist(), strict=True)
+        else:
+            pairs = ((account_key(i), i.number) for i in found
+                     if isinstance(i, Record) and i.kind == "base")  # fmt: skip
+        for key, number in pairs:
+            if key[1]:
+                seen.setdefault(key, []).append(number)
+    return {key: numbers for key, numbers in seen.items() if len(numbers) > 1}
 
 
 class ColumnarValidator:

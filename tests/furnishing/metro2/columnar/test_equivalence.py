@@ -17,13 +17,18 @@ from hypothesis import strategies as st
 from bureau.furnishing.metro2.codes import TABLES
 from bureau.furnishing.metro2.columnar.evaluate import Batch, Pairing, activity_column, rule_hits
 from bureau.furnishing.metro2.columnar.fields import Segments
-from bureau.furnishing.metro2.columnar.validate import SINGLE, ColumnarValidator
+from bureau.furnishing.metro2.columnar.validate import (
+    SINGLE,
+    ColumnarValidator,
+    duplicate_accounts,
+)
 from bureau.furnishing.metro2.consistency import record_findings
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader, parse_bytes
 from bureau.furnishing.metro2.records import Record
 from bureau.furnishing.metro2.synthetic import records
 from bureau.furnishing.metro2.validate import FileValidator, Problem
+from bureau.furnishing.metro2.validate import duplicate_accounts as reference_duplicates
 from bureau.furnishing.metro2.write import item_bytes
 from tests.furnishing.metro2.test_fuzz import _edits, _inputs, _mutate
 
@@ -47,12 +52,13 @@ def columnar(data: bytes, block: int) -> tuple[list[Problem], tuple[int, int, in
 
 
 def assert_same(data: bytes) -> None:
+    reference = parse_bytes(data)
+    assert duplicate_accounts(io.BytesIO(data), SMALL_BLOCK) == reference_duplicates(reference)
     expected = per_record(data)
     for block in (SMALL_BLOCK, 1 << 20):
         assert columnar(data, block) == expected
     validator = ColumnarValidator(block=SMALL_BLOCK)
     items = [item for item, _ in validator.items(io.BytesIO(data))]
-    reference = parse_bytes(data)
     assert items == reference
     assert [(i.number, i.offset) for i in items] == [(i.number, i.offset) for i in reference]
 
@@ -64,6 +70,13 @@ def synthetic(n: int, seed: int) -> bytearray:
 def test_every_sample_file_gets_the_same_problems_both_ways() -> None:
     for data in _inputs():
         assert_same(data)
+
+
+def test_an_account_reported_twice_is_found_both_ways() -> None:
+    data = bytearray(synthetic(30, 5))
+    data[427 * 9 : 427 * 10] = data[427 * 3 : 427 * 4]  # record 10 repeats record 4's account
+    assert_same(bytes(data))
+    assert len(duplicate_accounts(io.BytesIO(bytes(data)))) == 1
 
 
 def test_a_clean_synthetic_file_is_clean_both_ways_and_takes_the_columnar_path() -> None:
