@@ -46,7 +46,7 @@ def _now() -> datetime:
     tags=["consent"],
     summary="Grant a requester access for one purpose; returns a signed receipt",
 )
-def grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+def create_grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
     if body.recurring and body.max_uses not in (None, 1):
         raise InvalidInput("a recurring grant has no max_uses", field="max_uses")
     if not body.recurring and body.max_uses is None:
@@ -58,12 +58,12 @@ def grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str
 
 
 @router.get("/v1/me/consents", tags=["consent"], summary="My grants (active, or all)")
-def list_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, Any]:
+def list_my_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, Any]:
     return {"grants": service.list_grants(conn, subject.subject_id, _now(), not all)}
 
 
 @router.get("/v1/me/consents/{grant_id}", tags=["consent"], summary="One of my grants")
-def get_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.get_grant(conn, subject.subject_id, grant_id, _now())
 
 
@@ -72,7 +72,7 @@ def get_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     tags=["consent"],
     summary="Revoke a grant at once; returns a signed revocation receipt",
 )
-def revoke(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+def revoke_grant(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
     return service.revoke_grant(conn, key, subject.subject_id, grant_id, _now())
 
 
@@ -160,7 +160,7 @@ def _released(r: release.Released) -> Response:
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
 )
-async def pull(
+async def pull_report(
     body: PullIn,
     credentials: BearerDep,
     pool: AsyncPoolDep,
@@ -198,7 +198,7 @@ async def pull(
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
 )
-async def compelled(
+async def release_compelled_report(
     body: CompelledIn,
     credentials: BearerDep,
     pool: AsyncPoolDep,

@@ -57,7 +57,7 @@ def _notice(row: dict[str, Any] | None, fmt: str) -> Any:
 
 
 @me.get("/reasons", summary="Reason codes, item kinds and disputable fields")
-def reasons() -> dict[str, Any]:
+def dispute_reasons() -> dict[str, Any]:
     return {
         "reasons": [
             {"code": r.code, "text": r.text, "items": sorted(API_KIND[k] for k in r.kinds)}
@@ -88,12 +88,12 @@ def my_disputes(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
 
 
 @me.get("/notices", summary="Notices about my disputes (results, frivolous, reinsertion)")
-def my_notices(subject: Subject, conn: Tx) -> list[dict[str, Any]]:
+def my_dispute_notices(subject: Subject, conn: Tx) -> list[dict[str, Any]]:
     return repo.notices_to_subject(conn, subject.subject_id)
 
 
 @me.get("/notices/{notice_id}", summary="One notice, as JSON or as a letter (format=html)")
-def my_notice(notice_id: UUID, subject: Subject, conn: Tx, format: Format = "json") -> Any:
+def my_dispute_notice(notice_id: UUID, subject: Subject, conn: Tx, format: Format = "json") -> Any:
     return _notice(repo.notice_to_subject(conn, subject.subject_id, notice_id), format)
 
 
@@ -138,7 +138,7 @@ def notify_recipients(
 
 
 @me.get("/{dispute_id}/documents/{document_id}")
-def my_document(
+def my_dispute_document(
     dispute_id: UUID, document_id: UUID, subject: Subject, conn: Tx, vault: VaultDep
 ) -> Response:
     name, content_type, content = service.document_content(
@@ -172,7 +172,7 @@ def furnisher_case(dispute_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDe
 
 
 @furnisher.get("/{dispute_id}/documents/{document_id}")
-def furnisher_document(
+def furnisher_dispute_document(
     dispute_id: UUID, document_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep
 ) -> Response:
     return _download(*reinvestigation.document(conn, vault, key.org_id, dispute_id, document_id))
@@ -236,12 +236,12 @@ def operator_run_deadlines(key: OperatorKey, conn: Tx, vault: VaultDep, now: Now
 
 
 @org.get("", summary="Dispute notices addressed to my organization")
-def org_notices(key: AnyOrgKey, conn: Tx) -> list[dict[str, Any]]:
+def org_dispute_notices(key: AnyOrgKey, conn: Tx) -> list[dict[str, Any]]:
     return repo.notices_to_org(conn, key.org_id)
 
 
 @org.get("/{notice_id}")
-def org_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
+def org_dispute_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
     found = next((n for n in repo.notices_to_org(conn, key.org_id)
                   if n["notice_id"] == notice_id), None)  # fmt: skip
     return _notice(found, format)

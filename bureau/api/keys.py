@@ -15,5 +15,5 @@ router = APIRouter(tags=["keys"])
     "/v1/keys",
     summary="The bureau's public keys (JWK Set) for receipts, reports and tree heads",
 )
-def keys(key: SignerDep) -> dict[str, Any]:
+def signing_keys(key: SignerDep) -> dict[str, Any]:
     return key.jwks()

@@ -19,10 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bureau.api.contract import MEDIA_TYPE, TYPE_BASE, document_problems
 from bureau.errors import DomainError
 
-TYPE_BASE = "https://fairfile.dev/problems/"
-MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("bureau.api")
 
 ErrorPage = Callable[[Request, int, str, str, str | None], Response | None]
@@ -45,13 +44,26 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+def _field_path(error: dict[str, Any]) -> str:
+    """The dotted path of the offending input. A body that is not JSON at all is `body`: its
+    location's last part is a byte offset, which names no field."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    loc = error.get("loc", ())
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
+def _reason(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "not valid JSON (" + str(error.get("ctx", {}).get("error", "malformed")) + ")"
+    return str(error.get("msg", "invalid"))
+
+
 def install(app: FastAPI, page: ErrorPage | None = None) -> None:
-    """Map every error to problem+json, or to `page`'s answer where it gives one."""
+    """Map every error to problem+json, or to `page`'s answer where it gives one, and say so in
+    the app's OpenAPI (`bureau.api.contract`): every status of every operation, documented."""
+    document_problems(app)
 
     def answer(
         request: Request,
@@ -75,8 +87,7 @@ def install(app: FastAPI, page: ErrorPage | None = None) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": _field_path(e.get("loc", ())), "reason": e.get("msg", "invalid")}
-            for e in exc.errors()
+            {"field": _field_path(e), "reason": _reason(e)} for e in exc.errors()
         ]
         first = errors[0] if errors else {"field": "body", "reason": "invalid"}
         return answer(

@@ -38,7 +38,7 @@ def _now() -> datetime:
     status_code=status.HTTP_201_CREATED,
     summary="Register a webhook endpoint (its signing secret is shown once)",
 )
-def register(
+def register_webhook(
     org_id: UUID, body: EndpointIn, operator: OperatorKey, conn: Tx, settings: SettingsDep
 ) -> NewEndpointOut:
     view = endpoints.register(conn, org_id, body.url, body.event_types, settings.sandbox, _now())
@@ -54,7 +54,7 @@ def register(
     response_model=EndpointList,
     summary="The organization's webhook endpoints (never their secrets)",
 )
-def listing(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
+def list_webhooks(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
     return EndpointList(endpoints=[EndpointOut(**e) for e in endpoints.listing(conn, org_id)])
 
 
@@ -63,7 +63,7 @@ def listing(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Stop delivering to an endpoint",
 )
-def remove(org_id: UUID, endpoint_id: UUID, operator: OperatorKey, conn: Tx) -> None:
+def remove_webhook(org_id: UUID, endpoint_id: UUID, operator: OperatorKey, conn: Tx) -> None:
     endpoints.remove(conn, org_id, endpoint_id, _now())
     log.append(conn, "webhook.removed", None,
                {"endpoint_id": str(endpoint_id), "by": operator.key_id})  # fmt: skip
@@ -85,7 +85,7 @@ def _delivery(row: dict[str, Any]) -> DeliveryOut:
     response_model=DeliveryPage,
     summary="This organization's webhook deliveries with their attempts, newest first",
 )
-def deliveries(
+def list_webhook_deliveries(
     principal: AnyOrgKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> DeliveryPage:
     check_limit(limit)

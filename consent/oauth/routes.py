@@ -52,7 +52,7 @@ def issuer(request: Request) -> str:
     tags=["oauth"],
     summary="RFC 8414 authorization server metadata",
 )
-def metadata(request: Request) -> ServerMetadata:
+def oauth_metadata(request: Request) -> ServerMetadata:
     base = issuer(request)
     return ServerMetadata(
         issuer=base,
@@ -83,7 +83,7 @@ def metadata(request: Request) -> ServerMetadata:
                400: {"description": "RFC 6749 §5.2 error"},
                401: {"description": "RFC 6749 §5.2 invalid_client"}},
 )  # fmt: skip
-async def token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
+async def oauth_token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
     form = await request.form()
     incoming = Incoming(
         request.method, str(request.url), request.headers,
@@ -106,7 +106,7 @@ async def token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
     tags=["grants"],
     summary="The grants subjects made to this organization, newest first (never file data)",
 )
-def list_grants(
+def list_lender_grants(
     user: UserKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> GrantPage:
     page = lender.grants_page(conn, user.org_id, cursor, limit, _now())
@@ -121,7 +121,7 @@ def list_grants(
     tags=["grants"],
     summary="One grant made to this organization",
 )
-def get_grant(grant_id: UUID, user: UserKey, conn: Tx) -> LenderGrant:
+def get_lender_grant(grant_id: UUID, user: UserKey, conn: Tx) -> LenderGrant:
     return LenderGrant(**lender.one_grant(conn, user.org_id, grant_id, _now()))
 
 

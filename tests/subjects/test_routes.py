@@ -59,7 +59,7 @@ def test_the_subject_closes_sees_the_shred_date_and_reopens(
 
 def test_closing_needs_a_subject_token(client: TestClient, lumen: Org) -> None:
     assert client.post("/v1/me/file/closure").status_code == 401
-    assert client.post("/v1/me/file/closure", headers=lumen.headers).status_code == 401
+    assert client.post("/v1/me/file/closure", headers=lumen.headers).status_code == 403
 
 
 def test_the_operator_closes_on_a_verified_request_and_shreds_only_closed_files(
