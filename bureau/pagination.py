@@ -13,8 +13,9 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from bureau.errors import InvalidInput
@@ -24,6 +25,19 @@ MAX_LIMIT = 200
 _VERSION = 1
 
 T = TypeVar("T")
+
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, at most {MAX_LIMIT}")
+]
+"""A list route's `limit` parameter: its bounds are in the spec, and FastAPI enforces them."""
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=512,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="the `next_cursor` of the previous page (opaque); omit for the first page",
+    ),
+]
 
 
 def encode_cursor(key: Sequence[str | int]) -> str:

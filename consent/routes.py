@@ -9,6 +9,7 @@ from uuid import UUID
 import psycopg
 from fastapi import APIRouter, Response, status
 
+from bureau.api.contract import refuses
 from bureau.api.deps import (
     AsyncPoolDep,
     BearerDep,
@@ -24,8 +25,9 @@ from bureau.db.batch import run_async
 from bureau.errors import InvalidInput
 from bureau.policy.regime import live_rules, period_in_words
 from bureau.reports import release
+from bureau.subjects.errors import FileClosed, SubjectNotFound
 from consent import service
-from consent.errors import NoGrant
+from consent.errors import DENIALS, AlreadyFrozen, GrantNotFound, InvalidGrant, NoGrant, NotFrozen
 from consent.oauth import repo
 from consent.oauth.server import digest
 from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
@@ -45,6 +47,7 @@ def _now() -> datetime:
     status_code=status.HTTP_201_CREATED,
     tags=["consent"],
     summary="Grant a requester access for one purpose; returns a signed receipt",
+    openapi_extra=refuses(InvalidGrant, FileClosed),
 )
 def create_grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
     if body.recurring and body.max_uses not in (None, 1):
@@ -62,7 +65,12 @@ def list_my_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, A
     return {"grants": service.list_grants(conn, subject.subject_id, _now(), not all)}
 
 
-@router.get("/v1/me/consents/{grant_id}", tags=["consent"], summary="One of my grants")
+@router.get(
+    "/v1/me/consents/{grant_id}",
+    tags=["consent"],
+    summary="One of my grants",
+    openapi_extra=refuses(GrantNotFound),
+)
 def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.get_grant(conn, subject.subject_id, grant_id, _now())
 
@@ -71,6 +79,7 @@ def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     "/v1/me/consents/{grant_id}",
     tags=["consent"],
     summary="Revoke a grant at once; returns a signed revocation receipt",
+    openapi_extra=refuses(GrantNotFound, FileClosed),
 )
 def revoke_grant(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
     return service.revoke_grant(conn, key, subject.subject_id, grant_id, _now())
@@ -84,12 +93,22 @@ def freeze_status(subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.freeze_status(conn, subject.subject_id, _now())
 
 
-@router.put("/v1/me/freeze", tags=["freeze"], summary="Freeze my file now (free)")
+@router.put(
+    "/v1/me/freeze",
+    tags=["freeze"],
+    summary="Freeze my file now (free)",
+    openapi_extra=refuses(AlreadyFrozen, FileClosed),
+)
 def place_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.place_freeze(conn, subject.subject_id, _now())
 
 
-@router.delete("/v1/me/freeze", tags=["freeze"], summary="Lift the freeze now")
+@router.delete(
+    "/v1/me/freeze",
+    tags=["freeze"],
+    summary="Lift the freeze now",
+    openapi_extra=refuses(NotFrozen, FileClosed),
+)
 def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.lift_freeze(conn, subject.subject_id, _now())
 
@@ -99,6 +118,7 @@ def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     tags=["freeze"],
     summary="Lift the freeze for one requester and/or a time window",
+    openapi_extra=refuses(NotFrozen, FileClosed),
 )
 def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.add_thaw(
@@ -106,7 +126,12 @@ def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> dict[str, Any]:
     )
 
 
-@router.delete("/v1/me/freeze/thaws/{thaw_id}", tags=["freeze"], summary="Cancel a thaw")
+@router.delete(
+    "/v1/me/freeze/thaws/{thaw_id}",
+    tags=["freeze"],
+    summary="Cancel a thaw",
+    openapi_extra=refuses(FileClosed),
+)
 def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     return service.cancel_thaw(conn, subject.subject_id, thaw_id, _now())
 
@@ -128,6 +153,7 @@ def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
         f"extended ({period_in_words(live_rules().fraud_alerts.extended_days)}) or active-duty "
         f"({period_in_words(live_rules().fraud_alerts.active_duty_days)}) alert"
     ),
+    openapi_extra=refuses(FileClosed),
 )
 def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     return service.place_alert(
@@ -141,6 +167,7 @@ def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> d
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["fraud alerts"],
     summary="Remove an alert",
+    openapi_extra=refuses(FileClosed),
 )
 def remove_alert(alert_id: UUID, subject: Subject, conn: Tx) -> None:
     service.remove_alert(conn, subject.subject_id, alert_id, _now())
@@ -159,6 +186,7 @@ def _released(r: release.Released) -> Response:
     status_code=status.HTTP_201_CREATED,
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
+    openapi_extra=refuses(*DENIALS.values()),
 )
 async def pull_report(
     body: PullIn,
@@ -197,6 +225,7 @@ async def pull_report(
     status_code=status.HTTP_201_CREATED,
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
+    openapi_extra=refuses(*DENIALS.values(), SubjectNotFound),
 )
 async def release_compelled_report(
     body: CompelledIn,

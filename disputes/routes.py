@@ -14,10 +14,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 
+from bureau.api.contract import refuses
 from bureau.api.deps import AnyOrgKey, FurnisherKey, OperatorKey, Subject, Tx, VaultDep
 from bureau.policy.regime import live_rules
+from bureau.subjects.errors import FileClosed
 from disputes import notices, recipients, reinvestigation, repo, service, statements
-from disputes.errors import DisputeNotFound
+from disputes.errors import (
+    CertificationRequired,
+    DisputeAlreadyOpen,
+    DisputeNotFound,
+    NotYourItem,
+    ReinvestigationPeriodOver,
+    StatementTooLong,
+    TransitionRefused,
+)
 from disputes.items import API_KIND, CORRECTABLE, REASONS
 from disputes.schemas import (
     AnswerIn,
@@ -67,7 +77,12 @@ def dispute_reasons() -> dict[str, Any]:
     }
 
 
-@me.post("", status_code=201, summary="Dispute an item of my file; the legal clock starts")
+@me.post(
+    "",
+    status_code=201,
+    summary="Dispute an item of my file; the legal clock starts",
+    openapi_extra=refuses(DisputeAlreadyOpen, NotYourItem, DisputeNotFound, FileClosed),
+)
 def file_dispute(body: FilingIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now) -> Any:
     filing = service.Filing(
         item_kind=body.item.kind, item_id=body.item.id, reason_code=body.reason,
@@ -92,12 +107,16 @@ def my_dispute_notices(subject: Subject, conn: Tx) -> list[dict[str, Any]]:
     return repo.notices_to_subject(conn, subject.subject_id)
 
 
-@me.get("/notices/{notice_id}", summary="One notice, as JSON or as a letter (format=html)")
+@me.get(
+    "/notices/{notice_id}",
+    summary="One notice, as JSON or as a letter (format=html)",
+    openapi_extra=refuses(DisputeNotFound),
+)
 def my_dispute_notice(notice_id: UUID, subject: Subject, conn: Tx, format: Format = "json") -> Any:
     return _notice(repo.notice_to_subject(conn, subject.subject_id, notice_id), format)
 
 
-@me.get("/{dispute_id}")
+@me.get("/{dispute_id}", openapi_extra=refuses(DisputeNotFound))
 def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> Any:
     row = repo.dispute(conn, subject.subject_id, dispute_id)
     if row is None:
@@ -111,6 +130,7 @@ def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) ->
         f"Send more information ({live_rules().dispute.resolve_days} days become "
         f"{live_rules().dispute.resolve_days_extended})"
     ),
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, FileClosed),
 )
 def add_information(
     dispute_id: UUID, body: InformationIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now
@@ -121,7 +141,11 @@ def add_information(
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.post("/{dispute_id}/statement", summary="Add my statement to the disputed item")
+@me.post(
+    "/{dispute_id}/statement",
+    summary="Add my statement to the disputed item",
+    openapi_extra=refuses(DisputeNotFound, StatementTooLong, TransitionRefused, FileClosed),
+)
 def add_statement(
     dispute_id: UUID, body: StatementIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -129,7 +153,11 @@ def add_statement(
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.post("/{dispute_id}/notify-recipients", summary="Tell past recipients of the change")
+@me.post(
+    "/{dispute_id}/notify-recipients",
+    summary="Tell past recipients of the change",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, FileClosed),
+)
 def notify_recipients(
     dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> dict[str, Any]:
@@ -137,7 +165,7 @@ def notify_recipients(
     return {"notified": told}
 
 
-@me.get("/{dispute_id}/documents/{document_id}")
+@me.get("/{dispute_id}/documents/{document_id}", openapi_extra=refuses(DisputeNotFound))
 def my_dispute_document(
     dispute_id: UUID, document_id: UUID, subject: Subject, conn: Tx, vault: VaultDep
 ) -> Response:
@@ -166,19 +194,23 @@ def furnisher_inbox(
     return reinvestigation.inbox(conn, vault, key.org_id, open_only=state == "open")
 
 
-@furnisher.get("/{dispute_id}")
+@furnisher.get("/{dispute_id}", openapi_extra=refuses(DisputeNotFound))
 def furnisher_case(dispute_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep) -> Any:
     return reinvestigation.case(conn, vault, key.org_id, dispute_id)
 
 
-@furnisher.get("/{dispute_id}/documents/{document_id}")
+@furnisher.get("/{dispute_id}/documents/{document_id}", openapi_extra=refuses(DisputeNotFound))
 def furnisher_dispute_document(
     dispute_id: UUID, document_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep
 ) -> Response:
     return _download(*reinvestigation.document(conn, vault, key.org_id, dispute_id, document_id))
 
 
-@furnisher.post("/{dispute_id}/response", summary="Answer: verified, modified, deleted, not_theirs")
+@furnisher.post(
+    "/{dispute_id}/response",
+    summary="Answer: verified, modified, deleted, not_theirs",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
+)
 def furnisher_answer(
     dispute_id: UUID, body: AnswerIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -188,7 +220,11 @@ def furnisher_answer(
     return reinvestigation.acdv(conn, vault, row)
 
 
-@furnisher.post("/{dispute_id}/frivolous", summary="Decline a direct dispute as frivolous")
+@furnisher.post(
+    "/{dispute_id}/frivolous",
+    summary="Decline a direct dispute as frivolous",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
+)
 def furnisher_frivolous(
     dispute_id: UUID, body: FrivolousIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -198,7 +234,11 @@ def furnisher_frivolous(
     return reinvestigation.acdv(conn, vault, row)
 
 
-@furnisher.post("/{dispute_id}/reinsertion", summary="Reinsert a deleted item, with certification")
+@furnisher.post(
+    "/{dispute_id}/reinsertion",
+    summary="Reinsert a deleted item, with certification",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, CertificationRequired),
+)
 def furnisher_reinsert(
     dispute_id: UUID, body: ReinsertionIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -218,7 +258,10 @@ def operator_inbox(
     return reinvestigation.inbox(conn, vault, None, open_only=state == "open")
 
 
-@operator.post("/{dispute_id}/response")
+@operator.post(
+    "/{dispute_id}/response",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
+)
 def operator_answer(
     dispute_id: UUID, body: AnswerIn, key: OperatorKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -240,7 +283,7 @@ def org_dispute_notices(key: AnyOrgKey, conn: Tx) -> list[dict[str, Any]]:
     return repo.notices_to_org(conn, key.org_id)
 
 
-@org.get("/{notice_id}")
+@org.get("/{notice_id}", openapi_extra=refuses(DisputeNotFound))
 def org_dispute_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
     found = next((n for n in repo.notices_to_org(conn, key.org_id)
                   if n["notice_id"] == notice_id), None)  # fmt: skip

@@ -132,9 +132,7 @@ def _credential_refusals(route: APIRoute) -> list[Refusal]:
     return found
 
 
-def _operation_refusals(
-    path: str, route: APIRoute, operation: dict[str, Any]
-) -> list[Refusal]:
+def _operation_refusals(path: str, route: APIRoute, operation: dict[str, Any]) -> list[Refusal]:
     declared = [tuple(r) for r in operation.pop(_X_REFUSALS, [])]
     if path in RFC6749_PATHS:
         return list(EDGE_REFUSALS)
@@ -144,7 +142,7 @@ def _operation_refusals(
         found += INPUT_REFUSALS
     if any(p.get("in") == "path" for p in parameters):
         found += PATH_REFUSALS
-    if "POST" in route.methods and route.status_code == 201:
+    if "POST" in (route.methods or ()) and route.status_code == 201:
         found += IDEMPOTENCY_REFUSALS
     found += [(int(s), str(t), str(title)) for s, t, title in declared]
     return found

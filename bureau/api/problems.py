@@ -86,9 +86,7 @@ def install(app: FastAPI, page: ErrorPage | None = None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": _field_path(e), "reason": _reason(e)} for e in exc.errors()
-        ]
+        errors = [{"field": _field_path(e), "reason": _reason(e)} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "reason": "invalid"}
         return answer(
             request,
@@ -102,8 +100,16 @@ def install(app: FastAPI, page: ErrorPage | None = None) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (bytes that are not UTF-8, say): input like
+            # any other invalid input, so one status and one type for every bad body.
+            detail = "body: not valid JSON (" + str(exc.detail) + ")"
+            return answer(request, 422, "invalid-input", "Invalid input", detail, "body",
+                          errors=[{"field": "body", "reason": str(exc.detail)}])  # fmt: skip
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return answer(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
+        shown = answer(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
+        shown.headers.update(exc.headers or {})  # e.g. `Allow` on a 405
+        return shown
 
     async def transaction_conflict(request: Request, exc: Exception) -> Response:
         """A deadlock or serialization failure: PostgreSQL rolled this request back whole so

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from bureau.api.contract import refuses
 from bureau.api.deps import AuditorKey, SettingsDep, SignerDep, Subject, Tx
 from bureau.audit import publication, repo, tree
 from bureau.audit.access_log import subject_log
@@ -62,6 +63,7 @@ def tree_head_at(auditor: AuditorKey, conn: Tx, tree_size: int) -> dict[str, Any
 @router.get(
     "/v1/audit/consistency",
     summary="Proof that the log of size `first` is a prefix of the log of size `second`",
+    openapi_extra=refuses((404, "not-found", "Not found")),
 )
 def consistency(
     auditor: AuditorKey,
@@ -94,6 +96,7 @@ def consistency(
 @router.get(
     "/v1/audit/inclusion/{leaf_index}",
     summary="A leaf's hash and its inclusion proof in a signed tree (no entry contents)",
+    openapi_extra=refuses(NotCoveredYet),
 )
 def inclusion(
     auditor: AuditorKey,

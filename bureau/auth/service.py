@@ -73,8 +73,7 @@ def authenticate_subject(conn: psycopg.Connection[Any], presented: str) -> Subje
     token = parse_token(presented, SUBJECT_TOKEN)
     if token is None and parse_token(presented, ORG_KEY) is not None:
         raise WrongCredential(
-            "this operation needs the subject's own token (ffs_...), not an organization's "
-            "API key",
+            "this operation needs the subject's own token (ffs_...), not an organization's API key",
             field="authorization",
         )
     row = repo.subject_credential(conn, token.token_id) if token else None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from bureau.inputs import RequestBody
 
 
-class FurnishRecords(BaseModel):
+class FurnishRecords(RequestBody):
     """Accounts as JSON: each record holds Metro 2 base-segment fields by name (dates as
     YYYY-MM-DD, amounts in whole dollars), plus `original_creditor_name` and
     `creditor_classification` for collections. Fields outside the admitted financial data

@@ -3,31 +3,52 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 from uuid import UUID
 
 import psycopg
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from bureau.api.contract import refuses
 from bureau.api.deps import Subject, Tx, UserKey, VaultDep
 from bureau.auth.service import SubjectPrincipal
-from bureau.errors import NotFound
+from bureau.errors import Conflict, NotFound
+from bureau.inputs import RequestBody
 from bureau.notices import adverse, inbox, repo
 from bureau.score.adverse_action import ACTIONS, render_letter
 from bureau.subjects import repo as subjects_repo
+from bureau.subjects.errors import FileShredded
 
 router = APIRouter(tags=["notices"])
 
 
-class AdverseActionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+AdverseAction = StrEnum(  # type: ignore[misc]
+    "AdverseAction", {code.replace("-", "_").upper(): code for code in ACTIONS}
+)
+"""The actions a notice can report (`bureau.score.adverse_action.ACTIONS`)."""
+
+
+class AdverseActionIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "report_id": "9a4e1c2b-7d3f-4e5a-8b6c-0d1e2f3a4b5c",
+                    "action": "credit-denied",
+                    "reasons": ["Proportion of balances to credit limits is too high"],
+                }
+            ]
+        }
+    )
     report_id: UUID
-    action: str = Field(description="one of: " + ", ".join(ACTIONS))
+    action: AdverseAction = Field(description="what the user did (Regulation B §1002.9)")
     action_detail: str | None = Field(default=None, max_length=300)
-    reasons: list[str] = Field(
-        description="the specific principal reasons for the action (Regulation B §1002.9)"
+    reasons: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        max_length=20,
+        description="the specific principal reasons for the action (Regulation B §1002.9)",
     )
 
 
@@ -47,6 +68,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     "/v1/notices/adverse-action",
     status_code=status.HTTP_201_CREATED,
     summary="Send the subject an adverse-action notice for a report you pulled (FCRA §615)",
+    openapi_extra=refuses((404, "not-found", "Not found"), FileShredded, Conflict),
 )
 def send_adverse_action(body: AdverseActionIn, user: UserKey, conn: Tx) -> dict[str, Any]:
     notice = adverse.send_adverse_action(

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from bureau.inputs import RequestBody
 
 Role = Literal["furnisher", "user", "operator", "auditor"]
 Scope = Literal["furnish", "pull", "operator", "auditor"]
 
 
-class OrganizationIn(BaseModel):
+class OrganizationIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     roles: list[Role] = Field(min_length=1)
-    furnisher_code: str | None = Field(default=None, max_length=20)
+    furnisher_code: str | None = Field(default=None, min_length=1, max_length=20)
     address: str | None = Field(default=None, max_length=300)
     phone: str | None = Field(default=None, max_length=30)
 
@@ -30,7 +32,7 @@ class OrganizationOut(BaseModel):
     phone: str | None = None
 
 
-class KeyIn(BaseModel):
+class KeyIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     scopes: list[Scope] = Field(min_length=1)
     label: str = Field(default="", max_length=100)
@@ -42,13 +44,17 @@ class KeyOut(BaseModel):
     scopes: list[str]
 
 
-class EnrolmentIn(BaseModel):
+class EnrolmentIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     national_id: str = Field(pattern=r"^\d{3}-?\d{2}-?\d{4}$")
-    dob: date
-    addresses: list[str] = Field(default_factory=list, max_length=5)
-    phones: list[str] = Field(default_factory=list, max_length=5)
+    dob: date = Field(ge=date(1900, 1, 1), description="in the past")
+    addresses: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=5
+    )
+    phones: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+        default_factory=list, max_length=5
+    )
 
 
 class EnrolmentOut(BaseModel):

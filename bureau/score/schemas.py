@@ -5,31 +5,32 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from bureau.inputs import RequestBody
 from bureau.score import whatif
 
 
-class PayDownIn(BaseModel):
+class PayDownIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["pay_down"]
     tradeline_id: UUID
     balance: int = Field(ge=0, description="the new balance in whole dollars")
 
 
-class OnTimeIn(BaseModel):
+class OnTimeIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["on_time"]
     months: int = Field(ge=1, le=whatif.MAX_MONTHS, description="months with no new late payment")
 
 
-class CloseIn(BaseModel):
+class CloseIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["close"]
     tradeline_id: UUID
 
 
-class NewInquiryIn(BaseModel):
+class NewInquiryIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["new_inquiry"]
     count: int = Field(default=1, ge=1, le=whatif.MAX_INQUIRIES)
@@ -38,7 +39,7 @@ class NewInquiryIn(BaseModel):
 ChangeIn = Annotated[PayDownIn | OnTimeIn | CloseIn | NewInquiryIn, Field(discriminator="kind")]
 
 
-class WhatIfIn(BaseModel):
+class WhatIfIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     changes: list[ChangeIn] = Field(min_length=1, max_length=20)
 

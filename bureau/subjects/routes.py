@@ -8,16 +8,19 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from bureau.api.contract import refuses
 from bureau.api.deps import OperatorKey, Subject, Tx, VaultDep
+from bureau.inputs import RequestBody
 from bureau.policy.regime import live_rules
 from bureau.subjects import erasure
+from bureau.subjects.errors import FileClosed, FileNotClosed, FileShredded, SubjectNotFound
 
 router = APIRouter(tags=["erasure"])
 
 
-class OperatorClosureIn(BaseModel):
+class OperatorClosureIn(RequestBody):
     request_ref: str = Field(
         min_length=1,
         max_length=200,
@@ -35,6 +38,7 @@ def my_closure(subject: Subject, conn: Tx) -> dict[str, Any]:
     "/v1/me/file/closure",
     status_code=status.HTTP_201_CREATED,
     summary="Close my file: released to no one, then erased (GDPR Art. 17)",
+    openapi_extra=refuses(FileClosed),
 )
 def close_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
     state = erasure.close_file(
@@ -43,7 +47,11 @@ def close_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
     return state.as_dict()
 
 
-@router.delete("/v1/me/file/closure", summary="Withdraw my closure before the file is shredded")
+@router.delete(
+    "/v1/me/file/closure",
+    summary="Withdraw my closure before the file is shredded",
+    openapi_extra=refuses(FileNotClosed),
+)
 def reopen_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
     return erasure.reopen_file(
         conn, subject.subject_id, live_rules().erasure, by="subject"
@@ -54,6 +62,7 @@ def reopen_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
     "/v1/operator/subjects/{subject_id}/closure",
     status_code=status.HTTP_201_CREATED,
     summary="Close a file at the subject's verified request",
+    openapi_extra=refuses(SubjectNotFound, FileClosed, FileShredded),
 )
 def close_file(
     subject_id: UUID, body: OperatorClosureIn, operator: OperatorKey, conn: Tx
@@ -72,6 +81,7 @@ def close_file(
 @router.post(
     "/v1/operator/subjects/{subject_id}/shred",
     summary="Shred a closed file now: its keys destroyed, its person unlinkable (irreversible)",
+    openapi_extra=refuses(SubjectNotFound, FileNotClosed, FileShredded),
 )
 def shred_file(
     subject_id: UUID, operator: OperatorKey, conn: Tx, vault: VaultDep

@@ -11,7 +11,15 @@ from fastapi import APIRouter, status
 from bureau.api.deps import AnyOrgKey, OperatorKey, SettingsDep, Tx
 from bureau.audit import log
 from bureau.errors import InvalidInput
-from bureau.pagination import DEFAULT_LIMIT, PageInfo, check_limit, decode_cursor, page_of
+from bureau.pagination import (
+    DEFAULT_LIMIT,
+    Cursor,
+    Limit,
+    PageInfo,
+    check_limit,
+    decode_cursor,
+    page_of,
+)
 from bureau.webhooks import endpoints, repo
 from bureau.webhooks.schemas import (
     Attempt,
@@ -86,7 +94,7 @@ def _delivery(row: dict[str, Any]) -> DeliveryOut:
     summary="This organization's webhook deliveries with their attempts, newest first",
 )
 def list_webhook_deliveries(
-    principal: AnyOrgKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    principal: AnyOrgKey, conn: Tx, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> DeliveryPage:
     check_limit(limit)
     after = None

@@ -8,11 +8,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bureau.inputs import RequestBody
 from bureau.pagination import PageInfo
 from bureau.webhooks.events import EVENT_TYPES
 
 
-class EndpointIn(BaseModel):
+class EndpointIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000, description="https (http only to loopback in the sandbox)")
     event_types: list[str] = Field(description="some of: " + ", ".join(EVENT_TYPES))

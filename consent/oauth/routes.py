@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from bureau.api.deps import OperatorKey, SignerDep, Tx, UserKey
 from bureau.audit import log
-from bureau.pagination import DEFAULT_LIMIT, PageInfo
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from consent.oauth import lender
 from consent.oauth.schemas import (
     GrantPage,
@@ -107,7 +107,7 @@ async def oauth_token(request: Request, conn: Tx, key: SignerDep) -> JSONRespons
     summary="The grants subjects made to this organization, newest first (never file data)",
 )
 def list_lender_grants(
-    user: UserKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    user: UserKey, conn: Tx, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> GrantPage:
     page = lender.grants_page(conn, user.org_id, cursor, limit, _now())
     return GrantPage(

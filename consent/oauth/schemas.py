@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bureau.inputs import RequestBody
 from bureau.pagination import PageInfo
 
 
@@ -32,7 +33,7 @@ class GrantPage(BaseModel):
     page: PageInfo
 
 
-class RedirectUrisIn(BaseModel):
+class RedirectUrisIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     redirect_uris: list[str] = Field(max_length=20)
 
