@@ -30,7 +30,7 @@ from consent import service
 from consent.errors import DENIALS, AlreadyFrozen, GrantNotFound, InvalidGrant, NoGrant, NotFrozen
 from consent.oauth import repo
 from consent.oauth.server import digest
-from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
+from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ReleasedReport, ThawIn
 
 router = APIRouter()
 
@@ -186,6 +186,11 @@ def _released(r: release.Released) -> Response:
     status_code=status.HTTP_201_CREATED,
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
+    description="Releases the subject's file to the caller when the subject's grant allows "
+    "this purpose and scope now (not frozen, not revoked, within its window and uses). The "
+    "body holds the report and its compact JWS over the very same bytes; the inquiry and the "
+    "access-log entry are written in the same transaction.",
+    responses={201: {"model": ReleasedReport, "description": "the signed report"}},
     openapi_extra=refuses(*DENIALS.values()),
 )
 async def pull_report(
@@ -225,6 +230,7 @@ async def pull_report(
     status_code=status.HTTP_201_CREATED,
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
+    responses={201: {"model": ReleasedReport, "description": "the signed report"}},
     openapi_extra=refuses(*DENIALS.values(), SubjectNotFound),
 )
 async def release_compelled_report(

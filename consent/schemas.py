@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from bureau.inputs import Count, Instant, RequestBody
@@ -116,3 +118,40 @@ class CompelledIn(RequestBody):
     subject_id: UUID
     court_order_ref: str = Field(min_length=1, max_length=200)
     recipient: str = Field(min_length=1, max_length=200)
+
+
+class Recipient(BaseModel):
+    org_id: UUID | None = Field(description="the requester; null for a court order")
+    name: str
+    court_order_ref: str | None = Field(default=None, description="compelled releases only")
+
+
+class SignedReport(BaseModel):
+    """The report as signed: exactly the JWS payload (verify the JWS, not this copy)."""
+
+    report_id: UUID
+    issued_at: datetime
+    issuer: Literal["fairfile"]
+    regime: str = Field(description="the id of the regime the release was decided under")
+    recipient: Recipient
+    purpose: Purpose
+    grant_id: UUID | None = Field(description="the grant released under; null when compelled")
+    basis: str = Field(description="the access decision's reason for releasing")
+    fraud_alert_active: bool
+    file: dict[str, object] = Field(
+        description="the file as a user may see it (the subject's disclosure, national id "
+        "truncated, hard inquiries only)"
+    )
+    score: dict[str, object] | None = Field(
+        default=None, description="the score with every attribute's points (GET /v1/me/score)"
+    )
+
+
+class ReleasedReport(BaseModel):
+    """A released report. Documentation of the body only: the route sends the very bytes that
+    were signed (`bureau.reports.release.Released.response_json`), never re-serialised."""
+
+    report_id: UUID
+    access_log_entry: int = Field(description="the access-log entry that records this release")
+    jws: str = Field(description="compact JWS (Ed25519) over `report`; keys at GET /v1/keys")
+    report: SignedReport
