@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import psycopg
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from bureau.api.contract import refuses
 from bureau.api.deps import (
@@ -23,6 +23,7 @@ from bureau.api.deps import (
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run_async
 from bureau.errors import InvalidInput
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from bureau.policy.regime import live_rules, period_in_words
 from bureau.reports import release
 from bureau.subjects.errors import FileClosed, SubjectNotFound
@@ -31,6 +32,7 @@ from consent.errors import DENIALS, AlreadyFrozen, GrantNotFound, InvalidGrant, 
 from consent.oauth import repo
 from consent.oauth.server import digest
 from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ReleasedReport, ThawIn
+from consent.views import AlertList, FraudAlert, FreezeStatus, Grant, GrantList, RevokedGrant
 
 router = APIRouter()
 
@@ -49,7 +51,7 @@ def _now() -> datetime:
     summary="Grant a requester access for one purpose; returns a signed receipt",
     openapi_extra=refuses(InvalidGrant, FileClosed),
 )
-def create_grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+def create_grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> Grant:
     if body.recurring and body.max_uses not in (None, 1):
         raise InvalidInput("a recurring grant has no max_uses", field="max_uses")
     if not body.recurring and body.max_uses is None:
@@ -61,8 +63,15 @@ def create_grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> d
 
 
 @router.get("/v1/me/consents", tags=["consent"], summary="My grants (active, or all)")
-def list_my_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, Any]:
-    return {"grants": service.list_grants(conn, subject.subject_id, _now(), not all)}
+def list_my_grants(
+    subject: Subject,
+    conn: Tx,
+    all: Annotated[bool, Query(description="every grant, not only active and pending")] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> GrantList:
+    page = service.grants_page(conn, subject.subject_id, _now(), not all, limit, cursor)
+    return GrantList(grants=page.items, page=PageInfo(next_cursor=page.next_cursor))
 
 
 @router.get(
@@ -71,7 +80,7 @@ def list_my_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, A
     summary="One of my grants",
     openapi_extra=refuses(GrantNotFound),
 )
-def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> Grant:
     return service.get_grant(conn, subject.subject_id, grant_id, _now())
 
 
@@ -81,7 +90,7 @@ def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Revoke a grant at once; returns a signed revocation receipt",
     openapi_extra=refuses(GrantNotFound, FileClosed),
 )
-def revoke_grant(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+def revoke_grant(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> RevokedGrant:
     return service.revoke_grant(conn, key, subject.subject_id, grant_id, _now())
 
 
@@ -89,7 +98,7 @@ def revoke_grant(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> 
 
 
 @router.get("/v1/me/freeze", tags=["freeze"], summary="Is my file frozen, and its thaws")
-def freeze_status(subject: Subject, conn: Tx) -> dict[str, Any]:
+def freeze_status(subject: Subject, conn: Tx) -> FreezeStatus:
     return service.freeze_status(conn, subject.subject_id, _now())
 
 
@@ -99,7 +108,7 @@ def freeze_status(subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Freeze my file now (free)",
     openapi_extra=refuses(AlreadyFrozen, FileClosed),
 )
-def place_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
+def place_freeze(subject: Subject, conn: Tx) -> FreezeStatus:
     return service.place_freeze(conn, subject.subject_id, _now())
 
 
@@ -109,7 +118,7 @@ def place_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Lift the freeze now",
     openapi_extra=refuses(NotFrozen, FileClosed),
 )
-def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
+def lift_freeze(subject: Subject, conn: Tx) -> FreezeStatus:
     return service.lift_freeze(conn, subject.subject_id, _now())
 
 
@@ -120,7 +129,7 @@ def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Lift the freeze for one requester and/or a time window",
     openapi_extra=refuses(NotFrozen, FileClosed),
 )
-def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> dict[str, Any]:
+def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> FreezeStatus:
     return service.add_thaw(
         conn, subject.subject_id, body.requester_org_id, body.starts_at, body.ends_at, _now()
     )
@@ -132,7 +141,7 @@ def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Cancel a thaw",
     openapi_extra=refuses(FileClosed),
 )
-def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> FreezeStatus:
     return service.cancel_thaw(conn, subject.subject_id, thaw_id, _now())
 
 
@@ -140,8 +149,8 @@ def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
 
 
 @router.get("/v1/me/fraud-alerts", tags=["fraud alerts"], summary="My fraud alerts")
-def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
-    return {"alerts": service.list_alerts(conn, vault, subject.subject_id, _now())}
+def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> AlertList:
+    return AlertList(alerts=service.list_alerts(conn, vault, subject.subject_id, _now()))
 
 
 @router.post(
@@ -155,7 +164,7 @@ def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     ),
     openapi_extra=refuses(FileClosed),
 )
-def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
+def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> FraudAlert:
     return service.place_alert(
         conn, vault, subject.subject_id, body.kind, body.contact, body.identity_theft_report,
         _now(),
