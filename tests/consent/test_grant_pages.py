@@ -44,7 +44,8 @@ def test_the_active_filter_and_the_pages_agree(
     assert active["page"]["next_cursor"] is None
     every = client.get("/v1/me/consents", params={"all": True}, headers=person.headers).json()
     assert {g["grant_id"]: g["status"] for g in every["grants"]} == {
-        kept: "active", revoked: "revoked"
+        kept: "active",
+        revoked: "revoked",
     }
 
 
