@@ -10,10 +10,12 @@ Python's `datetime` can add a period to.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import UTC, date, datetime
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 INT32_MAX = 2**31 - 1
 LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -42,10 +44,52 @@ def _bounded(value: datetime | None) -> datetime | None:
     return value
 
 
+def _kinds(annotation: Any) -> set[type]:
+    """The plain types a field's annotation allows (through Optional, unions, Annotated)."""
+    args = get_args(annotation)
+    if get_origin(annotation) is Annotated:
+        return _kinds(args[0])
+    if args and get_origin(annotation) in (Union, UnionType):
+        return {kind for arg in args for kind in _kinds(arg)}
+    return {annotation} if isinstance(annotation, type) else set()
+
+
+def _json_kind_matches(kinds: set[type], value: Any) -> bool:
+    """Whether a JSON value is of a kind the field takes, as JSON Schema says: no `true` for an
+    integer, no 1 for a boolean, no "1" for a number, no number for a date."""
+    if isinstance(value, bool):
+        return bool in kinds or not kinds & {int, float, date, datetime}
+    if isinstance(value, int | float):
+        if kinds & {int, float}:
+            return isinstance(value, int) or float in kinds or value == int(value)
+        return not kinds & {bool, date, datetime}
+    if isinstance(value, str):
+        return not kinds & {bool, int, float} or bool(kinds & {str, date, datetime})
+    return True
+
+
 class RequestBody(BaseModel):
-    """Base of every JSON body: unknown fields and NUL characters are refused, per field."""
+    """Base of every JSON body: unknown fields, NUL characters and values of the wrong JSON
+    kind (which Pydantic would otherwise coerce: `"1"` to 1, `1` to true, `0` to 1970-01-01)
+    are refused, per field, so the server accepts exactly what its schema says."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_kinds(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        wrong = [
+            name
+            for name, field in cls.model_fields.items()
+            if name in data and not _json_kind_matches(_kinds(field.annotation), data[name])
+        ]
+        if wrong:
+            raise PydanticCustomError(
+                "json_type", "{field}: wrong JSON type for this field", {"field": wrong[0]}
+            )
+        return data
 
     @field_validator("*", mode="after")
     @classmethod

@@ -22,7 +22,7 @@ from bureau.api.deps import (
 )
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run_async
-from bureau.errors import InvalidInput
+from bureau.errors import InvalidInput, NotFound
 from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from bureau.policy.regime import live_rules, period_in_words
 from bureau.reports import release
@@ -240,7 +240,7 @@ async def pull_report(
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
     responses={201: {"model": ReleasedReport, "description": "the signed report"}},
-    openapi_extra=refuses(*DENIALS.values(), SubjectNotFound),
+    openapi_extra=refuses(*DENIALS.values(), SubjectNotFound, NotFound),
 )
 async def release_compelled_report(
     body: CompelledIn,

@@ -49,8 +49,10 @@ def _field_path(error: dict[str, Any]) -> str:
     location's last part is a byte offset, which names no field."""
     if error.get("type") == "json_invalid":
         return "body"
-    loc = error.get("loc", ())
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    loc = list(error.get("loc", ()))
+    if error.get("type") == "json_type":  # `bureau.inputs.RequestBody`: names its field
+        loc.append(error.get("ctx", {}).get("field", ""))
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "")]
     return ".".join(parts) or "body"
 
 

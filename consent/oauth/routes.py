@@ -75,13 +75,62 @@ def oauth_metadata(request: Request) -> ServerMetadata:
     )
 
 
+TOKEN_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["grant_type", "code", "redirect_uri", "code_verifier"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["authorization_code"]},
+        "code": {"type": "string", "maxLength": 200},
+        "redirect_uri": {"type": "string", "maxLength": 2000},
+        "code_verifier": {"type": "string", "minLength": 43, "maxLength": 128},
+        "client_id": {"type": "string", "maxLength": 100},
+        "client_secret": {"type": "string", "maxLength": 200},
+    },
+}
+"""RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5); the client authenticates by Basic or the form."""
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "enum": ["invalid_request", "invalid_client", "invalid_grant",
+                                             "unauthorized_client", "unsupported_grant_type",
+                                             "invalid_scope"]},
+        "error_description": {"type": "string"},
+    },
+}  # fmt: skip
+TOKEN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in", "grant_id", "grant", "receipt"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_in": {"type": "integer", "minimum": 0},
+        "scope": {"type": "string"},
+        "grant_id": {"type": "string", "format": "uuid"},
+        "grant": {"type": "object", "required": ["grant_id", "purpose", "scope", "status"],
+                  "properties": {"grant_id": {"type": "string", "format": "uuid"},
+                                 "purpose": {"type": "string"}, "scope": {"type": "string"},
+                                 "valid_from": {"type": "string", "format": "date-time"},
+                                 "expires_at": {"type": "string", "format": "date-time"},
+                                 "max_uses": {"type": ["integer", "null"]},
+                                 "uses": {"type": "integer"}, "status": {"type": "string"}}},
+        "receipt": {"type": "string", "description": "the signed grant receipt (compact JWS)"},
+    },
+}  # fmt: skip
+
+
 @router.post(
     TOKEN_PATH,
     tags=["oauth"],
     summary="Exchange a code for the grant and its access token (RFC 6749 §4.1.3)",
-    responses={200: {"description": "RFC 6749 §5.1 token, with grant_id, grant and receipt"},
-               400: {"description": "RFC 6749 §5.2 error"},
-               401: {"description": "RFC 6749 §5.2 invalid_client"}},
+    responses={200: {"description": "RFC 6749 §5.1 token, with grant_id, grant and receipt",
+                      "content": {"application/json": {"schema": TOKEN_SCHEMA}}},
+               400: {"description": "RFC 6749 §5.2 error",
+                     "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}},
+               401: {"description": "RFC 6749 §5.2 invalid_client",
+                     "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": TOKEN_REQUEST_SCHEMA}}}},
 )  # fmt: skip
 async def oauth_token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
     form = await request.form()

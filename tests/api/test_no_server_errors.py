@@ -140,3 +140,17 @@ def test_the_last_operator_key_cannot_be_revoked(
     assert refused.value.field == "key_id"
     revoked = conn.execute("SELECT revoked_at FROM api_keys WHERE key_id = %s", (own,)).fetchone()
     assert revoked is not None and revoked["revoked_at"] is None
+
+
+def test_a_value_of_the_wrong_json_type_is_refused_not_coerced(
+    client: TestClient, sandbox: SeedResult
+) -> None:
+    for field, value in (("max_uses", "1"), ("max_uses", True), ("recurring", 1)):
+        response = client.post(
+            "/v1/me/consents", json=_grant(sandbox, **{field: value}), headers=_subject(sandbox)
+        )
+        assert response.status_code == 422, (field, value)
+        assert response.json()["field"] == field
+    enrolment = {"name": "Epoch Person", "national_id": "000-00-0000", "dob": 0}
+    response = client.post("/v1/operator/subjects", json=enrolment, headers=_operator(sandbox))
+    assert response.status_code == 422 and response.json()["field"] == "dob"
