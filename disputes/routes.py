@@ -38,6 +38,15 @@ from disputes.schemas import (
     StatementIn,
     documents,
 )
+from disputes.views import (
+    Acdv,
+    DeadlineRun,
+    Dispute,
+    DisputeNotice,
+    DisputeReasons,
+    MyDisputes,
+    NotifiedRecipients,
+)
 
 
 def clock() -> datetime:
@@ -49,6 +58,11 @@ Now = Annotated[datetime, Depends(clock)]
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or an HTML letter")]
 
 router = APIRouter()
+
+NOTICE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": DisputeNotice, "description": "the notice; with format=html, the letter",
+          "content": {"text/html": {"schema": {"type": "string"}}}},
+}  # fmt: skip
 me = APIRouter(prefix="/v1/me/disputes", tags=["disputes (subject)"])
 furnisher = APIRouter(prefix="/v1/furnisher/disputes", tags=["disputes (furnisher)"])
 operator = APIRouter(prefix="/v1/operator/disputes", tags=["disputes (operator)"])
@@ -66,7 +80,11 @@ def _notice(row: dict[str, Any] | None, fmt: str) -> Any:
 # The subject ------------------------------------------------------------------------------------
 
 
-@me.get("/reasons", summary="Reason codes, item kinds and disputable fields")
+@me.get(
+    "/reasons",
+    response_model=DisputeReasons,
+    summary="Reason codes, item kinds and disputable fields",
+)
 def dispute_reasons() -> dict[str, Any]:
     return {
         "reasons": [
@@ -79,6 +97,7 @@ def dispute_reasons() -> dict[str, Any]:
 
 @me.post(
     "",
+    response_model=Dispute,
     status_code=201,
     summary="Dispute an item of my file; the legal clock starts",
     openapi_extra=refuses(DisputeAlreadyOpen, NotYourItem, DisputeNotFound, FileClosed),
@@ -93,7 +112,11 @@ def file_dispute(body: FilingIn, subject: Subject, conn: Tx, vault: VaultDep, no
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.get("", summary="My disputes, with their clocks, history and notices, and my statements")
+@me.get(
+    "",
+    response_model=MyDisputes,
+    summary="My disputes, with their clocks, history and notices, and my statements",
+)
 def my_disputes(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     rows = repo.disputes_of_subject(conn, subject.subject_id)
     return {
@@ -102,13 +125,19 @@ def my_disputes(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
     }
 
 
-@me.get("/notices", summary="Notices about my disputes (results, frivolous, reinsertion)")
+@me.get(
+    "/notices",
+    response_model=list[DisputeNotice],
+    summary="Notices about my disputes (results, frivolous, reinsertion)",
+)
 def my_dispute_notices(subject: Subject, conn: Tx) -> list[dict[str, Any]]:
     return repo.notices_to_subject(conn, subject.subject_id)
 
 
 @me.get(
     "/notices/{notice_id}",
+    response_model=None,
+    responses=NOTICE_RESPONSES,
     summary="One notice, as JSON or as a letter (format=html)",
     openapi_extra=refuses(DisputeNotFound),
 )
@@ -116,7 +145,7 @@ def my_dispute_notice(notice_id: UUID, subject: Subject, conn: Tx, format: Forma
     return _notice(repo.notice_to_subject(conn, subject.subject_id, notice_id), format)
 
 
-@me.get("/{dispute_id}", openapi_extra=refuses(DisputeNotFound))
+@me.get("/{dispute_id}", response_model=Dispute, openapi_extra=refuses(DisputeNotFound))
 def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> Any:
     row = repo.dispute(conn, subject.subject_id, dispute_id)
     if row is None:
@@ -126,6 +155,7 @@ def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) ->
 
 @me.post(
     "/{dispute_id}/information",
+    response_model=Dispute,
     summary=(
         f"Send more information ({live_rules().dispute.resolve_days} days become "
         f"{live_rules().dispute.resolve_days_extended})"
@@ -143,6 +173,7 @@ def add_information(
 
 @me.post(
     "/{dispute_id}/statement",
+    response_model=Dispute,
     summary="Add my statement to the disputed item",
     openapi_extra=refuses(DisputeNotFound, StatementTooLong, TransitionRefused, FileClosed),
 )
@@ -155,6 +186,7 @@ def add_statement(
 
 @me.post(
     "/{dispute_id}/notify-recipients",
+    response_model=NotifiedRecipients,
     summary="Tell past recipients of the change",
     openapi_extra=refuses(DisputeNotFound, TransitionRefused, FileClosed),
 )
@@ -186,7 +218,9 @@ def _download(name: str, content_type: str, content: bytes) -> Response:
 # The furnisher (ACDV-style inbox) ----------------------------------------------------------------
 
 
-@furnisher.get("", summary="Disputes about data I furnished (open by default)")
+@furnisher.get(
+    "", response_model=list[Acdv], summary="Disputes about data I furnished (open by default)"
+)
 def furnisher_inbox(
     key: FurnisherKey, conn: Tx, vault: VaultDep,
     state: Literal["open", "all"] = "open",
@@ -194,7 +228,7 @@ def furnisher_inbox(
     return reinvestigation.inbox(conn, vault, key.org_id, open_only=state == "open")
 
 
-@furnisher.get("/{dispute_id}", openapi_extra=refuses(DisputeNotFound))
+@furnisher.get("/{dispute_id}", response_model=Acdv, openapi_extra=refuses(DisputeNotFound))
 def furnisher_case(dispute_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep) -> Any:
     return reinvestigation.case(conn, vault, key.org_id, dispute_id)
 
@@ -208,6 +242,7 @@ def furnisher_dispute_document(
 
 @furnisher.post(
     "/{dispute_id}/response",
+    response_model=Acdv,
     summary="Answer: verified, modified, deleted, not_theirs",
     openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
 )
@@ -222,6 +257,7 @@ def furnisher_answer(
 
 @furnisher.post(
     "/{dispute_id}/frivolous",
+    response_model=Acdv,
     summary="Decline a direct dispute as frivolous",
     openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
 )
@@ -236,6 +272,7 @@ def furnisher_frivolous(
 
 @furnisher.post(
     "/{dispute_id}/reinsertion",
+    response_model=Acdv,
     summary="Reinsert a deleted item, with certification",
     openapi_extra=refuses(DisputeNotFound, TransitionRefused, CertificationRequired),
 )
@@ -251,7 +288,9 @@ def furnisher_reinsert(
 # The operator: items the bureau itself holds (no furnisher) ------------------------------------
 
 
-@operator.get("", summary="Disputes about items no organization furnished")
+@operator.get(
+    "", response_model=list[Acdv], summary="Disputes about items no organization furnished"
+)
 def operator_inbox(
     key: OperatorKey, conn: Tx, vault: VaultDep, state: Literal["open", "all"] = "open"
 ) -> list[dict[str, Any]]:
@@ -260,6 +299,7 @@ def operator_inbox(
 
 @operator.post(
     "/{dispute_id}/response",
+    response_model=Acdv,
     openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
 )
 def operator_answer(
@@ -270,7 +310,11 @@ def operator_answer(
     return reinvestigation.acdv(conn, vault, row)
 
 
-@operator.post("/run-deadlines", summary="Run the deadline job now (also: bureau disputes ...)")
+@operator.post(
+    "/run-deadlines",
+    response_model=DeadlineRun,
+    summary="Run the deadline job now (also: bureau disputes ...)",
+)
 def operator_run_deadlines(key: OperatorKey, conn: Tx, vault: VaultDep, now: Now) -> Any:
     return reinvestigation.run_deadlines(conn, vault, now)
 
@@ -278,12 +322,19 @@ def operator_run_deadlines(key: OperatorKey, conn: Tx, vault: VaultDep, now: Now
 # Notices addressed to an organization ------------------------------------------------------------
 
 
-@org.get("", summary="Dispute notices addressed to my organization")
+@org.get(
+    "", response_model=list[DisputeNotice], summary="Dispute notices addressed to my organization"
+)
 def org_dispute_notices(key: AnyOrgKey, conn: Tx) -> list[dict[str, Any]]:
     return repo.notices_to_org(conn, key.org_id)
 
 
-@org.get("/{notice_id}", openapi_extra=refuses(DisputeNotFound))
+@org.get(
+    "/{notice_id}",
+    response_model=None,
+    responses=NOTICE_RESPONSES,
+    openapi_extra=refuses(DisputeNotFound),
+)
 def org_dispute_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
     found = next((n for n in repo.notices_to_org(conn, key.org_id)
                   if n["notice_id"] == notice_id), None)  # fmt: skip
