@@ -9,5 +9,6 @@ from typing import Union
 from typing_extensions import TypeAliasType
 
 Json = TypeAliasType(
-    "Json", "Union[str, int, float, bool, list[Json], dict[str, Json], None]"  # noqa: UP007
+    "Json",
+    "Union[str, int, float, bool, list[Json], dict[str, Json], None]",  # noqa: UP007
 )
