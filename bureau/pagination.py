@@ -13,7 +13,8 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
@@ -61,6 +62,31 @@ def decode_cursor(cursor: str, arity: int, field: str = "cursor") -> list[str | 
     ):
         raise InvalidInput("not a cursor this API returned", field=field)
     return list(values[1:])
+
+
+def decode_key(
+    cursor: str | None, kinds: Sequence[type], field: str = "cursor"
+) -> tuple[Any, ...] | None:
+    """The typed sort key a cursor carries (None without one): each part read as its kind
+    (`datetime`, `date`, `UUID`, `int`, `str`), or InvalidInput naming `field`."""
+    if not cursor:
+        return None
+    parts = decode_cursor(cursor, len(kinds), field)
+    try:
+        return tuple(
+            kind.fromisoformat(str(part)) if kind in (datetime, date) else kind(part)
+            for kind, part in zip(kinds, parts, strict=True)
+        )
+    except (TypeError, ValueError):
+        raise InvalidInput("not a cursor this API returned", field=field) from None
+
+
+def key_of(*parts: Any) -> tuple[str | int, ...]:
+    """A row's sort key as a cursor holds it (dates as ISO text, ids as text)."""
+    return tuple(
+        p if isinstance(p, int) else p.isoformat() if isinstance(p, datetime | date) else str(p)
+        for p in parts
+    )
 
 
 def check_limit(limit: int, field: str = "limit") -> int:

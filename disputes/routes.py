@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from bureau.api.contract import refuses
 from bureau.api.deps import AnyOrgKey, FurnisherKey, OperatorKey, Subject, Tx, VaultDep
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_key, key_of, page_of
 from bureau.policy.regime import live_rules
 from bureau.subjects.errors import FileClosed
 from disputes import notices, recipients, reinvestigation, repo, service, statements
@@ -43,7 +44,9 @@ from disputes.views import (
     DeadlineRun,
     Dispute,
     DisputeNotice,
+    DisputeNoticePage,
     DisputeReasons,
+    Inbox,
     MyDisputes,
     NotifiedRecipients,
 )
@@ -117,21 +120,34 @@ def file_dispute(body: FilingIn, subject: Subject, conn: Tx, vault: VaultDep, no
     response_model=MyDisputes,
     summary="My disputes, with their clocks, history and notices, and my statements",
 )
-def my_disputes(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
-    rows = repo.disputes_of_subject(conn, subject.subject_id)
+def my_disputes(
+    subject: Subject, conn: Tx, vault: VaultDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    after = decode_key(cursor, (datetime, UUID))
+    rows = repo.disputes_of_subject(conn, subject.subject_id, after, limit + 1)
+    page = page_of(rows, limit, lambda r: key_of(r.received_at, r.dispute_id))
     return {
-        "disputes": [service.dispute_view(conn, vault, r, for_subject=True) for r in rows],
+        "disputes": [service.dispute_view(conn, vault, r, for_subject=True) for r in page.items],
         "statements": statements.statements_of(conn, vault, subject.subject_id),
+        "page": {"next_cursor": page.next_cursor},
     }
 
 
 @me.get(
     "/notices",
-    response_model=list[DisputeNotice],
-    summary="Notices about my disputes (results, frivolous, reinsertion)",
+    response_model=DisputeNoticePage,
+    summary="Notices about my disputes (results, frivolous, reinsertion), newest first",
 )
-def my_dispute_notices(subject: Subject, conn: Tx) -> list[dict[str, Any]]:
-    return repo.notices_to_subject(conn, subject.subject_id)
+def my_dispute_notices(
+    subject: Subject, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    after = decode_key(cursor, (datetime, UUID))
+    return _notice_page(repo.notices_to_subject(conn, subject.subject_id, after, limit + 1), limit)
+
+
+def _notice_page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    page = page_of(rows, limit, lambda n: key_of(n["created_at"], n["notice_id"]))
+    return {"notices": page.items, "page": {"next_cursor": page.next_cursor}}
 
 
 @me.get(
@@ -219,13 +235,15 @@ def _download(name: str, content_type: str, content: bytes) -> Response:
 
 
 @furnisher.get(
-    "", response_model=list[Acdv], summary="Disputes about data I furnished (open by default)"
+    "", response_model=Inbox, summary="Disputes about data I furnished (open by default)"
 )
 def furnisher_inbox(
     key: FurnisherKey, conn: Tx, vault: VaultDep,
-    state: Literal["open", "all"] = "open",
-) -> list[dict[str, Any]]:  # fmt: skip
-    return reinvestigation.inbox(conn, vault, key.org_id, open_only=state == "open")
+    state: Literal["open", "all"] = "open", limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+) -> dict[str, Any]:  # fmt: skip
+    page = reinvestigation.inbox(conn, vault, key.org_id, open_only=state == "open",
+                                 limit=limit, cursor=cursor)  # fmt: skip
+    return {"disputes": page.items, "page": {"next_cursor": page.next_cursor}}
 
 
 @furnisher.get("/{dispute_id}", response_model=Acdv, openapi_extra=refuses(DisputeNotFound))
@@ -288,13 +306,14 @@ def furnisher_reinsert(
 # The operator: items the bureau itself holds (no furnisher) ------------------------------------
 
 
-@operator.get(
-    "", response_model=list[Acdv], summary="Disputes about items no organization furnished"
-)
+@operator.get("", response_model=Inbox, summary="Disputes about items no organization furnished")
 def operator_inbox(
-    key: OperatorKey, conn: Tx, vault: VaultDep, state: Literal["open", "all"] = "open"
-) -> list[dict[str, Any]]:
-    return reinvestigation.inbox(conn, vault, None, open_only=state == "open")
+    key: OperatorKey, conn: Tx, vault: VaultDep,
+    state: Literal["open", "all"] = "open", limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+) -> dict[str, Any]:  # fmt: skip
+    page = reinvestigation.inbox(conn, vault, None, open_only=state == "open", limit=limit,
+                                 cursor=cursor)  # fmt: skip
+    return {"disputes": page.items, "page": {"next_cursor": page.next_cursor}}
 
 
 @operator.post(
@@ -323,10 +342,15 @@ def operator_run_deadlines(key: OperatorKey, conn: Tx, vault: VaultDep, now: Now
 
 
 @org.get(
-    "", response_model=list[DisputeNotice], summary="Dispute notices addressed to my organization"
+    "",
+    response_model=DisputeNoticePage,
+    summary="Dispute notices addressed to my organization, newest first",
 )
-def org_dispute_notices(key: AnyOrgKey, conn: Tx) -> list[dict[str, Any]]:
-    return repo.notices_to_org(conn, key.org_id)
+def org_dispute_notices(
+    key: AnyOrgKey, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    after = decode_key(cursor, (datetime, UUID))
+    return _notice_page(repo.notices_to_org(conn, key.org_id, after, limit + 1), limit)
 
 
 @org.get(

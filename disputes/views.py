@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from bureau.jsonvalue import Json
+from bureau.pagination import PageInfo
 from disputes.workflow import AnswerCode, State
 
 ItemKind = Literal["account", "bankruptcy", "inquiry", "identity"]
@@ -90,7 +91,8 @@ class Statement(BaseModel):
 
 class MyDisputes(BaseModel):
     disputes: list[Dispute]
-    statements: list[Statement]
+    statements: list[Statement] = Field(description="every current statement (not paged)")
+    page: PageInfo
 
 
 class AcdvItem(ItemRef):
@@ -146,6 +148,16 @@ class DisputeNotice(BaseModel):
     created_at: datetime
     due_by: date | None
     body: dict[str, Json]
+
+
+class DisputeNoticePage(BaseModel):
+    notices: list[DisputeNotice]
+    page: PageInfo
+
+
+class Inbox(BaseModel):
+    disputes: list[Acdv]
+    page: PageInfo
 
 
 class ReasonCodeInfo(BaseModel):

@@ -19,6 +19,7 @@ from bureau.audit import publication, repo, tree
 from bureau.audit.access_log import subject_log
 from bureau.audit.errors import NotCoveredYet
 from bureau.errors import InvalidInput, NotFound
+from bureau.pagination import Cursor, decode_key, page_of
 from bureau.signing import b64url
 
 router = APIRouter(tags=["access log"])
@@ -31,12 +32,22 @@ def my_access_log(
     key: SignerDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=0, description="only entries below this index")] = None,
+    before: Annotated[
+        int | None,
+        Query(ge=0, le=2**62, description="only entries below this leaf index (or: `cursor`)"),
+    ] = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    return subject_log(
-        conn, key, subject.subject_id, now, limit, before, interval=settings.tree_head_interval
-    )
+    key_before = decode_key(cursor, (int,))
+    if key_before is not None:
+        before = int(key_before[0])
+    body = subject_log(conn, key, subject.subject_id, now, limit + 1, before,
+                       interval=settings.tree_head_interval)  # fmt: skip
+    page = page_of(body["entries"], limit, lambda e: (int(e["leaf_index"]),))
+    body["entries"] = page.items
+    body["page"] = {"next_cursor": page.next_cursor}
+    return body
 
 
 @router.get(
