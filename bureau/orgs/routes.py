@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID, uuid4
 
@@ -15,6 +15,7 @@ from bureau.api.deps import AnyOrgKey, OperatorKey, Tx, VaultDep
 from bureau.auth import repo
 from bureau.auth.service import issue_api_key, issue_subject_token
 from bureau.errors import Conflict, InvalidInput, NotFound
+from bureau.orgs import repo as orgs_repo
 from bureau.orgs.schemas import (
     EnrolmentIn,
     EnrolmentOut,
@@ -22,8 +23,10 @@ from bureau.orgs.schemas import (
     KeyOut,
     OrganizationIn,
     OrganizationOut,
+    OrganizationPage,
     WhoAmI,
 )
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo, decode_key, key_of, page_of
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.subjects.errors import FileClosed
 
@@ -81,6 +84,20 @@ def create_organization(body: OrganizationIn, operator: OperatorKey, conn: Tx) -
         ) from None
     events.publish(conn, events.OrganizationCreated(org_id=org_id, by=operator.key_id))
     return OrganizationOut(org_id=org_id, **body.model_dump())
+
+
+@router.get(
+    "/v1/operator/organizations",
+    response_model=OrganizationPage,
+    summary="Every organization the bureau knows, newest first",
+)
+def list_organizations(
+    operator: OperatorKey, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> OrganizationPage:
+    after = decode_key(cursor, (datetime, UUID))
+    rows = orgs_repo.organizations_page(conn, after, limit + 1)
+    page = page_of(rows, limit, lambda r: key_of(r.created_at, r.org_id))
+    return OrganizationPage(organizations=page.items, page=PageInfo(next_cursor=page.next_cursor))
 
 
 @router.post(

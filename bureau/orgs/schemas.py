@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.inputs import RequestBody
+from bureau.pagination import PageInfo
 
 Role = Literal["furnisher", "user", "operator", "auditor"]
 Scope = Literal["furnish", "pull", "operator", "auditor"]
@@ -30,6 +31,17 @@ class OrganizationOut(BaseModel):
     furnisher_code: str | None = None
     address: str | None = None
     phone: str | None = None
+
+
+class OrganizationRow(OrganizationOut):
+    """An `organizations` row (`bureau.orgs.repo.organizations_page`), as listed."""
+
+    created_at: datetime
+
+
+class OrganizationPage(BaseModel):
+    organizations: list[OrganizationRow]
+    page: PageInfo
 
 
 class KeyIn(RequestBody):

@@ -18,6 +18,8 @@ from bureau.pagination import (
     PageInfo,
     check_limit,
     decode_cursor,
+    decode_key,
+    key_of,
     page_of,
 )
 from bureau.webhooks import endpoints, repo
@@ -115,5 +117,11 @@ def list_webhook_deliveries(
     response_model=OrgNotices,
     summary="Notices to this organization about its own account (e.g. an endpoint disabled)",
 )
-def org_notices(principal: AnyOrgKey, conn: Tx) -> OrgNotices:
-    return OrgNotices(notices=[OrgNoticeOut(**n) for n in repo.org_notices(conn, principal.org_id)])
+def org_notices(
+    principal: AnyOrgKey, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> OrgNotices:
+    after = decode_key(cursor, (datetime, UUID))
+    rows = repo.org_notices(conn, principal.org_id, after, limit + 1)
+    page = page_of(rows, limit, lambda n: key_of(n["created_at"], n["notice_id"]))
+    return OrgNotices(notices=[OrgNoticeOut(**n) for n in page.items],
+                      page=PageInfo(next_cursor=page.next_cursor))  # fmt: skip

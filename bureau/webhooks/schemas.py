@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.inputs import RequestBody
+from bureau.jsonvalue import Json
 from bureau.pagination import PageInfo
 from bureau.webhooks.events import EVENT_TYPES
 
@@ -48,7 +48,7 @@ class DeliveryOut(BaseModel):
     message_id: str = Field(description="the `webhook-id` header: the same on every attempt")
     endpoint_id: UUID
     event_type: str
-    payload: dict[str, Any]
+    payload: dict[str, Json]
     created_at: datetime
     status: str = Field(description="pending, delivered or failed (given up after 24 hours)")
     next_attempt_at: datetime | None
@@ -63,9 +63,10 @@ class DeliveryPage(BaseModel):
 class OrgNoticeOut(BaseModel):
     notice_id: UUID
     kind: str
-    body: dict[str, Any]
+    body: dict[str, Json]
     created_at: datetime
 
 
 class OrgNotices(BaseModel):
     notices: list[OrgNoticeOut]
+    page: PageInfo

@@ -20,3 +20,9 @@ CREATE INDEX notices_subject_page ON notices (subject_id, created_at DESC, notic
 CREATE INDEX notices_recipient_page ON notices (recipient_org_id, created_at DESC, notice_id DESC)
     WHERE recipient_org_id IS NOT NULL;
 DROP INDEX IF EXISTS notices_recipient;
+
+-- GET /v1/org/notices: notices to an organization about its own account, newest first.
+CREATE INDEX org_notices_page ON org_notices (org_id, created_at DESC, notice_id DESC);
+
+-- GET /v1/operator/organizations: every organization, newest first.
+CREATE INDEX organizations_page ON organizations (created_at DESC, org_id DESC);
