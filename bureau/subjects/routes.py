@@ -4,20 +4,34 @@ records a closure asked for elsewhere and shreds closed files. See bureau/subjec
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from bureau.api.contract import refuses
 from bureau.api.deps import OperatorKey, Subject, Tx, VaultDep
 from bureau.inputs import RequestBody
 from bureau.policy.regime import live_rules
 from bureau.subjects import erasure
+from bureau.subjects.erasure import FileState
 from bureau.subjects.errors import FileClosed, FileNotClosed, FileShredded, SubjectNotFound
 
 router = APIRouter(tags=["erasure"])
+
+
+class ShredOut(BaseModel):
+    """What shredding forgot, counted, and the access-log entry that records it."""
+
+    subject_id: UUID
+    status: Literal["shredded"]
+    shredded_at: datetime
+    access_log_entry: int
+    identities: int = Field(description="identity values forgotten")
+    accounts_unlinked: int
+    statements: int
+    disputes_ended: int
 
 
 class OperatorClosureIn(RequestBody):
@@ -29,9 +43,13 @@ class OperatorClosureIn(RequestBody):
     )
 
 
-@router.get("/v1/me/file/closure", summary="Whether my file is closed, and when it is shredded")
-def my_closure(subject: Subject, conn: Tx) -> dict[str, Any]:
-    return erasure.file_state(conn, subject.subject_id, live_rules().erasure).as_dict()
+@router.get(
+    "/v1/me/file/closure",
+    response_model=FileState,
+    summary="Whether my file is closed, and when it is shredded",
+)
+def my_closure(subject: Subject, conn: Tx) -> FileState:
+    return erasure.file_state(conn, subject.subject_id, live_rules().erasure)
 
 
 @router.post(
@@ -40,11 +58,10 @@ def my_closure(subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Close my file: released to no one, then erased (GDPR Art. 17)",
     openapi_extra=refuses(FileClosed),
 )
-def close_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
-    state = erasure.close_file(
+def close_my_file(subject: Subject, conn: Tx) -> FileState:
+    return erasure.close_file(
         conn, subject.subject_id, datetime.now(UTC), live_rules().erasure, by="subject"
     )
-    return state.as_dict()
 
 
 @router.delete(
@@ -52,10 +69,8 @@ def close_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
     summary="Withdraw my closure before the file is shredded",
     openapi_extra=refuses(FileNotClosed),
 )
-def reopen_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
-    return erasure.reopen_file(
-        conn, subject.subject_id, live_rules().erasure, by="subject"
-    ).as_dict()
+def reopen_my_file(subject: Subject, conn: Tx) -> FileState:
+    return erasure.reopen_file(conn, subject.subject_id, live_rules().erasure, by="subject")
 
 
 @router.post(
@@ -66,8 +81,8 @@ def reopen_my_file(subject: Subject, conn: Tx) -> dict[str, Any]:
 )
 def close_file(
     subject_id: UUID, body: OperatorClosureIn, operator: OperatorKey, conn: Tx
-) -> dict[str, Any]:
-    state = erasure.close_file(
+) -> FileState:
+    return erasure.close_file(
         conn,
         subject_id,
         datetime.now(UTC),
@@ -75,12 +90,12 @@ def close_file(
         by=f"operator:{operator.key_id}",
         request_ref=body.request_ref.strip(),
     )
-    return state.as_dict()
 
 
 @router.post(
     "/v1/operator/subjects/{subject_id}/shred",
     summary="Shred a closed file now: its keys destroyed, its person unlinkable (irreversible)",
+    response_model=ShredOut,
     openapi_extra=refuses(SubjectNotFound, FileNotClosed, FileShredded),
 )
 def shred_file(
