@@ -62,6 +62,11 @@ Format = Annotated[Literal["json", "html"], Query(description="json (default) or
 
 router = APIRouter()
 
+DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the document's bytes, in the content type it was sent with",
+          "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                      for kind in sorted(service.DOCUMENT_TYPES)}},
+}  # fmt: skip
 NOTICE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": DisputeNotice, "description": "the notice; with format=html, the letter",
           "content": {"text/html": {"schema": {"type": "string"}}}},
@@ -213,7 +218,12 @@ def notify_recipients(
     return {"notified": told}
 
 
-@me.get("/{dispute_id}/documents/{document_id}", openapi_extra=refuses(DisputeNotFound))
+@me.get(
+    "/{dispute_id}/documents/{document_id}",
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+    openapi_extra=refuses(DisputeNotFound),
+)
 def my_dispute_document(
     dispute_id: UUID, document_id: UUID, subject: Subject, conn: Tx, vault: VaultDep
 ) -> Response:
@@ -251,7 +261,12 @@ def furnisher_case(dispute_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDe
     return reinvestigation.case(conn, vault, key.org_id, dispute_id)
 
 
-@furnisher.get("/{dispute_id}/documents/{document_id}", openapi_extra=refuses(DisputeNotFound))
+@furnisher.get(
+    "/{dispute_id}/documents/{document_id}",
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+    openapi_extra=refuses(DisputeNotFound),
+)
 def furnisher_dispute_document(
     dispute_id: UUID, document_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep
 ) -> Response:

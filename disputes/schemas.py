@@ -21,6 +21,8 @@ ReasonCode = StrEnum(  # type: ignore[misc]
 )
 """The dispute reason codes of `disputes.items.REASONS` (GET /v1/me/disputes/reasons)."""
 
+DocumentType = Literal["application/pdf", "image/jpeg", "image/png", "text/plain"]
+"""The document types a dispute accepts (`disputes.service.DOCUMENT_TYPES`)."""
 MAX_DOCUMENT_BASE64 = 14_000_000  # about 10 MB of document
 MAX_TEXT = 10_000
 
@@ -43,7 +45,7 @@ class ItemRef(_Strict):
 
 class DocumentIn(_Strict):
     filename: str = Field(min_length=1, max_length=200)
-    content_type: str = Field(min_length=1, max_length=100, examples=["application/pdf"])
+    content_type: DocumentType
     content_base64: str = Field(
         max_length=MAX_DOCUMENT_BASE64, description="The file's bytes, base64-encoded"
     )

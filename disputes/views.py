@@ -21,7 +21,7 @@ from disputes.workflow import AnswerCode, State
 ItemKind = Literal["account", "bankruptcy", "inquiry", "identity"]
 
 
-class ItemRef(BaseModel):
+class DisputedItem(BaseModel):
     kind: ItemKind
     id: UUID
     field: str | None = Field(description="the one field disputed, for an account")
@@ -75,7 +75,7 @@ class DisputeClock(BaseModel):
 class Dispute(DisputeClock):
     """A dispute as its subject sees it."""
 
-    item: ItemRef
+    item: DisputedItem
     reason: str = Field(description="the reason code (GET /v1/me/disputes/reasons)")
     notices: list[NoticeRef] = Field(description="the notices about it sent to the subject")
 
@@ -95,7 +95,7 @@ class MyDisputes(BaseModel):
     page: PageInfo
 
 
-class AcdvItem(ItemRef):
+class AcdvItem(DisputedItem):
     as_reported: dict[str, Json] | None = Field(description="the item when it was disputed")
     current: dict[str, Json] = Field(description="the item as the file holds it now")
     account_number: str | None = Field(description="the full number, for the furnisher only")

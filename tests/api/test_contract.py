@@ -91,3 +91,13 @@ def test_bounds_are_in_the_spec(app: FastAPI) -> None:
     deliveries = app.openapi()["paths"]["/v1/webhooks/deliveries"]["get"]["parameters"]
     limit = next(p for p in deliveries if p["name"] == "limit")["schema"]
     assert limit["maximum"] == 200 and limit["minimum"] == 1
+
+
+def test_the_dispute_document_types_are_the_services(app: FastAPI) -> None:
+    from disputes.schemas import DocumentType
+    from disputes.service import DOCUMENT_TYPES
+
+    assert set(DocumentType.__args__) == DOCUMENT_TYPES
+    path = "/v1/me/disputes/{dispute_id}/documents/{document_id}"
+    ok = app.openapi()["paths"][path]["get"]["responses"]["200"]["content"]
+    assert set(ok) == DOCUMENT_TYPES
