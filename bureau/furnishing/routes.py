@@ -37,7 +37,7 @@ from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap
 from bureau.furnishing.metro2.validate import FileValidator, Problem
 from bureau.furnishing.report import IngestReport
-from bureau.furnishing.schemas import FurnishRecords
+from bureau.furnishing.schemas import FurnishRecords, IngestReportOut, PreflightOut
 from bureau.furnishing.uploads import (
     TooManyUploads,
     UploadSlots,
@@ -53,6 +53,8 @@ router = APIRouter(tags=["furnish"])
 @router.post(
     "/v1/furnish/metro2",
     summary="Furnish a Metro 2 file (character format; body is the file's bytes)",
+    response_model=None,
+    responses={200: {"model": IngestReportOut, "description": "what became of every record"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -91,6 +93,8 @@ def _ingest(pool: ConnectionPool, vault: Vault, org_id: UUID, spool: IO[bytes]) 
 @router.post(
     "/v1/furnish/records",
     summary="Furnish accounts as JSON records",
+    response_model=None,
+    responses={200: {"model": IngestReportOut, "description": "what became of every record"}},
     openapi_extra=refuses(IngestContended, Inadmissible),
 )
 def furnish_records(
@@ -132,6 +136,8 @@ def _preflight(stream: BinaryIO) -> dict[str, Any]:
 @router.post(
     "/v1/furnish/metro2/validate",
     summary="Check a Metro 2 file before sending it: every problem, nothing stored",
+    response_model=None,
+    responses={200: {"model": PreflightOut, "description": "every problem, nothing stored"}},
     openapi_extra={
         "requestBody": {
             "required": True,

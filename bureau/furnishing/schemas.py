@@ -1,10 +1,11 @@
-"""Request models for the furnishing API (the edge only)."""
+"""Request and response models for the furnishing API (the edge only)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.inputs import RequestBody
 
@@ -16,3 +17,71 @@ class FurnishRecords(RequestBody):
     categories refuse the whole request."""
 
     records: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+
+
+# What the furnishing routes answer. Documentation of `IngestReport.to_json()` and the preflight
+# check's body: the routes send those dicts as they are (`extra="allow"`: a field the report
+# gains is sent, and stays valid, before it is added here).
+
+
+class MetroProblem(BaseModel):
+    """One thing wrong with a record (`bureau.furnishing.metro2.validate.Problem`)."""
+
+    model_config = ConfigDict(extra="allow")
+    record: int
+    segment: str
+    field: str | None
+    start: int | None = Field(description="1-based position in the segment (CRRG numbering)")
+    end: int | None
+    offset: int | None = Field(description="0-based byte offset of the field in the file")
+    value: str | None
+    rule: str = Field(description="the rule's id (docs/metro2.md)")
+    reason: str
+    severity: Literal["reject", "review"]
+
+
+class RecordProblems(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    record: int
+    account: str = Field(description="your own account number, to find the record")
+    problems: list[MetroProblem]
+
+
+class IngestReportOut(BaseModel):
+    """What became of every record sent (`bureau.furnishing.report.IngestReport`)."""
+
+    model_config = ConfigDict(extra="allow")
+    batch_id: UUID
+    furnisher_id: UUID
+    source: str
+    digest: str = Field(description="SHA-256 of what was sent: the same file twice is a duplicate")
+    duplicate: bool
+    records: int
+    accepted: int
+    rejected: int
+    control: int = Field(description="headers and trailers")
+    unreadable: int
+    subjects_created: int
+    matched: dict[str, int]
+    associated: dict[str, int]
+    tradelines: dict[str, int]
+    renumbered: int
+    not_stored: dict[str, int]
+    rejections: list[RecordProblems]
+    flagged: int
+    findings: list[RecordProblems]
+    file_problems: list[MetroProblem]
+    not_listed: int = Field(description="rejections and problems beyond those listed")
+
+
+class PreflightOut(BaseModel):
+    """A Metro 2 file checked without storing anything."""
+
+    model_config = ConfigDict(extra="allow")
+    records: int
+    with_problems: int
+    control: int
+    unreadable: int
+    problems_found: int
+    problems: list[MetroProblem] = Field(description="the first problems found")
+    stored: Literal[False]
