@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from bureau.inputs import Count, Instant, RequestBody
+from bureau.jsonvalue import Json
+from bureau.score.schemas import ScoreOut
 from consent.alerts import AlertKind
 from consent.purposes import Purpose, Scope
 
@@ -138,11 +140,11 @@ class SignedReport(BaseModel):
     grant_id: UUID | None = Field(description="the grant released under; null when compelled")
     basis: str = Field(description="the access decision's reason for releasing")
     fraud_alert_active: bool
-    file: dict[str, object] = Field(
+    file: dict[str, Json] = Field(
         description="the file as a user may see it (the subject's disclosure, national id "
         "truncated, hard inquiries only)"
     )
-    score: dict[str, object] | None = Field(
+    score: ScoreOut | None = Field(
         default=None, description="the score with every attribute's points (GET /v1/me/score)"
     )
 

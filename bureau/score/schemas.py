@@ -1,11 +1,13 @@
-"""What-if request bodies (the API edge only): a list of changes, each tagged by `kind`."""
+"""Score request and response bodies (the API edge only): a what-if is a list of changes,
+each tagged by `kind`."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.inputs import RequestBody
 from bureau.score import whatif
@@ -55,3 +57,70 @@ class WhatIfIn(RequestBody):
             else:
                 out.append(whatif.NewInquiry(count=c.count))
         return out
+
+
+# What the score routes answer: documentation of `ScoredFile.as_dict()` and `WhatIf.as_dict()`,
+# sent as they are (`extra="allow"`: nothing they gain is dropped).
+
+
+class AttributeOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    attribute: str
+    family: str
+    title: str
+    value: int | None
+    bin: str
+    points: int
+    max_points: int
+
+
+class ReasonOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    rank: int
+    code: str
+    attribute: str
+    text: str
+    points_lost: int
+
+
+class ScoreRange(BaseModel):
+    min: int
+    max: int
+
+
+class ScoreOut(BaseModel):
+    """The score, every attribute's points and maximum, and the key factors (docs/score.md)."""
+
+    model_config = ConfigDict(extra="allow")
+    version: str
+    table_sha256: str
+    as_of: date
+    scorable: bool
+    score: int | None
+    range: ScoreRange
+    unscorable_reason: str | None
+    how_to_check: str
+    base: int
+    points_total: int | None
+    attributes: list[AttributeOut]
+    reasons: list[ReasonOut]
+
+
+class MovementOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    attribute: str
+    value_before: int | None
+    value_after: int | None
+    points_before: int
+    points_after: int
+    change: int
+
+
+class WhatIfOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    version: str
+    score_before: int | None
+    score_after: int | None
+    change: int | None
+    movements: list[MovementOut]
+    after: ScoreOut
