@@ -9,6 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.inputs import RequestBody
 
+EXAMPLE_RECORD: dict[str, Any] = {
+    "consumer_account_number": "ACCT0000000001", "portfolio_type": "I", "account_type": "00",
+    "date_opened": "2025-02-28", "date_account_information": "2026-10-31",
+    "terms_duration": "072", "terms_frequency": "M", "account_status": "11",
+    "payment_history_profile": "000000000000000000000000", "ecoa_code": "1",
+    "credit_limit": 0, "highest_credit": 16800, "scheduled_payment": 350, "actual_payment": 350,
+    "current_balance": 3277, "amount_past_due": 0, "original_charge_off": 0,
+    "date_last_payment": "2026-10-07", "correction_indicator": 0,
+    "surname": "SOUZA", "first_name": "ANA", "middle_name": "", "ssn": 123456789,
+    "date_of_birth": "1988-04-02", "telephone": 2175550123, "country_code": "US",
+    "address_line_1": "12 ELM ST", "city": "SPRINGFIELD", "state": "IL", "postal_code": "62701",
+    "address_indicator": "Y", "residence_code": "O",
+}  # fmt: skip
+"""One installment account as a JSON record (the example in the OpenAPI)."""
+
 
 class FurnishRecords(RequestBody):
     """Accounts as JSON: each record holds Metro 2 base-segment fields by name (dates as
@@ -16,6 +31,7 @@ class FurnishRecords(RequestBody):
     `creditor_classification` for collections. Fields outside the admitted financial data
     categories refuse the whole request."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"records": [EXAMPLE_RECORD]}]})
     records: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
 
 

@@ -16,7 +16,13 @@ Scope = Literal["furnish", "pull", "operator", "auditor"]
 
 
 class OrganizationIn(RequestBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Harbor Credit Union", "roles": ["furnisher", "user"],
+                                         "furnisher_code": "HCU0000042",
+                                         "address": "1 Pier Rd, Salem MA 01970",
+                                         "phone": "8005550142"}]},
+    )  # fmt: skip
     name: str = Field(min_length=1, max_length=200)
     roles: list[Role] = Field(min_length=1)
     furnisher_code: str | None = Field(default=None, min_length=1, max_length=20)
@@ -45,7 +51,10 @@ class OrganizationPage(BaseModel):
 
 
 class KeyIn(RequestBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"scopes": ["pull"], "label": "underwriting"}]},
+    )
     scopes: list[Scope] = Field(min_length=1)
     label: str = Field(default="", max_length=100)
 
@@ -57,7 +66,13 @@ class KeyOut(BaseModel):
 
 
 class EnrolmentIn(RequestBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Ana Maria Souza", "national_id": "123-45-6789",
+                                         "dob": "1988-04-02",
+                                         "addresses": ["12 Elm St, Springfield IL 62701"],
+                                         "phones": ["2175550123"]}]},
+    )  # fmt: skip
     name: str = Field(min_length=1, max_length=200)
     national_id: str = Field(pattern=r"^\d{3}-?\d{2}-?\d{4}$")
     dob: date = Field(ge=date(1900, 1, 1), description="in the past")

@@ -17,7 +17,7 @@ class PayDownIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["pay_down"]
     tradeline_id: UUID
-    balance: int = Field(ge=0, description="the new balance in whole dollars")
+    balance: int = Field(ge=0, le=999_999_999, description="the new balance in whole dollars")
 
 
 class OnTimeIn(RequestBody):
@@ -42,7 +42,13 @@ ChangeIn = Annotated[PayDownIn | OnTimeIn | CloseIn | NewInquiryIn, Field(discri
 
 
 class WhatIfIn(RequestBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"changes": [
+            {"kind": "pay_down", "tradeline_id": "3c9e2a71-5b0d-4f6e-8a1c-9d2e7f4b6a10",
+             "balance": 0},
+            {"kind": "on_time", "months": 12}]}]},
+    )  # fmt: skip
     changes: list[ChangeIn] = Field(min_length=1, max_length=20)
 
     def to_domain(self) -> list[whatif.Change]:

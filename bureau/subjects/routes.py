@@ -8,7 +8,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.api.contract import refuses
 from bureau.api.deps import OperatorKey, Subject, Tx, VaultDep
@@ -35,6 +35,8 @@ class ShredOut(BaseModel):
 
 
 class OperatorClosureIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"request_ref": "letter 2026-114"}]})
+
     request_ref: str = Field(
         min_length=1,
         max_length=200,

@@ -51,7 +51,9 @@ def _now() -> datetime:
 def register_webhook(
     org_id: UUID, body: EndpointIn, operator: OperatorKey, conn: Tx, settings: SettingsDep
 ) -> NewEndpointOut:
-    view = endpoints.register(conn, org_id, body.url, body.event_types, settings.sandbox, _now())
+    view = endpoints.register(
+        conn, org_id, body.url, [str(t) for t in body.event_types], settings.sandbox, _now()
+    )
     log.append(conn, "webhook.registered", None, {
         "org_id": str(org_id), "endpoint_id": str(view["endpoint_id"]), "url": view["url"],
         "by": operator.key_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,11 +13,20 @@ from bureau.jsonvalue import Json
 from bureau.pagination import PageInfo
 from bureau.webhooks.events import EVENT_TYPES
 
+EventType = StrEnum(  # type: ignore[misc]
+    "EventType", {name.replace(".", "_").upper(): name for name in EVENT_TYPES}
+)
+"""The webhook event types (`bureau.webhooks.events.EVENT_TYPES`)."""
+
 
 class EndpointIn(RequestBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"url": "https://hooks.example.com/fairfile",
+                                         "event_types": ["grant.created", "grant.revoked"]}]},
+    )  # fmt: skip
     url: str = Field(max_length=2000, description="https (http only to loopback in the sandbox)")
-    event_types: list[str] = Field(description="some of: " + ", ".join(EVENT_TYPES))
+    event_types: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
 
 
 class EndpointOut(BaseModel):

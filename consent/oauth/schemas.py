@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,8 +34,13 @@ class GrantPage(BaseModel):
 
 
 class RedirectUrisIn(RequestBody):
-    model_config = ConfigDict(extra="forbid")
-    redirect_uris: list[str] = Field(max_length=20)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"redirect_uris": ["https://lender.example.com/callback"]}]
+        },
+    )
+    redirect_uris: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(max_length=20)
 
 
 class RedirectUrisOut(BaseModel):

@@ -101,3 +101,14 @@ def test_the_dispute_document_types_are_the_services(app: FastAPI) -> None:
     path = "/v1/me/disputes/{dispute_id}/documents/{document_id}"
     ok = app.openapi()["paths"][path]["get"]["responses"]["200"]["content"]
     assert set(ok) == DOCUMENT_TYPES
+
+
+def test_every_json_request_body_has_an_example(app: FastAPI) -> None:
+    spec = app.openapi()
+    schemas = spec["components"]["schemas"]
+    for path, method, op in _operations(spec):
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        name = body["schema"]["$ref"].rsplit("/", 1)[1]
+        assert schemas[name].get("examples"), (method, path, name)
