@@ -198,7 +198,8 @@ def _released(r: release.Released) -> Response:
     description="Releases the subject's file to the caller when the subject's grant allows "
     "this purpose and scope now (not frozen, not revoked, within its window and uses). The "
     "body holds the report and its compact JWS over the very same bytes; the inquiry and the "
-    "access-log entry are written in the same transaction.",
+    "access-log entry are written in the same transaction. Needs an organization's API key "
+    "(`Authorization: Bearer ffk_...`) with the `pull` scope.",
     responses={201: {"model": ReleasedReport, "description": "the signed report"}},
     openapi_extra=refuses(*DENIALS.values()),
 )
@@ -239,6 +240,9 @@ async def pull_report(
     status_code=status.HTTP_201_CREATED,
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
+    description="Compelled access (FCRA §604(a)(1)): released without the subject's grant, "
+    "recorded in the access log and told to the subject. Needs an organization's API key "
+    "(`Authorization: Bearer ffk_...`) with the `operator` scope.",
     responses={201: {"model": ReleasedReport, "description": "the signed report"}},
     openapi_extra=refuses(*DENIALS.values(), SubjectNotFound, NotFound),
 )

@@ -132,6 +132,29 @@ def _credential_refusals(route: APIRoute) -> list[Refusal]:
     return found
 
 
+def _credential_sentence(route: APIRoute) -> str:
+    """Who may call the operation, in words, from its signature's dependencies."""
+    from bureau.api.deps import _bearer, org_principal, subject_principal
+
+    calls = list(_calls(route.dependant))
+    scopes = sorted(
+        name[len("require_") : -len("_scope")]
+        for name in (getattr(c, "__name__", "") for c in calls)
+        if name.startswith("require_") and name.endswith("_scope")
+    )
+    if subject_principal in calls:
+        return "Needs the subject's own token (`Authorization: Bearer ffs_...`)."
+    if scopes:
+        return (
+            "Needs an organization's API key (`Authorization: Bearer ffk_...`) with the "
+            + " and ".join(f"`{s}`" for s in scopes)
+            + " scope."
+        )
+    if org_principal in calls or _bearer in calls:
+        return "Needs an organization's API key (`Authorization: Bearer ffk_...`)."
+    return "Needs no credential."
+
+
 def _operation_refusals(path: str, route: APIRoute, operation: dict[str, Any]) -> list[Refusal]:
     declared = [tuple(r) for r in operation.pop(_X_REFUSALS, [])]
     if path in RFC6749_PATHS:
@@ -188,6 +211,9 @@ def rewrite(schema: dict[str, Any], routes: Iterable[Any]) -> None:
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             route = by_operation[(path, method)]
+            if not operation.get("description") and path not in RFC6749_PATHS:
+                summary = operation.get("summary", "").rstrip(".")
+                operation["description"] = f"{summary}. {_credential_sentence(route)}".lstrip(". ")
             responses = operation.setdefault("responses", {})
             if path not in RFC6749_PATHS:
                 responses.pop("422", None)

@@ -53,6 +53,9 @@ router = APIRouter(tags=["furnish"])
 @router.post(
     "/v1/furnish/metro2",
     summary="Furnish a Metro 2 file (character format; body is the file's bytes)",
+    description="Every record is validated, matched to its subject and stored, or rejected "
+    "with each problem named by rule; the same file sent twice is a duplicate. Needs an "
+    "organization's API key (`Authorization: Bearer ffk_...`) with the `furnish` scope.",
     response_model=None,
     responses={200: {"model": IngestReportOut, "description": "what became of every record"}},
     openapi_extra={
@@ -136,6 +139,8 @@ def _preflight(stream: BinaryIO) -> dict[str, Any]:
 @router.post(
     "/v1/furnish/metro2/validate",
     summary="Check a Metro 2 file before sending it: every problem, nothing stored",
+    description="The same checks as furnishing, and nothing is stored. Needs an organization's "
+    "API key (`Authorization: Bearer ffk_...`) with the `furnish` scope.",
     response_model=None,
     responses={200: {"model": PreflightOut, "description": "every problem, nothing stored"}},
     openapi_extra={

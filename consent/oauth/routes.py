@@ -123,6 +123,9 @@ TOKEN_SCHEMA: dict[str, Any] = {
     TOKEN_PATH,
     tags=["oauth"],
     summary="Exchange a code for the grant and its access token (RFC 6749 §4.1.3)",
+    description="The lender authenticates as the OAuth client (its org id and pull key, by HTTP "
+    "Basic or in the form) and sends the code with its PKCE verifier; errors are RFC 6749 "
+    "§5.2 JSON, not problem+json.",
     responses={200: {"description": "RFC 6749 §5.1 token, with grant_id, grant and receipt",
                       "content": {"application/json": {"schema": TOKEN_SCHEMA}}},
                400: {"description": "RFC 6749 §5.2 error",

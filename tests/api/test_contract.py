@@ -112,3 +112,9 @@ def test_every_json_request_body_has_an_example(app: FastAPI) -> None:
             continue
         name = body["schema"]["$ref"].rsplit("/", 1)[1]
         assert schemas[name].get("examples"), (method, path, name)
+
+
+def test_every_operation_has_a_description_and_a_tag(app: FastAPI) -> None:
+    for path, method, op in _operations(app.openapi()):
+        assert op.get("description"), (method, path)
+        assert op.get("tags"), (method, path)
