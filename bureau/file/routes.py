@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from bureau.api.deps import SettingsDep, SignerDep, Subject, Tx, VaultDep
+from bureau.file.schemas import Disclosure
 from bureau.file.service import OWN_ACCESS_PURPOSE, DisclosureSection, full_disclosure
 
 router = APIRouter(prefix="/v1/me", tags=["subject"])
@@ -14,7 +15,12 @@ router = APIRouter(prefix="/v1/me", tags=["subject"])
 __all__ = ["OWN_ACCESS_PURPOSE", "DisclosureSection", "router"]
 
 
-@router.get("/file", summary="Everything held about me, every source and every inquiry")
+@router.get(
+    "/file",
+    response_model=None,
+    responses={200: {"model": Disclosure, "description": "the whole disclosure"}},
+    summary="Everything held about me, every source and every inquiry",
+)
 def my_file(
     request: Request,
     subject: Subject,
