@@ -65,7 +65,7 @@ class Identity:
 class Account:
     """One furnished account, ready to be matched and stored."""
 
-    number: int  # record number in the file (or index + 1 in a JSON batch)
+    number: int  # record number in the file (or the index in a JSON batch's `records`)
     account_number: str
     identification_number: str
     identity: Identity

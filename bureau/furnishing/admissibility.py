@@ -89,9 +89,9 @@ def check_record(record: Mapping[str, Any], admitted: frozenset[str], *, index: 
         category = CATEGORY_OF.get(name)
         if category is None or category not in admitted:
             raise Inadmissible(
-                f"record {index + 1}: {_why(name, category, admitted)}; nothing was stored",
+                f"record {index}: {_why(name, category, admitted)}; nothing was stored",
                 field=path,
-                record=index + 1,
+                record=index,
                 category=category,
             )
 

@@ -488,22 +488,24 @@ def ingest_json(
 
 
 def _take_json(run: _Ingest, index: int, item: Mapping[str, Any], stamp: datetime) -> None:
-    """One JSON record: rejected if it cannot be expressed in Metro 2, else checked and taken."""
+    """One JSON record: rejected if it cannot be expressed in Metro 2, else checked and taken.
+    Its record number is its index in `records`, the index every JSON path names it by
+    (`records[3].ssn` is record 3), in rejections, findings and refusals alike."""
     try:
         record = record_from_json(
-            item, number=index + 1, identification_number=run.code or "", as_of_stamp=stamp
+            item, number=index, identification_number=run.code or "", as_of_stamp=stamp
         )
     except ComposeErrors as failed:
         problems = []
         for exc in failed.errors:
             layout = LAYOUTS.get(exc.kind)
             f = layout.by_name.get(exc.field) if layout is not None else None
-            problems.append(Problem(index + 1, exc.kind, exc.field, f.start if f else None,
+            problems.append(Problem(index, exc.kind, exc.field, f.start if f else None,
                                     f.end if f else None, None, repr(item.get(exc.field)),
                                     "M2-F01", exc.reason))  # fmt: skip
         run.report.records += 1
         account = str(item.get("consumer_account_number", ""))
-        run.report.reject(Rejection(index + 1, account, problems))
+        run.report.reject(Rejection(index, account, problems))
         return
     # positions refer to the Metro 2 record the JSON stands for; no file offsets apply
     run.take(record, [replace(p, offset=None) for p in check_record(record)])

@@ -42,6 +42,7 @@ _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
 }
 # Metro 2 reports a Payment Rating only with these statuses (reference/metro2.md).
 _RATED_STATUSES = frozenset({"05", "13", "65", "88", "89", "94", "95"})
+_NOTHING_SCHEDULED = frozenset({"05", "13", "62", "64", "65", "97"})
 
 
 @dataclass
@@ -120,10 +121,19 @@ def tradeline_values(spec: AccountSpec, as_of: date) -> dict[str, Any]:
         "date_first_delinquency": _months_ago(as_of, spec.dofd) if spec.dofd is not None else None,
         "date_account_information": as_of,
         "credit_limit": spec.limit if revolving else None,
-        "highest_credit": spec.limit if not revolving else max(spec.balance, spec.limit // 2),
+        # a collection's original amount is what was placed with it (its limit is 0)
+        "highest_credit": (spec.limit or spec.balance)
+        if not revolving
+        else max(spec.balance, spec.limit // 2),
         "terms_duration": terms,
         "terms_frequency": "M" if spec.kind != "collection" else "P",
-        "scheduled_payment": scheduled if not revolving else max(spec.balance // 40, 0),
+        # nothing is scheduled on a transferred, paid or charged-off account (CRRG; the CFPB's
+        # Status-SMPA-1)
+        "scheduled_payment": 0
+        if spec.status in _NOTHING_SCHEDULED
+        else scheduled
+        if not revolving
+        else max(spec.balance // 40, 0),
         "actual_payment": scheduled if spec.status == "11" and not revolving else 0,
         "account_status": spec.status,
         "payment_rating": rating,

@@ -75,7 +75,7 @@ def test_json_records_land_with_the_same_validation_as_metro2(
     report = ingest_json(conn, vault, furnisher_id, [json_record(1), json_record(2), bad])
     assert (report.accepted, report.rejected) == (2, 1)
     (rejection,) = report.rejections
-    assert rejection.record == 3
+    assert rejection.record == 2  # records[2], as every JSON path names it
     assert [(p.rule, p.field) for p in rejection.problems if p.rejects] == [
         ("M2-F03", "account_status")]  # fmt: skip
     assert rejection.problems[0].offset is None  # no file: positions are the Metro 2 field's
@@ -88,7 +88,7 @@ def test_json_values_of_the_wrong_type_are_rejected_naming_the_field(
     report = ingest_json(conn, vault, furnisher_id, [json_record(1, date_opened="last spring"),
                                                       json_record(2, current_balance=-3)])  # fmt: skip
     assert [(r.record, r.problems[0].field) for r in report.rejections] == [
-        (1, "date_opened"), (2, "current_balance")]  # fmt: skip
+        (0, "date_opened"), (1, "current_balance")]  # fmt: skip
     assert "not a date" in report.rejections[0].problems[0].reason
 
 
@@ -159,7 +159,7 @@ def test_a_json_record_reports_every_value_it_cannot_express_not_the_first(
     record = json_record(9, current_balance=-3, date_opened="last spring", state="WYO")
     report = ingest_json(conn, vault, furnisher_id, [record])
     (rejection,) = report.rejections
-    assert rejection.record == 1
+    assert rejection.record == 0
     assert {p.field for p in rejection.problems} == {"current_balance", "date_opened", "state"}
 
 
@@ -174,3 +174,20 @@ def test_a_resent_rejected_batch_returns_its_rejections_again(
         (r.record, [(p.rule, p.field) for p in r.problems]) for r in first.rejections
     ]
     assert again.rejections[0].problems[0].rule == "M2-F03"
+
+
+def test_a_json_record_is_named_by_its_index_in_records_in_every_answer(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    """Record numbers and field indexes count the same way: the record a 422 names as
+    `records[2]` is record 2 in a rejection, in a finding for review and in every problem."""
+    batch = [json_record(31), json_record(32, date_opened="last spring"),
+             json_record(33, account_status="ZZ"), json_record(34, current_balance=0)]  # fmt: skip
+    report = ingest_json(conn, vault, furnisher_id, batch)
+    assert [r.record for r in report.rejections] == [1, 2]
+    assert {p.record for r in report.rejections for p in r.problems} == {1, 2}
+    assert [r.record for r in report.findings] == [3]  # a current card at zero: for review
+    assert {p.record for p in report.findings[0].problems} == {3}
+    with pytest.raises(Inadmissible) as excinfo:
+        ingest_json(conn, vault, furnisher_id, [*batch[:2], json_record(35, religion="x")])
+    assert excinfo.value.field == "records[2].religion" and "record 2:" in excinfo.value.detail

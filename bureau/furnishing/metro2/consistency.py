@@ -8,11 +8,12 @@ names the rule, the segment and field it is reported at, and the values the rule
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bureau.furnishing.metro2.layout import Field
+from bureau.furnishing.metro2.layout import BASE, Field
 from bureau.furnishing.metro2.predicates import (
     SEGMENT_GROUPS,
     Cycle,
@@ -41,12 +42,33 @@ class _Compiled:
     test: Test
     kinds: tuple[str, ...]  # `each` rules: the appended kinds evaluated one by one
     field: Field
+    numbers: tuple[Field, ...]  # the numeric and date base fields of this cycle it reads
 
 
 def _compile(rule: Rule) -> _Compiled:
     assert rule.when is not None
     kinds = SEGMENT_GROUPS.get(rule.each, (rule.each,)) if rule.each else ()
-    return _Compiled(rule, compile_predicate(rule.when), kinds, rule.blamed.field())
+    numbers = tuple(BASE[r.name] for r in rule.reads
+                    if r.seg == "base" and r.cycle == "now" and BASE[r.name].type != "A")  # fmt: skip
+    return _Compiled(rule, compile_predicate(rule.when), kinds, rule.blamed.field(), numbers)
+
+
+_NEGATIVE = re.compile(r" *-\d+")
+
+
+def _garbled(item: _Compiled, main: Segment) -> bool:
+    """Does the rule read a number or date that is not one (`00020L000` as an amount)? The
+    field rules reject the record for that already (M2-F01); a consistency finding on top
+    would describe a value that was never reported ("no original loan amount" for one that
+    is only misspelt), so it is not made. Blank and zero-filled fields are values (not
+    reported), and a negative amount is one below zero (the CFPB's "<= 0"): both are judged
+    as such."""
+    for f in item.numbers:
+        if main.get(f.name) is None:
+            text = main.text[f.slice]
+            if text.strip(" ") and text.strip("0") and not _NEGATIVE.fullmatch(text):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,8 @@ def _run(rules: _RuleSet, c: Cycles) -> list[Finding]:
     record = c.record
     for index in rules.test_whole(c):
         item = rules.whole[index]
-        out.append(Finding(item.rule, record.main, item.field, _reason(item.rule, c)))
+        if not _garbled(item, record.main):
+            out.append(Finding(item.rule, record.main, item.field, _reason(item.rule, c)))
     for item in rules.each:
         key: tuple[Cycle, str] = ("now", item.rule.each or "")
         for segment in record.segments:
@@ -87,7 +110,7 @@ def _run(rules: _RuleSet, c: Cycles) -> list[Finding]:
                 continue
             c.bound[key] = segment
             try:
-                if item.test(c):
+                if item.test(c) and not _garbled(item, record.main):
                     f = segment.layout[item.field.name]  # J1 and J2 place a field differently
                     out.append(Finding(item.rule, segment, f, _reason(item.rule, c)))
             finally:

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from bureau.furnishing.metro2 import packed as packed_format
 from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS
 from bureau.furnishing.metro2.records import Gap, Item, Record, RecordKind, Segment, digits
 
@@ -36,7 +37,8 @@ MIN_LINE_FOR_BASE = 300  # trimmed lines lose trailing blanks, never half a base
 DAMAGED_DIGITS = 15  # of a base record's first 19 bytes (RDW, processing indicator, time stamp)
 
 PACKED_REASON = (
-    "packed (binary) Metro 2 data: only the character format (426-byte records) is accepted"
+    "not a packed Metro 2 record (no descriptor word followed by a header, base segment or "
+    "trailer starts here)"
 )
 _RECORD_START = re.compile(
     r"\d{4}(?:HEADER|TRAILER|\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{10})"
@@ -69,9 +71,10 @@ def _base_at(p: str, k: int) -> bool:
 def _near(word: str, text: str) -> bool:
     """A record identifier damaged in at most two letters (`HEADEr`, `TRAI1ER`): still the
     header or trailer, misspelt, which the validator reports; never a phantom base record."""
-    return (
-        len(text) == len(word) and sum(a != b for a, b in zip(word, text.upper(), strict=True)) <= 2
-    )
+    # letter by letter: str.upper() of the whole can lengthen it (a Latin-1 "ß" is "SS")
+    if len(text) != len(word):
+        return False
+    return sum(a != b.upper() for a, b in zip(word, text, strict=True)) <= 2
 
 
 def damaged(p: str) -> RecordKind | None:
@@ -102,8 +105,61 @@ def detect(p: str) -> tuple[int, RecordKind] | None:
 
 
 def _looks_packed(text: str, pos: int) -> bool:
-    """Packed files open with binary descriptor words: two length bytes and two zero bytes."""
-    return text[pos + 2 : pos + 4] == "\x00\x00" and not text[pos : pos + 2].isdigit()
+    """A packed record starts here: binary descriptor words (two length bytes, two zero
+    bytes) before a record identifier or a base segment's processing indicator. Once one is
+    found the file is read as packed; a stray pair of zero bytes in a character file is not
+    enough to switch."""
+    return packed_format.RECORD_START.match(text, pos) is not None
+
+
+def _packed_kind(body: str) -> RecordKind:
+    if _near("HEADER", body[4:10]):
+        return "header"
+    if _near("TRAILER", body[4:11]):
+        return "trailer"
+    return "base"
+
+
+def _next_packed(text: str, pos: int, end: int) -> int:
+    """Where the next packed record starts between pos and end (end if nowhere)."""
+    match = packed_format.RECORD_START.search(text, pos, min(end, len(text)))
+    return end if match is None else match.start()
+
+
+def _read_packed(text: str, pos: int) -> tuple[Item, int]:
+    """One packed record at pos: an optional block descriptor word, the 366-byte header, base
+    segment or trailer (read into the character text, keeping its bytes), a base segment's
+    appended segments (character format), and up to the record descriptor word's length of
+    anything else as its tail. A stretch that opens with no descriptor word is unreadable, up
+    to where the next packed record starts."""
+    if packed_format.descriptor(text[pos : pos + 4]) is None:
+        end = _next_packed(text, pos + 1, len(text))
+        return Gap(raw=text[pos:end], offset=0, reason=PACKED_REASON), end
+    second = text[pos + 4 : pos + 8]
+    prefix = 4 if text[pos + 4 : pos + 5] not in "HT1" and packed_format.descriptor(second) else 0
+    start = pos + prefix
+    rdw = packed_format.descriptor(text[start : start + 4]) or 0
+    size = packed_format.PACKED_LENGTH
+    main = text[start : start + size]
+    kind = _packed_kind(main)
+    unpacked, invalid = packed_format.unpack(kind, main)
+    segments = [Segment(kind, unpacked, size - len(main), packed=main, invalid=invalid)]
+    at = start + len(main)
+    if kind == "base" and len(main) == size:
+        while (ident := text[at : at + 2]) in APPENDED:
+            length = APPENDED[ident].length
+            body = text[at : at + length]
+            missing = length - len(body)
+            segments.append(Segment(ident, body + " " * missing, missing))
+            at += len(body)
+            if missing:
+                break
+    # what the RDW counts beyond the segments is the record's own (its tail), up to where
+    # the next record plainly starts
+    end = _next_packed(text, at, start + rdw) if start + rdw > at else at
+    record = Record(kind=kind, segments=segments, bdw=text[pos:start] if prefix else None,
+                    tail=text[at:end])  # fmt: skip
+    return record, end
 
 
 class _Cursor:
@@ -263,6 +319,8 @@ def _recover(text: str, pos: int, at_eof: bool) -> tuple[Record, int] | None:
     if newline == -1:
         if not at_eof and len(text) - pos < LOOKAHEAD:
             return None
+        if len(text) - pos < MIN_LINE_FOR_BASE:  # too little left to be a base record: a
+            return None  # lone segment (moov's k4_segment.dat) is unreadable, not a phantom
         record, end = _read_record(text, pos, 0, "base")
         if record.tail or (end < len(text) and detect(_peek(text, end)) is None):
             return None
@@ -331,8 +389,15 @@ class Reader:
                 pos = end
                 continue
             packed = packed or _looks_packed(text, pos)
-            start = None if packed else detect(_peek(text, pos))
-            recovered = None if packed or start else _recover(text, pos, self._eof)
+            if packed:
+                number += 1
+                item, pos = _read_packed(text, pos)
+                item.number = number
+                item.offset = offset
+                yield item
+                continue
+            start = detect(_peek(text, pos))
+            recovered = None if start else _recover(text, pos, self._eof)
             if recovered is not None:
                 number += 1
                 record, pos = recovered
@@ -342,12 +407,7 @@ class Reader:
                 continue
             if start is None:
                 number += 1
-                if packed:
-                    packed = True
-                    yield Gap(raw=text[pos:], offset=offset, number=number, reason=PACKED_REASON)
-                    pos = len(text)
-                    continue
-                end = _resync(text, pos, self._eof)
+                end = _next_packed(text, pos + 1, _resync(text, pos, self._eof))
                 yield Gap(
                     raw=text[pos:end],
                     offset=offset,

@@ -475,11 +475,22 @@ def compile_predicate(pred: Pred) -> Test:
     return test
 
 
+def _shown(value: Value) -> str:
+    return value.isoformat() if isinstance(value, date) else _text(value)
+
+
 def describe_values(refs: Iterable[Ref], c: Cycles) -> Mapping[str, str]:
-    """The raw text of each field read (for a finding's reason), by field name."""
+    """The raw text of each field read (for a finding's reason), by field name. A field of
+    appended segments read through a quantifier ("some J1/J2 segment ...") lists the value of
+    every such segment, under its segment's name (`J1/J2 consumer_information_indicator`)."""
     out: dict[str, str] = {}
     for ref in refs:
-        value = _getter(ref)(c)
-        key = ref.name if ref.cycle == "now" else f"previous_{ref.name}"
-        out.setdefault(key, value.isoformat() if isinstance(value, date) else _text(value))
+        prefix = "" if ref.cycle == "now" else "previous_"
+        if ref.seg not in ("base", "header") and (ref.cycle, ref.seg) not in c.bound:
+            kinds = SEGMENT_GROUPS.get(ref.seg, (ref.seg,))
+            found = [_shown(s.get(ref.name)) for s in _segments(c.record_of(ref.cycle), kinds)]
+            if found:
+                out.setdefault(f"{prefix}{ref.seg} {ref.name}", "/".join(found))
+            continue
+        out.setdefault(prefix + ref.name, _shown(_getter(ref)(c)))
     return out

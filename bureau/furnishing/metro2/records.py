@@ -109,8 +109,16 @@ class Segment:
     text: str
     short_by: int = 0  # bytes missing at the end of the source (read as blanks here)
     decoded: dict[str, Value] = field(default_factory=dict, repr=False, compare=False)
+    # A header, base segment or trailer of a packed file: its packed bytes (as latin-1 text),
+    # which `text` is the character-format reading of, and the fields whose bytes are no
+    # valid packed value, with why (packed.py).
+    packed: str | None = None
+    invalid: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def replace_text(self, text: str) -> None:
+        if self.packed is not None:  # its text is a reading of those bytes, not the source
+            raise ValueError("a packed segment keeps the bytes it was read from: convert it "
+                             "with packed.to_character (or to_packed) to write new values")  # fmt: skip
         self.text = text
         self.decoded.clear()
 
@@ -143,7 +151,10 @@ class Segment:
         return {f.name: self.get(f.name) for f in self.layout.fields}
 
     def emitted(self) -> str:
-        """The text as it appeared in the source (trimmed blanks left off again)."""
+        """The text as it appeared in the source (trimmed blanks left off again; a packed
+        segment's packed bytes)."""
+        if self.packed is not None:
+            return self.packed
         return self.text[: len(self.text) - self.short_by] if self.short_by else self.text
 
 
@@ -177,6 +188,11 @@ class Record:
         return [s for s in self.segments[1:] if s.kind == kind]
 
     @property
+    def packed(self) -> bool:
+        """Read from (or written for) a packed file: descriptor words are binary."""
+        return self.main.packed is not None
+
+    @property
     def prefix_length(self) -> int:
         return len(self.bdw) if self.bdw is not None else 0
 
@@ -190,7 +206,7 @@ class Record:
         position = self.prefix_length
         for segment in self.segments:
             yield segment, position
-            position += len(segment.text) - segment.short_by
+            position += len(segment.emitted())
 
     def file_offset(self, position: int) -> int:
         """Absolute byte offset of a position inside the record, counting line breaks (a

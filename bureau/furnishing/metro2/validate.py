@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bureau.furnishing.metro2 import packed
 from bureau.furnishing.metro2.codes import TABLES
 from bureau.furnishing.metro2.consistency import Finding, cycle_findings, record_findings
 from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS, Field, Layout
@@ -111,7 +112,10 @@ class _Reporter:
     def field(self, segment: Segment, position: int, f: Field, rule: str, reason: str,
               severity: Severity = "reject") -> None:  # fmt: skip
         # a field in the blanks a short segment was read with points where the data ended
-        at = position + min(f.start - 1, len(segment.text) - segment.short_by)
+        if segment.packed is not None:
+            at = position + min(packed.START[segment.kind][f.name], len(segment.packed))
+        else:
+            at = position + min(f.start - 1, len(segment.text) - segment.short_by)
         self.problems.append(
             Problem(
                 record=self.record.number,
@@ -147,7 +151,9 @@ def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
             values[f.name] = decode(f, raw)
         except FieldError as exc:
             values[f.name] = None
-            rep.field(segment, position, f, "M2-F01", exc.reason)
+            # a packed value's own reason, when the bytes were no packed value
+            reason = segment.invalid.get(f.name, exc.reason) if segment.invalid else exc.reason
+            rep.field(segment, position, f, "M2-F01", reason)
     for f in checks.required:
         raw = text[f.slice]
         if not raw.strip(" ") or (f.type in "DT" and not raw.strip("0")):
@@ -156,7 +162,11 @@ def _check_fields(rep: _Reporter, segment: Segment, position: int) -> None:
         raw = text[f.slice]
         code = raw.rstrip(" ")
         if code and code not in codes:
-            rep.field(segment, position, f, "M2-F03", f"{code!r} is not a known {f.codes} code")
+            known = code.strip(" ")
+            reason = (f"{code!r} is the {f.codes} code {known!r} out of place: codes are "
+                      "left-justified, blank-filled") if known in codes else \
+                f"{code!r} is not a known {f.codes} code"  # fmt: skip
+            rep.field(segment, position, f, "M2-F03", reason)
     if segment.kind == "base":
         _check_base_fields(rep, segment, position)
     elif segment.kind in ("header", "trailer"):
@@ -186,11 +196,11 @@ def _check_structure(rep: _Reporter) -> None:
     record = rep.record
     for segment, position in record.segment_offsets():
         if segment.short_by:
+            size = len(segment.emitted())
             rep.whole(
                 segment.kind, "M2-S02",
-                f"{segment.kind} is {len(segment.text) - segment.short_by} bytes, its layout "
-                f"is {len(segment.text)}: the last {segment.short_by} read as blanks",
-                position=position + len(segment.text) - segment.short_by,
+                f"{segment.kind} is {size} bytes, its layout is {size + segment.short_by}: "
+                f"the last {segment.short_by} read as blanks", position=position + size,
             )  # fmt: skip
     body_end = record.prefix_length + len(record.body())
     if record.tail:
@@ -207,10 +217,15 @@ def _check_structure(rep: _Reporter) -> None:
     if digits(rdw) and int(rdw) != length:
         rep.field(record.main, record.prefix_length, rdw_field, "M2-S04",
                   f"says {int(rdw)} bytes, the record is {length}")  # fmt: skip
-    if record.bdw is not None and not (digits(record.bdw) and int(record.bdw) >= length + 4):
-        rep.whole(record.kind, "M2-S05",
-                  f"block descriptor word {record.bdw!r} must be digits covering the "
-                  f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
+    if record.bdw is not None:
+        if record.packed:
+            block, form = packed.descriptor(record.bdw), "a packed length"
+        else:
+            block, form = (int(record.bdw) if digits(record.bdw) else None), "digits"
+        if block is None or block < length + 4:
+            rep.whole(record.kind, "M2-S05",
+                      f"block descriptor word {record.bdw!r} must be {form} covering the "
+                      f"{length + 4}-byte block", value=record.bdw, position=0)  # fmt: skip
     if record.breaks:
         rep.problems.append(Problem(record.number, record.kind, None, None, None,
                                     record.break_offset(0), record.breaks[0][1], "M2-S06",

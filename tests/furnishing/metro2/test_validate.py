@@ -201,10 +201,10 @@ def test_shifted_fields_and_unknown_tail_are_reported_in_the_cfpb_error_sample()
     assert ("M2-F03", "account_status") in record4
 
 
-def test_packed_and_garbage_input_is_reported_as_unreadable() -> None:
-    with open_file(sample("moov/packed_file.dat")) as stream:
-        problems = list(validate_items(read(stream)))
-    assert problems[0].rule == "M2-S01" and "packed" in problems[0].reason
+def test_garbage_input_is_reported_as_unreadable() -> None:
+    problems = _problems(b"this is not a Metro 2 file\n" * 3)
+    assert problems[0].rule == "M2-S01" and "not a Metro 2 record" in problems[0].reason
+    assert problems[0].offset == 0
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=sample_id)
@@ -235,3 +235,59 @@ def test_offsets_in_a_wrapped_file_point_at_the_bytes_in_the_file() -> None:
     assert data[balance.offset : balance.offset + 6] == b"000002"  # the field runs on, wrapped
     wrapped = next(p for p in problems if p.rule == "M2-S06")
     assert wrapped.offset is not None and data[wrapped.offset : wrapped.offset + 1] == b"\n"
+
+
+def test_consumer_information_indicator_z_is_a_bankruptcy_code_not_an_unknown_one() -> None:
+    """Z (bankruptcy, chapter undesignated) is in the CRRG's A-Z list (reference/metro2.md)
+    and in the CFPB's bankruptcy sets: it is no code error, and it needs its DOFD like the
+    other bankruptcy indicators (Bankruptcy-DOFD-1)."""
+    with_dofd = _base(consumer_information_indicator="Z",
+                      date_first_delinquency=AS_OF - timedelta(days=90))  # fmt: skip
+    assert ("M2-F03", "consumer_information_indicator") not in _rules(with_dofd)
+    assert not any(rule == "M2-E65" for rule, _ in _rules(with_dofd))
+    without = _base(consumer_information_indicator="Z", account_status="11")
+    assert ("M2-E65", "date_first_delinquency") in _rules(without)
+    assert ("M2-F03", "consumer_information_indicator") in _rules(
+        _base(consumer_information_indicator="Y")
+    )
+
+
+def _with_text(record: Record, name: str, text: str) -> Record:
+    f = record.main.layout[name]
+    record.main.replace_text(record.main.text[: f.start - 1] + text + record.main.text[f.end :])
+    return record
+
+
+def test_a_garbled_amount_is_a_field_error_not_an_amount_not_reported() -> None:
+    """`00020L000` as the original loan amount is rejected as unreadable (M2-F01); the CFPB's
+    Type-HCOLA-1 ("reports no original loan amount") does not fire on top of it, while a
+    zero-filled amount, which is "not reported", does."""
+    loan = {"portfolio_type": "I", "account_type": "01", "terms_duration": "048"}
+    garbled = _with_text(_base(**loan), "highest_credit", "00020L000")
+    assert ("M2-F01", "highest_credit") in _rules(garbled)
+    assert not any(rule == "M2-E29" for rule, _ in _rules(garbled))
+    assert ("M2-E29", "highest_credit") in _rules(_base(**loan, highest_credit=0))
+
+
+def test_a_negative_amount_is_below_zero_for_the_consistency_rules() -> None:
+    """A negative amount cannot be written in Metro 2 (M2-F01), but it is a value: the CFPB's
+    "<= 0" conditions read it as one (Status-APD-2 on a charge-off with -5 past due)."""
+    record = _with_text(_base(account_status="97", original_charge_off=500,
+                              date_first_delinquency=AS_OF - timedelta(days=200)),
+                        "amount_past_due", "-00000005")  # fmt: skip
+    assert {("M2-F01", "amount_past_due"), ("M2-E02", "amount_past_due")} <= _rules(record)
+
+
+def test_a_finding_on_an_associated_consumer_names_the_value_it_read_there() -> None:
+    """Bankruptcy-SMPA-1 reads the indicator of the base and of every J1/J2: when it is the
+    J1 consumer who was discharged, the reason says so."""
+    values = account(random.Random(7), AS_OF)
+    values.update(account_status="97", scheduled_payment=0, original_charge_off=500,
+                  amount_past_due=500, date_first_delinquency=AS_OF - timedelta(days=300),
+                  consumer_information_indicator="")  # fmt: skip
+    j1 = {"surname": "LEE", "first_name": "MARY", "ecoa_code": "2",
+          "consumer_information_indicator": "E"}  # fmt: skip
+    record = compose_record("base", values, [("J1", j1)])
+    (finding,) = [p for p in check_record(record) if p.rule == "M2-E64"]
+    assert "J1/J2 consumer_information_indicator='E'" in finding.reason
+    assert "consumer_information_indicator=''" in finding.reason  # the base consumer's
