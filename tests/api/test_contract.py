@@ -94,10 +94,12 @@ def test_bounds_are_in_the_spec(app: FastAPI) -> None:
 
 
 def test_the_dispute_document_types_are_the_services(app: FastAPI) -> None:
+    from typing import get_args
+
     from disputes.schemas import DocumentType
     from disputes.service import DOCUMENT_TYPES
 
-    assert set(DocumentType.__args__) == DOCUMENT_TYPES
+    assert set(get_args(DocumentType)) == DOCUMENT_TYPES
     path = "/v1/me/disputes/{dispute_id}/documents/{document_id}"
     ok = app.openapi()["paths"][path]["get"]["responses"]["200"]["content"]
     assert set(ok) == DOCUMENT_TYPES
