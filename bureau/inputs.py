@@ -68,6 +68,9 @@ def _json_kind_matches(kinds: set[type], value: Any) -> bool:
     return True
 
 
+_FIELD_KINDS: dict[type, dict[str, set[type]]] = {}
+
+
 class RequestBody(BaseModel):
     """Base of every JSON body: unknown fields, NUL characters and values of the wrong JSON
     kind (which Pydantic would otherwise coerce: `"1"` to 1, `1` to true, `0` to 1970-01-01)
@@ -80,10 +83,14 @@ class RequestBody(BaseModel):
     def _json_kinds(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        kinds = _FIELD_KINDS.get(cls)
+        if kinds is None:  # once per model: a report pull's body pays only the lookups below
+            kinds = {name: _kinds(f.annotation) for name, f in cls.model_fields.items()}
+            _FIELD_KINDS[cls] = kinds
         wrong = [
             name
-            for name, field in cls.model_fields.items()
-            if name in data and not _json_kind_matches(_kinds(field.annotation), data[name])
+            for name, allowed in kinds.items()
+            if name in data and not _json_kind_matches(allowed, data[name])
         ]
         if wrong:
             raise PydanticCustomError(

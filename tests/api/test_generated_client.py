@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -121,13 +122,26 @@ def test_a_lenders_journey_through_the_generated_client(
     assert isinstance(invalid, models.Problem), invalid
     assert invalid.status == 422 and invalid.field == "max_uses"
 
-    northwind = generated.AuthenticatedClient(
-        base_url=served, token=sandbox.org_keys["northwind"]["key"]
+    # a furnisher of its own (the sandbox's furnishers' batches are the sandbox's), registered
+    # through the generated client too
+    as_operator = generated.AuthenticatedClient(
+        base_url=served, token=sandbox.org_keys["operator"]["key"]
     )
+    org = _module(generated, "api.operator.create_organization").sync(
+        client=as_operator,
+        body=models.OrganizationIn(name="Generated Client Bank", roles=[models.OrganizationInRolesItem.FURNISHER],
+                                   furnisher_code=f"GCB{secrets.randbelow(10**7):07d}"),
+    )  # fmt: skip
+    assert isinstance(org, models.OrganizationOut), org
+    issued = _module(generated, "api.operator.create_key").sync(
+        org.org_id, client=as_operator, body=models.KeyIn(scopes=[models.KeyInScopesItem.FURNISH])
+    )
+    assert isinstance(issued, models.KeyOut), issued
+    furnisher = generated.AuthenticatedClient(base_url=served, token=issued.key)
     furnish_records = _module(generated, "api.furnish.furnish_records")
     record = json.loads(json.dumps(json_record(9101)))
     furnished = furnish_records.sync(
-        client=northwind,
+        client=furnisher,
         body=models.FurnishRecords(records=[models.FurnishRecordsRecordsItem.from_dict(record)]),
     )
     assert not isinstance(furnished, models.Problem) and furnished is not None, furnished
