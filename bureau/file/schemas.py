@@ -5,7 +5,7 @@ dropped."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,7 @@ class Disclosure(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     subject_id: str
-    as_of: date
+    as_of: datetime
     regime: str
     identity: dict[str, Json]
     tradelines: list[dict[str, Json]]

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.inputs import RequestBody
 
+MAX_JSON_RECORDS = 1_000
+"""A JSON batch answers within a request's time; bulk furnishing is a Metro 2 upload."""
+
 EXAMPLE_RECORD: dict[str, Any] = {
     "consumer_account_number": "ACCT0000000001", "portfolio_type": "I", "account_type": "00",
     "date_opened": "2025-02-28", "date_account_information": "2026-10-31",
@@ -32,7 +35,11 @@ class FurnishRecords(RequestBody):
     categories refuse the whole request."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"records": [EXAMPLE_RECORD]}]})
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+    records: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_JSON_RECORDS,
+        description=f"at most {MAX_JSON_RECORDS} per request; send a Metro 2 file for more",
+    )
 
 
 # What the furnishing routes answer. Documentation of `IngestReport.to_json()` and the preflight
