@@ -31,7 +31,7 @@ import psycopg
 import scratch_database
 from psycopg.rows import dict_row
 
-from bureau.audit import log
+from bureau.audit import trail
 from bureau.db.batch import run
 from bureau.db.migrate import migrate
 from bureau.file import repo as file_repo
@@ -114,7 +114,7 @@ def disclose(conn: psycopg.Connection[dict[str, Any]], vault: Vault, subject_id:
             "purpose": "consumer-disclosure", "kind": "soft", "grant_id": None,
             "report_id": None, "created_at": now,
         })  # fmt: skip
-        log.append(
+        trail.append(
             conn, "file.disclosed", subject_id, {"to": "subject", "inquiry_id": str(inquiry_id)}
         )
     return len(json.dumps(disclosure(file)))

@@ -9,9 +9,21 @@ concurrent clients (after a half-second ramp that is driven but not measured):
       the report (Ed25519 JWS), record it, commit;
   (b) GET /bench/baseline/{subject_id}: the same server, one indexed SELECT of the subject's
       accounts in one transaction, no authentication.
-Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s", "ratio"}.
+Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s", "ratio",
+"edge"}.
+
+`--edge on` turns on what a served bureau adds per pull beyond the always-on edge layers
+(request id, access log and metrics, response headers, body limit): rate limits (counted in
+PostgreSQL, with limits too high to refuse anything) and an Idempotency-Key on every pull, a
+new one each time (so every pull is stored, none replayed). `--edge limits` and `--edge keys`
+turn on one of the two; `--edge off` (the default) is the app as built in code, rate limits
+off, no key sent.
 
     python bench/pull.py [--subjects 100000] [--accounts 10] [--seconds 20] [--clients 16]
+                         [--edge off|limits|keys|on] [--compare-edge]
+
+`--compare-edge` adds `edge_off_per_s`, `edge_on_per_s`, `edge_ratio` (on / off) and each side's
+p50 and CPU per request, from alternating slices of the same run.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from psycopg.rows import dict_row
 from bureau.api.deps import Tx
 from bureau.auth.service import issue_api_key
 from bureau.db.migrate import migrate
+from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 
 
@@ -118,11 +131,13 @@ def bench_app() -> Any:
     from fastapi import APIRouter
 
     from bureau.app import create_app
-    from bureau.config import Settings
+    from bureau.config import EdgeSettings, Settings
 
     key_file = Path(os.environ["BENCH_KEY_FILE"])
+    edge = EdgeSettings(rate_limits=os.environ.get("BENCH_EDGE") in ("on", "limits"),
+                        per_key=10**9, per_address=10**9)  # fmt: skip
     settings = Settings(database_url=os.environ["BENCH_DATABASE_URL"], data_dir=key_file.parent,
-                        key_file=key_file)  # fmt: skip
+                        key_file=key_file, edge=edge)  # fmt: skip
     app = create_app(settings)
     baseline = APIRouter()
 
@@ -151,6 +166,10 @@ def serve(url: str, key_file: str, port: int, workers: int) -> None:
     uvicorn.run("pull:bench_app", factory=True, host="127.0.0.1", port=port,
                 workers=workers, log_level="warning")  # fmt: skip
 
+
+KEY_SLOT = b"@" * 16
+"""Where a pull's Idempotency-Key goes in its encoded request (`--edge on`): same width as the
+key written there, so the encoded Content-Length stays right."""
 
 RAMP_SECONDS = 0.5
 """Driven but not measured at the start of each phase: the clients connect and send their first
@@ -186,14 +205,22 @@ def drive(port: int, clients: int, seconds: float, requests: list[bytes]) -> Run
 def _drive(port: int, clients: int, seconds: float, requests: list[bytes]) -> Run:
     latencies: list[tuple[float, float]] = []
     counts = {"ok": 0, "failed": 0, "driven": 0}
+    # Keys unique to this drive: the clients' request sequences repeat from one drive to the
+    # next (seeded by client number), and a repeated key would be a replay, not a pull.
+    tag = os.urandom(2).hex()
 
     async def client(n: int, stop: float) -> None:
         rng = random.Random(n)
+        sent = 0
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while time.perf_counter() < stop:
                 started = time.perf_counter()
-                writer.write(requests[rng.randrange(len(requests))])
+                request = requests[rng.randrange(len(requests))]
+                if KEY_SLOT in request:  # a new Idempotency-Key for every pull
+                    sent += 1
+                    request = request.replace(KEY_SLOT, f"{tag}{n:02x}{sent:010x}".encode())
+                writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
                 body = await reader.readexactly(int(length.group(1)) if length else 0)
@@ -316,6 +343,75 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
+def start_server(
+    url: str, key_file: Path, workers: int, edge: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The server child (`--serve`) with the given edge mode, once its /health answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(workers)],
+        env={**os.environ, "BENCH_EDGE": edge},
+    )
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return server, port
+
+
+def pull_requests(headers: dict[str, str], pairs: list[tuple], edge: str) -> list[bytes]:
+    """One encoded pull per grant; with a slot for a new Idempotency-Key when keys are on."""
+    if edge in ("on", "keys"):
+        headers = {**headers, "Idempotency-Key": KEY_SLOT.decode()}
+    return [
+        http_request("POST", "/v1/reports", headers, json.dumps(
+            {"grant_id": str(grant_id), "purpose": "credit-transaction"}).encode())
+        for _, grant_id in pairs
+    ]  # fmt: skip
+
+
+COMPARE_ROUNDS = 4
+
+
+def compare_edge(args: argparse.Namespace, off: tuple, on: tuple) -> dict[str, Any]:
+    """Pulls with the edge off and on, on two servers over the same database, in alternating
+    slices of the same run (off, on, off, on, ...), so a neighbour's load falls on both alike.
+    Each slice has its own ramp; CPU per request is summed over each side's slices."""
+    totals = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0, "postgres": 0.0,
+                     "ms": []} for side in ("off", "on")}  # fmt: skip
+    slice_seconds = args.seconds / COMPARE_ROUNDS
+    drive(on[1], args.clients, min(2.0, args.seconds), on[2])  # warm the second server up
+    for _ in range(COMPARE_ROUNDS):
+        for side, (server, port, requests) in (("off", off), ("on", on)):
+            before = cpu_seconds(server.pid)
+            run = drive(port, args.clients, slice_seconds, requests)
+            after = cpu_seconds(server.pid)
+            total = totals[side]
+            total["ok"] += run.ok
+            total["failed"] += run.failed
+            total["driven"] += run.driven
+            total["server"] += after["server"] - before["server"]
+            total["postgres"] += after["postgres"] - before["postgres"]
+            total["ms"].extend(ms for _, ms in run.samples)
+    out: dict[str, Any] = {}
+    for side, total in totals.items():
+        driven = max(total["driven"], 1)
+        out[f"edge_{side}_per_s"] = round(total["ok"] / args.seconds, 1)
+        out[f"edge_{side}_failed"] = total["failed"]
+        out[f"edge_{side}_p50_ms"] = round(percentile(total["ms"], 0.5), 2)
+        out[f"edge_{side}_server_cpu_ms"] = round(1000 * total["server"] / driven, 2)
+        out[f"edge_{side}_postgres_cpu_ms"] = round(1000 * total["postgres"] / driven, 2)
+    off_rate = out["edge_off_per_s"]
+    out["edge_ratio"] = round(out["edge_on_per_s"] / off_rate, 3) if off_rate else None
+    print(f"edge off vs on, alternating: {out}", file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--subjects", type=int, default=100_000)
@@ -323,6 +419,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--edge", choices=("off", "limits", "keys", "on"), default="off",
+                        help="rate limits (limits), an Idempotency-Key on every pull (keys), "
+                             "or both (on)")  # fmt: skip
+    parser.add_argument("--compare-edge", nargs="?", const="on", choices=("limits", "keys", "on"),
+                        help="then pull for --seconds more, alternating between this server and "
+                             "one with this --edge mode (default on; same run, same database)")  # fmt: skip
     parser.add_argument("--serve", nargs=4, metavar=("URL", "KEY_FILE", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -332,34 +434,20 @@ def main() -> None:
 
     url, _, folder = scratch_database.create("fairfile-bench-pull-")
     key_dir = Path(tempfile.mkdtemp(prefix="fairfile-bench-key-"))
-    server = None
+    servers: list[subprocess.Popen[bytes]] = []
+    compared: dict[str, Any] = {}
     try:
         migrate(url)
         key_file = key_dir / "master.key"
         vault = Vault.from_key_file(key_file)
+        SigningKey.load_or_create(signing_key_file(key_file))  # as `bureau init` makes it
         started = time.perf_counter()
         api_key, pairs = seed(url, vault, args.subjects, args.accounts)
         print(f"seeded in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(args.workers)]
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        server, port = start_server(url, key_file, args.workers, args.edge)
+        servers.append(server)
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
-        pulls = [
-            http_request("POST", "/v1/reports", headers, json.dumps(
-                {"grant_id": str(grant_id), "purpose": "credit-transaction"}).encode())
-            for _, grant_id in pairs
-        ]  # fmt: skip
+        pulls = pull_requests(headers, pairs, args.edge)
         baselines = [http_request("GET", f"/bench/baseline/{subject_id}", {})
                      for subject_id, _ in pairs]  # fmt: skip
         drive(port, args.clients, min(2.0, args.seconds), pulls)  # warm up
@@ -376,10 +464,17 @@ def main() -> None:
         cpu = cpu_seconds(server.pid)
         based = drive(port, args.clients, args.seconds, baselines)
         print(cpu_per_request(cpu, cpu_seconds(server.pid), based), file=sys.stderr)
+        if args.compare_edge:
+            mode = args.compare_edge
+            other, other_port = start_server(url, key_file, args.workers, mode)
+            servers.append(other)
+            compared = compare_edge(args, (server, port, pulls),
+                                    (other, other_port, pull_requests(headers, pairs, mode)))  # fmt: skip
+            compared["edge_compared"] = mode
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        for running in servers:
+            running.terminate()
+            running.wait(timeout=30)
         scratch_database.stop_server(folder)
         shutil.rmtree(key_dir, ignore_errors=True)
     pulls_per_s = pulled.ok / args.seconds
@@ -392,6 +487,7 @@ def main() -> None:
         "p99_ms": round(percentile(latencies, 0.99), 2), "failed": pulled.failed + based.failed,
         "baseline_per_s": round(baseline_per_s, 1),
         "ratio": round(pulls_per_s / baseline_per_s, 3) if baseline_per_s else None,
+        "edge": args.edge, **compared,
     }))  # fmt: skip
 
 

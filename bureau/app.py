@@ -15,9 +15,12 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 import bureau
-from bureau.api import problems
+from bureau.api import docs, problems
 from bureau.api.contract import operation_id
+from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
+from bureau.api.idempotency import Idempotency
+from bureau.api.request_ids import server_log_config
 from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
@@ -37,6 +40,7 @@ ROUTER_MODULES: list[str] = [
     "bureau.api.keys",
     "bureau.audit.routes",
     "consent.routes",
+    "bureau.reports.routes",
     "consent.oauth.routes",
     "disputes.routes",
     "bureau.score.routes",
@@ -44,7 +48,10 @@ ROUTER_MODULES: list[str] = [
     "bureau.subjects.routes",
     "bureau.web.routes",
     "bureau.webhooks.routes",
+    "bureau.api.metrics",
 ]
+
+__all__ = ["create_app", "server_log_config"]
 
 TIMED_EMITTERS: list[str] = ["consent.webhook_events", "disputes.webhook_events"]
 """Modules whose `due_events` the webhook scheduler runs (grant.expired, dispute.deadline)."""
@@ -75,7 +82,8 @@ def create_app(
             yield
             return
         worker = WebhookWorker(
-            Deliverer(app.state.pool, sandbox=settings.sandbox), emitters=TIMED_EMITTERS
+            Deliverer(app.state.pool, vault=app.state.vault, sandbox=settings.sandbox),
+            emitters=TIMED_EMITTERS,
         )
         worker.start()
         try:
@@ -83,8 +91,9 @@ def create_app(
         finally:
             worker.stop()
 
-    # Served (no pool given): a missing key file is created, or refused, only once the
-    # database is open, by `Vault.for_database` in the lifespan.
+    # Served (no pool given): the key file is checked against the database, and refused if
+    # missing, once the database is open (`Vault.for_database` in the lifespan). Serving never
+    # creates a key: `bureau init` or the sandbox does.
     created_later = pool is None and not settings.key_file.exists()
     vault = None if created_later else Vault.from_key_file(settings.key_file)
 
@@ -117,7 +126,7 @@ def create_app(
         app.state.health_pool = open_pool(url, min_size=1, max_size=1)
         try:
             with app.state.pool.connection() as conn:
-                app.state.vault = Vault.for_database(settings.key_file, conn)
+                app.state.vault = Vault.for_database(settings.key_file, conn, create=False)
         except BaseException:
             app.state.pool.close()
             app.state.health_pool.close()
@@ -137,7 +146,8 @@ def create_app(
             app.state.pool.close()
             app.state.health_pool.close()
 
-    app = FastAPI(
+    app = edge_app(
+        settings,
         title="fairfile",
         version=bureau.__version__,
         description=DESCRIPTION,
@@ -148,7 +158,7 @@ def create_app(
     app.state.async_pools = {}
     app.state.upload_slots = UploadSlots(settings.uploads.per_furnisher)
     app.state.vault = vault
-    app.state.signing_key = SigningKey.load_or_create(signing_key_file(settings.key_file))
+    app.state.signing_key = SigningKey.load(signing_key_file(settings.key_file))
     # Statements come with the file itself (`bureau.file.disclosure`, which also keeps a
     # report's to the items it carries).
     app.state.disclosure_sections = [consent_section]
@@ -157,4 +167,6 @@ def create_app(
     problems.install(app, page=portal_error_page)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    docs.install(app)
+    app.add_middleware(Idempotency)
     return app

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -38,6 +39,12 @@ at 9 p.m. in New York is received that day, though it is already tomorrow in UTC
 BUSINESS_TIMEZONE_ENV = "FAIRFILE_BUSINESS_TIMEZONE"
 
 
+ISSUER = "http://127.0.0.1:8000"
+"""The OAuth issuer (RFC 8414) when FAIRFILE_ISSUER is not set: where `bureau serve` listens by
+default. `bureau serve` on another loopback address or port uses that address instead."""
+ISSUER_ENV = "FAIRFILE_ISSUER"
+
+
 class SettingsInvalid(ValueError):
     """An environment variable the bureau cannot run with; the message names it and why."""
 
@@ -51,6 +58,24 @@ def business_timezone(env: Mapping[str, str]) -> ZoneInfo:
         raise SettingsInvalid(
             f"{BUSINESS_TIMEZONE_ENV}: {name!r} is not an IANA time zone (e.g. America/New_York)"
         ) from None
+
+
+def check_issuer(text: str, name: str = ISSUER_ENV) -> str:
+    """An OAuth issuer identifier (RFC 8414 §2): https, no query or fragment; plain http only to
+    a loopback host. Returned without a trailing slash, as endpoints are appended to it."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise SettingsInvalid(f"{name}: {text!r} is not a URL") from None
+    loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SettingsInvalid(
+            f"{name}: {text!r} must be the bureau's public https origin (http only on loopback)"
+        )
+    if not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise SettingsInvalid(f"{name}: {text!r} must be a bare origin, with no query or fragment")
+    return text.strip().rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,82 @@ class PoolSettings:
 
 
 @dataclass(frozen=True)
+class EdgeSettings:
+    """The API's edge (docs/api-edge.md): body sizes, rate limits, retries, re-delivery, metrics.
+
+    Why settings and not the regime: they are a deployment's capacity and exposure choices, not
+    periods the law fixes. Each has an environment variable.
+    """
+
+    body_max_bytes: int = 1 << 20
+    """The largest JSON or form body of a route without a limit of its own
+    (FAIRFILE_BODY_MAX_BYTES); Metro 2 uploads stream under FAIRFILE_UPLOAD_MAX_BYTES instead."""
+    records_max_bytes: int = 32 << 20
+    """The largest body of `POST /v1/furnish/records` (FAIRFILE_RECORDS_MAX_BYTES)."""
+    rate_limits: bool = False
+    """Count requests and refuse those over the limits (FAIRFILE_RATE_LIMITS; on by default in
+    a served bureau, off for an app built in code, e.g. by a test, unless it asks)."""
+    per_key: int = 1200
+    """Requests one credential may make per window (FAIRFILE_RATE_LIMIT_PER_KEY)."""
+    per_address: int = 2400
+    """Requests one client address may make per window (FAIRFILE_RATE_LIMIT_PER_ADDRESS)."""
+    window_seconds: int = 60
+    """The rate-limit window (FAIRFILE_RATE_LIMIT_WINDOW_SECONDS)."""
+    idempotency_hours: int = 24
+    """How long a response to an `Idempotency-Key` is kept and replayed
+    (FAIRFILE_IDEMPOTENCY_HOURS)."""
+    report_copy_hours: int = 168
+    """How long a released report is kept, encrypted, for `GET /v1/reports/{id}`
+    (FAIRFILE_REPORT_COPY_HOURS)."""
+    metrics_public: bool = False
+    """Serve `/metrics` without an operator key, e.g. to a scraper on a private network
+    (FAIRFILE_METRICS_PUBLIC)."""
+
+    def __post_init__(self) -> None:
+        if self.report_copy_hours < self.idempotency_hours:
+            # A retried pull is answered from the report's kept copy: it must outlive the key.
+            raise SettingsInvalid(
+                "FAIRFILE_REPORT_COPY_HOURS must be at least FAIRFILE_IDEMPOTENCY_HOURS "
+                f"({self.report_copy_hours} < {self.idempotency_hours})"
+            )
+
+    @property
+    def idempotency_window(self) -> timedelta:
+        return timedelta(hours=self.idempotency_hours)
+
+    @property
+    def report_copy_window(self) -> timedelta:
+        return timedelta(hours=self.report_copy_hours)
+
+
+def load_edge_settings(env: Mapping[str, str]) -> EdgeSettings:
+    """The edge settings from the environment; rate limits are on unless switched off."""
+    return EdgeSettings(
+        body_max_bytes=_whole(env, "FAIRFILE_BODY_MAX_BYTES", 1 << 20),
+        records_max_bytes=_whole(env, "FAIRFILE_RECORDS_MAX_BYTES", 32 << 20),
+        rate_limits=_switch(env, "FAIRFILE_RATE_LIMITS", True),
+        per_key=_whole(env, "FAIRFILE_RATE_LIMIT_PER_KEY", 1200),
+        per_address=_whole(env, "FAIRFILE_RATE_LIMIT_PER_ADDRESS", 2400),
+        window_seconds=_whole(env, "FAIRFILE_RATE_LIMIT_WINDOW_SECONDS", 60),
+        idempotency_hours=_whole(env, "FAIRFILE_IDEMPOTENCY_HOURS", 24),
+        report_copy_hours=_whole(env, "FAIRFILE_REPORT_COPY_HOURS", 168),
+        metrics_public=_switch(env, "FAIRFILE_METRICS_PUBLIC", False),
+    )
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off setting (1/true/yes/on or 0/false/no/off), refused (naming it) otherwise."""
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsInvalid(f"{name} must be on or off (1/0, true/false), not {text!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     """A real PostgreSQL server; when None the embedded server in `data_dir` is used."""
@@ -155,6 +256,8 @@ class Settings:
     """How often the served bureau's background sequencer numbers committed log entries."""
     uploads: UploadSettings = field(default_factory=UploadSettings)
     pool: PoolSettings = field(default_factory=PoolSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
+    """Body sizes, rate limits, idempotency and report copies, metrics (`EdgeSettings`)."""
     trusted_proxies: str = ""
     """Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed, comma-separated
     (FAIRFILE_TRUSTED_PROXIES; default none: the TCP peer is the client)."""
@@ -162,6 +265,10 @@ class Settings:
     """The bureau's business time zone (FAIRFILE_BUSINESS_TIMEZONE): receipt days follow it."""
     regime: str = "fcra-consent"
     """The live regime (FAIRFILE_REGIME: a built-in id or a regime file), checked at start-up."""
+    issuer: str = ISSUER
+    """The OAuth authorization server's issuer (FAIRFILE_ISSUER): the metadata's `issuer` and
+    endpoints, and the `iss` of every authorization response (RFC 9207). A setting, never the
+    request's Host header, which any client picks."""
 
     def with_data_dir(self, data_dir: Path) -> Settings:
         """The same settings with another data dir; the key file follows unless set explicitly."""
@@ -200,9 +307,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 env, "FAIRFILE_POOL_TIMEOUT", timedelta(seconds=10), 0.1
             ).total_seconds(),
         ),
+        edge=load_edge_settings(env),
         trusted_proxies=env.get("FAIRFILE_TRUSTED_PROXIES", "").strip(),
         business_timezone=business_timezone(env),
         regime=_live_regime(env),
+        issuer=check_issuer(env[ISSUER_ENV]) if env.get(ISSUER_ENV, "").strip() else ISSUER,
     )
 
 

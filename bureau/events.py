@@ -37,7 +37,13 @@ import psycopg
 
 from bureau.db.write import Write, execute, execute_async
 
-HANDLER_MODULES = ("bureau.audit.trail", "bureau.notices.delivery", "bureau.webhooks.handlers")
+HANDLER_MODULES = (
+    "bureau.audit.trail",
+    "bureau.notices.delivery",
+    "bureau.webhooks.handlers",
+    "bureau.api.idempotency_store",  # a shredded file's stored responses
+    "bureau.reports.copies",  # a shredded file's kept reports
+)
 """Modules whose import subscribes the bureau's handlers (each with `@subscribe`)."""
 
 E = TypeVar("E", bound="Event")
@@ -124,6 +130,33 @@ class GrantRevoked(Logged):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConsentAllowed(Logged):
+    """The subject allowed a lender's OAuth request: a pending grant, active once its code is
+    exchanged (then `GrantCreated` follows)."""
+
+    event_name = "consent.allowed"
+    subject_id: UUID
+    grant_id: UUID
+    to: UUID
+    purpose: str
+    scope: str
+    max_uses: int | None
+    expires_at: datetime
+    status: str = "pending"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentDeclined(Logged):
+    """The subject declined a lender's OAuth request: no grant at all."""
+
+    event_name = "consent.declined"
+    subject_id: UUID
+    to: UUID
+    purpose: str
+    scope: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class FreezePlaced(Logged):
     event_name = "freeze.placed"
     subject_id: UUID
@@ -195,6 +228,16 @@ class ReportCompelled(ReportReleased):
     """A report released under a court order (FCRA §604(a)(1)); the subject is told."""
 
     event_name = "report.compelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportRedelivered(Logged):
+    """A released report was sent again to its recipient (`GET /v1/reports/{id}`)."""
+
+    event_name = "report.redelivered"
+    subject_id: UUID
+    to: UUID
+    report_id: UUID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -412,6 +455,35 @@ class ApiKeyRevoked(Logged):
     event_name = "api_key.revoked"
     subject_id: None = None
     key_id: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedirectUrisSet(Logged):
+    """An operator replaced where an organization's OAuth subjects may be sent back."""
+
+    event_name = "organization.redirect_uris"
+    subject_id: None = None
+    org_id: UUID
+    redirect_uris: list[str]
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRegistered(Logged):
+    event_name = "webhook.registered"
+    subject_id: None = None
+    org_id: UUID
+    endpoint_id: UUID
+    url: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRemoved(Logged):
+    event_name = "webhook.removed"
+    subject_id: None = None
+    endpoint_id: UUID
     by: str
 
 

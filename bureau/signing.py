@@ -3,7 +3,9 @@
 Why one key for receipts, reports and tree heads: a subject or a regulator should need exactly
 one published public key (`GET /v1/keys`) to check anything the bureau ever signed, offline,
 without trusting the bureau's servers. The private key lives in the data dir next to the vault's
-master key (`signing.key`, PKCS#8 PEM, mode 0600), created on first run.
+master key (`signing.key`, PKCS#8 PEM, mode 0600), created by `bureau init` or the sandbox,
+never as a side effect of serving or verifying (a fresh key would sign a second, unrelated
+history).
 
 Why compact JWS: it is a standard any language can verify with an off-the-shelf library, it
 names the key (`kid`) so keys can be rotated, and it is one line of ASCII that fits in an
@@ -162,7 +164,10 @@ class SigningKey:
                 )
             data = path.read_bytes()
         except FileNotFoundError:
-            raise SigningKeyRefused(f"{where}: the signing key does not exist") from None
+            raise SigningKeyRefused(
+                f"{where}: the signing key {path} does not exist; create the bureau's keys with "
+                "`bureau init` (or serve the sandbox)"
+            ) from None
         except OSError as exc:
             raise SigningKeyRefused(
                 f"{where}: cannot read the signing key ({exc.strerror})"

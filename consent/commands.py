@@ -90,7 +90,7 @@ def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], Signing
     settings = settings_from(args)
     url = database_url(settings)
     check_reachable(url)
-    key = SigningKey.load_or_create(signing_key_file(settings.key_file))
+    key = SigningKey.load(signing_key_file(settings.key_file))
     return psycopg.connect(url, row_factory=dict_row), key
 
 

@@ -13,6 +13,7 @@ from bureau.api.contract import refuses
 from bureau.api.deps import (
     AsyncPoolDep,
     BearerDep,
+    SettingsDep,
     SignerDep,
     Subject,
     Tx,
@@ -209,6 +210,7 @@ async def pull_report(
     pool: AsyncPoolDep,
     vault: VaultDep,
     key: SignerDep,
+    settings: SettingsDep,
 ) -> Response:
     # The busiest route: authentication and the release share one transaction, run on the
     # event loop with psycopg's async API (`in_one_async_transaction`): no thread hop and no
@@ -229,7 +231,7 @@ async def pull_report(
                               reason="no-grant")  # fmt: skip
         return await release.pull_report(
             conn, vault, key, user.org_id, user.name, grant_id, body.purpose, body.scope,
-            body.identity_verified, now,
+            body.identity_verified, now, copy_for=settings.edge.report_copy_window,
         )  # fmt: skip
 
     return _released(await in_one_async_transaction(pool, work))

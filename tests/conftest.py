@@ -37,6 +37,7 @@ from bureau.furnishing import repo as furnishing_repo
 from bureau.policy.regime import live_rules
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import SeedResult, seed_sandbox, tradeline_values
+from bureau.signing import SigningKey, signing_key_file
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from disputes.deadlines import receipt_date
@@ -120,7 +121,11 @@ def key_file(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def session_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("vault") / "master.key"
+    """The session's key file, with its signing key beside it (as `bureau init` makes them:
+    no app creates a key)."""
+    path = tmp_path_factory.mktemp("vault") / "master.key"
+    SigningKey.load_or_create(signing_key_file(path))
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -141,6 +146,7 @@ def settings(
         # Longer than any session: a test that gets a new signed tree head gets it because a
         # subject is owed one or the log was published on purpose, never because time passed.
         tree_head_interval=timedelta(hours=1),
+        issuer="https://testserver",  # the TestClients' origin
     )
 
 

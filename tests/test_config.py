@@ -62,3 +62,17 @@ def test_business_time_zone_defaults_to_new_york_and_a_bad_one_stops_the_start()
 def test_a_live_regime_override_without_its_live_sections_stops_the_start() -> None:
     with pytest.raises(SettingsInvalid, match=r"FAIRFILE_REGIME.*regime\.live"):
         load_settings({"FAIRFILE_REGIME": "sesame"})
+
+
+def test_the_oauth_issuer_is_a_bare_https_origin_or_loopback_http() -> None:
+    from bureau.config import ISSUER, SettingsInvalid, check_issuer, load_settings
+
+    assert load_settings({}).issuer == ISSUER
+    assert load_settings({"FAIRFILE_ISSUER": "https://bureau.example/"}).issuer == (
+        "https://bureau.example"
+    )
+    assert check_issuer("http://127.0.0.1:9000") == "http://127.0.0.1:9000"
+    for bad in ("http://bureau.example", "https://bureau.example/?x=1", "https://b.example/#f",
+                "ftp://bureau.example", "https://:99999"):  # fmt: skip
+        with pytest.raises(SettingsInvalid, match="FAIRFILE_ISSUER"):
+            check_issuer(bad)

@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 seed, examples = sys.argv[1], sys.argv[2]
+ROOT = Path.cwd()
 EXCLUDED = {  # role -> operationIds (see the list at the top of this script)
     "operator": ["shred_file"],
     "subject": ["close_my_file"],
@@ -72,7 +73,8 @@ try:
     for role in ORDER:
         report = work / f"{role}.json"
         args = [
-            ".venv/bin/schemathesis", "--config-file", ".ci/checks/schemathesis.toml",
+            str(ROOT / ".venv/bin/schemathesis"),
+            "--config-file", str(ROOT / ".ci/checks/schemathesis.toml"),
             "run", base + "/openapi.json",
             "--checks", "all", "--seed", seed, "--max-examples", examples,
             "--phases", "examples,coverage,fuzzing,stateful", "--workers", "1",
@@ -83,7 +85,8 @@ try:
         for operation_id in EXCLUDED.get(role, []):
             args += ["--exclude-operation-id", operation_id]
         print(f"schemathesis: role {role}", file=sys.stderr, flush=True)
-        status = subprocess.run(args).returncode
+        # run in the scratch directory: schemathesis keeps its example cache in the cwd
+        status = subprocess.run(args, cwd=work).returncode
         failed = failed or status != 0
         print(f"schemathesis: role {role} exit {status}", file=sys.stderr, flush=True)
 finally:

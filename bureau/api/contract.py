@@ -7,7 +7,8 @@ give comes from three places, merged here when the app's OpenAPI is built:
 
 - what every operation can answer: a conflicting concurrent transaction (409), the database
   being unavailable (503), and the edge's layers (`EDGE_REFUSALS`: a body over its size limit,
-  413; a rate limit, 429; an `Idempotency-Key` reused with another body on a creating POST, 422);
+  413; a rate limit, 429; on the creating POSTs, `IDEMPOTENCY_REFUSALS`: an `Idempotency-Key`
+  reused with another body, 422, and the like);
 - what its signature implies: a credential (401, and 403 for the wrong kind or a missing
   scope; 410 for a subject whose file was erased), parameters or a body (422 `invalid-input`),
   a path parameter (404);
@@ -28,6 +29,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, Field
 
+from bureau.api.idempotency_store import IDEMPOTENT_ROUTES
 from bureau.errors import DomainError
 
 TYPE_BASE = "https://fairfile.dev/problems/"
@@ -68,15 +70,21 @@ class Problem(BaseModel):
 
 
 EDGE_REFUSALS: tuple[Refusal, ...] = (
-    (413, "payload-too-large", "Request body too large"),
-    (429, "rate-limited", "Too many requests"),
+    (413, "body-too-large", "Request body too large"),  # bureau.api.body_limits
+    (429, "rate-limited", "Too many requests"),  # bureau.api.rate_limits
 )
-"""Statuses the edge's layers (body-size and rate limits) add to every operation."""
+"""Statuses the edge's layers (body-size and rate limits) add to every operation (their types
+are the layers' `PROBLEM_TYPE`s; `tests/api/test_contract.py` checks they agree)."""
 
 IDEMPOTENCY_REFUSALS: tuple[Refusal, ...] = (
-    (422, "idempotency-key-reused", "Idempotency-Key reused with another request body"),
+    (422, "idempotency-key-reused", "Idempotency-Key already used for another request"),
+    (409, "idempotent-answer-gone", "The answer to this Idempotency-Key is no longer kept"),
+    (403, "file-closed", "The subject's file is closed"),
+    (410, "file-shredded", "The subject's file was erased"),
 )
-"""What the `Idempotency-Key` layer adds to every creating POST (one answering 201)."""
+"""What the `Idempotency-Key` layer (`bureau.api.idempotency`) can answer on the creating POSTs
+it covers (`bureau.api.idempotency_store.IDEMPOTENT_ROUTES`): a key reused with another body,
+an answer no longer kept, a stored answer about a file closed or erased since."""
 
 EVERY_OPERATION: tuple[Refusal, ...] = (
     (409, "transaction-conflict", "Conflicting concurrent request"),
@@ -165,7 +173,7 @@ def _operation_refusals(path: str, route: APIRoute, operation: dict[str, Any]) -
         found += INPUT_REFUSALS
     if any(p.get("in") == "path" for p in parameters):
         found += PATH_REFUSALS
-    if "POST" in (route.methods or ()) and route.status_code == 201:
+    if "POST" in (route.methods or ()) and path in IDEMPOTENT_ROUTES:
         found += IDEMPOTENCY_REFUSALS
     found += [(int(s), str(t), str(title)) for s, t, title in declared]
     return found

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from bureau.api.claims import current_claim
 from bureau.auth.service import (
     OrgPrincipal,
     SubjectPrincipal,
@@ -65,7 +66,16 @@ async def get_settings(request: Request) -> Settings:
 def request_transaction(
     pool: Annotated[ConnectionPool, Depends(get_pool)],
 ) -> Iterator[psycopg.Connection[Any]]:
-    """The request's one transaction; an exception anywhere in the route rolls it back."""
+    """The request's one transaction; an exception anywhere in the route rolls it back.
+
+    A request with an `Idempotency-Key` runs in the transaction its claim holds
+    (`bureau.api.idempotency`): the key's lock is taken there, and its response stored there."""
+    claim = current_claim()
+    if claim is not None:
+        # No savepoint (two round trips): the claim rolls the whole transaction back on any
+        # error answer, and commits only after storing a 2xx one.
+        yield claim.connection(pool)
+        return
     with pool.connection() as conn, conn.transaction():
         yield conn
 
@@ -93,6 +103,9 @@ async def in_one_async_transaction(
     precedes the response (FastAPI's `Tx` would run enter, exit and the route on separate
     trips to its thread pool).
     """
+    claim = current_claim()
+    if claim is not None:  # an Idempotency-Key: the claim's transaction (`request_transaction`)
+        return await work(await claim.async_connection(pool))
     async with pool.connection() as conn, conn.transaction():
         return await work(conn)
 

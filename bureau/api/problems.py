@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bureau.api import request_ids
 from bureau.api.contract import MEDIA_TYPE, TYPE_BASE, document_problems
 from bureau.errors import DomainError
 
@@ -39,6 +40,9 @@ def problem(
     }
     if field is not None:
         body["field"] = field
+    instance = request_ids.instance()  # the request's id: quoted by a caller, found in our log
+    if instance is not None:
+        body["instance"] = instance
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import psycopg
 
-from bureau.audit import repo, tree
+from bureau.audit import merkle, repo, subject_map, tree
 from bureau.signing import SigningKey, b64url
 
 HOW_TO_VERIFY = (
@@ -25,7 +25,9 @@ HOW_TO_VERIFY = (
     "tree_head.signature with the key from GET /v1/keys. Completeness: entry.subject_entry "
     "counts your entries (1 = your first) and entry.subject_prev is the leaf index of the one "
     "before, so reading every page (before = the oldest index shown) must give an unbroken "
-    "chain down to subject_entry 1 (`bureau audit verify-mine` does this)"
+    "chain down to subject_entry 1, and the newest shown must be subject_tip's entry, whose path "
+    "leads to the subject map root signed with the checkpoint (`bureau audit verify-mine` does "
+    "this)"
 )
 
 
@@ -42,6 +44,7 @@ def subject_log(
     """Newest first, at most `limit` entries below `before`, each provably in the signed tree;
     `interval` is the bureau's tree-head interval (`Settings.tree_head_interval`)."""
     sth = tree.current_head(conn, key, now, interval, subject_id)
+    tip = subject_tip(conn, subject_id)  # before the entries: they can only be newer
     size = sth.head.tree_size
     upper = size if before is None else min(before, size)
     rows = repo.subject_entries(conn, subject_id, upper, limit)
@@ -59,5 +62,32 @@ def subject_log(
             }
             for r in rows
         ],
+        "subject_tip": tip,
         "how_to_verify": HOW_TO_VERIFY,
+    }
+
+
+def subject_tip(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any] | None:
+    """The subject's newest entry as the signed checkpoint's subject map commits it, with its
+    path to the signed map root (`bureau.audit.subject_map`); None before the subject has a
+    numbered entry, or before the first checkpoint that signs a map."""
+    tip, cp = repo.subject_tip_and_checkpoint(conn, subject_id)
+    if tip is None or cp is None or cp["checkpoint_map_root"] is None:
+        return None
+    stored = repo.map_nodes(conn, subject_map.nodes_for([tip.position]))
+    return {
+        "checkpoint": {
+            "tree_size": int(cp["checkpoint_size"]),
+            "root_hash": b64url(bytes(cp["checkpoint_root"])),
+            "timestamp_ms": merkle.epoch_millis(cp["checkpoint_at"]),
+            "key_id": cp["checkpoint_key"],
+            "map_root": b64url(bytes(cp["checkpoint_map_root"])),
+            "map_signature": b64url(bytes(cp["checkpoint_map_sig"] or b"")),
+        },
+        "position": tip.position,
+        "entries": tip.entries,
+        "last_index": tip.last_index,
+        "last_hash": b64url(tip.last_hash),
+        "proof": [b64url(h) for h in subject_map.path_from(stored, tip.position)],
+        "how_to_verify": subject_map.HOW_TO_VERIFY,
     }

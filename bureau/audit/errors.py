@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bureau.errors import NotFound
+from bureau.errors import DomainError, NotFound
 
 
 class NotCoveredYet(NotFound):
@@ -11,3 +11,12 @@ class NotCoveredYet(NotFound):
 
     type = "not-covered-yet"
     title = "Logged, not yet covered by a signed tree head"
+
+
+class LogTampered(DomainError):
+    """The sequencer found the stored log state disagreeing with what it signed before, and
+    refuses to sign over it: `bureau audit verify` names what changed."""
+
+    status = 503
+    type = "access-log-tampered"
+    title = "The access log's stored state does not match its signed checkpoint"

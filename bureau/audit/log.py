@@ -16,10 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-from psycopg.rows import tuple_row
-from psycopg.types.json import Jsonb
-
 
 def canonical(entry: dict[str, Any]) -> bytes:
     """Deterministic JSON bytes (sorted keys, no spaces): what the leaf hash commits to."""
@@ -46,29 +42,3 @@ def pending_entry(
     for added in ("index", "subject_entry", "subject_prev", "prev_leaf_hash"):
         entry.pop(added, None)  # the sequencer adds them; the append-only trigger insists
     return entry, at
-
-
-def append(
-    conn: psycopg.Connection[Any],
-    event: str,
-    subject_id: UUID | None,
-    details: dict[str, Any],
-) -> int:
-    """Append one pending entry and return its `entry_id`, the entry's stable reference.
-
-    The leaf index is not known yet: it is assigned when the sequencer runs after this
-    transaction commits (before any tree head or proof covering it is served).
-    """
-    entry, at = pending_entry(event, subject_id, details)
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            """
-            INSERT INTO audit_log (subject_id, event, entry, created_at)
-            VALUES (%s, %s, %s, %s)
-            RETURNING entry_id
-            """,
-            (subject_id, event, Jsonb(entry), at),
-        )
-        row = cur.fetchone()
-    assert row is not None
-    return int(row[0])

@@ -13,6 +13,7 @@ left out of the listing leaves the one after it pointing at an index the page do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,9 +22,9 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bureau.audit import log, merkle
+from bureau.audit import log, merkle, subject_map
 from bureau.audit.access_log import subject_log
-from bureau.signing import SignatureInvalid, SigningKey, b64url_decode
+from bureau.signing import SignatureInvalid, SigningKey, b64url, b64url_decode
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,53 @@ def chain_gaps(items: list[dict[str, Any]], reaches_first: bool) -> list[str]:
     return gaps
 
 
+def tip_problems(
+    tip: dict[str, Any] | None,
+    items: list[dict[str, Any]],
+    keys: Sequence[Ed25519PublicKey],
+) -> list[str]:
+    """Whether the newest entry the signed subject map commits for this subject is shown,
+    unchanged (`bureau.audit.subject_map`): what finds a deleted newest entry on a first look,
+    even with the sequencer's tips rolled back with it. `items`: every entry shown (all pages)."""
+    if tip is None:
+        if any("subject_entry" in i["entry"] for i in items):
+            return ["the bureau served no signed tip for your entries (the subject map), so "
+                    "the newest one shown cannot be checked as the newest"]  # fmt: skip
+        return []
+    try:
+        cp = tip["checkpoint"]
+        proof = [b64url_decode(p) for p in tip["proof"]]
+        map_root, last_hash = b64url_decode(cp["map_root"]), b64url_decode(tip["last_hash"])
+        signed = subject_map.statement(int(cp["timestamp_ms"]), int(cp["tree_size"]),
+                                       b64url_decode(cp["root_hash"]), map_root)  # fmt: skip
+        signature = b64url_decode(cp["map_signature"])
+        position, count, last = int(tip["position"]), int(tip["entries"]), int(tip["last_index"])
+    except (KeyError, TypeError, ValueError, SignatureInvalid):
+        return ["the subject map tip the bureau served is malformed"]
+    if not subject_map.verify_statement(signature, signed, keys):
+        return [f"the subject map signed with the checkpoint of size {cp['tree_size']} does not "
+                "verify with the bureau's key"]  # fmt: skip
+    shown = {int(i["leaf_index"]): i for i in items}
+    subjects = {i["entry"].get("subject_id") for i in items}
+    if len(subjects) == 1 and None not in subjects:
+        leaf = subject_map.tip_leaf(
+            subject_map.Tip(str(subjects.pop()), position, count, last, last_hash)
+        )
+        if len(proof) != subject_map.DEPTH or subject_map.fold(leaf, position, proof) != map_root:
+            return [f"your tip ({count} entries, the newest at leaf {last}) does not lead to "
+                    f"the subject map root signed with the checkpoint of size {cp['tree_size']}: "
+                    "it was changed after it was signed"]  # fmt: skip
+    newest = shown.get(last)
+    if newest is None:
+        return [f"your entry {count} at leaf {last}, which the signed checkpoint of size "
+                f"{cp['tree_size']} commits as your newest, is not shown"]  # fmt: skip
+    number = newest["entry"].get("subject_entry")
+    if newest["leaf_hash"] != b64url(last_hash) or (number is not None and number != count):
+        return [f"the entry shown at leaf {last} is not your entry {count} that the signed "
+                f"checkpoint of size {cp['tree_size']} commits"]  # fmt: skip
+    return []
+
+
 def published_head(published: dict[str, Any]) -> merkle.SignedTreeHead:
     head = merkle.TreeHead(
         tree_size=int(published["tree_size"]),
@@ -119,10 +167,14 @@ def _check(item: dict[str, Any], sth: merkle.SignedTreeHead, head_ok: bool) -> s
 
 
 def verify_published(
-    published: dict[str, Any], public_key: Ed25519PublicKey, reaches_first: bool = True
+    published: dict[str, Any],
+    public_key: Ed25519PublicKey,
+    reaches_first: bool = True,
+    newest_page: bool = True,
 ) -> CheckedLog:
     """Check a published access log (the API's JSON) with the bureau's public key alone;
-    `reaches_first`: the listing should go back to the subject's first entry."""
+    `reaches_first`: the listing should go back to the subject's first entry; `newest_page`:
+    it is the first page, so it must show the newest entry the signed subject map commits."""
     sth = published_head(published["tree_head"])
     head_ok = merkle.verify_tree_head(sth, public_key)
     entries = []
@@ -145,7 +197,12 @@ def verify_published(
         key_id=sth.key_id,
         head_signature_valid=head_ok,
         entries=entries,
-        gaps=chain_gaps(published["entries"], reaches_first),
+        gaps=chain_gaps(published["entries"], reaches_first)
+        + (
+            tip_problems(published.get("subject_tip"), published["entries"], [public_key])
+            if newest_page
+            else []
+        ),
     )
 
 
@@ -164,4 +221,5 @@ def checked_subject_log(
     proof verified."""
     published = subject_log(conn, key, subject_id, now, limit, before, interval=interval)
     full_page = len(published["entries"]) == limit
-    return verify_published(published, public_key or key.public_key, reaches_first=not full_page)
+    return verify_published(published, public_key or key.public_key, reaches_first=not full_page,
+                            newest_page=before is None)  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,6 +10,9 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
+
+from bureau.audit.merkle import Node
+from bureau.audit.subject_map import Tip
 
 
 def log_size(conn: psycopg.Connection[Any]) -> int:
@@ -191,7 +194,8 @@ def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> dict[str,
     """
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            "SELECT next_index, checkpoint_size, checkpoint_at FROM audit_log_head FOR UPDATE"
+            "SELECT next_index, checkpoint_size, checkpoint_root, checkpoint_at, checkpoint_key, "
+            "map_size, checkpoint_map_root, checkpoint_map_sig FROM audit_log_head FOR UPDATE"
             + ("" if wait else " SKIP LOCKED")
         )
         return cur.fetchone()
@@ -199,11 +203,13 @@ def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> dict[str,
 
 def needs_sequencing(conn: psycopg.Connection[Any]) -> bool:
     """Whether an entry visible here awaits its index (a partial-index probe), or the signed
-    checkpoint lags the numbered entries (only after an upgrade, or tampering)."""
+    checkpoint lags the numbered entries or has signed no subject map yet (only after an
+    upgrade, or tampering)."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             "SELECT EXISTS (SELECT 1 FROM audit_log WHERE leaf_index IS NULL) "
-            "OR (SELECT checkpoint_size IS DISTINCT FROM next_index FROM audit_log_head)"
+            "OR (SELECT checkpoint_size IS DISTINCT FROM next_index "
+            "    OR (next_index > 0 AND checkpoint_map_root IS NULL) FROM audit_log_head)"
         )
         row = cur.fetchone()
     return bool(row and row[0])
@@ -213,7 +219,7 @@ def checkpoint(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             "SELECT next_index, checkpoint_size, checkpoint_root, checkpoint_at, checkpoint_key, "
-            "checkpoint_sig FROM audit_log_head"
+            "checkpoint_sig, map_size, checkpoint_map_root, checkpoint_map_sig FROM audit_log_head"
         )
         return cur.fetchone()
 
@@ -225,11 +231,15 @@ def save_checkpoint(
     signed_at: datetime,
     key_id: str,
     signature: bytes,
+    map_size: int,
+    map_root: bytes,
+    map_signature: bytes,
 ) -> None:
     conn.execute(
         "UPDATE audit_log_head SET checkpoint_size = %s, checkpoint_root = %s, "
-        "checkpoint_at = %s, checkpoint_key = %s, checkpoint_sig = %s",
-        (size, root, signed_at, key_id, signature),
+        "checkpoint_at = %s, checkpoint_key = %s, checkpoint_sig = %s, map_size = %s, "
+        "checkpoint_map_root = %s, checkpoint_map_sig = %s",
+        (size, root, signed_at, key_id, signature, map_size, map_root, map_signature),
     )
 
 
@@ -244,40 +254,105 @@ def pending_entries(conn: psycopg.Connection[Any], limit: int) -> list[tuple[int
         return [(int(i), e) for i, e in cur.fetchall()]
 
 
-def subject_tips(
-    conn: psycopg.Connection[Any], subject_ids: list[str]
-) -> dict[str, tuple[int, int]]:
-    """Per subject: how many entries name them and the index of the newest (one row each)."""
+_TIP_COLUMNS = "subject_id, entries, last_index, map_position, last_hash"
+
+
+def _tip(row: tuple[Any, ...]) -> Tip:
+    subject, entries, last, position, last_hash = row
+    return Tip(str(subject), int(position), int(entries), int(last), bytes(last_hash))
+
+
+def subject_tips(conn: psycopg.Connection[Any], subject_ids: list[str]) -> dict[str, Tip]:
+    """Per subject: how many entries name them, the newest's index and leaf hash, and their
+    place in the subject map (one row each)."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
-            "SELECT subject_id, entries, last_index FROM audit_subject_tips "
-            "WHERE subject_id = ANY(%s::uuid[])",
+            f"SELECT {_TIP_COLUMNS} FROM audit_subject_tips WHERE subject_id = ANY(%s::uuid[])",
             (subject_ids,),
         )
-        return {str(s): (int(n), int(i)) for s, n, i in cur.fetchall()}
+        return {str(row[0]): _tip(row) for row in cur.fetchall()}
 
 
-def all_subject_tips(conn: psycopg.Connection[Any]) -> Iterator[tuple[str, int, int]]:
+def all_subject_tips(conn: psycopg.Connection[Any]) -> Iterator[Tip]:
     with conn.cursor(name="audit_tips", row_factory=tuple_row) as cur:
         cur.itersize = 5000
-        cur.execute("SELECT subject_id, entries, last_index FROM audit_subject_tips")
-        for subject, entries, last in cur:
-            yield str(subject), int(entries), int(last)
+        cur.execute(f"SELECT {_TIP_COLUMNS} FROM audit_subject_tips")
+        for row in cur:
+            yield _tip(row)
 
 
-def save_subject_tips(conn: psycopg.Connection[Any], tips: dict[str, tuple[int, int]]) -> None:
-    if not tips:
+def save_subject_tips(conn: psycopg.Connection[Any], tips: Iterable[Tip]) -> None:
+    rows = [(t.subject_id, t.entries, t.last_index, t.position, t.last_hash) for t in tips]
+    if not rows:
         return
-    subjects, counts, lasts = zip(*((s, n, i) for s, (n, i) in tips.items()), strict=True)
+    subjects, counts, lasts, positions, hashes = zip(*rows, strict=True)
     conn.execute(
         """
-        INSERT INTO audit_subject_tips (subject_id, entries, last_index)
-        SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bigint[])
+        INSERT INTO audit_subject_tips (subject_id, entries, last_index, map_position, last_hash)
+        SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bytea[])
         ON CONFLICT (subject_id) DO UPDATE
-            SET entries = excluded.entries, last_index = excluded.last_index
+            SET entries = excluded.entries, last_index = excluded.last_index,
+                last_hash = excluded.last_hash
         """,
-        (list(subjects), list(counts), list(lasts)),
+        (list(subjects), list(counts), list(lasts), list(positions), list(hashes)),
     )
+
+
+def map_nodes(conn: psycopg.Connection[Any], wanted: Iterable[Node]) -> dict[Node, bytes]:
+    """The stored subject-map nodes among `wanted` (an empty subtree is not stored)."""
+    levels, positions = [], []
+    for level, position in wanted:
+        levels.append(level)
+        positions.append(position)
+    if not levels:
+        return {}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT n.level, n.position, n.hash FROM audit_subject_map_nodes n "
+            "JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, position) "
+            "USING (level, position)",
+            (levels, positions),
+        )
+        return {(int(lv), int(p)): bytes(h) for lv, p, h in cur.fetchall()}
+
+
+def save_map_nodes(conn: psycopg.Connection[Any], nodes: Mapping[Node, bytes]) -> None:
+    if not nodes:
+        return
+    levels, positions, hashes = zip(*((lv, p, h) for (lv, p), h in nodes.items()), strict=True)
+    conn.execute(
+        """
+        INSERT INTO audit_subject_map_nodes (level, position, hash)
+        SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])
+        ON CONFLICT (level, position) DO UPDATE SET hash = excluded.hash
+        """,
+        (list(levels), list(positions), list(hashes)),
+    )
+
+
+def subject_tip_and_checkpoint(
+    conn: psycopg.Connection[Any], subject_id: UUID
+) -> tuple[Tip | None, dict[str, Any] | None]:
+    """A subject's tip and the signed checkpoint, in one statement (one snapshot: a sequencer
+    run cannot land between them)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            f"""
+            SELECT h.checkpoint_size, h.checkpoint_root, h.checkpoint_at, h.checkpoint_key,
+                   h.checkpoint_map_root, h.checkpoint_map_sig, t.*
+            FROM audit_log_head h
+            LEFT JOIN (SELECT {_TIP_COLUMNS} FROM audit_subject_tips WHERE subject_id = %s) t
+                ON true
+            """,
+            (subject_id,),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None, None
+    tip = None
+    if row["subject_id"] is not None:
+        tip = _tip(tuple(row[c] for c in _TIP_COLUMNS.split(", ")))
+    return tip, row
 
 
 def assign_indexes(

@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from bureau.audit import heads, repo
+from bureau.audit import heads, repo, subject_map
+from bureau.audit.errors import LogTampered
 from bureau.audit.log import leaf_hash
+from bureau.audit.merkle import epoch_millis
+from bureau.audit.subject_map import Tip
 from bureau.signing import SigningKey, b64url
 
 BATCH = 5000
@@ -39,13 +43,29 @@ BATCH = 5000
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class _Run:
+    """One run's view of the subjects it touches: each tip as the run found it (None for a
+    subject new to the log) and as it leaves it, and the next free map position."""
+
+    map_size: int
+    found: dict[str, Tip | None] = field(default_factory=dict)
+    now: dict[str, Tip] = field(default_factory=dict)
+
+    def position(self) -> int:
+        self.map_size += 1
+        return self.map_size - 1
+
+
 def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) -> int:
-    """Number every pending entry this transaction can see, extend each subject's chain, and
-    sign the checkpoint over the grown log; returns how many entries were numbered.
+    """Number every pending entry this transaction can see, extend each subject's chain and
+    tip, and sign the checkpoint over the grown log and subject map; returns how many entries
+    were numbered.
 
     The checkpoint is signed in the same transaction as the numbering, so no numbered entry is
     ever behind the last signature: deleting or rewriting the newest one breaks it. The caller
-    commits. Without `wait`, returns 0 at once if another sequencer is at work.
+    commits. Without `wait`, returns 0 at once if another sequencer is at work. Raises
+    LogTampered, signing nothing, when a stored tip no longer matches the signed map.
     """
     if not repo.needs_sequencing(conn):
         return 0  # the common case for readers: no lock, no write
@@ -54,19 +74,21 @@ def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) 
         return 0
     next_index = int(head["next_index"])
     previous = repo.leaf_hashes(conn, next_index - 1, next_index) if next_index else []
+    run = _Run(int(head["map_size"]))
     total = 0
     while True:
         pending = repo.pending_entries(conn, BATCH)
         if not pending:
             break
-        assigned = _chained(conn, next_index, pending, previous[0] if previous else None)
+        assigned = _chained(conn, next_index, pending, previous[0] if previous else None, run)
         previous = [assigned[-1][3]]
         next_index += len(pending)
         repo.assign_indexes(conn, next_index, assigned)
         total += len(pending)
         if len(pending) < BATCH:
             break
-    _sign_checkpoint(conn, key, head, next_index)
+    map_root = _grow_map(conn, key, head, run)
+    _sign_checkpoint(conn, key, head, next_index, run.map_size, map_root)
     return total
 
 
@@ -75,6 +97,7 @@ def _chained(
     first: int,
     pending: list[tuple[int, dict[str, Any]]],
     previous: bytes | None,
+    run: _Run,
 ) -> list[tuple[int, int, dict[str, Any], bytes]]:
     """(entry_id, index, what the entry gains, leaf hash) for each pending entry in order.
 
@@ -85,8 +108,11 @@ def _chained(
     the one before (None for the first). The tips are read and written one row per subject.
     """
     subjects = sorted({str(e["subject_id"]) for _, e in pending if e.get("subject_id")})
-    tips = repo.subject_tips(conn, subjects)
-    changed: dict[str, tuple[int, int]] = {}
+    unseen = [s for s in subjects if s not in run.now]
+    stored = repo.subject_tips(conn, unseen)
+    for subject in unseen:
+        run.found[subject] = stored.get(subject)
+    changed: set[str] = set()
     assigned = []
     for offset, (entry_id, entry) in enumerate(pending):
         index = first + offset
@@ -94,23 +120,90 @@ def _chained(
             "index": index,
             "prev_leaf_hash": None if previous is None else b64url(previous),
         }
-        subject = entry.get("subject_id")
-        if subject:
-            count, last = tips.get(str(subject), (0, None))
-            additions["subject_entry"] = count + 1
-            additions["subject_prev"] = last
-            tips[str(subject)] = changed[str(subject)] = (count + 1, index)
+        whose = str(entry["subject_id"]) if entry.get("subject_id") else None
+        tip = None
+        if whose is not None:
+            tip = run.now.get(whose) or run.found.get(whose)
+            additions["subject_entry"] = 1 if tip is None else tip.entries + 1
+            additions["subject_prev"] = None if tip is None else tip.last_index
         previous = leaf_hash({**entry, **additions})
+        if whose is not None:
+            position = run.position() if tip is None else tip.position
+            run.now[whose] = Tip(whose, position, additions["subject_entry"], index, previous)
+            changed.add(whose)
         assigned.append((entry_id, index, additions, previous))
-    repo.save_subject_tips(conn, changed)
+    repo.save_subject_tips(conn, [run.now[s] for s in sorted(changed)])
     return assigned
 
 
+def _grow_map(
+    conn: psycopg.Connection[Any], key: SigningKey, head: dict[str, Any], run: _Run
+) -> bytes:
+    """The subject map's root after this run: every tip the run found checked against the
+    signed root (its old value folded up the stored path), then the run's tips written."""
+    signed = head["checkpoint_map_root"]
+    if signed is None:  # the first run after the upgrade that added the map
+        root, nodes = subject_map.root_of(repo.all_subject_tips(conn))
+        repo.save_map_nodes(conn, nodes)
+        return root
+    _check_signed_map(key, head)
+    if not run.now:
+        return bytes(signed)
+    positions = {t.position for t in run.now.values()}
+    stored = repo.map_nodes(conn, subject_map.nodes_for(positions) | {(0, p) for p in positions})
+    for subject, tip in sorted(run.found.items()):
+        position = run.now[subject].position
+        leaf = subject_map.empty(0) if tip is None else subject_map.tip_leaf(tip)
+        if stored.get((0, position), subject_map.empty(0)) != leaf or subject_map.fold(
+            leaf, position, subject_map.path_from(stored, position)
+        ) != bytes(signed):
+            was = (
+                "no entry"
+                if tip is None
+                else f"{tip.entries} entries, the newest at {tip.last_index}"
+            )
+            raise LogTampered(
+                f"subject {subject}: the sequencer's tip ({was}) is not what the signed "
+                "subject map holds; nothing was signed (run `bureau audit verify`)"
+            )
+    changed = subject_map.rewrite(stored, {t.position: subject_map.tip_leaf(t)
+                                           for t in run.now.values()})  # fmt: skip
+    repo.save_map_nodes(conn, changed)
+    return changed[(subject_map.DEPTH, 0)]
+
+
+def _check_signed_map(key: SigningKey, head: dict[str, Any]) -> None:
+    """The stored map root is the one the last checkpoint signed, with this bureau's key."""
+    if head["checkpoint_at"] is None or head["checkpoint_root"] is None:
+        raise LogTampered(
+            "the subject map has a root but the checkpoint that signed it is gone; nothing was "
+            "signed (run `bureau audit verify`)"
+        )
+    data = subject_map.statement(
+        epoch_millis(head["checkpoint_at"]), int(head["checkpoint_size"]),
+        bytes(head["checkpoint_root"]), bytes(head["checkpoint_map_root"]),
+    )  # fmt: skip
+    signature = head["checkpoint_map_sig"]
+    if signature is None or not subject_map.verify_statement(
+        bytes(signature), data, [key.public_key]
+    ):
+        raise LogTampered(
+            "the stored subject map root is not the one the last checkpoint signed with this "
+            "bureau's signing key; nothing was signed (run `bureau audit verify`)"
+        )
+
+
 def _sign_checkpoint(
-    conn: psycopg.Connection[Any], key: SigningKey, head: dict[str, Any], size: int
+    conn: psycopg.Connection[Any],
+    key: SigningKey,
+    head: dict[str, Any],
+    size: int,
+    map_size: int,
+    map_root: bytes,
 ) -> None:
     """Sign the tree of `size` leaves, grown from the last checkpoint (or, right after the
-    upgrade that added checkpoints, from the newest published head)."""
+    upgrade that added checkpoints, from the newest published head), and the subject map
+    bound to it."""
     old = head["checkpoint_size"]
     if old is None:
         latest = repo.latest_head(conn)
@@ -120,7 +213,11 @@ def _sign_checkpoint(
     if head["checkpoint_at"] is not None:
         at = max(at, head["checkpoint_at"])  # monotonic, like the heads
     sth = heads.sign(key, size, root, at)
-    repo.save_checkpoint(conn, size, root, sth.head.timestamp, sth.key_id, sth.signature)
+    map_signature = key.sign(
+        subject_map.statement(epoch_millis(sth.head.timestamp), size, root, map_root)
+    )
+    repo.save_checkpoint(conn, size, root, sth.head.timestamp, sth.key_id, sth.signature,
+                         map_size, map_root, map_signature)  # fmt: skip
 
 
 class BackgroundSequencer:

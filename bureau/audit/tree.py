@@ -19,7 +19,7 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bureau.audit import heads, merkle, publication, repo, sequencing
+from bureau.audit import heads, merkle, publication, repo, sequencing, subject_map
 from bureau.audit.heads import StoredTree
 from bureau.audit.log import leaf_hash as entry_leaf_hash
 from bureau.audit.merkle import Node, SignedTreeHead, TreeHead
@@ -235,6 +235,7 @@ def verify_log(
     result.checkpoint_size = None if checkpoint is None else checkpoint.head.tree_size
     signed = _Signed()
     chains: dict[str, tuple[int, int]] = {}
+    newest_hashes: dict[str, bytes] = {}
 
     def check_node(node: Node, value: bytes) -> None:
         stored = stored_nodes.get(node)
@@ -276,6 +277,8 @@ def verify_log(
             result.fail(problem, index)
         if (broken := _chain_problem(index, entry, chains)) is not None:
             result.fail(broken, index)
+        if entry.get("subject_id"):
+            newest_hashes[str(entry["subject_id"])] = stored_leaf
         chained_to = entry.get("prev_leaf_hash", False)
         if chained_to is not False and previous is not None and chained_to != b64url(previous):
             rewritten.append(index - 1)
@@ -308,7 +311,7 @@ def verify_log(
             first,
         )
     if missing_from is None:
-        _check_tips(conn, result, chains, limit)
+        _check_tips(conn, result, chains, newest_hashes, cp_row, public_keys, limit)
     for report in repo.reports_without_entry(conn, limit):
         found = report["leaf_index"]
         result.fail(
@@ -395,18 +398,51 @@ def _check_bounds(
         )
 
 
+def _names_entry(result: Verification, index: int) -> bool:
+    return any(p.startswith((f"entry {index}:", f"entry {index} ")) for p in result.problems)
+
+
 def _check_tips(
     conn: psycopg.Connection[Any],
     result: Verification,
     chains: dict[str, tuple[int, int]],
+    newest_hashes: dict[str, bytes],
+    cp_row: dict[str, Any] | None,
+    public_keys: Sequence[Ed25519PublicKey],
     limit: int,
 ) -> None:
-    """The sequencer's per-subject tips against the chains the log holds."""
-    for subject, entries, last in repo.all_subject_tips(conn):
-        held = chains.get(subject)
-        if held != (entries, last) and len(result.problems) < limit:
+    """The sequencer's per-subject tips against the chains the log holds, and the subject map
+    they make against the root the checkpoint signed."""
+    tips = list(repo.all_subject_tips(conn))
+    for tip in tips:
+        held = chains.get(tip.subject_id)
+        if held != (tip.entries, tip.last_index) and len(result.problems) < limit:
             held_text = "none" if held is None else f"{held[0]}, the newest at {held[1]}"
             result.fail(
-                f"subject {subject}: the sequencer numbered {entries} entries naming them, the "
-                f"newest at {last}; the log holds {held_text}"
+                f"subject {tip.subject_id}: the sequencer numbered {tip.entries} entries naming "
+                f"them, the newest at {tip.last_index}; the log holds {held_text}"
             )
+        elif (
+            newest_hashes.get(tip.subject_id) != tip.last_hash
+            and not _names_entry(result, tip.last_index)  # a rewritten entry is named once
+            and len(result.problems) < limit
+        ):
+            result.fail(
+                f"subject {tip.subject_id}: the tip's leaf hash is not that of entry "
+                f"{tip.last_index}"
+            )
+    if cp_row is None or cp_row["checkpoint_map_root"] is None or cp_row["checkpoint_at"] is None:
+        return  # no map signed yet (before the first run after the upgrade), or no checkpoint
+    root, _ = subject_map.root_of(tips)
+    signed = subject_map.statement(
+        merkle.epoch_millis(cp_row["checkpoint_at"]), int(cp_row["checkpoint_size"]),
+        bytes(cp_row["checkpoint_root"]), bytes(cp_row["checkpoint_map_root"]),
+    )  # fmt: skip
+    sig = cp_row["checkpoint_map_sig"]
+    if sig is None or not subject_map.verify_statement(bytes(sig), signed, public_keys):
+        result.fail("the signed checkpoint's subject map: signature does not verify")
+    elif root != bytes(cp_row["checkpoint_map_root"]):
+        result.fail(
+            "the subject map the tips make is not the one the checkpoint signed: a subject's "
+            "tip was changed after it was signed"
+        )

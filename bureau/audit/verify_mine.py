@@ -4,9 +4,11 @@ with their token and the bureau's public keys, nothing else.
 Every page of `GET /v1/me/access-log` is checked like the portal does (`own_log`): each entry's
 hash, its inclusion proof, the signed head. Then the pages together must form one unbroken
 chain from the newest entry down to the subject's first (`subject_entry` 1), so an entry left
-out of the listing, or moved to another subject, is named. With `--state`, the newest entry
-seen is kept, and a later run fails if the bureau no longer shows it: deleting the newest entry
-leaves no later one to point at it, so only a memory of it can tell.
+out of the listing, or moved to another subject, is named; and the newest entry shown must be
+the one the signed checkpoint's subject map commits as the subject's newest (`subject_tip`),
+so a deleted newest entry is named on a first run. With `--state`, the newest entry seen is
+also kept, and a later run fails if the bureau no longer shows it (a rollback of the whole
+log, the map included, to before it, which only the signing key could sign again).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bureau.audit import merkle
-from bureau.audit.own_log import chain_gaps, published_head, verify_published
+from bureau.audit.own_log import chain_gaps, published_head, tip_problems, verify_published
 from bureau.audit.remote import get_json
 
 PAGE = 1000
@@ -53,9 +55,14 @@ def check_pages(
     result = MineResult()
     items: list[dict[str, Any]] = []
     before: int | None = None
+    tip: dict[str, Any] | None = None
     while True:
         page = fetch(before)
-        checked = verify_published(page, _key_for(page, keys), reaches_first=False)
+        if before is None:
+            tip = page.get("subject_tip")
+        checked = verify_published(
+            page, _key_for(page, keys), reaches_first=False, newest_page=False
+        )
         result.tree_size = max(result.tree_size, checked.tree_size)
         if not checked.head_signature_valid:
             result.problems.append(
@@ -71,6 +78,7 @@ def check_pages(
         before = min(int(i["leaf_index"]) for i in page["entries"])
     result.entries = len(items)
     result.problems.extend(chain_gaps(items, reaches_first=True))
+    result.problems.extend(tip_problems(tip, items, keys))
     newest = max(items, key=lambda i: int(i["leaf_index"]), default=None)
     if newest is not None:
         result.newest = {

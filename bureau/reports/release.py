@@ -13,8 +13,9 @@ in-process callers with `asyncio.run` on an async connection of their own.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,11 +23,12 @@ import psycopg
 
 from bureau import events
 from bureau.db.batch import run_async
+from bureau.db.write import Write
 from bureau.file.assemble import assemble
 from bureau.model import CreditFile
 from bureau.obsolescence import reportable
 from bureau.policy.regime import live_rules
-from bureau.reports import repo
+from bureau.reports import copies, repo
 from bureau.reports.draft import Draft
 from bureau.signing import SigningKey
 from bureau.vault import Vault
@@ -42,6 +44,10 @@ from consent.decision import (
 )
 from consent.errors import NoGrant, denial_for
 from consent.purposes import Purpose, Scope, purposes
+
+COPY_WINDOW = timedelta(hours=168)
+"""How long a pulled report is kept for re-delivery unless the caller says (the API passes
+FAIRFILE_REPORT_COPY_HOURS)."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,14 @@ async def pull_report(
     scope: str,
     identity_verified: bool,
     at: datetime,
+    *,
+    copy_for: timedelta = COPY_WINDOW,
 ) -> Released:
-    """A user's pull under a grant: allowed by `decide`, or refused with the reason."""
-    found, freeze, alerts, file_status = await repo.release_facts(conn, grant_id)
+    """A user's pull under a grant: allowed by `decide`, or refused with the reason.
+
+    The signed report is kept, encrypted under the subject's data key, for `copy_for`, so
+    its recipient can fetch it again (`bureau.reports.redelivery`)."""
+    found, freeze, alerts, file_status, data_keys = await repo.release_facts(conn, grant_id)
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
     grant = request.granted(found)
     subject_id = grant.subject_id
@@ -88,7 +99,9 @@ async def pull_report(
     file = await _reportable_file(conn, vault, subject_id, at)
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
-    return await _record(conn, key, draft)
+    cipher = vault.cipher_from(subject_id, data_keys)
+    return await _record(conn, key, draft, lambda token: copies.copy_writes(
+        cipher, draft.report_id, token, at, copy_for))  # fmt: skip
 
 
 async def compelled_report(
@@ -139,8 +152,16 @@ async def _reportable_file(
     return reportable(file, at.date(), live_rules().retention)
 
 
-async def _record(conn: psycopg.AsyncConnection[Any], key: SigningKey, draft: Draft) -> Released:
+async def _record(
+    conn: psycopg.AsyncConnection[Any],
+    key: SigningKey,
+    draft: Draft,
+    kept: Callable[[str], list[Write]] | None = None,
+) -> Released:
+    """Seal and record the release; `kept` adds the writes that keep a copy of the JWS."""
     payload, token, writes = draft.seal(key)
+    if kept is not None:
+        writes = [*writes, *kept(token)]
     log_entry = await repo.record_release(conn, writes)
     return Released(draft.report_id, log_entry, draft.body, payload, token)
 

@@ -34,10 +34,13 @@ RELEASE_FACTS_SQL = (
     f"WHERE subject_id = {_OF_GRANT} AND lifted_at IS NULL",
     "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
     f"FROM fraud_alerts WHERE subject_id = {_OF_GRANT} ORDER BY placed_at, alert_id",
+    "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
+    f"WHERE subject_id = {_OF_GRANT} AND wrapped_key IS NOT NULL ORDER BY key_version",
 )
 """A pull's facts (the grant locked with its file's status, the subject's freeze and alerts),
 keyed by the grant. The status rides on the grant's row: each statement costs a pull as much
-as a small query costs PostgreSQL."""
+as a small query costs PostgreSQL. The subject's live data keys come along too: the released
+report is kept encrypted under them (`bureau.reports.copies`)."""
 
 HOLDS_ACCOUNT_SQL = (
     "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
@@ -45,33 +48,37 @@ HOLDS_ACCOUNT_SQL = (
 )
 FILE_STATUS_SQL = "SELECT status FROM subjects WHERE subject_id = %s"
 
-ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str]
+DataKeys = list[tuple[int, str, bytes]]
+ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str, DataKeys]
 
 
 async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> ReleaseFacts:
-    """The grant, locked until the transaction ends, and its subject's freeze, alerts and file
-    status ('active', 'closed', 'shredded').
+    """The grant, locked until the transaction ends, and its subject's freeze, alerts, file
+    status ('active', 'closed', 'shredded') and live data keys.
 
     The lock is what makes uses exact under concurrency: a second pull on the same grant
     waits here, then reads the use the first one counted. The three reads travel as one
     pipeline (one round trip; a second only when a freeze is in force, for its thaws); the
     freeze and alerts are read after the grant's lock is taken, so they are as fresh.
     """
-    grant_sql, freeze_sql, alerts_sql = RELEASE_FACTS_SQL
+    grant_sql, freeze_sql, alerts_sql, keys_sql = RELEASE_FACTS_SQL
     async with (
         conn.cursor(row_factory=dict_row) as grant_cur,
         conn.cursor(row_factory=dict_row) as freeze_cur,
         conn.cursor(row_factory=dict_row) as alerts_cur,
+        conn.cursor(row_factory=tuple_row) as keys_cur,
     ):
         async with conn.pipeline():
             await grant_cur.execute(grant_sql, (grant_id,))
             await freeze_cur.execute(freeze_sql, (grant_id,))
             await alerts_cur.execute(alerts_sql, (grant_id,))
+            await keys_cur.execute(keys_sql, (grant_id,))
         row = await grant_cur.fetchone()
         frozen = await freeze_cur.fetchone()
         alert_rows = await alerts_cur.fetchall()
+        keys = [(int(v), str(k), bytes(w)) for v, k, w in await keys_cur.fetchall()]
     if row is None:
-        return None, None, [], "active"
+        return None, None, [], "active", []
     status = str(row.pop("file_status"))
     grant = Grant(**row)
     freeze = None
@@ -91,7 +98,7 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
         Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
         for a in alert_rows
     ]
-    return grant, freeze, alerts, status
+    return grant, freeze, alerts, status, keys
 
 
 async def holds_account(conn: psycopg.AsyncConnection[Any], subject_id: UUID, org_id: UUID) -> bool:

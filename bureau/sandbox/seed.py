@@ -7,6 +7,7 @@ refused outside sandbox mode). Re-seeding an already seeded (seed, as-of) does n
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -28,7 +29,11 @@ from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
+from bureau.webhooks import repo as webhooks_repo
+from bureau.webhooks.endpoints import seal_secret
+from consent import repo as consent_repo
 from consent.oauth import repo as oauth_repo
+from disputes import repo as disputes_repo
 
 _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
     # kind: (portfolio type, Metro 2 account type, terms duration)
@@ -56,6 +61,17 @@ class SeedResult:
 
 SANDBOX_REDIRECT_URIS = ["http://127.0.0.1/callback", "http://[::1]/callback"]
 """Loopback, so they match on any port (RFC 8252 §7.3)."""
+
+SINK_PORT = 8001
+"""Where `bureau sandbox webhook-sink` listens by default: each sandbox lender's sample
+webhook endpoint is `http://127.0.0.1:8001/<slug>`."""
+SINK_EVENTS = ["grant.created", "grant.expired", "grant.revoked", "notice.created",
+               "report.corrected"]  # fmt: skip
+"""What a lender hears about (a furnisher's dispute events go to endpoints it registers)."""
+
+
+def sink_url(slug: str, port: int = SINK_PORT) -> str:
+    return f"http://127.0.0.1:{port}/{slug}"
 
 
 def default_as_of(today: date | None = None) -> date:
@@ -166,11 +182,18 @@ def seed_sandbox(
             "name": spec.name, "org_id": str(org_ids[spec.slug]),
             "scopes": ",".join(spec.scopes), "key": str(token),
         }  # fmt: skip
+        webhook_secret = "whsec_" + base64.b64encode(
+            hashlib.sha256(material + f"webhook:{spec.slug}".encode()).digest()
+        ).decode("ascii")
         if "user" in spec.roles:
             # Every sandbox lender is an OAuth client: client_id is its org id, the secret its
-            # pull key, and loopback redirect URIs (any port) for a test client on this machine.
+            # pull key, and loopback redirect URIs (any port) for a test client on this machine;
+            # and it has a sample webhook endpoint, `bureau sandbox webhook-sink`, whose
+            # (public, seed-derived) signing secret is listed with it.
             result.org_keys[spec.slug] |= {"client_id": str(org_ids[spec.slug]),
-                                           "redirect_uris": list(SANDBOX_REDIRECT_URIS)}  # fmt: skip
+                                           "redirect_uris": list(SANDBOX_REDIRECT_URIS),
+                                           "webhook_url": sink_url(spec.slug),
+                                           "webhook_secret": webhook_secret}  # fmt: skip
         if already:
             continue
         auth_repo.insert_organization(
@@ -181,6 +204,11 @@ def seed_sandbox(
         if "user" in spec.roles:
             for uri in SANDBOX_REDIRECT_URIS:
                 oauth_repo.add_redirect_uri(conn, org_ids[spec.slug], uri)
+            endpoint_id = _uuid(seed, "webhook", spec.slug)
+            webhooks_repo.insert_endpoint(
+                conn, endpoint_id, org_ids[spec.slug], sink_url(spec.slug), SINK_EVENTS,
+                seal_secret(vault, endpoint_id, webhook_secret), datetime.now(UTC),
+            )  # fmt: skip
 
     identities: dict[str, IdentityClaim] = {}
     for persona in PERSONAS:
@@ -269,13 +297,13 @@ def _seed_persona(
     placed = datetime.combine(as_of, time(9), UTC) - timedelta(days=30)
     if persona.fraud_alert:
         days = getattr(live_rules().fraud_alerts, f"{persona.fraud_alert}_days")
-        repo.insert_fraud_alert(
+        consent_repo.insert_alert(
             conn, subject_id, _uuid(seed, "alert", persona.slug), persona.fraud_alert,
             cipher.encrypt("contact", claim.phones[0]), cipher.key_version, placed,
             placed + timedelta(days=days),
         )  # fmt: skip
     if persona.frozen:
-        repo.insert_freeze(conn, subject_id, _uuid(seed, "freeze", persona.slug), placed)
+        consent_repo.insert_freeze(conn, subject_id, _uuid(seed, "freeze", persona.slug), placed)
     return claim
 
 
@@ -285,7 +313,17 @@ def _open_dispute(
 ) -> None:  # fmt: skip
     """An open dispute received on the seeding date, so it stays open for the whole month."""
     received = datetime.combine(as_of, time(10), UTC)
-    repo.insert_open_dispute(
-        conn, subject_id, _uuid(seed, "dispute", persona.slug), tradeline_id, furnisher_id,
-        received, received.date() + timedelta(days=live_rules().dispute.resolve_days),
-    )  # fmt: skip
+    dispute_id = _uuid(seed, "dispute", persona.slug)
+    disputes_repo.insert_dispute(conn, disputes_repo.DisputeRow(
+        subject_id=subject_id, dispute_id=dispute_id, item_kind="tradeline",
+        item_id=tradeline_id, field="payment_history", furnisher_id=furnisher_id,
+        reason_code="inaccurate-late", description_ct=None, key_version=None, direct=False,
+        state="forwarded", received_at=received,
+        due_at=received.date() + timedelta(days=live_rules().dispute.resolve_days),
+        result=None, closed_at=None, extended=False, forward_by=None, completed_on=None,
+        has_statement=False, recipients_notified_at=None, item_snapshot=None,
+        prior_compliance_condition=None,
+    ))  # fmt: skip
+    for kind, actor in (("received", "subject"), ("forwarded", "bureau")):
+        disputes_repo.append_event(conn, subject_id, dispute_id, kind, actor,
+                                   {"sandbox": True}, received)  # fmt: skip

@@ -1,4 +1,6 @@
-"""`bureau vault keys | rotate-master-key | retire-master-key`: the operator's master key tools.
+"""`bureau init` and `bureau vault keys | rotate-master-key | retire-master-key`: the bureau's
+keys. `init` is the one command (besides the sandbox) that creates keys: serving and verifying
+only ever read them.
 
 Each prints one JSON object on stdout (its last line) and human-readable notes on stderr.
 docs/vault.md describes the procedure.
@@ -19,8 +21,11 @@ import psycopg
 from tqdm import tqdm
 
 from bureau.commandline import Subparsers, settings_from
-from bureau.db.server import ready_url
+from bureau.db.migrate import migrate
+from bureau.db.pool import one_transaction
+from bureau.db.server import check_reachable, database_url, ready_url
 from bureau.errors import DomainError
+from bureau.signing import SigningKey, signing_key_file
 from bureau.vault.keyring import KeyRingError, load
 from bureau.vault.rotation import (
     DEFAULT_BATCH_SIZE,
@@ -28,10 +33,16 @@ from bureau.vault.rotation import (
     retire_master_key,
     rotate_master_key,
 )
-from bureau.vault.vault import VaultError
+from bureau.vault.vault import Vault, VaultError
 
 
 def register(subparsers: Subparsers) -> None:
+    init = subparsers.add_parser(
+        "init", help="migrate, and create the bureau's master key file and signing key"
+    )
+    init.add_argument("--data-dir", help="embedded database and key file directory")
+    init.set_defaults(func=run_init)
+
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "vault", help="master keys: list, rotate, retire"
     )
@@ -68,6 +79,25 @@ def register(subparsers: Subparsers) -> None:
     retire.add_argument("key_id", help="the master key's id (see `bureau vault keys`)")
     retire.add_argument("--data-dir", help="embedded database and key file directory")
     retire.set_defaults(func=run_retire)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Create what a bureau needs before it can serve: the schema, the key file (only for a
+    database that has no keys: `Vault.for_database` refuses a missing file next to one that
+    has) and the signing key (mode 0600). Safe to run again: existing keys are checked, kept."""
+    settings = settings_from(args)
+    url = database_url(settings)
+    check_reachable(url)
+    migrate(url)
+    had_key_file = settings.key_file.exists()
+    with one_transaction(url) as conn:
+        Vault.for_database(settings.key_file, conn)
+    signing = signing_key_file(settings.key_file)
+    had_signing = signing.exists()
+    key = SigningKey.load_or_create(signing)
+    print(f"key file {settings.key_file}: {'kept' if had_key_file else 'created'}")
+    print(f"signing key {signing}: {'kept' if had_signing else 'created'} (kid {key.kid})")
+    return 0
 
 
 def _fail(action: str, message: str) -> int:

@@ -38,7 +38,7 @@ from bureau.errors import Conflict, NotFound
 from bureau.vault import repo
 from bureau.vault.keyring import KeyRing, load, new_kek_id, save
 from bureau.vault.keywrap import wrap_many
-from bureau.vault.vault import VaultError
+from bureau.vault.vault import VaultError, fingerprint
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -127,6 +127,12 @@ def rotate_master_key(
             with conn.transaction():  # logged with the change: the file is saved last, inside
                 events.publish(conn, events.MasterKeyActivated(
                     kek_id=ring.active_kek_id, previous=previous, by="cli"))  # fmt: skip
+                # Recorded now, not at the next start: a key file restored from before the
+                # rotation (lacking this key) is then refused, even if the start-up probe
+                # happens to pick a data key still under an old one.
+                repo.record_key_fingerprints(
+                    conn, {("master", kid): fingerprint(key) for kid, key in ring.keks.items()}
+                )
                 save(key_file, ring)  # before any data key moves under it
         rewrapped = sum(
             _rewrap_all_under(conn, ring, old, batch_size, on_batch)

@@ -140,18 +140,27 @@ class Vault:
         return cls(load_or_create(path), path)
 
     @classmethod
-    def for_database(cls, path: Path, conn: psycopg.Connection[Any]) -> Vault:
+    def for_database(
+        cls, path: Path, conn: psycopg.Connection[Any], *, create: bool = True
+    ) -> Vault:
         """The key file's vault, refused unless it matches `conn`'s keys
         (`check_holds_database_keys`). The file is created only for a database that has no
-        data keys and no recorded keys yet: otherwise a missing file is a mistake."""
-        if not path.exists() and (
-            repo.some_live_kek_id(conn) is not None or repo.key_fingerprints(conn)
-        ):
-            raise VaultError(
-                f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot unwrap "
-                "this database's data keys; point FAIRFILE_KEY_FILE at the bureau's key file "
-                "(docs/vault.md)"
-            )
+        data keys and no recorded keys yet (otherwise a missing file is a mistake), and only
+        when `create`: a served bureau passes False, so serving never writes a key (keys are
+        made by `bureau init` or the sandbox)."""
+        if not path.exists():
+            if repo.some_live_kek_id(conn) is not None or repo.key_fingerprints(conn):
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot "
+                    "unwrap this database's data keys; point FAIRFILE_KEY_FILE at the bureau's "
+                    "key file (docs/vault.md)"
+                )
+            if not create:
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist; create the "
+                    "bureau's keys with `bureau init` (or serve the sandbox), or point "
+                    "FAIRFILE_KEY_FILE at the bureau's key file"
+                )
         vault = cls.from_key_file(path)
         vault.check_holds_database_keys(conn)
         return vault
@@ -187,6 +196,28 @@ class Vault:
         """
         label = b"fairfile-derived-key\x00" + purpose.encode()
         return hmac.digest(self._ring.blind_index_key, label, "sha256")
+
+    def seal(self, purpose: str, context: bytes, text: str) -> bytes:
+        """A secret the bureau must read back (a webhook signing secret), encrypted at rest.
+
+        AES-256-GCM under a key derived for `purpose`; `context` (e.g. the endpoint id) is the
+        associated data, so a sealed value copied onto another row does not open. Derived from
+        the blind-index key, which never rotates (it would unmatch every subject), so a master
+        key rotation leaves sealed values readable and nothing has to be re-sealed."""
+        nonce = _NONCES.take()
+        aead = AESGCM(self.derived_key("sealed/" + purpose))
+        return bytes([_VERSION]) + nonce + aead.encrypt(nonce, text.encode(), context)
+
+    def unseal(self, purpose: str, context: bytes, blob: bytes) -> str:
+        """The secret `seal` encrypted, or VaultError (another key file, row or purpose)."""
+        data = bytes(blob)
+        if not data or data[0] != _VERSION:
+            raise VaultError("not a sealed value of this vault's format")
+        aead = AESGCM(self.derived_key("sealed/" + purpose))
+        try:
+            return aead.decrypt(data[1:13], data[13:], context).decode()
+        except InvalidTag as exc:
+            raise VaultError(f"the sealed {purpose} does not open with this key file") from exc
 
     def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
         """Create the subject and its first data key, wrapped by the active master key."""

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from bureau.api.deps import SignerDep, Tx
-from bureau.audit import log
+from bureau import events
+from bureau.api.deps import SettingsDep, SignerDep, Tx
 from bureau.subjects import repo as subjects_repo
 from bureau.web.deps import (
     FormExpired,
@@ -93,10 +93,11 @@ def authorize(
     signer: SessionSignerDep,
     now: Now,
     settings: PortalSettingsDep,
+    bureau: SettingsDep,
 ) -> Response:
     items = list(request.query_params.multi_items())
     incoming = _incoming(request, items)
-    server = BureauServer(conn, key, now)
+    server = BureauServer(conn, key, now, issuer=bureau.issuer)
     try:
         grant = server.get_consent_grant(incoming)
     except OAuth2Error as error:
@@ -129,6 +130,7 @@ async def decide(
     signer: SessionSignerDep,
     now: Now,
     settings: PortalSettingsDep,
+    bureau: SettingsDep,
 ) -> Response:
     form = await request.form()
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
@@ -142,7 +144,7 @@ async def decide(
                 "the form was not sent from this session; go back to the organization and "
                 "start again", field="csrf",
             )  # fmt: skip
-        server = BureauServer(conn, key, now)
+        server = BureauServer(conn, key, now, issuer=bureau.issuer)
         try:
             grant = server.get_consent_grant(incoming)
         except OAuth2Error as error:
@@ -153,10 +155,10 @@ async def decide(
             allow = False
         if not allow:
             terms = grant.request.terms
-            log.append(conn, "consent.declined", subject_id, {
-                "to": str(grant.request.client.org_id), "purpose": terms.purpose,
-                "scope": terms.scope,
-            })  # fmt: skip
+            events.publish(conn, events.ConsentDeclined(
+                subject_id=subject_id, to=grant.request.client.org_id, purpose=terms.purpose,
+                scope=terms.scope,
+            ))  # fmt: skip
         result = server.create_authorization_response(
             incoming, grant_user=subject_id if allow else None, grant=grant
         )

@@ -197,6 +197,7 @@ _EVENTS = {
     "notice.opened": "You opened a notice",
     "report.released": "A report on you was released to {to}",
     "report.compelled": "A report on you was released under a court order",
+    "report.redelivered": "A report on you was sent again to {to}, who had received it",
     "consent.granted": "You let {to} see your file",
     "consent.revoked": "You revoked a consent",
     "consent.allowed": "You allowed {to}'s request to see your file (it starts when they collect it)",

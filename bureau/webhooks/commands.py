@@ -12,6 +12,7 @@ from bureau.commandline import settings_from
 from bureau.db.pool import one_transaction, open_pool
 from bureau.db.server import ready_url
 from bureau.errors import DomainError
+from bureau.vault import Vault
 from bureau.webhooks import endpoints, timed
 from bureau.webhooks.delivery import Deliverer
 from bureau.webhooks.events import EVENT_TYPES
@@ -48,9 +49,10 @@ def run_add(args: argparse.Namespace) -> int:
     settings = _settings(args)
     events = [e.strip() for e in args.events.split(",") if e.strip()]
     with one_transaction(ready_url(settings)) as conn:
+        vault = Vault.for_database(settings.key_file, conn)
         try:
-            view = endpoints.register(conn, args.org_id, args.url, events, settings.sandbox,
-                                      datetime.now(UTC))  # fmt: skip
+            view = endpoints.register(conn, vault, args.org_id, args.url, events,
+                                      settings.sandbox, datetime.now(UTC), by="cli")  # fmt: skip
         except DomainError as exc:
             raise SystemExit(f"bureau: {exc.field or 'input'}: {exc.detail}") from None
     print(f"endpoint {view['endpoint_id']} {view['url']} [{','.join(view['event_types'])}]")
@@ -69,8 +71,11 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_deliver(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    pool = open_pool(ready_url(settings), max_size=4)
-    deliverer = Deliverer(pool, sandbox=settings.sandbox)
+    url = ready_url(settings)
+    with one_transaction(url) as conn:
+        vault = Vault.for_database(settings.key_file, conn)
+    pool = open_pool(url, max_size=4)
+    deliverer = Deliverer(pool, vault=vault, sandbox=settings.sandbox)
     try:
         while True:
             sent = deliverer.deliver_due()

@@ -12,20 +12,22 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
-import httpx
 from psycopg_pool import ConnectionPool
 from standardwebhooks.webhooks import Webhook
 
 from bureau.db.pool import transaction
-from bureau.webhooks import outbox, repo, schedule, timed
+from bureau.vault import Vault, VaultError
+from bureau.webhooks import endpoints, outbox, pinned, repo, schedule, timed
 from bureau.webhooks.events import WebhookEvent
 from bureau.webhooks.urls import Resolver, UnsafeDestination, check_destination, system_resolver
 
@@ -66,6 +68,7 @@ class Deliverer:
         self,
         pool: ConnectionPool,
         *,
+        vault: Vault,
         sandbox: bool,
         timeout: float = 5.0,
         max_in_flight: int = 8,
@@ -74,37 +77,39 @@ class Deliverer:
         resolver: Resolver = system_resolver,
     ) -> None:
         self.pool = pool
+        self.vault = vault
         self.sandbox = sandbox
+        self.timeout = timeout
         self.now = now
         self.resolver = resolver
         self.lease = max(lease, timedelta(seconds=timeout * 2))
         self.max_in_flight = max_in_flight
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+        self._tls = ssl.create_default_context()
+        self._sealed_leftovers = False
         self._executor = ThreadPoolExecutor(max_in_flight, thread_name_prefix="webhook-send")
         self._in_flight = 0
         self._lock = threading.Lock()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
-        self._client.close()
 
     def send(self, row: dict[str, Any], at: datetime) -> Outcome:
-        """One attempt: refuse an unsafe destination, else POST the signed payload."""
+        """One attempt: refuse an unsafe destination, else POST the signed payload to the very
+        addresses that were checked (`pinned`: no second lookup to rebind)."""
         try:
-            check_destination(row["url"], self.sandbox, self.resolver)
+            addresses = check_destination(row["url"], self.sandbox, self.resolver)
         except UnsafeDestination as exc:
             return Outcome(None, f"refused: {exc}")
-        body = json.dumps(row["payload"], separators=(",", ":"), ensure_ascii=False)
-        headers = signed_headers(row["secret"], row["message_id"], at, body)
         try:
-            response = self._client.post(row["url"], content=body.encode(), headers=headers)
-        except httpx.TimeoutException:
-            return Outcome(None, "timed out")
-        except httpx.HTTPError as exc:
-            return Outcome(None, f"{type(exc).__name__}: {exc}")
-        if 200 <= response.status_code < 300:
-            return Outcome(response.status_code, None)
-        return Outcome(response.status_code, f"answered {response.status_code}")
+            secret = endpoints.open_secret(self.vault, row["endpoint_id"], row["secret_sealed"])
+        except VaultError as exc:
+            return Outcome(None, f"not signed: {exc}")
+        body = json.dumps(row["payload"], separators=(",", ":"), ensure_ascii=False)
+        headers = signed_headers(secret, row["message_id"], at, body)
+        host = urlsplit(row["url"]).hostname or ""
+        answer = pinned.post(row["url"], host, addresses, body.encode(), headers, self.timeout,
+                             self._tls)  # fmt: skip
+        return Outcome(answer.status_code, answer.error)
 
     def settle(self, row: dict[str, Any], at: datetime, outcome: Outcome) -> None:
         """Record the attempt; on failure schedule the retry, or disable a day-long failure."""
@@ -128,7 +133,13 @@ class Deliverer:
         if limit <= 0:
             return []
         with transaction(self.pool) as conn:
-            return repo.claim_due(conn, self.now(), limit, self.lease)
+            if not self._sealed_leftovers:
+                # Secrets registered before they were sealed (migration 0180) are sealed on
+                # the first pass, before any is read: none stays in plaintext.
+                endpoints.seal_plaintext_secrets(conn, self.vault)
+            rows = repo.claim_due(conn, self.now(), limit, self.lease)
+        self._sealed_leftovers = True
+        return rows
 
     def deliver_due(self) -> int:
         """Send every due delivery now and wait for the outcomes (CLI, tests). Returns how many

@@ -21,13 +21,30 @@ def insert_endpoint(
     org_id: UUID,
     url: str,
     event_types: list[str],
-    secret: str,
+    secret_sealed: bytes,
     now: datetime,
 ) -> None:
     conn.execute(
-        "INSERT INTO webhook_endpoints (endpoint_id, org_id, url, event_types, secret, created_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
-        (endpoint_id, org_id, url, event_types, secret, now),
+        "INSERT INTO webhook_endpoints (endpoint_id, org_id, url, event_types, secret_sealed,"
+        " created_at) VALUES (%s, %s, %s, %s, %s, %s)",
+        (endpoint_id, org_id, url, event_types, secret_sealed, now),
+    )
+
+
+def plaintext_secrets(conn: psycopg.Connection[Any]) -> list[tuple[UUID, str]]:
+    """Endpoints whose secret predates sealing (migration 0180), locked until sealed."""
+    cur = conn.execute(
+        "SELECT endpoint_id, secret FROM webhook_endpoints WHERE secret IS NOT NULL "
+        "ORDER BY endpoint_id FOR UPDATE"
+    )
+    return [(row[0], row[1]) if isinstance(row, tuple) else (row["endpoint_id"], row["secret"])
+            for row in cur.fetchall()]  # fmt: skip
+
+
+def store_sealed_secret(conn: psycopg.Connection[Any], endpoint_id: UUID, sealed: bytes) -> None:
+    conn.execute(
+        "UPDATE webhook_endpoints SET secret_sealed = %s, secret = NULL WHERE endpoint_id = %s",
+        (sealed, endpoint_id),
     )
 
 
@@ -106,7 +123,7 @@ def claim_due(
             FROM due, webhook_endpoints e
             WHERE d.message_id = due.message_id AND e.endpoint_id = d.endpoint_id
             RETURNING d.message_id, d.endpoint_id, d.org_id, d.event_type, d.payload,
-                      d.created_at, d.attempts, e.url, e.secret
+                      d.created_at, d.attempts, e.url, e.secret, e.secret_sealed
             """,
             (now, limit, now + lease),
         )

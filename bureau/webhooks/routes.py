@@ -8,8 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from bureau.api.deps import AnyOrgKey, OperatorKey, SettingsDep, Tx
-from bureau.audit import log
+from bureau.api.deps import AnyOrgKey, OperatorKey, SettingsDep, Tx, VaultDep
 from bureau.errors import InvalidInput
 from bureau.pagination import (
     DEFAULT_LIMIT,
@@ -49,15 +48,15 @@ def _now() -> datetime:
     summary="Register a webhook endpoint (its signing secret is shown once)",
 )
 def register_webhook(
-    org_id: UUID, body: EndpointIn, operator: OperatorKey, conn: Tx, settings: SettingsDep
+    org_id: UUID,
+    body: EndpointIn,
+    operator: OperatorKey,
+    conn: Tx,
+    settings: SettingsDep,
+    vault: VaultDep,
 ) -> NewEndpointOut:
-    view = endpoints.register(
-        conn, org_id, body.url, [str(t) for t in body.event_types], settings.sandbox, _now()
-    )
-    log.append(conn, "webhook.registered", None, {
-        "org_id": str(org_id), "endpoint_id": str(view["endpoint_id"]), "url": view["url"],
-        "by": operator.key_id,
-    })  # fmt: skip
+    view = endpoints.register(conn, vault, org_id, body.url, [str(t) for t in body.event_types],
+                              settings.sandbox, _now(), by=operator.key_id)  # fmt: skip
     return NewEndpointOut(**view)
 
 
@@ -76,9 +75,7 @@ def list_webhooks(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList
     summary="Stop delivering to an endpoint",
 )
 def remove_webhook(org_id: UUID, endpoint_id: UUID, operator: OperatorKey, conn: Tx) -> None:
-    endpoints.remove(conn, org_id, endpoint_id, _now())
-    log.append(conn, "webhook.removed", None,
-               {"endpoint_id": str(endpoint_id), "by": operator.key_id})  # fmt: skip
+    endpoints.remove(conn, org_id, endpoint_id, _now(), by=operator.key_id)
 
 
 def _delivery(row: dict[str, Any]) -> DeliveryOut:

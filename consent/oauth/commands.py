@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     with one_transaction(ready_url(settings_from(args))) as conn:
         try:
             if args.redirect_action == "add":
-                uris = lender.add_redirect_uri(conn, args.org_id, args.uri)
+                uris = lender.add_redirect_uri(conn, args.org_id, args.uri, by="cli")
             elif args.redirect_action == "remove":
-                uris = lender.remove_redirect_uri(conn, args.org_id, args.uri)
+                uris = lender.remove_redirect_uri(conn, args.org_id, args.uri, by="cli")
             else:
                 uris = lender.redirect_uris(conn, args.org_id)
         except DomainError as exc:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import psycopg
 
+from bureau import events
 from bureau.errors import InvalidInput, NotFound
 from bureau.pagination import Page, check_limit, decode_cursor, page_of
 from consent.oauth import redirects, repo
@@ -55,25 +56,37 @@ def redirect_uris(conn: psycopg.Connection[Any], org_id: UUID) -> list[str]:
     return repo.redirect_uris(conn, org_id)
 
 
-def set_redirect_uris(conn: psycopg.Connection[Any], org_id: UUID, uris: list[str]) -> list[str]:
+def set_redirect_uris(
+    conn: psycopg.Connection[Any], org_id: UUID, uris: list[str], by: str
+) -> list[str]:
     """Replace an organization's redirect URIs (each checked; duplicates kept once)."""
     _user_org(conn, org_id)
     checked = sorted({redirects.check_registrable(u) for u in uris})
     repo.replace_redirect_uris(conn, org_id, checked)
-    return checked
+    return _changed(conn, org_id, by)
 
 
-def add_redirect_uri(conn: psycopg.Connection[Any], org_id: UUID, uri: str) -> list[str]:
+def add_redirect_uri(conn: psycopg.Connection[Any], org_id: UUID, uri: str, by: str) -> list[str]:
     _user_org(conn, org_id)
     repo.add_redirect_uri(conn, org_id, redirects.check_registrable(uri, field="uri"))
-    return repo.redirect_uris(conn, org_id)
+    return _changed(conn, org_id, by)
 
 
-def remove_redirect_uri(conn: psycopg.Connection[Any], org_id: UUID, uri: str) -> list[str]:
+def remove_redirect_uri(
+    conn: psycopg.Connection[Any], org_id: UUID, uri: str, by: str
+) -> list[str]:
     _user_org(conn, org_id)
     if not repo.remove_redirect_uri(conn, org_id, uri):
         raise NotFound(f"{uri!r} is not registered for this organization", field="uri")
-    return repo.redirect_uris(conn, org_id)
+    return _changed(conn, org_id, by)
+
+
+def _changed(conn: psycopg.Connection[Any], org_id: UUID, by: str) -> list[str]:
+    """The URIs now registered, their change published (the access log records who made it,
+    from the API or the CLI alike)."""
+    uris = repo.redirect_uris(conn, org_id)
+    events.publish(conn, events.RedirectUrisSet(org_id=org_id, redirect_uris=uris, by=by))
+    return uris
 
 
 def _user_org(conn: psycopg.Connection[Any], org_id: UUID) -> None:

@@ -15,8 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from bureau.api.deps import OperatorKey, SignerDep, Tx, UserKey
-from bureau.audit import log
+from bureau.api.deps import OperatorKey, SettingsDep, SignerDep, Tx, UserKey
 from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from consent.oauth import lender
 from consent.oauth.schemas import (
@@ -39,12 +38,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def issuer(request: Request) -> str:
-    """This bureau's origin as the client reached it (behind a proxy, serve with uvicorn's
-    `--proxy-headers` so it is the public https origin)."""
-    return f"{request.url.scheme}://{request.url.netloc}"
-
-
 @router.get(
     "/.well-known/oauth-authorization-server",
     response_model=ServerMetadata,
@@ -52,8 +45,10 @@ def issuer(request: Request) -> str:
     tags=["oauth"],
     summary="RFC 8414 authorization server metadata",
 )
-def oauth_metadata(request: Request) -> ServerMetadata:
-    base = issuer(request)
+def oauth_metadata(settings: SettingsDep) -> ServerMetadata:
+    """From the FAIRFILE_ISSUER setting, not the request: a client choosing the Host header
+    must not choose the endpoints another client is told to use."""
+    base = settings.issuer
     return ServerMetadata(
         issuer=base,
         authorization_endpoint=base + AUTHORIZE_PATH,
@@ -62,6 +57,7 @@ def oauth_metadata(request: Request) -> ServerMetadata:
         response_types_supported=["code"],
         grant_types_supported=["authorization_code"],
         code_challenge_methods_supported=["S256"],
+        authorization_response_iss_parameter_supported=True,
         token_endpoint_auth_methods_supported=list(AUTH_METHODS),
         scopes_supported=list(SCOPES),
         service_documentation="https://fairfile.dev/docs/consent#lenders",
@@ -196,7 +192,5 @@ def redirect_uris(org_id: UUID, operator: OperatorKey, conn: Tx) -> RedirectUris
 def put_redirect_uris(
     org_id: UUID, body: RedirectUrisIn, operator: OperatorKey, conn: Tx
 ) -> RedirectUrisOut:
-    uris = lender.set_redirect_uris(conn, org_id, body.redirect_uris)
-    log.append(conn, "organization.redirect_uris", None,
-               {"org_id": str(org_id), "redirect_uris": uris, "by": operator.key_id})  # fmt: skip
+    uris = lender.set_redirect_uris(conn, org_id, body.redirect_uris, by=operator.key_id)
     return RedirectUrisOut(org_id=org_id, redirect_uris=uris)

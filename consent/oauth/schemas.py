@@ -59,6 +59,9 @@ class ServerMetadata(BaseModel):
     response_types_supported: list[str]
     grant_types_supported: list[str]
     code_challenge_methods_supported: list[str]
+    authorization_response_iss_parameter_supported: bool = Field(
+        description="RFC 9207: every authorization response carries `iss`, this issuer"
+    )
     token_endpoint_auth_methods_supported: list[str]
     scopes_supported: list[str]
     service_documentation: str

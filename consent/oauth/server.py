@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 import psycopg
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import (
     AuthorizationCodeMixin,
@@ -35,7 +36,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from bureau.audit import log
+from bureau import events
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run
 from bureau.errors import DomainError, Unauthenticated
@@ -245,11 +246,11 @@ class CodeGrant(AuthorizationCodeGrant):
             "code_challenge": request.payload.data["code_challenge"],
             "code_expires_at": server.now + CODE_LIFETIME, "created_at": server.now,
         })  # fmt: skip
-        log.append(server.conn, "consent.allowed", subject_id, {
-            "grant_id": str(grant_id), "to": str(request.client.org_id),
-            "purpose": terms.purpose, "scope": terms.scope, "max_uses": terms.max_uses,
-            "expires_at": terms.expires_at.isoformat(), "status": "pending",
-        })  # fmt: skip
+        events.publish(server.conn, events.ConsentAllowed(
+            subject_id=subject_id, grant_id=grant_id, to=request.client.org_id,
+            purpose=terms.purpose, scope=terms.scope, max_uses=terms.max_uses,
+            expires_at=terms.expires_at,
+        ))  # fmt: skip
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
         server = self.server
@@ -277,11 +278,22 @@ class CodeGrant(AuthorizationCodeGrant):
 
 
 class BureauServer(AuthorizationServer):
-    def __init__(self, conn: psycopg.Connection[Any], key: SigningKey, now: datetime) -> None:
+    """`issuer`: the setting (FAIRFILE_ISSUER) the metadata names; every redirect to a lender
+    carries it as `iss` (RFC 9207), so a client talking to several servers can tell whose
+    answer it got (mix-up attacks)."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        key: SigningKey,
+        now: datetime,
+        issuer: str | None = None,
+    ) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.conn = conn
         self.key = key
         self.now = now
+        self.issuer = issuer
         self.presented: dict[str, Any] | None = None
         """The pending grant whose code this exchange presented (voided if the exchange fails)."""
         self.register_grant(CodeGrant, [S256Only(required=True), _Terms(now)])
@@ -307,7 +319,10 @@ class BureauServer(AuthorizationServer):
         pass  # no signal bus: the access log and webhooks are written by the consent service
 
     def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any, Any]:
-        return status, body, dict(headers)
+        out = dict(headers)
+        if status == 302 and "Location" in out and self.issuer is not None:
+            out["Location"] = add_params_to_uri(out["Location"], [("iss", self.issuer)])
+        return status, body, out
 
     def handle_error_response(self, request: Any, error: OAuth2Error) -> tuple[int, Any, Any]:
         presented = self.presented

@@ -1,3 +1,3 @@
-"""The hostile-client tests pull reports through consent flows, so they share its fixtures."""
+"""The API tests pull reports and grant consents, so they share the consent flows' fixtures."""
 
-from tests.consent.conftest import lumen, person  # noqa: F401
+from tests.consent.conftest import acme, lumen, northwind, operator, person  # noqa: F401

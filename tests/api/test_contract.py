@@ -120,3 +120,14 @@ def test_every_operation_has_a_description_and_a_tag(app: FastAPI) -> None:
     for path, method, op in _operations(app.openapi()):
         assert op.get("description"), (method, path)
         assert op.get("tags"), (method, path)
+
+
+def test_the_edge_layers_problem_types_are_the_documented_ones() -> None:
+    from bureau.api import body_limits, contract, idempotency, rate_limits
+
+    documented = {slug for _, slug, _ in contract.EDGE_REFUSALS}
+    assert {body_limits.PROBLEM_TYPE, rate_limits.PROBLEM_TYPE} == documented
+    idempotent = {(s, slug) for s, slug, _ in contract.IDEMPOTENCY_REFUSALS}
+    for error in (idempotency.IdempotencyKeyReused, idempotency.AnswerGone,
+                  idempotency.ReplayFileClosed, idempotency.ReplayFileShredded):  # fmt: skip
+        assert (error.status, error.type) in idempotent

@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from bureau.audit import log, routes, tree, verify_mine, witness
+from bureau.audit import routes, trail, tree, verify_mine, witness
 from bureau.audit.log import leaf_hash
 from bureau.audit.sequencing import sequence
 from bureau.config import Settings
@@ -37,9 +37,9 @@ def subject(conn: psycopg.Connection[Any], bureau_key: SigningKey) -> UUID:
     published head (all rolled back with the test)."""
     someone = uuid4()
     for n in range(5):
-        log.append(conn, "report.released", someone, {"to_name": f"lender {n}", "purpose": "x"})
-        log.append(conn, "test.other", uuid4(), {"n": n})
-        log.append(conn, "test.unrelated", None, {"n": n})
+        trail.append(conn, "report.released", someone, {"to_name": f"lender {n}", "purpose": "x"})
+        trail.append(conn, "test.other", uuid4(), {"n": n})
+        trail.append(conn, "test.unrelated", None, {"n": n})
         sequence(conn, bureau_key)
     tree.publish_head(conn, bureau_key, datetime.now(UTC))
     return someone
@@ -57,6 +57,21 @@ def indexes_of(conn: psycopg.Connection[Any], subject: UUID) -> list[int]:
         (str(subject),),
     ).fetchall()
     return [int(r["leaf_index"]) for r in rows]
+
+
+def newest_at_odd_index(conn: psycopg.Connection[Any], key: SigningKey, subject: UUID) -> int:
+    """A new newest entry of the subject, the log's last, at an odd index: the deleted leaf is
+    then paired in a stored node, so the proofs of the subject's other entries stay computable
+    (a deleted lone last leaf would leave them none)."""
+    sequence(conn, key)
+    row = conn.execute("SELECT next_index FROM audit_log_head").fetchone()
+    if row is not None and int(row["next_index"]) % 2 == 0:
+        trail.append(conn, "test.unrelated", None, {"n": "pad"})
+    trail.append(conn, "report.released", subject, {"to_name": "the last lender"})
+    sequence(conn, key)
+    last = max(indexes_of(conn, subject))
+    assert last % 2 == 1
+    return last
 
 
 def mine(
@@ -137,20 +152,76 @@ def test_the_deleted_newest_entry_is_named_by_verify_and_by_the_subject_who_saw_
     assert before.ok and before.newest is not None
     newest = max(indexes_of(conn, subject))
     # The log's very newest entry: the attacker also rolls the head row and tips back.
-    log.append(conn, "report.released", subject, {"to_name": "the last lender"})
-    sequence(conn, bureau_key)
-    last = max(indexes_of(conn, subject))
+    last = newest_at_odd_index(conn, bureau_key, subject)
     seen = mine(conn, bureau_key, settings, subject)
     assert seen.ok and seen.newest is not None and seen.newest["leaf_index"] == last
     attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", last)
-    attack(conn, "UPDATE audit_subject_tips SET entries = entries - 1, last_index = %s "
-                 "WHERE subject_id = %s", newest, subject)  # fmt: skip
+    attack(conn, "UPDATE audit_subject_tips SET entries = entries - 1, last_index = %s, "
+                 "last_hash = (SELECT leaf_hash FROM audit_log WHERE leaf_index = %s) "
+                 "WHERE subject_id = %s", newest, newest, subject)  # fmt: skip
     result = tree.verify_log(conn, [bureau_key.public_key])
     assert result.first_bad_index == last
     assert result.problems[0].startswith(f"entry {last} is missing: the signed checkpoint")
     after = mine(conn, bureau_key, settings, subject, remembered=seen.newest)
     assert f"your entry 6 at leaf {last}, shown before under the signed tree head of size " \
            f"{seen.tree_size}, is no longer shown" in after.problems  # fmt: skip
+    # A first look, with nothing remembered: the signed subject map still commits entry 6.
+    first_look = mine(conn, bureau_key, settings, subject)
+    assert not first_look.ok
+    assert any("does not lead to the subject map root signed with the checkpoint" in p
+               for p in first_look.problems), first_look.problems  # fmt: skip
+
+
+def test_a_deleted_newest_entry_with_tips_and_map_rolled_back_is_named_on_a_first_look(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    from bureau.audit import repo, subject_map
+    from bureau.audit.errors import LogTampered
+
+    newest = max(indexes_of(conn, subject))
+    last = newest_at_odd_index(conn, bureau_key, subject)
+    (tip,) = repo.subject_tips(conn, [str(subject)]).values()
+    # The attacker deletes the entry and rolls back everything stored about it that no
+    # signature covers: the tip row, and the subject map's nodes on its path (recomputed).
+    rolled = subject_map.Tip(str(subject), tip.position, tip.entries - 1, newest,
+                             repo.leaf_hashes(conn, newest, newest + 1)[0])  # fmt: skip
+    stored = repo.map_nodes(conn, subject_map.nodes_for([tip.position]))
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", last)
+    attack(conn, "UPDATE audit_subject_tips SET entries = %s, last_index = %s, last_hash = %s "
+                 "WHERE subject_id = %s", rolled.entries, rolled.last_index, rolled.last_hash,
+           subject)  # fmt: skip
+    conn.execute("SET LOCAL session_replication_role = replica")
+    repo.save_map_nodes(
+        conn, subject_map.rewrite(stored, {tip.position: subject_map.tip_leaf(rolled)})
+    )
+    conn.execute("SET LOCAL session_replication_role = origin")
+
+    first_look = mine(conn, bureau_key, settings, subject)  # the subject never saw entry 6
+    assert any(f"does not lead to the subject map root signed with the checkpoint of size "
+               f"{last + 1}" in p for p in first_look.problems), first_look.problems  # fmt: skip
+    badge = routes.my_access_log(SimpleNamespace(subject_id=subject), conn, bureau_key,  # type: ignore[arg-type]
+                                 settings, 100, None)  # fmt: skip
+    from bureau.audit.own_log import verify_published
+
+    assert not verify_published(json.loads(json.dumps(badge)), bureau_key.public_key).all_verified
+    # The bureau's own sequencer will not sign over the rolled-back tip either.
+    trail.append(conn, "report.released", subject, {"to_name": "a later lender"})
+    with conn.transaction(), pytest.raises(LogTampered, match=f"subject {subject}: the sequencer"):
+        sequence(conn, bureau_key)
+    assert tree.verify_log(conn, [bureau_key.public_key]).first_bad_index == last
+
+
+def test_a_rolled_back_tip_alone_is_named_by_verify(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, subject: UUID
+) -> None:
+    attack(conn, "UPDATE audit_subject_tips SET last_hash = %s WHERE subject_id = %s",
+           b"\x00" * 32, subject)  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert f"subject {subject}: the tip's leaf hash is not that of entry" in result.problems[0]
+    assert (
+        "the subject map the tips make is not the one the checkpoint signed"
+        in (result.problems[-1])
+    )
 
 
 def test_a_deleted_entry_below_the_newest_is_named_by_the_subject_on_a_first_look(
@@ -230,8 +301,11 @@ def test_a_history_rewritten_with_the_signing_key_is_caught_by_a_witness(
                json.dumps(doc), previous, later["leaf_index"])  # fmt: skip
     attack(conn, "DELETE FROM audit_tree_heads")
     attack(conn, "DELETE FROM audit_tree_nodes")
-    attack(conn, "UPDATE audit_log_head SET checkpoint_size = NULL")
-    log.append(conn, "test.after", None, {})
+    attack(conn, "DELETE FROM audit_subject_map_nodes")  # the subject map is rebuilt too
+    attack(conn, "UPDATE audit_subject_tips t SET last_hash = a.leaf_hash FROM audit_log a "
+                 "WHERE a.leaf_index = t.last_index")  # fmt: skip
+    attack(conn, "UPDATE audit_log_head SET checkpoint_size = NULL, checkpoint_map_root = NULL")
+    trail.append(conn, "test.after", None, {})
     sequence(conn, bureau_key)
     tree.publish_head(conn, bureau_key, datetime.now(UTC))
     assert tree.verify_log(conn, [bureau_key.public_key]).ok  # nothing stored disagrees

@@ -26,7 +26,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.app import create_app
-from bureau.audit import log, publication, tree
+from bureau.audit import publication, trail, tree
 from bureau.audit.log import leaf_hash
 from bureau.audit.merkle import SignedTreeHead, TreeHead, verify_consistency, verify_inclusion
 from bureau.audit.sequencing import sequence
@@ -88,7 +88,7 @@ def head_count(database_url: str) -> int:
 
 def append_committed(database_url: str, subject_id: UUID | None, note: str) -> int:
     with connect(database_url) as c, c.transaction():
-        return log.append(c, "test.event", subject_id, {"note": note})
+        return trail.append(c, "test.event", subject_id, {"note": note})
 
 
 def every_reader(client: TestClient, person: Person, auditor: Org, size: int) -> None:
@@ -172,7 +172,7 @@ def test_once_the_interval_has_passed_one_read_signs_a_head_and_the_rest_reuse_i
 ) -> None:
     now = datetime.now(UTC)
     published = tree.publish_head(conn, bureau_key, now)
-    log.append(conn, "test.event", None, {"note": "after the published head"})
+    trail.append(conn, "test.event", None, {"note": "after the published head"})
     assert tree.current_head(conn, bureau_key, now + timedelta(minutes=30), HOUR) == published
     later = [tree.current_head(conn, bureau_key, now + HOUR + timedelta(minutes=m), HOUR)
              for m in range(1, 6)]  # fmt: skip
@@ -281,7 +281,7 @@ def test_verification_and_consistency_hold_across_heads_signed_far_apart(
     now = datetime.now(UTC)
     old = tree.publish_head(conn, bureau_key, now)
     for n in range(37):
-        log.append(conn, "test.event", uuid4() if n % 3 else None, {"n": n})
+        trail.append(conn, "test.event", uuid4() if n % 3 else None, {"n": n})
     assert sequence(conn, bureau_key) == 37
     # Many reads within the interval: the same head, though 37 entries are numbered past it.
     for minute in range(1, 30):

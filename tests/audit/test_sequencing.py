@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bureau.audit import log, repo, tree
+from bureau.audit import repo, trail, tree
 from bureau.audit.log import leaf_hash
 from bureau.audit.merkle import verify_consistency, verify_inclusion
 from bureau.audit.sequencing import BackgroundSequencer, sequence
@@ -72,7 +72,7 @@ def test_an_entry_is_pending_until_its_release_commits_and_the_sequencer_runs(
     sequence_now(database_url, bureau_key)
     with connect(database_url) as release:
         with release.transaction():
-            entry = log.append(release, "test.release", None, {"note": "pending"})
+            entry = trail.append(release, "test.release", None, {"note": "pending"})
             assert (
                 sequence_now(database_url, bureau_key) == 0
             )  # not committed: invisible to the sequencer
@@ -92,7 +92,7 @@ def test_concurrent_releases_get_contiguous_indexes_in_commit_order(
         # Three releases in flight at once, appended a, b, c; they commit c, a, b.
         for conn in (a, b, c):
             conn.execute("BEGIN")
-        ids = {name: log.append(conn, "test.release", None, {"name": name})
+        ids = {name: trail.append(conn, "test.release", None, {"name": name})
                for name, conn in (("a", a), ("b", b), ("c", c))}  # fmt: skip
         c.commit()
         sequence_now(database_url, bureau_key)
@@ -115,9 +115,9 @@ def test_a_rolled_back_release_leaves_no_entry_and_no_gap(
     start = log_size(database_url)
     with connect(database_url) as failed, connect(database_url) as ok:
         failed.execute("BEGIN")
-        lost = log.append(failed, "test.release", None, {"outcome": "rolled back"})
+        lost = trail.append(failed, "test.release", None, {"outcome": "rolled back"})
         ok.execute("BEGIN")
-        kept = log.append(ok, "test.release", None, {"outcome": "committed"})
+        kept = trail.append(ok, "test.release", None, {"outcome": "committed"})
         failed.rollback()
         ok.commit()
     assert sequence_now(database_url, bureau_key) == 1
@@ -148,7 +148,7 @@ def test_many_racing_releases_and_sequencers_leave_a_gap_free_log_that_verifies(
         with connect(database_url) as c:
             for k in range(8):
                 c.execute("BEGIN")
-                entry = log.append(c, "test.release", None, {"worker": n, "k": k})
+                entry = trail.append(c, "test.release", None, {"worker": n, "k": k})
                 time.sleep(rng.random() / 200)
                 if rng.random() < 0.25:
                     c.rollback()
@@ -220,7 +220,7 @@ def test_a_served_bureau_numbers_entries_in_the_background(
     database_url: str, pool: ConnectionPool, bureau_key: SigningKey
 ) -> None:
     with connect(database_url) as c, c.transaction():
-        entry = log.append(c, "test.release", None, {"note": "numbered without being asked"})
+        entry = trail.append(c, "test.release", None, {"note": "numbered without being asked"})
     sequencer = BackgroundSequencer(pool, bureau_key, interval=0.05)
     sequencer.start()
     try:
@@ -243,7 +243,7 @@ def test_the_cli_numbers_pending_entries_and_verify_then_covers_them(
     monkeypatch.setenv("FAIRFILE_KEY_FILE", str(session_key_file))
     sequence_now(database_url, bureau_key)
     with connect(database_url) as c, c.transaction():
-        entry = log.append(c, "test.release", None, {"note": "numbered by the operator"})
+        entry = trail.append(c, "test.release", None, {"note": "numbered by the operator"})
     assert main(["audit", "sequence"]) == 0
     assert capsys.readouterr().out.strip() == "sequenced 1 entries"
     assert index_of(database_url, entry) is not None
@@ -254,7 +254,7 @@ def test_the_database_allows_only_the_numbering_of_a_pending_entry(
     conn: psycopg.Connection[Any],
     bureau_key: SigningKey,
 ) -> None:
-    entry = log.append(conn, "test.release", None, {"note": "x"})
+    entry = trail.append(conn, "test.release", None, {"note": "x"})
     refused = [
         ("UPDATE audit_log SET event = 'other' WHERE entry_id = %s", (entry,)),
         ("DELETE FROM audit_log WHERE entry_id = %s", (entry,)),
@@ -281,7 +281,7 @@ def test_verify_counts_pending_entries_and_does_not_fail_on_them(
     conn: psycopg.Connection[Any], bureau_key: SigningKey
 ) -> None:
     tree.publish_head(conn, bureau_key, datetime.now(UTC))
-    log.append(conn, "test.release", None, {"note": "not numbered yet"})
+    trail.append(conn, "test.release", None, {"note": "not numbered yet"})
     result = verify_log(conn, [bureau_key.public_key])
     assert result.ok, result.problems
     assert result.pending >= 1
@@ -311,7 +311,7 @@ def test_the_migration_keeps_existing_entries_and_reports_where_they_were(server
             c.commit()
             rows = c.execute("SELECT entry_id, leaf_index FROM audit_log ORDER BY entry_id")
             assert [(r["entry_id"], r["leaf_index"]) for r in rows] == [(0, 0), (1, 1), (2, 2)]
-            fresh = log.append(c, "new.event", None, {})
+            fresh = trail.append(c, "new.event", None, {})
             key = SigningKey.from_seed(b"\x05" * 32)
             assert fresh == 3 and sequence(c, key) == 1 and repo.leaf_index_of(c, fresh) == 3
             tree.publish_head(c, key, datetime.now(UTC))

@@ -104,17 +104,34 @@ def test_a_head_signed_by_another_key_fails(
 ) -> None:
     from datetime import UTC, datetime
 
-    from bureau.audit import log
+    from bureau.audit import heads
 
-    log.append(conn, "test.event", None, {"note": "grows the log"})
+    head = publish_head(conn, bureau_key, datetime.now(UTC))
     impostor = SigningKey.from_seed(b"\x09" * 32)
-    forged = publish_head(conn, impostor, datetime.now(UTC))
+    forged = heads.sign(impostor, head.head.tree_size, head.head.root_hash, head.head.timestamp)
+    conn.execute("SET LOCAL session_replication_role = replica")  # past the append-only trigger
+    conn.execute("UPDATE audit_tree_heads SET key_id = %s, signature = %s WHERE tree_size = %s",
+                 (forged.key_id, forged.signature, head.head.tree_size))  # fmt: skip
+    conn.execute("SET LOCAL session_replication_role = origin")
     result = verify_log(conn, [bureau_key.public_key])
-    # The impostor's key also signed the checkpoint when it numbered the new entry.
     assert result.problems == [
-        f"signed tree head of size {forged.head.tree_size}: signature does not verify",
-        f"signed checkpoint of size {forged.head.tree_size}: signature does not verify",
+        f"signed tree head of size {head.head.tree_size}: signature does not verify",
     ]
+
+
+def test_another_signing_key_cannot_extend_the_log(
+    conn: psycopg.Connection[Any], grown_log: None, bureau_key: SigningKey
+) -> None:
+    """A bureau started with the wrong signing key signs nothing over the log: the signed
+    subject map it would extend does not verify with its key."""
+    from bureau.audit import trail
+    from bureau.audit.errors import LogTampered
+    from bureau.audit.sequencing import sequence
+
+    trail.append(conn, "test.event", None, {"note": "grows the log"})
+    impostor = SigningKey.from_seed(b"\x09" * 32)
+    with pytest.raises(LogTampered, match="not the one the last checkpoint signed"):
+        sequence(conn, impostor)
 
 
 def test_the_cli_verifies_the_log_and_fails_naming_the_entry(

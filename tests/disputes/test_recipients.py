@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from bureau.audit import log
+from bureau.audit import trail
 from bureau.vault import Vault
 from disputes import recipients, repo, service, statements
 from disputes.errors import (
@@ -76,7 +76,7 @@ def _report(
     tradeline_ids: list[UUID],
 ) -> None:
     """Record that `user`'s past pull released a report with this scope and these accounts."""
-    entry = log.append(conn, "report.released", world.subject_id, {"to": str(world.users[user])})
+    entry = trail.append(conn, "report.released", world.subject_id, {"to": str(world.users[user])})
     conn.execute(
         """
         INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,

@@ -146,6 +146,31 @@ def test_rotation_is_resumable_after_interruption(own_database: str, key_file: P
     assert again.created and again.active_kek_id != new_kek and again.rewrapped == 7
 
 
+def test_a_key_file_from_before_an_interrupted_rotation_is_refused_at_start(
+    own_database: str, key_file: Path, tmp_path: Path
+) -> None:
+    world = build(own_database, key_file)
+    backup = tmp_path / "backup" / "master.key"
+    backup.parent.mkdir(mode=0o700)
+    backup.write_text(key_file.read_text())
+    backup.chmod(0o600)
+    with pytest.raises(Interrupted):
+        rotate_master_key(
+            own_database, key_file, batch_size=3, on_batch=interrupt_after_first_batch
+        )
+    new_kek = load(key_file).active_kek_id
+    assert kek_counts(own_database) == {new_kek: 3, world.first_kek: 4}
+    # The backup still unwraps most data keys (a probe could pick one of them), but the
+    # rotation recorded the new master key, which the backup lacks.
+    with (
+        psycopg.connect(own_database) as conn,
+        pytest.raises(VaultError, match=f"lacks master key {new_kek}"),
+    ):
+        Vault.for_database(backup, conn)
+    with psycopg.connect(own_database) as conn:
+        Vault.for_database(key_file, conn)  # the rotated file starts
+
+
 # A key file exactly as fairfile wrote it before rotation existed: one master key.
 OLD_KEY_FILE = """{
   "format": "fairfile-keyring/1",

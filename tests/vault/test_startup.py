@@ -12,12 +12,18 @@ from fastapi.testclient import TestClient
 
 from bureau.app import create_app
 from bureau.config import Settings
+from bureau.signing import SigningKey, SigningKeyRefused, signing_key_file
 from bureau.vault import Vault
 from bureau.vault.vault import VaultError
 
 
 def _settings(database_url: str, key_file: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=key_file.parent, key_file=key_file)
+
+
+def _signing_key_beside(key_file: Path) -> None:
+    """The signing key `bureau init` would have made next to the key file."""
+    SigningKey.load_or_create(signing_key_file(key_file))
 
 
 def _subject_under(database_url: str, key_file: Path) -> None:
@@ -30,6 +36,7 @@ def test_a_missing_key_file_does_not_start_a_bureau_that_cannot_read_its_data(
 ) -> None:
     _subject_under(own_database, tmp_path / "bureau" / "master.key")
     wrong = tmp_path / "typo" / "master.key"  # does not exist: would be created afresh
+    _signing_key_beside(wrong)
     app = create_app(_settings(own_database, wrong))
     with (
         pytest.raises(VaultError, match="cannot unwrap this database's data keys") as refused,
@@ -43,13 +50,62 @@ def test_a_missing_key_file_does_not_start_a_bureau_that_cannot_read_its_data(
 def test_the_bureaus_own_key_file_starts_it(own_database: str, tmp_path: Path) -> None:
     key_file = tmp_path / "bureau" / "master.key"
     _subject_under(own_database, key_file)
+    _signing_key_beside(key_file)
     with TestClient(create_app(_settings(own_database, key_file))) as client:
         assert client.get("/health").status_code == 200
 
 
-def test_an_empty_database_starts_with_a_new_key_file(own_database: str, tmp_path: Path) -> None:
-    with TestClient(create_app(_settings(own_database, tmp_path / "new" / "master.key"))) as c:
-        assert c.get("/health").status_code == 200
+def test_serving_creates_no_key_even_for_an_empty_database(
+    own_database: str, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "new" / "master.key"
+    with pytest.raises(SigningKeyRefused, match=r"does not exist.*bureau init") as refused:
+        create_app(_settings(own_database, key_file))
+    assert str(signing_key_file(key_file)) in str(refused.value)
+    _signing_key_beside(key_file)
+    with (
+        pytest.raises(
+            VaultError, match="does not exist; create the bureau's keys with `bureau init`"
+        ),
+        TestClient(create_app(_settings(own_database, key_file))),
+    ):
+        pass
+    assert not key_file.exists()
+
+
+def test_bureau_init_makes_the_keys_a_served_bureau_then_starts_with(
+    own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from bureau.cli import main
+
+    key_file = tmp_path / "new" / "master.key"
+    monkeypatch.setenv("DATABASE_URL", own_database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    assert main(["init"]) == 0
+    out = capsys.readouterr().out
+    assert "created" in out and "kept" not in out
+    for made in (key_file, signing_key_file(key_file)):
+        assert made.stat().st_mode & 0o077 == 0
+    assert main(["init"]) == 0  # again: checked and kept, nothing replaced
+    assert capsys.readouterr().out.count("kept") == 2
+    with TestClient(create_app(_settings(own_database, key_file))) as client:
+        assert client.get("/health").status_code == 200
+
+
+def test_bureau_serve_without_keys_is_refused_with_one_line(
+    own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from bureau.cli import main
+
+    key_file = tmp_path / "none" / "master.key"
+    monkeypatch.setenv("DATABASE_URL", own_database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    assert main(["serve", "--port", "9"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(key_file) in err and "bureau init" in err
+    assert not key_file.exists() and not signing_key_file(key_file).exists()
 
 
 def test_a_command_refuses_a_key_file_that_cannot_read_the_database(
@@ -103,6 +159,7 @@ def test_a_key_file_with_another_blind_index_key_is_refused_at_start(
     mixed.parent.mkdir(mode=0o700)
     mixed.write_text(json.dumps(doc))
     mixed.chmod(0o600)
+    _signing_key_beside(mixed)
     err = _refused_with_one_line(own_database, mixed, monkeypatch, capsys)
     assert "another blind-index key" in err
     with (
@@ -128,7 +185,6 @@ def test_a_world_readable_or_malformed_signing_key_is_refused_with_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     from bureau.cli import main
-    from bureau.signing import SigningKey, SigningKeyRefused
 
     key_file = tmp_path / "bureau" / "master.key"
     _subject_under(own_database, key_file)

@@ -68,16 +68,17 @@ def launched_chromium(playwright_sync: ModuleType) -> Iterator[Any]:
             browser.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run the app with uvicorn in a background thread; yields its base URL."""
-    port = _free_port()
+def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Run the app with uvicorn in a background thread (on `port`, or a free one); yields its
+    base URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,11 +28,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx_oauth.oauth2 import BaseOAuth2, GetAccessTokenError
+from psycopg_pool import ConnectionPool
 
+from bureau.app import create_app
+from bureau.config import Settings
 from bureau.sandbox.seed import SeedResult
 from tests.conftest import bearer
 from tests.consent.oauth.flow import new_lender, pkce
-from tests.web.browser import UNLABELLED, launched_chromium, serving
+from tests.web.browser import UNLABELLED, free_port, launched_chromium, serving
 from tests.web.conftest import Person
 
 playwright_sync = (
@@ -63,8 +67,20 @@ HEADING_LEVELS = (
 
 
 @pytest.fixture(scope="module")
-def base_url(app: FastAPI) -> Iterator[str]:
-    with serving(app) as url:
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings, pool: ConnectionPool, sandbox: SeedResult, port: int) -> FastAPI:
+    """The bureau as this module serves it: its issuer (FAIRFILE_ISSUER) is the served origin,
+    so the metadata the stock client reads names the endpoints it can reach."""
+    return create_app(replace(settings, issuer=f"http://localhost:{port}"), pool=pool)
+
+
+@pytest.fixture(scope="module")
+def base_url(app: FastAPI, port: int) -> Iterator[str]:
+    with serving(app, port) as url:
         yield url
 
 
@@ -193,6 +209,7 @@ def _consent_flow(
     expect(page.get_by_text("back at the lender")).to_be_visible()
     query = _query(caught[-1])
     assert query["state"] == "lender-state-1"
+    assert query["iss"] == base_url, "RFC 9207: the answer names the metadata's issuer"
 
     token = run(client.get_access_token(query["code"], REDIRECT, verifier))
     assert token["grant"]["status"] == "active" and token["receipt"]
@@ -216,6 +233,7 @@ def _consent_flow(
     expect(page.get_by_text("back at the lender")).to_be_visible()
     declined = _query(caught[-1])
     assert declined["error"] == "access_denied" and "code" not in declined
+    assert declined["iss"] == base_url
     grants = httpx.get(base_url + "/v1/grants", headers=bearer(lender.key)).json()["grants"]
     assert [g["grant_id"] for g in grants] == [token["grant_id"]]
     assert grants[0]["status"] == "revoked", "the replayed code revoked its grant"

@@ -65,7 +65,9 @@ def test_a_revocation_reaches_a_real_receiver_within_seconds_signed_to_the_stand
     with receiving() as receiver:
         endpoint = register(client, sandbox, lender, receiver.url, ["grant.revoked"])
         grant_id = grant(client, person, lender)
-        worker = WebhookWorker(Deliverer(pool, sandbox=True), TIMED_EMITTERS, interval=0.2)
+        worker = WebhookWorker(
+            Deliverer(pool, vault=vault, sandbox=True), TIMED_EMITTERS, interval=0.2
+        )
         worker.start()
         try:
             revoke(client, person, grant_id)
@@ -87,7 +89,7 @@ def test_an_event_committed_before_the_bureau_stops_is_delivered_after_restart(
         register(client, sandbox, lender, receiver.url, ["grant.revoked", "grant.created"])
         revoke(client, person, grant(client, person, lender))  # no worker runs: "killed"
         assert receiver.received == []
-        restarted = Deliverer(pool, sandbox=True)
+        restarted = Deliverer(pool, vault=vault, sandbox=True)
         try:
             restarted.deliver_due()
         finally:
@@ -123,7 +125,7 @@ def test_a_receiver_failing_three_times_then_succeeding_gets_the_event_once_with
         register(client, sandbox, lender, receiver.url, ["grant.created"])
         grant(client, person, lender)
         clock = Clock()
-        deliverer = Deliverer(pool, sandbox=True, now=clock)
+        deliverer = Deliverer(pool, vault=vault, sandbox=True, now=clock)
         try:
             for _ in range(4):
                 deliverer.deliver_due()
@@ -148,7 +150,7 @@ def test_retries_back_off_and_an_endpoint_failing_for_24_hours_is_disabled_with_
         grant(client, person, lender)
         clock = Clock()
         start = clock.now
-        deliverer = Deliverer(pool, sandbox=True, now=clock)
+        deliverer = Deliverer(pool, vault=vault, sandbox=True, now=clock)
         try:
             for _ in range(200):
                 deliverer.deliver_due()
@@ -190,7 +192,7 @@ def test_a_hanging_receiver_does_not_slow_a_pull(
         register(client, sandbox, lender, receiver.url, ["grant.created"])
         for _ in range(4):  # every sending slot ends up waiting on the hanging receiver
             grant(client, person, lender)
-        worker = WebhookWorker(Deliverer(pool, sandbox=True, timeout=5.0, max_in_flight=4),
+        worker = WebhookWorker(Deliverer(pool, vault=vault, sandbox=True, timeout=5.0, max_in_flight=4),
                                TIMED_EMITTERS, interval=0.1)  # fmt: skip
         worker.start()
         try:

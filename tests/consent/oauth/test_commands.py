@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bureau.cli import main
@@ -28,6 +29,21 @@ def test_redirect_uris_are_added_listed_removed_and_refused_when_unsafe(
         main(["org", "redirect-uris", "add", org, "http://lender.example/cb"])
     assert main(["org", "redirect-uris", "remove", org, "https://lender.example/cb"]) == 0
     assert "lender.example" not in capsys.readouterr().out
+
+
+def test_a_redirect_uri_change_from_the_cli_is_in_the_access_log(
+    lender: Lender, database_url: str
+) -> None:
+    org = str(lender.org_id)
+    assert main(["org", "redirect-uris", "add", org, "https://logged.example/cb"]) == 0
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT entry FROM audit_log WHERE event = 'organization.redirect_uris' "
+            "AND entry->>'org_id' = %s AND entry->>'by' = 'cli'",
+            (org,),
+        ).fetchall()
+    assert len(rows) == 1  # the fixture's own registration went through the operator API
+    assert "https://logged.example/cb" in rows[0][0]["redirect_uris"]
 
 
 def test_a_webhook_endpoint_is_registered_with_a_secret_shown_once(

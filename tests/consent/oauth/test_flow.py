@@ -32,6 +32,25 @@ def test_metadata_describes_the_code_flow_with_s256_pkce_only(api: TestClient) -
         "client_secret_basic", "client_secret_post"]  # fmt: skip
     assert meta["scopes_supported"] == ["full", "score"]
     assert "credit-transaction" in meta["fairfile_authorization_parameters"]["purpose"]
+    assert meta["authorization_response_iss_parameter_supported"] is True
+
+
+def test_the_issuer_is_the_setting_not_the_host_a_client_sends(api: TestClient) -> None:
+    meta = api.get(
+        "/.well-known/oauth-authorization-server", headers={"Host": "attacker.example"}
+    ).json()
+    assert meta["issuer"] == "https://testserver"
+    assert meta["token_endpoint"] == "https://testserver/oauth/token"
+
+
+def test_every_answer_to_the_lender_names_the_issuer(
+    api: TestClient, browser: TestClient, lender: Lender
+) -> None:
+    issuer = api.get("/.well-known/oauth-authorization-server").json()["issuer"]
+    _, challenge = pkce()
+    allowed = redirect_query(decide(browser, auth_params(lender, challenge), "allow"))
+    declined = redirect_query(decide(browser, auth_params(lender, challenge), "decline"))
+    assert allowed["iss"] == declined["iss"] == issuer
 
 
 def test_allowed_code_exchanges_for_the_grant_its_receipt_and_a_token_that_pulls(

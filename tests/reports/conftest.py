@@ -1,0 +1,3 @@
+"""Re-delivery pulls reports through consent flows, so it shares their fixtures."""
+
+from tests.consent.conftest import acme, lumen, operator, person  # noqa: F401
