@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.jsonvalue import Json
 from bureau.pagination import PageInfo
@@ -21,13 +21,19 @@ from disputes.workflow import AnswerCode, State
 ItemKind = Literal["account", "bankruptcy", "inquiry", "identity"]
 
 
-class DisputedItem(BaseModel):
+class Answer(BaseModel):
+    """A response body built as a dict by its service: a key the service gains is sent too."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class DisputedItem(Answer):
     kind: ItemKind
     id: UUID
     field: str | None = Field(description="the one field disputed, for an account")
 
 
-class DocumentRef(BaseModel):
+class DocumentRef(Answer):
     document_id: UUID
     filename: str
     content_type: str
@@ -35,7 +41,7 @@ class DocumentRef(BaseModel):
     added_at: datetime
 
 
-class DisputeEvent(BaseModel):
+class DisputeEvent(Answer):
     seq: int
     kind: str = Field(description="what happened (received, forwarded, answered, ...)")
     actor: str
@@ -43,14 +49,14 @@ class DisputeEvent(BaseModel):
     at: datetime
 
 
-class NoticeRef(BaseModel):
+class NoticeRef(Answer):
     notice_id: UUID
     kind: str
     created_at: datetime
     due_by: date | None
 
 
-class DisputeClock(BaseModel):
+class DisputeClock(Answer):
     """A dispute's state and its legal clock (FCRA §611, the live regime's periods)."""
 
     dispute_id: UUID
@@ -80,7 +86,7 @@ class Dispute(DisputeClock):
     notices: list[NoticeRef] = Field(description="the notices about it sent to the subject")
 
 
-class Statement(BaseModel):
+class Statement(Answer):
     statement_id: UUID
     dispute_id: UUID | None
     item_kind: str
@@ -89,7 +95,7 @@ class Statement(BaseModel):
     created_at: datetime
 
 
-class MyDisputes(BaseModel):
+class MyDisputes(Answer):
     disputes: list[Dispute]
     statements: list[Statement] = Field(description="every current statement (not paged)")
     page: PageInfo
@@ -101,7 +107,7 @@ class AcdvItem(DisputedItem):
     account_number: str | None = Field(description="the full number, for the furnisher only")
 
 
-class Reason(BaseModel):
+class Reason(Answer):
     code: str
     text: str
 
@@ -114,30 +120,30 @@ class Acdv(DisputeClock):
     response_codes: list[AnswerCode]
 
 
-class NotifiedRecipient(BaseModel):
+class NotifiedRecipient(Answer):
     org_id: UUID
     name: str
     notice_id: UUID
     log_entry: int = Field(description="the access-log entry recording the notice")
 
 
-class NotifiedRecipients(BaseModel):
+class NotifiedRecipients(Answer):
     notified: list[NotifiedRecipient]
 
 
-class FailedDeadline(BaseModel):
+class FailedDeadline(Answer):
     subject_id: UUID
     dispute_id: UUID
     reason: str
 
 
-class DeadlineRun(BaseModel):
+class DeadlineRun(Answer):
     today: date
     deleted: list[dict[str, Json]] = Field(description="each item deleted, with its dispute")
     failed: list[FailedDeadline] = Field(description="disputes left for the next run, and why")
 
 
-class DisputeNotice(BaseModel):
+class DisputeNotice(Answer):
     """A dispute notice (results, frivolous, reinsertion, correction), as JSON."""
 
     notice_id: UUID
@@ -150,22 +156,22 @@ class DisputeNotice(BaseModel):
     body: dict[str, Json]
 
 
-class DisputeNoticePage(BaseModel):
+class DisputeNoticePage(Answer):
     notices: list[DisputeNotice]
     page: PageInfo
 
 
-class Inbox(BaseModel):
+class Inbox(Answer):
     disputes: list[Acdv]
     page: PageInfo
 
 
-class ReasonCodeInfo(BaseModel):
+class ReasonCodeInfo(Answer):
     code: str
     text: str
     items: list[ItemKind]
 
 
-class DisputeReasons(BaseModel):
+class DisputeReasons(Answer):
     reasons: list[ReasonCodeInfo]
     fields: dict[str, list[str]] = Field(description="item kind -> the fields one may dispute")

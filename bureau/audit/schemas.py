@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bureau.jsonvalue import Json
 from bureau.pagination import PageInfo
 
 
-class TreeHead(BaseModel):
+class Answer(BaseModel):
+    """A response body built as a dict by its service: a key the service gains is sent too."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class TreeHead(Answer):
     """A signed tree head (RFC 6962 §3.5), hashes in base64url."""
 
     tree_size: int = Field(ge=0)
@@ -23,7 +29,7 @@ class TreeHead(BaseModel):
     signed_data: str = Field(description="what the signature covers, in words")
 
 
-class LogEntry(BaseModel):
+class LogEntry(Answer):
     entry_id: int
     leaf_index: int
     event: str
@@ -32,14 +38,17 @@ class LogEntry(BaseModel):
     inclusion_proof: list[str]
 
 
-class MyAccessLog(BaseModel):
+class MyAccessLog(Answer):
     tree_head: TreeHead
     entries: list[LogEntry]
+    subject_tip: dict[str, Json] | None = Field(
+        default=None, description="the subject's newest entry as the signed subject map has it"
+    )
     how_to_verify: str
     page: PageInfo
 
 
-class Consistency(BaseModel):
+class Consistency(Answer):
     first: int
     second: int
     first_root_hash: str | None = Field(description="null when no head of size `first` was signed")
@@ -47,7 +56,7 @@ class Consistency(BaseModel):
     proof: list[str]
 
 
-class Inclusion(BaseModel):
+class Inclusion(Answer):
     leaf_index: int
     leaf_hash: str
     tree_head: TreeHead
