@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from bureau.audit import merkle, repo
+from bureau.audit.errors import LogTampered
 from bureau.audit.merkle import Node, SignedTreeHead, TreeHead
 from bureau.signing import SigningKey
 
@@ -29,8 +30,8 @@ class StoredTree:
         wanted = set(wanted)
         found = repo.nodes(self.conn, wanted)
         missing = wanted - found.keys()
-        if missing:
-            raise LookupError(f"tree nodes not stored yet: {sorted(missing)[:3]}")
+        if missing:  # every node asked for lies under a signed size: it was stored, then removed
+            raise LogTampered(f"stored tree nodes are missing: {sorted(missing)[:3]}")
         return found
 
 
@@ -40,7 +41,7 @@ def grow(conn: psycopg.Connection[Any], old: int, size: int) -> bytes:
     frontier = StoredTree(conn).nodes(merkle.perfect_nodes(0, old))
     leaves = repo.leaf_hashes(conn, old, size)
     if len(leaves) != size - old:
-        raise LookupError(f"leaves {old}..{size - 1} are not all stored")
+        raise LogTampered(f"leaves {old}..{size - 1} are not all stored")
     created = merkle.extend(old, frontier, leaves)
     repo.insert_nodes(conn, {node: h for node, h in created.items() if node[0] > 0})
     return merkle.range_hash({**frontier, **created}, 0, size)

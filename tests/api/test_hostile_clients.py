@@ -62,7 +62,7 @@ def _stall_upload(port: int, key: str) -> socket.socket:
     return s
 
 
-def test_nine_stalled_uploads_leave_health_and_a_report_pull_answering_within_a_second(
+def test_nine_stalled_uploads_hold_no_pooled_connection_so_health_and_a_pull_answer(
     settings: Settings, database_url: str, sandbox: SeedResult, app: FastAPI,
     person: Person, lumen: Org,
 ) -> None:  # fmt: skip
@@ -80,17 +80,20 @@ def test_nine_stalled_uploads_leave_health_and_a_report_pull_answering_within_a_
             port = int(base.rsplit(":", 1)[1])
             sockets = [_stall_upload(port, furnisher_key) for _ in range(9)]
             time.sleep(0.5)  # every upload is being received now
-            started = time.monotonic()
             health = httpx.get(f"{base}/health", timeout=5)
-            health_took = time.monotonic() - started
-            started = time.monotonic()
-            pulled = httpx.post(f"{base}/v1/reports", headers=lumen.headers, timeout=5,
+            # Nothing waits on the pool and no connection is held while nine bodies stall: the
+            # stalled uploads took none (a pull would otherwise wait out the pool's timeout).
+            assert health.status_code == 200
+            assert health.json()["pool"] | {"max_size": 4} == {
+                "state": "ok",
+                "in_use": 0,
+                "max_size": 4,
+                "waiting": 0,
+            }
+            pulled = httpx.post(f"{base}/v1/reports", headers=lumen.headers, timeout=30,
                                 json={"grant_id": made["grant_id"],
                                       "purpose": "credit-transaction"})  # fmt: skip
-            pull_took = time.monotonic() - started
-            assert health.status_code == 200 and health.json()["pool"]["state"] == "ok"
             assert pulled.status_code == 201, pulled.text
-            assert health_took < 1.0 and pull_took < 1.0, (health_took, pull_took)
     finally:
         for s in sockets:
             s.close()

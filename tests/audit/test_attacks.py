@@ -60,13 +60,15 @@ def indexes_of(conn: psycopg.Connection[Any], subject: UUID) -> list[int]:
 
 
 def newest_at_odd_index(conn: psycopg.Connection[Any], key: SigningKey, subject: UUID) -> int:
-    """A new newest entry of the subject, the log's last, at an odd index: the deleted leaf is
-    then paired in a stored node, so the proofs of the subject's other entries stay computable
-    (a deleted lone last leaf would leave them none)."""
+    """A new newest entry of the subject, the log's last, at an odd index after an unrelated
+    entry: the deleted leaf is then paired in a stored node, and no other entry of the subject
+    needs its hash as a proof's sibling, so their proofs stay computable whatever number of
+    entries earlier tests left (a missing leaf a proof needs is answered as tampering)."""
     sequence(conn, key)
     row = conn.execute("SELECT next_index FROM audit_log_head").fetchone()
-    if row is not None and int(row["next_index"]) % 2 == 0:
-        trail.append(conn, "test.unrelated", None, {"n": "pad"})
+    pads = 1 if row is None or int(row["next_index"]) % 2 == 0 else 2
+    for n in range(pads):
+        trail.append(conn, "test.unrelated", None, {"n": f"pad {n}"})
     trail.append(conn, "report.released", subject, {"to_name": "the last lender"})
     sequence(conn, key)
     last = max(indexes_of(conn, subject))
@@ -328,3 +330,22 @@ def test_the_portals_verified_badge_needs_an_unbroken_chain(
     shown = checked()
     assert all(e.verified for e in shown.entries)  # each proof still holds
     assert not shown.all_verified and f"after leaf {target}" in shown.gaps[0]
+
+
+def test_a_deleted_leaf_a_proof_needs_is_answered_as_tampering_not_a_server_error(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    from bureau.audit.errors import LogTampered
+
+    sequence(conn, bureau_key)
+    row = conn.execute("SELECT next_index FROM audit_log_head").fetchone()
+    if row is not None and int(row["next_index"]) % 2 == 1:
+        trail.append(conn, "test.unrelated", None, {"n": "pad"})
+    trail.append(conn, "report.released", subject, {"to_name": "a lender"})
+    trail.append(conn, "test.unrelated", None, {"n": "the lone last leaf"})
+    sequence(conn, bureau_key)
+    paired = max(indexes_of(conn, subject))  # its proof's first sibling is the next leaf
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", paired + 1)
+    with pytest.raises(LogTampered, match=r"missing|not all stored"):
+        mine(conn, bureau_key, settings, subject)
+    assert LogTampered.status == 503
