@@ -17,7 +17,7 @@ from bureau.api.contract import refuses
 from bureau.api.deps import AuditorKey, SettingsDep, SignerDep, Subject, Tx
 from bureau.audit import publication, repo, tree
 from bureau.audit.access_log import subject_log
-from bureau.audit.errors import NotCoveredYet
+from bureau.audit.errors import LogTampered, NotCoveredYet
 from bureau.audit.schemas import Consistency, Inclusion, MyAccessLog, TreeHead
 from bureau.errors import InvalidInput, NotFound
 from bureau.pagination import Cursor, decode_key, page_of
@@ -33,6 +33,7 @@ TreeSize = Annotated[int, Path(ge=0, le=MAX_INDEX)]
 @router.get(
     "/v1/me/access-log",
     response_model=MyAccessLog,
+    openapi_extra=refuses(LogTampered),
     summary="Every access to my file, each with an inclusion proof",
 )
 def my_access_log(
@@ -62,6 +63,7 @@ def my_access_log(
 @router.get(
     "/v1/audit/tree-head",
     response_model=TreeHead,
+    openapi_extra=refuses(LogTampered),
     summary="The latest published signed tree head of the access log (at most one interval old "
     "when the log has grown)",
 )
@@ -89,7 +91,7 @@ def tree_head_at(auditor: AuditorKey, conn: Tx, tree_size: TreeSize) -> dict[str
     "/v1/audit/consistency",
     response_model=Consistency,
     summary="Proof that the log of size `first` is a prefix of the log of size `second`",
-    openapi_extra=refuses((404, "not-found", "Not found")),
+    openapi_extra=refuses((404, "not-found", "Not found"), LogTampered),
 )
 def consistency(
     auditor: AuditorKey,
@@ -125,7 +127,7 @@ def consistency(
     "/v1/audit/inclusion/{leaf_index}",
     response_model=Inclusion,
     summary="A leaf's hash and its inclusion proof in a signed tree (no entry contents)",
-    openapi_extra=refuses(NotCoveredYet),
+    openapi_extra=refuses(NotCoveredYet, LogTampered),
 )
 def inclusion(
     auditor: AuditorKey,
