@@ -68,12 +68,11 @@ from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
 from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.layout import BASE
-from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Record
 from bureau.furnishing.metro2.synthetic import account, records
 from bureau.furnishing.metro2.totals import Totals
-from bureau.furnishing.metro2.validate import FileValidator
 from bureau.furnishing.metro2.write import compose_record, item_bytes
 from bureau.furnishing.repo import TRADELINE_COLUMNS
 from bureau.furnishing.report import IngestReport
@@ -113,17 +112,16 @@ def write_file(path: Path, n: int) -> None:
 
 
 def parse_and_validate(path: Path) -> int:
-    validator = FileValidator()
-    problems = bases = 0
+    """Read and validate the file (every rule, trailer totals) as ingest and `bureau metro2
+    validate` do: the columnar validator (metro2/columnar), which explains failing records
+    through the per-record path."""
+    validator = ColumnarValidator()
     with path.open("rb") as stream:
-        for item in Reader(stream):
-            problems += len(validator.check(item))
-            if isinstance(item, Record) and item.kind == "base":
-                bases += 1
+        problems = sum(1 for _ in validator.problems(stream))
     problems += len(validator.finish())
     if problems:
         raise SystemExit(f"bench: the generated file has {problems} problem(s)")
-    return bases
+    return validator.file.bases
 
 
 def baseline_copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> int:

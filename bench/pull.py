@@ -383,7 +383,7 @@ def compare_edge(args: argparse.Namespace, off: tuple, on: tuple) -> dict[str, A
     """Pulls with the edge off and on, on two servers over the same database, in alternating
     slices of the same run (off, on, off, on, ...), so a neighbour's load falls on both alike.
     Each slice has its own ramp; CPU per request is summed over each side's slices."""
-    totals = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0, "postgres": 0.0,
+    totals: dict[str, dict[str, Any]] = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0, "postgres": 0.0,
                      "ms": []} for side in ("off", "on")}  # fmt: skip
     slice_seconds = args.seconds / COMPARE_ROUNDS
     drive(on[1], args.clients, min(2.0, args.seconds), on[2])  # warm the second server up

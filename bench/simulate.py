@@ -17,7 +17,7 @@ import time
 
 from tqdm import tqdm
 
-from bureau.policy.lab import compare, resolve_regimes
+from bureau.policy.lab import compare, resolve_regimes, steady_state_years
 
 
 def main() -> int:
@@ -26,11 +26,18 @@ def main() -> int:
     parser.add_argument("--regimes", default="all")
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--burn-in", type=int, default=None, help="default: the regimes' steady state"
+    )
     args = parser.parse_args()
     regimes = resolve_regimes([args.regimes])
+    burn = steady_state_years(regimes) if args.burn_in is None else args.burn_in
     started = time.perf_counter()
-    with tqdm(total=12 * args.years, unit="month", file=sys.stderr, desc="simulate") as bar:
-        comp = compare(regimes, args.people, args.years, args.seed, progress=bar.update)
+    months = 12 * (args.years + burn)
+    with tqdm(total=months, unit="month", file=sys.stderr, desc="simulate") as bar:
+        comp = compare(
+            regimes, args.people, args.years, args.seed, progress=bar.update, burn_in_years=burn
+        )
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for m in comp.regimes:
@@ -45,9 +52,11 @@ def main() -> int:
                 "people": args.people,
                 "regimes": len(regimes),
                 "years": args.years,
+                "burn_in_years": burn,
                 "seconds": round(seconds, 2),
+                # simulated years, the burn-in included: what the simulator actually ran
                 "person_regime_years_per_s": round(
-                    args.people * len(regimes) * args.years / seconds
+                    args.people * len(regimes) * (args.years + burn) / seconds
                 ),
                 "peak_rss_mb": round(peak_kb / 1024, 1),
             }

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 
 import bureau
 from bureau.api import docs, problems
+from bureau.api.contract import operation_id
 from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
 from bureau.api.idempotency import Idempotency
@@ -151,6 +152,7 @@ def create_app(
         version=bureau.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.async_pools = {}

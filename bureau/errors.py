@@ -47,6 +47,14 @@ class Forbidden(DomainError):
     title = "Credential lacks the required scope"
 
 
+class WrongCredential(Forbidden):
+    """A valid-looking credential of the other kind (an org key on a subject's route, or back):
+    refused naming the kind the operation needs, not as if it were unknown."""
+
+    type = "wrong-credential"
+    title = "This operation needs another kind of credential"
+
+
 class Conflict(DomainError):
     status = 409
     type = "conflict"

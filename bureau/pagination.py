@@ -13,8 +13,10 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from bureau.errors import InvalidInput
@@ -24,6 +26,19 @@ MAX_LIMIT = 200
 _VERSION = 1
 
 T = TypeVar("T")
+
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, at most {MAX_LIMIT}")
+]
+"""A list route's `limit` parameter: its bounds are in the spec, and FastAPI enforces them."""
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=512,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="the `next_cursor` of the previous page (opaque); omit for the first page",
+    ),
+]
 
 
 def encode_cursor(key: Sequence[str | int]) -> str:
@@ -47,6 +62,31 @@ def decode_cursor(cursor: str, arity: int, field: str = "cursor") -> list[str | 
     ):
         raise InvalidInput("not a cursor this API returned", field=field)
     return list(values[1:])
+
+
+def decode_key(
+    cursor: str | None, kinds: Sequence[type], field: str = "cursor"
+) -> tuple[Any, ...] | None:
+    """The typed sort key a cursor carries (None without one): each part read as its kind
+    (`datetime`, `date`, `UUID`, `int`, `str`), or InvalidInput naming `field`."""
+    if not cursor:
+        return None
+    parts = decode_cursor(cursor, len(kinds), field)
+    try:
+        return tuple(
+            kind.fromisoformat(str(part)) if kind in (datetime, date) else kind(part)
+            for kind, part in zip(kinds, parts, strict=True)
+        )
+    except (TypeError, ValueError):
+        raise InvalidInput("not a cursor this API returned", field=field) from None
+
+
+def key_of(*parts: Any) -> tuple[str | int, ...]:
+    """A row's sort key as a cursor holds it (dates as ISO text, ids as text)."""
+    return tuple(
+        p if isinstance(p, int) else p.isoformat() if isinstance(p, datetime | date) else str(p)
+        for p in parts
+    )
 
 
 def check_limit(limit: int, field: str = "limit") -> int:

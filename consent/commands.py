@@ -99,10 +99,10 @@ def run_list(args: argparse.Namespace) -> int:
     with conn, conn.transaction():
         grants = service.list_grants(conn, args.subject_id, datetime.now(UTC), not args.all)
     for g in grants:
-        uses = f"{g['uses']}/{g['max_uses'] or '∞'}"
+        uses = f"{g.uses}/{g.max_uses or '∞'}"
         print(
-            f"{g['grant_id']}  {g['status']:<8} {g['purpose']:<22} {g['scope']:<5} "
-            f"uses {uses:<6} until {g['expires_at']}  {g['requester']['name']}"
+            f"{g.grant_id}  {g.status:<8} {g.purpose:<22} {g.scope:<5} "
+            f"uses {uses:<6} until {g.expires_at.isoformat()}  {g.requester.name}"
         )
     if not grants:
         print("no grants")
@@ -119,6 +119,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(f"bureau: {exc.detail}", file=sys.stderr)
         return 1
-    print(f"revoked at {view['revoked_at']}")
-    print(view["revocation_receipt"])
+    assert view.revoked_at is not None
+    print(f"revoked at {view.revoked_at.isoformat()}")
+    print(view.revocation_receipt)
     return 0

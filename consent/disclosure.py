@@ -21,6 +21,9 @@ def consent_section(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
 ) -> dict[str, Any]:
     return {
-        "consent_grants": service.list_grants(conn, subject_id, now, active_only=True),
-        "freeze": service.freeze_status(conn, subject_id, now),
+        "consent_grants": [
+            g.model_dump(mode="json")
+            for g in service.list_grants(conn, subject_id, now, active_only=True)
+        ],
+        "freeze": service.freeze_status(conn, subject_id, now).model_dump(mode="json"),
     }

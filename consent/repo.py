@@ -7,15 +7,19 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, tuple_row
 
 from bureau.db.write import Write
 from consent.decision import Grant
+from consent.views import AlertRow, FreezeRow, GrantRow, ThawRow
 
-_GRANT_COLUMNS = (
-    "grant_id, subject_id, requester_org_id, purpose, scope, valid_from, expires_at, max_uses, "
-    "uses, revoked_at"
-)
+GRANT_SELECT = """
+    SELECT g.grant_id, g.subject_id,
+           json_build_object('org_id', g.requester_org_id, 'name', o.name) AS requester,
+           g.purpose, g.scope, g.valid_from, g.expires_at, g.max_uses, g.uses, g.revoked_at,
+           g.receipt, g.created_at
+    FROM consent_grants g JOIN organizations o ON o.org_id = g.requester_org_id
+"""
 
 THAWS_SQL = """
     SELECT t.thaw_id, t.requester_org_id, o.name AS requester_name, t.starts_at,
@@ -24,13 +28,28 @@ THAWS_SQL = """
     WHERE t.subject_id = %s AND t.freeze_id = %s
     ORDER BY t.starts_at, t.thaw_id
 """
+"""A freeze's thaws as a release reads them (`bureau.reports.repo`: the pull's hot path)."""
+
+THAW_ROWS_SQL = """
+    SELECT t.thaw_id,
+           CASE WHEN t.requester_org_id IS NULL THEN NULL
+                ELSE json_build_object('org_id', t.requester_org_id, 'name', o.name) END
+               AS requester,
+           t.starts_at, t.ends_at, t.created_at, t.cancelled_at
+    FROM freeze_thaws t LEFT JOIN organizations o ON o.org_id = t.requester_org_id
+    WHERE t.subject_id = %s AND t.freeze_id = %s
+    ORDER BY t.starts_at, t.thaw_id
+"""
 # Organizations ----------------------------------------------------------------------------------
 
 
-def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SELECT org_id, name, roles FROM organizations WHERE org_id = %s", (org_id,))
-        return cur.fetchone()
+def organization(conn: psycopg.Connection[Any], org_id: UUID) -> tuple[str, list[str]] | None:
+    """The organization's (name, roles), or None."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            "SELECT name, roles FROM organizations WHERE org_id = %s", (org_id,)
+        ).fetchone()
+    return None if row is None else (str(row[0]), list(row[1]))
 
 
 def subject_exists(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:
@@ -63,32 +82,39 @@ def insert_grant(conn: psycopg.Connection[Any], grant: Grant, receipt: str) -> N
     )
 
 
-def grants(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    """The subject's grants, newest first, with the requester's name and the receipt."""
-    with conn.cursor(row_factory=dict_row) as cur:
+def grants(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    live_at: datetime | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[GrantRow]:
+    """The subject's grants, newest first, from after the (created_at, grant_id) key `after`;
+    with `live_at`, only those active or pending then (not revoked, expired or used up).
+    Served by `consent_grants_subject_page`."""
+    with conn.cursor(row_factory=class_row(GrantRow)) as cur:
         cur.execute(
-            """
-            SELECT g.*, o.name AS requester_name
-            FROM consent_grants g JOIN organizations o ON o.org_id = g.requester_org_id
-            WHERE g.subject_id = %s
-            ORDER BY g.created_at DESC, g.grant_id
+            GRANT_SELECT
+            + """
+            WHERE g.subject_id = %(subject_id)s
+              AND (%(after_at)s::timestamptz IS NULL
+                   OR (g.created_at, g.grant_id) < (%(after_at)s, %(after_id)s::uuid))
+              AND (%(live_at)s::timestamptz IS NULL
+                   OR (g.revoked_at IS NULL AND g.expires_at > %(live_at)s
+                       AND (g.max_uses IS NULL OR g.uses < g.max_uses)))
+            ORDER BY g.created_at DESC, g.grant_id DESC
+            LIMIT %(limit)s
             """,
-            (subject_id,),
-        )
+            {"subject_id": subject_id, "live_at": live_at, "limit": limit,
+             "after_at": after[0] if after else None, "after_id": after[1] if after else None},
+        )  # fmt: skip
         return cur.fetchall()
 
 
-def grant_row(
-    conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID
-) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+def grant_row(conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID) -> GrantRow | None:
+    with conn.cursor(row_factory=class_row(GrantRow)) as cur:
         cur.execute(
-            """
-            SELECT g.*, o.name AS requester_name
-            FROM consent_grants g JOIN organizations o ON o.org_id = g.requester_org_id
-            WHERE g.subject_id = %s AND g.grant_id = %s
-            """,
-            (subject_id, grant_id),
+            GRANT_SELECT + " WHERE g.subject_id = %s AND g.grant_id = %s", (subject_id, grant_id)
         )
         return cur.fetchone()
 
@@ -110,8 +136,8 @@ def revoke_grant(
 # Freezes and thaws --------------------------------------------------------------------------------
 
 
-def active_freeze(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+def active_freeze(conn: psycopg.Connection[Any], subject_id: UUID) -> FreezeRow | None:
+    with conn.cursor(row_factory=class_row(FreezeRow)) as cur:
         cur.execute(
             "SELECT freeze_id, placed_at, lifted_at FROM freezes "
             "WHERE subject_id = %s AND lifted_at IS NULL",
@@ -120,9 +146,9 @@ def active_freeze(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, 
         return cur.fetchone()
 
 
-def thaws(conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(THAWS_SQL, (subject_id, freeze_id))
+def thaws(conn: psycopg.Connection[Any], subject_id: UUID, freeze_id: UUID) -> list[ThawRow]:
+    with conn.cursor(row_factory=class_row(ThawRow)) as cur:
+        cur.execute(THAW_ROWS_SQL, (subject_id, freeze_id))
         return cur.fetchall()
 
 
@@ -141,14 +167,13 @@ def insert_freeze(
 
 
 def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, at: datetime) -> UUID | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
             "UPDATE freezes SET lifted_at = %s WHERE subject_id = %s AND lifted_at IS NULL "
             "RETURNING freeze_id",
             (at, subject_id),
-        )
-        row = cur.fetchone()
-    return row["freeze_id"] if row else None
+        ).fetchone()
+    return None if row is None else UUID(str(row[0]))
 
 
 def insert_thaw(
@@ -186,8 +211,8 @@ def cancel_thaw(
 # Fraud alerts ------------------------------------------------------------------------------------
 
 
-def alerts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
+def alerts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[AlertRow]:
+    with conn.cursor(row_factory=class_row(AlertRow)) as cur:
         cur.execute(
             """
             SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at

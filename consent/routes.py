@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import psycopg
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
+from bureau.api.contract import refuses
 from bureau.api.deps import (
     AsyncPoolDep,
     BearerDep,
@@ -22,14 +23,17 @@ from bureau.api.deps import (
 )
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run_async
-from bureau.errors import InvalidInput
+from bureau.errors import InvalidInput, NotFound
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from bureau.policy.regime import live_rules, period_in_words
 from bureau.reports import release
+from bureau.subjects.errors import FileClosed, SubjectNotFound
 from consent import service
-from consent.errors import NoGrant
+from consent.errors import DENIALS, AlreadyFrozen, GrantNotFound, InvalidGrant, NoGrant, NotFrozen
 from consent.oauth import repo
 from consent.oauth.server import digest
-from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ThawIn
+from consent.schemas import AlertIn, CompelledIn, GrantIn, PullIn, ReleasedReport, ThawIn
+from consent.views import AlertList, FraudAlert, FreezeStatus, Grant, GrantList, RevokedGrant
 
 router = APIRouter()
 
@@ -46,8 +50,9 @@ def _now() -> datetime:
     status_code=status.HTTP_201_CREATED,
     tags=["consent"],
     summary="Grant a requester access for one purpose; returns a signed receipt",
+    openapi_extra=refuses(InvalidGrant, FileClosed),
 )
-def grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+def create_grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> Grant:
     if body.recurring and body.max_uses not in (None, 1):
         raise InvalidInput("a recurring grant has no max_uses", field="max_uses")
     if not body.recurring and body.max_uses is None:
@@ -59,12 +64,24 @@ def grant(body: GrantIn, subject: Subject, conn: Tx, key: SignerDep) -> dict[str
 
 
 @router.get("/v1/me/consents", tags=["consent"], summary="My grants (active, or all)")
-def list_grants(subject: Subject, conn: Tx, all: bool = False) -> dict[str, Any]:
-    return {"grants": service.list_grants(conn, subject.subject_id, _now(), not all)}
+def list_my_grants(
+    subject: Subject,
+    conn: Tx,
+    all: Annotated[bool, Query(description="every grant, not only active and pending")] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> GrantList:
+    page = service.grants_page(conn, subject.subject_id, _now(), not all, limit, cursor)
+    return GrantList(grants=page.items, page=PageInfo(next_cursor=page.next_cursor))
 
 
-@router.get("/v1/me/consents/{grant_id}", tags=["consent"], summary="One of my grants")
-def get_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+@router.get(
+    "/v1/me/consents/{grant_id}",
+    tags=["consent"],
+    summary="One of my grants",
+    openapi_extra=refuses(GrantNotFound),
+)
+def get_my_grant(grant_id: UUID, subject: Subject, conn: Tx) -> Grant:
     return service.get_grant(conn, subject.subject_id, grant_id, _now())
 
 
@@ -72,8 +89,9 @@ def get_grant(grant_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
     "/v1/me/consents/{grant_id}",
     tags=["consent"],
     summary="Revoke a grant at once; returns a signed revocation receipt",
+    openapi_extra=refuses(GrantNotFound, FileClosed),
 )
-def revoke(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[str, Any]:
+def revoke_grant(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> RevokedGrant:
     return service.revoke_grant(conn, key, subject.subject_id, grant_id, _now())
 
 
@@ -81,17 +99,27 @@ def revoke(grant_id: UUID, subject: Subject, conn: Tx, key: SignerDep) -> dict[s
 
 
 @router.get("/v1/me/freeze", tags=["freeze"], summary="Is my file frozen, and its thaws")
-def freeze_status(subject: Subject, conn: Tx) -> dict[str, Any]:
+def freeze_status(subject: Subject, conn: Tx) -> FreezeStatus:
     return service.freeze_status(conn, subject.subject_id, _now())
 
 
-@router.put("/v1/me/freeze", tags=["freeze"], summary="Freeze my file now (free)")
-def place_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
+@router.put(
+    "/v1/me/freeze",
+    tags=["freeze"],
+    summary="Freeze my file now (free)",
+    openapi_extra=refuses(AlreadyFrozen, FileClosed),
+)
+def place_freeze(subject: Subject, conn: Tx) -> FreezeStatus:
     return service.place_freeze(conn, subject.subject_id, _now())
 
 
-@router.delete("/v1/me/freeze", tags=["freeze"], summary="Lift the freeze now")
-def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
+@router.delete(
+    "/v1/me/freeze",
+    tags=["freeze"],
+    summary="Lift the freeze now",
+    openapi_extra=refuses(NotFrozen, FileClosed),
+)
+def lift_freeze(subject: Subject, conn: Tx) -> FreezeStatus:
     return service.lift_freeze(conn, subject.subject_id, _now())
 
 
@@ -100,15 +128,21 @@ def lift_freeze(subject: Subject, conn: Tx) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     tags=["freeze"],
     summary="Lift the freeze for one requester and/or a time window",
+    openapi_extra=refuses(NotFrozen, FileClosed),
 )
-def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> dict[str, Any]:
+def add_thaw(body: ThawIn, subject: Subject, conn: Tx) -> FreezeStatus:
     return service.add_thaw(
         conn, subject.subject_id, body.requester_org_id, body.starts_at, body.ends_at, _now()
     )
 
 
-@router.delete("/v1/me/freeze/thaws/{thaw_id}", tags=["freeze"], summary="Cancel a thaw")
-def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
+@router.delete(
+    "/v1/me/freeze/thaws/{thaw_id}",
+    tags=["freeze"],
+    summary="Cancel a thaw",
+    openapi_extra=refuses(FileClosed),
+)
+def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> FreezeStatus:
     return service.cancel_thaw(conn, subject.subject_id, thaw_id, _now())
 
 
@@ -116,8 +150,8 @@ def cancel_thaw(thaw_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
 
 
 @router.get("/v1/me/fraud-alerts", tags=["fraud alerts"], summary="My fraud alerts")
-def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
-    return {"alerts": service.list_alerts(conn, vault, subject.subject_id, _now())}
+def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> AlertList:
+    return AlertList(alerts=service.list_alerts(conn, vault, subject.subject_id, _now()))
 
 
 @router.post(
@@ -129,8 +163,9 @@ def list_alerts(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
         f"extended ({period_in_words(live_rules().fraud_alerts.extended_days)}) or active-duty "
         f"({period_in_words(live_rules().fraud_alerts.active_duty_days)}) alert"
     ),
+    openapi_extra=refuses(FileClosed),
 )
-def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
+def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> FraudAlert:
     return service.place_alert(
         conn, vault, subject.subject_id, body.kind, body.contact, body.identity_theft_report,
         _now(),
@@ -142,6 +177,7 @@ def place_alert(body: AlertIn, subject: Subject, conn: Tx, vault: VaultDep) -> d
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["fraud alerts"],
     summary="Remove an alert",
+    openapi_extra=refuses(FileClosed),
 )
 def remove_alert(alert_id: UUID, subject: Subject, conn: Tx) -> None:
     service.remove_alert(conn, subject.subject_id, alert_id, _now())
@@ -160,8 +196,15 @@ def _released(r: release.Released) -> Response:
     status_code=status.HTTP_201_CREATED,
     tags=["reports"],
     summary="Pull a report under the subject's grant (signed; the pull is logged)",
+    description="Releases the subject's file to the caller when the subject's grant allows "
+    "this purpose and scope now (not frozen, not revoked, within its window and uses). The "
+    "body holds the report and its compact JWS over the very same bytes; the inquiry and the "
+    "access-log entry are written in the same transaction. Needs an organization's API key "
+    "(`Authorization: Bearer ffk_...`) with the `pull` scope.",
+    responses={201: {"model": ReleasedReport, "description": "the signed report"}},
+    openapi_extra=refuses(*DENIALS.values()),
 )
-async def pull(
+async def pull_report(
     body: PullIn,
     credentials: BearerDep,
     pool: AsyncPoolDep,
@@ -199,8 +242,13 @@ async def pull(
     status_code=status.HTTP_201_CREATED,
     tags=["operator"],
     summary="Release a report under a court order; logged, and the subject is notified",
+    description="Compelled access (FCRA §604(a)(1)): released without the subject's grant, "
+    "recorded in the access log and told to the subject. Needs an organization's API key "
+    "(`Authorization: Bearer ffk_...`) with the `operator` scope.",
+    responses={201: {"model": ReleasedReport, "description": "the signed report"}},
+    openapi_extra=refuses(*DENIALS.values(), SubjectNotFound, NotFound),
 )
-async def compelled(
+async def release_compelled_report(
     body: CompelledIn,
     credentials: BearerDep,
     pool: AsyncPoolDep,

@@ -15,6 +15,7 @@ import psycopg
 
 from bureau import events
 from bureau.errors import InvalidInput, NotFound
+from bureau.pagination import Page, decode_cursor, page_of
 from bureau.policy.regime import live_rules
 from bureau.signing import SigningKey
 from bureau.subjects import repo as subjects_repo
@@ -22,65 +23,58 @@ from bureau.subjects.errors import FileClosed
 from bureau.vault import Vault
 from consent import receipts, repo
 from consent.alerts import AlertKind, alert_expires_at
-from consent.decision import Grant
+from consent.decision import Grant as Decided
 from consent.errors import AlreadyFrozen, GrantNotFound, InvalidGrant, NotFrozen
 from consent.grants import check_terms
 from consent.receipts import GrantReceipt
+from consent.views import (
+    AlertRow,
+    FraudAlert,
+    FreezeStatus,
+    Grant,
+    GrantRow,
+    Requester,
+    RevokedGrant,
+    Thaw,
+    status_of,
+)
+
+MAX_GRANTS_SHOWN = 10_000
+"""Unpaged lists of a subject's grants (disclosure, portal) stop here; the API pages."""
 
 # Grants ------------------------------------------------------------------------------------------
 
 
 def grant_status(row: dict[str, Any], now: datetime) -> str:
-    if row["revoked_at"] is not None:
-        return "revoked"
-    if now >= row["expires_at"]:
-        return "expired"
-    if row["max_uses"] is not None and row["uses"] >= row["max_uses"]:
-        return "used"
-    if now < row["valid_from"]:
-        return "pending"
-    return "active"
+    """The status of a grant read as a dict row (the lender's view, `consent.oauth.lender`)."""
+    return status_of(row["revoked_at"], row["valid_from"], row["expires_at"], row["max_uses"],
+                     row["uses"], now)  # fmt: skip
 
 
-def grant_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {
-        "grant_id": str(row["grant_id"]),
-        "requester": {"org_id": str(row["requester_org_id"]), "name": row["requester_name"]},
-        "purpose": row["purpose"],
-        "scope": row["scope"],
-        "valid_from": row["valid_from"].isoformat(),
-        "expires_at": row["expires_at"].isoformat(),
-        "max_uses": row["max_uses"],
-        "uses": row["uses"],
-        "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
-        "status": grant_status(row, now),
-        "receipt": row["receipt"],
-    }
-
-
-def _receipt(event: str, row: dict[str, Any], at: datetime) -> GrantReceipt:
+def _receipt(event: str, row: GrantRow, at: datetime) -> GrantReceipt:
     return GrantReceipt(
         event=event,
-        grant_id=row["grant_id"],
-        subject_id=row["subject_id"],
-        requester_org_id=row["requester_org_id"],
-        requester_name=row["requester_name"],
-        purpose=row["purpose"],
-        scope=row["scope"],
-        valid_from=row["valid_from"],
-        expires_at=row["expires_at"],
-        max_uses=row["max_uses"],
+        grant_id=row.grant_id,
+        subject_id=row.subject_id,
+        requester_org_id=row.requester.org_id,
+        requester_name=row.requester.name,
+        purpose=row.purpose,
+        scope=row.scope,
+        valid_from=row.valid_from,
+        expires_at=row.expires_at,
+        max_uses=row.max_uses,
         issued_at=at,
     )
 
 
-def _user_org(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any]:
+def _user_org(conn: psycopg.Connection[Any], org_id: UUID) -> str:
+    """The name of the organization that pulls reports with this id, or InvalidGrant."""
     org = repo.organization(conn, org_id)
-    if org is None or "user" not in org["roles"]:
+    if org is None or "user" not in org[1]:
         raise InvalidGrant(
             "no organization that pulls reports has this id", field="requester_org_id"
         )
-    return org
+    return org[0]
 
 
 def grant_consent(
@@ -95,7 +89,7 @@ def grant_consent(
     max_uses: int | None,
     now: datetime,
     grant_id: UUID | None = None,
-) -> dict[str, Any]:
+) -> Grant:
     """Store a new grant and return it with its signed receipt (`grant_id`: the id a pending
     grant was given when the subject allowed it in the portal)."""
     if subjects_repo.file_status(conn, subject_id) == "closed":
@@ -103,12 +97,12 @@ def grant_consent(
         raise FileClosed(
             "your file is closed: reopen it before granting access", field="subject_id"
         )
-    org = _user_org(conn, requester_org_id)
+    org_name = _user_org(conn, requester_org_id)
     terms = check_terms(
         requester_org_id, purpose, scope, valid_from, expires_at, max_uses, now,
         live_rules().access,
     )  # fmt: skip
-    grant = Grant(
+    grant = Decided(
         grant_id=grant_id or uuid4(),
         subject_id=subject_id,
         requester_org_id=terms.requester_org_id,
@@ -120,31 +114,58 @@ def grant_consent(
         uses=0,
         revoked_at=None,
     )
-    row = {**grant.__dict__, "requester_name": org["name"], "receipt": None}
-    token = receipts.issue(key, _receipt("granted", row, now))
+    unsigned = GrantRow(
+        **{k: v for k, v in grant.__dict__.items() if k != "requester_org_id"},
+        requester=Requester(org_id=requester_org_id, name=org_name), receipt=None, created_at=now,
+    )  # fmt: skip
+    token = receipts.issue(key, _receipt("granted", unsigned, now))
     repo.insert_grant(conn, grant, token)
     events.publish(conn, events.GrantCreated(
         subject_id=subject_id, grant_id=grant.grant_id, to=requester_org_id,
         purpose=grant.purpose, scope=grant.scope, valid_from=grant.valid_from,
         expires_at=grant.expires_at, max_uses=grant.max_uses,
     ))  # fmt: skip
-    return grant_view({**row, "receipt": token}, now)
+    stored = repo.grant_row(conn, subject_id, grant.grant_id)
+    assert stored is not None
+    return Grant.at(stored, now)
+
+
+def grants_page(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    now: datetime,
+    active_only: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page[Grant]:
+    """One page of the subject's grants, newest first (active or pending ones only, or all)."""
+    after = None
+    if cursor:
+        at, grant_id = decode_cursor(cursor, 2)
+        try:
+            after = (datetime.fromisoformat(str(at)), UUID(str(grant_id)))
+        except ValueError:
+            raise InvalidInput("not a cursor this API returned", field="cursor") from None
+    rows = repo.grants(conn, subject_id, now if active_only else None, after, limit + 1)
+    page = page_of(rows, limit, lambda r: (r.created_at.isoformat(), str(r.grant_id)))
+    return Page([Grant.at(r, now) for r in page.items], page.next_cursor)
 
 
 def list_grants(
     conn: psycopg.Connection[Any], subject_id: UUID, now: datetime, active_only: bool
-) -> list[dict[str, Any]]:
-    views = [grant_view(r, now) for r in repo.grants(conn, subject_id)]
-    return [v for v in views if v["status"] in ("active", "pending")] if active_only else views
+) -> list[Grant]:
+    """Every grant of the subject (the disclosure, the portal and `bureau consent list`)."""
+    rows = repo.grants(conn, subject_id, now if active_only else None, None, MAX_GRANTS_SHOWN)
+    return [Grant.at(r, now) for r in rows]
 
 
 def get_grant(
     conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID, now: datetime
-) -> dict[str, Any]:
+) -> Grant:
     row = repo.grant_row(conn, subject_id, grant_id)
     if row is None:
         raise GrantNotFound(f"no grant {grant_id} for this subject", field="grant_id")
-    return grant_view(row, now)
+    return Grant.at(row, now)
 
 
 def revoke_grant(
@@ -154,50 +175,33 @@ def revoke_grant(
     grant_id: UUID,
     now: datetime,
     by: str = "subject",
-) -> dict[str, Any]:
+) -> RevokedGrant:
     """Revoke at once; returns the grant with a signed revocation receipt. Idempotent."""
     before = repo.grant_row(conn, subject_id, grant_id)
     if before is None:
         raise GrantNotFound(f"no grant {grant_id} for this subject", field="grant_id")
     repo.revoke_grant(conn, subject_id, grant_id, now)
     row = repo.grant_row(conn, subject_id, grant_id)
-    assert row is not None and row["revoked_at"] is not None
-    if before["revoked_at"] is None:
+    assert row is not None and row.revoked_at is not None
+    if before.revoked_at is None:
         events.publish(conn, events.GrantRevoked(subject_id=subject_id, grant_id=grant_id, by=by))
-    view = grant_view(row, now)
     # Ed25519 is deterministic: asking again yields the very same revocation receipt.
-    view["revocation_receipt"] = receipts.issue(key, _receipt("revoked", row, row["revoked_at"]))
-    return view
+    receipt = receipts.issue(key, _receipt("revoked", row, row.revoked_at))
+    return RevokedGrant(**dict(Grant.at(row, now)), revocation_receipt=receipt)
 
 
 # Freezes -----------------------------------------------------------------------------------------
 
 
-def freeze_status(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> dict[str, Any]:
+def freeze_status(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> FreezeStatus:
     row = repo.active_freeze(conn, subject_id)
     if row is None:
-        return {"frozen": False, "placed_at": None, "thaws": []}
-    thaws = [
-        {
-            "thaw_id": str(t["thaw_id"]),
-            "requester": (
-                {"org_id": str(t["requester_org_id"]), "name": t["requester_name"]}
-                if t["requester_org_id"]
-                else None
-            ),
-            "starts_at": t["starts_at"].isoformat(),
-            "ends_at": t["ends_at"].isoformat() if t["ends_at"] else None,
-            "cancelled_at": t["cancelled_at"].isoformat() if t["cancelled_at"] else None,
-            "in_effect": t["cancelled_at"] is None
-            and t["starts_at"] <= now
-            and (t["ends_at"] is None or now < t["ends_at"]),
-        }
-        for t in repo.thaws(conn, subject_id, row["freeze_id"])
-    ]
-    return {"frozen": True, "placed_at": row["placed_at"].isoformat(), "thaws": thaws}
+        return FreezeStatus(frozen=False, placed_at=None, thaws=[])
+    thaws = [Thaw.at(t, now) for t in repo.thaws(conn, subject_id, row.freeze_id)]
+    return FreezeStatus(frozen=True, placed_at=row.placed_at, thaws=thaws)
 
 
-def place_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> dict[str, Any]:
+def place_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> FreezeStatus:
     """Freeze at once (FCRA §605A(i): free; fairfile does not wait the business day allowed)."""
     freeze_id = uuid4()
     if not repo.insert_freeze(conn, subject_id, freeze_id, now):
@@ -206,7 +210,7 @@ def place_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime)
     return freeze_status(conn, subject_id, now)
 
 
-def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> dict[str, Any]:
+def lift_freeze(conn: psycopg.Connection[Any], subject_id: UUID, now: datetime) -> FreezeStatus:
     freeze_id = repo.lift_freeze(conn, subject_id, now)
     if freeze_id is None:
         raise NotFrozen("the file is not frozen")
@@ -221,7 +225,7 @@ def add_thaw(
     starts_at: datetime | None,
     ends_at: datetime | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> FreezeStatus:
     """A temporary lift for one requester, for a time window, or both."""
     freeze = repo.active_freeze(conn, subject_id)
     if freeze is None:
@@ -240,7 +244,7 @@ def add_thaw(
     if ends_at is not None and ends_at <= start:
         raise InvalidInput("ends_at must be after the thaw starts", field="ends_at")
     thaw_id = uuid4()
-    repo.insert_thaw(conn, subject_id, thaw_id, freeze["freeze_id"], requester_org_id, start,
+    repo.insert_thaw(conn, subject_id, thaw_id, freeze.freeze_id, requester_org_id, start,
                      ends_at)  # fmt: skip
     events.publish(conn, events.FreezeThawed(
         subject_id=subject_id, thaw_id=thaw_id, for_org=requester_org_id, starts_at=start,
@@ -251,7 +255,7 @@ def add_thaw(
 
 def cancel_thaw(
     conn: psycopg.Connection[Any], subject_id: UUID, thaw_id: UUID, now: datetime
-) -> dict[str, Any]:
+) -> FreezeStatus:
     if not repo.cancel_thaw(conn, subject_id, thaw_id, now):
         raise NotFound(f"no thaw {thaw_id} for this subject", field="thaw_id")
     events.publish(conn, events.ThawCancelled(subject_id=subject_id, thaw_id=thaw_id))
@@ -261,32 +265,15 @@ def cancel_thaw(
 # Fraud alerts ------------------------------------------------------------------------------------
 
 
-def _alert_view(row: dict[str, Any], contact: str | None, now: datetime) -> dict[str, Any]:
-    active = (
-        row["removed_at"] is None and row["placed_at"] <= now < row["expires_at"]
-    )  # fmt: skip
-    return {
-        "alert_id": str(row["alert_id"]),
-        "kind": row["kind"],
-        "contact": contact,
-        "placed_at": row["placed_at"].isoformat(),
-        "expires_at": row["expires_at"].isoformat(),
-        "removed_at": row["removed_at"].isoformat() if row["removed_at"] else None,
-        "active": active,
-    }
-
-
 def list_alerts(
     conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[FraudAlert]:
     rows = repo.alerts(conn, subject_id)
     if not rows:
         return []
     cipher = vault.cipher_for(conn, subject_id)
     return [
-        _alert_view(
-            r, cipher.decrypt("contact", bytes(r["contact_ct"])) if r["contact_ct"] else None, now
-        )
+        FraudAlert.of(r, cipher.decrypt("contact", r.contact_ct) if r.contact_ct else None, now)
         for r in rows
     ]
 
@@ -299,7 +286,7 @@ def place_alert(
     contact: str | None,
     identity_theft_report: str | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> FraudAlert:
     """Place an alert; an extended alert needs an identity-theft report (FCRA §605A(b))."""
     expires_at = alert_expires_at(kind, now, live_rules().fraud_alerts)
     if kind == AlertKind.EXTENDED and not (identity_theft_report or "").strip():
@@ -321,9 +308,9 @@ def place_alert(
             subject_id=subject_id, alert_id=alert_id, kind=kind, expires_at=expires_at
         ),
     )
-    row = {"alert_id": alert_id, "kind": kind, "placed_at": now, "expires_at": expires_at,
-           "removed_at": None}  # fmt: skip
-    return _alert_view(row, contact, now)
+    row = AlertRow(alert_id=alert_id, kind=AlertKind(kind), contact_ct=None, placed_at=now,
+                   expires_at=expires_at, removed_at=None)  # fmt: skip
+    return FraudAlert.of(row, contact, now)
 
 
 def remove_alert(

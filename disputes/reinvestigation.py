@@ -19,6 +19,7 @@ import psycopg
 from bureau import events
 from bureau.business_days import latest_due_deleted_by
 from bureau.errors import InvalidInput
+from bureau.pagination import Page, decode_key, key_of, page_of
 from bureau.policy.regime import live_rules
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.errors import FileShredded
@@ -65,12 +66,20 @@ def acdv(conn: psycopg.Connection[Any], vault: Vault, row: DisputeRow) -> dict[s
 
 
 def inbox(
-    conn: psycopg.Connection[Any], vault: Vault, org_id: UUID | None, *, open_only: bool
-) -> list[dict[str, Any]]:
-    return [
-        acdv(conn, vault, row)
-        for row in repo.disputes_of_furnisher(conn, org_id, open_only=open_only)
-    ]
+    conn: psycopg.Connection[Any],
+    vault: Vault,
+    org_id: UUID | None,
+    *,
+    open_only: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page[dict[str, Any]]:
+    """One page of an investigator's inbox, the most urgent first."""
+    after = decode_key(cursor, (date, datetime, UUID))
+    rows = repo.disputes_of_furnisher(conn, org_id, open_only=open_only, after=after,
+                                      limit=limit + 1)  # fmt: skip
+    page = page_of(rows, limit, lambda r: key_of(r.due_at, r.received_at, r.dispute_id))
+    return Page([acdv(conn, vault, row) for row in page.items], page.next_cursor)
 
 
 def case(

@@ -73,34 +73,55 @@ def dispute_by_id(
     return _one(conn, "dispute_id = %s", (dispute_id,), lock)
 
 
-def disputes_of_subject(conn: psycopg.Connection[Any], subject_id: UUID) -> list[DisputeRow]:
+def disputes_of_subject(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    after: tuple[datetime, UUID] | None = None,
+    limit: int | None = None,
+) -> list[DisputeRow]:
+    """The subject's disputes, newest first, from after the (received_at, dispute_id) key
+    `after` (served by `disputes_subject_page`)."""
     with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
         cur.execute(
-            f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE subject_id = %s "
-            "ORDER BY received_at DESC, dispute_id".encode(),
-            (subject_id,),
-        )
+            f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE subject_id = %(subject_id)s "
+            "AND (%(after_at)s::timestamptz IS NULL "
+            "OR (received_at, dispute_id) < (%(after_at)s, %(after_id)s::uuid)) "
+            "ORDER BY received_at DESC, dispute_id DESC LIMIT %(limit)s".encode(),
+            {"subject_id": subject_id, "limit": limit,
+             "after_at": after[0] if after else None, "after_id": after[1] if after else None},
+        )  # fmt: skip
         return cur.fetchall()
 
 
 def disputes_of_furnisher(
-    conn: psycopg.Connection[Any], furnisher_id: UUID | None, *, open_only: bool
+    conn: psycopg.Connection[Any],
+    furnisher_id: UUID | None,
+    *,
+    open_only: bool,
+    after: tuple[date, datetime, UUID] | None = None,
+    limit: int | None = None,
 ) -> list[DisputeRow]:
-    """An investigator's inbox, the most urgent first (None: items the bureau itself holds)."""
+    """An investigator's inbox, the most urgent first (None: items the bureau itself holds),
+    from after the (due_at, received_at, dispute_id) key `after`."""
     who = (
-        "furnisher_id = %s"
+        "furnisher_id = %(furnisher_id)s"
         if furnisher_id is not None
-        else "furnisher_id IS NULL AND %s::uuid IS NULL"
+        else "furnisher_id IS NULL AND %(furnisher_id)s::uuid IS NULL"
     )
     with conn.cursor(row_factory=class_row(DisputeRow)) as cur:
         cur.execute(
             f"SELECT {_DISPUTE_COLUMNS} FROM disputes WHERE {who} "
-            "AND (NOT %s OR closed_at IS NULL) "
+            "AND (NOT %(open_only)s OR closed_at IS NULL) "
+            "AND (%(after_due)s::date IS NULL OR (due_at, received_at, dispute_id) > "
+            "(%(after_due)s, %(after_at)s::timestamptz, %(after_id)s::uuid)) "
             # an erased file's disputes went with it (bureau/subjects/erasure.py)
             "AND NOT EXISTS (SELECT 1 FROM subjects s WHERE s.subject_id = disputes.subject_id "
-            "AND s.status = 'shredded') ORDER BY due_at, received_at, dispute_id".encode(),
-            (furnisher_id, open_only),
-        )
+            "AND s.status = 'shredded') ORDER BY due_at, received_at, dispute_id "
+            "LIMIT %(limit)s".encode(),
+            {"furnisher_id": furnisher_id, "open_only": open_only, "limit": limit,
+             "after_due": after[0] if after else None, "after_at": after[1] if after else None,
+             "after_id": after[2] if after else None},
+        )  # fmt: skip
         return cur.fetchall()
 
 
@@ -408,16 +429,35 @@ _NOTICE_COLUMNS = (
 )
 
 
-def notices_to_subject(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
-    """Dispute notices addressed to the subject, newest first."""
-    rows = _fetch(
+def notices_to_subject(
+    conn: psycopg.Connection[Any],
+    subject_id: UUID,
+    after: tuple[datetime, UUID] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Dispute notices addressed to the subject, newest first (served by
+    `notices_subject_page`)."""
+    return _fetch(
         conn,
-        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %s "
+        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %(owner)s "
         "AND recipient_org_id IS NULL AND kind LIKE 'dispute-%%' "
-        "ORDER BY created_at DESC, notice_id".encode(),
-        (subject_id,),
+        f"{_NOTICE_PAGE}".encode(),
+        _notice_page_params(subject_id, after, limit),
     )
-    return rows
+
+
+_NOTICE_PAGE = (
+    "AND (%(after_at)s::timestamptz IS NULL "
+    "OR (created_at, notice_id) < (%(after_at)s, %(after_id)s::uuid)) "
+    "ORDER BY created_at DESC, notice_id DESC LIMIT %(limit)s"
+)
+
+
+def _notice_page_params(
+    owner: UUID, after: tuple[datetime, UUID] | None, limit: int | None
+) -> dict[str, Any]:
+    return {"owner": owner, "limit": limit, "after_at": after[0] if after else None,
+            "after_id": after[1] if after else None}  # fmt: skip
 
 
 def notices_of_dispute(
@@ -444,15 +484,20 @@ def notice_to_subject(
     return rows[0] if rows else None
 
 
-def notices_to_org(conn: psycopg.Connection[Any], org_id: UUID) -> list[dict[str, Any]]:
-    """Dispute notices addressed to an organization (furnisher or past recipient)."""
-    rows = _fetch(
+def notices_to_org(
+    conn: psycopg.Connection[Any],
+    org_id: UUID,
+    after: tuple[datetime, UUID] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Dispute notices addressed to an organization (furnisher or past recipient), newest
+    first (served by `notices_recipient_page`)."""
+    return _fetch(
         conn,
-        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE recipient_org_id = %s "
-        "AND kind LIKE 'dispute-%%' ORDER BY created_at DESC, notice_id".encode(),
-        (org_id,),
+        f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE recipient_org_id = %(owner)s "
+        f"AND kind LIKE 'dispute-%%' {_NOTICE_PAGE}".encode(),
+        _notice_page_params(org_id, after, limit),
     )
-    return rows
 
 
 def past_recipients(

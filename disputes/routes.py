@@ -14,10 +14,21 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 
+from bureau.api.contract import refuses
 from bureau.api.deps import AnyOrgKey, FurnisherKey, OperatorKey, Subject, Tx, VaultDep
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_key, key_of, page_of
 from bureau.policy.regime import live_rules
+from bureau.subjects.errors import FileClosed
 from disputes import notices, recipients, reinvestigation, repo, service, statements
-from disputes.errors import DisputeNotFound
+from disputes.errors import (
+    CertificationRequired,
+    DisputeAlreadyOpen,
+    DisputeNotFound,
+    NotYourItem,
+    ReinvestigationPeriodOver,
+    StatementTooLong,
+    TransitionRefused,
+)
 from disputes.items import API_KIND, CORRECTABLE, REASONS
 from disputes.schemas import (
     AnswerIn,
@@ -27,6 +38,17 @@ from disputes.schemas import (
     ReinsertionIn,
     StatementIn,
     documents,
+)
+from disputes.views import (
+    Acdv,
+    DeadlineRun,
+    Dispute,
+    DisputeNotice,
+    DisputeNoticePage,
+    DisputeReasons,
+    Inbox,
+    MyDisputes,
+    NotifiedRecipients,
 )
 
 
@@ -39,6 +61,16 @@ Now = Annotated[datetime, Depends(clock)]
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or an HTML letter")]
 
 router = APIRouter()
+
+DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the document's bytes, in the content type it was sent with",
+          "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                      for kind in sorted(service.DOCUMENT_TYPES)}},
+}  # fmt: skip
+NOTICE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": DisputeNotice, "description": "the notice; with format=html, the letter",
+          "content": {"text/html": {"schema": {"type": "string"}}}},
+}  # fmt: skip
 me = APIRouter(prefix="/v1/me/disputes", tags=["disputes (subject)"])
 furnisher = APIRouter(prefix="/v1/furnisher/disputes", tags=["disputes (furnisher)"])
 operator = APIRouter(prefix="/v1/operator/disputes", tags=["disputes (operator)"])
@@ -56,8 +88,12 @@ def _notice(row: dict[str, Any] | None, fmt: str) -> Any:
 # The subject ------------------------------------------------------------------------------------
 
 
-@me.get("/reasons", summary="Reason codes, item kinds and disputable fields")
-def reasons() -> dict[str, Any]:
+@me.get(
+    "/reasons",
+    response_model=DisputeReasons,
+    summary="Reason codes, item kinds and disputable fields",
+)
+def dispute_reasons() -> dict[str, Any]:
     return {
         "reasons": [
             {"code": r.code, "text": r.text, "items": sorted(API_KIND[k] for k in r.kinds)}
@@ -67,7 +103,13 @@ def reasons() -> dict[str, Any]:
     }
 
 
-@me.post("", status_code=201, summary="Dispute an item of my file; the legal clock starts")
+@me.post(
+    "",
+    response_model=Dispute,
+    status_code=201,
+    summary="Dispute an item of my file; the legal clock starts",
+    openapi_extra=refuses(DisputeAlreadyOpen, NotYourItem, DisputeNotFound, FileClosed),
+)
 def file_dispute(body: FilingIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now) -> Any:
     filing = service.Filing(
         item_kind=body.item.kind, item_id=body.item.id, reason_code=body.reason,
@@ -78,26 +120,53 @@ def file_dispute(body: FilingIn, subject: Subject, conn: Tx, vault: VaultDep, no
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.get("", summary="My disputes, with their clocks, history and notices, and my statements")
-def my_disputes(subject: Subject, conn: Tx, vault: VaultDep) -> dict[str, Any]:
-    rows = repo.disputes_of_subject(conn, subject.subject_id)
+@me.get(
+    "",
+    response_model=MyDisputes,
+    summary="My disputes, with their clocks, history and notices, and my statements",
+)
+def my_disputes(
+    subject: Subject, conn: Tx, vault: VaultDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    after = decode_key(cursor, (datetime, UUID))
+    rows = repo.disputes_of_subject(conn, subject.subject_id, after, limit + 1)
+    page = page_of(rows, limit, lambda r: key_of(r.received_at, r.dispute_id))
     return {
-        "disputes": [service.dispute_view(conn, vault, r, for_subject=True) for r in rows],
+        "disputes": [service.dispute_view(conn, vault, r, for_subject=True) for r in page.items],
         "statements": statements.statements_of(conn, vault, subject.subject_id),
+        "page": {"next_cursor": page.next_cursor},
     }
 
 
-@me.get("/notices", summary="Notices about my disputes (results, frivolous, reinsertion)")
-def my_notices(subject: Subject, conn: Tx) -> list[dict[str, Any]]:
-    return repo.notices_to_subject(conn, subject.subject_id)
+@me.get(
+    "/notices",
+    response_model=DisputeNoticePage,
+    summary="Notices about my disputes (results, frivolous, reinsertion), newest first",
+)
+def my_dispute_notices(
+    subject: Subject, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    after = decode_key(cursor, (datetime, UUID))
+    return _notice_page(repo.notices_to_subject(conn, subject.subject_id, after, limit + 1), limit)
 
 
-@me.get("/notices/{notice_id}", summary="One notice, as JSON or as a letter (format=html)")
-def my_notice(notice_id: UUID, subject: Subject, conn: Tx, format: Format = "json") -> Any:
+def _notice_page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    page = page_of(rows, limit, lambda n: key_of(n["created_at"], n["notice_id"]))
+    return {"notices": page.items, "page": {"next_cursor": page.next_cursor}}
+
+
+@me.get(
+    "/notices/{notice_id}",
+    response_model=None,
+    responses=NOTICE_RESPONSES,
+    summary="One notice, as JSON or as a letter (format=html)",
+    openapi_extra=refuses(DisputeNotFound),
+)
+def my_dispute_notice(notice_id: UUID, subject: Subject, conn: Tx, format: Format = "json") -> Any:
     return _notice(repo.notice_to_subject(conn, subject.subject_id, notice_id), format)
 
 
-@me.get("/{dispute_id}")
+@me.get("/{dispute_id}", response_model=Dispute, openapi_extra=refuses(DisputeNotFound))
 def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> Any:
     row = repo.dispute(conn, subject.subject_id, dispute_id)
     if row is None:
@@ -107,10 +176,12 @@ def my_dispute(dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) ->
 
 @me.post(
     "/{dispute_id}/information",
+    response_model=Dispute,
     summary=(
         f"Send more information ({live_rules().dispute.resolve_days} days become "
         f"{live_rules().dispute.resolve_days_extended})"
     ),
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, FileClosed),
 )
 def add_information(
     dispute_id: UUID, body: InformationIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now
@@ -121,7 +192,12 @@ def add_information(
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.post("/{dispute_id}/statement", summary="Add my statement to the disputed item")
+@me.post(
+    "/{dispute_id}/statement",
+    response_model=Dispute,
+    summary="Add my statement to the disputed item",
+    openapi_extra=refuses(DisputeNotFound, StatementTooLong, TransitionRefused, FileClosed),
+)
 def add_statement(
     dispute_id: UUID, body: StatementIn, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -129,7 +205,12 @@ def add_statement(
     return service.dispute_view(conn, vault, row, for_subject=True)
 
 
-@me.post("/{dispute_id}/notify-recipients", summary="Tell past recipients of the change")
+@me.post(
+    "/{dispute_id}/notify-recipients",
+    response_model=NotifiedRecipients,
+    summary="Tell past recipients of the change",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, FileClosed),
+)
 def notify_recipients(
     dispute_id: UUID, subject: Subject, conn: Tx, vault: VaultDep, now: Now
 ) -> dict[str, Any]:
@@ -137,8 +218,13 @@ def notify_recipients(
     return {"notified": told}
 
 
-@me.get("/{dispute_id}/documents/{document_id}")
-def my_document(
+@me.get(
+    "/{dispute_id}/documents/{document_id}",
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+    openapi_extra=refuses(DisputeNotFound),
+)
+def my_dispute_document(
     dispute_id: UUID, document_id: UUID, subject: Subject, conn: Tx, vault: VaultDep
 ) -> Response:
     name, content_type, content = service.document_content(
@@ -158,27 +244,41 @@ def _download(name: str, content_type: str, content: bytes) -> Response:
 # The furnisher (ACDV-style inbox) ----------------------------------------------------------------
 
 
-@furnisher.get("", summary="Disputes about data I furnished (open by default)")
+@furnisher.get(
+    "", response_model=Inbox, summary="Disputes about data I furnished (open by default)"
+)
 def furnisher_inbox(
     key: FurnisherKey, conn: Tx, vault: VaultDep,
-    state: Literal["open", "all"] = "open",
-) -> list[dict[str, Any]]:  # fmt: skip
-    return reinvestigation.inbox(conn, vault, key.org_id, open_only=state == "open")
+    state: Literal["open", "all"] = "open", limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+) -> dict[str, Any]:  # fmt: skip
+    page = reinvestigation.inbox(conn, vault, key.org_id, open_only=state == "open",
+                                 limit=limit, cursor=cursor)  # fmt: skip
+    return {"disputes": page.items, "page": {"next_cursor": page.next_cursor}}
 
 
-@furnisher.get("/{dispute_id}")
+@furnisher.get("/{dispute_id}", response_model=Acdv, openapi_extra=refuses(DisputeNotFound))
 def furnisher_case(dispute_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep) -> Any:
     return reinvestigation.case(conn, vault, key.org_id, dispute_id)
 
 
-@furnisher.get("/{dispute_id}/documents/{document_id}")
-def furnisher_document(
+@furnisher.get(
+    "/{dispute_id}/documents/{document_id}",
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+    openapi_extra=refuses(DisputeNotFound),
+)
+def furnisher_dispute_document(
     dispute_id: UUID, document_id: UUID, key: FurnisherKey, conn: Tx, vault: VaultDep
 ) -> Response:
     return _download(*reinvestigation.document(conn, vault, key.org_id, dispute_id, document_id))
 
 
-@furnisher.post("/{dispute_id}/response", summary="Answer: verified, modified, deleted, not_theirs")
+@furnisher.post(
+    "/{dispute_id}/response",
+    response_model=Acdv,
+    summary="Answer: verified, modified, deleted, not_theirs",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
+)
 def furnisher_answer(
     dispute_id: UUID, body: AnswerIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -188,7 +288,12 @@ def furnisher_answer(
     return reinvestigation.acdv(conn, vault, row)
 
 
-@furnisher.post("/{dispute_id}/frivolous", summary="Decline a direct dispute as frivolous")
+@furnisher.post(
+    "/{dispute_id}/frivolous",
+    response_model=Acdv,
+    summary="Decline a direct dispute as frivolous",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
+)
 def furnisher_frivolous(
     dispute_id: UUID, body: FrivolousIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -198,7 +303,12 @@ def furnisher_frivolous(
     return reinvestigation.acdv(conn, vault, row)
 
 
-@furnisher.post("/{dispute_id}/reinsertion", summary="Reinsert a deleted item, with certification")
+@furnisher.post(
+    "/{dispute_id}/reinsertion",
+    response_model=Acdv,
+    summary="Reinsert a deleted item, with certification",
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, CertificationRequired),
+)
 def furnisher_reinsert(
     dispute_id: UUID, body: ReinsertionIn, key: FurnisherKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -211,14 +321,21 @@ def furnisher_reinsert(
 # The operator: items the bureau itself holds (no furnisher) ------------------------------------
 
 
-@operator.get("", summary="Disputes about items no organization furnished")
+@operator.get("", response_model=Inbox, summary="Disputes about items no organization furnished")
 def operator_inbox(
-    key: OperatorKey, conn: Tx, vault: VaultDep, state: Literal["open", "all"] = "open"
-) -> list[dict[str, Any]]:
-    return reinvestigation.inbox(conn, vault, None, open_only=state == "open")
+    key: OperatorKey, conn: Tx, vault: VaultDep,
+    state: Literal["open", "all"] = "open", limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+) -> dict[str, Any]:  # fmt: skip
+    page = reinvestigation.inbox(conn, vault, None, open_only=state == "open", limit=limit,
+                                 cursor=cursor)  # fmt: skip
+    return {"disputes": page.items, "page": {"next_cursor": page.next_cursor}}
 
 
-@operator.post("/{dispute_id}/response")
+@operator.post(
+    "/{dispute_id}/response",
+    response_model=Acdv,
+    openapi_extra=refuses(DisputeNotFound, TransitionRefused, ReinvestigationPeriodOver),
+)
 def operator_answer(
     dispute_id: UUID, body: AnswerIn, key: OperatorKey, conn: Tx, vault: VaultDep, now: Now
 ) -> Any:
@@ -227,7 +344,11 @@ def operator_answer(
     return reinvestigation.acdv(conn, vault, row)
 
 
-@operator.post("/run-deadlines", summary="Run the deadline job now (also: bureau disputes ...)")
+@operator.post(
+    "/run-deadlines",
+    response_model=DeadlineRun,
+    summary="Run the deadline job now (also: bureau disputes ...)",
+)
 def operator_run_deadlines(key: OperatorKey, conn: Tx, vault: VaultDep, now: Now) -> Any:
     return reinvestigation.run_deadlines(conn, vault, now)
 
@@ -235,13 +356,25 @@ def operator_run_deadlines(key: OperatorKey, conn: Tx, vault: VaultDep, now: Now
 # Notices addressed to an organization ------------------------------------------------------------
 
 
-@org.get("", summary="Dispute notices addressed to my organization")
-def org_notices(key: AnyOrgKey, conn: Tx) -> list[dict[str, Any]]:
-    return repo.notices_to_org(conn, key.org_id)
+@org.get(
+    "",
+    response_model=DisputeNoticePage,
+    summary="Dispute notices addressed to my organization, newest first",
+)
+def org_dispute_notices(
+    key: AnyOrgKey, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> dict[str, Any]:
+    after = decode_key(cursor, (datetime, UUID))
+    return _notice_page(repo.notices_to_org(conn, key.org_id, after, limit + 1), limit)
 
 
-@org.get("/{notice_id}")
-def org_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
+@org.get(
+    "/{notice_id}",
+    response_model=None,
+    responses=NOTICE_RESPONSES,
+    openapi_extra=refuses(DisputeNotFound),
+)
+def org_dispute_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
     found = next((n for n in repo.notices_to_org(conn, key.org_id)
                   if n["notice_id"] == notice_id), None)  # fmt: skip
     return _notice(found, format)

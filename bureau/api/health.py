@@ -7,10 +7,11 @@ with everyone else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel, Field
 
 import bureau
 from bureau.policy.regime import live_regime
@@ -27,7 +28,24 @@ def _pool_state(pool: ConnectionPool) -> dict[str, int | str]:
             "max_size": pool.max_size, "waiting": stats.get("requests_waiting", 0)}  # fmt: skip
 
 
-@router.get("/health", summary="Service, database and connection-pool health")
+class PoolHealth(BaseModel):
+    state: Literal["ok", "exhausted"]
+    in_use: int
+    max_size: int
+    waiting: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok"]
+    pool: PoolHealth
+    regime: str = Field(description="the id of the live regime")
+    version: str
+
+
+@router.get(
+    "/health", response_model=Health, summary="Service, database and connection-pool health"
+)
 def health(request: Request) -> dict[str, Any]:
     main: ConnectionPool = request.app.state.pool
     reserved: ConnectionPool = getattr(request.app.state, "health_pool", main)

@@ -20,10 +20,9 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bureau.api import request_ids
+from bureau.api.contract import MEDIA_TYPE, TYPE_BASE, document_problems
 from bureau.errors import DomainError
 
-TYPE_BASE = "https://fairfile.dev/problems/"
-MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("bureau.api")
 
 ErrorPage = Callable[[Request, int, str, str, str | None], Response | None]
@@ -49,13 +48,28 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+def _field_path(error: dict[str, Any]) -> str:
+    """The dotted path of the offending input. A body that is not JSON at all is `body`: its
+    location's last part is a byte offset, which names no field."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    loc = list(error.get("loc", ()))
+    if error.get("type") == "json_type":  # `bureau.inputs.RequestBody`: names its field
+        loc.append(error.get("ctx", {}).get("field", ""))
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "")]
     return ".".join(parts) or "body"
 
 
+def _reason(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "not valid JSON (" + str(error.get("ctx", {}).get("error", "malformed")) + ")"
+    return str(error.get("msg", "invalid"))
+
+
 def install(app: FastAPI, page: ErrorPage | None = None) -> None:
-    """Map every error to problem+json, or to `page`'s answer where it gives one."""
+    """Map every error to problem+json, or to `page`'s answer where it gives one, and say so in
+    the app's OpenAPI (`bureau.api.contract`): every status of every operation, documented."""
+    document_problems(app)
 
     def answer(
         request: Request,
@@ -78,10 +92,7 @@ def install(app: FastAPI, page: ErrorPage | None = None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": _field_path(e.get("loc", ())), "reason": e.get("msg", "invalid")}
-            for e in exc.errors()
-        ]
+        errors = [{"field": _field_path(e), "reason": _reason(e)} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "reason": "invalid"}
         return answer(
             request,
@@ -95,8 +106,16 @@ def install(app: FastAPI, page: ErrorPage | None = None) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (bytes that are not UTF-8, say): input like
+            # any other invalid input, so one status and one type for every bad body.
+            detail = "body: not valid JSON (" + str(exc.detail) + ")"
+            return answer(request, 422, "invalid-input", "Invalid input", detail, "body",
+                          errors=[{"field": "body", "reason": str(exc.detail)}])  # fmt: skip
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return answer(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
+        shown = answer(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
+        shown.headers.update(exc.headers or {})  # e.g. `Allow` on a 405
+        return shown
 
     async def transaction_conflict(request: Request, exc: Exception) -> Response:
         """A deadlock or serialization failure: PostgreSQL rolled this request back whole so

@@ -11,35 +11,59 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
+from bureau.api.contract import refuses
 from bureau.api.deps import AuditorKey, SettingsDep, SignerDep, Subject, Tx
 from bureau.audit import publication, repo, tree
 from bureau.audit.access_log import subject_log
-from bureau.audit.errors import NotCoveredYet
+from bureau.audit.errors import LogTampered, NotCoveredYet
+from bureau.audit.schemas import Consistency, Inclusion, MyAccessLog, TreeHead
 from bureau.errors import InvalidInput, NotFound
+from bureau.pagination import Cursor, decode_key, page_of
 from bureau.signing import b64url
 
 router = APIRouter(tags=["access log"])
 
+MAX_INDEX = 2**62
+"""Bounds of a tree size or leaf index (a PostgreSQL bigint, with room for +1)."""
+TreeSize = Annotated[int, Path(ge=0, le=MAX_INDEX)]
 
-@router.get("/v1/me/access-log", summary="Every access to my file, each with an inclusion proof")
+
+@router.get(
+    "/v1/me/access-log",
+    response_model=MyAccessLog,
+    openapi_extra=refuses(LogTampered),
+    summary="Every access to my file, each with an inclusion proof",
+)
 def my_access_log(
     subject: Subject,
     conn: Tx,
     key: SignerDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=0, description="only entries below this index")] = None,
+    before: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_INDEX, description="only entries below this leaf index (or: `cursor`)"),
+    ] = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    return subject_log(
-        conn, key, subject.subject_id, now, limit, before, interval=settings.tree_head_interval
-    )
+    key_before = decode_key(cursor, (int,))
+    if key_before is not None:
+        before = int(key_before[0])
+    body = subject_log(conn, key, subject.subject_id, now, limit + 1, before,
+                       interval=settings.tree_head_interval)  # fmt: skip
+    page = page_of(body["entries"], limit, lambda e: (int(e["leaf_index"]),))
+    body["entries"] = page.items
+    body["page"] = {"next_cursor": page.next_cursor}
+    return body
 
 
 @router.get(
     "/v1/audit/tree-head",
+    response_model=TreeHead,
+    openapi_extra=refuses(LogTampered),
     summary="The latest published signed tree head of the access log (at most one interval old "
     "when the log has grown)",
 )
@@ -51,8 +75,12 @@ def tree_head(
     )
 
 
-@router.get("/v1/audit/tree-heads/{tree_size}", summary="A signed tree head by size")
-def tree_head_at(auditor: AuditorKey, conn: Tx, tree_size: int) -> dict[str, Any]:
+@router.get(
+    "/v1/audit/tree-heads/{tree_size}",
+    response_model=TreeHead,
+    summary="A signed tree head by size",
+)
+def tree_head_at(auditor: AuditorKey, conn: Tx, tree_size: TreeSize) -> dict[str, Any]:
     sth = tree.head_at(conn, tree_size)
     if sth is None:
         raise NotFound(f"no signed tree head of size {tree_size}", field="tree_size")
@@ -61,15 +89,19 @@ def tree_head_at(auditor: AuditorKey, conn: Tx, tree_size: int) -> dict[str, Any
 
 @router.get(
     "/v1/audit/consistency",
+    response_model=Consistency,
     summary="Proof that the log of size `first` is a prefix of the log of size `second`",
+    openapi_extra=refuses((404, "not-found", "Not found"), LogTampered),
 )
 def consistency(
     auditor: AuditorKey,
     conn: Tx,
     key: SignerDep,
     settings: SettingsDep,
-    first: Annotated[int, Query(ge=0)],
-    second: Annotated[int | None, Query(ge=0, description="default: the latest head")] = None,
+    first: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    second: Annotated[
+        int | None, Query(ge=0, le=MAX_INDEX, description="default: the latest head")
+    ] = None,
 ) -> dict[str, Any]:
     target = (
         tree.current_head(conn, key, datetime.now(UTC), settings.tree_head_interval)
@@ -93,15 +125,17 @@ def consistency(
 
 @router.get(
     "/v1/audit/inclusion/{leaf_index}",
+    response_model=Inclusion,
     summary="A leaf's hash and its inclusion proof in a signed tree (no entry contents)",
+    openapi_extra=refuses(NotCoveredYet, LogTampered),
 )
 def inclusion(
     auditor: AuditorKey,
     conn: Tx,
     key: SignerDep,
     settings: SettingsDep,
-    leaf_index: int,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    leaf_index: Annotated[int, Path(ge=0, le=MAX_INDEX)],
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INDEX)] = None,
 ) -> dict[str, Any]:
     interval = settings.tree_head_interval
     if tree_size is None:

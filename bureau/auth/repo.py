@@ -72,6 +72,16 @@ def api_key(key_id: str) -> Batch[dict[str, Any] | None]:
     return Batch([Read(API_KEY_SQL, (key_id,))], lambda rows: rows[0][0] if rows[0] else None)
 
 
+def active_operator_keys(conn: psycopg.Connection[Any]) -> list[str]:
+    """The ids of every unrevoked key with the operator scope, locked until the transaction
+    ends: two operators revoking each other's last keys at once cannot both succeed."""
+    cur = conn.execute(
+        "SELECT key_id FROM api_keys WHERE revoked_at IS NULL AND 'operator' = ANY(scopes) "
+        "ORDER BY key_id FOR UPDATE"
+    )
+    return [row[0] if isinstance(row, tuple) else row["key_id"] for row in cur.fetchall()]
+
+
 def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:
     cur = conn.execute(
         "UPDATE api_keys SET revoked_at = now() WHERE key_id = %s AND revoked_at IS NULL",

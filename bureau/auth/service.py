@@ -15,7 +15,7 @@ import psycopg
 from bureau.auth import repo
 from bureau.auth.tokens import ORG_KEY, SUBJECT_TOKEN, Token, matches, new_token, parse_token
 from bureau.db.batch import Batch
-from bureau.errors import Forbidden, InvalidInput, Unauthenticated
+from bureau.errors import Forbidden, InvalidInput, Unauthenticated, WrongCredential
 from bureau.subjects.errors import FileShredded
 
 SCOPES = frozenset({"furnish", "pull", "operator", "auditor"})
@@ -44,6 +44,11 @@ def authenticate_org(presented: str) -> Batch[OrgPrincipal]:
     """The organization behind a presented API key, as a read for `bureau.db.batch.run` (the
     API's sync routes) or `run_async` (report pulls): one source for both."""
     token = parse_token(presented, ORG_KEY)
+    if token is None and parse_token(presented, SUBJECT_TOKEN) is not None:
+        raise WrongCredential(
+            "this operation needs an organization's API key (ffk_...), not a subject token",
+            field="authorization",
+        )
     if token is None:
         return Batch([], lambda _: _org_principal(None, None))
     return repo.api_key(token.token_id).then(lambda row: _org_principal(token, row))
@@ -66,6 +71,11 @@ def _org_principal(token: Token | None, row: dict[str, Any] | None) -> OrgPrinci
 
 def authenticate_subject(conn: psycopg.Connection[Any], presented: str) -> SubjectPrincipal:
     token = parse_token(presented, SUBJECT_TOKEN)
+    if token is None and parse_token(presented, ORG_KEY) is not None:
+        raise WrongCredential(
+            "this operation needs the subject's own token (ffs_...), not an organization's API key",
+            field="authorization",
+        )
     row = repo.subject_credential(conn, token.token_id) if token else None
     if (
         token is None

@@ -55,8 +55,9 @@ async def open_async_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> 
 
 
 @contextmanager
-def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
+def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
+    """One transaction: committed when the block ends, rolled back if it raises. Rows are dicts
+    (the pool opens its connections with dict_row), which the pool's own type cannot say."""
     with pool.connection() as conn, conn.transaction():
         yield conn
 

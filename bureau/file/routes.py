@@ -6,7 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from bureau.api.contract import refuses
 from bureau.api.deps import SettingsDep, SignerDep, Subject, Tx, VaultDep
+from bureau.audit.errors import LogTampered
+from bureau.file.schemas import Disclosure
 from bureau.file.service import OWN_ACCESS_PURPOSE, DisclosureSection, full_disclosure
 
 router = APIRouter(prefix="/v1/me", tags=["subject"])
@@ -14,7 +17,13 @@ router = APIRouter(prefix="/v1/me", tags=["subject"])
 __all__ = ["OWN_ACCESS_PURPOSE", "DisclosureSection", "router"]
 
 
-@router.get("/file", summary="Everything held about me, every source and every inquiry")
+@router.get(
+    "/file",
+    response_model=None,
+    responses={200: {"model": Disclosure, "description": "the whole disclosure"}},
+    openapi_extra=refuses(LogTampered),
+    summary="Everything held about me, every source and every inquiry",
+)
 def my_file(
     request: Request,
     subject: Subject,

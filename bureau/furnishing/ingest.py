@@ -35,16 +35,15 @@ from bureau.furnishing.accounts import (
 )
 from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
+from bureau.furnishing.metro2.columnar.history import cycle_problems
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
+from bureau.furnishing.metro2.columnar.validate import duplicate_accounts as columnar_duplicates
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
-from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
-    FileValidator,
     Problem,
-    check_cycle,
     check_record,
-    duplicate_accounts,
 )
 from bureau.furnishing.report import IngestReport, Rejection
 from bureau.policy.regime import live_regime, live_rules
@@ -318,14 +317,16 @@ class _Ingest:
         if not known:
             return
         stored = self.matcher.stored  # read with the batch's matching (one query for both)
-        for ref, m in known.items():
-            row = stored.get(ref)
-            if row is None:
-                continue
-            record = records.get(m.account.number)
-            if record is None or row["date_account_information"] >= m.account.as_of:
-                continue  # the same cycle sent again, or an older one: nothing to compare
-            problems = check_cycle(record, record_from_stored(row))
+        # pairs with an earlier stored cycle (not the same cycle sent again, nor an older one)
+        pairs = [
+            (known[ref], record, record_from_stored(row))
+            for ref, row in stored.items()
+            if ref in known
+            and (record := records.get(known[ref].account.number)) is not None
+            and row["date_account_information"] < known[ref].account.as_of
+        ]
+        found = cycle_problems([p[1] for p in pairs], [p[2] for p in pairs])  # for the batch
+        for (m, _, _), problems in zip(pairs, found, strict=True):
             if problems:
                 self.flagged_across.append(
                     Rejection(m.account.number, m.account.account_number, problems)
@@ -444,13 +445,12 @@ def ingest_metro2(
         return run.report
     # one framing pass first, so that an account reported twice refuses both records rather
     # than letting the last one win (framing alone is a tenth of validating)
-    duplicates = duplicate_accounts(Reader(stream))
+    duplicates = columnar_duplicates(stream)
     stream.seek(0)
-    validator = FileValidator(duplicates)
-    reader = Reader(stream)
+    columnar = ColumnarValidator(duplicates)  # validate.FileValidator's problems, by blocks
+    validator = columnar.file
     with run.applying():
-        for item in reader:
-            problems = validator.check(item)
+        for item, problems in columnar.items(stream):
             if isinstance(item, Gap) or item.kind != "base":
                 run.report.count_other(item)
                 for problem in problems:
@@ -463,14 +463,14 @@ def ingest_metro2(
                     run.report.file_problem(problem)
             run.take(item, [p for p in problems if p.rule not in FILE_RULES])
             if progress is not None and run.report.records % 1000 == 0:
-                progress(run.report.records, reader.bytes_read)
+                progress(run.report.records, columnar.bytes_read)
     if not run.report.records and not run.report.control:
         raise NoMetro2Records(no_records_reason(run.report.file_problems))
     for problem in validator.finish():
         run.report.file_problem(problem)
     report = run.finish()
     if progress is not None:
-        progress(report.records, reader.bytes_read)
+        progress(report.records, columnar.bytes_read)
     return report
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 
+from bureau.api.contract import refuses
 from bureau.api.deps import (
     BearerDep,
     FurnisherKey,
@@ -24,7 +25,9 @@ from bureau.api.deps import (
 )
 from bureau.auth.service import OrgPrincipal, authenticate_org
 from bureau.db.batch import run
+from bureau.errors import Inadmissible
 from bureau.furnishing.ingest import (
+    IngestContended,
     NoMetro2Records,
     ingest_json,
     ingest_metro2,
@@ -34,8 +37,14 @@ from bureau.furnishing.metro2.parse import Reader
 from bureau.furnishing.metro2.records import Gap
 from bureau.furnishing.metro2.validate import FileValidator, Problem
 from bureau.furnishing.report import IngestReport
-from bureau.furnishing.schemas import FurnishRecords
-from bureau.furnishing.uploads import UploadSlots, spooled
+from bureau.furnishing.schemas import FurnishRecords, IngestReportOut, PreflightOut
+from bureau.furnishing.uploads import (
+    TooManyUploads,
+    UploadSlots,
+    UploadTooLarge,
+    UploadTooSlow,
+    spooled,
+)
 from bureau.vault import Vault
 
 router = APIRouter(tags=["furnish"])
@@ -44,14 +53,20 @@ router = APIRouter(tags=["furnish"])
 @router.post(
     "/v1/furnish/metro2",
     summary="Furnish a Metro 2 file (character format; body is the file's bytes)",
+    description="Every record is validated, matched to its subject and stored, or rejected "
+    "with each problem named by rule; the same file sent twice is a duplicate. Needs an "
+    "organization's API key (`Authorization: Bearer ffk_...`) with the `furnish` scope.",
+    response_model=None,
+    responses={200: {"model": IngestReportOut, "description": "what became of every record"}},
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {"application/octet-stream": {"schema": {"type": "string",
                                                                 "format": "binary"}}},
-        }
-    },
-)  # fmt: skip
+        },
+        **refuses(UploadTooSlow, UploadTooLarge, TooManyUploads, NoMetro2Records,
+                  IngestContended, Inadmissible),
+    })  # fmt: skip
 async def furnish_metro2(
     request: Request, credentials: BearerDep, pool: PoolDep, vault: VaultDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -78,7 +93,13 @@ def _ingest(pool: ConnectionPool, vault: Vault, org_id: UUID, spool: IO[bytes]) 
         return ingest_metro2(conn, vault, org_id, spool)  # type: ignore[arg-type]
 
 
-@router.post("/v1/furnish/records", summary="Furnish accounts as JSON records")
+@router.post(
+    "/v1/furnish/records",
+    summary="Furnish accounts as JSON records",
+    response_model=None,
+    responses={200: {"model": IngestReportOut, "description": "what became of every record"}},
+    openapi_extra=refuses(IngestContended, Inadmissible),
+)
 def furnish_records(
     body: FurnishRecords, furnisher: FurnisherKey, conn: Tx, vault: VaultDep
 ) -> dict[str, Any]:
@@ -118,14 +139,18 @@ def _preflight(stream: BinaryIO) -> dict[str, Any]:
 @router.post(
     "/v1/furnish/metro2/validate",
     summary="Check a Metro 2 file before sending it: every problem, nothing stored",
+    description="The same checks as furnishing, and nothing is stored. Needs an organization's "
+    "API key (`Authorization: Bearer ffk_...`) with the `furnish` scope.",
+    response_model=None,
+    responses={200: {"model": PreflightOut, "description": "every problem, nothing stored"}},
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {"application/octet-stream": {"schema": {"type": "string",
                                                                 "format": "binary"}}},
-        }
-    },
-)  # fmt: skip
+        },
+        **refuses(UploadTooSlow, UploadTooLarge, TooManyUploads, NoMetro2Records),
+    })  # fmt: skip
 async def validate_metro2(
     request: Request, credentials: BearerDep, pool: PoolDep, settings: SettingsDep
 ) -> dict[str, Any]:

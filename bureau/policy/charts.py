@@ -1,30 +1,71 @@
-"""Inline SVG charts for the comparison report.
+"""The report's charts, drawn with matplotlib and inlined as SVG.
 
-Why hand-written SVG: the report must open offline, from a single file, with nothing fetched;
-a few bars and lines do not justify a plotting dependency or base64 images.
+Why matplotlib: a chart a researcher can cite needs what hand-drawn SVG kept missing (real
+axes with labelled ticks, a zero baseline or an axis that says where it starts, intervals as
+error bars, sample sizes); a maintained plotting library gets these right. Why inline SVG: the
+report must still open offline from one file. Text stays text in the SVG, and the output is
+byte-for-byte the same for the same numbers (fixed hash salt, no date), so the report is
+reproducible too.
+
+Every bar is drawn from zero. A value resting on fewer than SMALL_GROUP people is hatched and
+labelled with its n, so it never reads like a large group's.
 """
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
+import matplotlib
+from matplotlib.figure import Figure
+
+from bureau.policy.uncertainty import SMALL_GROUP
+
 PALETTE = ("#1b6ca8", "#5fa55a", "#f0a30a", "#d1495b", "#8e6c8a", "#2a9d8f", "#6c757d")
-FONT = "font-family:system-ui,sans-serif;font-size:12px"
+LINE_STYLES = ("-", "--", "-.", ":")
+Interval = tuple[float, float] | None
+
+matplotlib.rcParams.update(
+    {
+        "svg.fonttype": "none",  # text as text: smaller, searchable, screen-reader friendly
+        "svg.hashsalt": "fairfile-policy-lab",  # stable ids, so same numbers, same bytes
+        "font.size": 9,
+        "font.family": "sans-serif",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 
 
 def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _opening(title: str, width: int, height: int) -> list[str]:
-    """Every chart opens alike: an image labelled with its title (for screen readers), and the
-    title written above the plot."""
-    return [
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{FONT}">',
-        f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>',
-    ]
+def _svg(fig: Figure, title: str) -> str:
+    """The figure as an inline <svg> labelled with its title (for screen readers)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    # Inline in HTML, the SVG needs no namespace declarations or RDF metadata (whose URIs
+    # would read like network references in an offline report).
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+    text = re.sub(
+        r"<svg ",
+        f'<svg role="img" aria-label="{escape(title)}" ',
+        text,
+        count=1,
+    )
+    return text
+
+
+def _size_label(n: int | None) -> str:
+    if n is None:
+        return ""
+    return f"n={n:,}, small group" if n < SMALL_GROUP else f"n={n:,}"
 
 
 def bar_chart(
@@ -33,40 +74,61 @@ def bar_chart(
     values: Sequence[float | None],
     fmt: Callable[[float], str],
     *,
+    axis_label: str,
+    intervals: Sequence[Interval] | None = None,
+    sizes: Sequence[int | None] | None = None,
     reference: float | None = None,
     reference_label: str = "",
-    lo: float = 0.0,
+    scale: float = 1.0,
 ) -> str:
-    """Horizontal bars, one per regime; None is drawn as 'n/a'."""
-    width, label_w, row_h, top = 520, 150, 24, 30
-    height = top + row_h * len(labels) + 20
-    plot_w = width - label_w - 70
+    """Horizontal bars from zero, one per regime, with 95% intervals as error bars and each
+    bar's n; None is written 'n/a'. `scale` turns shares into percent on the axis."""
+    n = len(labels)
+    fig = Figure(figsize=(5.6, 0.42 * n + 1.1))
+    ax = fig.add_subplot()
+    ys = list(range(n))[::-1]
     known = [v for v in values if v is not None]
-    hi = max([*known, reference or 0.0, lo + 1e-9])
-    parts = _opening(title, width, height)
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = top + i * row_h
-        parts.append(f'<text x="4" y="{y + 15}">{escape(label)}</text>')
+    top = max([*known, reference or 0.0, 1e-9]) * scale
+    for i, (y, value) in enumerate(zip(ys, values, strict=True)):
+        size = sizes[i] if sizes else None
+        small = size is not None and size < SMALL_GROUP
         if value is None:
-            parts.append(f'<text x="{label_w}" y="{y + 15}" fill="#888">n/a</text>')
+            ax.text(0, y, " n/a", va="center", color="#777")
             continue
-        w = max(1.0, plot_w * (value - lo) / (hi - lo)) if hi > lo else 1.0
-        parts.append(
-            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
-            f'fill="{colour(i)}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'
+        span = intervals[i] if intervals else None
+        err = None
+        if span is not None:
+            err = [[max(value - span[0], 0) * scale], [max(span[1] - value, 0) * scale]]
+            top = max(top, span[1] * scale)
+        ax.barh(
+            y,
+            value * scale,
+            color="white" if small else colour(i),
+            edgecolor=colour(i),
+            hatch="//" if small else None,
+            xerr=err,
+            capsize=3,
+            error_kw={"ecolor": "#333", "elinewidth": 1},
         )
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 15}">{escape(fmt(value))}</text>')
-    if reference is not None and hi > lo:
-        x = label_w + plot_w * (reference - lo) / (hi - lo)
-        parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{height - 16}" '
-            'stroke="#333" stroke-dasharray="4 3"/>'
+        note = fmt(value) + (f"  ({_size_label(size)})" if size is not None else "")
+        ax.text(
+            (span[1] if span else value) * scale + top * 0.01,
+            y,
+            note,
+            va="center",
+            color="#b00" if small else "#222",
         )
-        parts.append(
-            f'<text x="{x + 3:.1f}" y="{height - 4}" fill="#333">{escape(reference_label)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    if reference is not None:
+        ax.axvline(reference * scale, color="#333", linestyle="--", linewidth=1)
+        ax.text(reference * scale, n - 0.45, f" {reference_label}", color="#333")
+    ax.set_yticks(ys, labels)
+    # A share is drawn on its whole 0-100% axis; other metrics from zero with room for labels.
+    ax.set_xlim(0, 100 if scale == 100 else top * 1.45)
+    ax.set_xlabel(axis_label)
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.grid(axis="x", color="#eee")
+    ax.set_axisbelow(True)
+    return _svg(fig, title)
 
 
 def line_chart(
@@ -74,53 +136,41 @@ def line_chart(
     series: Mapping[str, Sequence[float]],
     *,
     x_label: str,
-    y_fmt: Callable[[float], str],
+    y_label: str,
+    scale: float = 1.0,
     points_per_unit: int = 12,
+    sizes: Mapping[str, int] | None = None,
 ) -> str:
-    """Lines over time (months on the x axis, labelled in years), with a legend."""
-    width, height, left, right, top, bottom = 720, 300, 50, 170, 30, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = max((len(s) for s in series.values()), default=0)
-    hi = max((max(s) for s in series.values() if len(s)), default=1.0) or 1.0
-    parts = [
-        *_opening(title, width, height),
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="#999"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
-    ]
-    for k in range(5):
-        v = hi * k / 4
-        y = top + plot_h - plot_h * k / 4
-        parts.append(f'<text x="4" y="{y + 4:.1f}">{escape(y_fmt(v))}</text>')
-        parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
-        )
-    units = max(1, n // points_per_unit)
-    for u in range(units + 1):
-        x = left + plot_w * (u * points_per_unit) / max(n - 1, 1)
-        if x <= left + plot_w + 0.5:
-            parts.append(f'<text x="{x - 3:.1f}" y="{top + plot_h + 15}">{u}</text>')
-    parts.append(
-        f'<text x="{left + plot_w / 2 - 20:.1f}" y="{height - 6}">{escape(x_label)}</text>'
-    )
+    """Lines over time (months, labelled in years) from a zero baseline. Lines that coincide
+    (several regimes at zero) stay visible: each has its own dash pattern and marker."""
+    fig = Figure(figsize=(7.4, 3.4))
+    ax = fig.add_subplot()
+    longest = 0
     for i, (label, values) in enumerate(series.items()):
         if not len(values):
             continue
-        pts = " ".join(
-            f"{left + plot_w * j / max(n - 1, 1):.1f},{top + plot_h - plot_h * v / hi:.1f}"
-            for j, v in enumerate(values)
+        longest = max(longest, len(values))
+        xs = [j / points_per_unit for j in range(len(values))]
+        name = label + (f" (n={sizes[label]:,})" if sizes and label in sizes else "")
+        ax.plot(
+            xs,
+            [v * scale for v in values],
+            color=colour(i),
+            linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+            linewidth=1.6,
+            marker="os^vDPX"[i % 7],
+            markevery=max(points_per_unit, 1),
+            markersize=4,
+            label=name,
         )
-        parts.append(
-            f'<polyline fill="none" stroke="{colour(i)}" stroke-width="2" points="{pts}">'
-            f"<title>{escape(label)}</title></polyline>"
-        )
-        ly = top + 14 * i + 6
-        parts.append(
-            f'<rect x="{left + plot_w + 10}" y="{ly}" width="12" height="4" fill="{colour(i)}"/>'
-        )
-        parts.append(f'<text x="{left + plot_w + 26}" y="{ly + 6}">{escape(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(0, max(longest - 1, 1) / points_per_unit)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.grid(color="#eee")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _svg(fig, title)
 
 
 def grouped_bars(
@@ -128,42 +178,65 @@ def grouped_bars(
     groups: Sequence[str],
     series: Mapping[str, Sequence[float]],
     fmt: Callable[[float], str],
-    lo: float,
-    hi: float,
+    *,
+    axis_label: str,
+    errors: Mapping[str, Sequence[float]] | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+    sample_note: str = "",
 ) -> str:
-    """Vertical bars in groups (e.g. model family x attribute set)."""
-    width, height, left, top, bottom = 560, 260, 40, 30, 50
-    plot_w, plot_h = width - left - 140, height - top - bottom
-    k = len(series)
-    gw = plot_w / max(len(groups), 1)
-    bw = gw * 0.8 / max(k, 1)
-    parts = [
-        *_opening(title, width, height),
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="#999"/>',
-    ]
-    for g, group in enumerate(groups):
-        gx = left + g * gw + gw * 0.1
-        parts.append(f'<text x="{gx:.1f}" y="{top + plot_h + 16}">{escape(group)}</text>')
-        for s, (label, values) in enumerate(series.items()):
-            v = values[g]
-            h = plot_h * (v - lo) / (hi - lo)
-            x = gx + s * bw
-            parts.append(
-                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bw - 2:.1f}" '
-                f'height="{max(h, 0):.1f}" fill="{colour(s)}"><title>{escape(label)} '
-                f"{escape(group)}: {escape(fmt(v))}</title></rect>"
-            )
-            parts.append(
-                f'<text x="{x:.1f}" y="{top + plot_h - h - 3:.1f}" font-size="10">'
-                f"{escape(fmt(v))}</text>"
-            )
-    for s, label in enumerate(series):
-        y = top + 14 * s + 6
-        parts.append(
-            f'<rect x="{left + plot_w + 10}" y="{y}" width="12" height="8" fill="{colour(s)}"/>'
-        )
-        parts.append(f'<text x="{left + plot_w + 26}" y="{y + 8}">{escape(label)}</text>')
-    parts.append(f'<text x="4" y="{height - 6}">AUC axis from {lo:g} to {hi:g}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    """Vertical bars in groups (model family x attribute set), from zero, with error bars."""
+    fig = Figure(figsize=(6.4, 3.4))
+    ax = fig.add_subplot()
+    k = max(len(series), 1)
+    width = 0.8 / k
+    for s, (label, values) in enumerate(series.items()):
+        xs = [g + (s - (k - 1) / 2) * width for g in range(len(groups))]
+        err = list(errors[label]) if errors and label in errors else None
+        ax.bar(
+            xs, values, width * 0.95, color=colour(s), label=label, yerr=err, capsize=3
+        )  # fmt: skip
+        for x, v, e in zip(xs, values, err or [0.0] * len(values), strict=True):
+            ax.text(x, v + e + 0.01, fmt(v), ha="center", fontsize=7)
+    if reference is not None:
+        ax.axhline(reference, color="#333", linestyle="--", linewidth=1)
+        ax.text(len(groups) - 0.5, reference, f" {reference_label}", va="bottom")
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(axis_label)
+    if sample_note:
+        ax.set_xlabel(sample_note)
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.grid(axis="y", color="#eee")
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _svg(fig, title)
+
+
+def tornado(
+    title: str,
+    names: Sequence[str],
+    effects: Sequence[float],
+    halfwidths: Sequence[float],
+    *,
+    axis_label: str,
+    noise: float | None,
+) -> str:
+    """The screen's effects on one metric, largest on top, each with its 95% bootstrap
+    half-width; the grey band is twice the seed noise (an effect inside it is no effect seen)."""
+    n = len(names)
+    fig = Figure(figsize=(6.4, 0.36 * n + 1.1))
+    ax = fig.add_subplot()
+    ys = list(range(n))[::-1]
+    if noise:
+        ax.axvspan(0, 2 * noise, color="#ddd", label="2 x seed noise (SD)")
+    ax.barh(ys, effects, xerr=halfwidths, color=colour(0), capsize=3)
+    ax.set_yticks(ys, names)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(axis_label)
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.grid(axis="x", color="#eee")
+    ax.set_axisbelow(True)
+    if noise:
+        ax.legend(loc="lower right", frameon=False)
+    return _svg(fig, title)

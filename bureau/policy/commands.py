@@ -17,8 +17,8 @@ from tqdm import tqdm
 
 from bureau.commandline import Subparsers
 from bureau.policy.lab import compare_replicates, resolve_regimes, steady_state_years
-from bureau.policy.population import load_population_params
-from bureau.policy.regime import RegimeError, builtin_names, load_regime
+from bureau.policy.population import load_population_params, population_document
+from bureau.policy.regime import Regime, RegimeError, builtin_names, load_regime
 from bureau.policy.report import terminal_table, write_outputs
 
 
@@ -30,8 +30,9 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--regimes",
         nargs="+",
-        default=["all"],
-        help="'all', built-in ids (comma or space separated) or paths to regime .toml files",
+        default=["all", "variants"],
+        help="'all' (built-in regimes), 'variants' (built-in reforms), ids (comma or space "
+        "separated) or paths to regime or reform .toml files (default: all variants)",
     )
     parser.add_argument("--population", type=int, default=100_000, help="people (default 100000)")
     parser.add_argument("--years", type=int, default=10, help="simulated years (default 10)")
@@ -53,7 +54,26 @@ def register(subparsers: Subparsers) -> None:
         help="years simulated before measuring (default: the longest retention or term)",
     )
     parser.add_argument(
-        "--no-real-data", action="store_true", help="skip the German-credit check (~1 min)"
+        "--sensitivity",
+        action="store_true",
+        help="Morris screen of every assumed parameter over its range (SALib)",
+    )
+    parser.add_argument(
+        "--sensitivity-population",
+        type=int,
+        default=20_000,
+        help="people in each sensitivity run (default 20000)",
+    )
+    parser.add_argument(
+        "--sensitivity-trajectories",
+        type=int,
+        default=2,
+        help="Morris trajectories: runs = trajectories x (parameters + 1) (default 2)",
+    )
+    parser.add_argument(
+        "--no-real-data",
+        action="store_true",
+        help="skip the German-credit check (about 1 min the first time, then cached)",
     )
     parser.set_defaults(func=run_compare)
 
@@ -72,6 +92,11 @@ def run_compare(args: argparse.Namespace) -> int:
         _positive("--population", args.population)
         _positive("--years", args.years)
         _positive("--replicates", args.replicates)
+        _positive("--sensitivity-population", args.sensitivity_population)
+        if args.sensitivity_trajectories < 2:
+            raise RegimeError(
+                "command line", "--sensitivity-trajectories", "must be at least 2 (sigma needs two)"
+            )
         if args.burn_in is not None and args.burn_in < 0:
             raise RegimeError("command line", "--burn-in", "must not be negative")
         regimes = resolve_regimes(args.regimes)
@@ -97,6 +122,8 @@ def run_compare(args: argparse.Namespace) -> int:
             bar.update,
             burn,
         )
+    if args.sensitivity:
+        comp.sensitivity = _sensitivity(args, regimes, burn)
     if not args.no_real_data:
         comp.realdata = _real_data(args.seed)
     paths = write_outputs(comp, Path(args.out))
@@ -108,17 +135,49 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity(args: argparse.Namespace, regimes: list[Regime], burn: int) -> dict[str, Any]:
+    from bureau.policy.sensitivity import assumed_factors, morris_screen
+
+    doc, source = population_document(args.population_file)
+    params = load_population_params(args.population_file)
+    factors = assumed_factors(regimes, params)
+    own = sum(f.owner != "population" for f in factors)
+    runs = args.sensitivity_trajectories * (len(factors) - own + 1 + own + len(regimes))
+    with tqdm(
+        total=runs,
+        desc=f"sensitivity: {len(factors)} assumed parameters",
+        unit="run",
+        file=sys.stderr,
+    ) as bar:
+        screen = morris_screen(
+            regimes,
+            doc,
+            source,
+            population=args.sensitivity_population,
+            years=args.years,
+            seed=args.seed,
+            trajectories=args.sensitivity_trajectories,
+            burn_in_years=burn,
+            factors=factors,
+            progress=bar.update,
+        )
+    return screen.as_json()
+
+
 def _real_data(seed: int) -> dict[str, Any] | None:
     try:
-        from bureau.policy.realdata import run_check
+        from bureau.policy.realdata import cached_check
     except ImportError:  # pragma: no cover - the lab extra is missing
         print(
             "bureau compare: real-data check skipped (pip install 'fairfile[lab]')", file=sys.stderr
         )
         return None
-    print("real-data check: German credit, 5x5 repeated stratified k-fold ...", file=sys.stderr)
+    print(
+        "real-data check: German credit, 5x5 repeated stratified k-fold (cached by its inputs)",
+        file=sys.stderr,
+    )
     try:
-        return run_check(seed=seed)
+        return cached_check(seed=seed)
     except (ImportError, FileNotFoundError) as exc:
         print(f"bureau compare: real-data check skipped ({exc})", file=sys.stderr)
         return None

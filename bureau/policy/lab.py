@@ -23,7 +23,7 @@ from bureau.policy.population import (
     draw_population,
     event_stream,
 )
-from bureau.policy.regime import Regime, builtin_names, load_regime
+from bureau.policy.regime import Regime, builtin_names, builtin_reforms, load_regime
 from bureau.policy.uncertainty import Estimate, estimate
 
 Progress = Callable[[int], None]
@@ -85,6 +85,8 @@ class Comparison:
     regime_objects: list[Regime]
     realdata: dict[str, Any] | None = None
     burn_in_years: int = 0
+    # The Morris screen (sensitivity.Screen.as_json()), when asked for.
+    sensitivity: dict[str, Any] | None = None
     # Replicates (independent seeds seed, seed+1, ...): every run's metrics, and the estimates.
     replicates: list[list[RegimeMetrics]] = field(default_factory=list)
     estimates: dict[str, dict[str, Estimate]] = field(default_factory=dict)
@@ -101,6 +103,7 @@ class Comparison:
                 r: {k: asdict(e) for k, e in ests.items()} for r, ests in self.estimates.items()
             },
             "realdata": self.realdata,
+            "sensitivity": self.sensitivity,
             "population_params": {
                 k: v for k, v in asdict(self.population_params).items() if k != "provenance"
             },
@@ -108,13 +111,16 @@ class Comparison:
 
 
 def resolve_regimes(spec: Sequence[str]) -> list[Regime]:
-    """`all`, built-in ids, or paths to regime files (a researcher's edited copy)."""
+    """`all` (the built-in regimes), `variants` (the built-in reforms: contested readings),
+    built-in ids, or paths to regime or reform files (a researcher's what-if)."""
     names: list[str | Path] = []
     for item in spec:
         for part in str(item).split(","):
             part = part.strip()
             if part == "all":
                 names.extend(builtin_names())
+            elif part == "variants":
+                names.extend(builtin_reforms())
             elif part:
                 names.append(part)
     regimes = [load_regime(n) for n in names]

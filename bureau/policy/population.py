@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bureau.policy.catalogue import EVENT_BY_NAME, EVENT_NAMES
+from bureau.policy.provenance import Provenance, check_provenance
 from bureau.policy.regime import RegimeInvalid
 from bureau.policy.schema import leaf_paths
 
@@ -78,7 +79,7 @@ class PopulationParams:
     perform_after_warning_share: float
     behaviour: Behaviour
     events: dict[str, EventRate]
-    provenance: dict[str, str] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
     source: str = "population.toml"
 
     @property
@@ -89,6 +90,12 @@ class PopulationParams:
 
 def load_population_params(path: str | Path | None = None) -> PopulationParams:
     """The bundled population parameters, or a researcher's copy; problems name the field."""
+    doc, source = population_document(path)
+    return parse_population_params(doc, source)
+
+
+def population_document(path: str | Path | None = None) -> tuple[dict[str, Any], str]:
+    """The population file as a TOML document and its source label (for what-ifs on it)."""
     if path is None:
         text = (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
         source = "population.toml"
@@ -99,7 +106,7 @@ def load_population_params(path: str | Path | None = None) -> PopulationParams:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegimeInvalid(source, [("toml", str(exc))]) from exc
-    return parse_population_params(doc, source)
+    return doc, source
 
 
 def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParams:
@@ -136,13 +143,8 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
             spread=_event_num(t, name, "spread", 0, 3, problems),
             enforced=bool(enforced),
         )
-    provenance = doc.get("provenance", {})
-    for leaf in leaf_paths(doc):
-        parts = leaf.split(".")
-        if parts[0] == "provenance":
-            continue
-        if not any(".".join(parts[:n]) in provenance for n in range(1, len(parts) + 1)):
-            problems.append((leaf, "no source: add it to [provenance]"))
+    leaves = [leaf for leaf in leaf_paths(doc) if leaf.split(".")[0] != "provenance"]
+    provenance = check_provenance(doc, leaves, problems)
     params = PopulationParams(
         protected_share=num("population", "protected_share", 0, 1),
         financial_social_correlation=num("population", "financial_social_correlation", -1, 1),
@@ -162,7 +164,7 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
             **{k: num("behaviour", k, 0, 1) for k in Behaviour.__dataclass_fields__}
         ),
         events=events,
-        provenance={str(k): str(v) for k, v in provenance.items()},
+        provenance=provenance,
         source=source,
     )
     if problems:

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bureau.policy.reform import REFORM_KEYS, apply_reform, reform_head
 from bureau.policy.schema import Lab, parse_lab
 
 LIVE_REGIME = "fcra-consent"
@@ -307,30 +308,66 @@ def period_in_words(days: int) -> str:
     return f"{days} day" if days == 1 else f"{days} days"
 
 
-def builtin_names() -> list[str]:
-    folder = resources.files("bureau.policy") / "regimes"
+def _names_in(folder_name: str) -> list[str]:
+    folder = resources.files("bureau.policy") / folder_name
     return sorted(
         p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
     )
 
 
-def load_regime(name_or_path: str | Path) -> Regime:
-    """A built-in regime by id (`fcra-consent`) or a regime file by path."""
+def builtin_names() -> list[str]:
+    """The built-in regimes (what `--regimes all` runs)."""
+    return _names_in("regimes")
+
+
+def builtin_reforms() -> list[str]:
+    """The built-in reforms: named variants of a built-in regime (see reform.py)."""
+    return _names_in("reforms")
+
+
+def _read(name_or_path: str | Path) -> tuple[str, str, Path | None]:
+    """A regime or reform file's text, its source label and (for a path) its folder."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
-        text = path.read_text(encoding="utf-8")
-        source = str(path)
-    else:
-        entry = resources.files("bureau.policy") / "regimes" / f"{name_or_path}.toml"
-        if not entry.is_file():
-            known = ", ".join(builtin_names())
-            raise RegimeError(str(name_or_path), "regime", f"no such built-in regime ({known})")
-        text = entry.read_text(encoding="utf-8")
-        source = f"{name_or_path}.toml"
+        return path.read_text(encoding="utf-8"), str(path), path.parent
+    for folder in ("regimes", "reforms"):
+        entry = resources.files("bureau.policy") / folder / f"{name_or_path}.toml"
+        if entry.is_file():
+            return entry.read_text(encoding="utf-8"), f"{name_or_path}.toml", None
+    known = ", ".join(builtin_names() + builtin_reforms())
+    raise RegimeError(str(name_or_path), "regime", f"no such built-in regime or reform ({known})")
+
+
+def _document(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+    text, source, folder = _read(name_or_path)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegimeError(source, "toml", str(exc)) from exc
+    head = reform_head(doc)
+    if head is None:
+        return doc, source
+    unknown = sorted(set(head) - REFORM_KEYS)
+    if unknown:
+        raise RegimeError(source, f"reform.{unknown[0]}", "unknown field")
+    for key in ("id", "name", "base"):
+        if not isinstance(head.get(key), str) or not head[key]:
+            raise RegimeError(source, f"reform.{key}", "missing or empty")
+    if "regime" in doc:
+        raise RegimeError(source, "regime", "a reform names its base in [reform], not [regime]")
+    base: str | Path = head["base"]
+    if folder is not None and (folder / str(base)).exists():
+        base = folder / str(base)
+    if source in seen:
+        raise RegimeError(source, "reform.base", "a reform cannot be its own base")
+    base_doc, _ = _document(base, (*seen, source))
+    return apply_reform(base_doc, doc), source
+
+
+def load_regime(name_or_path: str | Path) -> Regime:
+    """A built-in regime or reform by id (`fcra-consent`, `rongcheng-six-classes`), or a
+    regime or reform file by path."""
+    doc, source = _document(name_or_path)
     return parse_regime(doc, source)
 
 

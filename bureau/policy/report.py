@@ -11,15 +11,17 @@ import csv
 import hashlib
 import json
 import subprocess
+from collections.abc import Callable
 from html import escape
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 from bureau.policy.catalogue import DOMAINS
-from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart
+from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart, tornado
 from bureau.policy.lab import Comparison, RegimeMetrics
 from bureau.policy.regime import Regime
+from bureau.policy.sensitivity import verdict
 from bureau.policy.uncertainty import SMALL_GROUP
 
 DEFINITIONS: list[tuple[str, str]] = [
@@ -120,8 +122,9 @@ TERMINAL_ESTIMATES: list[tuple[str, str, Any]] = [
 
 def terminal_table(comp: Comparison) -> str:
     """One screen: a row per regime, the headline metrics."""
+    width = max(14, *(len(m.regime) + 1 for m in comp.regimes))
     head = (
-        f"{'regime':<14}{'cats':>5}{'points':>7}{'sanct.':>8}{'med.y':>6}{'p95y':>6}"
+        f"{'regime':<{width}}{'cats':>5}{'points':>7}{'sanct.':>8}{'med.y':>6}{'p95y':>6}"
         f"{'dom.':>5}{'wrong':>7}{'fix.m':>6}{'never':>7}{'repr.':>6}{'AUC':>6}{'disp.':>6}"
     )
     lines = [
@@ -131,7 +134,7 @@ def terminal_table(comp: Comparison) -> str:
     ]
     for m in comp.regimes:
         lines.append(
-            f"{m.regime[:13]:<14}{m.categories_per_person:>5.1f}{m.data_points_per_person:>7.1f}"
+            f"{m.regime:<{width}}{m.categories_per_person:>5.1f}{m.data_points_per_person:>7.1f}"
             f"{pct(m.share_sanctioned):>8}{num(m.median_years_sanctioned, 1):>6}"
             f"{num(m.p95_years_sanctioned, 1):>6}{num(m.domains_per_sanctioned, 1):>5}"
             f"{pct(m.share_wrongly_sanctioned):>7}{num(m.median_months_to_correction, 0):>6}"
@@ -145,7 +148,7 @@ def terminal_table(comp: Comparison) -> str:
                 f"{label} {metric_cell(comp, m, name, fmt, False)}"
                 for label, name, fmt in TERMINAL_ESTIMATES
             ]
-            lines.append(f"{m.regime:<14}" + "; ".join(cells))
+            lines.append(f"{m.regime:<{width}}" + "; ".join(cells))
     if comp.realdata:
         for family, res in comp.realdata["results"].items():
             lines.append(
@@ -284,65 +287,109 @@ def _domain_table(comp: Comparison) -> str:
     return f'<table><tr><th class="l">Regime</th>{head}</tr>{"".join(rows)}</table>'
 
 
+def _bar(
+    comp: Comparison,
+    title: str,
+    name: str,
+    fmt: Fmt,
+    axis_label: str,
+    *,
+    scale: float = 1.0,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> str:
+    """One metric across regimes: the replicate mean and 95% interval when there are
+    replicates, and the number of people (or applications) it rests on."""
+    values: list[float | None] = []
+    intervals: list[tuple[float, float] | None] = []
+    sizes: list[int | None] = []
+    for m in comp.regimes:
+        est = comp.estimates.get(m.regime, {}).get(name)
+        values.append(est.mean if est else getattr(m, name))
+        low, high = (est.low, est.high) if est else (None, None)
+        intervals.append((low, high) if low is not None and high is not None else None)
+        sizes.append(est.base if est else m.bases.get(name, comp.population))
+    runs = len(comp.replicates) or 1
+    suffix = f"; mean of {runs} runs, bars = 95% interval" if runs > 1 else "; one run"
+    return bar_chart(
+        title,
+        [m.regime for m in comp.regimes],
+        values,
+        fmt,
+        axis_label=axis_label + suffix,
+        intervals=intervals,
+        sizes=sizes,
+        reference=reference,
+        reference_label=reference_label,
+        scale=scale,
+    )
+
+
 def _charts(comp: Comparison) -> str:
-    labels = [m.regime for m in comp.regimes]
-    ms = comp.regimes
     charts = [
-        bar_chart("Share ever sanctioned", labels, [m.share_sanctioned for m in ms], pct),
-        bar_chart(
+        _bar(comp, "Share ever sanctioned", "share_sanctioned", pct, "% of people", scale=100),
+        _bar(
+            comp,
             "Life domains restricted per sanctioned person",
-            labels,
-            [m.domains_per_sanctioned for m in ms],
-            lambda v: f"{v:.1f}",
+            "domains_per_sanctioned",
+            _f(1),
+            "domains (of 7)",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Wrongly sanctioned (false records)",
-            labels,
-            [m.share_wrongly_sanctioned for m in ms],
+            "share_wrongly_sanctioned",
             pct,
+            "% of people",
+            scale=100,
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Median months until a wrongful sanction ends",
-            labels,
-            [m.median_months_to_correction for m in ms],
-            lambda v: f"{v:.0f}",
+            "median_months_to_correction",
+            _f(0),
+            "months",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "AUC of the standing for next-year default",
-            labels,
-            [m.auc for m in ms],
-            lambda v: f"{v:.3f}",
+            "auc",
+            _f(3),
+            "AUC (0.5 = chance, 1 = perfect)",
             reference=0.5,
             reference_label="chance",
-            lo=0.4,
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Disparity: protected / others, share sanctioned",
-            labels,
-            [m.disparity_ratio for m in ms],
-            lambda v: f"{v:.2f}",
+            "disparity_ratio",
+            _f(2),
+            "ratio (1 = parity)",
             reference=1.0,
             reference_label="parity",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Disparity: protected / others, mean time sanctioned",
-            labels,
-            [m.disparity_time_ratio for m in ms],
-            lambda v: f"{v:.2f}",
+            "disparity_time_ratio",
+            _f(2),
+            "ratio (1 = parity)",
             reference=1.0,
             reference_label="parity",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Data points held per person",
-            labels,
-            [m.data_points_per_person for m in ms],
-            lambda v: f"{v:.1f}",
+            "data_points_per_person",
+            _f(1),
+            "records per person",
         ),
-        bar_chart(
+        _bar(
+            comp,
             "Median years sanctioned (of those sanctioned)",
-            labels,
-            [m.median_years_sanctioned for m in ms],
-            lambda v: f"{v:.1f}",
+            "median_years_sanctioned",
+            _f(1),
+            "years",
         ),
     ]
     return '<div class="charts">' + "".join(charts) + "</div>"
@@ -361,7 +408,7 @@ def _regime_section(comp: Comparison) -> str:
             for b in lab.bands
         )
         prov = "".join(
-            f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v)}</td></tr>'
+            f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v.citation())}</td></tr>'
             for k, v in sorted(lab.provenance.items())
         )
         parts.append(
@@ -381,7 +428,7 @@ def _regime_section(comp: Comparison) -> str:
 def _population_section(comp: Comparison) -> str:
     p = comp.population_params
     rows = "".join(
-        f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v)}</td></tr>'
+        f'<tr><td class="l"><code>{escape(k)}</code></td><td class="l">{escape(v.citation())}</td></tr>'
         for k, v in sorted(p.provenance.items())
     )
     events = "".join(
@@ -406,6 +453,71 @@ def _population_section(comp: Comparison) -> str:
     )
 
 
+SENSITIVITY_TOP = 5
+TORNADO_TOP = 8
+
+
+def _sensitivity_section(comp: Comparison) -> str:
+    sens = comp.sensitivity
+    if not sens:
+        return "<p>Not run (<code>--sensitivity</code> runs it).</p>"
+    parts = [
+        f"<p>{escape(sens['method'])}: every assumed parameter with a range, "
+        f"{len(sens['factors'])} in all, varied over its range; {sens['runs']} runs of "
+        f"{sens['population']:,} people, {sens['years']} years, {sens['trajectories']} "
+        "trajectories. <i>&mu;*</i> is the mean absolute change in the metric when the "
+        "parameter moves across its whole range (in the metric's own unit), &plusmn; its 95% "
+        "bootstrap half-width; <i>&sigma;</i> large against &mu;* means non-linearity or "
+        "interactions. <i>Seed noise</i> is the metric's SD over seeds at the baseline: an "
+        "effect within twice the noise is no effect we can see.</p>"
+    ]
+    for regime, by_metric in sens["effects"].items():
+        rows = []
+        for metric, effects in by_metric.items():
+            noise = sens["noise_sd"].get(regime, {}).get(metric)
+            base = sens["baseline"].get(regime, {}).get(metric)
+            for rank, e in enumerate(effects[:SENSITIVITY_TOP], 1):
+                rows.append(
+                    f'<tr><td class="l">{escape(metric) if rank == 1 else ""}</td>'
+                    f"<td>{'' if base is None or rank > 1 else f'{base:.3f}'}</td>"
+                    f'<td>{rank}</td><td class="l"><code>{escape(e["factor"])}</code></td>'
+                    f"<td>{e['mu_star']:.4f} &plusmn; {e['mu_star_conf']:.4f}</td>"
+                    f"<td>{e['sigma']:.4f}</td>"
+                    f"<td>{'' if noise is None else f'{noise:.4f}'}</td>"
+                    f'<td class="l">{verdict(e["mu_star"], noise, base)}</td></tr>'
+                )
+        tornados = "".join(
+            tornado(
+                f"{regime}: {metric}",
+                [e["factor"].split(":", 1)[1] for e in effects[:TORNADO_TOP]],
+                [e["mu_star"] for e in effects[:TORNADO_TOP]],
+                [e["mu_star_conf"] for e in effects[:TORNADO_TOP]],
+                axis_label=f"mu*: change in {metric} across the range (bars = 95%)",
+                noise=sens["noise_sd"].get(regime, {}).get(metric),
+            )
+            for metric, effects in by_metric.items()
+            if effects
+        )
+        parts.append(
+            f"<details><summary><b>{escape(regime)}</b>: the {SENSITIVITY_TOP} parameters "
+            "that move each headline most</summary>"
+            f'<div class="charts">{tornados}</div>'
+            '<table><tr><th class="l">Metric</th><th>Baseline</th><th>Rank</th>'
+            '<th class="l">Parameter</th><th>&mu;* &plusmn; 95%</th><th>&sigma;</th>'
+            f'<th>Seed noise (SD)</th><th class="l">Verdict</th></tr>{"".join(rows)}</table>'
+            "</details>"
+        )
+    return "".join(parts)
+
+
+def _paired_note(g: dict[str, Any]) -> str:
+    if "low" not in g:
+        return ""
+    return (
+        f"<br><small>[{g['low']:+.3f} to {g['high']:+.3f}], paired t p={g['p_value']:.2f}</small>"
+    )
+
+
 def _realdata_section(comp: Comparison) -> str:
     rd = comp.realdata
     if not rd:
@@ -417,8 +529,11 @@ def _realdata_section(comp: Comparison) -> str:
         families,
         {s: [rd["results"][f][s]["auc_mean"] for f in families] for s in sets},
         lambda v: f"{v:.3f}",
-        lo=0.5,
-        hi=0.85,
+        axis_label="AUC, mean over folds (bars = SD)",
+        errors={s: [rd["results"][f][s]["auc_sd"] for f in families] for s in sets},
+        reference=0.5,
+        reference_label="chance",
+        sample_note=f"{rd['rows']} applicants, repeated stratified k-fold",
     )
     rows = []
     for f in families:
@@ -432,9 +547,19 @@ def _realdata_section(comp: Comparison) -> str:
         g = res["gain_all_vs_financial"]
         rows.append(
             f'<tr><td class="l">{escape(f)}</td><td class="l"><i>all minus financial, '
-            f"paired by fold</i></td><td>{g['mean']:+.3f}</td><td>{g['sd']:.3f}</td>"
-            "<td></td></tr>"
+            f"paired by fold</i></td><td>{g['mean']:+.3f}{_paired_note(g)}</td>"
+            f"<td>{g['sd']:.3f}</td><td></td></tr>"
         )
+        thin = res.get("thin_file")
+        if thin:
+            t = thin["gain_all_vs_financial"]
+            rows.append(
+                f'<tr><td class="l">{escape(f)}</td><td class="l"><i>thin files only '
+                f"(n={rd['thin_file_rows']}): all minus financial</i></td>"
+                f"<td>{t['mean']:+.3f}{_paired_note(t)}</td><td>{t['sd']:.3f}</td>"
+                f"<td>{thin['auc_financial_only']:.3f} &rarr; "
+                f"{thin['auc_all_attributes']:.3f}</td></tr>"
+            )
     return (
         f"<p>{escape(rd['dataset'])}: {rd['rows']} applicants, {pct(rd['bad_share'])} bad. "
         f"{escape(rd['protocol'])}. Same model family, same folds for every attribute set.</p>"
@@ -470,6 +595,11 @@ def reproduce_command(comp: Comparison) -> str:
     ]
     if comp.population_params.source != "population.toml":
         parts.append(f"--population-file {comp.population_params.source}")
+    if comp.sensitivity:
+        parts.append(
+            f"--sensitivity --sensitivity-population {comp.sensitivity['population']} "
+            f"--sensitivity-trajectories {comp.sensitivity['trajectories']}"
+        )
     return " ".join(parts)
 
 
@@ -480,14 +610,29 @@ def _sha256(path: str) -> str | None:
         return None
 
 
+def _regime_file(regime: Regime, text_hash: Callable[[str, str], str | None]) -> dict[str, Any]:
+    """A regime file by hash; a reform's with its base's, since both make the regime run."""
+    record: dict[str, Any] = {
+        "source": regime.source,
+        "sha256": text_hash(regime.source, f"regimes/{regime.source}"),
+    }
+    base = regime.raw.get("regime", {}).get("reform_of")
+    if base:
+        record["reform_of"] = {
+            "regime": base,
+            "sha256": text_hash(f"{base}.toml", f"regimes/{base}.toml"),
+        }
+    return record
+
+
 def provenance_record(comp: Comparison) -> dict[str, Any]:
     """What metrics.json needs to be traced back: files by hash, package version and commit."""
     folder = resources.files("bureau.policy")
 
     def text_hash(source: str, builtin: str) -> str | None:
-        entry = folder / builtin
-        if entry.is_file() and Path(source).name == source:
-            return hashlib.sha256(entry.read_bytes()).hexdigest()
+        for entry in (folder / builtin, folder / builtin.replace("regimes/", "reforms/", 1)):
+            if entry.is_file() and Path(source).name == source:
+                return hashlib.sha256(entry.read_bytes()).hexdigest()
         return _sha256(source)
 
     try:
@@ -510,11 +655,11 @@ def provenance_record(comp: Comparison) -> dict[str, Any]:
         "reproduce": reproduce_command(comp),
         "package_version": version,
         "commit": commit,
-        "regime_files": {
-            r.id: {"source": r.source, "sha256": text_hash(r.source, f"regimes/{r.source}")}
-            for r in comp.regime_objects
-        },
+        "regime_files": {r.id: _regime_file(r, text_hash) for r in comp.regime_objects},
         "population_file": {"source": pop_source, "sha256": text_hash(pop_source, pop_source)},
+        "population_provenance": {
+            k: v.as_json() for k, v in comp.population_params.provenance.items()
+        },
         "regime_parameters": {r.id: r.raw for r in comp.regime_objects},
     }
 
@@ -522,12 +667,21 @@ def provenance_record(comp: Comparison) -> dict[str, Any]:
 def render_html(comp: Comparison) -> str:
     labels = {m.regime: m.series_sanctioned for m in comp.regimes}
     wrong = {m.regime: m.series_wrong for m in comp.regimes}
-    over_time = line_chart("Share sanctioned, month by month", labels, x_label="years", y_fmt=pct)
+    over_time = line_chart(
+        "Share sanctioned, month by month",
+        labels,
+        x_label="measured years (after the burn-in)",
+        y_label="% of people",
+        scale=100,
+        sizes={m.regime: comp.population for m in comp.regimes},
+    )
     wrong_time = line_chart(
         "Share wrongly sanctioned (false records), month by month",
         wrong,
-        x_label="years",
-        y_fmt=pct,
+        x_label="measured years (after the burn-in)",
+        y_label="% of people",
+        scale=100,
+        sizes={m.regime: comp.population for m in comp.regimes},
     )
     bands = []
     for m in comp.regimes:
@@ -580,11 +734,14 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 {_domain_table(comp)}
 <h2>Standing over time</h2>
 {"".join(bands)}
+<h2>Sensitivity: which assumptions move the headlines</h2>
+{_sensitivity_section(comp)}
 <h2>Real-data check: do personal attributes predict repayment?</h2>
 {_realdata_section(comp)}
 <h2>The regimes, parameter by parameter</h2>
-<p class="note">Every parameter cites <code>../shared/reference/</code> (fcra.md;
-bundled-regimes.md with the seed file) or is marked <i>assumed</i> with the reason.</p>
+<p class="note">Every parameter cites a passage shipped in <code>bureau/policy/sources/</code>
+(fcra.md; bundled-regimes.md with the seed file), pinned by its hash, or is marked <i>assumed</i>
+with the reason and the range the sensitivity screen varies.</p>
 {_regime_section(comp)}
 <h2>The population and its assumptions</h2>
 {_population_section(comp)}

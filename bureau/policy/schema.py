@@ -5,14 +5,15 @@ regime ("what if disputes had 15 days?") should see all mistakes in one run, eac
 field (`scoring.items.litering: unknown event`) and the reason.
 
 Every parameter must also say where it comes from: the `[provenance]` table maps a dotted field
-path (or one of its parent tables) to a source in `../shared/reference/` or to
-`assumed: <reason>`. A number nobody can trace is refused.
+path (or one of its parent tables) to a structured entry (provenance.py): a passage shipped in
+`bureau/policy/sources/`, or an assumption with its reason and range. A number nobody can
+trace, or whose provenance is stale, is refused.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +26,10 @@ from bureau.policy.catalogue import (
     SCORING_KINDS,
     STATIC_SIGNALS,
 )
+from bureau.policy.provenance import Provenance, check_provenance
 
-SOURCES = ("fcra.md", "bundled-regimes.md", "datasets.md")
-SEED_CITATION = re.compile(r"\b00[0-4]\b")
 # Fields that describe the file rather than the law, so need no source.
-UNSOURCED_ROOTS = ("regime", "provenance")
+UNSOURCED_ROOTS = ("regime", "provenance", "reform")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Lab:
     bands: tuple[Band, ...]  # highest `min` first
     dispute: LabDispute
     notice: Notice
-    provenance: dict[str, str]
+    provenance: dict[str, Provenance]
 
     @property
     def reproducible(self) -> bool:
@@ -325,34 +325,22 @@ def leaf_paths(doc: dict[str, Any], prefix: str = "") -> Iterator[str]:
             yield path
 
 
-def _provenance(check: _Checker, lab_only: bool) -> dict[str, str]:
-    """Every parameter's source. With `lab_only` (a live regime) the live service's own tables
-    are left to its loader, so adding a live setting never breaks the lab."""
-    table = check.table("provenance")
-    out: dict[str, str] = {}
-    for key, value in table.items():
-        path = f"provenance.{key}"
-        if not isinstance(value, str):
-            check.fail(path, "expected a source string")
-            continue
-        text = value.strip()
-        if text.startswith("assumed"):
-            if len(text.removeprefix("assumed").strip(" :")) < 8:
-                check.fail(path, "an assumption must give its reason: 'assumed: <why>'")
-        elif not any(text.startswith(s) for s in SOURCES):
-            check.fail(path, f"must start with a source ({', '.join(SOURCES)}) or 'assumed:'")
-        elif text.startswith("bundled-regimes.md") and not SEED_CITATION.search(text):
-            check.fail(path, "a bundled-regimes.md citation must name the seed file (000-004)")
-        out[key] = text
+def _provenance(check: _Checker, lab_only: bool) -> dict[str, Provenance]:
+    """Every parameter's provenance, checked (see provenance.py). With `lab_only` (a live
+    regime) the live service's own tables are left to its loader, so adding a live setting
+    never breaks the lab."""
     lab_roots = set(LAB_KEYS) | {"bands"}
-    for leaf in leaf_paths(check.doc):
-        root = leaf.split(".")[0]
-        if root in UNSOURCED_ROOTS or (lab_only and root not in lab_roots):
-            continue
-        parts = leaf.split(".")
-        if not any(".".join(parts[:n]) in out for n in range(1, len(parts) + 1)):
-            check.fail(leaf, "no source: add it to [provenance] (a citation or 'assumed: why')")
-    return out
+
+    def needs_source(leaf: str) -> bool:
+        root, _, rest = leaf.partition(".")
+        if root in UNSOURCED_ROOTS:
+            return False
+        if not lab_only or root == "bands":
+            return True
+        return root in lab_roots and rest.split(".")[0] in LAB_KEYS[root]
+
+    leaves = [leaf for leaf in leaf_paths(check.doc) if needs_source(leaf)]
+    return check_provenance(check.doc, leaves, check.problems, needs_source)
 
 
 # Keys each lab table may hold, so a misspelt key ("resolve_dayz") is an error, not ignored.
@@ -408,6 +396,24 @@ def _unknown_keys(check: _Checker, shared: frozenset[str]) -> None:
                         check.fail(f"{name}.{i}.{key}", "unknown field")
 
 
+def _band_ranges_keep_order(
+    check: _Checker, bands: tuple[Band, ...], provenance: dict[str, Provenance]
+) -> None:
+    """A sensitivity run draws each band's `min` from its range; neighbouring ranges must not
+    overlap, or a draw could put the bands out of order."""
+
+    def span(band: Band) -> tuple[float, float]:
+        entry = provenance.get(f"bands.{band.name}.min")
+        return entry.range if entry is not None and entry.range else (band.min, band.min)
+
+    for upper, lower in itertools.pairwise(bands):
+        if span(upper)[0] <= span(lower)[1]:
+            check.fail(
+                f"provenance.bands.{upper.name}.min.range",
+                f"overlaps the range of band {lower.name}: a sensitivity draw could swap them",
+            )
+
+
 def parse_lab(
     doc: dict[str, Any], shared_tables: frozenset[str] = frozenset()
 ) -> tuple[Lab | None, list[tuple[str, str]]]:
@@ -460,6 +466,7 @@ def parse_lab(
         dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
     )
     provenance = _provenance(check, lab_only=bool(shared_tables))
+    _band_ranges_keep_order(check, bands, provenance)
     if check.problems:
         return None, check.problems
     return (

@@ -12,6 +12,7 @@ from uuid import UUID
 import psycopg
 from fastapi import APIRouter, Response
 
+from bureau.api.contract import refuses
 from bureau.api.deps import (
     AsyncPoolDep,
     BearerDep,
@@ -21,7 +22,9 @@ from bureau.api.deps import (
 )
 from bureau.auth.service import authenticate_org
 from bureau.db.batch import run_async
-from bureau.reports.redelivery import redeliver
+from bureau.reports.redelivery import ReportNotHeld, redeliver
+from consent.errors import FileClosedDenied, FileShreddedDenied
+from consent.schemas import ReleasedReport
 
 router = APIRouter()
 
@@ -30,10 +33,13 @@ router = APIRouter()
     "/v1/reports/{report_id}",
     tags=["reports"],
     summary="A report released to you, again: the same signed bytes (the re-delivery is logged)",
+    description="Needs an organization's API key (`Authorization: Bearer ffk_...`) with the "
+    "`pull` scope; another organization's report id is not found.",
+    openapi_extra=refuses(ReportNotHeld, FileShreddedDenied, FileClosedDenied),
     responses={
         200: {
             "description": "The body `POST /v1/reports` returned, byte for byte",
-            "content": {"application/json": {}},
+            "model": ReleasedReport,
         }
     },
 )

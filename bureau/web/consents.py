@@ -35,7 +35,8 @@ def _page(
     request: Request, visitor: Visitor, conn: Tx, status_code: int = 200, **extra: Any
 ) -> Response:
     now = datetime.now(UTC)
-    grants = service.list_grants(conn, visitor.principal.subject_id, now, active_only=False)
+    grants = [g.model_dump(mode="json") for g in
+              service.list_grants(conn, visitor.principal.subject_id, now, active_only=False)]  # fmt: skip
     return page(
         request, "consents.html", status_code, visitor=visitor, current="consents",
         grants=grants, requesters=orgs_repo.requesters(conn),
@@ -105,7 +106,7 @@ def receipt(grant_id: UUID, visitor: PortalVisitor, conn: Tx) -> Response:
     """The grant's signed receipt (compact JWS): `bureau consent verify FILE` checks it offline."""
     grant = service.get_grant(conn, visitor.principal.subject_id, grant_id, datetime.now(UTC))
     return Response(
-        str(grant["receipt"]),
+        str(grant.receipt),
         media_type="application/jose",
         headers={
             "Content-Disposition": f'attachment; filename="consent-receipt-{grant_id}.jws"',

@@ -93,8 +93,13 @@ def download(
     )
     now = datetime.now(UTC)
     subject_id = visitor.principal.subject_id
-    body["consent_history"] = consent_service.list_grants(conn, subject_id, now, active_only=False)
-    body["fraud_alert_history"] = consent_service.list_alerts(conn, vault, subject_id, now)
+    body["consent_history"] = [
+        g.model_dump(mode="json")
+        for g in consent_service.list_grants(conn, subject_id, now, active_only=False)
+    ]
+    body["fraud_alert_history"] = [
+        a.model_dump(mode="json") for a in consent_service.list_alerts(conn, vault, subject_id, now)
+    ]
     body["disputes"] = [
         disputes_service.dispute_view(conn, vault, row, for_subject=True)
         for row in disputes_repo.disputes_of_subject(conn, subject_id)

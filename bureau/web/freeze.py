@@ -55,8 +55,8 @@ def _page(
     subject_id = visitor.principal.subject_id
     return page(
         request, "freeze.html", status_code, visitor=visitor, current="freeze",
-        freeze=service.freeze_status(conn, subject_id, now),
-        alerts=service.list_alerts(conn, vault, subject_id, now),
+        freeze=service.freeze_status(conn, subject_id, now).model_dump(mode="json"),
+        alerts=[a.model_dump(mode="json") for a in service.list_alerts(conn, vault, subject_id, now)],
         requesters=orgs_repo.requesters(conn), alert_kinds=alert_kinds(),
         closure=erasure.file_state(conn, subject_id, live_rules().erasure).as_dict(),
         shred_after_days=live_rules().erasure.shred_after_closure_days,

@@ -267,13 +267,23 @@ def insert_org_notice(
     )
 
 
-def org_notices(conn: psycopg.Connection[Any], org_id: UUID) -> list[dict[str, Any]]:
+def org_notices(
+    conn: psycopg.Connection[Any],
+    org_id: UUID,
+    after: tuple[datetime, UUID] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Notices to the organization about its own account, newest first, from after the
+    (created_at, notice_id) key `after` (served by `org_notices_page`)."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            "SELECT notice_id, kind, body, created_at FROM org_notices WHERE org_id = %s "
-            "ORDER BY created_at DESC, notice_id",
-            (org_id,),
-        )
+            "SELECT notice_id, kind, body, created_at FROM org_notices WHERE org_id = %(org)s "
+            "AND (%(after_at)s::timestamptz IS NULL "
+            "OR (created_at, notice_id) < (%(after_at)s, %(after_id)s::uuid)) "
+            "ORDER BY created_at DESC, notice_id DESC LIMIT %(limit)s",
+            {"org": org_id, "limit": limit, "after_at": after[0] if after else None,
+             "after_id": after[1] if after else None},
+        )  # fmt: skip
         return cur.fetchall()
 
 

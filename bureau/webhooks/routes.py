@@ -10,7 +10,17 @@ from fastapi import APIRouter, status
 
 from bureau.api.deps import AnyOrgKey, OperatorKey, SettingsDep, Tx, VaultDep
 from bureau.errors import InvalidInput
-from bureau.pagination import DEFAULT_LIMIT, PageInfo, check_limit, decode_cursor, page_of
+from bureau.pagination import (
+    DEFAULT_LIMIT,
+    Cursor,
+    Limit,
+    PageInfo,
+    check_limit,
+    decode_cursor,
+    decode_key,
+    key_of,
+    page_of,
+)
 from bureau.webhooks import endpoints, repo
 from bureau.webhooks.schemas import (
     Attempt,
@@ -37,7 +47,7 @@ def _now() -> datetime:
     status_code=status.HTTP_201_CREATED,
     summary="Register a webhook endpoint (its signing secret is shown once)",
 )
-def register(
+def register_webhook(
     org_id: UUID,
     body: EndpointIn,
     operator: OperatorKey,
@@ -45,8 +55,8 @@ def register(
     settings: SettingsDep,
     vault: VaultDep,
 ) -> NewEndpointOut:
-    view = endpoints.register(conn, vault, org_id, body.url, body.event_types, settings.sandbox,
-                              _now(), by=operator.key_id)  # fmt: skip
+    view = endpoints.register(conn, vault, org_id, body.url, [str(t) for t in body.event_types],
+                              settings.sandbox, _now(), by=operator.key_id)  # fmt: skip
     return NewEndpointOut(**view)
 
 
@@ -55,7 +65,7 @@ def register(
     response_model=EndpointList,
     summary="The organization's webhook endpoints (never their secrets)",
 )
-def listing(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
+def list_webhooks(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
     return EndpointList(endpoints=[EndpointOut(**e) for e in endpoints.listing(conn, org_id)])
 
 
@@ -64,7 +74,7 @@ def listing(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Stop delivering to an endpoint",
 )
-def remove(org_id: UUID, endpoint_id: UUID, operator: OperatorKey, conn: Tx) -> None:
+def remove_webhook(org_id: UUID, endpoint_id: UUID, operator: OperatorKey, conn: Tx) -> None:
     endpoints.remove(conn, org_id, endpoint_id, _now(), by=operator.key_id)
 
 
@@ -84,8 +94,8 @@ def _delivery(row: dict[str, Any]) -> DeliveryOut:
     response_model=DeliveryPage,
     summary="This organization's webhook deliveries with their attempts, newest first",
 )
-def deliveries(
-    principal: AnyOrgKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+def list_webhook_deliveries(
+    principal: AnyOrgKey, conn: Tx, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> DeliveryPage:
     check_limit(limit)
     after = None
@@ -106,5 +116,11 @@ def deliveries(
     response_model=OrgNotices,
     summary="Notices to this organization about its own account (e.g. an endpoint disabled)",
 )
-def org_notices(principal: AnyOrgKey, conn: Tx) -> OrgNotices:
-    return OrgNotices(notices=[OrgNoticeOut(**n) for n in repo.org_notices(conn, principal.org_id)])
+def org_notices(
+    principal: AnyOrgKey, conn: Tx, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> OrgNotices:
+    after = decode_key(cursor, (datetime, UUID))
+    rows = repo.org_notices(conn, principal.org_id, after, limit + 1)
+    page = page_of(rows, limit, lambda n: key_of(n["created_at"], n["notice_id"]))
+    return OrgNotices(notices=[OrgNoticeOut(**n) for n in page.items],
+                      page=PageInfo(next_cursor=page.next_cursor))  # fmt: skip

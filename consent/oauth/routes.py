@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bureau.api.deps import OperatorKey, SettingsDep, SignerDep, Tx, UserKey
-from bureau.pagination import DEFAULT_LIMIT, PageInfo
+from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from consent.oauth import lender
 from consent.oauth.schemas import (
     GrantPage,
@@ -45,7 +45,7 @@ def _now() -> datetime:
     tags=["oauth"],
     summary="RFC 8414 authorization server metadata",
 )
-def metadata(settings: SettingsDep) -> ServerMetadata:
+def oauth_metadata(settings: SettingsDep) -> ServerMetadata:
     """From the FAIRFILE_ISSUER setting, not the request: a client choosing the Host header
     must not choose the endpoints another client is told to use."""
     base = settings.issuer
@@ -71,15 +71,67 @@ def metadata(settings: SettingsDep) -> ServerMetadata:
     )
 
 
+TOKEN_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["grant_type", "code", "redirect_uri", "code_verifier"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["authorization_code"]},
+        "code": {"type": "string", "maxLength": 200},
+        "redirect_uri": {"type": "string", "maxLength": 2000},
+        "code_verifier": {"type": "string", "minLength": 43, "maxLength": 128},
+        "client_id": {"type": "string", "maxLength": 100},
+        "client_secret": {"type": "string", "maxLength": 200},
+    },
+}
+"""RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5); the client authenticates by Basic or the form."""
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "enum": ["invalid_request", "invalid_client", "invalid_grant",
+                                             "unauthorized_client", "unsupported_grant_type",
+                                             "invalid_scope"]},
+        "error_description": {"type": "string"},
+    },
+}  # fmt: skip
+TOKEN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in", "grant_id", "grant", "receipt"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_in": {"type": "integer", "minimum": 0},
+        "scope": {"type": "string"},
+        "grant_id": {"type": "string", "format": "uuid"},
+        "grant": {"type": "object", "required": ["grant_id", "purpose", "scope", "status"],
+                  "properties": {"grant_id": {"type": "string", "format": "uuid"},
+                                 "purpose": {"type": "string"}, "scope": {"type": "string"},
+                                 "valid_from": {"type": "string", "format": "date-time"},
+                                 "expires_at": {"type": "string", "format": "date-time"},
+                                 "max_uses": {"type": ["integer", "null"]},
+                                 "uses": {"type": "integer"}, "status": {"type": "string"}}},
+        "receipt": {"type": "string", "description": "the signed grant receipt (compact JWS)"},
+    },
+}  # fmt: skip
+
+
 @router.post(
     TOKEN_PATH,
     tags=["oauth"],
     summary="Exchange a code for the grant and its access token (RFC 6749 §4.1.3)",
-    responses={200: {"description": "RFC 6749 §5.1 token, with grant_id, grant and receipt"},
-               400: {"description": "RFC 6749 §5.2 error"},
-               401: {"description": "RFC 6749 §5.2 invalid_client"}},
+    description="The lender authenticates as the OAuth client (its org id and pull key, by HTTP "
+    "Basic or in the form) and sends the code with its PKCE verifier; errors are RFC 6749 "
+    "§5.2 JSON, not problem+json.",
+    responses={200: {"description": "RFC 6749 §5.1 token, with grant_id, grant and receipt",
+                      "content": {"application/json": {"schema": TOKEN_SCHEMA}}},
+               400: {"description": "RFC 6749 §5.2 error",
+                     "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}},
+               401: {"description": "RFC 6749 §5.2 invalid_client",
+                     "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": TOKEN_REQUEST_SCHEMA}}}},
 )  # fmt: skip
-async def token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
+async def oauth_token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
     form = await request.form()
     incoming = Incoming(
         request.method, str(request.url), request.headers,
@@ -102,8 +154,8 @@ async def token(request: Request, conn: Tx, key: SignerDep) -> JSONResponse:
     tags=["grants"],
     summary="The grants subjects made to this organization, newest first (never file data)",
 )
-def list_grants(
-    user: UserKey, conn: Tx, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+def list_lender_grants(
+    user: UserKey, conn: Tx, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> GrantPage:
     page = lender.grants_page(conn, user.org_id, cursor, limit, _now())
     return GrantPage(
@@ -117,7 +169,7 @@ def list_grants(
     tags=["grants"],
     summary="One grant made to this organization",
 )
-def get_grant(grant_id: UUID, user: UserKey, conn: Tx) -> LenderGrant:
+def get_lender_grant(grant_id: UUID, user: UserKey, conn: Tx) -> LenderGrant:
     return LenderGrant(**lender.one_grant(conn, user.org_id, grant_id, _now()))
 
 

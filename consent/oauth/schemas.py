@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bureau.inputs import RequestBody
 from bureau.pagination import PageInfo
 
 
@@ -32,9 +33,14 @@ class GrantPage(BaseModel):
     page: PageInfo
 
 
-class RedirectUrisIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    redirect_uris: list[str] = Field(max_length=20)
+class RedirectUrisIn(RequestBody):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"redirect_uris": ["https://lender.example.com/callback"]}]
+        },
+    )
+    redirect_uris: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(max_length=20)
 
 
 class RedirectUrisOut(BaseModel):

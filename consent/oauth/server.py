@@ -345,7 +345,7 @@ class BureauServer(AuthorizationServer):
                 self.conn, self.key, row["subject_id"], row["client_id"], row["purpose"],
                 row["scope"], None, row["expires_at"], row["max_uses"], self.now,
                 grant_id=row["grant_id"],
-            )  # fmt: skip
+            ).model_dump(mode="json")  # fmt: skip
         except DomainError as exc:
             raise InvalidGrantError(f"{exc.field or 'grant'}: {exc.detail}") from None
         expires_at = row["expires_at"]

@@ -5,16 +5,11 @@ forwarded address is believed only from a trusted proxy. Run against a real uvic
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
@@ -24,31 +19,9 @@ from bureau.db.pool import open_pool
 from bureau.sandbox.commands import proxy_options
 from bureau.sandbox.seed import SeedResult
 from bureau.web.signin import client_address
+from tests.api.served import served
 from tests.consent.conftest import Org, Person
 from tests.consent.test_routes import grant
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def served(app: FastAPI, **options: Any) -> Iterator[str]:
-    """`app` on a real uvicorn server on 127.0.0.1 in a thread; its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", **options))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _stall_upload(port: int, key: str) -> socket.socket:
@@ -62,7 +35,7 @@ def _stall_upload(port: int, key: str) -> socket.socket:
     return s
 
 
-def test_nine_stalled_uploads_leave_health_and_a_report_pull_answering_within_a_second(
+def test_nine_stalled_uploads_hold_no_pooled_connection_so_health_and_a_pull_answer(
     settings: Settings, database_url: str, sandbox: SeedResult, app: FastAPI,
     person: Person, lumen: Org,
 ) -> None:  # fmt: skip
@@ -76,21 +49,24 @@ def test_nine_stalled_uploads_leave_health_and_a_report_pull_answering_within_a_
                     uploads=UploadSettings(read_timeout=60, per_furnisher=9))  # fmt: skip
     sockets: list[socket.socket] = []
     try:
-        with served(create_app(tight, pool=pool)) as base:
-            port = int(base.rsplit(":", 1)[1])
+        with served(create_app(tight, pool=pool)) as port:
+            base = f"http://127.0.0.1:{port}"
             sockets = [_stall_upload(port, furnisher_key) for _ in range(9)]
             time.sleep(0.5)  # every upload is being received now
-            started = time.monotonic()
             health = httpx.get(f"{base}/health", timeout=5)
-            health_took = time.monotonic() - started
-            started = time.monotonic()
-            pulled = httpx.post(f"{base}/v1/reports", headers=lumen.headers, timeout=5,
+            # Nothing waits on the pool and no connection is held while nine bodies stall: the
+            # stalled uploads took none (a pull would otherwise wait out the pool's timeout).
+            assert health.status_code == 200
+            assert health.json()["pool"] | {"max_size": 4} == {
+                "state": "ok",
+                "in_use": 0,
+                "max_size": 4,
+                "waiting": 0,
+            }
+            pulled = httpx.post(f"{base}/v1/reports", headers=lumen.headers, timeout=30,
                                 json={"grant_id": made["grant_id"],
                                       "purpose": "credit-transaction"})  # fmt: skip
-            pull_took = time.monotonic() - started
-            assert health.status_code == 200 and health.json()["pool"]["state"] == "ok"
             assert pulled.status_code == 201, pulled.text
-            assert health_took < 1.0 and pull_took < 1.0, (health_took, pull_took)
     finally:
         for s in sockets:
             s.close()
@@ -105,8 +81,8 @@ def test_a_furnisher_gets_only_its_share_of_concurrent_uploads(
     key = sandbox.org_keys["northwind"]["key"]
     sockets: list[socket.socket] = []
     try:
-        with served(create_app(limited, pool=pool)) as base:
-            port = int(base.rsplit(":", 1)[1])
+        with served(create_app(limited, pool=pool)) as port:
+            base = f"http://127.0.0.1:{port}"
             sockets = [_stall_upload(port, key) for _ in range(2)]
             time.sleep(0.3)
             third = httpx.post(f"{base}/v1/furnish/metro2", content=b"x" * 10, timeout=5,
@@ -125,8 +101,7 @@ def test_an_upload_that_stops_arriving_is_refused_after_the_read_timeout(
     pool = open_pool(database_url, max_size=2)
     impatient = replace(settings, uploads=UploadSettings(read_timeout=0.3))
     try:
-        with served(create_app(impatient, pool=pool)) as base:
-            port = int(base.rsplit(":", 1)[1])
+        with served(create_app(impatient, pool=pool)) as port:
             s = _stall_upload(port, sandbox.org_keys["northwind"]["key"])
             s.settimeout(5)
             answer = s.recv(4096).decode()
@@ -150,9 +125,13 @@ def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(
         return {"address": client_address(request)}
 
     options = proxy_options(replace(settings, trusted_proxies=trusted))
-    with served(probe, **options) as base:
-        answer = httpx.get(f"{base}/address", headers={"X-Forwarded-For": "203.0.113.7"})
+    with served(probe, **options) as port:
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/address", headers={"X-Forwarded-For": "203.0.113.7"}
+        )
     assert answer.json()["address"] == "127.0.0.1"
-    with served(probe, **proxy_options(replace(settings, trusted_proxies="127.0.0.1"))) as base:
-        trusted_answer = httpx.get(f"{base}/address", headers={"X-Forwarded-For": "203.0.113.7"})
+    with served(probe, **proxy_options(replace(settings, trusted_proxies="127.0.0.1"))) as port:
+        trusted_answer = httpx.get(
+            f"http://127.0.0.1:{port}/address", headers={"X-Forwarded-For": "203.0.113.7"}
+        )
     assert trusted_answer.json()["address"] == "203.0.113.7"

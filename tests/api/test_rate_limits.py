@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import psycopg
@@ -18,8 +19,8 @@ from tests.api.served import served
 from tests.conftest import bearer
 
 
-def _limited(settings: Settings, pool: ConnectionPool, **limits: int) -> TestClient:
-    edge = EdgeSettings(rate_limits=True, window_seconds=3600, **limits)
+def _limited(settings: Settings, pool: ConnectionPool, **limits: Any) -> TestClient:
+    edge = replace(EdgeSettings(rate_limits=True, window_seconds=3600), **limits)
     return TestClient(create_app(replace(settings, edge=edge), pool=pool))
 
 

@@ -121,4 +121,4 @@ def test_audit_endpoints_need_the_auditor_scope(
     client: TestClient, person: Person, lumen: Org
 ) -> None:
     assert client.get("/v1/audit/tree-head", headers=lumen.headers).status_code == 403
-    assert client.get("/v1/audit/tree-head", headers=person.headers).status_code == 401
+    assert client.get("/v1/audit/tree-head", headers=person.headers).status_code == 403

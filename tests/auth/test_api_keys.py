@@ -49,9 +49,14 @@ def test_key_without_the_operator_scope_is_403(client: TestClient, sandbox: Seed
     assert response.json()["type"].endswith("/forbidden")
 
 
-def test_subject_token_is_not_an_organization_key(client: TestClient, sandbox: SeedResult) -> None:
+def test_subject_token_on_an_org_route_is_403_naming_the_key_needed(
+    client: TestClient, sandbox: SeedResult
+) -> None:
     token = sandbox.personas["thin-file"]["token"]
-    assert client.get("/v1/whoami", headers=bearer(token)).status_code == 401
+    response = client.get("/v1/whoami", headers=bearer(token))
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("/wrong-credential")
+    assert "organization's API key" in response.json()["detail"]
 
 
 def test_revoked_key_is_refused_at_once(client: TestClient, sandbox: SeedResult) -> None:

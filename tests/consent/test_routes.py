@@ -155,7 +155,7 @@ def test_fraud_alerts_last_as_the_law_says_and_keep_the_contact_private(
 
 def test_consent_endpoints_need_the_subjects_token(client: TestClient, lumen: Org) -> None:
     assert client.get("/v1/me/consents").status_code == 401
-    assert client.get("/v1/me/consents", headers=lumen.headers).status_code == 401
+    assert client.get("/v1/me/consents", headers=lumen.headers).status_code == 403
 
 
 def test_the_full_disclosure_shows_active_grants_the_freeze_and_the_access_log(

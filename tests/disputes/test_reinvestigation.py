@@ -63,14 +63,17 @@ def test_the_furnisher_sees_the_item_as_reported_and_the_subjects_reason(
     conn: psycopg.Connection[dict[str, Any]], vault: Vault, world: World
 ) -> None:
     row = file_account_dispute(conn, vault, world, description="Balance was paid down.")
-    [acdv] = inbox(conn, vault, world.furnisher_id, open_only=True)
+    [acdv] = inbox(conn, vault, world.furnisher_id, open_only=True, limit=200, cursor=None).items
     assert acdv["dispute_id"] == row.dispute_id
     assert acdv["item"]["account_number"] == world.account_number
     assert acdv["item"]["as_reported"]["current_balance"] == 1200
     assert acdv["reason"]["code"] == "inaccurate-balance"
     assert acdv["description"] == "Balance was paid down."
     assert acdv["due_on"] == date(2026, 12, 25)
-    assert inbox(conn, vault, world.other_furnisher_id, open_only=True) == []
+    assert (
+        inbox(conn, vault, world.other_furnisher_id, open_only=True, limit=200, cursor=None).items
+        == []
+    )
 
 
 def test_a_verified_item_stays_and_the_subject_gets_the_results_notice(
@@ -305,7 +308,10 @@ def test_items_no_organization_furnished_are_answered_by_the_operator(
         T0,
     )
     assert row.furnisher_id is None
-    assert row.dispute_id in [c["dispute_id"] for c in inbox(conn, vault, None, open_only=True)]
+    assert row.dispute_id in [
+        c["dispute_id"]
+        for c in inbox(conn, vault, None, open_only=True, limit=200, cursor=None).items
+    ]
     with pytest.raises(NotYourItem):
         answer(conn, vault, world.furnisher_id, row.dispute_id, AnswerCode.DELETED, None, T0)
     done = answer(conn, vault, None, row.dispute_id, AnswerCode.MODIFIED,
@@ -320,7 +326,7 @@ def test_a_direct_dispute_runs_on_the_same_clock(
 ) -> None:
     row = file_account_dispute(conn, vault, world, direct=True)
     assert row.direct and row.due_at == date(2026, 12, 25)
-    [acdv] = inbox(conn, vault, world.furnisher_id, open_only=True)
+    [acdv] = inbox(conn, vault, world.furnisher_id, open_only=True, limit=200, cursor=None).items
     assert acdv["direct"] is True
     run_deadlines(conn, vault, on(date(2026, 12, 28)))
     assert account(conn, vault, world, on(date(2026, 12, 28))) is None

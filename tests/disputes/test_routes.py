@@ -103,7 +103,7 @@ def test_furnisher_corrects_the_item_and_the_next_disclosure_shows_it(
     world = committed_world
     dispute = file(client, world).json()
     inbox = client.get("/v1/furnisher/disputes", headers=bearer(world.furnisher_key)).json()
-    [acdv] = [d for d in inbox if d["dispute_id"] == dispute["dispute_id"]]
+    [acdv] = [d for d in inbox["disputes"] if d["dispute_id"] == dispute["dispute_id"]]
     assert acdv["item"]["account_number"] == world.account_number
     assert acdv["item"]["field"] == "current_balance"
     assert "modified" in acdv["response_codes"]
@@ -140,7 +140,7 @@ def test_furnisher_corrects_the_item_and_the_next_disclosure_shows_it(
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
 
     notices = client.get("/v1/me/disputes/notices", headers=bearer(world.token)).json()
-    [results] = [n for n in notices if n["dispute_id"] == dispute["dispute_id"]]
+    [results] = [n for n in notices["notices"] if n["dispute_id"] == dispute["dispute_id"]]
     assert results["kind"] == "dispute-results" and results["due_by"] == "2026-12-07"
     letter = client.get(f"/v1/me/disputes/notices/{results['notice_id']}?format=html",
                         headers=bearer(world.token))  # fmt: skip
@@ -169,13 +169,13 @@ def test_past_recipients_are_told_on_request_and_see_the_notice(
     told = {n["org_id"] for n in r.json()["notified"]}
     assert told == {str(world.users[n]) for n in ("recent-lender", "landlord", "employer")}
     seen = client.get("/v1/org/dispute-notices", headers=bearer(world.user_keys["employer"]))
-    [notice] = seen.json()
+    [notice] = seen.json()["notices"]
     assert notice["kind"] == "dispute-correction"
     letter = client.get(f"/v1/org/dispute-notices/{notice['notice_id']}?format=html",
                         headers=bearer(world.user_keys["employer"]))  # fmt: skip
     assert "Correction of a consumer report" in letter.text
     assert client.get("/v1/org/dispute-notices",
-                      headers=bearer(world.user_keys["old-lender"])).json() == []  # fmt: skip
+                      headers=bearer(world.user_keys["old-lender"])).json()["notices"] == []  # fmt: skip
     again = client.post(f"/v1/me/disputes/{dispute['dispute_id']}/notify-recipients",
                         headers=bearer(world.token))  # fmt: skip
     assert again.status_code == 409
@@ -193,7 +193,7 @@ def test_more_information_moves_the_deadline_to_45_days(
     assert r.status_code == 200, r.text
     assert r.json()["due_on"] == "2027-01-09" and r.json()["extended"] is True
     [acdv] = [d for d in client.get("/v1/furnisher/disputes",
-                                    headers=bearer(world.furnisher_key)).json()
+                                    headers=bearer(world.furnisher_key)).json()["disputes"]
               if d["dispute_id"] == dispute["dispute_id"]]  # fmt: skip
     assert acdv["due_on"] == "2027-01-09"
     assert [d["content_type"] for d in acdv["documents"]] == ["text/plain"]

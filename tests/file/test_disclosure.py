@@ -111,10 +111,12 @@ def test_no_file_persona_has_identity_but_no_items(client: TestClient, sandbox: 
     assert body["tradelines"] == [] and body["collections"] == [] and body["bankruptcies"] == []
 
 
-def test_disclosure_without_a_subject_token_is_401(client: TestClient, sandbox: SeedResult) -> None:
+def test_disclosure_without_a_subject_token_is_refused(
+    client: TestClient, sandbox: SeedResult
+) -> None:
     assert client.get("/v1/me/file").status_code == 401
     org_key = sandbox.org_keys["lumen"]["key"]
-    assert client.get("/v1/me/file", headers=bearer(org_key)).status_code == 401
+    assert client.get("/v1/me/file", headers=bearer(org_key)).status_code == 403
 
 
 def test_subject_may_ask_for_the_national_id_truncated(

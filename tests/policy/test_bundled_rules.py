@@ -13,8 +13,8 @@ import numpy as np
 from bureau.policy.catalogue import DOMAIN_BIT
 from bureau.policy.engine import LinearRun, ListRun
 from bureau.policy.population import MonthEvents, draw_population, month_start_day
+from bureau.policy.reform import with_assumption
 from bureau.policy.regime import load_regime, parse_regime
-from tests.policy.test_regime import write_toml
 
 
 def raw(name: str) -> dict[str, Any]:
@@ -75,11 +75,17 @@ def test_suining_points_recover_after_the_configured_years() -> None:
     assert run.tracker.days[0] == month_start_day(months)
 
 
-def test_suining_what_if_shorter_recovery_from_an_edited_copy(tmp_path: Path) -> None:
-    doc = copy.deepcopy(raw("suining"))
-    doc["regime"]["id"] = "suining-2y"
-    doc["scoring"]["recovery_years"]["drunk_driving"] = 2
-    regime = load_regime(write_toml(tmp_path / "suining-2y.toml", doc))
+def test_suining_what_if_shorter_recovery_from_a_reform_file(tmp_path: Path) -> None:
+    reform = tmp_path / "suining-2y.toml"
+    reform.write_text(
+        '[reform]\nid = "suining-2y"\nname = "Suining, 2-year recovery"\nbase = "suining"\n'
+        "[scoring.recovery_years]\ndrunk_driving = 2\n[provenance]\n"
+        '"scoring.recovery_years.drunk_driving" = { status = "assumed", value = 2, '
+        'unit = "years", range = [1, 5], note = "what if a deduction were forgiven sooner" }\n',
+        encoding="utf-8",
+    )
+    regime = load_regime(reform)
+    assert regime.id == "suining-2y"
     run = LinearRun(regime, draw_population(1, seed=1), months=30, seed=1)
     run.step(MonthEvents.build(0, {"drunk_driving": [0]}))
     quiet(run, range(1, 24))
@@ -91,8 +97,8 @@ def test_suining_what_if_shorter_recovery_from_an_edited_copy(tmp_path: Path) ->
 def spc_without_warnings_or_extensions() -> ListRun:
     """The bundled list, with the random prior warning and extension switched off."""
     doc = copy.deepcopy(raw("spc-blacklist"))
-    doc["notice"]["before_adverse"] = False
-    doc["listing"]["extension_share"] = 0.0
+    doc = with_assumption(doc, "notice.before_adverse", False, "a what-if of this test")
+    doc = with_assumption(doc, "listing.extension_share", 0.0, "a what-if of this test")
     regime = parse_regime(doc, "spc-blacklist.toml")
     return ListRun(regime, draw_population(3, seed=1), months=36, seed=1)
 
@@ -133,8 +139,9 @@ def test_spc_wrong_listing_is_wrongful_and_cannot_be_lifted_by_paying() -> None:
 
 def test_fcra_false_item_is_corrected_by_a_dispute_and_the_sanction_ends() -> None:
     doc = copy.deepcopy(raw("fcra-us"))
-    doc["dispute"]["file_share_per_year"] = 1.0  # files within the year, almost surely
-    doc["dispute"]["success_share"] = 1.0
+    # files within the year, almost surely
+    doc = with_assumption(doc, "dispute.file_share_per_year", 1.0, "a what-if of this test")
+    doc = with_assumption(doc, "dispute.success_share", 1.0, "a what-if of this test")
     regime = parse_regime(doc, "fcra-us.toml")
     pop = draw_population(1, seed=1)
     pop.history[:] = 0
@@ -166,8 +173,8 @@ def test_fcra_adverse_item_stops_counting_after_seven_years() -> None:
 
 def test_spc_prior_warning_delays_listing_by_the_notice_period() -> None:
     doc = copy.deepcopy(raw("spc-blacklist"))
-    doc["notice"]["compliance"] = 1.0
-    doc["listing"]["extension_share"] = 0.0
+    doc = with_assumption(doc, "notice.compliance", 1.0, "a what-if of this test")
+    doc = with_assumption(doc, "listing.extension_share", 0.0, "a what-if of this test")
     regime = parse_regime(doc, "spc-blacklist.toml")
     pop = draw_population(400, seed=1)
     run = ListRun(regime, pop, months=2, seed=1)
@@ -184,9 +191,10 @@ def test_spc_prior_warning_delays_listing_by_the_notice_period() -> None:
 
 def test_a_dispute_is_decided_resolve_days_after_it_is_filed() -> None:
     doc = copy.deepcopy(raw("fcra-consent"))
-    doc["dispute"]["resolve_days"] = 15
-    doc["dispute"]["file_share_per_year"] = 1.0
-    doc["notice"]["dispute_boost"] = 12  # with a notice: certain to file this month
+    doc = with_assumption(doc, "dispute.resolve_days", 15, "a what-if of this test")
+    doc = with_assumption(doc, "dispute.file_share_per_year", 1.0, "a what-if of this test")
+    # with a notice: certain to file this month
+    doc = with_assumption(doc, "notice.dispute_boost", 12, "a what-if of this test")
     lab = parse_regime(doc, "what-if.toml").require_lab()
     from bureau.policy.engine import DisputeDesk
     from bureau.policy.tracking import Counters

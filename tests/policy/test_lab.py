@@ -19,27 +19,31 @@ from bureau.policy.population import (
     load_population_params,
     parse_population_params,
 )
+from bureau.policy.reform import with_assumption
 from bureau.policy.regime import RegimeInvalid
 from bureau.policy.tracking import auc_pairs
+from tests.policy.fast import BURN_IN, PEOPLE
 
 
 def test_identical_seeds_give_identical_metrics() -> None:
     regimes = resolve_regimes(["all"])
-    first = compare(regimes, population=3000, years=3, seed=7).as_json()
-    second = compare(regimes, population=3000, years=3, seed=7).as_json()
+    first = compare(regimes, population=3000, years=3, seed=7, burn_in_years=BURN_IN).as_json()
+    second = compare(regimes, population=3000, years=3, seed=7, burn_in_years=BURN_IN).as_json()
     assert first == second
 
 
 def test_a_different_seed_gives_a_different_population() -> None:
     regimes = resolve_regimes(["fcra-us"])
-    a = compare(regimes, population=3000, years=2, seed=1).as_json()
-    b = compare(regimes, population=3000, years=2, seed=2).as_json()
+    a = compare(regimes, population=3000, years=2, seed=1, burn_in_years=BURN_IN).as_json()
+    b = compare(regimes, population=3000, years=2, seed=2, burn_in_years=BURN_IN).as_json()
     assert a != b
 
 
 def test_a_regimes_results_do_not_depend_on_which_others_run_beside_it() -> None:
-    alone = compare(resolve_regimes(["suining"]), 2000, 2, seed=3).regimes[0]
-    together = compare(resolve_regimes(["all"]), 2000, 2, seed=3).regimes
+    alone = compare(resolve_regimes(["suining"]), PEOPLE, 2, seed=3, burn_in_years=BURN_IN).regimes[
+        0
+    ]
+    together = compare(resolve_regimes(["all"]), PEOPLE, 2, seed=3, burn_in_years=BURN_IN).regimes
     assert next(m for m in together if m.regime == "suining") == alone
 
 
@@ -87,7 +91,9 @@ def test_auc_counts_ties_as_half_and_ranks_defaulters_low() -> None:
 
 
 def test_a_financial_scorecard_predicts_default_better_than_conduct_points() -> None:
-    result = compare(resolve_regimes(["fcra-us", "rongcheng"]), 20_000, 4, seed=1)
+    result = compare(
+        resolve_regimes(["fcra-us", "rongcheng"]), 20_000, 4, seed=1, burn_in_years=BURN_IN
+    )
     auc = {m.regime: m.auc for m in result.regimes}
     assert auc["fcra-us"] is not None and auc["rongcheng"] is not None
     assert auc["fcra-us"] > auc["rongcheng"]
@@ -97,15 +103,14 @@ def test_a_population_what_if_where_conduct_predicts_repayment_raises_a_points_r
     tmp_path: Path,
 ) -> None:
     text = (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
-    strong = tmp_path / "strong.toml"
-    strong.write_text(
-        text.replace("financial_social_correlation = 0.1", "financial_social_correlation = 0.9")
+    doc = with_assumption(
+        tomllib.loads(text), "population.financial_social_correlation", 0.9, "what if it were"
     )
     regimes = resolve_regimes(["rongcheng"])
-    weak = compare(regimes, 20_000, 4, seed=1).regimes[0].auc
-    params = load_population_params(strong)
+    weak = compare(regimes, 20_000, 4, seed=1, burn_in_years=BURN_IN).regimes[0].auc
+    params = parse_population_params(doc, "strong.toml")
     assert params.financial_social_correlation == 0.9
-    tight = compare(regimes, 20_000, 4, seed=1, params=params).regimes[0].auc
+    tight = compare(regimes, 20_000, 4, 1, params, burn_in_years=BURN_IN).regimes[0].auc
     assert weak is not None and tight is not None
     assert tight > weak + 0.03
 

@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from bureau.policy.provenance import passages
+from bureau.policy.reform import with_assumption
 from bureau.policy.regime import (
     RegimeError,
     RegimeInvalid,
     builtin_names,
+    builtin_reforms,
     live_rules,
     load_regime,
     parse_regime,
@@ -86,10 +89,14 @@ def test_built_in_regime_validates_with_every_parameter_sourced(name: str) -> No
     assert lab.provenance, "every parameter cites a source or is marked assumed"
 
 
-@pytest.mark.parametrize("name", ["pboc-crc", "sesame", "rongcheng", "suining", "spc-blacklist"])
-def test_bundled_regime_citations_name_a_seed_file_or_an_assumption(name: str) -> None:
-    for field, source in load_regime(name).require_lab().provenance.items():
-        assert source.startswith(("bundled-regimes.md", "assumed:", "fcra.md")), field
+@pytest.mark.parametrize("name", BUILT_IN + builtin_reforms())
+def test_every_source_a_regime_cites_is_shipped_in_the_repository(name: str) -> None:
+    for field, entry in load_regime(name).require_lab().provenance.items():
+        if entry.status == "sourced":
+            assert entry.source is not None, field
+            assert entry.source.startswith("public:") or entry.source in passages(), field
+        else:
+            assert entry.note and (entry.range is not None or not isinstance(entry.value, float))
 
 
 def test_live_rules_still_come_from_fcra_consent() -> None:
@@ -133,23 +140,77 @@ def test_a_parameter_without_a_source_is_refused() -> None:
     with pytest.raises(RegimeInvalid) as err:
         parse_regime(doc, "broken.toml")
     assert err.value.field == "listing.years"
-    assert "no source" in err.value.reason
+    assert "missing provenance" in err.value.reason
 
 
-def test_an_assumption_without_a_reason_is_refused() -> None:
+def test_an_assumption_without_a_reason_or_range_is_refused() -> None:
     doc = raw("spc-blacklist")
-    doc["provenance"]["listing.years"] = "assumed"
+    doc["provenance"]["listing.years"] = {"status": "assumed", "value": 2.0, "unit": "years"}
     with pytest.raises(RegimeInvalid) as err:
         parse_regime(doc, "broken.toml")
-    assert err.value.field == "provenance.listing.years"
+    fields = {f for f, _ in err.value.problems}
+    assert {"provenance.listing.years.note", "provenance.listing.years.range"} <= fields
 
 
 def test_a_seed_citation_must_name_the_seed_file() -> None:
     doc = raw("rongcheng")
-    doc["provenance"]["scoring.items.littering"] = "bundled-regimes.md Rongcheng: littering -3"
+    doc["provenance"]["scoring.items.littering"]["note"] = "bundled-regimes.md Rongcheng: littering"
     with pytest.raises(RegimeInvalid) as err:
         parse_regime(doc, "broken.toml")
-    assert err.value.field == "provenance.scoring.items.littering"
+    assert err.value.field == "provenance.scoring.items.littering.note"
+
+
+def test_an_edited_value_whose_provenance_was_left_behind_is_refused_as_stale() -> None:
+    doc = raw("rongcheng")
+    doc["scoring"]["items"]["littering"] = -30
+    with pytest.raises(RegimeInvalid) as err:
+        parse_regime(doc, "edited.toml")
+    assert err.value.field == "scoring.items.littering"
+    assert "stale provenance" in err.value.reason and "-3" in err.value.reason
+
+
+def test_a_citation_whose_passage_changed_since_it_was_read_is_refused() -> None:
+    doc = raw("rongcheng")
+    doc["provenance"]["scoring.base"]["sha256"] = "0" * 12
+    with pytest.raises(RegimeInvalid) as err:
+        parse_regime(doc, "rongcheng.toml")
+    assert err.value.field == "provenance.scoring.base.sha256"
+    assert "stale source" in err.value.reason and "bundled-regimes.md#rongcheng" in err.value.reason
+
+
+def test_a_citation_of_a_passage_not_in_the_repository_is_refused() -> None:
+    doc = raw("rongcheng")
+    doc["provenance"]["scoring.base"]["source"] = "../shared/reference/bundled-regimes.md"
+    with pytest.raises(RegimeInvalid) as err:
+        parse_regime(doc, "rongcheng.toml")
+    assert err.value.field == "provenance.scoring.base.source"
+    assert "missing source" in err.value.reason
+
+
+def test_a_reform_that_overrides_a_value_without_provenance_is_refused_naming_the_key(
+    tmp_path: Path,
+) -> None:
+    reform = tmp_path / "r.toml"
+    reform.write_text(
+        '[reform]\nid = "r"\nname = "r"\nbase = "fcra-us"\n[dispute]\nresolve_days = 15\n'
+    )
+    with pytest.raises(RegimeInvalid) as err:
+        load_regime(reform)
+    assert err.value.field == "dispute.resolve_days"
+    assert "stale provenance" in err.value.reason
+
+
+def test_built_in_reforms_name_their_base_and_override_only_some_values() -> None:
+    six = load_regime("rongcheng-six-classes")
+    base = load_regime("rongcheng")
+    assert six.raw["regime"]["reform_of"] == "rongcheng"
+    assert [b.name for b in six.require_lab().bands] == ["AAA", "AA", "A", "B", "C", "D"]
+    assert six.require_lab().scoring == base.require_lab().scoring
+    high = load_regime("fcra-consent-high-dispute").require_lab()
+    assert (
+        high.dispute.file_share_per_year
+        == 2 * load_regime("fcra-consent").require_lab().dispute.file_share_per_year
+    )
 
 
 def test_scoring_an_inadmissible_category_is_refused() -> None:
@@ -172,7 +233,7 @@ def test_bands_out_of_order_are_refused() -> None:
 def test_a_copied_and_edited_regime_file_runs_the_what_if(tmp_path: Path) -> None:
     doc = copy.deepcopy(raw("fcra-consent"))
     doc["regime"]["id"] = "fcra-consent-15-days"
-    doc["dispute"]["resolve_days"] = 15
+    doc = with_assumption(doc, "dispute.resolve_days", 15, "a what-if of this test")
     regime = load_regime(write_toml(tmp_path / "what-if.toml", doc))
     assert regime.id == "fcra-consent-15-days"
     assert regime.require_lab().dispute.resolve_days == 15

@@ -183,7 +183,7 @@ def test_reading_my_score_or_a_what_if_is_logged_as_a_soft_inquiry_with_an_audit
 def test_the_score_is_only_for_its_subject(client: TestClient, sandbox: SeedResult) -> None:
     assert client.get("/v1/me/score").status_code == 401
     org = sandbox.org_keys["lumen"]["key"]
-    assert client.get("/v1/me/score", headers=bearer(org)).status_code == 401
+    assert client.get("/v1/me/score", headers=bearer(org)).status_code == 403
 
 
 def test_the_full_disclosure_carries_the_same_score_with_its_points(

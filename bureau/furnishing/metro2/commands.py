@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from bureau.commandline import Subparsers
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.cycles import History
 from bureau.furnishing.metro2.moov_json import ConvertError, from_moov, to_moov
 from bureau.furnishing.metro2.packed import to_character, to_packed
@@ -24,7 +25,7 @@ from bureau.furnishing.metro2.parse import open_file, read
 from bureau.furnishing.metro2.records import Gap, Record
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.table import rule_table
-from bureau.furnishing.metro2.validate import FileValidator, Problem, check_cycle
+from bureau.furnishing.metro2.validate import Problem, check_cycle
 from bureau.furnishing.metro2.write import item_bytes
 from bureau.private_output import open_private
 
@@ -92,7 +93,8 @@ CLEAN, REJECTING, UNREADABLE, REVIEW_ONLY = 0, 1, 2, 3
 
 def run_validate(args: argparse.Namespace) -> int:
     """Problems are printed as they are found, so a huge file never piles up in memory."""
-    validator = FileValidator()
+    columnar = ColumnarValidator()  # the same problems as validate.FileValidator, faster
+    validator = columnar.file
     count = 0
     rejecting = 0
 
@@ -110,8 +112,7 @@ def run_validate(args: argparse.Namespace) -> int:
     try:
         history = _history(args.previous) if args.previous else None
         with open_file(args.file) as stream:
-            for item in read(stream):
-                found = validator.check(item)
+            for item, found in columnar.items(stream):
                 for problem in found:
                     emit(problem)
                 if history is None or not isinstance(item, Record) or item.kind != "base":
