@@ -68,6 +68,13 @@ def _size_label(n: int | None) -> str:
     return f"n={n:,}, small group" if n < SMALL_GROUP else f"n={n:,}"
 
 
+def _clipped(span: Interval, share: bool) -> Interval:
+    """An interval as drawn: never below zero, and a share's never above 100%."""
+    if span is None:
+        return None
+    return (max(span[0], 0.0), min(span[1], 1.0) if share else span[1])
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -95,7 +102,7 @@ def bar_chart(
         if value is None:
             ax.text(0, y, " n/a", va="center", color="#777")
             continue
-        span = intervals[i] if intervals else None
+        span = _clipped(intervals[i] if intervals else None, scale == 100)
         err = None
         if span is not None:
             err = [[max(value - span[0], 0) * scale], [max(span[1] - value, 0) * scale]]

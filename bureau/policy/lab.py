@@ -24,7 +24,7 @@ from bureau.policy.population import (
     event_stream,
 )
 from bureau.policy.regime import Regime, builtin_names, builtin_reforms, load_regime
-from bureau.policy.uncertainty import Estimate, estimate
+from bureau.policy.uncertainty import Estimate, estimate, metric_bounds
 
 Progress = Callable[[int], None]
 
@@ -306,6 +306,7 @@ def compare_replicates(
             name: estimate(
                 [getattr(c.regimes[i], name) for c in runs],
                 min(c.regimes[i].bases.get(name, population) for c in runs),
+                metric_bounds(name),
             )
             for name in ESTIMATED
         }

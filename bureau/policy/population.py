@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from bureau.policy.catalogue import EVENT_BY_NAME, EVENT_NAMES
 from bureau.policy.provenance import Provenance, check_provenance
+from bureau.policy.reform import POPULATION_REFORM_KEYS, apply_population_reform, reform_head
 from bureau.policy.regime import RegimeInvalid
 from bureau.policy.schema import leaf_paths
 
@@ -94,8 +95,13 @@ def load_population_params(path: str | Path | None = None) -> PopulationParams:
     return parse_population_params(doc, source)
 
 
-def population_document(path: str | Path | None = None) -> tuple[dict[str, Any], str]:
-    """The population file as a TOML document and its source label (for what-ifs on it)."""
+def population_document(
+    path: str | Path | None = None, seen: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], str]:
+    """The population file as a TOML document and its source label (for what-ifs on it).
+
+    A population reform (`[reform] base = "population.toml"` and only the values it changes,
+    each with its provenance) is laid over its base, the bundled file or a path beside it."""
     if path is None:
         text = (resources.files("bureau.policy") / "population.toml").read_text("utf-8")
         source = "population.toml"
@@ -106,7 +112,23 @@ def population_document(path: str | Path | None = None) -> tuple[dict[str, Any],
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegimeInvalid(source, [("toml", str(exc))]) from exc
-    return doc, source
+    head = reform_head(doc)
+    if head is None:
+        return doc, source
+    unknown = sorted(set(head) - POPULATION_REFORM_KEYS)
+    if unknown:
+        raise RegimeInvalid(source, [(f"reform.{unknown[0]}", "unknown field")])
+    base = head.get("base")
+    if not isinstance(base, str) or not base:
+        raise RegimeInvalid(source, [("reform.base", "missing or empty")])
+    if source in seen:
+        raise RegimeInvalid(source, [("reform.base", "a reform cannot be its own base")])
+    beside = Path(source).parent / base
+    base_path = beside if path is not None and beside.exists() else None
+    if base_path is None and base != "population.toml":
+        raise RegimeInvalid(source, [("reform.base", f"no such population file: {base!r}")])
+    base_doc, _ = population_document(base_path, (*seen, source))
+    return apply_population_reform(base_doc, doc), source
 
 
 def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParams:

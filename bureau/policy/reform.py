@@ -34,21 +34,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def apply_reform(base_doc: dict[str, Any], reform_doc: dict[str, Any]) -> dict[str, Any]:
-    """The regime document the reform describes: the base with the reform's values laid over.
-
-    The `[regime]` table keeps the base's settings but takes the reform's id, name and summary;
-    provenance for a path the reform removed (a band no longer listed) is dropped.
-    """
-    head = reform_head(reform_doc) or {}
+def _overlay(base_doc: dict[str, Any], reform_doc: dict[str, Any]) -> dict[str, Any]:
+    """The base with the reform's values and provenance laid over; the base's provenance for
+    a path the reform removed is dropped."""
     body = {k: v for k, v in reform_doc.items() if k not in ("reform", "provenance")}
     doc = _merge({k: v for k, v in base_doc.items() if k != "provenance"}, body)
-    regime = dict(base_doc.get("regime", {}))
-    for key in ("id", "name", "summary"):
-        if key in head:
-            regime[key] = head[key]
-    regime["reform_of"] = base_doc.get("regime", {}).get("id")
-    doc["regime"] = regime
     provenance = {
         path: entry
         for path, entry in base_doc.get("provenance", {}).items()
@@ -56,6 +46,33 @@ def apply_reform(base_doc: dict[str, Any], reform_doc: dict[str, Any]) -> dict[s
     }
     provenance.update(reform_doc.get("provenance", {}))
     doc["provenance"] = provenance
+    return doc
+
+
+POPULATION_REFORM_KEYS = {"base", "name", "summary"}
+
+
+def apply_population_reform(base_doc: dict[str, Any], reform_doc: dict[str, Any]) -> dict[str, Any]:
+    """The population document a population reform describes: its base (the bundled
+    `population.toml` or another file) with the reform's values laid over, as a regime reform
+    does; the `[reform]` table itself is dropped."""
+    return _overlay(base_doc, reform_doc)
+
+
+def apply_reform(base_doc: dict[str, Any], reform_doc: dict[str, Any]) -> dict[str, Any]:
+    """The regime document the reform describes: the base with the reform's values laid over.
+
+    The `[regime]` table keeps the base's settings but takes the reform's id, name and summary;
+    provenance for a path the reform removed (a band no longer listed) is dropped.
+    """
+    head = reform_head(reform_doc) or {}
+    doc = _overlay(base_doc, reform_doc)
+    regime = dict(base_doc.get("regime", {}))
+    for key in ("id", "name", "summary"):
+        if key in head:
+            regime[key] = head[key]
+    regime["reform_of"] = base_doc.get("regime", {}).get("id")
+    doc["regime"] = regime
     return doc
 
 

@@ -4,7 +4,8 @@ Why a Student t interval over replicates: each replicate is an independent popul
 independent dice, so the spread of a metric across replicates is its run-to-run noise; with a
 handful of replicates the t quantile (not 1.96) keeps the interval honest. A metric computed
 over few people (the never-corrected share of the 46 people a blacklist wrongly lists) is
-flagged so it is never read like one over 100,000.
+flagged so it is never read like one over 100,000. A share cannot leave [0, 1] nor a count
+go below 0, however few the replicates, so an interval is clipped to what the metric can be.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SMALL_GROUP = 100  # fewer people (or applications) than this behind a metric: flagged
+Bounds = tuple[float, float]
+SHARE: Bounds = (0.0, 1.0)
+COUNT: Bounds = (0.0, math.inf)
+
+
+def metric_bounds(name: str) -> Bounds:
+    """What a metric can be: a share (or an AUC) lies in [0, 1]; every other metric the lab
+    reports (counts per 1,000, years, months, ratios, categories) is at least 0."""
+    return SHARE if name.startswith("share_") or name == "auc" else COUNT
 
 
 @dataclass(frozen=True)
@@ -31,8 +41,11 @@ class Estimate:
         return self.base < threshold
 
 
-def estimate(values: Sequence[float | None], base: int) -> Estimate:
-    """Mean and 95% t interval of the defined values (a metric undefined in a run is left out)."""
+def estimate(
+    values: Sequence[float | None], base: int, bounds: Bounds = (-math.inf, math.inf)
+) -> Estimate:
+    """Mean and 95% t interval of the defined values (a metric undefined in a run is left out),
+    the interval clipped to `bounds` (see `metric_bounds`)."""
     xs = [float(v) for v in values if v is not None]
     if not xs:
         return Estimate(None, None, None, 0, base)
@@ -43,4 +56,5 @@ def estimate(values: Sequence[float | None], base: int) -> Estimate:
 
     sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
     half = float(student_t.ppf(0.975, len(xs) - 1)) * sd / math.sqrt(len(xs))
-    return Estimate(mean, mean - half, mean + half, len(xs), base)
+    low, high = bounds
+    return Estimate(mean, max(mean - half, low), min(mean + half, high), len(xs), base)
