@@ -247,3 +247,55 @@ def tornado(
     if noise:
         ax.legend(loc="lower right", frameon=False)
     return _svg(fig, title)
+
+
+def sweep_chart(
+    title: str,
+    xs: Sequence[float],
+    series: Mapping[str, Sequence[tuple[float | None, float | None, float | None]]],
+    *,
+    x_label: str,
+    y_label: str,
+    scale: float = 1.0,
+    sizes: Mapping[str, int] | None = None,
+) -> str:
+    """A metric against a swept parameter, one line per regime, each point its replicate mean
+    with its 95% interval as an error bar (clipped to what the metric can be); undefined points
+    are left out of the line. The y axis starts at zero; a share's runs to 100%."""
+    fig = Figure(figsize=(6.4, 3.4))
+    ax = fig.add_subplot()
+    share = scale == 100
+    for i, (label, points) in enumerate(series.items()):
+        px, py, lo, hi = [], [], [], []
+        for x, (mean, low, high) in zip(xs, points, strict=True):
+            if mean is None:
+                continue
+            span = _clipped((low, high) if low is not None and high is not None else None, share)
+            px.append(x)
+            py.append(mean * scale)
+            lo.append(max(mean - span[0], 0.0) * scale if span else 0.0)
+            hi.append(max(span[1] - mean, 0.0) * scale if span else 0.0)
+        if not px:
+            continue
+        name = label + (f" (n={sizes[label]:,} per run)" if sizes and label in sizes else "")
+        ax.errorbar(
+            px,
+            py,
+            yerr=[lo, hi],
+            color=colour(i),
+            linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+            marker="os^vDPX"[i % 7],
+            markersize=4,
+            capsize=3,
+            linewidth=1.4,
+            label=name,
+        )
+    ax.set_ylim(0, 100 if share else None)
+    if not share:
+        ax.set_ylim(bottom=0)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.grid(color="#eee")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return _svg(fig, title)

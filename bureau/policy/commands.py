@@ -20,6 +20,8 @@ from bureau.policy.lab import compare_replicates, resolve_regimes, steady_state_
 from bureau.policy.population import load_population_params, population_document
 from bureau.policy.regime import Regime, RegimeError, builtin_names, load_regime
 from bureau.policy.report import terminal_table, write_outputs
+from bureau.policy.sensitivity import SOBOL_SAMPLES, SOBOL_TOP
+from bureau.policy.sweep import SweepSpec, parse_sweep
 
 
 def register(subparsers: Subparsers) -> None:
@@ -55,8 +57,38 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--sensitivity",
-        action="store_true",
-        help="Morris screen of every assumed parameter over its range (SALib)",
+        nargs="?",
+        const="sobol",
+        choices=("morris", "sobol"),
+        default=None,
+        help="'morris': Morris screen of every assumed parameter over its range; 'sobol' (the "
+        "default when given bare): the screen, then Sobol indices of each regime's top "
+        "factors (SALib)",
+    )
+    parser.add_argument(
+        "--sobol-samples",
+        type=int,
+        default=SOBOL_SAMPLES,
+        help=f"Saltelli base samples, a power of two: runs per regime = samples x (factors + 2) "
+        f"(default {SOBOL_SAMPLES})",
+    )
+    parser.add_argument(
+        "--sobol-top",
+        type=int,
+        default=SOBOL_TOP,
+        help=f"factors per regime given Sobol indices (default {SOBOL_TOP})",
+    )
+    parser.add_argument(
+        "--sweep",
+        metavar="PATH=LO:HI:STEPS",
+        help="sweep one parameter (population or regime path, 'regime:path' for one regime) "
+        "over STEPS points, every regime at each, with 95%% intervals and a chart",
+    )
+    parser.add_argument(
+        "--sweep-replicates",
+        type=int,
+        default=3,
+        help="replicates at each sweep point (default 3, at least 2)",
     )
     parser.add_argument(
         "--sensitivity-population",
@@ -97,6 +129,12 @@ def run_compare(args: argparse.Namespace) -> int:
             raise RegimeError(
                 "command line", "--sensitivity-trajectories", "must be at least 2 (sigma needs two)"
             )
+        if args.sensitivity == "sobol":
+            _power_of_two("--sobol-samples", args.sobol_samples)
+            _positive("--sobol-top", args.sobol_top)
+        sweep = parse_sweep(args.sweep) if args.sweep else None
+        if sweep is not None and args.sweep_replicates < 2:
+            raise RegimeError("command line", "--sweep-replicates", "must be at least 2")
         if args.burn_in is not None and args.burn_in < 0:
             raise RegimeError("command line", "--burn-in", "must not be negative")
         regimes = resolve_regimes(args.regimes)
@@ -124,6 +162,12 @@ def run_compare(args: argparse.Namespace) -> int:
         )
     if args.sensitivity:
         comp.sensitivity = _sensitivity(args, regimes, burn)
+    if sweep is not None:
+        try:
+            comp.sweep = _sweep(args, sweep, regimes, burn)
+        except (RegimeError, ValueError) as exc:
+            print(f"bureau compare: {exc}", file=sys.stderr)
+            return 2
     if not args.no_real_data:
         comp.realdata = _real_data(args.seed)
     paths = write_outputs(comp, Path(args.out))
@@ -135,8 +179,39 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _power_of_two(name: str, value: int) -> None:
+    if value < 2 or value & (value - 1):
+        raise RegimeError("command line", name, "must be a power of two, at least 2")
+
+
+def _sweep(
+    args: argparse.Namespace, spec: SweepSpec, regimes: list[Regime], burn: int
+) -> dict[str, Any]:
+    from bureau.policy.sweep import run_sweep
+
+    doc, source = population_document(args.population_file)
+    with tqdm(
+        total=12 * (args.years + burn) * args.sweep_replicates * spec.steps,
+        desc=f"sweep: {spec.name}, {spec.steps} points",
+        unit="month",
+        file=sys.stderr,
+    ) as bar:
+        return run_sweep(
+            spec,
+            regimes,
+            doc,
+            source,
+            population=args.population,
+            years=args.years,
+            seed=args.seed,
+            replicates=args.sweep_replicates,
+            burn_in_years=burn,
+            progress=bar.update,
+        )
+
+
 def _sensitivity(args: argparse.Namespace, regimes: list[Regime], burn: int) -> dict[str, Any]:
-    from bureau.policy.sensitivity import assumed_factors, morris_screen
+    from bureau.policy.sensitivity import assumed_factors, morris_screen, sobol_all
 
     doc, source = population_document(args.population_file)
     params = load_population_params(args.population_file)
@@ -161,7 +236,24 @@ def _sensitivity(args: argparse.Namespace, regimes: list[Regime], burn: int) -> 
             factors=factors,
             progress=bar.update,
         )
-    return screen.as_json()
+    if args.sensitivity == "sobol":
+        with tqdm(
+            total=len(regimes) * args.sobol_samples * (args.sobol_top + 2),
+            desc=f"sobol: top {args.sobol_top} factors per regime",
+            unit="run",
+            file=sys.stderr,
+        ) as bar:
+            sobol_all(
+                screen,
+                regimes,
+                doc,
+                source,
+                top=args.sobol_top,
+                samples=args.sobol_samples,
+                burn_in_years=burn,
+                progress=bar.update,
+            )
+    return screen.as_json() | {"mode": args.sensitivity}
 
 
 def _real_data(seed: int) -> dict[str, Any] | None:

@@ -87,6 +87,8 @@ class Comparison:
     burn_in_years: int = 0
     # The Morris screen (sensitivity.Screen.as_json()), when asked for.
     sensitivity: dict[str, Any] | None = None
+    # One parameter swept over a range (sweep.run_sweep), when asked for.
+    sweep: dict[str, Any] | None = None
     # Replicates (independent seeds seed, seed+1, ...): every run's metrics, and the estimates.
     replicates: list[list[RegimeMetrics]] = field(default_factory=list)
     estimates: dict[str, dict[str, Estimate]] = field(default_factory=dict)
@@ -104,6 +106,7 @@ class Comparison:
             },
             "realdata": self.realdata,
             "sensitivity": self.sensitivity,
+            "sweep": self.sweep,
             "population_params": {
                 k: v for k, v in asdict(self.population_params).items() if k != "provenance"
             },

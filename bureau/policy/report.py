@@ -21,6 +21,7 @@ from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart, tornado
 from bureau.policy.lab import Comparison, RegimeMetrics
 from bureau.policy.regime import Regime
+from bureau.policy.robustness import sobol_table, sweep_section
 from bureau.policy.sensitivity import verdict
 from bureau.policy.uncertainty import SMALL_GROUP
 
@@ -505,7 +506,7 @@ def _sensitivity_section(comp: Comparison) -> str:
             '<table><tr><th class="l">Metric</th><th>Baseline</th><th>Rank</th>'
             '<th class="l">Parameter</th><th>&mu;* &plusmn; 95%</th><th>&sigma;</th>'
             f'<th>Seed noise (SD)</th><th class="l">Verdict</th></tr>{"".join(rows)}</table>'
-            "</details>"
+            f"{sobol_table(sens, regime)}</details>"
         )
     return "".join(parts)
 
@@ -597,8 +598,17 @@ def reproduce_command(comp: Comparison) -> str:
         parts.append(f"--population-file {comp.population_params.source}")
     if comp.sensitivity:
         parts.append(
-            f"--sensitivity --sensitivity-population {comp.sensitivity['population']} "
+            f"--sensitivity {comp.sensitivity.get('mode', 'morris')} "
+            f"--sensitivity-population {comp.sensitivity['population']} "
             f"--sensitivity-trajectories {comp.sensitivity['trajectories']}"
+        )
+        if comp.sensitivity.get("mode") == "sobol":
+            parts.append(f"--sobol-samples {comp.sensitivity['sobol_samples']}")
+            parts.append(f"--sobol-top {comp.sensitivity['sobol_top']}")
+    if comp.sweep:
+        parts.append(
+            f"--sweep {comp.sweep['parameter']}={comp.sweep['low']:g}:{comp.sweep['high']:g}:"
+            f"{comp.sweep['steps']} --sweep-replicates {comp.sweep['replicates']}"
         )
     return " ".join(parts)
 
@@ -736,6 +746,8 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 {"".join(bands)}
 <h2>Sensitivity: which assumptions move the headlines</h2>
 {_sensitivity_section(comp)}
+<h2>Sweep: one parameter across a range</h2>
+{sweep_section(comp.sweep)}
 <h2>Real-data check: do personal attributes predict repayment?</h2>
 {_realdata_section(comp)}
 <h2>The regimes, parameter by parameter</h2>

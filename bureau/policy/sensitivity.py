@@ -76,7 +76,12 @@ class Screen:
     effects: dict[str, dict[str, list[Effect]]] = field(default_factory=dict)
     noise: dict[str, dict[str, float | None]] = field(default_factory=dict)
     baseline: dict[str, dict[str, float | None]] = field(default_factory=dict)
-    sobol: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # Per regime and headline: {"indices": {factor: S1, S1_conf, ST, ST_conf}, "variance",
+    # "noise_share"}; filled by sobol_indices after the screen.
+    sobol: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    sobol_runs: int = 0
+    sobol_samples: int = 0
+    sobol_top: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +99,11 @@ class Screen:
             "noise_sd": self.noise,
             "baseline": self.baseline,
             "sobol": self.sobol,
+            "sobol_method": "Sobol indices (SALib, Saltelli sampling, first order and total) "
+            "of each regime's top screened factors",
+            "sobol_runs": self.sobol_runs,
+            "sobol_samples": self.sobol_samples,
+            "sobol_top": self.sobol_top,
         }
 
 
@@ -281,31 +291,66 @@ def _screen_block(
     return len(design)
 
 
+SOBOL_TOP = 4  # factors per regime given Sobol indices: the union of each headline's top ones
+SOBOL_SAMPLES = 16  # Saltelli base samples (a power of two): samples x (factors + 2) runs
+
+
+def sobol_factors(screen: Screen, regime: str, top: int = SOBOL_TOP) -> list[Factor]:
+    """The factors the screen ranks highest for one regime: each headline's leader first,
+    then each one's second, and so on, until `top` distinct factors are chosen. Factors the
+    screen saw no effect of (mu* within twice the seed noise) are left out."""
+    ranked = screen.effects.get(regime, {})
+    chosen: list[str] = []
+    depth = max((len(es) for es in ranked.values()), default=0)
+    for k in range(depth):
+        for metric, effects in ranked.items():
+            noise = screen.noise.get(regime, {}).get(metric) or 0.0
+            seen = k < len(effects) and effects[k].mu_star > 2 * noise
+            if seen and effects[k].factor not in chosen and len(chosen) < top:
+                chosen.append(effects[k].factor)
+    by_name = {f.name: f for f in screen.factors}
+    return [by_name[name] for name in chosen]
+
+
 def sobol_indices(
     screen: Screen,
     regimes: Sequence[Regime],
     population_doc: dict[str, Any],
     population_source: str,
     regime: str,
-    metric: str,
     *,
-    top: int = 3,
-    samples: int = 8,
+    top: int = SOBOL_TOP,
+    samples: int = SOBOL_SAMPLES,
     burn_in_years: int | None = None,
-) -> dict[str, float]:
-    """First-order and total Sobol indices of the screen's `top` factors for one regime's
-    metric (the others held at their values); `samples` (a power of two) sets the cost,
-    samples * (2 * top + 2) runs."""
+    factors: Sequence[Factor] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """First-order (S1) and total (ST) Sobol indices, with SALib's 95% half-widths, of the
+    screen's top factors on each headline metric of one regime (the other factors held at
+    their values). The regime runs alone, since no other regime's run changes its metrics;
+    samples x (factors + 2) runs, all with the screen's seed (common random numbers).
+
+    Beside the indices: the variance of the metric across the samples and the seed noise's
+    share of it (noise SD squared over that variance), so an index on a metric the factors
+    barely move next to the dice is read as such."""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    ranked = [e.factor for e in screen.effects[regime][metric][:top]]
-    chosen = [f for f in screen.factors if f.name in ranked]
-    problem = _problem(chosen)
+    chosen = list(factors) if factors is not None else sobol_factors(screen, regime, top)
+    screen.sobol_top, screen.sobol_samples = top, samples
+    out: dict[str, dict[str, Any]] = {}
+    if not chosen:
+        screen.sobol[regime] = out
+        return out
+    # SALib needs two factors; a lone one is analysed beside a dummy that does nothing.
+    dummy = Factor("dummy", "no effect", 0.0, 0.0, 1.0, False)
+    analysed = chosen if len(chosen) > 1 else [*chosen, dummy]
+    problem = _problem(analysed)
     design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=screen.seed)
+    alone = [r for r in regimes if r.id == regime]
     run = _evaluator(
         chosen,
-        regimes,
+        alone,
         population_doc,
         population_source,
         screen.population,
@@ -313,16 +358,67 @@ def sobol_indices(
         screen.seed,
         burn_in_years,
     )
-    y = np.array([run(row)[regime][metric] for row in design])
-    result = sobol_analyze.analyze(
-        problem, y, calc_second_order=False, seed=screen.seed, print_to_console=False
-    )
-    out: dict[str, float] = {}
-    for name, s1, st in zip(problem["names"], result["S1"], result["ST"], strict=True):
-        out[f"{name} S1"] = float(s1)
-        out[f"{name} ST"] = float(st)
-    screen.sobol.setdefault(regime, {})[metric] = out
+    outputs = []
+    for row in design:
+        outputs.append(run(row[: len(chosen)])[regime])
+        if progress is not None:
+            progress(1)
+    for metric in HEADLINES:
+        y = np.array([o[metric] for o in outputs])
+        if not np.isfinite(y).all():
+            continue  # undefined in some sample: not analysed
+        variance = float(np.var(y, ddof=1))
+        noise = screen.noise.get(regime, {}).get(metric)
+        indices: dict[str, dict[str, float]] = {}
+        if variance > 0:
+            result = sobol_analyze.analyze(
+                problem, y, calc_second_order=False, seed=screen.seed, print_to_console=False
+            )
+            for i, name in enumerate(problem["names"]):
+                if name != dummy.name:
+                    indices[name] = {
+                        key: float(result[key][i]) for key in ("S1", "S1_conf", "ST", "ST_conf")
+                    }
+        out[metric] = {
+            "indices": dict(sorted(indices.items(), key=lambda kv: (-kv[1]["ST"], kv[0]))),
+            "variance": variance,
+            "noise_share": None if noise is None or variance == 0 else noise**2 / variance,
+        }
+    screen.sobol[regime] = out
+    screen.sobol_runs += len(design)
     return out
+
+
+def sobol_ranking(screen: Screen, regime: str, metric: str) -> list[str]:
+    """The factors of one regime's metric by total Sobol index, largest first."""
+    return list(screen.sobol.get(regime, {}).get(metric, {}).get("indices", {}))
+
+
+def sobol_all(
+    screen: Screen,
+    regimes: Sequence[Regime],
+    population_doc: dict[str, Any],
+    population_source: str,
+    *,
+    top: int = SOBOL_TOP,
+    samples: int = SOBOL_SAMPLES,
+    burn_in_years: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Screen:
+    """Sobol indices of each regime's top factors, after the Morris screen."""
+    for regime in regimes:
+        sobol_indices(
+            screen,
+            regimes,
+            population_doc,
+            population_source,
+            regime.id,
+            top=top,
+            samples=samples,
+            burn_in_years=burn_in_years,
+            progress=progress,
+        )
+    return screen
 
 
 def _finite(x: float) -> float | None:
