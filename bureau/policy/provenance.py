@@ -79,6 +79,9 @@ class Provenance:
     sha256: str | None
     note: str  # the fact read from the source, or the reason for an assumption
     range: tuple[float, float] | None
+    # Where the plausible range comes from (`document.md#id` or `public: ...`); None means the
+    # range itself is an assumption, and the report says so.
+    range_source: str | None = None
 
     @property
     def assumed(self) -> bool:
@@ -88,8 +91,17 @@ class Provenance:
         """One line for a report: the source (or the assumption) and what it says."""
         if self.status == "sourced":
             return f"{self.source}: {self.note}"
-        span = f" (range {self.range[0]:g} to {self.range[1]:g})" if self.range else ""
-        return f"{self.status}: {self.note}{span}"
+        return f"{self.status}: {self.note}{self.range_label()}"
+
+    def range_label(self) -> str:
+        """The range as the report shows it, saying whether a source gives it or it is assumed."""
+        if self.range is None:
+            return ""
+        low, high = self.range
+        if low == high:
+            return f" (fixed at {low:g})"
+        origin = f"from {self.range_source}" if self.range_source else "range assumed"
+        return f" (range {low:g} to {high:g}, {origin})"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +112,7 @@ class Provenance:
             "sha256": self.sha256,
             "note": self.note,
             "range": list(self.range) if self.range else None,
+            "range_source": self.range_source,
         }
 
 
@@ -116,6 +129,7 @@ def parse_entry(path: str, raw: Any, problems: list[tuple[str, str]]) -> Provena
         )
         return None
     known = {"status", "value", "unit", "source", "sha256", "note", "range"}
+    known |= {"range_source", "range_sha256"}
     for key in raw:
         if key not in known:
             problems.append((f"{where}.{key}", "unknown field"))
@@ -137,6 +151,17 @@ def parse_entry(path: str, raw: Any, problems: list[tuple[str, str]]) -> Provena
     if status == "sourced":
         _check_source(where, source, sha, str(note or ""), problems)
     span = _range(where, raw, status, problems)
+    range_source = raw.get("range_source")
+    if range_source is not None:
+        if span is None:
+            problems.append((f"{where}.range_source", "a range source needs a range"))
+        before = len(problems)
+        _check_source(where, range_source, raw.get("range_sha256"), str(note or ""), problems)
+        # the same checks as a value's source, reported under the range's own fields
+        for i in range(before, len(problems)):
+            field, reason = problems[i]
+            field = field.replace(f"{where}.source", f"{where}.range_source")
+            problems[i] = (field.replace(f"{where}.sha256", f"{where}.range_sha256"), reason)
     return Provenance(
         path=path,
         status=str(status),
@@ -146,6 +171,7 @@ def parse_entry(path: str, raw: Any, problems: list[tuple[str, str]]) -> Provena
         sha256=str(sha) if isinstance(sha, str) else None,
         note=str(note or ""),
         range=span,
+        range_source=str(range_source) if isinstance(range_source, str) else None,
     )
 
 
