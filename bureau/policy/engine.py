@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT, EVENT_BY_NAME
+from bureau.policy.catalogue import DOMAIN_BIT
 from bureau.policy.decisions import DecisionDesk
 from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
 from bureau.policy.regime import Regime
@@ -145,7 +145,7 @@ class LinearRun:
         ]
         self.notified_until = np.full(n, -1, np.int16)
         self.rng = _rng(regime, seed)
-        self.held = DataHeld(lab, n, months)
+        self.held = DataHeld(lab, n, months, pop.params.event_types)
         self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
@@ -158,7 +158,7 @@ class LinearRun:
         sc = self.lab.scoring
         years = sc.recovery_years.get(event)
         if years is None:
-            years = self.lab.retention_years[EVENT_BY_NAME[event].category]
+            years = self.lab.retention_years[self.pop.params.event_types[event].category]
         return round(12 * years)
 
     def _apply(self, month: int, event: str, idx: Idx, is_error: bool) -> None:
@@ -267,7 +267,7 @@ class ListRun:
         self.notified_until = np.full(n, -1, np.int16)
         self.bands = _Bands(lab)
         self.rng = _rng(regime, seed)
-        self.held = DataHeld(lab, n, months)
+        self.held = DataHeld(lab, n, months, pop.params.event_types)
         self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
