@@ -369,10 +369,11 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
     params = pop.params
     rng = np.random.default_rng(np.random.SeedSequence([pop.seed, 1]))
     n = pop.size
-    probs = {name: pop.monthly_probability(name) for name in EVENT_NAMES}
+    stream = [e for e in EVENT_NAMES if not EVENT_BY_NAME[e].own_dice]
+    probs = {name: pop.monthly_probability(name) for name in stream}
     # False records: financial items at the rate giving the FTC prevalence, other adverse
     # records as a share of their true rate; one draw decides who gets one, a second which.
-    adverse = [e for e in EVENT_NAMES if EVENT_BY_NAME[e].nature == "adverse"]
+    adverse = [e for e in stream if EVENT_BY_NAME[e].nature == "adverse"]
     financial = [e for e in adverse if EVENT_BY_NAME[e].category in FINANCIAL_CATEGORIES]
     fin_total = sum(params.events[e].rate for e in financial)
     error_rates = np.array(
@@ -387,7 +388,10 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
     error_weights = error_rates / error_total
     perform_rate = params.perform_per_year * np.exp(0.5 * pop.income - 0.125)
     perform_day = np.full(n, NEVER, np.int32)
-    defined = {name: pop.monthly_probability(name) for name in params.defined_events}
+    own = [e for e in EVENT_NAMES if EVENT_BY_NAME[e].own_dice] + list(params.defined_events)
+    defined = {name: pop.monthly_probability(name) for name in own}
+    types = params.event_types
+    false_share = np.float32(params.other_false_record_share)
     defined_dice = {name: event_rng(pop.seed, name) for name in defined}
     for month in range(months):
         first, end = month_start_day(month), month_start_day(month + 1)
@@ -397,7 +401,7 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
             return (first + rng.integers(0, length, k)).astype(np.int32)
 
         true: dict[str, EventBatch] = {}
-        for name in EVENT_NAMES:
+        for name in stream:
             idx = np.flatnonzero(rng.random(n, dtype=np.float32) < probs[name])
             true[name] = EventBatch(idx, days(len(idx)))
         # A share of defaults go to court and stay unperformed.
@@ -428,6 +432,12 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
             true[name] = EventBatch(
                 idx, (first + dice.integers(0, length, len(idx))).astype(np.int32)
             )
+            if types[name].nature == "adverse":
+                # False records of it at the share other adverse records have (errors).
+                wrong = np.flatnonzero(dice.random(n, dtype=np.float32) < p * false_share)
+                errors[name] = EventBatch(
+                    wrong, (first + dice.integers(0, length, len(wrong))).astype(np.int32)
+                )
         yield MonthEvents(month, true, errors, performed)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bureau.policy.budgets import Budget, parse_budgets
 from bureau.policy.catalogue import (
     ACCESS_BASES,
     CATEGORIES,
@@ -105,6 +106,7 @@ class Lab:
     dispute: LabDispute
     notice: Notice
     provenance: dict[str, Provenance]
+    budgets: tuple[Budget, ...] = ()  # point budgets (budgets.py)
 
     @property
     def reproducible(self) -> bool:
@@ -471,6 +473,7 @@ def parse_lab(
         compliance=check.number(n, "notice.compliance", lo=0, hi=1),
         dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
     )
+    budgets = parse_budgets(check, scoring.items)
     provenance = _provenance(check, lab_only=bool(shared_tables))
     _band_ranges_keep_order(check, bands, provenance)
     if check.problems:
@@ -489,6 +492,7 @@ def parse_lab(
             dispute=dispute,
             notice=notice,
             provenance=provenance,
+            budgets=budgets,
         ),
         [],
     )
