@@ -14,14 +14,37 @@ regimes with budgets have no dispute procedure).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:
-    from bureau.policy.schema import _Checker
+
+class _Checker(Protocol):
+    """The part of schema's checker a budget table needs (kept here so schema imports us,
+    not the other way round)."""
+
+    doc: dict[str, Any]
+    events: Mapping[str, Any]
+
+    def fail(self, field: str, reason: str) -> None: ...
+
+    def number(
+        self,
+        table: dict[str, Any],
+        path: str,
+        *,
+        lo: float | None = ...,
+        hi: float | None = ...,
+        default: float | None = ...,
+    ) -> float: ...
+
+    def names(
+        self, value: Any, path: str, known: frozenset[str] | tuple[str, ...], what: str
+    ) -> list[str]: ...
+
 
 BUDGET_KEYS = {"name", "points", "events"}
 
