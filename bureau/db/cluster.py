@@ -110,12 +110,20 @@ class LocalCluster:
         """Stop every node and remove the cluster's folder."""
         for node in self.nodes:
             if (node.folder / "postmaster.pid").exists():
-                subprocess.run(
-                    [str(postgres_bin() / "pg_ctl"), "-D", str(node.folder), "-m", "fast", "-w", "stop"],
+                subprocess.run(  # type: ignore[call-overload]
+                    [
+                        str(postgres_bin() / "pg_ctl"),
+                        "-D",
+                        str(node.folder),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "stop",
+                    ],
                     check=False,
                     capture_output=True,
                     timeout=60,
-                    **_as_user(),  # type: ignore[arg-type]
+                    **_as_user(),
                 )
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -160,7 +168,9 @@ def _start_node(folder: Path, port: int, shards: int) -> Node:
     except subprocess.CalledProcessError as exc:
         log = folder / "server.log"
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        raise ClusterUnavailable(f"node on port {port} did not start: {exc.stderr!r} {tail}") from exc
+        raise ClusterUnavailable(
+            f"node on port {port} did not start: {exc.stderr!r} {tail}"
+        ) from exc
     return Node(folder, port)
 
 

@@ -10,9 +10,11 @@ stay on the coordinator, because a log is one sequence by design.
 
 What Citus refuses is replaced by what it enforces instead, keeping the guarantee: the
 statement-level reference checks (transition-table triggers, which Citus does not run on
-distributed tables) become the colocated foreign keys they stand for, and a unique index on an
-id alone becomes a route table distributed by that id (`id_routes`, whose key keeps the id
-unique across every shard).
+distributed tables) become the colocated foreign keys they stand for. A unique index on an id
+alone cannot be kept on a table distributed by subject: on Citus it becomes a plain lookup
+index (`ROUTED_IDS`), so such an id is unique per subject only and a lookup by it alone visits
+every shard. Those ids are random (UUIDs, 256-bit token hashes), so a collision is not a
+practical risk; a route table distributed by the id (issue 22 item 4) is not built yet.
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ def _subject(table: str, why: str) -> Placement:
 
 PLACEMENTS: tuple[Placement, ...] = (
     # Shared and small: read by every node's joins, written rarely.
-    Placement("organizations", "reference", "a few thousand furnishers and users; joined by every file read"),
+    Placement(
+        "organizations",
+        "reference",
+        "a few thousand furnishers and users; joined by every file read",
+    ),
     Placement("api_keys", "reference", "checked on every request; one row per key"),
     Placement("org_redirect_uris", "reference", "OAuth clients' redirect URIs; tiny"),
     Placement("vault_key_fingerprints", "reference", "one row per master and signing key"),
@@ -48,24 +54,24 @@ PLACEMENTS: tuple[Placement, ...] = (
     # The subject's file: one colocation group, distributed by subject_id.
     _subject("subjects", "the file's root"),
     _subject("subject_keys", "the file's data keys; shredding deletes them on the file's shard"),
-    _subject("subject_credentials", "portal sign-in; looked up by id through id_routes"),
-    _subject("portal_sessions", "a subject's sessions; looked up by hash through id_routes"),
+    _subject("subject_credentials", "portal sign-in; looked up by id"),
+    _subject("portal_sessions", "a subject's sessions; looked up by hash"),
     _subject("identity_documents", "the file's identity facts, one row per subject"),
     _subject("tradelines", "accounts"),
     _subject("tradeline_reports", "reported history, partitioned by period on each shard"),
     _subject("bankruptcies", "public records"),
     _subject("inquiries", "written in the same transaction as every read of the file"),
-    _subject("consent_grants", "grants; by grant id through id_routes"),
-    _subject("oauth_authorizations", "pending OAuth grants; by grant id and code through id_routes"),
+    _subject("consent_grants", "grants; by grant id"),
+    _subject("oauth_authorizations", "pending OAuth grants; by grant id and code"),
     _subject("freezes", "security freezes"),
     _subject("freeze_thaws", "temporary lifts"),
     _subject("fraud_alerts", "alerts"),
-    _subject("disputes", "disputes; by dispute id through id_routes"),
+    _subject("disputes", "disputes; by dispute id"),
     _subject("dispute_events", "a dispute's history"),
     _subject("dispute_documents", "a dispute's evidence"),
     _subject("statements", "consumer statements"),
     _subject("notices", "notices to and about the subject"),
-    _subject("reports", "released reports; by report id through id_routes"),
+    _subject("reports", "released reports; by report id"),
     _subject("report_scores", "the score sent with a report"),
     _subject("report_copies", "a re-deliverable report's sealed copy"),
     # Matching: by the value, not the subject.
@@ -94,7 +100,7 @@ PLACEMENTS: tuple[Placement, ...] = (
 )
 
 # Unique indexes on an id alone: Citus cannot keep them on a table distributed by subject, so
-# each becomes a route (kind, id) -> subject_id in `id_routes`, whose key keeps it unique.
+# on Citus each becomes a plain index for the lookup (unique per subject only; see above).
 ROUTED_IDS: tuple[tuple[str, str, str], ...] = (
     # (table, column, the unique index or constraint it replaces)
     ("reports", "report_id", "reports_id"),
