@@ -14,9 +14,7 @@ distributed tables) become the colocated foreign keys they stand for. A unique i
 alone cannot be kept on a table distributed by subject: on Citus it becomes a plain lookup
 index (`ROUTED_IDS`), so such an id is unique per subject only and a lookup by it alone visits
 every shard. Those ids are random (UUIDs, 256-bit token hashes), so a collision is not a
-practical risk. Subject-token credential ids are already routed: `id_routes` (migration 0200,
-distributed by the id) keeps them unique across every shard and turns the lookup into two
-single-shard queries; report and grant ids are not routed yet.
+practical risk; a route table distributed by the id (issue 22 item 4) is not built yet.
 """
 
 from __future__ import annotations
