@@ -1,7 +1,9 @@
 """One real PostgreSQL per test session, built by the real migrations.
 
 With DATABASE_URL set, a fresh database is created on that server for the session and dropped
-afterwards; otherwise an embedded server (pgserver) is started in a temporary directory. Each
+afterwards; with FAIRFILE_TEST_CLUSTER=citus, a local Citus cluster (a coordinator and two
+workers, tests/cluster/local.py) is started and the session runs on its coordinator; otherwise
+an embedded server (pgserver) is started in a temporary directory. Each
 test that takes `conn` runs inside a transaction that is rolled back, so tests never see each
 other's rows.
 """
@@ -41,6 +43,7 @@ from bureau.signing import SigningKey, signing_key_file
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from disputes.deadlines import receipt_date
+from tests.cluster import local as local_cluster
 
 SANDBOX_AS_OF = date(2026, 11, 1)
 
@@ -62,6 +65,10 @@ def server_url() -> Iterator[str]:
     if url:
         yield url
         return
+    if local_cluster.requested():
+        yield local_cluster.start().url()
+        local_cluster.stop()
+        return
     folder = Path(tempfile.mkdtemp(prefix="fairfile-test-pg-"))
     yield embedded_url(folder)
     stop_embedded(folder)
@@ -73,8 +80,13 @@ def scratch_database(server_url: str, name: str) -> Iterator[str]:
     """A new, empty database `name` on the session's server, dropped on the way out.
 
     For tests whose work is committed (the CLI, the session itself), so it never lands in a
-    database another test reads.
+    database another test reads. On the local Citus cluster the database is made on every node.
     """
+    cluster = local_cluster.running()
+    if cluster is not None:
+        yield cluster.create_database(name)
+        cluster.drop_database(name)
+        return
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield _with_dbname(server_url, name)

@@ -20,9 +20,12 @@ def register(subparsers: Subparsers) -> None:
 def run_migrate(args: argparse.Namespace) -> int:
     url = database_url(settings_from(args))
     check_reachable(url)
-    applied = migrate(url)
+    placed: list[str] = []
+    applied = migrate(url, on_placed=placed.append)
     for migration in applied:
         print(f"applied {migration.version:04d}_{migration.name}")
-    if not applied:
+    for line in placed:
+        print(f"citus: {line}")
+    if not applied and not placed:
         print("schema up to date")
     return 0

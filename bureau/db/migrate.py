@@ -7,10 +7,13 @@ what is new. An advisory lock keeps two processes (say, two servers starting) fr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
+
+from bureau.db.distribution import citus_present, distribute
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_KEY = 0x0FA1F11E
@@ -37,9 +40,15 @@ def available() -> list[Migration]:
     return found
 
 
-def migrate(url: str, *, through: int | None = None) -> list[Migration]:
+def migrate(
+    url: str, *, through: int | None = None, on_placed: Callable[[str], None] | None = None
+) -> list[Migration]:
     """Apply every migration not yet recorded (up to version `through`, if given: for tests
-    and benches that need the schema as it was); returns those applied now."""
+    and benches that need the schema as it was); returns those applied now.
+
+    On a Citus coordinator the whole schema is then placed on the cluster (bureau/db/
+    distribution.py); `on_placed` hears one line per table placed now.
+    """
     applied_now: list[Migration] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
@@ -66,6 +75,11 @@ def migrate(url: str, *, through: int | None = None) -> list[Migration]:
                         (migration.version, migration.name),
                     )
                 applied_now.append(migration)
+            if through is None and citus_present(conn):
+                with conn.transaction():
+                    for line in distribute(conn):
+                        if on_placed is not None:
+                            on_placed(line)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied_now
