@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 
 from bureau.policy.catalogue import DOMAIN_BIT, EVENT_BY_NAME
 from bureau.policy.decisions import DecisionDesk
-from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
 from bureau.policy.opacity import locators
+from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
 from bureau.policy.reach import Reach
 from bureau.policy.regime import Regime
 from bureau.policy.rewards import RewardTracker

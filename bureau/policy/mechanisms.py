@@ -154,9 +154,7 @@ def _joint(doc: dict[str, Any], regime_id: str, problems: Problems) -> tuple[Joi
     return tuple(rules)
 
 
-def parse_mechanisms(
-    doc: dict[str, Any], band_names: set[str], problems: Problems
-) -> Mechanisms:
+def parse_mechanisms(doc: dict[str, Any], band_names: set[str], problems: Problems) -> Mechanisms:
     """The optional sections of a regime document; every problem is appended to `problems`."""
     rewards: dict[str, frozenset[str]] = {}
     table = _table(doc, "rewards", problems)
@@ -168,9 +166,7 @@ def parse_mechanisms(
     part = _table(doc, "participation", problems)
     take_up = _number(part, "participation.take_up", problems, 0, 1) if part is not None else None
     opaque = _table(doc, "opacity", problems)
-    locate = (
-        _number(opaque, "opacity.locate_share", problems, 0, 1) if opaque is not None else None
-    )
+    locate = _number(opaque, "opacity.locate_share", problems, 0, 1) if opaque is not None else None
     if locate is not None and doc.get("disclosure", {}).get("full_file") is True:
         problems.append(
             ("opacity", "a regime that shows the whole file lets the subject find the record")

@@ -25,7 +25,9 @@ class Reach:
     """The enrolled people, and per person the domain bits a restriction can reach."""
 
     def __init__(self, regime_id: str, mech: Mechanisms, size: int, seed: int) -> None:
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 3, zlib.crc32(regime_id.encode())]))
+        rng = np.random.default_rng(
+            np.random.SeedSequence([seed, 3, zlib.crc32(regime_id.encode())])
+        )
         if mech.take_up is None:
             self.enrolled = np.ones(size, bool)
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import numpy as np
 import pytest
 
 from bureau.policy.catalogue import DOMAIN_BIT
@@ -81,12 +80,14 @@ def test_a_regime_run_alone_ignores_its_joint_rules() -> None:
     alone = compare(resolve_regimes(["pboc-crc"]), 500, 1, seed=3, burn_in_years=0)
     assert alone.joint == []
     both = compare(resolve_regimes(["pboc-crc", "spc-blacklist"]), 500, 1, 3, burn_in_years=0)
-    pboc = [m for m in both.regimes if m.regime == "pboc-crc"][0]
+    pboc = next(m for m in both.regimes if m.regime == "pboc-crc")
     assert pboc.share_sanctioned == alone.regimes[0].share_sanctioned  # same lives, own rules
 
 
 def test_the_joint_run_sanctions_at_least_everyone_any_member_sanctions() -> None:
-    comp = compare(resolve_regimes(["pboc-crc", "spc-blacklist"]), PEOPLE, 2, 5, None, None, BURN_IN)
+    comp = compare(
+        resolve_regimes(["pboc-crc", "spc-blacklist"]), PEOPLE, 2, 5, None, None, BURN_IN
+    )
     (joint,) = comp.joint
     assert joint.members == ["pboc-crc", "spc-blacklist"]
     assert joint.rules == ["pboc-crc: spc-list-credit"]
