@@ -16,6 +16,9 @@ class EventType:
     category: str  # the data category a record of this event belongs to
     nature: str  # adverse | merit | neutral
     description: str
+    # Events added after the first comparisons draw from their own dice (event_types.py), so
+    # adding one leaves every earlier event's draws, and so earlier results, unchanged.
+    own_dice: bool = False
 
 
 EVENTS: tuple[EventType, ...] = (
@@ -56,6 +59,24 @@ EVENTS: tuple[EventType, ...] = (
         "responsible_purchase", "consumption", "merit", "purchases a platform deems responsible"
     ),
     EventType("gaming", "consumption", "adverse", "hours of gaming a platform deems idle"),
+    # The rest of Suining's deduction table (seed 003, table 3; bundled-regimes.md#suining).
+    *(
+        EventType(name, category, "adverse", description, own_dice=True)
+        for name, category, description in (
+            ("contract_breach", "commerce", "a contract not performed"),
+            ("p2p_default", "collection", "a peer-to-peer loan not repaid"),
+            ("utility_arrears", "public_fees", "unpaid water, power or gas bills"),
+            ("social_security_arrears", "public_fees", "unpaid social-security contributions"),
+            ("counterfeit_goods", "commerce", "making or selling fake goods"),
+            ("pyramid_selling", "commerce", "taking part in pyramid selling"),
+            ("heretical_activity", "religion", "'heretical activities' (banned religious groups)"),
+            ("household_virtue_breach", "custom", "a breach of 'household virtue'"),
+            ("theft", "criminal", "theft of property"),
+            ("bribery", "integrity", "giving or taking a bribe"),
+            ("false_accusation", "speech", "a false accusation or slander"),
+            ("administrative_penalty", "administrative", "an administrative punishment"),
+        )
+    ),
 )
 
 EVENT_BY_NAME: dict[str, EventType] = {e.name: e for e in EVENTS}

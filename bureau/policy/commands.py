@@ -99,8 +99,8 @@ def run_compare(args: argparse.Namespace) -> int:
             )
         if args.burn_in is not None and args.burn_in < 0:
             raise RegimeError("command line", "--burn-in", "must not be negative")
-        regimes = resolve_regimes(args.regimes)
         params = load_population_params(args.population_file)
+        regimes = resolve_regimes(args.regimes, params.event_types)
     except (RegimeError, ValueError, OSError) as exc:
         print(f"bureau compare: {exc}", file=sys.stderr)
         return 2

@@ -21,7 +21,8 @@ from collections import defaultdict
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT, EVENT_BY_NAME
+from bureau.policy.budgets import BudgetBook
+from bureau.policy.catalogue import DOMAIN_BIT
 from bureau.policy.decisions import DecisionDesk
 from bureau.policy.opacity import locators
 from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
@@ -141,6 +142,7 @@ class LinearRun:
         self.corrected_at = np.full(n, -1, np.int16)
         self.queue: dict[int, list[tuple[Idx, F32, bool, int]]] = defaultdict(list)
         self.added = np.zeros(n, np.float32) if sc.additions_cap_per_year is not None else None
+        self.budgets = BudgetBook(lab.budgets, n)
         self.bands = _Bands(lab)
         self.caps = [
             (c.event, round(12 * c.years), self.bands.ceiling(c.band), np.full(n, -1, np.int16))
@@ -148,7 +150,7 @@ class LinearRun:
         ]
         self.notified_until = np.full(n, -1, np.int16)
         self.rng = _rng(regime, seed)
-        self.held = DataHeld(lab, n, months)
+        self.held = DataHeld(lab, n, months, pop.params.event_types)
         self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
@@ -164,7 +166,7 @@ class LinearRun:
         sc = self.lab.scoring
         years = sc.recovery_years.get(event)
         if years is None:
-            years = self.lab.retention_years[EVENT_BY_NAME[event].category]
+            years = self.lab.retention_years[self.pop.params.event_types[event].category]
         return round(12 * years)
 
     def _apply(self, month: int, event: str, idx: Idx, is_error: bool) -> None:
@@ -175,14 +177,19 @@ class LinearRun:
             room = np.maximum(np.float32(cap) - self.added[idx], 0)
             delta = np.minimum(delta, room)
             self.added[idx] += delta
+        if weight < 0 and self.budgets.covers(event):
+            delta = self.budgets.clip(event, idx, delta)
         self.score[idx] += delta
         if is_error:
             self.err[idx] += delta
         end = month + self._recovery_months(event)
         if end < self.months:
             self.queue[end].append((idx, -delta, is_error, month))
+            if weight < 0 and self.budgets.covers(event):
+                self.budgets.hold_until(end, event, idx, delta)
 
     def _expire(self, month: int) -> None:
+        self.budgets.release(month)
         for idx, delta, is_error, recorded in self.queue.pop(month, []):
             if is_error:
                 live = self.corrected_at[idx] < recorded  # not already removed by a dispute
@@ -276,7 +283,7 @@ class ListRun:
         self.notified_until = np.full(n, -1, np.int16)
         self.bands = _Bands(lab)
         self.rng = _rng(regime, seed)
-        self.held = DataHeld(lab, n, months)
+        self.held = DataHeld(lab, n, months, pop.params.event_types)
         self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)

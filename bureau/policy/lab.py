@@ -8,14 +8,14 @@ the same lives (same seed, same numbers, whatever the set of regimes).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS
+from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, EventType
 from bureau.policy.engine import LinearRun, ListRun, start_run
 from bureau.policy.indicators import per_person as indicators_per_person
 from bureau.policy.joint import JointMetrics, bundles
@@ -122,9 +122,12 @@ class Comparison:
         }
 
 
-def resolve_regimes(spec: Sequence[str]) -> list[Regime]:
+def resolve_regimes(
+    spec: Sequence[str], events: Mapping[str, EventType] | None = None
+) -> list[Regime]:
     """`all` (the built-in regimes), `variants` (the built-in reforms: contested readings),
-    built-in ids, or paths to regime or reform files (a researcher's what-if)."""
+    built-in ids, or paths to regime or reform files (a researcher's what-if). `events`: the
+    population's events (built-in and defined), which a regime file may name."""
     names: list[str | Path] = []
     for item in spec:
         for part in str(item).split(","):
@@ -135,7 +138,7 @@ def resolve_regimes(spec: Sequence[str]) -> list[Regime]:
                 names.extend(builtin_reforms())
             elif part:
                 names.append(part)
-    regimes = [load_regime(n) for n in names]
+    regimes = [load_regime(n, events) for n in names]
     for r in regimes:
         r.require_lab()
     ids = [r.id for r in regimes]

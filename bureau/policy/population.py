@@ -22,12 +22,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import EVENT_BY_NAME, EVENT_NAMES
+from bureau.policy.catalogue import EVENT_BY_NAME, EVENT_NAMES, EventType
+from bureau.policy.event_types import (
+    OWN_DRIVER,
+    DefinedEvent,
+    catalogue_with,
+    event_rng,
+    own_propensity,
+    parse_event_types,
+    repayment_correlation,
+)
 from bureau.policy.provenance import Provenance, check_provenance
 from bureau.policy.regime import RegimeInvalid
 from bureau.policy.schema import leaf_paths
 
-DRIVERS = ("financial", "social", "civic", "income", "none")
+DRIVERS = ("financial", "social", "civic", "income", "none", OWN_DRIVER)
 DAYS_PER_YEAR = 365
 NEVER = np.iinfo(np.int32).max
 
@@ -81,6 +90,13 @@ class PopulationParams:
     events: dict[str, EventRate]
     provenance: dict[str, Provenance] = field(default_factory=dict)
     source: str = "population.toml"
+    # Events the population file defines beside the built-in catalogue (event_types.py).
+    defined_events: dict[str, DefinedEvent] = field(default_factory=dict)
+
+    @property
+    def event_types(self) -> dict[str, EventType]:
+        """Every event this population draws, built-in and defined, by name."""
+        return catalogue_with(self.defined_events)
 
     @property
     def financial_false_item_rate(self) -> float:
@@ -123,10 +139,14 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
 
     events: dict[str, EventRate] = {}
     raw_events = doc.get("events", {})
+    defined = parse_event_types(doc, problems)
     for name in raw_events:
-        if name not in EVENT_BY_NAME:
-            problems.append((f"events.{name}", "unknown event"))
-    for name in EVENT_NAMES:
+        if name not in EVENT_BY_NAME and name not in defined:
+            problems.append(
+                (f"events.{name}", "unknown event (define it in [event_types.NAME] first)")
+            )
+    correlations: dict[str, float | None] = {}
+    for name in (*EVENT_NAMES, *defined):
         t = raw_events.get(name)
         if not isinstance(t, dict):
             problems.append((f"events.{name}", "missing table"))
@@ -134,6 +154,9 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
         driver = t.get("driver")
         if driver not in DRIVERS:
             problems.append((f"events.{name}.driver", f"expected one of {', '.join(DRIVERS)}"))
+        if driver == OWN_DRIVER and name in EVENT_BY_NAME:
+            problems.append((f"events.{name}.driver", "'own' is for defined events only"))
+        correlations[name] = repayment_correlation(raw_events, name, driver, problems)
         enforced = t.get("enforced")
         if not isinstance(enforced, bool):
             problems.append((f"events.{name}.enforced", "expected true or false"))
@@ -143,7 +166,10 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
             spread=_event_num(t, name, "spread", 0, 3, problems),
             enforced=bool(enforced),
         )
-    leaves = [leaf for leaf in leaf_paths(doc) if leaf.split(".")[0] != "provenance"]
+    # A defined event's type is a label (what it is), not a number to source; its rate is.
+    leaves = [
+        leaf for leaf in leaf_paths(doc) if leaf.split(".")[0] not in ("provenance", "event_types")
+    ]
     provenance = check_provenance(doc, leaves, problems)
     params = PopulationParams(
         protected_share=num("population", "protected_share", 0, 1),
@@ -166,6 +192,9 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
         events=events,
         provenance=provenance,
         source=source,
+        defined_events={
+            name: DefinedEvent(d.type, correlations.get(name)) for name, d in defined.items()
+        },
     )
     if problems:
         raise RegimeInvalid(source, problems)
@@ -259,6 +288,7 @@ class Population:
     history: FloatArray  # length of credit history (z)
     accounts: NDArray[np.int16]
     frozen: NDArray[np.bool_]  # keeps a security freeze on their file
+    own: dict[str, FloatArray] = field(default_factory=dict)  # defined events' propensities
 
     @property
     def size(self) -> int:
@@ -277,6 +307,7 @@ class Population:
             "civic": -self.conduct,
             "income": self.income,
             "none": None,
+            OWN_DRIVER: self.own.get(name),
         }[spec.driver]
         p = np.full(self.size, spec.rate / 12.0, np.float32)
         if driver is not None and spec.spread > 0:
@@ -312,6 +343,11 @@ def draw_population(size: int, seed: int, params: PopulationParams | None = None
     history = normal()
     accounts = (1 + rng.poisson(2.5, size)).astype(np.int16)
     frozen = rng.random(size) < params.behaviour.freeze_share
+    own = {
+        name: own_propensity(seed, name, risk, d.repayment_correlation)
+        for name, d in params.defined_events.items()
+        if d.repayment_correlation is not None
+    }
     return Population(
         params,
         seed,
@@ -324,6 +360,7 @@ def draw_population(size: int, seed: int, params: PopulationParams | None = None
         history,
         accounts,
         frozen,
+        own,
     )
 
 
@@ -332,10 +369,11 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
     params = pop.params
     rng = np.random.default_rng(np.random.SeedSequence([pop.seed, 1]))
     n = pop.size
-    probs = {name: pop.monthly_probability(name) for name in EVENT_NAMES}
+    stream = [e for e in EVENT_NAMES if not EVENT_BY_NAME[e].own_dice]
+    probs = {name: pop.monthly_probability(name) for name in stream}
     # False records: financial items at the rate giving the FTC prevalence, other adverse
     # records as a share of their true rate; one draw decides who gets one, a second which.
-    adverse = [e for e in EVENT_NAMES if EVENT_BY_NAME[e].nature == "adverse"]
+    adverse = [e for e in stream if EVENT_BY_NAME[e].nature == "adverse"]
     financial = [e for e in adverse if EVENT_BY_NAME[e].category in FINANCIAL_CATEGORIES]
     fin_total = sum(params.events[e].rate for e in financial)
     error_rates = np.array(
@@ -350,6 +388,11 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
     error_weights = error_rates / error_total
     perform_rate = params.perform_per_year * np.exp(0.5 * pop.income - 0.125)
     perform_day = np.full(n, NEVER, np.int32)
+    own = [e for e in EVENT_NAMES if EVENT_BY_NAME[e].own_dice] + list(params.defined_events)
+    defined = {name: pop.monthly_probability(name) for name in own}
+    types = params.event_types
+    false_share = np.float32(params.other_false_record_share)
+    defined_dice = {name: event_rng(pop.seed, name) for name in defined}
     for month in range(months):
         first, end = month_start_day(month), month_start_day(month + 1)
         length = end - first
@@ -358,7 +401,7 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
             return (first + rng.integers(0, length, k)).astype(np.int32)
 
         true: dict[str, EventBatch] = {}
-        for name in EVENT_NAMES:
+        for name in stream:
             idx = np.flatnonzero(rng.random(n, dtype=np.float32) < probs[name])
             true[name] = EventBatch(idx, days(len(idx)))
         # A share of defaults go to court and stay unperformed.
@@ -383,6 +426,18 @@ def event_stream(pop: Population, months: int) -> Iterator[MonthEvents]:
         for k, name in enumerate(adverse):
             sel = hit[kinds == k]
             errors[name] = EventBatch(sel, days(len(sel)))
+        for name, p in defined.items():
+            dice = defined_dice[name]
+            idx = np.flatnonzero(dice.random(n, dtype=np.float32) < p)
+            true[name] = EventBatch(
+                idx, (first + dice.integers(0, length, len(idx))).astype(np.int32)
+            )
+            if types[name].nature == "adverse":
+                # False records of it at the share other adverse records have (errors).
+                wrong = np.flatnonzero(dice.random(n, dtype=np.float32) < p * false_share)
+                errors[name] = EventBatch(
+                    wrong, (first + dice.integers(0, length, len(wrong))).astype(np.int32)
+                )
         yield MonthEvents(month, true, errors, performed)
 
 

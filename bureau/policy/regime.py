@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bureau.policy.catalogue import EventType
 from bureau.policy.reform import REFORM_KEYS, apply_reform, reform_head
 from bureau.policy.schema import Lab, parse_lab
 
@@ -254,7 +255,11 @@ def _live_agrees_with_lab(live: LiveRules, lab: Lab) -> list[tuple[str, str]]:
     return problems
 
 
-def parse_regime(doc: dict[str, Any], source: str) -> Regime:
+def parse_regime(
+    doc: dict[str, Any], source: str, events: Mapping[str, EventType] | None = None
+) -> Regime:
+    """A regime document checked; `events` adds a population file's defined events to the
+    names its lab sections may use (event_types.py)."""
     head = _section(doc, "regime", source)
     for key in ("id", "name"):
         if not isinstance(head.get(key), str) or not head[key]:
@@ -283,7 +288,7 @@ def parse_regime(doc: dict[str, Any], source: str) -> Regime:
     lab: Lab | None = None
     if "scoring" in doc:
         shared = frozenset({"access", "dispute", "freeze"}) if head.get("live") else frozenset()
-        lab, problems = parse_lab(doc, shared)
+        lab, problems = parse_lab(doc, shared, events)
         if lab is not None and live is not None:
             problems = _live_agrees_with_lab(live, lab)
         if problems:
@@ -364,11 +369,11 @@ def _document(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dic
     return apply_reform(base_doc, doc), source
 
 
-def load_regime(name_or_path: str | Path) -> Regime:
+def load_regime(name_or_path: str | Path, events: Mapping[str, EventType] | None = None) -> Regime:
     """A built-in regime or reform by id (`fcra-consent`, `rongcheng-six-classes`), or a
-    regime or reform file by path."""
+    regime or reform file by path; `events` as in `parse_regime`."""
     doc, source = _document(name_or_path)
-    return parse_regime(doc, source)
+    return parse_regime(doc, source, events)
 
 
 def live_regime_name(environ: Mapping[str, str] | None = None) -> str:

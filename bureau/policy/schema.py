@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bureau.policy.budgets import Budget, parse_budgets
 from bureau.policy.catalogue import (
     ACCESS_BASES,
     CATEGORIES,
@@ -25,10 +26,12 @@ from bureau.policy.catalogue import (
     EVENT_BY_NAME,
     SCORING_KINDS,
     STATIC_SIGNALS,
+    EventType,
 )
 from bureau.policy.mechanisms import Mechanisms, parse_mechanisms
 from bureau.policy.provenance import Provenance, check_provenance
 
+UNKNOWN_EVENT = "unknown event"
 # Fields that describe the file rather than the law, so need no source.
 UNSOURCED_ROOTS = ("regime", "provenance", "reform")
 
@@ -106,6 +109,7 @@ class Lab:
     provenance: dict[str, Provenance]
     # Rewards, opt-in, opacity, reach, joint punishment, indicators (mechanisms.py).
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    budgets: tuple[Budget, ...] = ()  # point budgets (budgets.py)
 
     @property
     def reproducible(self) -> bool:
@@ -116,9 +120,11 @@ class Lab:
 class _Checker:
     """Reads typed values out of a TOML document, recording problems instead of raising."""
 
-    def __init__(self, doc: dict[str, Any]) -> None:
+    def __init__(self, doc: dict[str, Any], events: Mapping[str, EventType] | None = None) -> None:
         self.doc = doc
         self.problems: list[tuple[str, str]] = []
+        # The events a regime may name: the catalogue's, and a population file's defined ones.
+        self.events: Mapping[str, EventType] = EVENT_BY_NAME if events is None else events
 
     def fail(self, field: str, reason: str) -> None:
         self.problems.append((field, reason))
@@ -198,8 +204,8 @@ class _Checker:
     ) -> dict[str, float]:
         out: dict[str, float] = {}
         for name in table:
-            if name not in EVENT_BY_NAME:
-                self.fail(f"{path}.{name}", "unknown event")
+            if name not in self.events:
+                self.fail(f"{path}.{name}", UNKNOWN_EVENT)
                 continue
             out[name] = self.number(table, f"{path}.{name}", lo=lo)
         return out
@@ -244,10 +250,10 @@ def _scoring(check: _Checker, admissible: frozenset[str]) -> Scoring:
     base = check.number(t, "scoring.base", lo=low, hi=high)
     items = check.event_map(check.table("scoring.items", required=kind != "list"), "scoring.items")
     for name in items:
-        if EVENT_BY_NAME[name].category not in admissible:
+        if check.events[name].category not in admissible:
             check.fail(
                 f"scoring.items.{name}",
-                f"scores an event of category {EVENT_BY_NAME[name].category!r}, "
+                f"scores an event of category {check.events[name].category!r}, "
                 "which data.admissible does not admit",
             )
     recovery = check.event_map(
@@ -276,7 +282,7 @@ def _scoring(check: _Checker, admissible: frozenset[str]) -> Scoring:
             check.fail(path, "expected a table")
             continue
         event = item.get("event")
-        if event not in EVENT_BY_NAME:
+        if event not in check.events:
             check.fail(f"{path}.event", f"unknown event {event!r}")
             continue
         band = item.get("band")
@@ -301,7 +307,7 @@ def _scoring(check: _Checker, admissible: frozenset[str]) -> Scoring:
 def _listing(check: _Checker) -> Listing:
     t = check.table("listing")
     events = check.names(
-        t.get("entry_events"), "listing.entry_events", tuple(EVENT_BY_NAME), "event"
+        t.get("entry_events"), "listing.entry_events", tuple(check.events), "event"
     )
     return Listing(
         entry_events=tuple(events),
@@ -420,14 +426,16 @@ def _band_ranges_keep_order(
 
 
 def parse_lab(
-    doc: dict[str, Any], shared_tables: frozenset[str] = frozenset()
+    doc: dict[str, Any],
+    shared_tables: frozenset[str] = frozenset(),
+    events: Mapping[str, EventType] | None = None,
 ) -> tuple[Lab | None, list[tuple[str, str]]]:
     """The lab view of a regime document and every problem found (empty when valid).
 
     `shared_tables` are tables the live service also reads (access, dispute in a live regime);
     other keys in them belong to the live service, so they are not reported as unknown.
     """
-    check = _Checker(doc)
+    check = _Checker(doc, events)
     _unknown_keys(check, shared_tables)
     data = check.table("data")
     admissible = frozenset(
@@ -471,6 +479,7 @@ def parse_lab(
         dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
     )
     mechanisms = parse_mechanisms(doc, band_names, check.problems)
+    budgets = parse_budgets(check, scoring.items)
     provenance = _provenance(check, lab_only=bool(shared_tables))
     _band_ranges_keep_order(check, bands, provenance)
     if check.problems:
@@ -490,6 +499,7 @@ def parse_lab(
             notice=notice,
             provenance=provenance,
             mechanisms=mechanisms,
+            budgets=budgets,
         ),
         [],
     )

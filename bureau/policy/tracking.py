@@ -9,12 +9,13 @@ can all be folded in as the months pass.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import EVENT_BY_NAME, STATIC_CATEGORIES
+from bureau.policy.catalogue import EVENT_BY_NAME, STATIC_CATEGORIES, EventType
 from bureau.policy.population import MonthEvents, Population
 from bureau.policy.schema import Lab
 
@@ -46,13 +47,20 @@ def auc_pairs(score: NDArray[np.floating], positive: NDArray[np.bool_]) -> tuple
 class DataHeld:
     """Records a regime keeps about each person, expiring after the category's retention."""
 
-    def __init__(self, lab: Lab, size: int, months: int) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        size: int,
+        months: int,
+        catalogue: Mapping[str, EventType] | None = None,
+    ) -> None:
         self.lab = lab
         self.months = months
+        self.catalogue = EVENT_BY_NAME if catalogue is None else catalogue
         self.counts: dict[str, NDArray[np.uint16]] = {}
-        self.events = [e for e, t in EVENT_BY_NAME.items() if t.category in lab.admissible]
+        self.events = [e for e, t in self.catalogue.items() if t.category in lab.admissible]
         for e in self.events:
-            self.counts.setdefault(EVENT_BY_NAME[e].category, np.zeros(size, np.uint16))
+            self.counts.setdefault(self.catalogue[e].category, np.zeros(size, np.uint16))
         self.queue: dict[int, list[tuple[str, NDArray[np.int64]]]] = defaultdict(list)
 
     def step(self, ev: MonthEvents) -> None:
@@ -62,7 +70,7 @@ class DataHeld:
             batch = ev.get(e)
             if not len(batch):
                 continue
-            cat = EVENT_BY_NAME[e].category
+            cat = self.catalogue[e].category
             self.counts[cat][batch.idx] += 1
             expire = ev.month + round(12 * self.lab.retention_years[cat])
             if expire < self.months:
