@@ -24,8 +24,11 @@ from numpy.typing import NDArray
 from bureau.policy.budgets import BudgetBook
 from bureau.policy.catalogue import DOMAIN_BIT
 from bureau.policy.decisions import DecisionDesk
+from bureau.policy.opacity import locators
 from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
+from bureau.policy.reach import Reach
 from bureau.policy.regime import Regime
+from bureau.policy.rewards import RewardTracker
 from bureau.policy.schema import Lab
 from bureau.policy.tracking import Counters, DataHeld, Tracker
 
@@ -151,6 +154,9 @@ class LinearRun:
         self.tracker = Tracker(n, months, pop.protected, self.bands.names, start)
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
+        self.reach = Reach(regime.id, lab.mechanisms, n, seed)
+        self.rewards = RewardTracker(lab, n, start)
+        self.can_locate = locators(lab, regime.id, n, seed)
 
     @property
     def counters(self) -> Counters:
@@ -195,7 +201,9 @@ class LinearRun:
         if not self.lab.dispute.available:
             return
         # Only people with a false record dispute (a simplification); a notice makes it likelier.
-        self.desk.file(np.flatnonzero((self.err != 0) & self.desk.idle()), ev, self.notified_until)
+        # An opaque score: only who can tell which record moved it can dispute it (opacity.py).
+        wrong = (self.err != 0) & self.desk.idle() & self.can_locate
+        self.desk.file(np.flatnonzero(wrong), ev, self.notified_until)
         due, _ = self.desk.decided(ev.end_day)
         if len(due):
             wrong = self.err[due] != 0
@@ -245,11 +253,12 @@ class LinearRun:
         s_all = self._capped(self.standing(), m)
         s_true = self._capped(self.true_standing(), m)
         band = self.band_of(s_all)
-        mask_all = self.bands.masks[band]
-        mask_true = self.bands.masks[self.band_of(s_true)]
+        mask_all = self.reach.apply(self.bands.masks[band])
+        mask_true = self.reach.apply(self.bands.masks[self.band_of(s_true)])
         self.applications.remember(mask_all, mask_true)
         days = ev.end_day - ev.first_day
         self.tracker.record(m, s_all, band, mask_all, mask_true, days)
+        self.rewards.record(m, band, self.reach.enrolled)
 
 
 class ListRun:
@@ -279,6 +288,8 @@ class ListRun:
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
         self._listed_now = np.zeros(n, np.float32)
+        self.reach = Reach(regime.id, lab.mechanisms, n, seed)
+        self.rewards = RewardTracker(lab, n, start)
 
     @property
     def counters(self) -> Counters:
@@ -374,10 +385,11 @@ class ListRun:
         on_list = overlap > 0
         self._listed_now = np.where(self.listed_on(d1 - 1), 0, 1).astype(np.float32)
         band = self.band_of(np.where(on_list, 0, 1).astype(np.float32))
-        mask_all = self.bands.masks[band]
+        mask_all = self.reach.apply(self.bands.masks[band])
         mask_true = np.where(self.wrong, 0, mask_all).astype(np.uint8)
         self.applications.remember(mask_all, mask_true)
         self.tracker.record(m, self._listed_now, band, mask_all, mask_true, overlap)
+        self.rewards.record(m, band, self.reach.enrolled)
 
 
 def start_run(

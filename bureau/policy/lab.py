@@ -17,6 +17,8 @@ import numpy as np
 
 from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, EventType
 from bureau.policy.engine import LinearRun, ListRun, start_run
+from bureau.policy.indicators import per_person as indicators_per_person
+from bureau.policy.joint import JointMetrics, bundles
 from bureau.policy.population import (
     Population,
     PopulationParams,
@@ -73,6 +75,13 @@ class RegimeMetrics:
     series_wrong: list[float] = field(default_factory=list)
     band_names: list[str] = field(default_factory=list)
     bands_by_year: list[list[float]] = field(default_factory=list)
+    # Rewards beside sanctions (rewards.py), opt-in take-up, indicators held (indicators.py).
+    share_rewarded: float = 0.0
+    share_months_rewarded: float = 0.0
+    reward_domain_shares: dict[str, float] = field(default_factory=dict)
+    share_enrolled: float = 1.0
+    indicators_collected: int | None = None
+    indicators_per_person: float | None = None
 
 
 @dataclass
@@ -92,6 +101,8 @@ class Comparison:
     # Replicates (independent seeds seed, seed+1, ...): every run's metrics, and the estimates.
     replicates: list[list[RegimeMetrics]] = field(default_factory=list)
     estimates: dict[str, dict[str, Estimate]] = field(default_factory=dict)
+    # Regimes linked by joint punishment, run as one system beside the separate runs.
+    joint: list[JointMetrics] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +115,7 @@ class Comparison:
             "estimates": {
                 r: {k: asdict(e) for k, e in ests.items()} for r, ests in self.estimates.items()
             },
+            "joint": [j.as_json() for j in self.joint],
             "realdata": self.realdata,
             "sensitivity": self.sensitivity,
             "sweep": self.sweep,
@@ -156,6 +168,8 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
     t = run.tracker
     n = pop.size
     points, cats = run.held.per_person(pop)
+    enrolled = run.reach.enrolled  # an opt-in regime holds nothing on who never joined
+    points, cats = np.where(enrolled, points, 0.0), np.where(enrolled, cats, 0.0)
     sanctioned = t.ever
     years = t.days[sanctioned] / 365.0
     n_sanctioned = int(sanctioned.sum())
@@ -239,6 +253,12 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         series_wrong=t.series_wrong,
         band_names=list(t.band_names),
         bands_by_year=t.bands_by_year,
+        share_rewarded=run.rewards.share_rewarded(),
+        share_months_rewarded=run.rewards.share_of_months(),
+        reward_domain_shares=run.rewards.domain_shares(),
+        share_enrolled=float(enrolled.mean()),
+        indicators_collected=ind.collected if (ind := lab.mechanisms.indicators) else None,
+        indicators_per_person=indicators_per_person(lab, pop, enrolled),
     )
 
 
@@ -277,13 +297,18 @@ def compare(
     pop = draw_population(population, seed, params)
     months = 12 * (years + burn)
     runs = [start_run(r, pop, months, seed, 12 * burn) for r in regimes]
+    joint = bundles(runs, pop, months, 12 * burn)
     for ev in event_stream(pop, months):
         for run in runs:
             run.step(ev)
+        for bundle in joint:
+            bundle.step(ev)
         if progress is not None:
             progress(1)
     metrics = [summarise(run, pop) for run in runs]
-    return Comparison(seed, population, years, metrics, pop.params, list(regimes), None, burn)
+    comp = Comparison(seed, population, years, metrics, pop.params, list(regimes), None, burn)
+    comp.joint = [bundle.summary() for bundle in joint]
+    return comp
 
 
 def compare_replicates(
@@ -348,4 +373,8 @@ ESTIMATED = [
     "share_approved_against_file",
     "share_wrongly_declined",
     "errors_noticed_per_1000",
+    "share_rewarded",
+    "share_months_rewarded",
+    "share_enrolled",
+    "indicators_per_person",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bureau.policy.budgets import Budget, parse_budgets
@@ -28,6 +28,7 @@ from bureau.policy.catalogue import (
     STATIC_SIGNALS,
     EventType,
 )
+from bureau.policy.mechanisms import Mechanisms, parse_mechanisms
 from bureau.policy.provenance import Provenance, check_provenance
 
 UNKNOWN_EVENT = "unknown event"
@@ -106,6 +107,8 @@ class Lab:
     dispute: LabDispute
     notice: Notice
     provenance: dict[str, Provenance]
+    # Rewards, opt-in, opacity, reach, joint punishment, indicators (mechanisms.py).
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
     budgets: tuple[Budget, ...] = ()  # point budgets (budgets.py)
 
     @property
@@ -341,7 +344,7 @@ def _provenance(check: _Checker, lab_only: bool) -> dict[str, Provenance]:
         root, _, rest = leaf.partition(".")
         if root in UNSOURCED_ROOTS:
             return False
-        if not lab_only or root == "bands":
+        if not lab_only or root == "bands" or root in MECHANISM_ROOTS:
             return True
         return root in lab_roots and rest.split(".")[0] in LAB_KEYS[root]
 
@@ -379,6 +382,8 @@ LAB_KEYS: dict[str, set[str]] = {
     "notice": {"before_adverse", "compliance", "dispute_boost"},
 }
 BAND_KEYS = {"name", "min", "domains"}
+# The optional sections mechanisms.py reads: sourced in a live regime too (the lab owns them).
+MECHANISM_ROOTS = ("rewards", "participation", "opacity", "domain_reach", "joint", "indicators")
 CAP_KEYS = {"event", "band", "years"}
 
 
@@ -473,6 +478,7 @@ def parse_lab(
         compliance=check.number(n, "notice.compliance", lo=0, hi=1),
         dispute_boost=check.number(n, "notice.dispute_boost", lo=1),
     )
+    mechanisms = parse_mechanisms(doc, band_names, check.problems)
     budgets = parse_budgets(check, scoring.items)
     provenance = _provenance(check, lab_only=bool(shared_tables))
     _band_ranges_keep_order(check, bands, provenance)
@@ -492,6 +498,7 @@ def parse_lab(
             dispute=dispute,
             notice=notice,
             provenance=provenance,
+            mechanisms=mechanisms,
             budgets=budgets,
         ),
         [],

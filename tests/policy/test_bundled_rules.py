@@ -218,7 +218,25 @@ def test_sesame_is_opaque_and_below_650_withholds_the_perks() -> None:
     assert not lab.reproducible
     run = LinearRun(regime, draw_population(1, seed=1), months=1, seed=1)
     assert band_names(run, np.array([650, 649])) == ["perks", "no perks"]
-    assert {"credit", "housing", "travel"} <= lab.bands[1].domains
+    # The perks are rewards of the upper band; below it nothing is restricted (seed 004).
+    assert lab.mechanisms.rewards["perks"] == {"credit", "housing", "travel"}
+    assert lab.bands[1].domains == frozenset()
+
+
+def test_an_opted_out_person_is_not_scored_by_sesame() -> None:
+    """Sesame is opt-in (seed 004): who never joined is neither restricted nor rewarded."""
+    doc = with_assumption(raw("sesame"), "participation.take_up", 0.5, "a what-if of this test")
+    pop = draw_population(400, seed=2)
+    run = LinearRun(parse_regime(doc, "sesame.toml"), pop, months=2, seed=1)
+    out = ~run.reach.enrolled
+    assert 0 < out.sum() < 400
+    run.step(MonthEvents.build(0, {"default": list(range(400))}))
+    run.step(MonthEvents.build(1))
+    assert not run.rewards.ever[out].any()
+    perks = run.band_of(run.standing()) == 0
+    assert perks[~out].any() and run.rewards.ever[~out & perks].all()
+    assert (run.tracker.domains[out] == 0).all()
+    assert (run.applications.mask_all[out] == 0).all()
 
 
 def test_fairfile_alone_among_scores_lets_the_subject_recompute_it() -> None:
