@@ -139,14 +139,14 @@ def shred_file(
             "the file is active: it is shredded only after the subject closed it",
             field="subject_id",
         )
-    vault.shred(conn, subject_id)  # keys destroyed, status 'shredded'
+    vault.shred(conn, subject_id)
+    repo.mark_shredded(conn, subject_id)
+    # every other table's owner forgets its rows in its FileKeysShredded handler
+    counts = events.publish(conn, events.FileKeysShredded(subject_id=subject_id, at=at))
     forgotten = {
         "identities": repo.forget_identities(conn, subject_id),
-        "accounts_unlinked": repo.unlink_accounts(conn, subject_id),
-        "statements": repo.forget_statements(conn, subject_id),
-        "disputes_ended": repo.end_open_disputes(conn, subject_id, at),
+        **{k: int(counts[k]) for k in ("accounts_unlinked", "statements", "disputes_ended")},
     }
-    repo.end_sessions(conn, subject_id)
     entry = trail.entry_id(events.publish(conn, events.FileShredded(
         subject_id=subject_id, by=by, closed_at=row["closed_at"], **forgotten)))  # fmt: skip
     return {"subject_id": str(subject_id), "status": "shredded", "shredded_at": at.isoformat(),
