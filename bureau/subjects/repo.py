@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import class_row, tuple_row
 
 from bureau.subjects import identities
 
@@ -86,13 +87,23 @@ def lock_people(conn: psycopg.Connection[Any], keys: Sequence[int]) -> None:
 # Closure and erasure ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FileRow:
+    """A file's life as `subjects` holds it: 'active', 'closed' or 'shredded', and when."""
+
+    subject_id: UUID
+    status: str
+    closed_at: datetime | None
+    shredded_at: datetime | None
+
+
 def file_state(
     conn: psycopg.Connection[Any], subject_id: UUID, *, lock: bool = True
-) -> dict[str, Any] | None:
+) -> FileRow | None:
     """The file's status and dates; locked (by default) until the transaction ends, so a
     closure and a shredding (or two shreddings) of one file run one after the other."""
     query = "SELECT subject_id, status, closed_at, shredded_at FROM subjects WHERE subject_id = %s"
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(FileRow)) as cur:
         cur.execute(query + (" FOR UPDATE" if lock else ""), (subject_id,))
         return cur.fetchone()
 
