@@ -43,6 +43,11 @@ HANDLER_MODULES = (
     "bureau.webhooks.handlers",
     "bureau.api.idempotency_store",  # a shredded file's stored responses
     "bureau.reports.copies",  # a shredded file's kept reports
+    # what each table's owner forgets of a shredded file (FileKeysShredded)
+    "bureau.furnishing.repo",
+    "bureau.file.repo",
+    "bureau.web.repo",
+    "disputes.repo",
 )
 """Modules whose import subscribes the bureau's handlers (each with `@subscribe`)."""
 
@@ -406,6 +411,17 @@ class FileReopened(Logged):
     event_name = "file.reopened"
     subject_id: UUID
     by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileKeysShredded(Event):
+    """A file's data keys are destroyed (erasure): each table's owner forgets the subject's
+    rows that link to the person, in its own handler. A handler's write answers how many rows
+    it changed (`returns="count(*)"`), under the name erasure reports it by; `FileShredded`
+    then logs the counts."""
+
+    subject_id: UUID
+    at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)

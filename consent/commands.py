@@ -16,9 +16,9 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
 
 from bureau.commandline import Subparsers, settings_from
+from bureau.db.pool import connect
 from bureau.db.server import check_reachable, database_url
 from bureau.errors import DomainError
 from bureau.signing import SignatureInvalid, SigningKey, load_public_keys, signing_key_file
@@ -91,7 +91,7 @@ def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], Signing
     url = database_url(settings)
     check_reachable(url)
     key = SigningKey.load(signing_key_file(settings.key_file))
-    return psycopg.connect(url, row_factory=dict_row), key
+    return connect(url), key
 
 
 def run_list(args: argparse.Namespace) -> int:

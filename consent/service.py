@@ -36,19 +36,12 @@ from consent.views import (
     Requester,
     RevokedGrant,
     Thaw,
-    status_of,
 )
 
 MAX_GRANTS_SHOWN = 10_000
 """Unpaged lists of a subject's grants (disclosure, portal) stop here; the API pages."""
 
 # Grants ------------------------------------------------------------------------------------------
-
-
-def grant_status(row: dict[str, Any], now: datetime) -> str:
-    """The status of a grant read as a dict row (the lender's view, `consent.oauth.lender`)."""
-    return status_of(row["revoked_at"], row["valid_from"], row["expires_at"], row["max_uses"],
-                     row["uses"], now)  # fmt: skip
 
 
 def _receipt(event: str, row: GrantRow, at: datetime) -> GrantReceipt:

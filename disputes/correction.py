@@ -18,10 +18,12 @@ import psycopg
 
 from bureau.db.batch import run
 from bureau.errors import InvalidInput
+from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.furnishing import repo as furnishing_repo
 from bureau.furnishing import tradeline_rules
 from bureau.furnishing.metro2.codes import IN_DISPUTE
+from bureau.subjects import identities
 from bureau.vault import SubjectCipher, Vault
 from disputes import compliance, repo
 from disputes.repo import DisputeRow
@@ -104,7 +106,9 @@ def mark_disputed(
     if row.item_kind != "tradeline":
         return None
     prior: str | None = item.get("compliance_condition")
-    repo.set_compliance_condition(conn, row.subject_id, row.item_id, compliance.while_open(prior))
+    furnishing_repo.set_compliance_condition(
+        conn, row.subject_id, row.item_id, compliance.while_open(prior)
+    )
     return prior
 
 
@@ -113,12 +117,12 @@ def settle_compliance(conn: psycopg.Connection[Any], row: DisputeRow) -> None:
     if row.item_kind != "tradeline" or row.state not in ("closed", "reinserted"):
         return
     if row.result == "frivolous":  # never investigated: the furnisher's own code comes back
-        repo.set_compliance_condition(conn, row.subject_id, row.item_id,
+        furnishing_repo.set_compliance_condition(conn, row.subject_id, row.item_id,
                                       row.prior_compliance_condition)  # fmt: skip
         return
     if row.result in {o.value for o in REMOVING_OUTCOMES} and row.state == "closed":
         return
-    repo.set_compliance_condition(
+    furnishing_repo.set_compliance_condition(
         conn,
         row.subject_id,
         row.item_id,
@@ -139,9 +143,7 @@ def apply_outcome(
     item = repo.item(conn, row.subject_id, row.item_kind, row.item_id)
     assert item is not None, "a dispute's item is never removed from the database"
     if outcome in REMOVING_OUTCOMES:
-        repo.delete_item(
-            conn, row.subject_id, row.item_kind, row.item_id, f"dispute:{outcome}", now
-        )
+        delete_item(conn, row, f"dispute:{outcome}", now)
         return {"item": {"before": "on file", "after": "deleted"}}
     if outcome is not Outcome.MODIFIED:
         return {}
@@ -150,14 +152,43 @@ def apply_outcome(
         for name, value in corrections.items()
         if item.get(name) != value
     }
-    repo.update_item_fields(conn, row.subject_id, row.item_kind, row.item_id, corrections)
+    if row.item_kind == "bankruptcy":
+        file_repo.correct_bankruptcy(conn, row.subject_id, row.item_id, corrections)
     if row.item_kind == "tradeline":
+        furnishing_repo.correct_tradeline(conn, row.subject_id, row.item_id, corrections)
         after = {c: item[c] for c in furnishing_repo.TRADELINE_COLUMNS} | corrections
         furnishing_repo.record_report(
             conn, row.subject_id, row.item_id, after["date_account_information"], "dispute",
             {k: jsonable(v) for k, v in after.items()},
         )  # fmt: skip
     return changes
+
+
+def delete_item(conn: psycopg.Connection[Any], row: DisputeRow, reason: str, at: datetime) -> None:
+    """Take the disputed item off the file, through the owner of its table (kept, marked
+    deleted, so a reinsertion can bring it back)."""
+    s, i = row.subject_id, row.item_id
+    if row.item_kind == "tradeline":
+        furnishing_repo.delete_tradeline(conn, s, i, reason, at)
+    elif row.item_kind == "bankruptcy":
+        file_repo.delete_bankruptcy(conn, s, i, at)
+    elif row.item_kind == "inquiry":
+        file_repo.delete_inquiry(conn, s, i, reason, at)
+    else:
+        identities.set_current(conn, s, i, False, at)
+
+
+def reinsert_item(conn: psycopg.Connection[Any], row: DisputeRow) -> None:
+    """Bring a deleted item back (§611(a)(5)(B)), through the owner of its table."""
+    s, i = row.subject_id, row.item_id
+    if row.item_kind == "tradeline":
+        furnishing_repo.reinsert_tradeline(conn, s, i)
+    elif row.item_kind == "bankruptcy":
+        file_repo.reinsert_bankruptcy(conn, s, i)
+    elif row.item_kind == "inquiry":
+        file_repo.reinsert_inquiry(conn, s, i)
+    else:
+        identities.set_current(conn, s, i, True)
 
 
 def refuse_inconsistent(item: Mapping[str, Any], corrections: Mapping[str, Any]) -> None:

@@ -237,7 +237,7 @@ def reinsert(
     actor = furnisher_actor(org_id) if org_id else "bureau"
     row = advance(conn, row, workflow.Reinserted(now, certified), actor, now,
                   {"certification": certification})  # fmt: skip
-    repo.reinsert_item(conn, row.subject_id, row.item_kind, row.item_id)
+    correction.reinsert_item(conn, row)
     correction.settle_compliance(conn, row)
     cipher = vault.cipher_for(conn, row.subject_id)
     furnisher = _public(repo.organization(conn, org_id)) if org_id else {"name": "fairfile"}

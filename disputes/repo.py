@@ -16,6 +16,8 @@ from psycopg import sql
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
+from bureau import events as domain_events
+from bureau.db.write import Write
 from bureau.subjects import identities
 
 
@@ -276,90 +278,6 @@ def item(
     return rows[0] if rows else None
 
 
-_TABLES = {
-    "tradeline": ("tradelines", "tradeline_id"),
-    "bankruptcy": ("bankruptcies", "bankruptcy_id"),
-    "inquiry": ("inquiries", "inquiry_id"),
-}
-
-
-def update_item_fields(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    item_kind: str,
-    item_id: UUID,
-    values: dict[str, Any],
-) -> None:
-    """Apply corrected values to a tradeline or bankruptcy; column names are checked upstream."""
-    table, key = _TABLES[item_kind]
-    assignments: list[sql.Composable] = [
-        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in values
-    ]
-    if item_kind == "tradeline":
-        assignments.append(sql.SQL("updated_at = now()"))
-    conn.execute(
-        sql.SQL("UPDATE {} SET {} WHERE subject_id = %(_s)s AND {} = %(_i)s").format(
-            sql.Identifier(table), sql.SQL(", ").join(assignments), sql.Identifier(key)
-        ),
-        {**values, "_s": subject_id, "_i": item_id},
-    )
-
-
-def set_compliance_condition(
-    conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID, code: str | None
-) -> None:
-    conn.execute(
-        "UPDATE tradelines SET compliance_condition = %s, updated_at = now() "
-        "WHERE subject_id = %s AND tradeline_id = %s",
-        (code, subject_id, tradeline_id),
-    )
-
-
-def delete_item(
-    conn: psycopg.Connection[Any],
-    subject_id: UUID,
-    item_kind: str,
-    item_id: UUID,
-    reason: str,
-    at: datetime,
-) -> None:
-    """Take the item off the file (kept, marked deleted, so reinsertion rules can apply)."""
-    if item_kind == "identity":
-        identities.set_current(conn, subject_id, item_id, False, at)
-        return
-    table, key = _TABLES[item_kind]
-    has_reason = item_kind != "bankruptcy"
-    conn.execute(
-        sql.SQL(
-            "UPDATE {} SET deleted_at = %(at)s{} WHERE subject_id = %(s)s AND {} = %(i)s "
-            "AND deleted_at IS NULL"
-        ).format(
-            sql.Identifier(table),
-            sql.SQL(", deleted_reason = %(r)s") if has_reason else sql.SQL(""),
-            sql.Identifier(key),
-        ),
-        {"at": at, "r": reason, "s": subject_id, "i": item_id},
-    )  # fmt: skip
-
-
-def reinsert_item(
-    conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
-) -> None:
-    if item_kind == "identity":
-        identities.set_current(conn, subject_id, item_id, True)
-        return
-    table, key = _TABLES[item_kind]
-    has_reason = item_kind != "bankruptcy"
-    conn.execute(
-        sql.SQL("UPDATE {} SET deleted_at = NULL{} WHERE subject_id = %s AND {} = %s").format(
-            sql.Identifier(table),
-            sql.SQL(", deleted_reason = NULL") if has_reason else sql.SQL(""),
-            sql.Identifier(key),
-        ),
-        (subject_id, item_id),
-    )
-
-
 def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
     rows = _fetch(
         conn, "SELECT org_id, name, address, phone FROM organizations WHERE org_id = %s", (org_id,)
@@ -543,3 +461,12 @@ def past_recipients(
          "since": since, "since_emp": since_employment, "kind": item_kind, "item": item_id},
     )  # fmt: skip
     return rows
+
+
+@domain_events.subscribe(domain_events.FileKeysShredded)
+def end_shredded_disputes(event: domain_events.FileKeysShredded) -> list[Write]:
+    """Erasure: the subject's open disputes close without a result. Nobody is left to answer
+    them for, and the deadline job must not act on (and decrypt for) an erased file."""
+    return [Write("disputes_ended", "UPDATE disputes SET state = 'closed', closed_at = %(at)s "
+                  "WHERE subject_id = %(s)s AND closed_at IS NULL RETURNING 1",
+                  {"s": event.subject_id, "at": event.at}, returns="count(*)")]  # fmt: skip

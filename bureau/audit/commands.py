@@ -10,15 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from psycopg.rows import dict_row
 
 from bureau.audit import verify_mine, witness
 from bureau.audit.remote import RemoteError, get_json
 from bureau.audit.sequencing import sequence
 from bureau.audit.tree import verify_log
 from bureau.commandline import Subparsers, settings_from
+from bureau.db.pool import connect
 from bureau.db.server import check_reachable, database_url
 from bureau.signing import SignatureInvalid, SigningKey, load_public_keys, signing_key_file
 
@@ -112,7 +111,7 @@ def run_sequence(args: argparse.Namespace) -> int:
     key = SigningKey.load(signing_key_file(settings.key_file))
     url = database_url(settings)
     check_reachable(url)
-    with psycopg.connect(url, row_factory=dict_row) as conn, conn.transaction():
+    with connect(url) as conn, conn.transaction():
         numbered = sequence(conn, key)
     print(f"sequenced {numbered} entries")
     return 0
@@ -128,7 +127,7 @@ def run_verify(args: argparse.Namespace) -> int:
         keys = [SigningKey.load(signing_key_file(settings.key_file)).public_key]
     url = database_url(settings)
     check_reachable(url)
-    with psycopg.connect(url, row_factory=dict_row) as conn, conn.transaction():
+    with connect(url) as conn, conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         result = verify_log(conn, keys)
     if args.json:

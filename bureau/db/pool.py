@@ -54,6 +54,15 @@ async def open_async_pool(url: str, *, min_size: int = 1, max_size: int = 8) -> 
     return pool
 
 
+def connect(url: str) -> psycopg.Connection[Any]:
+    """One connection set up as the pool's are (dict rows, UTC), for a command that runs once
+    and exits: the services it calls read rows the same way under the app and the CLI."""
+    conn = psycopg.connect(url, row_factory=dict_row)
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.commit()  # the caller's transaction starts clean (e.g. with its isolation level)
+    return conn
+
+
 @contextmanager
 def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
     """One transaction: committed when the block ends, rolled back if it raises. Rows are dicts

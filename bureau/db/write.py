@@ -12,11 +12,12 @@ keys between the rows are checked at the end of the statement, so they hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 _PARAM = re.compile(r"%\((\w+)\)s")
@@ -27,7 +28,8 @@ class Write:
     """One INSERT/UPDATE/DELETE with `%(name)s` parameters, and the column it hands back.
 
     `name` is the write's name inside the joint statement (unique in it); `returns`, if set,
-    is a column of the write's `RETURNING` clause that the statement answers with.
+    is a column of the write's `RETURNING` clause that the statement answers with, or an
+    aggregate over its rows (`count(*)`: how many rows the write changed).
     """
 
     name: str
@@ -75,3 +77,11 @@ async def execute_async(
         await cur.execute(sql, params)
         row = await cur.fetchone() or {}
     return {w.name: row[w.name] for w in writes if w.returns}
+
+
+def assignments(columns: Iterable[str]) -> sql.Composed:
+    """`a = %(a)s, b = %(b)s` for an UPDATE's SET list over named parameters; the table's
+    name stays a literal in its owner's SQL (so the one-writer test can read it)."""
+    return sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns
+    )

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
+from bureau import events
 from bureau.db.batch import Batch, Read
-from bureau.db.write import Write
+from bureau.db.write import Write, assignments
 from bureau.subjects.repo import IDENTITIES_SQL, SUBJECT_EXISTS_SQL
 from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 
@@ -179,6 +182,53 @@ def insert_inquiry(conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
     conn.execute(INSERT_INQUIRY_SQL, row)
 
 
+# A dispute's changes to a bankruptcy or an inquiry (FCRA §611(a)(5)): the dispute decides,
+# this module writes. A bankruptcy keeps no deletion reason; an inquiry does.
+
+
+def correct_bankruptcy(
+    conn: psycopg.Connection[Any], subject_id: UUID, bankruptcy_id: UUID, values: Mapping[str, Any]
+) -> None:
+    """A dispute's corrected values (column names are the dispute's checked field names)."""
+    conn.execute(
+        sql.SQL("UPDATE bankruptcies SET {} WHERE subject_id = %(_s)s "
+                "AND bankruptcy_id = %(_i)s").format(assignments(values)),
+        {**values, "_s": subject_id, "_i": bankruptcy_id},
+    )  # fmt: skip
+
+
+def delete_bankruptcy(
+    conn: psycopg.Connection[Any], subject_id: UUID, bankruptcy_id: UUID, at: datetime
+) -> None:
+    conn.execute(
+        "UPDATE bankruptcies SET deleted_at = %s "
+        "WHERE subject_id = %s AND bankruptcy_id = %s AND deleted_at IS NULL",
+        (at, subject_id, bankruptcy_id),
+    )
+
+
+def reinsert_bankruptcy(
+    conn: psycopg.Connection[Any], subject_id: UUID, bankruptcy_id: UUID
+) -> None:
+    conn.execute("UPDATE bankruptcies SET deleted_at = NULL WHERE subject_id = %s "
+                 "AND bankruptcy_id = %s", (subject_id, bankruptcy_id))  # fmt: skip
+
+
+def delete_inquiry(
+    conn: psycopg.Connection[Any], subject_id: UUID, inquiry_id: UUID, reason: str, at: datetime
+) -> None:
+    conn.execute(
+        "UPDATE inquiries SET deleted_at = %s, deleted_reason = %s "
+        "WHERE subject_id = %s AND inquiry_id = %s AND deleted_at IS NULL",
+        (at, reason, subject_id, inquiry_id),
+    )
+
+
+def reinsert_inquiry(conn: psycopg.Connection[Any], subject_id: UUID, inquiry_id: UUID) -> None:
+    conn.execute("UPDATE inquiries SET deleted_at = NULL, deleted_reason = NULL "
+                 "WHERE subject_id = %s AND inquiry_id = %s", (subject_id, inquiry_id))  # fmt: skip
+
+
 # Statements (the subject's own words on an item; this module writes them) -------------------
 
 
@@ -207,3 +257,11 @@ def replace_statement(
         """,
         (subject_id, statement_id, item_kind, item_id, dispute_id, body_ct, key_version, at),
     )
+
+
+@events.subscribe(events.FileKeysShredded)
+def forget_shredded_statements(event: events.FileKeysShredded) -> list[Write]:
+    """Erasure: the subject's statements go (their own words, some stored in plaintext before
+    statements were encrypted); nothing else refers to them."""
+    return [Write("statements", "DELETE FROM statements WHERE subject_id = %(s)s RETURNING 1",
+                  {"s": event.subject_id}, returns="count(*)")]  # fmt: skip

@@ -3,14 +3,19 @@ subject matching by blind index, batch records, and the rows an export needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
+
+from bureau import events
+from bureau.db.copy import copy_binary
+from bureau.db.write import Write, assignments
 
 # The columns of the file's account a furnisher reports (the Metro 2 base segment's fields); the
 # tradelines table's other columns are keys, encryption and bookkeeping. Furnishing owns this
@@ -119,30 +124,9 @@ def create_stage(conn: psycopg.Connection[Any]) -> None:
     conn.execute("TRUNCATE furnish_stage")
 
 
-def _copy_binary(
-    conn: psycopg.Connection[Any],
-    table: str,
-    columns: Sequence[str],
-    types: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-) -> int:
-    """COPY rows in the binary format: about half the client time of the text format per row
-    (no text escaping of uuids and byte strings), which matters at millions of rows."""
-    count = 0
-    with (
-        conn.cursor() as cur,
-        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
-        copy.set_types(list(types))
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
 def copy_stage(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
     """Accounts into the staging table; `reported` is the JSON object itself (a dict)."""
-    return _copy_binary(conn, "furnish_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
+    return copy_binary(conn, "furnish_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
 
 
 PREVIOUS_COLUMNS = tuple(c for c in TRADELINE_COLUMNS if c not in ("account_details",))
@@ -509,3 +493,58 @@ def record_report(
         """,
         {"s": subject_id, "t": tradeline_id, "d": as_of, "src": source, "rep": Jsonb(reported)},
     )
+
+
+# A dispute's changes to an account (FCRA §611(a)(5)): the dispute decides, this module writes.
+
+
+def correct_tradeline(
+    conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID, values: Mapping[str, Any]
+) -> None:
+    """A dispute's corrected values (column names are the dispute's checked field names)."""
+    conn.execute(
+        sql.SQL("UPDATE tradelines SET {}, updated_at = now() "
+                "WHERE subject_id = %(_s)s AND tradeline_id = %(_i)s").format(assignments(values)),
+        {**values, "_s": subject_id, "_i": tradeline_id},
+    )  # fmt: skip
+
+
+def set_compliance_condition(
+    conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID, code: str | None
+) -> None:
+    """The account's compliance condition code (XB while disputed, XC, XH after)."""
+    conn.execute(
+        "UPDATE tradelines SET compliance_condition = %s, updated_at = now() "
+        "WHERE subject_id = %s AND tradeline_id = %s",
+        (code, subject_id, tradeline_id),
+    )
+
+
+def delete_tradeline(
+    conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID, reason: str, at: datetime
+) -> None:
+    """Take the account off the file: kept, marked deleted, so a reinsertion can follow."""
+    conn.execute(
+        "UPDATE tradelines SET deleted_at = %s, deleted_reason = %s "
+        "WHERE subject_id = %s AND tradeline_id = %s AND deleted_at IS NULL",
+        (at, reason, subject_id, tradeline_id),
+    )
+
+
+def reinsert_tradeline(conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID) -> None:
+    conn.execute(
+        "UPDATE tradelines SET deleted_at = NULL, deleted_reason = NULL "
+        "WHERE subject_id = %s AND tradeline_id = %s",
+        (subject_id, tradeline_id),
+    )
+
+
+@events.subscribe(events.FileKeysShredded)
+def unlink_shredded(event: events.FileKeysShredded) -> list[Write]:
+    """Erasure: each account's reference (a blind index of furnisher and account number)
+    becomes random bytes. The rows stay for the reports and inquiries that name them, but the
+    next report of that account number no longer finds this file."""
+    return [Write("accounts_unlinked", "UPDATE tradelines SET account_ref = "
+                  "sha256(uuid_send(gen_random_uuid())), updated_at = now() "
+                  "WHERE subject_id = %(s)s RETURNING 1", {"s": event.subject_id},
+                  returns="count(*)")]  # fmt: skip

@@ -17,9 +17,9 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
 
 from bureau.commandline import Subparsers, settings_from
+from bureau.db.pool import connect
 from bureau.errors import DomainError
 from bureau.policy.regime import live_rules
 from bureau.subjects import erasure
@@ -66,7 +66,7 @@ def _connect(args: argparse.Namespace) -> tuple[psycopg.Connection[Any], Vault]:
     from bureau.db.server import ready_url
 
     settings = settings_from(args)
-    conn = psycopg.connect(ready_url(settings), row_factory=dict_row)
+    conn = connect(ready_url(settings))
     try:
         return conn, Vault.for_database(settings.key_file, conn)
     except BaseException:

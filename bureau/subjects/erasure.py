@@ -17,7 +17,7 @@ Services never commit: the caller's transaction holds the whole step, or none of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,6 +29,7 @@ from bureau.audit import trail
 from bureau.policy.regime import Erasure
 from bureau.subjects import repo
 from bureau.subjects.errors import FileClosed, FileNotClosed, FileShredded, SubjectNotFound
+from bureau.subjects.repo import FileRow
 from bureau.vault import Vault
 
 
@@ -54,15 +55,15 @@ class FileState:
         }
 
 
-def _state(row: dict[str, Any], rules: Erasure) -> FileState:
-    closed_at = row["closed_at"]
+def _state(row: FileRow, rules: Erasure) -> FileState:
+    closed_at = row.closed_at
     due = None
-    if row["status"] == "closed" and closed_at is not None:
+    if row.status == "closed" and closed_at is not None:
         due = closed_at + timedelta(days=rules.shred_after_closure_days)
-    return FileState(row["subject_id"], row["status"], closed_at, row["shredded_at"], due)
+    return FileState(row.subject_id, row.status, closed_at, row.shredded_at, due)
 
 
-def _locked(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any]:
+def _locked(conn: psycopg.Connection[Any], subject_id: UUID) -> FileRow:
     row = repo.file_state(conn, subject_id)
     if row is None:
         raise SubjectNotFound(f"no subject with id {subject_id}", field="subject_id")
@@ -90,14 +91,13 @@ def close_file(
     verified request whose reference is `request_ref`). Closing twice is refused, so the
     caller learns the file was already closed and since when."""
     row = _locked(conn, subject_id)
-    if row["status"] == "shredded":
+    if row.status == "shredded":
         raise FileShredded("this file was erased and cannot be closed", field="subject_id")
-    if row["status"] == "closed":
-        raise FileClosed(
-            f"the file has been closed since {row['closed_at'].isoformat()}", field="subject_id"
-        )
+    if row.status == "closed":
+        since = row.closed_at.isoformat() if row.closed_at else "an unknown time"
+        raise FileClosed(f"the file has been closed since {since}", field="subject_id")
     repo.mark_closed(conn, subject_id, at)
-    state = _state({**row, "status": "closed", "closed_at": at}, rules)
+    state = _state(replace(row, status="closed", closed_at=at), rules)
     events.publish(conn, events.FileClosed(subject_id=subject_id, by=by,
                                            shred_due_at=state.as_dict()["shred_due_at"],
                                            request_ref=request_ref or None))  # fmt: skip
@@ -109,13 +109,13 @@ def reopen_file(
 ) -> FileState:
     """Withdraw a closure before the file is shredded (after that there is nothing to reopen)."""
     row = _locked(conn, subject_id)
-    if row["status"] == "shredded":
+    if row.status == "shredded":
         raise FileShredded("this file was erased and cannot be reopened", field="subject_id")
-    if row["status"] != "closed":
+    if row.status != "closed":
         raise FileNotClosed("the file is not closed", field="subject_id")
     repo.mark_reopened(conn, subject_id)
     events.publish(conn, events.FileReopened(subject_id=subject_id, by=by))
-    return _state({**row, "status": "active", "closed_at": None}, rules)
+    return _state(replace(row, status="active", closed_at=None), rules)
 
 
 def shred_file(
@@ -130,25 +130,25 @@ def shred_file(
     active file is refused (it must be closed first, which the subject asks for)."""
     repo.wait_for_ingests(conn)  # before the file's row: ingests never wait for that
     row = _locked(conn, subject_id)
-    if row["status"] == "shredded":
-        raise FileShredded(
-            f"the file was already erased at {row['shredded_at'].isoformat()}", field="subject_id"
-        )
-    if row["status"] != "closed":
+    if row.status == "shredded":
+        at_text = row.shredded_at.isoformat() if row.shredded_at else "an unknown time"
+        raise FileShredded(f"the file was already erased at {at_text}", field="subject_id")
+    if row.status != "closed":
         raise FileNotClosed(
             "the file is active: it is shredded only after the subject closed it",
             field="subject_id",
         )
-    vault.shred(conn, subject_id)  # keys destroyed, status 'shredded'
+    assert row.closed_at is not None, "mark_closed sets the status and the time together"
+    vault.shred(conn, subject_id)
+    repo.mark_shredded(conn, subject_id)
+    # every other table's owner forgets its rows in its FileKeysShredded handler
+    counts = events.publish(conn, events.FileKeysShredded(subject_id=subject_id, at=at))
     forgotten = {
         "identities": repo.forget_identities(conn, subject_id),
-        "accounts_unlinked": repo.unlink_accounts(conn, subject_id),
-        "statements": repo.forget_statements(conn, subject_id),
-        "disputes_ended": repo.end_open_disputes(conn, subject_id, at),
+        **{k: int(counts[k]) for k in ("accounts_unlinked", "statements", "disputes_ended")},
     }
-    repo.end_sessions(conn, subject_id)
     entry = trail.entry_id(events.publish(conn, events.FileShredded(
-        subject_id=subject_id, by=by, closed_at=row["closed_at"], **forgotten)))  # fmt: skip
+        subject_id=subject_id, by=by, closed_at=row.closed_at, **forgotten)))  # fmt: skip
     return {"subject_id": str(subject_id), "status": "shredded", "shredded_at": at.isoformat(),
             "access_log_entry": entry, **forgotten}  # fmt: skip
 

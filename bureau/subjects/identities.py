@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 import psycopg
 from psycopg.rows import tuple_row
 
+from bureau.db.copy import copy_binary
 from bureau.subjects.address import Address, parse_address
 
 __all__ = ["Address", "parse_address"]
@@ -56,22 +57,6 @@ INDEX_COLUMNS = ("kind", "value_bidx", "subject_id")
 INDEX_TYPES = ("text", "bytea", "uuid")
 
 
-def _copy(
-    conn: psycopg.Connection[Any],
-    table: str,
-    columns: Sequence[str],
-    types: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-) -> None:
-    with (
-        conn.cursor() as cur,
-        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
-        copy.set_types(list(types))
-        for row in rows:
-            copy.write_row(row)
-
-
 Document = tuple[UUID, int, list[Fact]]
 """(subject_id, key version, facts) of a subject's document."""
 
@@ -82,10 +67,10 @@ def copy_new_documents(conn: psycopg.Connection[Any], documents: Sequence[Docume
     adding one key wait rather than deadlock)."""
     if not documents:
         return
-    _copy(conn, "identity_documents", DOCUMENT_COLUMNS, DOCUMENT_TYPES,
+    copy_binary(conn, "identity_documents", DOCUMENT_COLUMNS, DOCUMENT_TYPES,
           ((s, v, *_columns(f)) for s, v, f in documents))  # fmt: skip
     keys = sorted({(f[1], f[3], s) for s, _, facts in documents for f in facts})
-    _copy(conn, "identity_blind_indexes", INDEX_COLUMNS, INDEX_TYPES, keys)
+    copy_binary(conn, "identity_blind_indexes", INDEX_COLUMNS, INDEX_TYPES, keys)
 
 
 def documents_of(
@@ -121,7 +106,7 @@ STAGE_TYPES = ("uuid", "text", "bytea", "int4", "bytea", "uuid")
 def stage_facts(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
     """Facts (subject_id, kind, value_ct, key_version, value_bidx, source_org_id) that may be
     new to existing files, kept until `merge_staged`."""
-    _copy(conn, "identity_fact_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
+    copy_binary(conn, "identity_fact_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
 
 
 _BY_FACT = "ORDER BY f.kind, f.value_bidx"

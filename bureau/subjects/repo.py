@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import class_row, tuple_row
 
 from bureau.subjects import identities
 
@@ -86,13 +87,23 @@ def lock_people(conn: psycopg.Connection[Any], keys: Sequence[int]) -> None:
 # Closure and erasure ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FileRow:
+    """A file's life as `subjects` holds it: 'active', 'closed' or 'shredded', and when."""
+
+    subject_id: UUID
+    status: str
+    closed_at: datetime | None
+    shredded_at: datetime | None
+
+
 def file_state(
     conn: psycopg.Connection[Any], subject_id: UUID, *, lock: bool = True
-) -> dict[str, Any] | None:
+) -> FileRow | None:
     """The file's status and dates; locked (by default) until the transaction ends, so a
     closure and a shredding (or two shreddings) of one file run one after the other."""
     query = "SELECT subject_id, status, closed_at, shredded_at FROM subjects WHERE subject_id = %s"
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(FileRow)) as cur:
         cur.execute(query + (" FOR UPDATE" if lock else ""), (subject_id,))
         return cur.fetchone()
 
@@ -155,37 +166,12 @@ def forget_identities(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
     return identities.forget(conn, subject_id)
 
 
-def unlink_accounts(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
-    """Replace each account's reference (a blind index of furnisher and account number) by
-    random bytes: the rows stay for the reports and inquiries that name them, but the next
-    report of that account number no longer finds this file."""
-    return conn.execute(
-        "UPDATE tradelines SET account_ref = sha256(uuid_send(gen_random_uuid())), "
-        "updated_at = now() WHERE subject_id = %s",
+def mark_shredded(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
+    """The file is erased: its keys are gone (the vault destroyed them in this transaction)."""
+    conn.execute(
+        "UPDATE subjects SET status = 'shredded', shredded_at = now() WHERE subject_id = %s",
         (subject_id,),
-    ).rowcount
-
-
-def forget_statements(conn: psycopg.Connection[Any], subject_id: UUID) -> int:
-    """Delete the subject's statements: their own words, some stored in plaintext (before
-    statements were encrypted); nothing else refers to them."""
-    return conn.execute("DELETE FROM statements WHERE subject_id = %s", (subject_id,)).rowcount
-
-
-def end_sessions(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
-    """Delete the subject's portal sessions (the credential stays, so a sign-in is told the file
-    is gone rather than that the credential is unknown)."""
-    conn.execute("DELETE FROM portal_sessions WHERE subject_id = %s", (subject_id,))
-
-
-def end_open_disputes(conn: psycopg.Connection[Any], subject_id: UUID, at: datetime) -> int:
-    """Close the subject's open disputes without a result: nobody is left to answer them for,
-    and the deadline job must not act on (and decrypt for) an erased file."""
-    return conn.execute(
-        "UPDATE disputes SET state = 'closed', closed_at = %s "
-        "WHERE subject_id = %s AND closed_at IS NULL",
-        (at, subject_id),
-    ).rowcount
+    )
 
 
 def wait_for_ingests(conn: psycopg.Connection[Any]) -> None:

@@ -142,10 +142,6 @@ def destroy_data_keys(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
         "WHERE subject_id = %s AND wrapped_key IS NOT NULL",
         (subject_id,),
     )
-    conn.execute(
-        "UPDATE subjects SET status = 'shredded', shredded_at = now() WHERE subject_id = %s",
-        (subject_id,),
-    )
 
 
 def key_fingerprints(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], bytes]:

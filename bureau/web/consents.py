@@ -51,9 +51,9 @@ def pending_requests(conn: Tx, subject_id: UUID, now: datetime) -> list[dict[str
     pending while the code lives, then void; neither ever let anyone see the file."""
     rows = oauth_repo.authorizations_for(conn, subject_id)
     return [
-        {"requester": r["requester_name"], "purpose": r["purpose"], "scope": r["scope"],
-         "allowed_at": r["created_at"],
-         "status": "pending" if r["status"] == "pending" and r["code_expires_at"] > now
+        {"requester": r.requester_name, "purpose": r.purpose, "scope": r.scope,
+         "allowed_at": r.created_at,
+         "status": "pending" if r.status == "pending" and r.code_expires_at > now
          else "void"}
         for r in rows
     ]  # fmt: skip

@@ -14,6 +14,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row, tuple_row
 
+from bureau import events
+from bureau.db.write import Write
 from bureau.web.session import StoredSession
 
 
@@ -160,3 +162,11 @@ def delete_old_failures(
         """,
         (before, client_address, credential_id),
     )
+
+
+@events.subscribe(events.FileKeysShredded)
+def end_shredded_sessions(event: events.FileKeysShredded) -> list[Write]:
+    """Erasure: the subject's portal sessions go (the credential stays, so a sign-in is told
+    the file is gone rather than that the credential is unknown)."""
+    return [Write("portal_sessions", "DELETE FROM portal_sessions WHERE subject_id = %(s)s",
+                  {"s": event.subject_id})]  # fmt: skip

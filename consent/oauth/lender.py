@@ -16,13 +16,13 @@ from bureau import events
 from bureau.errors import InvalidInput, NotFound
 from bureau.pagination import Page, check_limit, decode_cursor, page_of
 from consent.oauth import redirects, repo
-from consent.service import grant_status
+from consent.views import GrantRow
 
 
-def lender_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+def lender_view(row: GrantRow, now: datetime) -> dict[str, Any]:
     keys = ("grant_id", "subject_id", "purpose", "scope", "valid_from", "expires_at",
             "max_uses", "uses", "revoked_at", "receipt")  # fmt: skip
-    return {k: row[k] for k in keys} | {"status": grant_status(row, now)}
+    return {k: getattr(row, k) for k in keys} | {"status": row.status_at(now)}
 
 
 def grants_page(
@@ -37,7 +37,7 @@ def grants_page(
         except ValueError:
             raise InvalidInput("not a cursor this API returned", field="cursor") from None
     rows = repo.org_grants(conn, org_id, after, limit + 1)
-    page = page_of(rows, limit, lambda r: (r["created_at"].isoformat(), str(r["grant_id"])))
+    page = page_of(rows, limit, lambda r: (r.created_at.isoformat(), str(r.grant_id)))
     return Page([lender_view(r, now) for r in page.items], page.next_cursor)
 
 
@@ -93,7 +93,7 @@ def _user_org(conn: psycopg.Connection[Any], org_id: UUID) -> None:
     row = repo.client(conn, org_id)
     if row is None:
         raise NotFound(f"no organization {org_id}", field="org_id")
-    if "user" not in row["roles"]:
+    if "user" not in row.roles:
         raise InvalidInput(
             "only an organization with the user role can ask for consent", field="org_id"
         )

@@ -2,17 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import class_row, tuple_row
+
+from consent.repo import GRANT_SELECT
+from consent.views import GrantRow
 
 
-def client(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ClientRow:
+    """An organization as an OAuth client: its roles and its registered redirect URIs."""
+
+    org_id: UUID
+    name: str
+    roles: list[str]
+    redirect_uris: list[str]
+
+
+@dataclass(frozen=True)
+class PendingGrant:
+    """An `oauth_authorizations` row: a grant the subject allowed in the portal, waiting for
+    the lender to exchange its code ('pending'), exchanged, or void."""
+
+    subject_id: UUID
+    grant_id: UUID
+    client_id: UUID
+    redirect_uri: str
+    purpose: str
+    scope: str
+    valid_from: datetime
+    expires_at: datetime
+    max_uses: int | None
+    code_challenge: str
+    code_expires_at: datetime
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AskedGrant:
+    """A pending grant as its subject's consent page lists it."""
+
+    requester_name: str
+    purpose: str
+    scope: str
+    status: str
+    code_expires_at: datetime
+    created_at: datetime
+
+
+def client(conn: psycopg.Connection[Any], org_id: UUID) -> ClientRow | None:
     """A user organization with its registered redirect URIs (None: no such client)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(ClientRow)) as cur:
         cur.execute(
             """
             SELECT o.org_id, o.name, o.roles,
@@ -71,11 +117,14 @@ def insert_authorization(conn: psycopg.Connection[Any], row: dict[str, Any]) -> 
     )
 
 
-def authorization_by_code(conn: psycopg.Connection[Any], code_hash: bytes) -> dict[str, Any] | None:
+def authorization_by_code(conn: psycopg.Connection[Any], code_hash: bytes) -> PendingGrant | None:
     """The pending grant a code names, locked (two exchanges of one code run one at a time)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(PendingGrant)) as cur:
         cur.execute(
-            "SELECT * FROM oauth_authorizations WHERE code_hash = %s FOR UPDATE", (code_hash,)
+            "SELECT subject_id, grant_id, client_id, redirect_uri, purpose, scope, valid_from, "
+            "expires_at, max_uses, code_challenge, code_expires_at, status, created_at "
+            "FROM oauth_authorizations WHERE code_hash = %s FOR UPDATE",
+            (code_hash,),
         )
         return cur.fetchone()
 
@@ -90,12 +139,14 @@ def settle_authorization(
     )
 
 
-def authorizations_for(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+def authorizations_for(conn: psycopg.Connection[Any], subject_id: UUID) -> list[AskedGrant]:
     """The subject's pending grants that never became grants (pending or void)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(AskedGrant)) as cur:
         cur.execute(
             """
-            SELECT a.*, o.name AS requester_name FROM oauth_authorizations a
+            SELECT o.name AS requester_name, a.purpose, a.scope, a.status, a.code_expires_at,
+                   a.created_at
+            FROM oauth_authorizations a
             JOIN organizations o ON o.org_id = a.client_id
             WHERE a.subject_id = %s AND a.status <> 'exchanged'
             ORDER BY a.created_at DESC, a.grant_id
@@ -144,13 +195,12 @@ def org_grants(
     after: tuple[str, str] | None,
     limit: int,
     grant_id: UUID | None = None,
-) -> list[dict[str, Any]]:
+) -> list[GrantRow]:
     """The grants made to `org_id`, newest first, after a (created_at, grant_id) cursor."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(GrantRow)) as cur:
         cur.execute(
-            """
-            SELECT g.*, o.name AS requester_name FROM consent_grants g
-            JOIN organizations o ON o.org_id = g.requester_org_id
+            GRANT_SELECT
+            + """
             WHERE g.requester_org_id = %s
               AND (%s::uuid IS NULL OR g.grant_id = %s)
               AND (%s::timestamptz IS NULL OR (g.created_at, g.grant_id) < (%s, %s::uuid))

@@ -108,11 +108,11 @@ class _Request(OAuth2Request):
 class Client(ClientMixin):
     """A user organization as an OAuth client."""
 
-    def __init__(self, conn: psycopg.Connection[Any], row: dict[str, Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], row: repo.ClientRow) -> None:
         self.conn = conn
-        self.org_id: UUID = row["org_id"]
-        self.name: str = row["name"]
-        self.redirect_uris: list[str] = list(row["redirect_uris"])
+        self.org_id: UUID = row.org_id
+        self.name: str = row.name
+        self.redirect_uris: list[str] = list(row.redirect_uris)
 
     def get_client_id(self) -> str:
         return str(self.org_id)
@@ -146,16 +146,16 @@ class Client(ClientMixin):
 
 
 class Code(AuthorizationCodeMixin):
-    def __init__(self, row: dict[str, Any]) -> None:
+    def __init__(self, row: repo.PendingGrant) -> None:
         self.row = row
-        self.code_challenge = row["code_challenge"]
+        self.code_challenge = row.code_challenge
         self.code_challenge_method = "S256"
 
     def get_redirect_uri(self) -> str:
-        return str(self.row["redirect_uri"])
+        return str(self.row.redirect_uri)
 
     def get_scope(self) -> str:
-        return str(self.row["scope"])
+        return str(self.row.scope)
 
 
 # PKCE and the grant's terms ---------------------------------------------------------------
@@ -255,17 +255,17 @@ class CodeGrant(AuthorizationCodeGrant):
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
         server = self.server
         row = repo.authorization_by_code(server.conn, digest(code))
-        if row is None or row["client_id"] != client.org_id:
+        if row is None or row.client_id != client.org_id:
             return None  # another client's code is no code for this one
-        if row["status"] == "exchanged":
+        if row.status == "exchanged":
             # A replayed code: it may have leaked, so the grant it produced ends now.
-            service.revoke_grant(server.conn, server.key, row["subject_id"], row["grant_id"],
+            service.revoke_grant(server.conn, server.key, row.subject_id, row.grant_id,
                                  server.now, by="code-replay")  # fmt: skip
             return None
-        if row["status"] == "void":
+        if row.status == "void":
             return None
         server.presented = row
-        if row["code_expires_at"] <= server.now:
+        if row.code_expires_at <= server.now:
             return None
         return Code(row)
 
@@ -274,7 +274,7 @@ class CodeGrant(AuthorizationCodeGrant):
         second use is recognised as a replay."""
 
     def authenticate_user(self, authorization_code: Code) -> UUID:
-        return UUID(str(authorization_code.row["subject_id"]))
+        return UUID(str(authorization_code.row.subject_id))
 
 
 class BureauServer(AuthorizationServer):
@@ -294,7 +294,7 @@ class BureauServer(AuthorizationServer):
         self.key = key
         self.now = now
         self.issuer = issuer
-        self.presented: dict[str, Any] | None = None
+        self.presented: repo.PendingGrant | None = None
         """The pending grant whose code this exchange presented (voided if the exchange fails)."""
         self.register_grant(CodeGrant, [S256Only(required=True), _Terms(now)])
         self.register_token_generator("default", self._token)
@@ -305,7 +305,7 @@ class BureauServer(AuthorizationServer):
         except (TypeError, ValueError):
             return None
         row = repo.client(self.conn, org_id)
-        if row is None or "user" not in row["roles"]:
+        if row is None or "user" not in row.roles:
             return None
         return Client(self.conn, row)
 
@@ -326,9 +326,9 @@ class BureauServer(AuthorizationServer):
 
     def handle_error_response(self, request: Any, error: OAuth2Error) -> tuple[int, Any, Any]:
         presented = self.presented
-        if presented is not None and presented["status"] == "pending":
+        if presented is not None and presented.status == "pending":
             # A failed exchange leaves no grant: the pending one is void (the subject sees so).
-            repo.settle_authorization(self.conn, presented["grant_id"], "void", self.now)
+            repo.settle_authorization(self.conn, presented.grant_id, "void", self.now)
         result: tuple[int, Any, Any] = super().handle_error_response(request, error)
         return result
 
@@ -342,20 +342,20 @@ class BureauServer(AuthorizationServer):
         row = request.authorization_code.row
         try:
             view = service.grant_consent(
-                self.conn, self.key, row["subject_id"], row["client_id"], row["purpose"],
-                row["scope"], None, row["expires_at"], row["max_uses"], self.now,
-                grant_id=row["grant_id"],
+                self.conn, self.key, row.subject_id, row.client_id, row.purpose,
+                row.scope, None, row.expires_at, row.max_uses, self.now,
+                grant_id=row.grant_id,
             ).model_dump(mode="json")  # fmt: skip
         except DomainError as exc:
             raise InvalidGrantError(f"{exc.field or 'grant'}: {exc.detail}") from None
-        expires_at = row["expires_at"]
-        repo.insert_token(self.conn, digest(token["access_token"]), row["grant_id"],
-                          row["client_id"], expires_at, self.now)  # fmt: skip
-        repo.settle_authorization(self.conn, row["grant_id"], "exchanged", self.now)
+        expires_at = row.expires_at
+        repo.insert_token(self.conn, digest(token["access_token"]), row.grant_id,
+                          row.client_id, expires_at, self.now)  # fmt: skip
+        repo.settle_authorization(self.conn, row.grant_id, "exchanged", self.now)
         self.presented = None
         token.update({
             "expires_in": max(int((expires_at - self.now).total_seconds()), 0),
-            "scope": row["scope"],
+            "scope": row.scope,
             "grant_id": view["grant_id"],
             "grant": {k: view[k] for k in ("grant_id", "purpose", "scope", "valid_from",
                                            "expires_at", "max_uses", "uses", "status")},

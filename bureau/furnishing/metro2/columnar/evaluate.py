@@ -397,7 +397,17 @@ class Evaluator:
             yield rows, _Frame(frame.rec[rows], bound)
 
     def hits(self, rule: Rule) -> Mask:
-        """The records on which a rule finds something (any of its segments, for `each`)."""
+        """The records on which a rule finds something (any of its segments, for `each`).
+
+        A rule with a shape the columns do not evaluate (ordering text, folding a number, a
+        date among codes, a constant of another type) marks every record, so each one goes
+        to the record-by-record engine, which decides; the rule is then slow, never wrong."""
+        try:
+            return self._hits(rule)
+        except NotImplementedError:
+            return np.ones(len(self.root.rec), dtype=bool)
+
+    def _hits(self, rule: Rule) -> Mask:
         assert rule.when is not None
         if not rule.each:
             return self.mask(rule.when) & ~self.garbled(rule)
@@ -428,5 +438,6 @@ class Evaluator:
 
 
 def rule_hits(rules: Iterable[Rule], pairing: Pairing) -> dict[str, Mask]:
+    """Each rule's `Evaluator.hits`: the records the record-by-record engine must look at."""
     evaluator = Evaluator(pairing)
     return {rule.id: evaluator.hits(rule) for rule in rules if rule.when is not None}
