@@ -33,9 +33,9 @@ from bureau.furnishing.ingest import (
     ingest_metro2,
     no_records_reason,
 )
-from bureau.furnishing.metro2.parse import Reader
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.records import Gap
-from bureau.furnishing.metro2.validate import FileValidator, Problem
+from bureau.furnishing.metro2.validate import Problem
 from bureau.furnishing.report import IngestReport
 from bureau.furnishing.schemas import FurnishRecords, IngestReportOut, PreflightOut
 from bureau.furnishing.uploads import (
@@ -111,21 +111,22 @@ PREFLIGHT_PROBLEMS = 1000  # problems listed in the answer; `problems_found` cou
 
 
 def _preflight(stream: BinaryIO) -> dict[str, Any]:
-    """Validate without storing: the same reader and validator as an ingest (and so the same
-    rules), with the count of every kind of record the file holds."""
-    validator = FileValidator()
+    """Validate without storing: the same columnar validator as an ingest (and so the same
+    rules and problems), with the count of every kind of record the file holds."""
+    columnar = ColumnarValidator()
+    validator = columnar.file
     problems: list[Problem] = []
     found = unreadable = control = 0
-    for item in Reader(stream):
+    for item, item_problems in columnar.items(stream):
         if isinstance(item, Gap):
             unreadable += item.reason is not None
         elif item.kind != "base":
             control += 1
-        for problem in validator.check(item):
+        for problem in item_problems:
             found += 1
             if len(problems) < PREFLIGHT_PROBLEMS:
                 problems.append(problem)
-    for problem in validator.finish():
+    for problem in columnar.finish():
         found += 1
         if len(problems) < PREFLIGHT_PROBLEMS:
             problems.append(problem)

@@ -138,3 +138,26 @@ def test_an_upload_without_any_metro2_record_is_a_problem_not_an_empty_report(
         assert response.status_code == 422, (path, response.text)
         problem = response.json()
         assert problem["type"].endswith("no-metro2-records") and problem["field"] == "body"
+
+
+def test_preflight_reports_what_the_columnar_validator_reports_for_a_sample(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    """The pre-flight check is the columnar validator the ingest runs: the same problems, in
+    the same order, as `bureau metro2 validate` gives for the file."""
+    import io
+
+    from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
+    from tests.furnishing.samples import sample
+
+    client, keys = api
+    data = sample("moov/unpacked_variable_file.dat").read_bytes()
+    validator = ColumnarValidator()
+    expected = [p.to_dict() for p in validator.problems(io.BytesIO(data))]
+    expected += [p.to_dict() for p in validator.finish()]
+    response = client.post("/v1/furnish/metro2/validate", content=data,
+                           headers=bearer(keys["furnish"]))  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["problems"] == expected and body["problems_found"] == len(expected)
+    assert body["records"] == validator.file.bases

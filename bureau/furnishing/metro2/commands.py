@@ -17,15 +17,16 @@ import sys
 from pathlib import Path
 
 from bureau.commandline import Subparsers
+from bureau.furnishing.metro2.columnar.history import cycle_problems
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
-from bureau.furnishing.metro2.cycles import History
+from bureau.furnishing.metro2.cycles import Earlier, History
 from bureau.furnishing.metro2.moov_json import ConvertError, from_moov, to_moov
 from bureau.furnishing.metro2.packed import to_character, to_packed
 from bureau.furnishing.metro2.parse import open_file, read
-from bureau.furnishing.metro2.records import Gap, Record
+from bureau.furnishing.metro2.records import Gap, Item, Record
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.table import rule_table
-from bureau.furnishing.metro2.validate import Problem, check_cycle
+from bureau.furnishing.metro2.validate import Problem
 from bureau.furnishing.metro2.write import item_bytes
 from bureau.private_output import open_private
 
@@ -87,6 +88,8 @@ def _history(paths: list[str]) -> History:
     return history
 
 
+CYCLE_BATCH = 4096  # records whose cycle-to-cycle rules run together
+
 # Exit statuses of `bureau metro2 validate` (documented in docs/metro2.md).
 CLEAN, REJECTING, UNREADABLE, REVIEW_ONLY = 0, 1, 2, 3
 
@@ -109,21 +112,43 @@ def run_validate(args: argparse.Namespace) -> int:
                 print(f"    why: {BY_ID[problem.rule].why}")
         count += 1
 
+    # With --previous, a batch of records waits until the cycle rules have run over the whole
+    # batch at once (columnar.history.cycle_problems); problems still print in file order.
+    pending: list[tuple[Item, list[Problem], Earlier | None]] = []
+
+    def flush() -> None:
+        paired = [(i, item, earlier) for i, (item, _, earlier) in enumerate(pending)
+                  if earlier is not None and isinstance(item, Record)]  # fmt: skip
+        across: dict[int, list[Problem]] = {}
+        if paired:
+            found_across = cycle_problems(
+                [item for _, item, _ in paired], [e.record for _, _, e in paired],
+                [validator.activity] * len(paired), [e.activity for _, _, e in paired])  # fmt: skip
+            across = {i: p for (i, _, _), p in zip(paired, found_across, strict=True)}
+        for i, (_, found, _) in enumerate(pending):
+            for problem in found:
+                emit(problem)
+            for problem in across.get(i, ()):
+                emit(problem)
+            if across.get(i) and not found:
+                validator.flagged_bases += 1
+        pending.clear()
+
     try:
         history = _history(args.previous) if args.previous else None
         with open_file(args.file) as stream:
             for item, found in columnar.items(stream):
-                for problem in found:
-                    emit(problem)
-                if history is None or not isinstance(item, Record) or item.kind != "base":
+                if history is None:
+                    for problem in found:
+                        emit(problem)
                     continue
-                earlier = history.previous(item, validator.activity)
-                across = [] if earlier is None else check_cycle(
-                    item, earlier.record, validator.activity, earlier.activity)  # fmt: skip
-                for problem in across:
-                    emit(problem)
-                if across and not found:
-                    validator.flagged_bases += 1
+                earlier = None
+                if isinstance(item, Record) and item.kind == "base":
+                    earlier = history.previous(item, validator.activity)
+                pending.append((item, found, earlier))
+                if len(pending) >= CYCLE_BATCH:
+                    flush()
+            flush()
     except (OSError, ValueError) as exc:
         print(f"bureau metro2 validate: {exc}", file=sys.stderr)
         return UNREADABLE

@@ -13,10 +13,11 @@ None are false (as in SQL); `same`/`differs` treat two blanks as equal (IS NOT D
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from bureau.furnishing.metro2.layout import HEADER, LAYOUTS, Field
@@ -255,15 +256,39 @@ Test = Callable[[Cycles], bool]
 Getter = Callable[[Cycles], Value]
 
 
+class OffCalendar(int):
+    """A shifted date outside Python's calendar (before year 1 or after 9999), as its
+    proleptic day ordinal: DOFD 9995 plus seven years still compares with the activity date
+    (as the columnar engine's day numbers do) instead of crashing the validator."""
+
+
+_CYCLE_DAYS = 146_097  # days in 400 Gregorian years: the calendar repeats after them
+
+
+def _ordinal(year: int, month: int, day: int) -> int:
+    """The proleptic Gregorian ordinal of any year's date (date.toordinal, unbounded)."""
+    cycles, rest = divmod(year - 1, 400)
+    return date(rest + 1, month, day).toordinal() + cycles * _CYCLE_DAYS
+
+
 def _shift(value: Value, ref: Ref) -> Value:
     if not isinstance(value, date) or not (ref.days or ref.years):
         return value
-    if ref.years:
-        try:
-            value = value.replace(year=value.year + ref.years)
-        except ValueError:  # 29 February
-            value = value.replace(year=value.year + ref.years, day=28)
-    return date.fromordinal(value.toordinal() + ref.days)
+    year, day = value.year + ref.years, value.day
+    if value.month == 2 and day == 29 and not calendar.isleap(year):
+        day = 28
+    ordinal = _ordinal(year, value.month, day) + ref.days
+    if 1 <= ordinal <= date.max.toordinal():
+        return date.fromordinal(ordinal)
+    return OffCalendar(ordinal)
+
+
+def _day_ordinal(value: Value) -> int | None:
+    if isinstance(value, OffCalendar):
+        return int(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.toordinal()
+    return None
 
 
 def _getter(ref: Ref, raw: bool = False) -> Getter:
@@ -324,7 +349,11 @@ def _compare(a: Value, op: Op, b: Value) -> bool:
         return a == b
     if op == "!=":
         return a != b
-    if type(a) is not type(b):
+    if isinstance(a, OffCalendar) or isinstance(b, OffCalendar):
+        a, b = _day_ordinal(a), _day_ordinal(b)
+        if a is None or b is None:
+            return False
+    elif type(a) is not type(b):
         return False
     try:
         if op == "<":

@@ -21,10 +21,7 @@ from __future__ import annotations
 from datetime import date
 
 from bureau.furnishing.metro2.catalogue import (
-    APD,
-    BALANCE,
     CATALOGUE,
-    CHARGE_OFF,
     CLOSED,
     DOAI,
     DOFD,
@@ -32,7 +29,6 @@ from bureau.furnishing.metro2.catalogue import (
     HCOLA,
     LIMIT,
     OPENED,
-    PAID,
     PAST_DUE,
     PORTFOLIO,
     RATING,
@@ -52,7 +48,6 @@ from bureau.furnishing.metro2.predicates import (
     is_in,
     no,
     not_in,
-    positive,
     present,
     zero,
 )
@@ -135,14 +130,6 @@ OURS: tuple[Rule, ...] = (
     Rule("M2-T01", "Trailer totals equal the totals of the records in the file", (),
          "a mismatch means records were lost, duplicated or miscounted in transit"),
     # Consistency of one account (base segment and its appended segments)
-    _ours("M2-C01", "A paid or closed status (13, 61-65) reports a zero balance", BALANCE,
-          all_of(is_in(STATUS, PAID), positive(BALANCE)),
-          "a balance on a paid account makes a consumer look indebted after paying",
-          "status {account_status} (paid or closed) must report a zero balance", "review"),
-    _ours("M2-C02", "Status 11 (current) has no amount past due", APD,
-          all_of(is_in(STATUS, "11"), positive(APD)),
-          "a current account shown past due lowers the consumer's standing unfairly",
-          "status 11 (current) cannot have an amount past due", "review"),
     _ours("M2-C03", "Delinquent statuses (71-84, 93, 95-97), paid collections and charge-offs "
           "(62, 64) and collection accounts report the date of first delinquency", DOFD,
           all_of(Blank(DOFD), any_of(is_in(STATUS, DELINQUENT_STATUSES, PAID_ADVERSE_STATUSES),
@@ -153,10 +140,6 @@ OURS: tuple[Rule, ...] = (
     _ours("M2-C04", "The date of first delinquency is not after the date of account "
           "information", DOFD, Cmp(DOFD, ">", DOAI), _W_DELINQ,
           "is after the date of account information"),
-    _ours("M2-C05", "Past-due statuses (71-84) report an amount past due above 0", APD,
-          all_of(is_in(STATUS, PAST_DUE), zero(APD)),
-          "a delinquency with nothing past due is contradictory; one of them is wrong",
-          "status {account_status} is past due: amount past due must be above 0", "review"),
     _ours("M2-C06", "Payment rating is reported exactly with statuses 05, 13, 65, 88, 89, 94, "
           "95", RATING,
           any_of(all_of(is_in(STATUS, RATED_STATUSES), Blank(RATING)),
@@ -164,19 +147,15 @@ OURS: tuple[Rule, ...] = (
           "the rating tells whether a closed account was current or late when it closed",
           "status {account_status} with payment rating {payment_rating!r}: a rating is "
           "required with 05, 13, 65, 88, 89, 94, 95 and must be blank otherwise", "review"),
-    _ours("M2-C07", "Statuses 64 and 97 (charge-off) report the original charge-off amount",
-          CHARGE_OFF, all_of(is_in(STATUS, "64", "97"), zero(CHARGE_OFF)),
-          "the amount charged off is part of what the consumer is shown and can dispute",
-          "status {account_status} requires the original charge-off amount", "review"),
     _ours("M2-C08", "Date opened is not after the date of account information", OPENED,
           Cmp(OPENED, ">", DOAI), "the length of credit history depends on the date opened",
           "is after the date of account information"),
     _ours("M2-C09", "Date closed is not before date opened", CLOSED, Cmp(CLOSED, "<", OPENED),
           "impossible dates make the account's history unreliable", "is before the date opened"),
-    _ours("M2-C10", "A paid or closed status (13, 61-65) reports the date closed", CLOSED,
-          all_of(is_in(STATUS, PAID), Blank(CLOSED)),
+    _ours("M2-C10", "A paid status the CFPB's Status-DateClosed-1 leaves out (61, 63) reports "
+          "the date closed", CLOSED, all_of(is_in(STATUS, "61", "63"), Blank(CLOSED)),
           "a closed account without its closing date looks open to lenders",
-          "status {account_status} (paid or closed) requires the date closed", "review"),
+          "status {account_status} (paid) requires the date closed", "review"),
     _ours("M2-C11", "Date of last payment is not after the date of account information",
           base("date_last_payment"), Cmp(base("date_last_payment"), ">", DOAI),
           "a payment dated in the future cannot have been made",

@@ -322,6 +322,12 @@ def check_cycle(record: Record, previous: Record, activity: date | None = None,
     return rep.problems
 
 
+def reporting_period_start(activity: date) -> date:
+    """M2-S13's period: the activity date's month and the month before (none before year 1)."""
+    first = activity.replace(day=1)
+    return first if first == date.min else (first - timedelta(days=1)).replace(day=1)
+
+
 class FileValidator:
     """Feed items in order with `check`; call `finish` at the end for file-level problems."""
 
@@ -408,7 +414,7 @@ class FileValidator:
         doai = record.main.get("date_account_information")
         if self.activity is not None and isinstance(doai, date):
             activity = self.activity
-            start = (activity.replace(day=1) - timedelta(days=1)).replace(day=1)
+            start = reporting_period_start(activity)
             if not start <= doai <= activity:
                 f = record.main.layout["date_account_information"]
                 rep.field(record.main, record.prefix_length, f, "M2-S13",

@@ -77,3 +77,25 @@ def test_cycle_evaluator_hits_what_the_cfpb_test_expects_through_previous(
     # without the previous cycle, the rule has nothing to compare and says nothing
     main(["metro2", "validate", "--json", str(current)])
     assert not [p for p in json.loads(capsys.readouterr().out) if p["rule"] == rule.id]
+
+
+def test_cycle_rules_batched_across_batch_boundaries_report_in_file_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--previous` runs the cycle rules over batches of records: a batch of one and one batch
+    for the whole file print the same problems, in the same order, with the same summary."""
+    from bureau.furnishing.metro2 import commands
+
+    case = max((c for c in CASES if BY_CFPB[c.evaluator].across_cycles),
+               key=lambda c: len(c.current))  # fmt: skip
+    previous, current = tmp_path / "previous.m2", tmp_path / "current.m2"
+    previous.write_bytes(metro2_file(case.previous))
+    current.write_bytes(metro2_file(case.current))
+    outputs = []
+    for batch in (1, 2, commands.CYCLE_BATCH):
+        monkeypatch.setattr(commands, "CYCLE_BATCH", batch)
+        status = main(["metro2", "validate", "--json", str(current), "--previous", str(previous)])
+        outputs.append((status, capsys.readouterr()))
+    assert len(case.current) > 2
+    assert any(p["rule"] == BY_CFPB[case.evaluator].id for p in json.loads(outputs[0][1].out))
+    assert outputs[0] == outputs[1] == outputs[2]

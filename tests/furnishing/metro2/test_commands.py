@@ -78,7 +78,7 @@ def test_a_rejecting_problem_beside_findings_for_review_exits_one(
 def test_problems_print_one_per_line_and_exit_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["metro2", "validate", str(sample("moov/unpacked_fixed_file.dat"))]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert any("current_balance [155-163] @624" in line and "(M2-C01)" in line for line in lines)
+    assert any("current_balance [155-163] @624" in line and "(M2-E04)" in line for line in lines)
 
 
 def test_json_lists_every_problem_with_its_location(capsys: pytest.CaptureFixture[str]) -> None:

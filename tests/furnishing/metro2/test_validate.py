@@ -94,8 +94,8 @@ def test_a_single_corrupted_field_is_reported_at_its_position_and_nothing_else_i
     ("changes", "rule", "field"),
     [
         ({"account_status": "13", "payment_rating": "0", "current_balance": 50,
-          "date_closed": AS_OF}, "M2-C01", "current_balance"),
-        ({"account_status": "11", "amount_past_due": 30}, "M2-C02", "amount_past_due"),
+          "date_closed": AS_OF}, "M2-E04", "current_balance"),
+        ({"account_status": "11", "amount_past_due": 30}, "M2-E01", "amount_past_due"),
         ({"account_status": "97", "original_charge_off": 900, "amount_past_due": 900},
          "M2-C03", "date_first_delinquency"),
         ({"account_status": "64", "original_charge_off": 900, "current_balance": 0,
@@ -105,16 +105,18 @@ def test_a_single_corrupted_field_is_reported_at_its_position_and_nothing_else_i
         ({"account_status": "71", "amount_past_due": 30,
           "date_first_delinquency": AS_OF + timedelta(days=3)}, "M2-C04", "date_first_delinquency"),
         ({"account_status": "78", "date_first_delinquency": AS_OF - timedelta(days=70)},
-         "M2-C05", "amount_past_due"),
+         "M2-E02", "amount_past_due"),
         ({"account_status": "11", "payment_rating": "1"}, "M2-C06", "payment_rating"),
         ({"account_status": "13", "date_closed": AS_OF, "current_balance": 0},
          "M2-C06", "payment_rating"),
         ({"account_status": "97", "date_first_delinquency": AS_OF - timedelta(days=200)},
-         "M2-C07", "original_charge_off"),
+         "M2-E15", "original_charge_off"),
         ({"date_opened": AS_OF + timedelta(days=1)}, "M2-C08", "date_opened"),
         ({"date_closed": date(1999, 1, 1)}, "M2-C09", "date_closed"),
         ({"account_status": "13", "payment_rating": "0", "current_balance": 0},
-         "M2-C10", "date_closed"),
+         "M2-E16", "date_closed"),
+        ({"account_status": "61", "current_balance": 0}, "M2-C10", "date_closed"),
+        ({"account_status": "63", "current_balance": 0}, "M2-C10", "date_closed"),
         ({"date_last_payment": AS_OF + timedelta(days=1)}, "M2-C11", "date_last_payment"),
         ({"portfolio_type": "R", "terms_duration": "REV", "credit_limit": 0, "highest_credit": 0},
          "M2-C12", "credit_limit"),
@@ -186,7 +188,7 @@ def test_missing_header_and_trailer_are_reported() -> None:
 def test_moov_sample_paid_collection_with_a_balance_is_flagged_at_the_balance() -> None:
     with open_file(sample("moov/unpacked_fixed_file.dat")) as stream:
         problems = list(validate_items(read(stream)))
-    balance = next(p for p in problems if p.rule == "M2-C01")
+    balance = next(p for p in problems if p.rule == "M2-E04")
     assert (balance.record, balance.segment, balance.field) == (2, "base", "current_balance")
     assert (balance.start, balance.end, balance.value) == (155, 163, "000002233")
     assert balance.offset == 470 + 154
@@ -230,7 +232,7 @@ def test_rules_are_listed_once_with_what_they_check_and_why() -> None:
 def test_offsets_in_a_wrapped_file_point_at_the_bytes_in_the_file() -> None:
     data = sample("moov/base_segment.dat").read_bytes()
     problems = _problems(data)
-    balance = next(p for p in problems if p.rule == "M2-C01")
+    balance = next(p for p in problems if p.rule == "M2-E04")
     assert balance.offset is not None
     assert data[balance.offset : balance.offset + 6] == b"000002"  # the field runs on, wrapped
     wrapped = next(p for p in problems if p.rule == "M2-S06")

@@ -11,7 +11,7 @@ records and plain ones interleave in file order.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import BinaryIO
 
 import numpy as np
@@ -29,7 +29,13 @@ from bureau.furnishing.metro2.columnar.fields import SPACE, ZERO, Mask, Segments
 from bureau.furnishing.metro2.layout import BASE, TRAILER_STATUS_CODES
 from bureau.furnishing.metro2.records import Item, Record
 from bureau.furnishing.metro2.rules import CONSISTENCY
-from bureau.furnishing.metro2.validate import AccountKey, FileValidator, Problem, account_key
+from bureau.furnishing.metro2.validate import (
+    AccountKey,
+    FileValidator,
+    Problem,
+    account_key,
+    reporting_period_start,
+)
 
 SINGLE = tuple(r for r in CONSISTENCY if not r.across_cycles)
 _HISTORY = np.zeros(256, dtype=bool)
@@ -73,7 +79,7 @@ def outside_period(base: Segments, activity: date | None) -> Mask:
     doai = base.column("date_account_information")
     if activity is None:
         return np.zeros(len(base), dtype=bool)
-    start = (activity.replace(day=1) - timedelta(days=1)).replace(day=1)
+    start = reporting_period_start(activity)
     value = doai.value  # type: ignore[union-attr]
     inside = (value >= day_number(start)) & (value <= day_number(activity))
     return doai.valid & ~inside

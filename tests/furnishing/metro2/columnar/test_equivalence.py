@@ -151,3 +151,18 @@ def test_byte_mutations_get_the_same_problems_both_ways(
 ) -> None:
     inputs = [*_inputs(), bytes(_SYNTHETIC)]
     assert_same(_mutate(inputs[which % len(inputs)], edits))
+
+
+def test_dates_near_the_end_of_the_calendar_are_validated_not_crashed_on() -> None:
+    """A DOFD in year 9993 or later plus DOAI-DOFD-1's seven years falls after 9999, and an
+    activity date in January of year 1 minus Status-PaymentAmount-1's 60 days before year 1:
+    both engines compare them as days (no crash), and agree on every problem."""
+    for dofd in ("01019993", "02299996", "12319999"):
+        data = _overwrite(_SYNTHETIC, [(i, "date_first_delinquency", dofd) for i in range(3)])
+        found = per_record(data)[0]
+        assert not [p for p in found if p.rule == "M2-E68"]  # DOFD + 7 years is not in the past
+        assert_same(data)
+    early = bytearray(_SYNTHETIC)
+    header_activity = 48 - 1  # the header's activity date, positions 48-55
+    early[header_activity : header_activity + 8] = b"01010001"
+    assert_same(bytes(early))
