@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 import bureau
-from bureau.api import docs, problems
+from bureau.api import auth_first, docs, problems
 from bureau.api.contract import operation_id
 from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
@@ -166,7 +166,9 @@ def create_app(
         app.state.pool = pool
     problems.install(app, page=portal_error_page)
     for name in ROUTER_MODULES:
-        app.include_router(importlib.import_module(name).router)
+        router = importlib.import_module(name).router
+        auth_first.install(router)
+        app.include_router(router)
     docs.install(app)
     app.add_middleware(Idempotency)
     return app
