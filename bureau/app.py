@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 import bureau
-from bureau.api import docs, problems
+from bureau.api import auth_first, docs, problems
 from bureau.api.contract import operation_id
 from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
@@ -25,7 +25,6 @@ from bureau.audit.sequencing import BackgroundSequencer
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
 from bureau.db.server import check_reachable, database_url
-from bureau.furnishing.uploads import UploadSlots
 from bureau.signing import SigningKey, signing_key_file
 from bureau.vault import Vault
 from bureau.web.error_pages import portal_error_page
@@ -156,7 +155,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.async_pools = {}
-    app.state.upload_slots = UploadSlots(settings.uploads.per_furnisher)
     app.state.vault = vault
     app.state.signing_key = SigningKey.load(signing_key_file(settings.key_file))
     # Statements come with the file itself (`bureau.file.disclosure`, which also keeps a
@@ -166,7 +164,9 @@ def create_app(
         app.state.pool = pool
     problems.install(app, page=portal_error_page)
     for name in ROUTER_MODULES:
-        app.include_router(importlib.import_module(name).router)
+        router = importlib.import_module(name).router
+        auth_first.install(router)
+        app.include_router(router)
     docs.install(app)
     app.add_middleware(Idempotency)
     return app

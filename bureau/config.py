@@ -146,6 +146,9 @@ class UploadSettings:
     """The largest upload spooled (FAIRFILE_UPLOAD_MAX_BYTES)."""
     per_furnisher: int = 2
     """Uploads one furnisher may have in progress at once (FAIRFILE_UPLOADS_PER_FURNISHER)."""
+    slot_lease: float = 60.0
+    """Seconds an upload's slot outlives a worker that died holding it (renewed while the
+    upload runs; FAIRFILE_UPLOAD_SLOT_LEASE)."""
 
 
 @dataclass(frozen=True)
@@ -300,6 +303,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             ).total_seconds(),
             max_bytes=_whole(env, "FAIRFILE_UPLOAD_MAX_BYTES", 1 << 30),
             per_furnisher=_whole(env, "FAIRFILE_UPLOADS_PER_FURNISHER", 2),
+            slot_lease=_seconds(
+                env, "FAIRFILE_UPLOAD_SLOT_LEASE", timedelta(seconds=60), 1
+            ).total_seconds(),
         ),
         pool=PoolSettings(
             size=_whole(env, "FAIRFILE_POOL_SIZE", 8),

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-import psycopg
 from fastapi import APIRouter, Query, Response, status
 
 from bureau.api.contract import refuses
 from bureau.api.deps import (
-    AsyncPoolDep,
-    BearerDep,
+    AsyncOperatorKey,
+    AsyncTx,
+    AsyncUserKey,
     SettingsDep,
     SignerDep,
     Subject,
     Tx,
     VaultDep,
-    in_one_async_transaction,
-    presented_key,
 )
-from bureau.auth.service import authenticate_org
-from bureau.db.batch import run_async
 from bureau.errors import InvalidInput, NotFound
 from bureau.pagination import DEFAULT_LIMIT, Cursor, Limit, PageInfo
 from bureau.policy.regime import live_rules, period_in_words
@@ -205,36 +201,27 @@ def _released(r: release.Released) -> Response:
     openapi_extra=refuses(*DENIALS.values()),
 )
 async def pull_report(
-    body: PullIn,
-    credentials: BearerDep,
-    pool: AsyncPoolDep,
-    vault: VaultDep,
-    key: SignerDep,
+    body: PullIn, user: AsyncUserKey, conn: AsyncTx, vault: VaultDep, key: SignerDep,
     settings: SettingsDep,
-) -> Response:
+) -> Response:  # fmt: skip
     # The busiest route: authentication and the release share one transaction, run on the
-    # event loop with psycopg's async API (`in_one_async_transaction`): no thread hop and no
-    # GIL hand-off per pull, instead of the four trips that `UserKey` and `Tx` take.
-
-    async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
-        user = await run_async(conn, authenticate_org(presented_key(credentials)))
-        user.require("pull")
-        now = _now()
-        grant_id = body.grant_id
-        if grant_id is None:  # named by the OAuth access token instead (off the grant_id path)
-            assert body.grant_token is not None
-            grant_id = await repo.grant_for_token_async(
-                conn, digest(body.grant_token), user.org_id, now
-            )
-            if grant_id is None:
-                raise NoGrant("unknown or expired grant_token", field="grant_token",
-                              reason="no-grant")  # fmt: skip
-        return await release.pull_report(
+    # event loop with psycopg's async API (`AsyncTx`): no thread hop and no GIL hand-off per
+    # pull, where `UserKey` and `Tx` would take four trips to the thread pool.
+    now = _now()
+    grant_id = body.grant_id
+    if grant_id is None:  # named by the OAuth access token instead (off the grant_id path)
+        assert body.grant_token is not None
+        grant_id = await repo.grant_for_token_async(
+            conn, digest(body.grant_token), user.org_id, now
+        )
+        if grant_id is None:
+            raise NoGrant("unknown or expired grant_token", field="grant_token", reason="no-grant")
+    return _released(
+        await release.pull_report(
             conn, vault, key, user.org_id, user.name, grant_id, body.purpose, body.scope,
             body.identity_verified, now, copy_for=settings.edge.report_copy_window,
-        )  # fmt: skip
-
-    return _released(await in_one_async_transaction(pool, work))
+        )
+    )  # fmt: skip
 
 
 @router.post(
@@ -249,19 +236,11 @@ async def pull_report(
     openapi_extra=refuses(*DENIALS.values(), SubjectNotFound, NotFound),
 )
 async def release_compelled_report(
-    body: CompelledIn,
-    credentials: BearerDep,
-    pool: AsyncPoolDep,
-    vault: VaultDep,
-    key: SignerDep,
+    body: CompelledIn, operator: AsyncOperatorKey, conn: AsyncTx, vault: VaultDep, key: SignerDep
 ) -> Response:
     # The one release path is async (`bureau.reports.release`): authenticated in its transaction.
-
-    async def work(conn: psycopg.AsyncConnection[Any]) -> release.Released:
-        operator = await run_async(conn, authenticate_org(presented_key(credentials)))
-        operator.require("operator")
-        return await release.compelled_report(
+    return _released(
+        await release.compelled_report(
             conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
         )
-
-    return _released(await in_one_async_transaction(pool, work))
+    )

@@ -8,8 +8,8 @@ error, so an inquiry and its audit entry are written together or not at all.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, Request
@@ -24,7 +24,7 @@ from bureau.auth.service import (
     authenticate_subject,
 )
 from bureau.config import Settings
-from bureau.db.batch import run
+from bureau.db.batch import run, run_async
 from bureau.errors import Unauthenticated
 from bureau.signing import SigningKey
 from bureau.vault import Vault
@@ -34,7 +34,7 @@ _bearer = HTTPBearer(auto_error=False, description="An organization API key or a
 # The dependencies that only read app state are `async def`: FastAPI runs a plain `def`
 # dependency in its thread pool, and each such hop cost a report pull a thread hand-off (and a
 # wait for the GIL) for nothing. Database work stays sync, except report pulls, which run on the
-# event loop with psycopg's async API (`in_one_async_transaction`).
+# event loop with psycopg's async API (`AsyncTx`).
 
 
 async def get_pool(request: Request) -> ConnectionPool:
@@ -90,29 +90,28 @@ SignerDep = Annotated[SigningKey, Depends(get_signing_key)]
 """The bureau's Ed25519 key: signs consent receipts, reports and tree heads."""
 
 
-T = TypeVar("T")
-
-
-async def in_one_async_transaction(
-    pool: AsyncConnectionPool, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]
-) -> T:
-    """Run `work(conn)` in one transaction on the event loop, committed before this returns.
-
-    Why: a pull is mostly Python; on a worker thread it also paid a thread hop and GIL
-    hand-offs with 15 other pulls. An exception anywhere rolls everything back, and the commit
-    precedes the response (FastAPI's `Tx` would run enter, exit and the route on separate
-    trips to its thread pool).
-    """
-    claim = current_claim()
-    if claim is not None:  # an Idempotency-Key: the claim's transaction (`request_transaction`)
-        return await work(await claim.async_connection(pool))
-    async with pool.connection() as conn, conn.transaction():
-        return await work(conn)
-
-
 AsyncPoolDep = Annotated[AsyncConnectionPool, Depends(get_async_pool)]
 PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def async_request_transaction(
+    pool: AsyncPoolDep,
+) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """`request_transaction` on the event loop (report pulls): the same one transaction, the
+    claim's when the request has an `Idempotency-Key`, committed when the route returns."""
+    claim = current_claim()
+    if claim is not None:
+        yield await claim.async_connection(pool)
+        return
+    async with pool.connection() as conn, conn.transaction():
+        yield conn
+
+
+AsyncTx = Annotated[
+    psycopg.AsyncConnection[Any], Depends(async_request_transaction, scope="function")
+]
+"""The request's one transaction on an async connection (see `Tx`)."""
 
 
 def presented_key(credentials: HTTPAuthorizationCredentials | None) -> str:
@@ -145,9 +144,28 @@ def subject_principal(
     return authenticate_subject(conn, presented_key(credentials))
 
 
+async def async_org_principal(conn: AsyncTx, credentials: BearerDep) -> OrgPrincipal:
+    """`org_principal` in the request's async transaction (`AsyncTx`)."""
+    return await run_async(conn, authenticate_org(presented_key(credentials)))
+
+
+def _async_scoped(scope: str) -> Any:
+    async def dependency(
+        principal: Annotated[OrgPrincipal, Depends(async_org_principal)],
+    ) -> OrgPrincipal:
+        principal.require(scope)
+        return principal
+
+    dependency.__name__ = f"require_{scope}_scope_async"
+    return dependency
+
+
 AnyOrgKey = Annotated[OrgPrincipal, Depends(org_principal)]
 FurnisherKey = Annotated[OrgPrincipal, Depends(_scoped("furnish"))]
 UserKey = Annotated[OrgPrincipal, Depends(_scoped("pull"))]
 OperatorKey = Annotated[OrgPrincipal, Depends(_scoped("operator"))]
 AuditorKey = Annotated[OrgPrincipal, Depends(_scoped("auditor"))]
 Subject = Annotated[SubjectPrincipal, Depends(subject_principal)]
+AsyncUserKey = Annotated[OrgPrincipal, Depends(_async_scoped("pull"))]
+"""`UserKey` for the routes that run on the event loop (`AsyncTx`): report pulls."""
+AsyncOperatorKey = Annotated[OrgPrincipal, Depends(_async_scoped("operator"))]

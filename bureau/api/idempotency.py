@@ -3,7 +3,7 @@ same request within the window gets the first response back, and nothing is done
 
 How, in the request's own transaction: this middleware reads the body (bounded by the edge's
 body limit), fingerprints the request and puts a `Claim` in a context variable. When the route
-opens its transaction (`bureau.api.deps.request_transaction`, or `in_one_async_transaction`
+opens its transaction (`bureau.api.deps.request_transaction`, or `async_request_transaction`
 for report pulls), it takes the claim's connection instead of a fresh one: there the
 (credential, key) advisory lock is taken and a live record looked for. Found with the same
 fingerprint, the stored response is replayed (`Idempotent-Replayed: true`) and the

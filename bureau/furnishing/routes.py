@@ -21,6 +21,7 @@ from bureau.api.deps import (
     SettingsDep,
     Tx,
     VaultDep,
+    get_async_pool,
     presented_key,
 )
 from bureau.auth.service import OrgPrincipal, authenticate_org
@@ -38,9 +39,9 @@ from bureau.furnishing.metro2.records import Gap
 from bureau.furnishing.metro2.validate import Problem
 from bureau.furnishing.report import IngestReport
 from bureau.furnishing.schemas import FurnishRecords, IngestReportOut, PreflightOut
+from bureau.furnishing.upload_slots import upload_slot
 from bureau.furnishing.uploads import (
     TooManyUploads,
-    UploadSlots,
     UploadTooLarge,
     UploadTooSlow,
     spooled,
@@ -74,10 +75,13 @@ async def furnish_metro2(
     # checked in a short transaction, the body spooled under a read timeout, then ingested.
     furnisher = await run_in_threadpool(_furnisher, pool, credentials)
     limits = settings.uploads
-    slots: UploadSlots = request.app.state.upload_slots
-    with slots.take(furnisher.org_id):
-        async with spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool:
-            report = await run_in_threadpool(_ingest, pool, vault, furnisher.org_id, spool)
+    async with (
+        upload_slot(
+            await get_async_pool(request), furnisher.org_id, limits.per_furnisher, limits.slot_lease
+        ),
+        spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool,
+    ):
+        report = await run_in_threadpool(_ingest, pool, vault, furnisher.org_id, spool)
     return report.to_json()
 
 
@@ -158,7 +162,10 @@ async def validate_metro2(
     # Like an upload: no connection held while the body arrives (`bureau.furnishing.uploads`).
     furnisher = await run_in_threadpool(_furnisher, pool, credentials)
     limits = settings.uploads
-    slots: UploadSlots = request.app.state.upload_slots
-    with slots.take(furnisher.org_id):
-        async with spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool:
-            return await run_in_threadpool(_preflight, spool)  # type: ignore[arg-type]
+    async with (
+        upload_slot(
+            await get_async_pool(request), furnisher.org_id, limits.per_furnisher, limits.slot_lease
+        ),
+        spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool,
+    ):
+        return await run_in_threadpool(_preflight, spool)  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ Why: the upload route used to take its transaction (a pooled connection) before 
 body, so nine clients that sent headers and ten bytes, then nothing, held every connection and
 the whole bureau answered 503. Now the key is checked in a short transaction of its own, the
 body is spooled to a bounded temporary file with a read timeout on every chunk, at most
-`uploads_per_furnisher` uploads of one furnisher are received at once, and only a complete
+`uploads_per_furnisher` uploads of one furnisher are received at once (counted in
+PostgreSQL across workers, `bureau.furnishing.upload_slots`), and only a complete
 body gets a connection.
 """
 
@@ -12,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import IO, ClassVar
-from uuid import UUID
 
 from starlette.requests import ClientDisconnect
 
@@ -41,34 +41,6 @@ class TooManyUploads(DomainError):
     status: ClassVar[int] = 429
     type: ClassVar[str] = "too-many-uploads"
     title: ClassVar[str] = "This furnisher already has as many uploads in progress as allowed"
-
-
-class UploadSlots:
-    """How many uploads each furnisher has in progress in this process, bounded.
-
-    In-process on purpose: what it protects is this process's connection pool; it is only
-    touched from the event loop, so it needs no lock.
-    """
-
-    def __init__(self, per_furnisher: int) -> None:
-        self.per_furnisher = per_furnisher
-        self._busy: dict[UUID, int] = {}
-
-    @contextmanager
-    def take(self, org_id: UUID) -> Iterator[None]:
-        if self._busy.get(org_id, 0) >= self.per_furnisher:
-            raise TooManyUploads(
-                f"at most {self.per_furnisher} uploads per furnisher at once; wait for one to "
-                "finish",
-                field="body",
-            )
-        self._busy[org_id] = self._busy.get(org_id, 0) + 1
-        try:
-            yield
-        finally:
-            self._busy[org_id] -= 1
-            if not self._busy[org_id]:
-                del self._busy[org_id]
 
 
 @asynccontextmanager

@@ -6,22 +6,12 @@ The pull itself (`POST /v1/reports`) is consent's route; this one only re-delive
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
-import psycopg
 from fastapi import APIRouter, Response
 
 from bureau.api.contract import refuses
-from bureau.api.deps import (
-    AsyncPoolDep,
-    BearerDep,
-    VaultDep,
-    in_one_async_transaction,
-    presented_key,
-)
-from bureau.auth.service import authenticate_org
-from bureau.db.batch import run_async
+from bureau.api.deps import AsyncTx, AsyncUserKey, VaultDep
 from bureau.reports.redelivery import ReportNotHeld, redeliver
 from consent.errors import FileClosedDenied, FileShreddedDenied
 from consent.schemas import ReleasedReport
@@ -44,12 +34,7 @@ router = APIRouter()
     },
 )
 async def fetch_again(
-    report_id: UUID, credentials: BearerDep, pool: AsyncPoolDep, vault: VaultDep
+    report_id: UUID, user: AsyncUserKey, conn: AsyncTx, vault: VaultDep
 ) -> Response:
-    async def work(conn: psycopg.AsyncConnection[Any]) -> bytes:
-        user = await run_async(conn, authenticate_org(presented_key(credentials)))
-        user.require("pull")
-        return await redeliver(conn, vault, user.org_id, report_id, datetime.now(UTC))
-
-    body = await in_one_async_transaction(pool, work)
+    body = await redeliver(conn, vault, user.org_id, report_id, datetime.now(UTC))
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

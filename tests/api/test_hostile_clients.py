@@ -95,6 +95,40 @@ def test_a_furnisher_gets_only_its_share_of_concurrent_uploads(
         pool.close()
 
 
+def test_the_per_furnisher_limit_holds_across_worker_processes(
+    settings: Settings, database_url: str, sandbox: SeedResult
+) -> None:
+    """Two bureaus on one database, as two workers are: one stalled upload at each fills the
+    furnisher's two slots, so a third at either is refused, and a slot given back is free
+    again for the other."""
+    limited = replace(settings, uploads=UploadSettings(read_timeout=60, per_furnisher=2))
+    key = sandbox.org_keys["northwind"]["key"]
+    pools = [open_pool(database_url, max_size=2) for _ in range(2)]
+    sockets: list[socket.socket] = []
+    try:
+        with (
+            served(create_app(limited, pool=pools[0])) as first,
+            served(create_app(limited, pool=pools[1])) as second,
+        ):
+            sockets = [_stall_upload(first, key), _stall_upload(second, key)]
+            time.sleep(0.5)
+            for port in (first, second):
+                third = httpx.post(f"http://127.0.0.1:{port}/v1/furnish/metro2", timeout=5,
+                                   content=b"x" * 10, headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+                assert third.status_code == 429, third.text
+                assert third.json()["type"].endswith("/too-many-uploads")
+            sockets.pop(0).close()  # the first worker's upload ends: its slot is given back
+            time.sleep(0.5)
+            again = httpx.post(f"http://127.0.0.1:{second}/v1/furnish/metro2", timeout=5,
+                               content=b"x" * 10, headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+            assert again.status_code != 429, again.text
+    finally:
+        for s in sockets:
+            s.close()
+        for pool in pools:
+            pool.close()
+
+
 def test_an_upload_that_stops_arriving_is_refused_after_the_read_timeout(
     settings: Settings, database_url: str, sandbox: SeedResult
 ) -> None:
