@@ -47,7 +47,7 @@ def test_a_subjects_file_is_distributed_by_subject_in_one_colocation_group(
 ) -> None:
     with psycopg.connect(database_url) as conn:
         placed = _partitions(conn)
-        columns = dict(
+        columns: dict[str, str] = dict(
             conn.execute(
                 "SELECT logicalrelid::regclass::text, column_to_column_name(logicalrelid, partkey)"
                 " FROM pg_dist_partition WHERE partmethod = 'h'"

@@ -15,11 +15,11 @@ from bureau.furnishing.metro2.columnar import validate as columnar_validate
 from bureau.furnishing.metro2.columnar.evaluate import Batch, Pairing, rule_hits
 from bureau.furnishing.metro2.columnar.fields import Segments
 from bureau.furnishing.metro2.layout import BASE
-from bureau.furnishing.metro2.predicates import Cmp, In, base
+from bureau.furnishing.metro2.predicates import Cmp, In, Pred, base
 from bureau.furnishing.metro2.rule import Rule
 from tests.furnishing.metro2.columnar.test_equivalence import assert_same, synthetic
 
-_UNEVALUATED = {
+_UNEVALUATED: dict[str, Pred] = {
     "ordering text": Cmp(base("surname"), "<", base("first_name")),
     "folding a number": Cmp(base("current_balance"), "==", base("credit_limit"), fold=True),
     "a date among codes": In(base("date_opened"), frozenset({"01012020"})),
