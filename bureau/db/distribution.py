@@ -96,6 +96,7 @@ PLACEMENTS: tuple[Placement, ...] = (
     Placement("idempotency_records", "coordinator", "per credential and key; short-lived"),
     Placement("rate_limit_hits", "coordinator", "per bucket and window; counted by every process"),
     Placement("portal_signin_failures", "coordinator", "sign-in throttling; short-lived"),
+    Placement("upload_slots", "coordinator", "upload leases per furnisher; short-lived, unlogged"),
     Placement("schema_migrations", "coordinator", "the migrations applied"),
 )
 

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 from uuid import UUID, uuid4
 
-from psycopg.rows import dict_row
+from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
 from bureau.furnishing.uploads import TooManyUploads
@@ -46,9 +46,9 @@ async def upload_slot(
     async with pool.connection() as conn, conn.transaction():
         await conn.execute(LOCK, args)
         await conn.execute(EXPIRE, args)
-        cur = conn.cursor(row_factory=dict_row)
+        cur = conn.cursor(row_factory=tuple_row)
         row = await (await cur.execute(HELD, args)).fetchone()
-        if row is not None and row["held"] >= per_furnisher:
+        if row is not None and row[0] >= per_furnisher:  # HELD counts the live slots
             raise TooManyUploads(
                 f"at most {per_furnisher} uploads per furnisher at once; wait for one to finish",
                 field="body",
