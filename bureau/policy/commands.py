@@ -19,7 +19,6 @@ from bureau.commandline import Subparsers
 from bureau.policy.lab import compare_replicates, resolve_regimes, steady_state_years
 from bureau.policy.population import load_population_params, population_document
 from bureau.policy.regime import Regime, RegimeError, builtin_names, load_regime
-from bureau.policy.report import terminal_table, write_outputs
 from bureau.policy.sensitivity import SOBOL_SAMPLES, SOBOL_TOP
 from bureau.policy.sweep import SweepSpec, parse_sweep
 
@@ -120,6 +119,15 @@ def _positive(name: str, value: int) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    # The report draws its charts with matplotlib, part of the lab extra: imported here, so the
+    # bureau's other commands (serve, migrate, ...) run on a plain install.
+    try:
+        from bureau.policy.report import terminal_table, write_outputs
+    except ModuleNotFoundError as exc:
+        print(
+            f"bureau compare: {exc.name} is missing: pip install 'fairfile[lab]'", file=sys.stderr
+        )
+        return 2
     try:
         _positive("--population", args.population)
         _positive("--years", args.years)
