@@ -42,8 +42,8 @@ CHECKED = {
 
 ELSEWHERE = {
     ("post", "/oauth/token"): "RFC 6749 §5.1/§5.2 JSON, checked field by field in tests/consent",
-    ("get", "/v1/me/disputes/notices/{notice_id}"): "tests/disputes/test_documented_notices.py",
-    ("get", "/v1/org/dispute-notices/{notice_id}"): "tests/disputes/test_documented_notices.py",
+    ("get", "/v1/me/disputes/notices/{notice_id}"): "documented() in tests/disputes/test_routes.py",
+    ("get", "/v1/org/dispute-notices/{notice_id}"): "documented() in tests/disputes/test_routes.py",
     ("get", "/v1/me/disputes/{dispute_id}/documents/{document_id}"):
         "the subject's own upload, byte for byte, in its own media type (tests/disputes)",
     ("get", "/v1/furnisher/disputes/{dispute_id}/documents/{document_id}"):
