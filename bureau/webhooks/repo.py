@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau.db.write import Write
@@ -87,12 +87,12 @@ def insert_endpoint(
 
 def plaintext_secrets(conn: psycopg.Connection[Any]) -> list[tuple[UUID, str]]:
     """Endpoints whose secret predates sealing (migration 0180), locked until sealed."""
-    cur = conn.execute(
-        "SELECT endpoint_id, secret FROM webhook_endpoints WHERE secret IS NOT NULL "
-        "ORDER BY endpoint_id FOR UPDATE"
-    )
-    return [(row[0], row[1]) if isinstance(row, tuple) else (row["endpoint_id"], row["secret"])
-            for row in cur.fetchall()]  # fmt: skip
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT endpoint_id, secret FROM webhook_endpoints WHERE secret IS NOT NULL "
+            "ORDER BY endpoint_id FOR UPDATE"
+        )
+        return [(endpoint_id, str(secret)) for endpoint_id, secret in cur.fetchall()]
 
 
 def store_sealed_secret(conn: psycopg.Connection[Any], endpoint_id: UUID, sealed: bytes) -> None:
@@ -129,13 +129,14 @@ def disable_endpoint(
 def subscribed_endpoints(
     conn: psycopg.Connection[Any], org_id: UUID, event_type: str
 ) -> list[UUID]:
-    cur = conn.execute(
-        "SELECT endpoint_id FROM webhook_endpoints "
-        "WHERE org_id = %s AND disabled_at IS NULL AND %s = ANY (event_types) "
-        "ORDER BY endpoint_id",
-        (org_id, event_type),
-    )
-    return [row[0] if isinstance(row, tuple) else row["endpoint_id"] for row in cur.fetchall()]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT endpoint_id FROM webhook_endpoints "
+            "WHERE org_id = %s AND disabled_at IS NULL AND %s = ANY (event_types) "
+            "ORDER BY endpoint_id",
+            (org_id, event_type),
+        )
+        return [endpoint_id for (endpoint_id,) in cur.fetchall()]
 
 
 # Deliveries -------------------------------------------------------------------------------------
@@ -221,14 +222,16 @@ def schedule_retry(
         "given_up_at = CASE WHEN %s::timestamptz IS NULL THEN %s END WHERE message_id = %s",
         (at, at, now, message_id),
     )
-    cur = conn.execute(
-        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, %s) "
-        "WHERE endpoint_id = %s RETURNING failing_since",
-        (now, endpoint_id),
-    )
-    row = cur.fetchone()
-    assert row is not None
-    return row[0] if isinstance(row, tuple) else row["failing_since"]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, %s) "
+            "WHERE endpoint_id = %s RETURNING failing_since",
+            (now, endpoint_id),
+        )
+        row = cur.fetchone()
+    assert row is not None, "the delivery's endpoint exists (its foreign key)"
+    failing_since: datetime = row[0]
+    return failing_since
 
 
 def disable_failing(conn: psycopg.Connection[Any], endpoint_id: UUID, now: datetime) -> bool:
