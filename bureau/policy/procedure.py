@@ -245,32 +245,42 @@ class ProcedureDesk:
         own domain until that agency lifts it, `lift_delay_days` after the listing ends."""
         begun = (start >= 0) & (start <= day)
         mask = np.where(begun & (end > day), listed_mask, 0).astype(MASK)
-        for domain, delay in self.p.delays().items():
-            bit = DOMAIN_BIT[domain]
-            if delay > 0 and listed_mask & bit:
-                late = begun & (end <= day) & (end + delay > day)
-                mask[late] |= MASK(bit)
+        for bit, delay in self._slow(listed_mask):
+            mask[begun & (end <= day) & (end + delay > day)] |= MASK(bit)
         return mask
+
+    def _slow(self, listed_mask: int) -> list[tuple[int, int]]:
+        """(bit, delay) of the agencies that lift late, for the domains a listing restricts."""
+        return [
+            (DOMAIN_BIT[d], delay)
+            for d, delay in self.p.delays().items()
+            if delay > 0 and listed_mask & DOMAIN_BIT[d]
+        ]
 
     def lingering(self, start: I32, end: I32, d0: int, d1: int, listed_mask: int) -> Mask:
         """Domains restricted at some time in [d0, d1) by agencies that have not yet lifted
         their restriction after the listing ended."""
         mask = np.zeros(len(start), MASK)
-        begun = (start >= 0) & (start < d1)
-        for domain, delay in self.p.delays().items():
-            bit = DOMAIN_BIT[domain]
-            if delay > 0 and listed_mask & bit:
-                late = begun & (end < d1) & (end + delay > d0)
-                mask[late] |= MASK(bit)
+        slow = self._slow(listed_mask)
+        if not slow:
+            return mask
+        # Only listings that ended recently can linger: look at those alone.
+        longest = max(delay for _, delay in slow)
+        recent = np.flatnonzero((start >= 0) & (end < d1) & (end + longest > d0))
+        ended = end[recent]
+        for bit, delay in slow:
+            mask[recent[ended + delay > d0]] |= MASK(bit)
         return mask
 
     def lingering_days(self, start: I32, end: I32, d0: int, d1: int, listed_mask: int) -> I32:
-        """Days of [d0, d1) on which some agency still restricts after the listing ended."""
-        longest = max(
-            (d for dom, d in self.p.delays().items() if listed_mask & DOMAIN_BIT[dom]), default=0
-        )
-        if longest <= 0:
-            return np.zeros(len(start), np.int32)
-        begun = start >= 0
-        late = np.minimum(end + longest, d1) - np.maximum(end, d0)
-        return np.where(begun, late, 0).clip(0).astype(np.int32)
+        """Days of [d0, d1) on which some agency still restricts after the listing ended (the
+        slowest agency restricts all of that time)."""
+        days = np.zeros(len(start), np.int32)
+        slow = self._slow(listed_mask)
+        if not slow:
+            return days
+        longest = max(delay for _, delay in slow)
+        recent = np.flatnonzero((start >= 0) & (end < d1) & (end + longest > d0))
+        ended = end[recent]
+        days[recent] = (np.minimum(ended + longest, d1) - np.maximum(ended, d0)).clip(0)
+        return days
