@@ -28,7 +28,8 @@ from bureau.policy.decisions import DecisionDesk
 from bureau.policy.merits import MeritDesk
 from bureau.policy.opacity import locators
 from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
-from bureau.policy.procedure import ADMINISTRATIVE, COURT, ProcedureDesk
+from bureau.policy.procedure import ADMINISTRATIVE, COURT
+from bureau.policy.procedure_desk import ProcedureDesk
 from bureau.policy.reach import Reach
 from bureau.policy.regime import Regime
 from bureau.policy.rewards import RewardTracker
@@ -299,7 +300,7 @@ class ListRun:
         self._listed_now = np.zeros(n, np.float32)
         self.reach = Reach(regime.id, lab.mechanisms, n, seed)
         self.rewards = RewardTracker(lab, n, start)
-        self.procedure = ProcedureDesk(lab.procedure, regime.id, n, seed)
+        self.procedure = ProcedureDesk(lab.procedure, regime.id, n, seed, self.counters)
         self.listed_mask = int(self.bands.masks[self.bands.index(np.zeros(1, np.float32))][0])
         self.changes = ChangeBook(lab.calendar, start)
 

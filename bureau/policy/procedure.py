@@ -10,7 +10,8 @@ restricting agency must lift its own restriction once the person is off the list
 violations may be blacklisted (seed 000), a dated change (changes.py) acting on each route's
 share of serious entries.
 
-Every number is in the regime file's `[procedure]` table, with its provenance:
+Every number is in the regime file's `[procedure]` table, with its provenance (the desk that
+runs it is procedure_desk.py):
 
     [procedure.administrative]       # the administrative route (CreditChina's lists)
     events = ["tax_arrears", "administrative_penalty"]
@@ -33,14 +34,13 @@ Every number is in the regime file's `[procedure]` table, with its provenance:
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, MASK, Mask
+from bureau.policy.catalogue import DOMAINS
 from bureau.policy.mechanisms import Problems, _number
 
 ROUTES = ("court", "administrative")
@@ -171,116 +171,3 @@ def parse_procedure(
         if r in ROUTES
     }
     return Procedure(events, listed, pay, floor, checked, restoration, lift, serious)
-
-
-class ProcedureDesk:
-    """The procedure's state per person: the listing's route, when they paid, restored or not.
-
-    Its dice are its own (seeded by the regime), so a regime without a `[procedure]` draws
-    exactly what it drew before, and adding one moves no other draw.
-    """
-
-    def __init__(self, procedure: Procedure | None, regime_id: str, size: int, seed: int) -> None:
-        self.p = procedure or Procedure()
-        self.rng = np.random.default_rng(
-            np.random.SeedSequence([seed, 4, zlib.crc32(regime_id.encode())])
-        )
-        self.route = np.zeros(size, np.int8)
-        self.paid_day = np.full(size, -1, np.int32)
-        self.restored_day = np.full(size, -1, np.int32)  # the day restoration ends the listing
-        self.serious_only = False  # the 2019 rule, switched on by a dated change
-        self.refused_unable = 0  # entries refused because the person could not perform
-        self.refused_minor = 0  # entries refused under the serious-violations rule
-        self.restored = 0
-
-    def admit(
-        self, idx: Idx, day: I32, route: int, income: NDArray[np.float32]
-    ) -> tuple[Idx, I32, NDArray[np.bool_]]:
-        """Who of these entries is listed, and which of them are listed against the rule
-        (unable to perform, but nobody tested it): those listings are wrong ones."""
-        keep = np.ones(len(idx), bool)
-        if route == ADMINISTRATIVE and self.p.listed_share < 1:
-            keep &= self.rng.random(len(idx)) < self.p.listed_share
-        share = (self.p.serious_share or {}).get(ROUTES[route], 1.0)
-        if self.serious_only and share < 1:
-            minor = self.rng.random(len(idx)) >= share
-            self.refused_minor += int(minor.sum())
-            keep &= ~minor
-        unable = np.zeros(len(idx), bool)
-        if self.p.income_floor_z is not None:
-            unable = income[idx] < np.float32(self.p.income_floor_z)
-            tested = self.rng.random(len(idx)) < self.p.checked_share
-            refused = unable & tested & keep
-            self.refused_unable += int(refused.sum())
-            keep &= ~refused
-        return idx[keep], day[keep], unable[keep]
-
-    def listed(self, idx: Idx, route: int) -> None:
-        """These people's listings have just begun, by `route`."""
-        self.route[idx] = route
-        self.paid_day[idx] = -1
-        self.restored_day[idx] = -1
-
-    def pay_and_restore(self, on_list: NDArray[np.bool_], end: I32, d0: int, d1: int) -> Idx:
-        """Administrative listings: some pay this month; of those, the share taking up credit
-        restoration leaves the list when its last step ends (the others wait out the term).
-        Returns who paid (a paid listing is not extended)."""
-        p = self.p
-        if not p.administrative_events:
-            return np.zeros(0, np.int64)
-        owing = np.flatnonzero(on_list & (self.route == ADMINISTRATIVE) & (self.paid_day < 0))
-        pays = owing[self.rng.random(len(owing)) < p.pay_share_per_year / 12]
-        self.paid_day[pays] = d0 + self.rng.integers(0, d1 - d0, len(pays))
-        if p.restoration is None or not len(pays):
-            return pays
-        restoring = pays[self.rng.random(len(pays)) < p.restoration.take_up_share]
-        done = self.paid_day[restoring] + p.restoration.total_days
-        self.restored_day[restoring] = done
-        end[restoring] = np.minimum(end[restoring], done)
-        self.restored += len(restoring)
-        return pays
-
-    def restricted_on(self, start: I32, end: I32, day: int, listed_mask: int) -> Mask:
-        """The domains restricted on `day`: the listing's while it runs, then each agency's
-        own domain until that agency lifts it, `lift_delay_days` after the listing ends."""
-        begun = (start >= 0) & (start <= day)
-        mask = np.where(begun & (end > day), listed_mask, 0).astype(MASK)
-        for bit, delay in self._slow(listed_mask):
-            mask[begun & (end <= day) & (end + delay > day)] |= MASK(bit)
-        return mask
-
-    def _slow(self, listed_mask: int) -> list[tuple[int, int]]:
-        """(bit, delay) of the agencies that lift late, for the domains a listing restricts."""
-        return [
-            (DOMAIN_BIT[d], delay)
-            for d, delay in self.p.delays().items()
-            if delay > 0 and listed_mask & DOMAIN_BIT[d]
-        ]
-
-    def lingering(self, start: I32, end: I32, d0: int, d1: int, listed_mask: int) -> Mask:
-        """Domains restricted at some time in [d0, d1) by agencies that have not yet lifted
-        their restriction after the listing ended."""
-        mask = np.zeros(len(start), MASK)
-        slow = self._slow(listed_mask)
-        if not slow:
-            return mask
-        # Only listings that ended recently can linger: look at those alone.
-        longest = max(delay for _, delay in slow)
-        recent = np.flatnonzero((start >= 0) & (end < d1) & (end + longest > d0))
-        ended = end[recent]
-        for bit, delay in slow:
-            mask[recent[ended + delay > d0]] |= MASK(bit)
-        return mask
-
-    def lingering_days(self, start: I32, end: I32, d0: int, d1: int, listed_mask: int) -> I32:
-        """Days of [d0, d1) on which some agency still restricts after the listing ended (the
-        slowest agency restricts all of that time)."""
-        days = np.zeros(len(start), np.int32)
-        slow = self._slow(listed_mask)
-        if not slow:
-            return days
-        longest = max(delay for _, delay in slow)
-        recent = np.flatnonzero((start >= 0) & (end < d1) & (end + longest > d0))
-        ended = end[recent]
-        days[recent] = (np.minimum(ended + longest, d1) - np.maximum(ended, d0)).clip(0)
-        return days

@@ -111,6 +111,10 @@ class Counters:
     wrongly_declined: int = 0  # declined on a report only because of a false record
     accesses_shown: int = 0  # accesses the subject was shown, with the items used
     errors_noticed: int = 0  # ... by a subject who read them and had a false record
+    # The blacklist's procedure (procedure.py): entries refused, listings restored.
+    refused_unable: int = 0  # entries refused: the person could not perform
+    refused_minor: int = 0  # entries refused under the serious-violations rule
+    restored: int = 0  # listings ended by credit restoration
 
     def reset(self) -> None:
         for name in self.__dataclass_fields__:

@@ -59,7 +59,7 @@ def test_a_person_unable_to_perform_is_not_listed() -> None:
     run.pop.income[0] = -3.0  # below the floor: cannot pay the judgment
     run.step(MonthEvents.build(0, {"judgment_unperformed": [0, 1]}, day=2))
     assert run.listed_on(2).tolist() == [False, True, False]
-    assert run.procedure.refused_unable == 1
+    assert run.counters.refused_unable == 1
     assert run.procedure.route[1] == COURT
 
 
@@ -96,7 +96,7 @@ def test_a_restored_person_is_delisted_after_the_configured_steps(
     assert run.procedure.restored_day[0] == paid + steps
     assert run.listed_on(paid + steps - 1)[0], "still listed on the last day of the last step"
     assert not run.listed_on(paid + steps)[0], "delisted when the last step ends"
-    assert run.procedure.restored == 1
+    assert run.counters.restored == 1
 
 
 def test_paying_without_restoration_keeps_an_administrative_listing_its_full_term() -> None:
@@ -162,7 +162,7 @@ def test_the_2019_rule_stops_listing_minor_violations_from_its_date() -> None:
         run.step(MonthEvents.build(m, {e: [p] for p, e in entries.items()}))
     assert run.start[0] >= 0, "listed in December 2018, before the rule"
     assert run.start[1] < 0, "not listed in January 2019: a minor violation"
-    assert run.procedure.refused_minor == 1
+    assert run.counters.refused_minor == 1
 
 
 def test_after_the_2019_rule_serious_violations_are_still_listed() -> None:
@@ -170,7 +170,7 @@ def test_after_the_2019_rule_serious_violations_are_still_listed() -> None:
     run = run_of(doc, people=3, months=24)
     quiet(run, range(12))
     run.step(MonthEvents.build(12, {"judgment_unperformed": [1]}))
-    assert run.start[1] >= 0 and run.procedure.refused_minor == 0
+    assert run.start[1] >= 0 and run.counters.refused_minor == 0
 
 
 def test_the_procedure_runs_in_a_comparison_and_lists_through_both_routes() -> None:
@@ -178,6 +178,8 @@ def test_the_procedure_runs_in_a_comparison_and_lists_through_both_routes() -> N
     (spc_metrics,) = comp.regimes
     assert spc_metrics.share_sanctioned > 0
     assert spc_metrics.domain_shares["honours"] > 0  # a heading past the old eight bits
+    assert set(spc_metrics.procedure_per_1000) == {"refused_unable", "refused_minor", "restored"}
+    assert all(v >= 0 for v in spc_metrics.procedure_per_1000.values())
 
 
 def test_a_bad_procedure_names_the_field_and_the_reason() -> None:
