@@ -28,6 +28,7 @@ from bureau.policy.opacity import locators
 from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
 from bureau.policy.reach import Reach
 from bureau.policy.regime import Regime
+from bureau.policy.representatives import RepresentativeReach
 from bureau.policy.rewards import RewardTracker
 from bureau.policy.schema import Lab
 from bureau.policy.tracking import Counters, DataHeld, Tracker
@@ -290,6 +291,8 @@ class ListRun:
         self._listed_now = np.zeros(n, np.float32)
         self.reach = Reach(regime.id, lab.mechanisms, n, seed)
         self.rewards = RewardTracker(lab, n, start)
+        # Companies' listings reaching their representatives (set by the comparison).
+        self.representatives: RepresentativeReach | None = None
 
     @property
     def counters(self) -> Counters:
@@ -387,6 +390,10 @@ class ListRun:
         band = self.band_of(np.where(on_list, 0, 1).astype(np.float32))
         mask_all = self.reach.apply(self.bands.masks[band])
         mask_true = np.where(self.wrong, 0, mask_all).astype(np.uint8)
+        if self.representatives is not None:
+            mask_all, mask_true, overlap = self.representatives.fold(
+                m, d0, d1, mask_all, mask_true, overlap
+            )
         self.applications.remember(mask_all, mask_true)
         self.tracker.record(m, self._listed_now, band, mask_all, mask_true, overlap)
         self.rewards.record(m, band, self.reach.enrolled)

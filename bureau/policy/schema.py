@@ -383,7 +383,15 @@ LAB_KEYS: dict[str, set[str]] = {
 }
 BAND_KEYS = {"name", "min", "domains"}
 # The optional sections mechanisms.py reads: sourced in a live regime too (the lab owns them).
-MECHANISM_ROOTS = ("rewards", "participation", "opacity", "domain_reach", "joint", "indicators")
+MECHANISM_ROOTS = (
+    "rewards",
+    "participation",
+    "opacity",
+    "domain_reach",
+    "joint",
+    "indicators",
+    "companies",
+)
 CAP_KEYS = {"event", "band", "years"}
 
 

@@ -17,7 +17,8 @@ PEOPLE = 20_000
 
 def _declined_everyone(doc: dict[str, Any]) -> LinearRun:
     run = LinearRun(parse_regime(doc, "fcra-us.toml"), draw_population(PEOPLE, seed=5), 1, 1)
-    run.step(MonthEvents.build(0, {"bankruptcy": list(range(PEOPLE)), "default": []}))
+    everyone = list(range(PEOPLE))
+    run.step(MonthEvents.build(0, {"bankruptcy": everyone, "default": everyone}))
     return run
 
 
