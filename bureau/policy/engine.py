@@ -156,6 +156,8 @@ class LinearRun:
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
         self.reach = Reach(regime.id, lab.mechanisms, n, seed)
+        if lab.mechanisms.take_up is not None:
+            self.tracker.scored = self.reach.enrolled
         self.rewards = RewardTracker(lab, n, start)
         self.can_locate = locators(lab, regime.id, n, seed)
 
@@ -391,8 +393,9 @@ class ListRun:
         mask_all = self.reach.apply(self.bands.masks[band])
         mask_true = np.where(self.wrong, 0, mask_all).astype(np.uint8)
         if self.representatives is not None:
+            own = (np.where(listed, self.start, d1), np.where(listed, self.end, d1))
             mask_all, mask_true, overlap = self.representatives.fold(
-                m, d0, d1, mask_all, mask_true, overlap
+                m, d0, d1, mask_all, mask_true, overlap, own
             )
         self.applications.remember(mask_all, mask_true)
         self.tracker.record(m, self._listed_now, band, mask_all, mask_true, overlap)

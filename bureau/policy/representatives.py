@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS
 from bureau.policy.companies import companies_table
+from bureau.policy.spells import Spell, covered_days
 
 Problems = list[tuple[str, str]]
 KEYS = {
@@ -123,6 +124,8 @@ class RepresentativeReach:
         self.start = start
         self.ever = np.zeros(people, bool)  # restricted through a company, in measured months
         self.own_ever = np.zeros(people, bool)  # restricted on their own record, measured
+        # The month's company spell per person (empty for all but representatives reached).
+        self.spell: Spell = (np.zeros(people, np.int32), np.zeros(people, np.int32))
         self.only = np.zeros(people, bool)  # ... in a month the regime itself did not restrict
 
     def fold(
@@ -133,10 +136,12 @@ class RepresentativeReach:
         mask_all: NDArray[np.unsignedinteger[Any]],
         mask_true: NDArray[np.unsignedinteger[Any]],
         days: NDArray[np.int32],
+        own: Spell,
     ) -> tuple[
         NDArray[np.unsignedinteger[Any]], NDArray[np.unsignedinteger[Any]], NDArray[np.int32]
     ]:
-        """The month's person masks and days restricted with the companies' listings added."""
+        """The month's person masks and days restricted with the companies' listings added;
+        `own` is each person's own listing spell, so a representative's days are the union."""
         if month >= self.start:
             self.own_ever |= mask_all != 0
         if not self.bits:
@@ -148,19 +153,22 @@ class RepresentativeReach:
         reached = np.where(listed, np.minimum(end, d1) - np.maximum(begin, d0), 0).clip(0)
         hit = reached > 0
         who = self.representative[hit]
+        self.spell = (np.full(len(mask_all), d1, np.int32), np.full(len(mask_all), d1, np.int32))
         if not len(who):
             return mask_all, mask_true, days
+        self.spell[0][who] = begin[hit]
+        self.spell[1][who] = end[hit]
         mask_all, mask_true, days = mask_all.copy(), mask_true.copy(), days.copy()
-        own = mask_all[who] != 0
+        restricted = mask_all[who] != 0  # by the regime itself
         bits = mask_all.dtype.type(self.bits)
         mask_all[who] |= bits
         true = ~c.wrong[hit]
         mask_true[who[true]] |= bits
-        # A lower bound on the union: the longer of the person's own and the company's spell.
-        days[who] = np.maximum(days[who], reached[hit].astype(np.int32))
+        spells = [(own[0][who], own[1][who]), (begin[hit], end[hit])]
+        days[who] = covered_days(spells, d0, d1, len(who))
         if month >= self.start:
             self.ever[who] = True
-            self.only[who[~own]] = True
+            self.only[who[~restricted]] = True
         return mask_all, mask_true, days
 
     def share_restricted(self) -> float:

@@ -170,3 +170,15 @@ def test_only_a_list_regime_can_reach_a_representative() -> None:
     with pytest.raises(RegimeError) as err:
         parse_regime(doc, "pboc.toml")
     assert "only a list regime" in str(err.value)
+
+
+def test_a_listed_representative_of_a_listed_company_counts_each_day_once() -> None:
+    """Listed themselves from mid-month and reached through their company from the start: the
+    month's days restricted are the union of the two spells, not their sum or the longer."""
+    people, companies, representative = _linked(_spc(), 1)
+    rep = int(representative[3])
+    start = month_start_day(0)
+    companies.step(MonthEvents.build(0, {"judgment_unperformed": [3]}, day=start + 5))
+    people.step(MonthEvents.build(0, {"judgment_unperformed": [rep]}, day=start + 20))
+    days_in_month = month_start_day(1) - start
+    assert people.tracker.days[rep] == days_in_month - 5

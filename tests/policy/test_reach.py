@@ -39,3 +39,21 @@ def test_the_jobs_reach_follows_the_parameter() -> None:
     run = _declined_everyone(doc)
     jobs = (run.tracker.domains & DOMAIN_BIT["jobs"]) != 0
     assert abs(jobs.mean() - 0.47) < 0.015
+
+
+def test_sesame_grades_only_who_joined_in_its_band_counts_and_auc() -> None:
+    """An opted-out person has no Sesame score, so holds no grade: the year-end band shares are
+    of the people who joined (they sum to one over them), not of everyone."""
+    doc = with_assumption(raw("sesame"), "participation.take_up", 0.3, NOTE)
+    pop = draw_population(2000, seed=2)
+    run = LinearRun(parse_regime(doc, "sesame.toml"), pop, 12, 1)
+    joined = run.reach.enrolled
+    perks = run.bands.names.index("perks")
+    # Records about people who never joined move no grade anyone sees.
+    outside = [int(i) for i in (~joined).nonzero()[0]]
+    for m in range(12):
+        run.step(MonthEvents.build(m, {"default": outside}))
+    (shares,) = run.tracker.bands_by_year
+    assert abs(sum(shares) - 1.0) < 1e-9
+    graded = run.band_of(run.standing())[joined]
+    assert shares[perks] == (graded == perks).mean()
