@@ -32,6 +32,7 @@ from bureau.policy.procedure import ADMINISTRATIVE, COURT
 from bureau.policy.procedure_desk import ProcedureDesk
 from bureau.policy.reach import Reach
 from bureau.policy.regime import Regime
+from bureau.policy.representatives import RepresentativeReach
 from bureau.policy.rewards import RewardTracker
 from bureau.policy.schema import Lab
 from bureau.policy.tracking import Counters, DataHeld, Tracker
@@ -159,6 +160,8 @@ class LinearRun:
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
         self.reach = Reach(regime.id, lab.mechanisms, n, seed)
+        if lab.mechanisms.take_up is not None:
+            self.tracker.scored = self.reach.enrolled
         self.rewards = RewardTracker(lab, n, start)
         self.can_locate = locators(lab, regime.id, n, seed)
         self.merits = MeritDesk(lab.merits, pop.params.event_types, regime.id, n, seed)
@@ -303,6 +306,8 @@ class ListRun:
         self.procedure = ProcedureDesk(lab.procedure, regime.id, n, seed, self.counters)
         self.listed_mask = int(self.bands.masks[self.bands.index(np.zeros(1, np.float32))][0])
         self.changes = ChangeBook(lab.calendar, start)
+        # Companies' listings reaching their representatives (set by the comparison).
+        self.representatives: RepresentativeReach | None = None
 
     @property
     def counters(self) -> Counters:
@@ -348,6 +353,11 @@ class ListRun:
             if sel.any():
                 fresh = self._enter(idx[sel], day[sel], wrong or against_rule, month)
                 self.procedure.listed(fresh, route)
+
+    def restricted_end(self) -> NDArray[np.int32]:
+        """Per person, the day the last restriction of their listing lifts: the listing's end,
+        then the slowest agency's lifting delay (procedure.py)."""
+        return self.procedure.restricted_until(self.end, self.listed_mask)
 
     def restricted_on(self, day: int) -> Mask:
         """Each person's restricted domains on `day`, the agencies' lifting delays included."""
@@ -429,9 +439,15 @@ class ListRun:
         lingering = self.procedure.lingering(self.start, self.end, d0, d1, self.listed_mask)
         mask_all = self.reach.apply(self.bands.masks[band] | lingering)
         mask_true = np.where(self.wrong, 0, mask_all).astype(MASK)
+        until = self.restricted_end()
+        days = np.where(listed, np.minimum(until, d1) - np.maximum(self.start, d0), 0)
+        days = days.clip(0).astype(np.int32)
+        if self.representatives is not None:
+            own = (np.where(listed, self.start, d1), np.where(listed, until, d1))
+            mask_all, mask_true, days = self.representatives.fold(
+                m, d0, d1, mask_all, mask_true, days, own
+            )
         self.applications.remember(mask_all, mask_true)
-        late = self.procedure.lingering_days(self.start, self.end, d0, d1, self.listed_mask)
-        days = (overlap + np.where(lingering != 0, late, 0)).astype(np.int32)
         self.tracker.record(m, self._listed_now, band, mask_all, mask_true, days)
         self.rewards.record(m, band, self.reach.enrolled)
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bureau.policy.catalogue import DOMAINS
+from bureau.policy.representatives import CompanyRule, parse_company_rule
 
 Problems = list[tuple[str, str]]
 
@@ -69,6 +70,7 @@ class Mechanisms:
     reach: dict[str, float] = field(default_factory=dict)  # domain -> share reached
     joint: tuple[JointRule, ...] = ()
     indicators: Indicators | None = None
+    companies: CompanyRule | None = None  # companies as subjects (representatives.py)
 
 
 # Keys of the single tables, so a misspelt key is an error rather than ignored.
@@ -203,4 +205,5 @@ def parse_mechanisms(doc: dict[str, Any], band_names: set[str], problems: Proble
         reach=reach,
         joint=_joint(doc, regime_id, problems),
         indicators=indicators,
+        companies=parse_company_rule(doc, problems),
     )

@@ -121,15 +121,10 @@ class ProcedureDesk:
             mask[recent[ended + delay > d0]] |= MASK(bit)
         return mask
 
-    def lingering_days(self, start: I32, end: I32, d0: int, d1: int, listed_mask: int) -> I32:
-        """Days of [d0, d1) on which some agency still restricts after the listing ended (the
-        slowest agency restricts all of that time)."""
-        days = np.zeros(len(start), np.int32)
+    def restricted_until(self, end: I32, listed_mask: int) -> I32:
+        """The day each listing's last restriction lifts: its end, then the slowest agency's
+        delay (the slowest agency restricts all the days after the end the others do)."""
         slow = self._slow(listed_mask)
         if not slow:
-            return days
-        longest = max(delay for _, delay in slow)
-        recent = np.flatnonzero((start >= 0) & (end < d1) & (end + longest > d0))
-        ended = end[recent]
-        days[recent] = (np.minimum(ended + longest, d1) - np.maximum(ended, d0)).clip(0)
-        return days
+            return end
+        return (end + max(delay for _, delay in slow)).astype(np.int32)

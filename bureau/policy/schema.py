@@ -389,7 +389,15 @@ LAB_KEYS: dict[str, set[str]] = {
 }
 BAND_KEYS = {"name", "min", "domains"}
 # The optional sections mechanisms.py reads: sourced in a live regime too (the lab owns them).
-MECHANISM_ROOTS = ("rewards", "participation", "opacity", "domain_reach", "joint", "indicators")
+MECHANISM_ROOTS = (
+    "rewards",
+    "participation",
+    "opacity",
+    "domain_reach",
+    "joint",
+    "indicators",
+    "companies",
+)
 # The blacklist's procedure, dated changes, merits and plaques (procedure.py, changes.py,
 # merits.py): sourced like the mechanisms.
 PROCEDURE_ROOTS = ("procedure", "calendar", "changes", "merits", "plaques")

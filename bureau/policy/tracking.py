@@ -148,6 +148,9 @@ class Tracker:
     series_wrong: list[float] = field(default_factory=list)
     bands_by_year: list[list[float]] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
+    # Who the regime scores (an opt-in regime: only who joined, reach.py); None: everyone.
+    # Band shares and the AUC are over them alone: an unscored person holds no grade.
+    scored: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = self.size
@@ -205,13 +208,17 @@ class Tracker:
         self.series_others.append((n_sanctioned - prot) / self.n_others)
         self.series_wrong.append(float(wrong.sum()) / self.size)
         if month % 12 == 11:
-            counts = np.bincount(band, minlength=len(self.band_names))
-            self.bands_by_year.append((counts / self.size).tolist())
+            graded = band if self.scored is None else band[self.scored]
+            counts = np.bincount(graded, minlength=len(self.band_names))
+            self.bands_by_year.append((counts / max(len(graded), 1)).tolist())
             if self.last_year_standing is not None:
-                wins, pairs = auc_pairs(self.last_year_standing, self.defaulted)
+                last, defaulted = self.last_year_standing, self.defaulted
+                if self.scored is not None:
+                    last, defaulted = last[self.scored], defaulted[self.scored]
+                wins, pairs = auc_pairs(last, defaulted)
                 self.auc_wins += wins
                 self.auc_pairs += pairs
-                self.auc_positives += int(self.defaulted.sum())
+                self.auc_positives += int(defaulted.sum())
             self.last_year_standing = standing.copy()
             self.defaulted[:] = False
 

@@ -3,6 +3,7 @@ each agency's lifting delay, and the 2019 serious-violations rule (procedure.md#
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS
 from bureau.policy.engine import ListRun
 from bureau.policy.lab import compare, resolve_regimes
-from bureau.policy.mechanism_rows import procedure_rows
+from bureau.policy.mechanisms_report import mechanism_rows
 from bureau.policy.population import MonthEvents, draw_population, month_start_day
 from bureau.policy.procedure import ADMINISTRATIVE, COURT
 from bureau.policy.reform import with_assumption
@@ -202,34 +203,16 @@ def test_only_a_list_regime_has_a_listing_procedure() -> None:
     assert ("procedure", "only a list regime has a listing procedure") in caught.value.problems
 
 
-def test_the_mechanisms_table_rows_state_each_mechanism_with_its_values_and_sources() -> None:
-    lab = load_regime("spc-blacklist").require_lab()
-    rows = {r.mechanism: r for r in procedure_rows(lab)}
-    assert set(rows) == {
-        "administrative route",
-        "ability to perform",
-        "credit restoration",
-        "lifting delays",
-        "2019 change (serious-only-2019)",
-    }
-    assert "training 14 d" in rows["credit restoration"].rule
-    for row in rows.values():
-        for path in row.parameters:
-            assert any(path.startswith(p) for p in lab.provenance), path
-    assert rows["2019 change (serious-only-2019)"].sources(lab.provenance) == [
-        "procedure.md#spc-procedure",
-        "assumed",
-    ]
-    changed = parse_regime(spc({"procedure.restoration.training_days": 21}), "spc.toml")
-    (restoration,) = [
-        r for r in procedure_rows(changed.require_lab()) if r.mechanism == "credit restoration"
-    ]
-    assert "training 21 d" in restoration.rule
-
-
-def test_rongcheng_rows_name_its_merits_plaques_and_the_2019_switch() -> None:
-    lab = load_regime("rongcheng").require_lab()
-    names = [r.mechanism for r in procedure_rows(lab)]
-    assert names == ["2019 change (opt-in-2019)", "self-reported merits", "household plaques"]
-    assert load_regime("fcra-us").require_lab().procedure is None
-    assert procedure_rows(load_regime("fcra-us").require_lab()) == []
+def test_the_mechanisms_table_lists_the_procedure_changes_merits_and_plaques() -> None:
+    for name, roots in [
+        ("spc-blacklist", {"procedure", "calendar", "changes"}),
+        ("rongcheng", {"merits", "plaques", "calendar", "changes"}),
+    ]:
+        regime = load_regime(name)
+        listed = {re.sub(r"</?code>", "", row[1]) for row in mechanism_rows(regime)}
+        expected = {p for p in regime.require_lab().provenance if p.split(".")[0] in roots}
+        assert expected and expected <= listed, name
+    spc = {re.sub(r"</?code>", "", r[1]): r for r in mechanism_rows(load_regime("spc-blacklist"))}
+    row = spc["procedure.restoration.objection_days"]
+    assert row[2] == "30" and "procedure.md#spc-procedure" in row[3]
+    assert "assumed:" in spc["procedure.restoration.training_days"][3]
