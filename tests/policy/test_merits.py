@@ -13,7 +13,7 @@ from bureau.policy.engine import LinearRun
 from bureau.policy.lab import resolve_regimes
 from bureau.policy.population import MonthEvents, draw_population, load_population_params
 from bureau.policy.reform import with_assumption
-from bureau.policy.regime import RegimeInvalid, parse_regime
+from bureau.policy.regime import RegimeInvalid, load_regime, parse_regime
 from bureau.policy.sensitivity import assumed_factors
 from tests.policy.test_bundled_rules import quiet, raw
 
@@ -128,3 +128,11 @@ def test_a_change_that_changes_nothing_or_lists_under_a_score_is_refused() -> No
     problems = caught.value.problems
     assert any(f == "changes.idle" and "changes nothing" in r for f, r in problems)
     assert ("changes.serious.serious_only", "only a list regime lists violations") in problems
+
+
+def test_rongcheng_retention_is_marked_assumed_with_a_range_the_screen_varies() -> None:
+    lab = load_regime("rongcheng").require_lab()
+    for category in lab.retention_years:
+        entry = lab.provenance[f"data.retention_years.{category}"]
+        assert entry.assumed and entry.range is not None, category
+        assert entry.range[0] < entry.range[1], category
