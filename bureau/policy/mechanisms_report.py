@@ -177,12 +177,19 @@ def companies_section(comp: Comparison) -> str:
         if spec is not None
         else ""
     )
+    joint = "".join(
+        f"<p>Companies under {escape(j.name)} jointly ({escape(', '.join(j.rules))}): "
+        f"{_share(j.share_sanctioned)} sanctioned, {_share(j.share_restricted_by_joint_rules)} "
+        "restricted by a joint rule.</p>"
+        for j in comp.company_joint
+    )
     return (
         '<p class="note">Companies are a second kind of subject, each with a legal '
         "representative among the people; a company's listing restricts its representative in "
         "the domains the regime names (spc-blacklist: travel, housing, schooling, seed 003). "
         f"Shares of companies, except the last two columns (shares of people).{target}</p>"
         + _wide(head, rows)
+        + joint
     )
 
 

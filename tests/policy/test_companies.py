@@ -182,3 +182,13 @@ def test_a_listed_representative_of_a_listed_company_counts_each_day_once() -> N
     people.step(MonthEvents.build(0, {"judgment_unperformed": [rep]}, day=start + 20))
     days_in_month = month_start_day(1) - start
     assert people.tracker.days[rep] == days_in_month - 5
+
+
+def test_an_spc_listed_company_loses_bank_credit_when_the_regimes_run_jointly() -> None:
+    """pboc-crc's joint rule (credit while on the SPC list) applies to companies too."""
+    comp = compare(resolve_regimes(["pboc-crc", "spc-blacklist"]), 20_000, 2, 1, burn_in_years=2)
+    (joint,) = comp.company_joint
+    assert joint.rules == ["pboc-crc: spc-list-credit"]
+    spc = next(c for c in comp.companies if c.regime == "spc-blacklist")
+    assert 0 < joint.share_restricted_by_joint_rules <= spc.share_sanctioned
+    assert "company_joint" in comp.as_json()
