@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS
+from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, MASK, Mask
 from bureau.policy.engine import LinearRun, ListRun
 from bureau.policy.mechanisms import JointRule
 from bureau.policy.population import MonthEvents, Population
@@ -27,7 +27,6 @@ from bureau.policy.spells import Spell, covered_days
 from bureau.policy.tracking import Tracker
 
 Run = LinearRun | ListRun
-U8 = NDArray[np.uint8]
 I32 = NDArray[np.int32]
 
 
@@ -59,13 +58,13 @@ def _window(rule: JointRule, source: ListRun, d0: int, d1: int) -> tuple[I32, ND
     return days.astype(np.int32), ~source.wrong
 
 
-def _own_spells(run: Run, mask: U8, d0: int, d1: int) -> list[Spell]:
+def _own_spells(run: Run, mask: Mask, d0: int, d1: int) -> list[Spell]:
     """The member's restriction spells this month: a listing's days, a score's whole month,
     and a company's listing reaching its representative (representatives.py)."""
     restricted = mask != 0
     if isinstance(run, ListRun):
         listed = (run.start >= 0) & restricted
-        spells = [(np.where(listed, run.start, d1), np.where(listed, run.end, d1))]
+        spells = [(np.where(listed, run.start, d1), np.where(listed, run.restricted_end(), d1))]
         if run.representatives is not None:
             spells.append(run.representatives.spell)
         return spells
@@ -94,29 +93,29 @@ class JointRun:
         self.pop = pop
         self.tracker = Tracker(pop.size, months, pop.protected, ("clear", "restricted"), start)
         self.by_rule = np.zeros(pop.size, bool)
-        self.joint_mask = np.zeros(pop.size, np.uint8)  # the month's joint-rule restrictions
+        self.joint_mask = np.zeros(pop.size, MASK)  # the month's joint-rule restrictions
         self.start = start
 
     def step(self, ev: MonthEvents) -> None:
         """Fold in the month the members have just run."""
         d0, d1 = ev.first_day, ev.end_day
         n = self.pop.size
-        mask_all = np.zeros(n, np.uint8)
-        mask_true = np.zeros(n, np.uint8)
+        mask_all = np.zeros(n, MASK)
+        mask_true = np.zeros(n, MASK)
         spells: list[Spell] = []
         for run in self.members:
             own = run.applications.mask_all
             mask_all |= own
             mask_true |= run.applications.mask_true
             spells += _own_spells(run, own, d0, d1)
-        joint = np.zeros(n, np.uint8)
+        joint = np.zeros(n, MASK)
         for run, rule, source in self.rules:
             reached, true = _window(rule, source, d0, d1)
             bits = sum(DOMAIN_BIT[d] for d in rule.domains)
-            rule_mask = run.reach.apply(np.where(reached > 0, bits, 0).astype(np.uint8))
+            rule_mask = run.reach.apply(np.where(reached > 0, bits, 0).astype(MASK))
             joint |= rule_mask
             mask_all |= rule_mask
-            mask_true |= np.where(true, rule_mask, 0).astype(np.uint8)
+            mask_true |= np.where(true, rule_mask, 0).astype(MASK)
             on = rule_mask != 0
             begin, end = source.start + rule.delay_days, source.end + rule.lift_days
             spells.append((np.where(on, begin, d1), np.where(on, end, d1)))

@@ -85,6 +85,8 @@ class RegimeMetrics:
     share_enrolled: float = 1.0
     indicators_collected: int | None = None
     indicators_per_person: float | None = None
+    # The blacklist's procedure per 1,000 people (procedure.py): refused entries, restorations.
+    procedure_per_1000: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -268,6 +270,13 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         share_enrolled=float(enrolled.mean()),
         indicators_collected=ind.collected if (ind := lab.mechanisms.indicators) else None,
         indicators_per_person=indicators_per_person(lab, pop, enrolled),
+        procedure_per_1000={
+            "refused_unable": c.refused_unable * per_k,
+            "refused_minor": c.refused_minor * per_k,
+            "restored": c.restored * per_k,
+        }
+        if lab.procedure is not None
+        else {},
     )
 
 

@@ -27,6 +27,13 @@ MECHANISM_LABELS: dict[str, str] = {
     "indicators": "Indicators collected",
     "companies": "Companies and legal representatives",
     "budgets": "Point budgets",
+    # The blacklist's procedure, dated changes, merits and plaques (procedure.py, changes.py,
+    # merits.py).
+    "procedure": "Blacklist procedure (routes, ability test, restoration, lifting delays)",
+    "changes": "Dated changes (2019 rules)",
+    "calendar": "Calendar of the dated changes",
+    "merits": "Self-reported merits",
+    "plaques": "Household plaques",
 }
 
 
@@ -184,7 +191,7 @@ def companies_section(comp: Comparison) -> str:
     return (
         '<p class="note">Companies are a second kind of subject, each with a legal '
         "representative among the people; a company's listing restricts its representative in "
-        "the domains the regime names (spc-blacklist: travel, housing, schooling, seed 003). "
+        "the domains the regime names (spc-blacklist: travel, housing, schooling, consumption; seed 003). "
         f"Shares of companies, except the last two columns (shares of people).{target}</p>"
         + _wide(head, rows)
         + joint

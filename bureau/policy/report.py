@@ -266,7 +266,10 @@ def _domain_table(comp: Comparison) -> str:
             shade = int(255 - 150 * min(v, 1.0))
             cells.append(f'<td style="background:rgb(255,{shade},{shade})">{pct(v)}</td>')
         rows.append(f'<tr><td class="l">{escape(m.regime)}</td>{"".join(cells)}</tr>')
-    return f'<table><tr><th class="l">Regime</th>{head}</tr>{"".join(rows)}</table>'
+    return (
+        f'<div class="wide"><table><tr><th class="l">Regime</th>{head}</tr>'
+        f"{''.join(rows)}</table></div>"
+    )
 
 
 def _bar(

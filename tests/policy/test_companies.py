@@ -25,7 +25,7 @@ from bureau.policy.representatives import RepresentativeReach
 from tests.policy.test_bundled_rules import raw
 
 NOTE = "a what-if of this test"
-CONSUMPTION = DOMAIN_BIT["travel"] | DOMAIN_BIT["housing"] | DOMAIN_BIT["schooling"]
+CONSUMPTION = sum(DOMAIN_BIT[d] for d in ("travel", "housing", "schooling", "consumption"))
 
 
 def _spc(**changes: Any) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def test_a_company_listing_reaches_its_representative_and_only_theirs() -> None:
     people, companies, representative = _linked(_spc(), 2)
     _month(people, companies, MonthEvents.build(0, {"judgment_unperformed": [2]}))
     mask = people.applications.mask_all
-    assert mask[representative[2]] == CONSUMPTION  # travel, housing, schooling (seed 003)
+    assert mask[representative[2]] == CONSUMPTION  # travel, housing, schooling, consumption
     others = np.delete(np.arange(len(mask)), representative[2])
     assert (mask[others] == 0).all()
     assert people.tracker.ever.sum() == 1

@@ -85,7 +85,11 @@ def test_the_joint_runs_days_restricted_are_the_union_of_the_spells_not_the_long
         _pboc(5, 10, ["credit"]), "scoring.items.judgment_unperformed", 0, NOTE
     )
     pboc = LinearRun(parse_regime(pboc_doc, "pboc.toml"), pop, 1, 1)
-    spc = ListRun(parse_regime(_spc(), "spc.toml"), pop, 1, 1)
+    # Every agency lifts its own restriction as the listing ends (no lifting delays).
+    spc_doc = _spc()
+    for domain in spc_doc["procedure"]["lift_delay_days"]:
+        spc_doc = with_assumption(spc_doc, f"procedure.lift_delay_days.{domain}", 0, NOTE)
+    spc = ListRun(parse_regime(spc_doc, "spc.toml"), pop, 1, 1)
     (joint,) = bundles([pboc, spc], pop, 1, 0)
     _month(joint, spc, MonthEvents.build(0, {"judgment_unperformed": [0]}, {}, {0: 10}, day=0))
     assert int(spc.end[0]) == 13

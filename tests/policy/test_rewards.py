@@ -37,7 +37,10 @@ def test_each_regime_reports_rewards_only_in_the_domains_its_file_names() -> Non
     regimes = resolve_regimes(["all"])
     comp = compare(regimes, PEOPLE, 1, seed=4, burn_in_years=BURN_IN)
     for regime, m in zip(regimes, comp.regimes, strict=True):
-        named = set().union(*regime.require_lab().mechanisms.rewards.values())
+        lab = regime.require_lab()
+        named = set().union(*lab.mechanisms.rewards.values())
+        if lab.merits is not None and lab.merits.plaques is not None:
+            named |= lab.merits.plaques.domains  # a household's plaque (merits.py)
         held = {d for d, share in m.reward_domain_shares.items() if share > 0}
         assert held <= named, regime.id
         if not named:
