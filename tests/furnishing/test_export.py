@@ -123,3 +123,34 @@ def test_every_sandbox_furnishers_export_written_packed_furnishes_back_unchanged
         assert report.rejected == 0 and report.subjects_created == 0, spec.slug
         assert report.matched["account"] == report.records > 0
         assert _snapshot(conn, org) == before, spec.slug
+
+
+def test_the_accounts_reported_without_findings_still_tell_their_personas_story(
+    own_sandbox: tuple[psycopg.Connection[Any], SeedResult], vault: Vault
+) -> None:
+    """The sandbox's data was changed to meet the CFPB catalogue, never its stories: the
+    prime persona's cards are current, the charge-off is charged off and unpaid, the
+    foreclosure completed after 180 days late with its deficiency owed and a date closed."""
+    conn, sandbox = own_sandbox
+
+    def bases(slug: str, surname: str) -> list[Record]:
+        org = UUID(sandbox.org_keys[slug]["org_id"])
+        return [r for r in export_records(conn, vault, org)
+                if r.kind == "base" and r.main.get("surname") == surname]  # fmt: skip
+
+    cards = bases("northwind", "OKAFOR")
+    assert len(cards) == 2
+    assert all(
+        c.main.get("account_status") == "11" and c.main.get("current_balance") for c in cards
+    )
+    assert all(set(c.main.raw("payment_history_profile")) <= {"0", "B"} for c in cards)
+    (charge_off,) = bases("northwind", "JENNINGS")
+    assert charge_off.main.get("account_status") == "97"
+    assert charge_off.main.get("original_charge_off") and charge_off.main.get("current_balance")
+    assert charge_off.main.get("date_first_delinquency")
+    (foreclosure,) = bases("cedar-mortgage", "SIMS")
+    values = {n: foreclosure.main.get(n) for n in ("account_status", "payment_rating",
+              "current_balance", "amount_past_due", "scheduled_payment")}  # fmt: skip
+    assert values == {"account_status": "94", "payment_rating": "6", "current_balance": 14500,
+                      "amount_past_due": 14500, "scheduled_payment": 0}  # fmt: skip
+    assert foreclosure.main.get("date_closed") and foreclosure.main.get("date_first_delinquency")
