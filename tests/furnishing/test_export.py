@@ -15,6 +15,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from bureau.cli import main
+from bureau.furnishing.commands import find_furnisher
 from bureau.furnishing.export import export_records
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.metro2.packed import to_packed
@@ -63,6 +64,8 @@ def test_every_sandbox_furnishers_export_validates_and_furnishes_back_unchanged(
     assert len(furnishers) >= 5
     for slug in furnishers:
         org = UUID(sandbox.org_keys[slug]["org_id"])
+        found = find_furnisher(conn, slug)  # `--furnisher` takes the short name printed
+        assert found is not None and found["org_id"] == org, slug
         data = to_bytes(export_records(conn, vault, org))
         # nothing the export writes may be rejected; the only findings for review are the
         # ones docs/metro2.md explains (accurate accounts some CFPB evaluators still flag)
