@@ -40,8 +40,8 @@ def test_run_deadlines_deletes_unverified_items_from_the_first_business_day_and_
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     key_file = tmp_path / "master.key"
-    vault = Vault.from_key_file(key_file)
     with psycopg.connect(own_database, row_factory=dict_row) as conn:
+        vault = Vault.initialise(key_file, conn)  # as `bureau init` makes it
         world = build_world(conn, vault)
         row = service.file_dispute(conn, vault, world.subject_id, service.Filing(
             "account", world.tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
@@ -71,8 +71,8 @@ def test_a_failing_dispute_is_named_with_its_reason_and_the_exit_status_while_th
     from disputes import reinvestigation
 
     key_file = tmp_path / "master.key"
-    vault = Vault.from_key_file(key_file)
     with psycopg.connect(own_database, row_factory=dict_row) as conn:
+        vault = Vault.initialise(key_file, conn)  # as `bureau init` makes it
         world = build_world(conn, vault)
         broken = service.file_dispute(conn, vault, world.subject_id, service.Filing(
             "account", world.tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
