@@ -251,6 +251,25 @@ def test_a_subject_whose_every_entry_and_tip_row_were_deleted_is_told_on_a_first
         ).all_verified
 
 
+def test_a_deleted_or_moved_tip_row_is_named_by_verify_and_by_the_subject(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    newest = max(indexes_of(conn, subject))
+    with conn.transaction(force_rollback=True):
+        attack(conn, "DELETE FROM audit_subject_tips WHERE subject_id = %s", subject)
+        result = tree.verify_log(conn, [bureau_key.public_key])
+        assert (f"subject {subject}: the log holds 5 entries naming them, the newest at "
+                f"{newest}, but the sequencer keeps no tip for them") in result.problems  # fmt: skip
+        seen = mine(conn, bureau_key, settings, subject)
+        assert any("does not lead to the subject map root" in p for p in seen.problems)
+    attack(conn, "UPDATE audit_subject_tips SET map_position = map_position # 1 "
+                 "WHERE subject_id = %s", subject)  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert any(p.startswith(f"subject {subject}: the tip sits at map position")
+               for p in result.problems), result.problems  # fmt: skip
+    assert not mine(conn, bureau_key, settings, subject).ok
+
+
 def test_a_subject_with_no_entry_gets_a_signed_proof_of_it(
     conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
 ) -> None:
