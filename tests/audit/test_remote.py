@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import psycopg
@@ -76,6 +77,27 @@ def test_verify_mine_over_http_checks_every_entry_and_remembers_the_newest(
     assert main(["audit", "verify-mine", base_url, "--key", str(keys), "--state", str(state),
                  "--json"]) == 0  # fmt: skip
     assert json.loads(capsys.readouterr().out)["entries"] == first["entries"] + 1
+
+
+def test_verify_mine_checks_the_map_position_of_the_id_the_subject_knows(
+    base_url: str, keys: Path, someone: Person, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("FAIRFILE_SUBJECT_TOKEN", someone.token)
+    mine = ["audit", "verify-mine", base_url, "--key", str(keys), "--json"]
+    assert main([*mine, "--subject-id", str(someone.subject_id)]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"]
+    other = uuid4()  # as if the bureau answered for another id than the one the subject holds
+    assert main([*mine, "--subject-id", str(other)]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert any(f"is for subject {someone.subject_id}, not for you ({other})" in p
+               for p in problems)  # fmt: skip
+    state = tmp_path / "mine"
+    assert main([*mine, "--state", str(state)]) == 0  # the id is kept for later runs
+    capsys.readouterr()
+    assert json.loads((state / "verify-mine.json").read_text())["subject_id"] == str(
+        someone.subject_id
+    )
 
 
 def test_a_witness_over_http_keeps_heads_and_proves_each_new_one_extends_them(
