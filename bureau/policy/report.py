@@ -20,6 +20,12 @@ from typing import Any
 from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart, tornado
 from bureau.policy.lab import ESTIMATED, Comparison, RegimeMetrics
+from bureau.policy.mechanisms_report import (
+    companies_section,
+    joint_section,
+    mechanisms_section,
+    rewards_section,
+)
 from bureau.policy.regime import Regime
 from bureau.policy.robustness import sobol_table, sweep_section
 from bureau.policy.sensitivity import verdict
@@ -260,7 +266,10 @@ def _domain_table(comp: Comparison) -> str:
             shade = int(255 - 150 * min(v, 1.0))
             cells.append(f'<td style="background:rgb(255,{shade},{shade})">{pct(v)}</td>')
         rows.append(f'<tr><td class="l">{escape(m.regime)}</td>{"".join(cells)}</tr>')
-    return f'<div class="wide"><table><tr><th class="l">Regime</th>{head}</tr>{"".join(rows)}</table></div>'
+    return (
+        f'<div class="wide"><table><tr><th class="l">Regime</th>{head}</tr>'
+        f"{''.join(rows)}</table></div>"
+    )
 
 
 def _bar(
@@ -732,6 +741,12 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 <h2>Which life domains are restricted</h2>
 <p class="note">Share of all people restricted in each domain at some time in the run.</p>
 {_domain_table(comp)}
+<h2>Rewards beside sanctions</h2>
+{rewards_section(comp)}
+<h2>The bundled system: regimes run jointly beside each alone</h2>
+{joint_section(comp)}
+<h2>Companies and their legal representatives</h2>
+{companies_section(comp)}
 <h2>Standing over time</h2>
 {"".join(bands)}
 <h2>Sensitivity: which assumptions move the headlines</h2>
@@ -745,6 +760,8 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 (fcra.md; bundled-regimes.md with the seed file), pinned by its hash, or is marked <i>assumed</i>
 with the reason and the range the sensitivity screen varies.</p>
 {_regime_section(comp)}
+<h2>Each regime's mechanisms and their sources</h2>
+{mechanisms_section(comp.regime_objects)}
 <h2>The population and its assumptions</h2>
 {_population_section(comp)}
 <h2>Limits</h2>
