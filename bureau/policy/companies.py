@@ -12,7 +12,7 @@ file's `[companies]` table draws companies beside the people:
     representative_risk_correlation = 0.5  # a company's repayment risk vs its representative's
 
 A company lives the people's financial life (late payments, defaults, applications, tax
-arrears, court judgments) at the people's rates, except unperformed judgments, whose rate is
+arrears, fines, court judgments) at the people's rates, except unperformed judgments, whose rate is
 set so that companies enter a list `listing_ratio / per_person` times as often per head as
 people do: the sourced ratio of new listings. It has no conduct events (a company does not
 litter). Each company's representative is a different person, drawn at random

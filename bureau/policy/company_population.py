@@ -15,7 +15,15 @@ from numpy.typing import NDArray
 from bureau.policy.population import Population, PopulationParams
 
 # The events a company has; every other event is a person's conduct and stays at rate 0.
-COMPANY_EVENTS = ("late_payment", "default", "inquiry", "judgment_unperformed", "tax_arrears")
+# Seed 004 lists companies for unpaid loans, taxes or fines: fines are administrative penalties.
+COMPANY_EVENTS = (
+    "late_payment",
+    "default",
+    "inquiry",
+    "judgment_unperformed",
+    "tax_arrears",
+    "administrative_penalty",
+)
 LISTING_EVENT = "judgment_unperformed"
 
 

@@ -111,6 +111,8 @@ class Comparison:
     joint: list[JointMetrics] = field(default_factory=list)
     # Companies held by the regimes that hold them, and their representatives (companies.py).
     companies: list[CompanyMetrics] = field(default_factory=list)
+    # The regimes holding companies, linked by joint rules, run jointly over the companies.
+    company_joint: list[JointMetrics] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -125,6 +127,7 @@ class Comparison:
             },
             "joint": [j.as_json() for j in self.joint],
             "companies": [c.as_json() for c in self.companies],
+            "company_joint": [j.as_json() for j in self.company_joint],
             "realdata": self.realdata,
             "sensitivity": self.sensitivity,
             "sweep": self.sweep,
@@ -344,11 +347,17 @@ def compare(
     joint = bundles(runs, pop, months, 12 * burn)
     held = _company_runs(runs, pop, months, seed, 12 * burn)
     company_life = event_stream(held[0][0].pop, months) if held else None
+    # The regimes holding companies run them jointly too: an SPC-listed company's bank credit.
+    company_joint = (
+        bundles([c for c, _, _ in held], held[0][0].pop, months, 12 * burn) if held else []
+    )
     for ev in stream:
         if company_life is not None:
             company_ev = next(company_life)
             for company_run, _, _ in held:
                 company_run.step(company_ev)
+            for bundle in company_joint:
+                bundle.step(company_ev)
         for run in runs:
             run.step(ev)
         for bundle in joint:
@@ -361,6 +370,7 @@ def compare(
     comp.companies = [
         company_metrics(run.regime.id, company_run, run, reach) for company_run, run, reach in held
     ]
+    comp.company_joint = [bundle.summary() for bundle in company_joint]
     return comp
 
 

@@ -49,18 +49,16 @@ def _ratio(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.2f}"
 
 
-def _wide(head: list[str], rows: list[list[str]]) -> str:
-    """A table in the scroll wrapper; the first column left-aligned (names), the rest numbers."""
-    cells = "".join(
-        f'<th class="l">{h}</th>' if i == 0 else f"<th>{h}</th>" for i, h in enumerate(head)
-    )
+def _wide(head: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """A table in the scroll wrapper; its first `left` columns are text (left-aligned), the
+    rest numbers."""
+
+    def cell(tag: str, i: int, text: str) -> str:
+        return f'<{tag} class="l">{text}</{tag}>' if i < left else f"<{tag}>{text}</{tag}>"
+
+    cells = "".join(cell("th", i, h) for i, h in enumerate(head))
     body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="l">{c}</td>' if i == 0 else f"<td>{c}</td>" for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
     )
     return f'<div class="wide"><table><tr>{cells}</tr>{body}</table></div>'
 
@@ -184,12 +182,19 @@ def companies_section(comp: Comparison) -> str:
         if spec is not None
         else ""
     )
+    joint = "".join(
+        f"<p>Companies under {escape(j.name)} jointly ({escape(', '.join(j.rules))}): "
+        f"{_share(j.share_sanctioned)} sanctioned, {_share(j.share_restricted_by_joint_rules)} "
+        "restricted by a joint rule.</p>"
+        for j in comp.company_joint
+    )
     return (
         '<p class="note">Companies are a second kind of subject, each with a legal '
         "representative among the people; a company's listing restricts its representative in "
-        "the domains the regime names (spc-blacklist: travel, housing, schooling, seed 003). "
+        "the domains the regime names (spc-blacklist: travel, housing, schooling, consumption; seed 003). "
         f"Shares of companies, except the last two columns (shares of people).{target}</p>"
         + _wide(head, rows)
+        + joint
     )
 
 
@@ -226,7 +231,7 @@ def mechanisms_section(regimes: list[Regime]) -> str:
         rows = mechanism_rows(regime)
         if not rows:
             rows = [["none", "", "", "the regime file declares no mechanism beyond its bands"]]
-        table = _wide(["Mechanism", "Parameter", "Value", "Source"], rows)
+        table = _wide(["Mechanism", "Parameter", "Value", "Source"], rows, left=4)
         parts.append(f"<h3>{escape(regime.id)}</h3>{table}")
     return (
         '<p class="note">What each regime does beyond its bands (bureau/policy/mechanisms.py and '

@@ -41,7 +41,7 @@ DEFINITIONS: list[tuple[str, str]] = [
     (
         "Sanctioned",
         "share of people restricted in at least one life domain at any time in the run "
-        "(for Sesame: denied the perks others get).",
+        "(Sesame's withheld perks are rewards not held, shown beside the sanctions).",
     ),
     (
         "Time sanctioned",

@@ -3,13 +3,13 @@
 Why a rule of its own: the 2016 joint-punishment measures cover legal persons as well as
 natural ones, and where a company is listed its senior staff face the consumption
 restrictions (flights and high-speed rail, star hotels and holidays, fee-paying schools for
-their children, buying or renovating a home: seed 003). So a regime that holds companies says,
+their children, buying or renovating a home, cars: seed 003). So a regime that holds companies says,
 in its `[companies]` table, which domains a company's listing restricts for its representative
 and on what schedule:
 
     [companies]
     subjects = true                                     # the regime holds companies
-    representative_domains = ["travel", "schooling", "housing"]
+    representative_domains = ["travel", "housing", "schooling", "consumption"]
     representative_delay_days = 0                       # from the company's listing
     representative_lift_days = 0                        # after the company's listing ends
 

@@ -25,7 +25,7 @@ from bureau.policy.representatives import RepresentativeReach
 from tests.policy.test_bundled_rules import raw
 
 NOTE = "a what-if of this test"
-CONSUMPTION = DOMAIN_BIT["travel"] | DOMAIN_BIT["housing"] | DOMAIN_BIT["schooling"]
+CONSUMPTION = sum(DOMAIN_BIT[d] for d in ("travel", "housing", "schooling", "consumption"))
 
 
 def _spc(**changes: Any) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def test_a_company_listing_reaches_its_representative_and_only_theirs() -> None:
     people, companies, representative = _linked(_spc(), 2)
     _month(people, companies, MonthEvents.build(0, {"judgment_unperformed": [2]}))
     mask = people.applications.mask_all
-    assert mask[representative[2]] == CONSUMPTION  # travel, housing, schooling (seed 003)
+    assert mask[representative[2]] == CONSUMPTION  # travel, housing, schooling, consumption
     others = np.delete(np.arange(len(mask)), representative[2])
     assert (mask[others] == 0).all()
     assert people.tracker.ever.sum() == 1
@@ -182,3 +182,13 @@ def test_a_listed_representative_of_a_listed_company_counts_each_day_once() -> N
     people.step(MonthEvents.build(0, {"judgment_unperformed": [rep]}, day=start + 20))
     days_in_month = month_start_day(1) - start
     assert people.tracker.days[rep] == days_in_month - 5
+
+
+def test_an_spc_listed_company_loses_bank_credit_when_the_regimes_run_jointly() -> None:
+    """pboc-crc's joint rule (credit while on the SPC list) applies to companies too."""
+    comp = compare(resolve_regimes(["pboc-crc", "spc-blacklist"]), 20_000, 2, 1, burn_in_years=2)
+    (joint,) = comp.company_joint
+    assert joint.rules == ["pboc-crc: spc-list-credit"]
+    spc = next(c for c in comp.companies if c.regime == "spc-blacklist")
+    assert 0 < joint.share_restricted_by_joint_rules <= spc.share_sanctioned
+    assert "company_joint" in comp.as_json()
