@@ -156,10 +156,17 @@ def write_outputs(comp: Comparison, out: Path) -> dict[str, Path]:
         "html": out / "report.html",
     }
     with paths["csv"].open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=SCALAR_FIELDS + [f"domain_{d}" for d in DOMAINS])
+        rewards = [f"reward_{d}" for d in DOMAINS]  # share ever rewarded per domain
+        writer = csv.DictWriter(
+            f, fieldnames=SCALAR_FIELDS + [f"domain_{d}" for d in DOMAINS] + rewards
+        )
         writer.writeheader()
         for m in comp.regimes:
-            writer.writerow(_row(m) | {f"domain_{d}": m.domain_shares[d] for d in DOMAINS})
+            writer.writerow(
+                _row(m)
+                | {f"domain_{d}": m.domain_shares[d] for d in DOMAINS}
+                | {f"reward_{d}": m.reward_domain_shares.get(d, 0.0) for d in DOMAINS}
+            )
     with paths["series"].open("w", newline="", encoding="utf-8") as f:
         writer2 = csv.writer(f)
         writer2.writerow(["regime", "month", "share_sanctioned", "share_wrongly_sanctioned"])

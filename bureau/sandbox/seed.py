@@ -27,6 +27,7 @@ from bureau.sandbox import repo
 from bureau.sandbox.furnishing import furnish_accounts
 from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
 from bureau.subjects import repo as subjects_repo
+from bureau.subjects.creation import open_file
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
 from bureau.webhooks import repo as webhooks_repo
@@ -47,7 +48,7 @@ _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
 }
 # Metro 2 reports a Payment Rating only with these statuses (reference/metro2.md).
 _RATED_STATUSES = frozenset({"05", "13", "65", "88", "89", "94", "95"})
-_NOTHING_SCHEDULED = frozenset({"05", "13", "62", "64", "65", "97"})
+_NOTHING_SCHEDULED = frozenset({"05", "13", "62", "64", "65", "89", "94", "97"})
 
 
 @dataclass
@@ -143,8 +144,8 @@ def tradeline_values(spec: AccountSpec, as_of: date) -> dict[str, Any]:
         else max(spec.balance, spec.limit // 2),
         "terms_duration": terms,
         "terms_frequency": "M" if spec.kind != "collection" else "P",
-        # nothing is scheduled on a transferred, paid or charged-off account (CRRG; the CFPB's
-        # Status-SMPA-1)
+        # nothing is scheduled on a transferred, paid, charged-off or foreclosed account (CRRG;
+        # the CFPB's Status-SMPA-1): a deficiency left after a foreclosure is all past due
         "scheduled_payment": 0
         if spec.status in _NOTHING_SCHEDULED
         else scheduled
@@ -268,7 +269,7 @@ def _seed_persona(
     if subjects_repo.subject_exists(conn, subject_id):
         cipher = vault.cipher_for(conn, subject_id)
     else:
-        cipher = vault.new_subject(conn, subject_id)
+        cipher = open_file(conn, vault, subject_id)
     record_identity(conn, vault, cipher, claim)
 
     for index, bk in enumerate(persona.bankruptcies):

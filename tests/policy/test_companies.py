@@ -192,3 +192,22 @@ def test_an_spc_listed_company_loses_bank_credit_when_the_regimes_run_jointly() 
     spc = next(c for c in comp.companies if c.regime == "spc-blacklist")
     assert 0 < joint.share_restricted_by_joint_rules <= spc.share_sanctioned
     assert "company_joint" in comp.as_json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"per_person": 2}, "companies.per_person", "between 0 and 1"),
+        ({"per_person": 0}, "companies.per_person", "above 0"),
+        ({"listing_ratio": "a quarter"}, "companies.listing_ratio", "not a number"),
+        ({"firms": 3}, "companies.firms", "unknown field"),
+    ],
+)
+def test_a_bad_companies_table_in_the_population_file_names_the_field(
+    change: dict[str, Any], field: str, reason: str
+) -> None:
+    doc, source = population_document()
+    doc["companies"].update(change)
+    with pytest.raises(RegimeError) as err:
+        parse_population_params(doc, source)
+    assert any(f == field and reason in r for f, r in err.value.problems)  # type: ignore[attr-defined]

@@ -3,13 +3,15 @@ companies, and each regime's mechanisms with their sources; its new tables scrol
 
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 
 from bureau.policy.lab import Comparison, compare, resolve_regimes
 from bureau.policy.mechanisms_report import mechanism_rows
-from bureau.policy.report import render_html
+from bureau.policy.report import render_html, write_outputs
 from tests.policy.fast import BURN_IN, PEOPLE
 
 SECTIONS = (
@@ -109,3 +111,12 @@ def test_the_new_tables_scroll_inside_the_page_at_390_px() -> None:
         parser.feed(_section(title))
         assert parser.parents, title
         assert all(p == ("div", "wide") for p in parser.parents), title
+
+
+def test_metrics_csv_gives_each_regimes_rewards_per_domain(tmp_path: Path) -> None:
+    paths = write_outputs(_comparison(), tmp_path)
+    rows = {r["regime"]: r for r in csv.DictReader(paths["csv"].open(encoding="utf-8"))}
+    sesame = next(m for m in _comparison().regimes if m.regime == "sesame")
+    assert float(rows["sesame"]["reward_credit"]) == sesame.reward_domain_shares["credit"] > 0
+    assert float(rows["sesame"]["reward_jobs"]) == 0.0
+    assert float(rows["suining"]["reward_jobs"]) > 0  # grade A: preferential access to jobs
