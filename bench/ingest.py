@@ -54,7 +54,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -645,21 +645,33 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="records per cycle")
     parser.add_argument("--cycle", choices=("new", "steady", "both"), default="both")
     args = parser.parse_args()
+    run_cycles(measure, args.cycle, args.n, lambda result: None)
+    return 0
+
+
+Measure = Callable[[str, str, Path, int, Path], dict[str, Any]]
+
+
+def run_cycles(
+    measure: Measure, cycles: str, n: int, show: Callable[[dict[str, Any]], None]
+) -> None:
+    """measure(cycle, server url, work folder, n, key file) for each cycle asked for, each in a
+    process of its own (so its peak RSS is its own), on one embedded server and one key file;
+    its result printed as one JSON line (after `show` has said what it needs to)."""
     work = Path(tempfile.mkdtemp(prefix="fairfile-bench-ingest-"))
     _, base, folder = scratch_database.create("fairfile-bench-")
     key_file = work / "master.key"
     Vault.from_key_file(key_file)  # created once, shared by both cycles
     try:
         for cycle in ("new", "steady"):
-            if args.cycle in (cycle, "both"):
-                # each cycle in a process of its own, so its peak RSS is its own
+            if cycles in (cycle, "both"):
                 with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-                    result = pool.submit(measure, cycle, base, work, args.n, key_file).result()
+                    result = pool.submit(measure, cycle, base, work, n, key_file).result()
+                show(result)
                 print(json.dumps(result), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         scratch_database.stop_server(folder)
-    return 0
 
 
 if __name__ == "__main__":
