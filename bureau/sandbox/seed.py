@@ -47,7 +47,7 @@ _ACCOUNT_SHAPES: dict[str, tuple[str, str, str | None]] = {
 }
 # Metro 2 reports a Payment Rating only with these statuses (reference/metro2.md).
 _RATED_STATUSES = frozenset({"05", "13", "65", "88", "89", "94", "95"})
-_NOTHING_SCHEDULED = frozenset({"05", "13", "62", "64", "65", "97"})
+_NOTHING_SCHEDULED = frozenset({"05", "13", "62", "64", "65", "89", "94", "97"})
 
 
 @dataclass
@@ -143,8 +143,8 @@ def tradeline_values(spec: AccountSpec, as_of: date) -> dict[str, Any]:
         else max(spec.balance, spec.limit // 2),
         "terms_duration": terms,
         "terms_frequency": "M" if spec.kind != "collection" else "P",
-        # nothing is scheduled on a transferred, paid or charged-off account (CRRG; the CFPB's
-        # Status-SMPA-1)
+        # nothing is scheduled on a transferred, paid, charged-off or foreclosed account (CRRG;
+        # the CFPB's Status-SMPA-1): a deficiency left after a foreclosure is all past due
         "scheduled_payment": 0
         if spec.status in _NOTHING_SCHEDULED
         else scheduled
