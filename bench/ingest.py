@@ -68,6 +68,7 @@ import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
+from bureau.furnishing import keying_pool
 from bureau.furnishing.ingest import ingest_metro2
 from bureau.furnishing.keying_pool import workers_cpu_seconds
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
@@ -530,7 +531,9 @@ def _copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> float:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    log(f"peak RSS before the floors: {peak:.1f} MB")
+    return peak
 
 
 def measure_new(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any]:
@@ -645,7 +648,10 @@ def measure_steady(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any
 
 def measure(cycle: str, base: str, work: Path, n: int, key_file: Path) -> dict[str, Any]:
     vault = Vault.from_key_file(key_file)
-    return (measure_new if cycle == "new" else measure_steady)(base, work, n, vault)
+    try:
+        return (measure_new if cycle == "new" else measure_steady)(base, work, n, vault)
+    finally:
+        keying_pool.shutdown()  # the keying workers end with the cycle's process
 
 
 def main() -> int:

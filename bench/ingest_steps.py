@@ -202,6 +202,7 @@ def profile(cycle: str, base: str, work: Path, n: int, key_file: Path) -> dict[s
         client = time.process_time() - client_before
         server = steps.backend_cpu() - server_before
         workers = keying_pool.workers_cpu_seconds() - workers_before
+    keying_pool.shutdown()
     assert report.accepted == n, report.to_json(limit=3)
     per = 1e6 / n
     rows: dict[str, dict[str, float]] = {}

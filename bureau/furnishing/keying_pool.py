@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.util import Finalize
 from pathlib import Path
 from uuid import UUID
 
@@ -69,7 +70,19 @@ def pool(workers: int) -> ProcessPoolExecutor:
                                         initializer=_leave_with_parent,
                                         initargs=(os.getpid(),))  # fmt: skip
             _pool_size = workers
+            # a process that is itself a multiprocessing child joins its children before the
+            # interpreter's own exit hooks would stop them: stop the workers first
+            Finalize(_pool, shutdown, exitpriority=10)
         return _pool
+
+
+def shutdown() -> None:
+    """Stop this process's workers (started again by the next ingest that needs them)."""
+    global _pool, _pool_size
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+        _pool, _pool_size = None, 0
 
 
 def workers_cpu_seconds() -> float:

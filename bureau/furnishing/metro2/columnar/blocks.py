@@ -29,7 +29,7 @@ from bureau.furnishing.metro2.layout import APPENDED, LAYOUTS
 from bureau.furnishing.metro2.parse import PACKED_REASON, RECORD_LENGTH, Reader
 from bureau.furnishing.metro2.records import Gap, Item, Record, Segment
 
-BLOCK = 8 << 20
+BLOCK = 2 << 20  # 8 MiB peaked 42 MB higher at 100,000 records for 5-10 % less CPU
 _KINDS = tuple(APPENDED)
 _IDENTS = np.array([(ord(k[0]) << 8) | ord(k[1]) for k in _KINDS], dtype=np.int64)
 # an appended segment's kind (its index in _KINDS) and length, by its two identifier bytes
