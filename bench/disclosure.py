@@ -38,6 +38,7 @@ from bureau.file import repo as file_repo
 from bureau.file.assemble import assemble
 from bureau.file.disclosure import disclosure
 from bureau.subjects import identities
+from bureau.subjects.creation import open_file
 from bureau.vault import Vault
 
 
@@ -57,7 +58,7 @@ def generate(
     for n in range(subjects):
         subject_id = uuid4()
         ids.append(subject_id)
-        cipher = vault.new_subject(conn, subject_id)
+        cipher = open_file(conn, vault, subject_id)
         facts = [("name", f"Person {n} Bench"), ("national_id", f"{100000000 + n}"),
                  ("dob", date(1960 + n % 40, 1 + n % 12, 1 + n % 28).isoformat()),
                  ("address", f"{n} Bench Street, Springfield")]  # fmt: skip

@@ -37,6 +37,7 @@ from bureau.db.migrate import migrate
 from bureau.furnishing import repo as furnishing_repo
 from bureau.sandbox.personas import AccountSpec
 from bureau.sandbox.seed import tradeline_values
+from bureau.subjects.creation import open_file
 from bureau.vault import Vault
 from disputes import service
 from disputes.reinvestigation import run_deadlines
@@ -55,7 +56,7 @@ def generate(
     made = []
     for i in range(subjects):
         subject_id, tradeline_id = uuid4(), uuid4()
-        cipher = vault.new_subject(conn, subject_id)
+        cipher = open_file(conn, vault, subject_id)
         number = f"BB{i:010d}"
         furnishing_repo.upsert_tradeline(
             conn, subject_id, tradeline_id, furnisher,

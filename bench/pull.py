@@ -57,6 +57,7 @@ from bureau.api.deps import Tx
 from bureau.auth.service import issue_api_key
 from bureau.db.migrate import migrate
 from bureau.signing import SigningKey, signing_key_file
+from bureau.subjects.creation import open_file
 from bureau.subjects.identities import copy_new_documents, documents_of
 from bureau.vault import Vault
 
@@ -78,7 +79,7 @@ def seed(url: str, vault: Vault, subjects: int, accounts: int) -> tuple[str, lis
         identities, tradelines, grants = [], [], []
         for n in range(subjects):
             subject_id = uuid4()
-            cipher = vault.new_subject(conn, subject_id)
+            cipher = open_file(conn, vault, subject_id)
             for kind, value in (
                 ("name", f"Person {n} Bench"), ("national_id", f"{100000000 + n}"),
                 ("dob", date(1960 + n % 40, 1 + n % 12, 1 + n % 28).isoformat()),

@@ -20,10 +20,10 @@ tells of them once)."""
 def due_events(conn: psycopg.Connection[Any], now: datetime) -> Iterator[tuple[str, WebhookEvent]]:
     for row in repo.expired_grants(conn, now, now - LOOKBACK):
         data = {
-            "grant_id": str(row["grant_id"]),
-            "purpose": row["purpose"],
-            "scope": row["scope"],
-            "expires_at": row["expires_at"].isoformat(),
+            "grant_id": str(row.grant_id),
+            "purpose": row.purpose,
+            "scope": row.scope,
+            "expires_at": row.expires_at.isoformat(),
         }
-        yield (f"grant.expired:{row['grant_id']}",
-               WebhookEvent("grant.expired", row["requester_org_id"], data))  # fmt: skip
+        yield (f"grant.expired:{row.grant_id}",
+               WebhookEvent("grant.expired", row.requester_org_id, data))  # fmt: skip

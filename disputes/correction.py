@@ -63,7 +63,7 @@ def describe(
         number = cipher.decrypt("account", bytes(item["account_number_ct"]))
         return {
             "Item": "Account",
-            "Furnisher": org["name"] if org else None,
+            "Furnisher": org.name if org else None,
             "Account number": mask(number),
             "Account type": item["account_type"],
             "Opened": jsonable(item["date_opened"]),
@@ -85,7 +85,7 @@ def describe(
         )
         return {
             "Item": "Inquiry",
-            "By": org["name"] if org else "you",
+            "By": org.name if org else "you",
             "Date": jsonable(item["created_at"]),
             "Purpose": item["purpose"],
         }

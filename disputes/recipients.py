@@ -52,25 +52,25 @@ def notify_past_recipients(
     changes = _changes_of(conn, row)
     told = []
     for recipient in recipients:
-        org = repo.organization(conn, recipient["org_id"]) or {"name": recipient["name"]}
+        org = repo.organization(conn, recipient.org_id)
         notice_id = uuid4()
         body = notices.correction_notice(
             notice_id, today, dispute_facts(row),
             correction.describe(conn, cipher, row.item_kind, item),
-            {"name": org["name"], "address": org.get("address")},
+            {"name": recipient.name, "address": org.address if org else None},
             row.result, changes, statement,
         )  # fmt: skip
         events.publish(conn, events.NoticeWritten(
             subject_id=subject_id, notice_id=notice_id, kind=notices.CORRECTION,
-            recipient_org_id=recipient["org_id"], dispute_id=dispute_id, body=body,
+            recipient_org_id=recipient.org_id, dispute_id=dispute_id, body=body,
             created_at=now,
         ))  # fmt: skip
         entry = trail.entry_id(events.publish(conn, events.RecipientNotified(
-            subject_id=subject_id, dispute_id=dispute_id, to=recipient["org_id"],
-            notice_id=notice_id, inquiry_id=recipient["inquiry_id"],
-            received_at=recipient["created_at"],
+            subject_id=subject_id, dispute_id=dispute_id, to=recipient.org_id,
+            notice_id=notice_id, inquiry_id=recipient.inquiry_id,
+            received_at=recipient.created_at,
         )))  # fmt: skip
-        told.append({"org_id": recipient["org_id"], "name": org["name"],
+        told.append({"org_id": recipient.org_id, "name": recipient.name,
                      "notice_id": notice_id, "log_entry": entry})  # fmt: skip
     repo.append_event(conn, subject_id, dispute_id, "recipients_told", "bureau",
                       {"count": len(told)}, now)  # fmt: skip
@@ -81,14 +81,14 @@ def _current_statement(
     conn: psycopg.Connection[Any], cipher: SubjectCipher, subject_id: UUID, row: DisputeRow
 ) -> str | None:
     for s in file_repo.statements(conn, subject_id):
-        if s["item_kind"] == row.item_kind and s["item_id"] == row.item_id:
+        if s.item_kind == row.item_kind and s.item_id == row.item_id:
             return assemble.statement(s, cipher).text
     return None
 
 
 def _changes_of(conn: psycopg.Connection[Any], row: DisputeRow) -> dict[str, Any] | None:
     for event in repo.events(conn, row.subject_id, row.dispute_id):
-        if event["kind"] == "file_corrected" and event["detail"].get("changes"):
-            changes: dict[str, Any] = event["detail"]["changes"]
+        if event.kind == "file_corrected" and event.detail and event.detail.get("changes"):
+            changes: dict[str, Any] = event.detail["changes"]
             return changes
     return None

@@ -210,10 +210,8 @@ def _send_results(
     return row
 
 
-def _public(org: dict[str, Any] | None) -> dict[str, Any] | None:
-    if org is None:
-        return None
-    return {"name": org["name"], "address": org["address"], "phone": org["phone"]}
+def _public(org: repo.Organization | None) -> dict[str, Any] | None:
+    return None if org is None else org.contact()
 
 
 def reinsert(
@@ -327,7 +325,7 @@ def _tell_furnisher(
     body = notices.unverified_deletion_notice(
         notice_id, deadlines.receipt_date(now), dispute_facts(row),
         correction.describe(conn, cipher, row.item_kind, item),
-        {"name": org["name"], "address": org["address"]},
+        {"name": org.name, "address": org.address},
     )  # fmt: skip
     events.publish(conn, events.NoticeWritten(
         subject_id=row.subject_id, notice_id=notice_id, kind=notices.UNVERIFIED_DELETION,

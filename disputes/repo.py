@@ -8,17 +8,57 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import RowFactory, class_row, dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau import events as domain_events
 from bureau.db.write import Write
 from bureau.subjects import identities
+from disputes.views import DisputeEvent, DisputeNotice
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """An organization as a letter names it: who to write to, and how to reach them."""
+
+    org_id: UUID
+    name: str
+    address: str | None
+    phone: str | None
+
+    def contact(self) -> dict[str, Any]:
+        """The contact block a notice prints (FCRA §611(a)(6)(B)(iii): name, address, phone)."""
+        return {"name": self.name, "address": self.address, "phone": self.phone}
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    """A document of a dispute: its name encrypted, its content only when asked for."""
+
+    document_id: UUID
+    filename_ct: bytes
+    content_type: str
+    size_bytes: int
+    added_at: datetime | None = None
+    content_ct: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PastRecipient:
+    """An organization that received the disputed item, with its latest such inquiry."""
+
+    org_id: UUID
+    name: str
+    inquiry_id: UUID
+    purpose: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -130,7 +170,7 @@ def disputes_of_furnisher(
 def overdue_disputes(conn: psycopg.Connection[Any], due_before: date) -> list[tuple[UUID, UUID]]:
     """Open, unanswered disputes due before a day; locked, skipping any another job holds."""
     rows = _fetch(
-        conn,
+        conn, tuple_row,
         """
         SELECT subject_id, dispute_id FROM disputes
         WHERE closed_at IS NULL AND state IN ('received', 'forwarded') AND due_at < %s
@@ -138,13 +178,15 @@ def overdue_disputes(conn: psycopg.Connection[Any], due_before: date) -> list[tu
         FOR UPDATE SKIP LOCKED
         """,
         (due_before,),
-    )
-    return [(r["subject_id"], r["dispute_id"]) for r in rows]
+    )  # fmt: skip
+    return [(subject_id, dispute_id) for subject_id, dispute_id in rows]
 
 
-def _fetch(conn: psycopg.Connection[Any], query: Any, params: Any) -> list[dict[str, Any]]:
-    """Rows as dicts whatever the connection's own row factory."""
-    with conn.cursor(row_factory=dict_row) as cur:
+def _fetch(
+    conn: psycopg.Connection[Any], row: RowFactory[Row], query: Any, params: Any
+) -> list[Row]:
+    """The rows, made by `row` whatever the connection's own row factory."""
+    with conn.cursor(row_factory=row) as cur:
         cur.execute(query, params)
         return cur.fetchall() if cur.description is not None else []
 
@@ -153,14 +195,14 @@ def open_dispute_on(
     conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
 ) -> UUID | None:
     rows = _fetch(
-        conn,
+        conn, tuple_row,
         """
         SELECT dispute_id FROM disputes
         WHERE subject_id = %s AND item_kind = %s AND item_id = %s AND closed_at IS NULL
         """,
         (subject_id, item_kind, item_id),
-    )
-    return rows[0]["dispute_id"] if rows else None
+    )  # fmt: skip
+    return UUID(str(rows[0][0])) if rows else None
 
 
 def latest_closed_on(
@@ -188,6 +230,7 @@ def insert_dispute(conn: psycopg.Connection[Any], row: DisputeRow) -> bool:
     names = list(values)
     rows = _fetch(
         conn,
+        tuple_row,
         sql.SQL(
             "INSERT INTO disputes ({}) VALUES ({}) ON CONFLICT (subject_id, item_kind, item_id) "
             "WHERE closed_at IS NULL DO NOTHING RETURNING dispute_id"
@@ -229,7 +272,7 @@ def append_event(
     at: datetime,
 ) -> int:
     """Next event of the history; the caller holds the dispute row, so seq cannot race."""
-    rows = _fetch(conn,
+    rows = _fetch(conn, tuple_row,
         """
         INSERT INTO dispute_events (subject_id, dispute_id, seq, kind, actor, detail, at)
         SELECT %(s)s, %(d)s, COALESCE(max(seq), 0) + 1, %(k)s, %(a)s, %(detail)s, %(at)s
@@ -239,14 +282,13 @@ def append_event(
         {"s": subject_id, "d": dispute_id, "k": kind, "a": actor, "detail": Jsonb(detail),
          "at": at},
     )  # fmt: skip
-    return int(rows[0]["seq"])
+    return int(rows[0][0])
 
 
-def events(
-    conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID
-) -> list[dict[str, Any]]:
+def events(conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID) -> list[DisputeEvent]:
     rows = _fetch(
         conn,
+        class_row(DisputeEvent),
         "SELECT seq, kind, actor, detail, at FROM dispute_events "
         "WHERE subject_id = %s AND dispute_id = %s ORDER BY seq",
         (subject_id, dispute_id),
@@ -273,15 +315,16 @@ _ITEM_SQL: dict[str, str] = {
 def item(
     conn: psycopg.Connection[Any], subject_id: UUID, item_kind: str, item_id: UUID
 ) -> dict[str, Any] | None:
-    """The item as held (deleted ones included: `deleted_at` says so), or None."""
-    rows = _fetch(conn, _ITEM_SQL[item_kind].encode(), (subject_id, item_id))
+    """The item as held (deleted ones included: `deleted_at` says so), or None. A mapping: an
+    item of any of four kinds (`SELECT *`), snapshotted as JSON into the dispute's history."""
+    rows = _fetch(conn, dict_row, _ITEM_SQL[item_kind].encode(), (subject_id, item_id))
     return rows[0] if rows else None
 
 
-def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
-    rows = _fetch(
-        conn, "SELECT org_id, name, address, phone FROM organizations WHERE org_id = %s", (org_id,)
-    )
+def organization(conn: psycopg.Connection[Any], org_id: UUID) -> Organization | None:
+    rows = _fetch(conn, class_row(Organization),
+                  "SELECT org_id, name, address, phone FROM organizations WHERE org_id = %s",
+                  (org_id,))  # fmt: skip
     return rows[0] if rows else None
 
 
@@ -313,10 +356,11 @@ def insert_document(
 
 def documents(
     conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, *, with_content: bool
-) -> list[dict[str, Any]]:
+) -> list[DocumentRow]:
     content = sql.SQL(", content_ct") if with_content else sql.SQL("")
     rows = _fetch(
         conn,
+        class_row(DocumentRow),
         sql.SQL(
             "SELECT document_id, filename_ct, content_type, size_bytes, added_at{} "
             "FROM dispute_documents WHERE subject_id = %s AND dispute_id = %s "
@@ -329,9 +373,10 @@ def documents(
 
 def document(
     conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID, document_id: UUID
-) -> dict[str, Any] | None:
+) -> DocumentRow | None:
     rows = _fetch(
         conn,
+        class_row(DocumentRow),
         "SELECT document_id, filename_ct, content_type, content_ct, size_bytes "
         "FROM dispute_documents WHERE subject_id = %s AND dispute_id = %s AND document_id = %s",
         (subject_id, dispute_id, document_id),
@@ -352,11 +397,12 @@ def notices_to_subject(
     subject_id: UUID,
     after: tuple[datetime, UUID] | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[DisputeNotice]:
     """Dispute notices addressed to the subject, newest first (served by
     `notices_subject_page`)."""
     return _fetch(
         conn,
+        class_row(DisputeNotice),
         f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %(owner)s "
         "AND recipient_org_id IS NULL AND kind LIKE 'dispute-%%' "
         f"{_NOTICE_PAGE}".encode(),
@@ -380,9 +426,10 @@ def _notice_page_params(
 
 def notices_of_dispute(
     conn: psycopg.Connection[Any], subject_id: UUID, dispute_id: UUID
-) -> list[dict[str, Any]]:
+) -> list[DisputeNotice]:
     rows = _fetch(
         conn,
+        class_row(DisputeNotice),
         f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %s AND dispute_id = %s "
         "ORDER BY created_at, notice_id".encode(),
         (subject_id, dispute_id),
@@ -392,9 +439,10 @@ def notices_of_dispute(
 
 def notice_to_subject(
     conn: psycopg.Connection[Any], subject_id: UUID, notice_id: UUID
-) -> dict[str, Any] | None:
+) -> DisputeNotice | None:
     rows = _fetch(
         conn,
+        class_row(DisputeNotice),
         f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE subject_id = %s AND notice_id = %s "
         "AND recipient_org_id IS NULL AND kind LIKE 'dispute-%%'".encode(),
         (subject_id, notice_id),
@@ -407,11 +455,12 @@ def notices_to_org(
     org_id: UUID,
     after: tuple[datetime, UUID] | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[DisputeNotice]:
     """Dispute notices addressed to an organization (furnisher or past recipient), newest
     first (served by `notices_recipient_page`)."""
     return _fetch(
         conn,
+        class_row(DisputeNotice),
         f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE recipient_org_id = %(owner)s "
         f"AND kind LIKE 'dispute-%%' {_NOTICE_PAGE}".encode(),
         _notice_page_params(org_id, after, limit),
@@ -427,7 +476,7 @@ def past_recipients(
     since: datetime,
     since_employment: datetime,
     employment_purpose: str,
-) -> list[dict[str, Any]]:
+) -> list[PastRecipient]:
     """Organizations that received a report holding the item within the §611(d) windows.
 
     Where the bureau kept the report's record, it says exactly what was released: a score-only
@@ -436,7 +485,7 @@ def past_recipients(
     sandbox's history) fall back to: pulled after the item entered the file, under a grant that
     was not score-only. One row per organization, with the latest such report.
     """
-    rows = _fetch(conn,
+    rows = _fetch(conn, class_row(PastRecipient),
         """
         SELECT DISTINCT ON (i.requester_org_id)
                i.requester_org_id AS org_id, o.name, i.inquiry_id, i.purpose, i.created_at

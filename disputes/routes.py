@@ -77,11 +77,11 @@ operator = APIRouter(prefix="/v1/operator/disputes", tags=["disputes (operator)"
 org = APIRouter(prefix="/v1/org/dispute-notices", tags=["disputes (notices to organizations)"])
 
 
-def _notice(row: dict[str, Any] | None, fmt: str) -> Any:
+def _notice(row: DisputeNotice | None, fmt: str) -> Any:
     if row is None:
         raise DisputeNotFound("no such notice", field="notice_id")
     if fmt == "html":
-        return HTMLResponse(notices.render_html(row["body"]))
+        return HTMLResponse(notices.render_html(row.body))
     return row
 
 
@@ -150,8 +150,8 @@ def my_dispute_notices(
     return _notice_page(repo.notices_to_subject(conn, subject.subject_id, after, limit + 1), limit)
 
 
-def _notice_page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
-    page = page_of(rows, limit, lambda n: key_of(n["created_at"], n["notice_id"]))
+def _notice_page(rows: list[DisputeNotice], limit: int) -> dict[str, Any]:
+    page = page_of(rows, limit, lambda n: key_of(n.created_at, n.notice_id))
     return {"notices": page.items, "page": {"next_cursor": page.next_cursor}}
 
 
@@ -376,7 +376,7 @@ def org_dispute_notices(
 )
 def org_dispute_notice(notice_id: UUID, key: AnyOrgKey, conn: Tx, format: Format = "json") -> Any:
     found = next((n for n in repo.notices_to_org(conn, key.org_id)
-                  if n["notice_id"] == notice_id), None)  # fmt: skip
+                  if n.notice_id == notice_id), None)  # fmt: skip
     return _notice(found, format)
 
 

@@ -280,20 +280,20 @@ def dispute_view(
         "has_statement": row.has_statement,
         "recipients_notified_at": row.recipients_notified_at,
         "documents": [
-            {"document_id": d["document_id"],
-             "filename": cipher.decrypt("dispute-document-name", bytes(d["filename_ct"])),
-             "content_type": d["content_type"], "size_bytes": d["size_bytes"],
-             "added_at": d["added_at"]}
+            {"document_id": d.document_id,
+             "filename": cipher.decrypt("dispute-document-name", bytes(d.filename_ct)),
+             "content_type": d.content_type, "size_bytes": d.size_bytes,
+             "added_at": d.added_at}
             for d in docs
         ],
         "events": repo.events(conn, row.subject_id, row.dispute_id),
     }  # fmt: skip
     if for_subject:
         view["notices"] = [
-            {"notice_id": n["notice_id"], "kind": n["kind"], "created_at": n["created_at"],
-             "due_by": n["due_by"]}
+            {"notice_id": n.notice_id, "kind": n.kind, "created_at": n.created_at,
+             "due_by": n.due_by}
             for n in repo.notices_of_dispute(conn, row.subject_id, row.dispute_id)
-            if n["recipient_org_id"] is None
+            if n.recipient_org_id is None
         ]  # fmt: skip
     return view
 
@@ -310,9 +310,10 @@ def document_content(
     doc = repo.document(conn, subject_id, dispute_id, document_id)
     if doc is None:
         raise DisputeNotFound(f"no document {document_id} in this dispute", field="document_id")
+    assert doc.content_ct is not None, "repo.document reads the content"
     cipher = vault.cipher_for(conn, subject_id)
     return (
-        cipher.decrypt("dispute-document-name", bytes(doc["filename_ct"])),
-        doc["content_type"],
-        base64.b64decode(cipher.decrypt("dispute-document", bytes(doc["content_ct"]))),
+        cipher.decrypt("dispute-document-name", bytes(doc.filename_ct)),
+        doc.content_type,
+        base64.b64decode(cipher.decrypt("dispute-document", bytes(doc.content_ct))),
     )

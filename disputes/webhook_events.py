@@ -22,9 +22,9 @@ def due_events(conn: psycopg.Connection[Any], now: datetime) -> Iterator[tuple[s
     today = deadlines.receipt_date(now)
     # A generous calendar bound for the query; the business-day rule decides below.
     for row in repo.disputes_awaiting_furnisher(conn, today + timedelta(days=days * 2 + 14)):
-        if deadlines.add_business_days(today, days) < row["due_at"]:
+        if deadlines.add_business_days(today, days) < row.due_at:
             continue
-        data = {"dispute_id": str(row["dispute_id"]), "item_kind": row["item_kind"],
-                "due_on": row["due_at"].isoformat(), "business_days_before": days}  # fmt: skip
-        yield (f"dispute.deadline:{row['dispute_id']}:{row['due_at'].isoformat()}",
-               WebhookEvent("dispute.deadline", row["furnisher_id"], data))  # fmt: skip
+        data = {"dispute_id": str(row.dispute_id), "item_kind": row.item_kind,
+                "due_on": row.due_at.isoformat(), "business_days_before": days}  # fmt: skip
+        yield (f"dispute.deadline:{row.dispute_id}:{row.due_at.isoformat()}",
+               WebhookEvent("dispute.deadline", row.furnisher_id, data))  # fmt: skip

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 from bureau import events
 from bureau.audit import trail
 from bureau.db.write import Write
+from bureau.subjects.creation import open_file
 
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -79,7 +80,7 @@ def test_a_notice_is_written_by_its_handler_and_no_access_log_entry_is_added(
     assert isinstance(vault, Vault)
     subject, notice = uuid4(), uuid4()
     with pool.connection() as conn, conn.transaction(force_rollback=True):
-        vault.new_subject(conn, subject)
+        open_file(conn, vault, subject)
         events.publish(conn, events.NoticeWritten(subject_id=subject, notice_id=notice,
                                                   kind="dispute-results", body={"title": "A"}))  # fmt: skip
         row = conn.execute("SELECT kind, body FROM notices WHERE notice_id = %s",

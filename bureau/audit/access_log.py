@@ -48,17 +48,17 @@ def subject_log(
     size = sth.head.tree_size
     upper = size if before is None else min(before, size)
     rows = repo.subject_entries(conn, subject_id, upper, limit)
-    proofs = tree.inclusion_proofs(conn, [int(r["leaf_index"]) for r in rows], size)
+    proofs = tree.inclusion_proofs(conn, [int(r.leaf_index) for r in rows], size)
     return {
         "tree_head": tree.head_json(sth),
         "entries": [
             {
-                "entry_id": int(r["entry_id"]),
-                "leaf_index": int(r["leaf_index"]),
-                "event": r["entry"]["event"],
-                "entry": r["entry"],
-                "leaf_hash": b64url(bytes(r["leaf_hash"])),
-                "inclusion_proof": [b64url(p) for p in proofs[int(r["leaf_index"])]],
+                "entry_id": int(r.entry_id),
+                "leaf_index": int(r.leaf_index),
+                "event": r.entry["event"],
+                "entry": r.entry,
+                "leaf_hash": b64url(bytes(r.leaf_hash)),
+                "inclusion_proof": [b64url(p) for p in proofs[int(r.leaf_index)]],
             }
             for r in rows
         ],
@@ -72,17 +72,18 @@ def subject_tip(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, An
     path to the signed map root (`bureau.audit.subject_map`); None before the subject has a
     numbered entry, or before the first checkpoint that signs a map."""
     tip, cp = repo.subject_tip_and_checkpoint(conn, subject_id)
-    if tip is None or cp is None or cp["checkpoint_map_root"] is None:
+    if (tip is None or cp is None or cp.checkpoint_map_root is None or cp.checkpoint_size is None
+            or cp.checkpoint_root is None or cp.checkpoint_at is None):  # fmt: skip
         return None
     stored = repo.map_nodes(conn, subject_map.nodes_for([tip.position]))
     return {
         "checkpoint": {
-            "tree_size": int(cp["checkpoint_size"]),
-            "root_hash": b64url(bytes(cp["checkpoint_root"])),
-            "timestamp_ms": merkle.epoch_millis(cp["checkpoint_at"]),
-            "key_id": cp["checkpoint_key"],
-            "map_root": b64url(bytes(cp["checkpoint_map_root"])),
-            "map_signature": b64url(bytes(cp["checkpoint_map_sig"] or b"")),
+            "tree_size": int(cp.checkpoint_size),
+            "root_hash": b64url(bytes(cp.checkpoint_root)),
+            "timestamp_ms": merkle.epoch_millis(cp.checkpoint_at),
+            "key_id": cp.checkpoint_key,
+            "map_root": b64url(bytes(cp.checkpoint_map_root)),
+            "map_signature": b64url(bytes(cp.checkpoint_map_sig or b"")),
         },
         "position": tip.position,
         "entries": tip.entries,

@@ -3,16 +3,102 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau.audit.merkle import Node
 from bureau.audit.subject_map import Tip
+
+
+@dataclass(frozen=True, slots=True)
+class HeadRow:
+    """A signed tree head as stored (`audit_tree_heads`)."""
+
+    tree_size: int
+    root_hash: bytes
+    signed_at: datetime
+    key_id: str
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LogHead:
+    """The head row: the next leaf index and the signed checkpoint (None before the first)."""
+
+    next_index: int
+    checkpoint_size: int | None
+    checkpoint_root: bytes | None
+    checkpoint_at: datetime | None
+    checkpoint_key: str | None
+    checkpoint_sig: bytes | None
+    map_size: int
+    checkpoint_map_root: bytes | None
+    checkpoint_map_sig: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The signed checkpoint's columns a subject's own proof needs."""
+
+    checkpoint_size: int | None
+    checkpoint_root: bytes | None
+    checkpoint_at: datetime | None
+    checkpoint_key: str | None
+    checkpoint_map_root: bytes | None
+    checkpoint_map_sig: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectEntry:
+    entry_id: int
+    leaf_index: int
+    entry: dict[str, Any]
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A sequenced entry (its index and leaf hash are set together) with the columns copied
+    from it."""
+
+    entry_id: int
+    leaf_index: int
+    subject_id: UUID | None
+    event: str
+    entry: dict[str, Any]
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SequencedEntry:
+    leaf_index: int
+    entry: dict[str, Any]
+    leaf_hash: bytes
+    subject_id: UUID | None
+    event: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnloggedReport:
+    """A released report whose access-log entry is missing or names another release."""
+
+    report_id: UUID
+    log_entry_id: int
+    leaf_index: int | None
+
+
+_HEAD_COLUMNS = "tree_size, root_hash, signed_at, key_id, signature"
+_LOG_HEAD_COLUMNS = (
+    "next_index, checkpoint_size, checkpoint_root, checkpoint_at, checkpoint_key, "
+    "checkpoint_sig, map_size, checkpoint_map_root, checkpoint_map_sig"
+)
 
 
 def log_size(conn: psycopg.Connection[Any]) -> int:
@@ -76,21 +162,22 @@ def insert_nodes(conn: psycopg.Connection[Any], new: dict[tuple[int, int], bytes
     )
 
 
-def latest_head(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SELECT * FROM audit_tree_heads ORDER BY tree_size DESC LIMIT 1")
+def latest_head(conn: psycopg.Connection[Any]) -> HeadRow | None:
+    with conn.cursor(row_factory=class_row(HeadRow)) as cur:
+        cur.execute(f"SELECT {_HEAD_COLUMNS} FROM audit_tree_heads ORDER BY tree_size DESC LIMIT 1")
         return cur.fetchone()
 
 
-def head(conn: psycopg.Connection[Any], tree_size: int) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SELECT * FROM audit_tree_heads WHERE tree_size = %s", (tree_size,))
+def head(conn: psycopg.Connection[Any], tree_size: int) -> HeadRow | None:
+    with conn.cursor(row_factory=class_row(HeadRow)) as cur:
+        cur.execute(f"SELECT {_HEAD_COLUMNS} FROM audit_tree_heads WHERE tree_size = %s",
+                    (tree_size,))  # fmt: skip
         return cur.fetchone()
 
 
-def heads(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SELECT * FROM audit_tree_heads ORDER BY tree_size")
+def heads(conn: psycopg.Connection[Any]) -> list[HeadRow]:
+    with conn.cursor(row_factory=class_row(HeadRow)) as cur:
+        cur.execute(f"SELECT {_HEAD_COLUMNS} FROM audit_tree_heads ORDER BY tree_size")
         return cur.fetchall()
 
 
@@ -138,9 +225,9 @@ def subject_owed_size(conn: psycopg.Connection[Any], subject_id: UUID) -> int | 
 
 def subject_entries(
     conn: psycopg.Connection[Any], subject_id: UUID, below: int, limit: int
-) -> list[dict[str, Any]]:
+) -> list[SubjectEntry]:
     """The entries whose hashed contents name the subject, index below `below`, newest first."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(SubjectEntry)) as cur:
         cur.execute(
             """
             SELECT entry_id, leaf_index, entry, leaf_hash
@@ -154,8 +241,8 @@ def subject_entries(
         return cur.fetchall()
 
 
-def entry(conn: psycopg.Connection[Any], leaf_index: int) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+def entry(conn: psycopg.Connection[Any], leaf_index: int) -> EntryRow | None:
+    with conn.cursor(row_factory=class_row(EntryRow)) as cur:
         cur.execute(
             "SELECT entry_id, leaf_index, subject_id, event, entry, leaf_hash FROM audit_log "
             "WHERE leaf_index = %s",
@@ -164,10 +251,10 @@ def entry(conn: psycopg.Connection[Any], leaf_index: int) -> dict[str, Any] | No
         return cur.fetchone()
 
 
-def all_entries(conn: psycopg.Connection[Any], batch: int = 5000) -> Iterator[dict[str, Any]]:
+def all_entries(conn: psycopg.Connection[Any], batch: int = 5000) -> Iterator[SequencedEntry]:
     """Every sequenced entry in index order, with the columns copied from it (a server-side
     cursor: the log may be large)."""
-    with conn.cursor(name="audit_verify", row_factory=dict_row) as cur:
+    with conn.cursor(name="audit_verify", row_factory=class_row(SequencedEntry)) as cur:
         cur.itersize = batch
         cur.execute(
             "SELECT leaf_index, entry, leaf_hash, subject_id, event, created_at FROM audit_log "
@@ -187,15 +274,14 @@ def all_nodes(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, int, bytes]]
 # Sequencing -------------------------------------------------------------------------------------
 
 
-def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> dict[str, Any] | None:
+def lock_log_head(conn: psycopg.Connection[Any], wait: bool = True) -> LogHead | None:
     """Lock the head row (the sequencers' mutex): the next leaf index and the checkpoint.
 
     Without `wait`, None when another sequencer holds it: that one will number what is pending.
     """
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(LogHead)) as cur:
         cur.execute(
-            "SELECT next_index, checkpoint_size, checkpoint_root, checkpoint_at, checkpoint_key, "
-            "map_size, checkpoint_map_root, checkpoint_map_sig FROM audit_log_head FOR UPDATE"
+            f"SELECT {_LOG_HEAD_COLUMNS} FROM audit_log_head FOR UPDATE"
             + ("" if wait else " SKIP LOCKED")
         )
         return cur.fetchone()
@@ -215,12 +301,9 @@ def needs_sequencing(conn: psycopg.Connection[Any]) -> bool:
     return bool(row and row[0])
 
 
-def checkpoint(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "SELECT next_index, checkpoint_size, checkpoint_root, checkpoint_at, checkpoint_key, "
-            "checkpoint_sig, map_size, checkpoint_map_root, checkpoint_map_sig FROM audit_log_head"
-        )
+def checkpoint(conn: psycopg.Connection[Any]) -> LogHead | None:
+    with conn.cursor(row_factory=class_row(LogHead)) as cur:
+        cur.execute(f"SELECT {_LOG_HEAD_COLUMNS} FROM audit_log_head")
         return cur.fetchone()
 
 
@@ -332,10 +415,10 @@ def save_map_nodes(conn: psycopg.Connection[Any], nodes: Mapping[Node, bytes]) -
 
 def subject_tip_and_checkpoint(
     conn: psycopg.Connection[Any], subject_id: UUID
-) -> tuple[Tip | None, dict[str, Any] | None]:
+) -> tuple[Tip | None, Checkpoint | None]:
     """A subject's tip and the signed checkpoint, in one statement (one snapshot: a sequencer
     run cannot land between them)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             f"""
             SELECT h.checkpoint_size, h.checkpoint_root, h.checkpoint_at, h.checkpoint_key,
@@ -349,10 +432,9 @@ def subject_tip_and_checkpoint(
         row = cur.fetchone()
     if row is None:
         return None, None
-    tip = None
-    if row["subject_id"] is not None:
-        tip = _tip(tuple(row[c] for c in _TIP_COLUMNS.split(", ")))
-    return tip, row
+    checkpoint_columns, tip_columns = row[:6], row[6:]  # the SELECT's h.* and t.* halves
+    tip = _tip(tip_columns) if tip_columns[0] is not None else None
+    return tip, Checkpoint(*checkpoint_columns)
 
 
 def assign_indexes(
@@ -397,10 +479,10 @@ def pending_count(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def reports_without_entry(conn: psycopg.Connection[Any], limit: int) -> list[dict[str, Any]]:
+def reports_without_entry(conn: psycopg.Connection[Any], limit: int) -> list[UnloggedReport]:
     """Released reports whose access-log entry is gone or no longer names the release: a
     report row is written in the same statement as its entry, so each one has its entry."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(UnloggedReport)) as cur:
         cur.execute(
             """
             SELECT r.report_id, r.log_entry_id, a.leaf_index

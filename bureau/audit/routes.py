@@ -165,7 +165,7 @@ def inclusion(
     proof = tree.inclusion_proofs(conn, [leaf_index], target.head.tree_size)[leaf_index]
     return {
         "leaf_index": leaf_index,
-        "leaf_hash": b64url(bytes(row["leaf_hash"])),
+        "leaf_hash": b64url(bytes(row.leaf_hash)),
         "tree_head": tree.head_json(target),
         "inclusion_proof": [b64url(p) for p in proof],
     }

@@ -72,9 +72,9 @@ def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) 
     head = repo.lock_log_head(conn, wait)
     if head is None:
         return 0
-    next_index = int(head["next_index"])
+    next_index = int(head.next_index)
     previous = repo.leaf_hashes(conn, next_index - 1, next_index) if next_index else []
-    run = _Run(int(head["map_size"]))
+    run = _Run(int(head.map_size))
     total = 0
     while True:
         pending = repo.pending_entries(conn, BATCH)
@@ -137,11 +137,11 @@ def _chained(
 
 
 def _grow_map(
-    conn: psycopg.Connection[Any], key: SigningKey, head: dict[str, Any], run: _Run
+    conn: psycopg.Connection[Any], key: SigningKey, head: repo.LogHead, run: _Run
 ) -> bytes:
     """The subject map's root after this run: every tip the run found checked against the
     signed root (its old value folded up the stored path), then the run's tips written."""
-    signed = head["checkpoint_map_root"]
+    signed = head.checkpoint_map_root
     if signed is None:  # the first run after the upgrade that added the map
         root, nodes = subject_map.root_of(repo.all_subject_tips(conn))
         repo.save_map_nodes(conn, nodes)
@@ -172,18 +172,19 @@ def _grow_map(
     return changed[(subject_map.DEPTH, 0)]
 
 
-def _check_signed_map(key: SigningKey, head: dict[str, Any]) -> None:
+def _check_signed_map(key: SigningKey, head: repo.LogHead) -> None:
     """The stored map root is the one the last checkpoint signed, with this bureau's key."""
-    if head["checkpoint_at"] is None or head["checkpoint_root"] is None:
+    if (head.checkpoint_at is None or head.checkpoint_root is None
+            or head.checkpoint_size is None or head.checkpoint_map_root is None):  # fmt: skip
         raise LogTampered(
             "the subject map has a root but the checkpoint that signed it is gone; nothing was "
             "signed (run `bureau audit verify`)"
         )
     data = subject_map.statement(
-        epoch_millis(head["checkpoint_at"]), int(head["checkpoint_size"]),
-        bytes(head["checkpoint_root"]), bytes(head["checkpoint_map_root"]),
+        epoch_millis(head.checkpoint_at), int(head.checkpoint_size),
+        bytes(head.checkpoint_root), bytes(head.checkpoint_map_root),
     )  # fmt: skip
-    signature = head["checkpoint_map_sig"]
+    signature = head.checkpoint_map_sig
     if signature is None or not subject_map.verify_statement(
         bytes(signature), data, [key.public_key]
     ):
@@ -196,7 +197,7 @@ def _check_signed_map(key: SigningKey, head: dict[str, Any]) -> None:
 def _sign_checkpoint(
     conn: psycopg.Connection[Any],
     key: SigningKey,
-    head: dict[str, Any],
+    head: repo.LogHead,
     size: int,
     map_size: int,
     map_root: bytes,
@@ -204,14 +205,14 @@ def _sign_checkpoint(
     """Sign the tree of `size` leaves, grown from the last checkpoint (or, right after the
     upgrade that added checkpoints, from the newest published head), and the subject map
     bound to it."""
-    old = head["checkpoint_size"]
+    old = head.checkpoint_size
     if old is None:
         latest = repo.latest_head(conn)
-        old = 0 if latest is None else min(int(latest["tree_size"]), size)
+        old = 0 if latest is None else min(int(latest.tree_size), size)
     root = heads.grow(conn, int(old), size)
     at = datetime.now(UTC)
-    if head["checkpoint_at"] is not None:
-        at = max(at, head["checkpoint_at"])  # monotonic, like the heads
+    if head.checkpoint_at is not None:
+        at = max(at, head.checkpoint_at)  # monotonic, like the heads
     sth = heads.sign(key, size, root, at)
     map_signature = key.sign(
         subject_map.statement(epoch_millis(sth.head.timestamp), size, root, map_root)

@@ -26,11 +26,11 @@ from bureau.audit.merkle import Node, SignedTreeHead, TreeHead
 from bureau.signing import SigningKey, b64url
 
 
-def _sth(row: dict[str, Any]) -> SignedTreeHead:
+def _sth(row: repo.HeadRow) -> SignedTreeHead:
     return SignedTreeHead(
-        TreeHead(int(row["tree_size"]), bytes(row["root_hash"]), row["signed_at"]),
-        row["key_id"],
-        bytes(row["signature"]),
+        TreeHead(int(row.tree_size), bytes(row.root_hash), row.signed_at),
+        row.key_id,
+        bytes(row.signature),
     )
 
 
@@ -60,8 +60,8 @@ def current_head(
     if (sth := _served(row, owed, size, at, interval)) is not None:
         return sth
     # Never older than the head it extends: both were signed no earlier than they say.
-    signed_at = at if row is None else max(at, row["signed_at"])
-    return _sign(conn, key, signed_at, 0 if row is None else int(row["tree_size"]), size)
+    signed_at = at if row is None else max(at, row.signed_at)
+    return _sign(conn, key, signed_at, 0 if row is None else int(row.tree_size), size)
 
 
 def publish_head(conn: psycopg.Connection[Any], key: SigningKey, at: datetime) -> SignedTreeHead:
@@ -71,7 +71,7 @@ def publish_head(conn: psycopg.Connection[Any], key: SigningKey, at: datetime) -
 
 
 def _served(
-    row: dict[str, Any] | None,
+    row: repo.HeadRow | None,
     owed: int | None,
     size: int | None,
     at: datetime,
@@ -89,7 +89,7 @@ def _served(
 
 def _facts(
     conn: psycopg.Connection[Any], subject_id: UUID | None
-) -> tuple[dict[str, Any] | None, int, int]:
+) -> tuple[repo.HeadRow | None, int, int]:
     """After sequencing: the newest head row, the size the reader is owed, and the log size.
 
     An entry of the subject's that is still pending here committed after this read sequenced;
@@ -192,19 +192,19 @@ class _Signed:
         return start, start if end is None or end < start else end
 
 
-def _column_problems(index: int, row: dict[str, Any]) -> list[str]:
+def _column_problems(index: int, row: repo.SequencedEntry) -> list[str]:
     """The copied columns that disagree with the hashed entry, each named."""
-    entry = row["entry"]
+    entry = row.entry
     problems = []
-    column = str(row["subject_id"]) if row["subject_id"] is not None else None
+    column = str(row.subject_id) if row.subject_id is not None else None
     if column != entry.get("subject_id"):
         problems.append(
             f"entry {index}: column subject_id is {column} but the hashed entry names "
             f"{entry.get('subject_id')}"
         )
-    if row["event"] != entry.get("event"):
+    if row.event != entry.get("event"):
         problems.append(
-            f"entry {index}: column event is {row['event']!r} but the hashed entry says "
+            f"entry {index}: column event is {row.event!r} but the hashed entry says "
             f"{entry.get('event')!r}"
         )
     if "at" not in entry:
@@ -213,9 +213,9 @@ def _column_problems(index: int, row: dict[str, Any]) -> list[str]:
         hashed_at: datetime | None = datetime.fromisoformat(str(entry["at"]))
     except ValueError:
         hashed_at = None
-    if row["created_at"] != hashed_at:
+    if row.created_at != hashed_at:
         problems.append(
-            f"entry {index}: column created_at is {row['created_at'].isoformat()} but the "
+            f"entry {index}: column created_at is {row.created_at.isoformat()} but the "
             f"hashed entry says {entry.get('at')}"
         )
     return problems
@@ -229,7 +229,7 @@ def verify_log(
     published head, the sequencer's signed checkpoint and every released report's entry."""
     result = Verification(pending=repo.pending_count(conn))
     stored_nodes = {(lv, ix): h for lv, ix, h in repo.all_nodes(conn)}
-    heads_by_size = {int(r["tree_size"]): _sth(r) for r in repo.heads(conn)}
+    heads_by_size = {int(r.tree_size): _sth(r) for r in repo.heads(conn)}
     cp_row = repo.checkpoint(conn)
     checkpoint = _checkpoint(cp_row)
     result.checkpoint_size = None if checkpoint is None else checkpoint.head.tree_size
@@ -264,7 +264,7 @@ def verify_log(
     previous: bytes | None = None
     rewritten: list[int] = []  # entries the next entry's `prev_leaf_hash` names as changed
     for expected, row in enumerate(repo.all_entries(conn)):
-        index, entry, stored_leaf = int(row["leaf_index"]), row["entry"], bytes(row["leaf_hash"])
+        index, entry, stored_leaf = int(row.leaf_index), row.entry, bytes(row.leaf_hash)
         if index != expected:
             result.fail(f"entry {expected} is missing (next stored index is {index})", expected)
             missing_from = expected
@@ -313,23 +313,25 @@ def verify_log(
     if missing_from is None:
         _check_tips(conn, result, chains, newest_hashes, cp_row, public_keys, limit)
     for report in repo.reports_without_entry(conn, limit):
-        found = report["leaf_index"]
+        found = report.leaf_index
         result.fail(
-            f"report {report['report_id']}: its access-log entry (entry id "
-            f"{report['log_entry_id']}) is "
+            f"report {report.report_id}: its access-log entry (entry id "
+            f"{report.log_entry_id}) is "
             + ("missing" if found is None else f"at {found} but no longer names the report"),
             None if found is None else int(found),
         )
     return result
 
 
-def _checkpoint(row: dict[str, Any] | None) -> SignedTreeHead | None:
-    if row is None or row["checkpoint_size"] is None:
-        return None
+def _checkpoint(row: repo.LogHead | None) -> SignedTreeHead | None:
+    if (row is None or row.checkpoint_size is None or row.checkpoint_root is None
+            or row.checkpoint_at is None or row.checkpoint_key is None
+            or row.checkpoint_sig is None):  # fmt: skip
+        return None  # no checkpoint yet (its columns are written together)
     return SignedTreeHead(
-        TreeHead(int(row["checkpoint_size"]), bytes(row["checkpoint_root"]), row["checkpoint_at"]),
-        row["checkpoint_key"],
-        bytes(row["checkpoint_sig"]),
+        TreeHead(int(row.checkpoint_size), bytes(row.checkpoint_root), row.checkpoint_at),
+        row.checkpoint_key,
+        bytes(row.checkpoint_sig),
     )
 
 
@@ -357,7 +359,7 @@ def _chain_problem(
 
 def _check_bounds(
     result: Verification,
-    cp_row: dict[str, Any] | None,
+    cp_row: repo.LogHead | None,
     checkpoint: SignedTreeHead | None,
     heads_by_size: dict[int, SignedTreeHead],
     size: int,
@@ -377,9 +379,9 @@ def _check_bounds(
             )
         return
     signed_size = max([checkpoint.head.tree_size, *heads_by_size])
-    if int(cp_row["next_index"]) != checkpoint.head.tree_size:
+    if int(cp_row.next_index) != checkpoint.head.tree_size:
         result.fail(
-            f"the log's next index is {cp_row['next_index']} but its signed checkpoint covers "
+            f"the log's next index is {cp_row.next_index} but its signed checkpoint covers "
             f"{checkpoint.head.tree_size} entries"
         )
     if missing_from is None and size < signed_size:
@@ -407,7 +409,7 @@ def _check_tips(
     result: Verification,
     chains: dict[str, tuple[int, int]],
     newest_hashes: dict[str, bytes],
-    cp_row: dict[str, Any] | None,
+    cp_row: repo.LogHead | None,
     public_keys: Sequence[Ed25519PublicKey],
     limit: int,
 ) -> None:
@@ -431,17 +433,18 @@ def _check_tips(
                 f"subject {tip.subject_id}: the tip's leaf hash is not that of entry "
                 f"{tip.last_index}"
             )
-    if cp_row is None or cp_row["checkpoint_map_root"] is None or cp_row["checkpoint_at"] is None:
+    if (cp_row is None or cp_row.checkpoint_map_root is None or cp_row.checkpoint_at is None
+            or cp_row.checkpoint_size is None or cp_row.checkpoint_root is None):  # fmt: skip
         return  # no map signed yet (before the first run after the upgrade), or no checkpoint
     root, _ = subject_map.root_of(tips)
     signed = subject_map.statement(
-        merkle.epoch_millis(cp_row["checkpoint_at"]), int(cp_row["checkpoint_size"]),
-        bytes(cp_row["checkpoint_root"]), bytes(cp_row["checkpoint_map_root"]),
+        merkle.epoch_millis(cp_row.checkpoint_at), int(cp_row.checkpoint_size),
+        bytes(cp_row.checkpoint_root), bytes(cp_row.checkpoint_map_root),
     )  # fmt: skip
-    sig = cp_row["checkpoint_map_sig"]
+    sig = cp_row.checkpoint_map_sig
     if sig is None or not subject_map.verify_statement(bytes(sig), signed, public_keys):
         result.fail("the signed checkpoint's subject map: signature does not verify")
-    elif root != bytes(cp_row["checkpoint_map_root"]):
+    elif root != bytes(cp_row.checkpoint_map_root):
         result.fail(
             "the subject map the tips make is not the one the checkpoint signed: a subject's "
             "tip was changed after it was signed"

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from bureau.db.batch import Batch, Read
 
@@ -75,11 +76,12 @@ def api_key(key_id: str) -> Batch[dict[str, Any] | None]:
 def active_operator_keys(conn: psycopg.Connection[Any]) -> list[str]:
     """The ids of every unrevoked key with the operator scope, locked until the transaction
     ends: two operators revoking each other's last keys at once cannot both succeed."""
-    cur = conn.execute(
-        "SELECT key_id FROM api_keys WHERE revoked_at IS NULL AND 'operator' = ANY(scopes) "
-        "ORDER BY key_id FOR UPDATE"
-    )
-    return [row[0] if isinstance(row, tuple) else row["key_id"] for row in cur.fetchall()]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT key_id FROM api_keys WHERE revoked_at IS NULL AND 'operator' = ANY(scopes) "
+            "ORDER BY key_id FOR UPDATE"
+        )
+        return [str(key_id) for (key_id,) in cur.fetchall()]
 
 
 def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:

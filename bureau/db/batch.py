@@ -24,11 +24,13 @@ Params = Sequence[Any] | dict[str, Any]
 
 @dataclass(frozen=True)
 class Read:
-    """One statement of a batch; its rows come back as dicts (`named`) or as tuples."""
+    """One statement of a batch; its rows come back made by `row` (e.g. `class_row(T)`), else
+    as dicts (`named`) or as tuples."""
 
     sql: str
     params: Params
     named: bool = True
+    row: RowFactory[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Batch(Generic[T]):
 
 
 def _factory(read: Read) -> RowFactory[Any]:
+    if read.row is not None:
+        return read.row
     return dict_row if read.named else tuple_row
 
 

@@ -92,11 +92,11 @@ def credit_file(rows: repo.FileRows, vault: Vault, subject_id: UUID, at: datetim
     cipher = vault.cipher_from(subject_id, rows.data_keys)
     alerts = [
         FraudAlert(
-            alert_id=a["alert_id"],
-            kind=a["kind"],
-            placed_at=a["placed_at"],
-            expires_at=a["expires_at"],
-            contact=cipher.decrypt("contact", bytes(a["contact_ct"])) if a["contact_ct"] else None,
+            alert_id=a.alert_id,
+            kind=a.kind,
+            placed_at=a.placed_at,
+            expires_at=a.expires_at,
+            contact=cipher.decrypt("contact", bytes(a.contact_ct)) if a.contact_ct else None,
         )
         for a in rows.fraud_alerts
     ]
@@ -118,13 +118,15 @@ def credit_file(rows: repo.FileRows, vault: Vault, subject_id: UUID, at: datetim
     )
 
 
-def statement(row: dict[str, Any], cipher: SubjectCipher) -> Statement:
+def statement(row: repo.StatementRow, cipher: SubjectCipher) -> Statement:
     """A `repo.STATEMENTS_SQL` row, decrypted (rows from before encryption hold plain text)."""
+    text = cipher.decrypt("statement", bytes(row.body_ct)) if row.body_ct else row.body
+    assert text is not None, "a statement holds its text or its ciphertext (statements_has_body)"
     return Statement(
-        statement_id=row["statement_id"],
-        item_kind=row["item_kind"],
-        item_id=row["item_id"],
-        dispute_id=row["dispute_id"],
-        text=cipher.decrypt("statement", bytes(row["body_ct"])) if row["body_ct"] else row["body"],
-        created_at=row["created_at"],
+        statement_id=row.statement_id,
+        item_kind=row.item_kind,
+        item_id=row.item_id,
+        dispute_id=row.dispute_id,
+        text=text,
+        created_at=row.created_at,
     )

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 from bureau import events
 from bureau.db.batch import Batch, Read
@@ -70,20 +70,39 @@ STATEMENTS_SQL = """
 IS_FROZEN_SQL = "SELECT 1 FROM freezes WHERE subject_id = %s AND lifted_at IS NULL"
 
 
-def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    """A subject's statement on a disputed item: its text encrypted (`body_ct`), or in plain
+    text from before statements were encrypted (`body`)."""
+
+    statement_id: UUID
+    item_kind: str
+    item_id: UUID
+    dispute_id: UUID | None
+    body: str | None
+    body_ct: bytes | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """A fraud alert in force, its contact number encrypted."""
+
+    alert_id: UUID
+    kind: str
+    placed_at: datetime
+    expires_at: datetime
+    contact_ct: bytes | None
+
+
+def statements(conn: psycopg.Connection[Any], subject_id: UUID) -> list[StatementRow]:
     """The subject's current (not withdrawn) statements on disputed items, oldest first.
 
     Written by `replace_statement` below (for disputes); the one query for them, read with the
     file and by disputes' own views.
     """
-    return _rows(conn, STATEMENTS_SQL, (subject_id,))
-
-
-def _rows(
-    conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]
-) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, params)
+    with conn.cursor(row_factory=class_row(StatementRow)) as cur:
+        cur.execute(STATEMENTS_SQL, (subject_id,))
         return cur.fetchall()
 
 
@@ -97,9 +116,9 @@ class FileRows:
     tradelines: list[dict[str, Any]]
     bankruptcies: list[dict[str, Any]]
     inquiries: list[dict[str, Any]]
-    fraud_alerts: list[dict[str, Any]]
+    fraud_alerts: list[AlertRow]
     frozen: bool
-    statements: list[dict[str, Any]]
+    statements: list[StatementRow]
 
 
 def file_rows(
@@ -119,11 +138,12 @@ def file_rows(
         Read(IS_FROZEN_SQL, (subject_id,), named=False),
     ]
     named = [
-        Read(TRADELINES_SQL, (subject_id, unverified_due_by)),
-        Read(BANKRUPTCIES_SQL, (subject_id, unverified_due_by)),
-        Read(INQUIRIES_SQL, (subject_id, inquiries_since, unverified_due_by)),
-        Read(ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at)),
-        Read(STATEMENTS_SQL, (subject_id,)),
+        # `SELECT t.*`: the assembler picks its model's fields from these by name
+        Read(TRADELINES_SQL, (subject_id, unverified_due_by), row=dict_row),
+        Read(BANKRUPTCIES_SQL, (subject_id, unverified_due_by), row=dict_row),
+        Read(INQUIRIES_SQL, (subject_id, inquiries_since, unverified_due_by), row=dict_row),
+        Read(ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at), row=class_row(AlertRow)),
+        Read(STATEMENTS_SQL, (subject_id,), row=class_row(StatementRow)),
     ]
     return Batch([*plain, *named], _file_rows)
 

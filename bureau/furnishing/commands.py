@@ -54,7 +54,7 @@ def _resources(args: argparse.Namespace) -> tuple[str, Vault]:
         return url, Vault.for_database(settings.key_file, conn)
 
 
-def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> dict[str, Any] | None:
+def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> repo.Furnisher | None:
     """By org id, Metro 2 identification number or name, or the short name the sandbox prints
     for its organizations (`northwind`)."""
     from bureau.sandbox.personas import ORGS
@@ -121,7 +121,7 @@ def run_furnish(args: argparse.Namespace) -> int:
                     bar.set_postfix(records=records, refresh=False)
 
                 report = ingest_metro2(
-                    conn, vault, org["org_id"], stream, progress=progress, sink=sink
+                    conn, vault, org.org_id, stream, progress=progress, sink=sink
                 )
     except DomainError as exc:
         print(f"bureau furnish: {exc.detail}", file=sys.stderr)
@@ -151,7 +151,7 @@ def run_export(args: argparse.Namespace) -> int:
                 print(f"bureau export: no furnisher {args.furnisher!r}", file=sys.stderr)
                 return 2
             count = 0
-            for record in export_records(conn, vault, org["org_id"]):
+            for record in export_records(conn, vault, org.org_id):
                 out.write(item_bytes(record))
                 count += 1
         done = True
@@ -162,5 +162,5 @@ def run_export(args: argparse.Namespace) -> int:
                 partial.replace(target)
             else:
                 partial.unlink(missing_ok=True)
-    print(f"exported {max(count - 2, 0)} account(s) for {org['name']}", file=sys.stderr)
+    print(f"exported {max(count - 2, 0)} account(s) for {org.name}", file=sys.stderr)
     return 0

@@ -101,9 +101,9 @@ def export_records(
     now = datetime.now(UTC)
     as_of = as_of or repo.latest_account_date(conn, furnisher_id) or now.date()
     yield compose_record("header", {
-        "activity_date": as_of, "date_created": as_of, "reporter_name": org["name"][:40],
-        "reporter_address": (org["address"] or "")[:96],
-        "reporter_telephone": int(org["phone"]) if digits(org["phone"] or "") else None,
+        "activity_date": as_of, "date_created": as_of, "reporter_name": org.name[:40],
+        "reporter_address": (org.address or "")[:96],
+        "reporter_telephone": int(org.phone) if org.phone and digits(org.phone) else None,
         "software_vendor_name": "FAIRFILE", "software_version": "0.1",
     })  # fmt: skip
     totals = Totals()
@@ -119,7 +119,7 @@ def export_records(
         framing: dict[str, Value] = {
             "processing_indicator": 1,
             "time_stamp": stamp,
-            "identification_number": org["furnisher_code"] or "",
+            "identification_number": org.furnisher_code or "",
             "consumer_account_number": cipher.decrypt("account", bytes(row["account_number_ct"])),
             **identity,
         }

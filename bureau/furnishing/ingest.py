@@ -135,7 +135,7 @@ class _Ingest:
             raise NotFound(f"no furnisher with id {furnisher_id}", field="furnisher")
         self.conn = conn
         self.vault = vault
-        self.code: str | None = org["furnisher_code"]
+        self.code: str | None = org.furnisher_code
         self.source = source
         self.report = IngestReport(uuid4(), furnisher_id, source, digest.hex())
         self.not_stored = not_stored()
@@ -163,9 +163,9 @@ class _Ingest:
             identities.create_staging(self.conn)
             self.started = subjects_repo.transaction_time(self.conn)
             return False
-        summary = previous["summary"]
+        summary = previous.summary
         report = self.report
-        report.batch_id, report.duplicate = previous["batch_id"], True
+        report.batch_id, report.duplicate = previous.batch_id, True
         report.records, report.accepted = summary["records"], summary["accepted"]
         report.rejected = summary["rejected"]
         report.control, report.unreadable = summary.get("control", 0), summary.get("unreadable", 0)

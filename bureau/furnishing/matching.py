@@ -35,7 +35,7 @@ from bureau.furnishing import repo
 from bureau.furnishing.accounts import Account
 from bureau.furnishing.keying import Keyed, keyed_accounts
 from bureau.subjects import identities
-from bureau.subjects.creation import Creation, matching_keys
+from bureau.subjects.creation import Creation, matching_keys, open_files
 from bureau.vault import SubjectCipher, Vault
 
 MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")
@@ -170,6 +170,6 @@ class Matcher:
             m.subject_id, m.rule = by_person[person], "new"
         if not fresh:
             return
-        for cipher in self.vault.new_subjects(self.conn, fresh):
+        for cipher in open_files(self.conn, self.vault, fresh):
             self._remember(cipher)
         self.created += len(fresh)

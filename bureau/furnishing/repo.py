@@ -4,13 +4,14 @@ subject matching by blind index, batch records, and the rows an export needs."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import class_row, dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau import events
@@ -55,9 +56,29 @@ STAGE_TYPES: tuple[str, ...] = tuple(
 )
 
 
-def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class Furnisher:
+    """A furnishing organization, with what a Metro 2 header names it by."""
+
+    org_id: UUID
+    name: str
+    furnisher_code: str | None
+    address: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedBatch:
+    """A batch already applied (a resend of the same bytes answers with its summary)."""
+
+    batch_id: UUID
+    received_at: datetime
+    summary: dict[str, Any]
+
+
+def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> Furnisher | None:
     """A furnishing organization by id, Metro 2 identification number, or exact name."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(Furnisher)) as cur:
         cur.execute(
             """
             SELECT org_id, name, furnisher_code, address, phone FROM organizations
@@ -70,8 +91,8 @@ def find_furnisher(conn: psycopg.Connection[Any], ref: str) -> dict[str, Any] | 
         return cur.fetchone()
 
 
-def furnisher(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+def furnisher(conn: psycopg.Connection[Any], org_id: UUID) -> Furnisher | None:
+    with conn.cursor(row_factory=class_row(Furnisher)) as cur:
         cur.execute(
             "SELECT org_id, name, furnisher_code, address, phone FROM organizations "
             "WHERE org_id = %s AND 'furnisher' = ANY(roles)",
@@ -82,9 +103,9 @@ def furnisher(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | N
 
 def batch_with_digest(
     conn: psycopg.Connection[Any], furnisher_id: UUID, digest: bytes
-) -> dict[str, Any] | None:
+) -> AppliedBatch | None:
     """The batch already applied with these exact bytes, if any (a resend)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(AppliedBatch)) as cur:
         cur.execute(
             "SELECT batch_id, received_at, summary FROM furnish_batches "
             "WHERE furnisher_id = %s AND digest = %s",

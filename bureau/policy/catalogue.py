@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -107,8 +110,18 @@ DOMAINS: tuple[str, ...] = (
     "schooling",
     "public_services",
     "publication",
+    # More of the SPC memorandum's 32 headings (seed 003, table 4; procedure.md#spc-headings).
+    "procurement",  # government procurement, tendering, bonds
+    "business",  # market access, sector licences, customs status, company leadership
+    "consumption",  # star hotels, nightclubs, golf, holidays, cars, luxury purchases
+    "honours",  # honorary titles, and the plaques and red lists that award them
 )
 DOMAIN_BIT: dict[str, int] = {d: 1 << i for i, d in enumerate(DOMAINS)}
+# Domain masks (one bit per domain, per person) are this wide: 16 domains fit; past that,
+# widen it here and every mask follows (tests/policy/test_domains.py checks the fit).
+MASK = np.uint16
+Mask = NDArray[np.uint16]
+ALL_DOMAINS = sum(DOMAIN_BIT.values())
 
 SCORING_KINDS: tuple[str, ...] = ("scorecard", "points", "composite", "list")
 ACCESS_BASES: tuple[str, ...] = ("consent", "permissible-purpose", "mandatory", "none")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT
+from bureau.policy.catalogue import DOMAIN_BIT, Mask
 from bureau.policy.population import Behaviour
 from bureau.policy.schema import Lab
 from bureau.policy.tracking import Counters
@@ -50,8 +50,8 @@ class DecisionDesk:
         self,
         month: int,
         applicants: Idx,
-        mask_all: NDArray[np.uint8],
-        mask_true: NDArray[np.uint8],
+        mask_all: Mask,
+        mask_true: Mask,
         has_error: NDArray[np.bool_],
         notified_until: NDArray[np.int16],
     ) -> NDArray[np.bool_]:

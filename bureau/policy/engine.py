@@ -22,12 +22,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bureau.policy.budgets import BudgetBook
-from bureau.policy.catalogue import DOMAIN_BIT
+from bureau.policy.catalogue import DOMAIN_BIT, MASK, Mask
+from bureau.policy.changes import Change, ChangeBook
 from bureau.policy.decisions import DecisionDesk
+from bureau.policy.merits import MeritDesk
 from bureau.policy.opacity import locators
 from bureau.policy.population import DAYS_PER_YEAR, EventBatch, MonthEvents, Population
+from bureau.policy.procedure import ADMINISTRATIVE, COURT
+from bureau.policy.procedure_desk import ProcedureDesk
 from bureau.policy.reach import Reach
 from bureau.policy.regime import Regime
+from bureau.policy.representatives import RepresentativeReach
 from bureau.policy.rewards import RewardTracker
 from bureau.policy.schema import Lab
 from bureau.policy.tracking import Counters, DataHeld, Tracker
@@ -48,7 +53,7 @@ class _Bands:
         self.names = tuple(b.name for b in lab.bands)
         self.asc_mins = np.array([b.min for b in reversed(lab.bands)], np.float64)
         masks = [sum(DOMAIN_BIT[d] for d in b.domains) for b in lab.bands]
-        self.masks = np.array(masks, np.uint8)
+        self.masks = np.array(masks, MASK)
         self.count = len(lab.bands)
 
     def index(self, standing: F32) -> NDArray[np.intp]:
@@ -103,8 +108,8 @@ class _Applications:
 
     def __init__(self, lab: Lab, pop: Population, rng: np.random.Generator, c: Counters) -> None:
         self.desk = DecisionDesk(lab, pop.params.behaviour, pop.frozen, rng, c)
-        self.mask_all = np.zeros(pop.size, np.uint8)
-        self.mask_true = np.zeros(pop.size, np.uint8)
+        self.mask_all = np.zeros(pop.size, MASK)
+        self.mask_true = np.zeros(pop.size, MASK)
 
     def run(
         self, ev: MonthEvents, has_error: NDArray[np.bool_], notified_until: NDArray[np.int16]
@@ -118,7 +123,7 @@ class _Applications:
         kept = EventBatch(batch.idx[accessed], batch.day[accessed])
         return dataclasses.replace(ev, true={**ev.true, "inquiry": kept})
 
-    def remember(self, mask_all: NDArray[np.uint8], mask_true: NDArray[np.uint8]) -> None:
+    def remember(self, mask_all: Mask, mask_true: Mask) -> None:
         self.mask_all = mask_all
         self.mask_true = mask_true
 
@@ -155,8 +160,12 @@ class LinearRun:
         self.desk = DisputeDesk(lab, n, self.rng, self.tracker.counters)
         self.applications = _Applications(lab, pop, self.rng, self.tracker.counters)
         self.reach = Reach(regime.id, lab.mechanisms, n, seed)
+        if lab.mechanisms.take_up is not None:
+            self.tracker.scored = self.reach.enrolled
         self.rewards = RewardTracker(lab, n, start)
         self.can_locate = locators(lab, regime.id, n, seed)
+        self.merits = MeritDesk(lab.merits, pop.params.event_types, regime.id, n, seed)
+        self.changes = ChangeBook(lab.calendar, start)
 
     @property
     def counters(self) -> Counters:
@@ -171,6 +180,8 @@ class LinearRun:
 
     def _apply(self, month: int, event: str, idx: Idx, is_error: bool) -> None:
         weight = self.lab.scoring.items[event]
+        if weight > 0:
+            idx = self.merits.counted(event, idx)  # a merit nobody reported counts for nothing
         delta = np.full(len(idx), weight, np.float32)
         if weight > 0 and self.added is not None:
             cap = self.lab.scoring.additions_cap_per_year or 0.0
@@ -236,6 +247,8 @@ class LinearRun:
         m = ev.month
         if self.added is not None and m % 12 == 0:
             self.added[:] = 0
+        _change(self, self.changes.due(m))
+        self.merits.step(m)
         self._expire(m)
         self.tracker.observe(ev)
         ev = self.applications.run(ev, self.err != 0, self.notified_until)
@@ -258,7 +271,7 @@ class LinearRun:
         self.applications.remember(mask_all, mask_true)
         days = ev.end_day - ev.first_day
         self.tracker.record(m, s_all, band, mask_all, mask_true, days)
-        self.rewards.record(m, band, self.reach.enrolled)
+        self.rewards.record(m, band, self.reach.enrolled, self.merits.plaque_mask())
 
 
 class ListRun:
@@ -290,6 +303,11 @@ class ListRun:
         self._listed_now = np.zeros(n, np.float32)
         self.reach = Reach(regime.id, lab.mechanisms, n, seed)
         self.rewards = RewardTracker(lab, n, start)
+        self.procedure = ProcedureDesk(lab.procedure, regime.id, n, seed, self.counters)
+        self.listed_mask = int(self.bands.masks[self.bands.index(np.zeros(1, np.float32))][0])
+        self.changes = ChangeBook(lab.calendar, start)
+        # Companies' listings reaching their representatives (set by the comparison).
+        self.representatives: RepresentativeReach | None = None
 
     @property
     def counters(self) -> Counters:
@@ -298,7 +316,8 @@ class ListRun:
     def listed_on(self, day: int) -> NDArray[np.bool_]:
         return (self.start >= 0) & (self.start <= day) & (self.end > day)
 
-    def _enter(self, idx: Idx, day: NDArray[np.int32], wrong: bool, month: int) -> None:
+    def _enter(self, idx: Idx, day: NDArray[np.int32], wrong: bool, month: int) -> Idx:
+        """List these people (those not listed already); returns who was newly listed."""
         term = round(self.listing.years * DAYS_PER_YEAR)
         already = (self.start[idx] >= 0) & (self.end[idx] > day)
         # A true obligation while wrongly listed makes the listing right from now on.
@@ -323,6 +342,26 @@ class ListRun:
         self.wrong[idx] = wrong
         self.performed[idx] = False
         self.extended[idx] = False
+        return idx
+
+    def _admit(self, batch: EventBatch, route: int, wrong: bool, month: int) -> None:
+        """Entries through one route, past the procedure's tests (procedure.py): a person
+        listed though unable to perform is listed against the rule, so wrongly."""
+        idx, day, unable = self.procedure.admit(batch.idx, batch.day, route, self.pop.income)
+        for against_rule in (False, True):
+            sel = unable == against_rule
+            if sel.any():
+                fresh = self._enter(idx[sel], day[sel], wrong or against_rule, month)
+                self.procedure.listed(fresh, route)
+
+    def restricted_end(self) -> NDArray[np.int32]:
+        """Per person, the day the last restriction of their listing lifts: the listing's end,
+        then the slowest agency's lifting delay (procedure.py)."""
+        return self.procedure.restricted_until(self.end, self.listed_mask)
+
+    def restricted_on(self, day: int) -> Mask:
+        """Each person's restricted domains on `day`, the agencies' lifting delays included."""
+        return self.procedure.restricted_on(self.start, self.end, day, self.listed_mask)
 
     def _disputes(self, ev: MonthEvents) -> None:
         if not self.lab.dispute.available:
@@ -349,20 +388,31 @@ class ListRun:
         wrong_now = self.wrong & self.listed_on(d0 - 1)
         ev = self.applications.run(ev, wrong_now, self.notified_until)
         self.held.step(ev)
-        for event in self.listing.entry_events:
-            batch = ev.get(event)
-            if len(batch):
-                self._enter(batch.idx, batch.day, wrong=False, month=m)
-            false = ev.error(event)
-            if len(false):
-                self._enter(false.idx, false.day, wrong=True, month=m)
-        # Performance lifts a true listing within the regime's lifting period.
+        _change(self, self.changes.due(m))
+        procedure = self.procedure.p
+        routes = (
+            (COURT, self.listing.entry_events),
+            (ADMINISTRATIVE, procedure.administrative_events),
+        )
+        for route, events in routes:
+            for event in events:
+                batch = ev.get(event)
+                if len(batch):
+                    self._admit(batch, route, wrong=False, month=m)
+                false = ev.error(event)
+                if len(false):
+                    self._admit(false, route, wrong=True, month=m)
+        # Performance lifts a true court listing within the regime's lifting period.
         p = ev.performed
         if len(p):
             hit = (self.start[p.idx] >= 0) & (self.end[p.idx] > p.day) & ~self.wrong[p.idx]
+            hit &= self.procedure.route[p.idx] == COURT
             who, day = p.idx[hit], p.day[hit]
             self.end[who] = np.minimum(self.end[who], day + self.listing.lift_days)
             self.performed[who] = True
+        # Administrative listings: paying, then credit restoration (procedure.py).
+        on = (self.start >= 0) & (self.start < d1) & (self.end > d0) & ~self.wrong
+        self.performed[self.procedure.pay_and_restore(on, self.end, d0, d1)] = True
         # Extension at the end of the term, once, when not performed.
         ending = np.flatnonzero(
             (self.start >= 0)
@@ -385,11 +435,34 @@ class ListRun:
         on_list = overlap > 0
         self._listed_now = np.where(self.listed_on(d1 - 1), 0, 1).astype(np.float32)
         band = self.band_of(np.where(on_list, 0, 1).astype(np.float32))
-        mask_all = self.reach.apply(self.bands.masks[band])
-        mask_true = np.where(self.wrong, 0, mask_all).astype(np.uint8)
+        # Agencies that have not yet lifted their restriction after the listing ended.
+        lingering = self.procedure.lingering(self.start, self.end, d0, d1, self.listed_mask)
+        mask_all = self.reach.apply(self.bands.masks[band] | lingering)
+        mask_true = np.where(self.wrong, 0, mask_all).astype(MASK)
+        until = self.restricted_end()
+        days = np.where(listed, np.minimum(until, d1) - np.maximum(self.start, d0), 0)
+        days = days.clip(0).astype(np.int32)
+        if self.representatives is not None:
+            own = (np.where(listed, self.start, d1), np.where(listed, until, d1))
+            mask_all, mask_true, days = self.representatives.fold(
+                m, d0, d1, mask_all, mask_true, days, own
+            )
         self.applications.remember(mask_all, mask_true)
-        self.tracker.record(m, self._listed_now, band, mask_all, mask_true, overlap)
+        self.tracker.record(m, self._listed_now, band, mask_all, mask_true, days)
         self.rewards.record(m, band, self.reach.enrolled)
+
+
+def _change(run: LinearRun | ListRun, changes: list[Change]) -> None:
+    """Apply the dated changes taking effect this month (changes.py)."""
+    for change in changes:
+        if change.serious_only is not None and isinstance(run, ListRun):
+            run.procedure.serious_only = change.serious_only
+        if change.penalties is False:
+            run.bands.masks[:] = 0
+            if isinstance(run, ListRun):
+                run.listed_mask = 0
+        if change.opt_in_share is not None:
+            run.reach.keep_share(change.opt_in_share)
 
 
 def start_run(

@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS
+from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, MASK, Mask
 from bureau.policy.engine import LinearRun, ListRun
 from bureau.policy.mechanisms import JointRule
 from bureau.policy.population import MonthEvents, Population
+from bureau.policy.spells import Spell, covered_days
 from bureau.policy.tracking import Tracker
 
 Run = LinearRun | ListRun
-U8 = NDArray[np.uint8]
 I32 = NDArray[np.int32]
 
 
@@ -58,12 +58,17 @@ def _window(rule: JointRule, source: ListRun, d0: int, d1: int) -> tuple[I32, ND
     return days.astype(np.int32), ~source.wrong
 
 
-def _own_days(run: Run, mask: U8, d0: int, d1: int) -> I32:
+def _own_spells(run: Run, mask: Mask, d0: int, d1: int) -> list[Spell]:
+    """The member's restriction spells this month: a listing's days, a score's whole month,
+    and a company's listing reaching its representative (representatives.py)."""
+    restricted = mask != 0
     if isinstance(run, ListRun):
-        listed = run.start >= 0
-        overlap = np.minimum(run.end, d1) - np.maximum(run.start, d0)
-        return np.where(listed & (mask != 0), overlap, 0).clip(0).astype(np.int32)
-    return np.where(mask != 0, d1 - d0, 0).astype(np.int32)
+        listed = (run.start >= 0) & restricted
+        spells = [(np.where(listed, run.start, d1), np.where(listed, run.restricted_end(), d1))]
+        if run.representatives is not None:
+            spells.append(run.representatives.spell)
+        return spells
+    return [(np.where(restricted, d0, d1), np.full(len(mask), d1))]
 
 
 class JointRun:
@@ -88,30 +93,34 @@ class JointRun:
         self.pop = pop
         self.tracker = Tracker(pop.size, months, pop.protected, ("clear", "restricted"), start)
         self.by_rule = np.zeros(pop.size, bool)
-        self.joint_mask = np.zeros(pop.size, np.uint8)  # the month's joint-rule restrictions
+        self.joint_mask = np.zeros(pop.size, MASK)  # the month's joint-rule restrictions
         self.start = start
 
     def step(self, ev: MonthEvents) -> None:
         """Fold in the month the members have just run."""
         d0, d1 = ev.first_day, ev.end_day
         n = self.pop.size
-        mask_all = np.zeros(n, np.uint8)
-        mask_true = np.zeros(n, np.uint8)
-        days = np.zeros(n, np.int32)
+        mask_all = np.zeros(n, MASK)
+        mask_true = np.zeros(n, MASK)
+        spells: list[Spell] = []
         for run in self.members:
             own = run.applications.mask_all
             mask_all |= own
             mask_true |= run.applications.mask_true
-            days = np.maximum(days, _own_days(run, own, d0, d1))
-        joint = np.zeros(n, np.uint8)
+            spells += _own_spells(run, own, d0, d1)
+        joint = np.zeros(n, MASK)
         for run, rule, source in self.rules:
             reached, true = _window(rule, source, d0, d1)
             bits = sum(DOMAIN_BIT[d] for d in rule.domains)
-            rule_mask = run.reach.apply(np.where(reached > 0, bits, 0).astype(np.uint8))
+            rule_mask = run.reach.apply(np.where(reached > 0, bits, 0).astype(MASK))
             joint |= rule_mask
             mask_all |= rule_mask
-            mask_true |= np.where(true, rule_mask, 0).astype(np.uint8)
-            days = np.maximum(days, np.where(rule_mask != 0, reached, 0).astype(np.int32))
+            mask_true |= np.where(true, rule_mask, 0).astype(MASK)
+            on = rule_mask != 0
+            begin, end = source.start + rule.delay_days, source.end + rule.lift_days
+            spells.append((np.where(on, begin, d1), np.where(on, end, d1)))
+        # Days restricted by any member or rule: the union of the spells (spells.py).
+        days = covered_days(spells, d0, d1, n)
         self.joint_mask = joint
         if ev.month >= self.start:
             self.by_rule |= joint != 0

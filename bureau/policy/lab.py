@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, EventType
+from bureau.policy.companies import CompanyMetrics, company_metrics
+from bureau.policy.company_population import draw_companies
 from bureau.policy.engine import LinearRun, ListRun, start_run
 from bureau.policy.indicators import per_person as indicators_per_person
 from bureau.policy.joint import JointMetrics, bundles
@@ -26,6 +28,7 @@ from bureau.policy.population import (
     event_stream,
 )
 from bureau.policy.regime import Regime, builtin_names, builtin_reforms, load_regime
+from bureau.policy.representatives import RepresentativeReach
 from bureau.policy.uncertainty import Estimate, estimate, metric_bounds
 
 Progress = Callable[[int], None]
@@ -82,6 +85,8 @@ class RegimeMetrics:
     share_enrolled: float = 1.0
     indicators_collected: int | None = None
     indicators_per_person: float | None = None
+    # The blacklist's procedure per 1,000 people (procedure.py): refused entries, restorations.
+    procedure_per_1000: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +108,10 @@ class Comparison:
     estimates: dict[str, dict[str, Estimate]] = field(default_factory=dict)
     # Regimes linked by joint punishment, run as one system beside the separate runs.
     joint: list[JointMetrics] = field(default_factory=list)
+    # Companies held by the regimes that hold them, and their representatives (companies.py).
+    companies: list[CompanyMetrics] = field(default_factory=list)
+    # The regimes holding companies, linked by joint rules, run jointly over the companies.
+    company_joint: list[JointMetrics] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -116,6 +125,8 @@ class Comparison:
                 r: {k: asdict(e) for k, e in ests.items()} for r, ests in self.estimates.items()
             },
             "joint": [j.as_json() for j in self.joint],
+            "companies": [c.as_json() for c in self.companies],
+            "company_joint": [j.as_json() for j in self.company_joint],
             "realdata": self.realdata,
             "sensitivity": self.sensitivity,
             "sweep": self.sweep,
@@ -259,6 +270,13 @@ def summarise(run: LinearRun | ListRun, pop: Population) -> RegimeMetrics:
         share_enrolled=float(enrolled.mean()),
         indicators_collected=ind.collected if (ind := lab.mechanisms.indicators) else None,
         indicators_per_person=indicators_per_person(lab, pop, enrolled),
+        procedure_per_1000={
+            "refused_unable": c.refused_unable * per_k,
+            "refused_minor": c.refused_minor * per_k,
+            "restored": c.restored * per_k,
+        }
+        if lab.procedure is not None
+        else {},
     )
 
 
@@ -298,7 +316,19 @@ def compare(
     months = 12 * (years + burn)
     runs = [start_run(r, pop, months, seed, 12 * burn) for r in regimes]
     joint = bundles(runs, pop, months, 12 * burn)
+    held = _company_runs(runs, pop, months, seed, 12 * burn)
+    company_life = event_stream(held[0][0].pop, months) if held else None
+    # The regimes holding companies run them jointly too: an SPC-listed company's bank credit.
+    company_joint = (
+        bundles([c for c, _, _ in held], held[0][0].pop, months, 12 * burn) if held else []
+    )
     for ev in event_stream(pop, months):
+        if company_life is not None:
+            company_ev = next(company_life)
+            for company_run, _, _ in held:
+                company_run.step(company_ev)
+            for bundle in company_joint:
+                bundle.step(company_ev)
         for run in runs:
             run.step(ev)
         for bundle in joint:
@@ -308,7 +338,38 @@ def compare(
     metrics = [summarise(run, pop) for run in runs]
     comp = Comparison(seed, population, years, metrics, pop.params, list(regimes), None, burn)
     comp.joint = [bundle.summary() for bundle in joint]
+    comp.companies = [
+        company_metrics(run.regime.id, company_run, run, reach) for company_run, run, reach in held
+    ]
+    comp.company_joint = [bundle.summary() for bundle in company_joint]
     return comp
+
+
+CompanyRun = tuple[LinearRun | ListRun, LinearRun | ListRun, RepresentativeReach | None]
+
+
+def _company_runs(
+    runs: Sequence[LinearRun | ListRun], pop: Population, months: int, seed: int, start: int
+) -> list[CompanyRun]:
+    """A run over the population's companies for each regime that holds companies, and the
+    reach of a company's listing to its representative (wired into the people's run)."""
+    companies = draw_companies(pop)
+    if companies is None:
+        return []
+    held: list[CompanyRun] = []
+    for run in runs:
+        rule = run.lab.mechanisms.companies
+        if rule is None or not rule.subjects:
+            continue
+        company_run = start_run(run.regime, companies.population, months, seed, start)
+        reach = None
+        if isinstance(run, ListRun) and isinstance(company_run, ListRun):
+            reach = RepresentativeReach(
+                rule, company_run, companies.representative, pop.size, start
+            )
+            run.representatives = reach
+        held.append((company_run, run, reach))
+    return held
 
 
 def compare_replicates(

@@ -29,10 +29,12 @@ a regime without the section behaves exactly as before. Every value still needs 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bureau.policy.catalogue import DOMAINS
+from bureau.policy.representatives import CompanyRule, parse_company_rule
 
 Problems = list[tuple[str, str]]
 
@@ -68,6 +70,7 @@ class Mechanisms:
     reach: dict[str, float] = field(default_factory=dict)  # domain -> share reached
     joint: tuple[JointRule, ...] = ()
     indicators: Indicators | None = None
+    companies: CompanyRule | None = None  # companies as subjects (representatives.py)
 
 
 # Keys of the single tables, so a misspelt key is an error rather than ignored.
@@ -119,24 +122,33 @@ def _table(doc: dict[str, Any], name: str, problems: Problems) -> dict[str, Any]
     return value
 
 
+def named_tables(
+    raw: list[Any], root: str, keys: set[str], problems: Problems
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The named tables of an array (`[[joint]]`, `[[changes]]`): (name, dotted path, table),
+    each checked for a name and for unknown keys; the unnamed ones are reported and skipped."""
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems.append((f"{root}.{i}", "expected a table"))
+            continue
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append((f"{root}.{i}.name", "missing or empty"))
+            continue
+        path = f"{root}.{name}"
+        for key in item:
+            if key not in keys:
+                problems.append((f"{path}.{key}", "unknown field"))
+        yield name, path, item
+
+
 def _joint(doc: dict[str, Any], regime_id: str, problems: Problems) -> tuple[JointRule, ...]:
     raw = doc.get("joint", [])
     if not isinstance(raw, list):
         problems.append(("joint", "expected a list of [[joint]] tables"))
         return ()
     rules: list[JointRule] = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            problems.append((f"joint.{i}", "expected a table"))
-            continue
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            problems.append((f"joint.{i}.name", "missing or empty"))
-            continue
-        path = f"joint.{name}"
-        for key in item:
-            if key not in JOINT_KEYS:
-                problems.append((f"{path}.{key}", "unknown field"))
+    for name, path, item in named_tables(raw, "joint", JOINT_KEYS, problems):
         source = item.get("source")
         if not isinstance(source, str) or not source:
             problems.append((f"{path}.source", "missing: the id of the regime whose list counts"))
@@ -193,4 +205,5 @@ def parse_mechanisms(doc: dict[str, Any], band_names: set[str], problems: Proble
         reach=reach,
         joint=_joint(doc, regime_id, problems),
         indicators=indicators,
+        companies=parse_company_rule(doc, problems),
     )

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bureau.policy.catalogue import EVENT_BY_NAME, EVENT_NAMES, EventType
+from bureau.policy.companies import CompanyParams, parse_companies
 from bureau.policy.event_types import (
     OWN_DRIVER,
     DefinedEvent,
@@ -93,6 +94,8 @@ class PopulationParams:
     source: str = "population.toml"
     # Events the population file defines beside the built-in catalogue (event_types.py).
     defined_events: dict[str, DefinedEvent] = field(default_factory=dict)
+    # Companies drawn beside the people, each with a legal representative (companies.py).
+    companies: CompanyParams | None = None
 
     @property
     def event_types(self) -> dict[str, EventType]:
@@ -217,6 +220,7 @@ def parse_population_params(doc: dict[str, Any], source: str) -> PopulationParam
         defined_events={
             name: DefinedEvent(d.type, correlations.get(name)) for name, d in defined.items()
         },
+        companies=parse_companies(doc, problems),
     )
     if problems:
         raise RegimeInvalid(source, problems)

@@ -13,12 +13,9 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT
+from bureau.policy.catalogue import ALL_DOMAINS, DOMAIN_BIT, MASK, Mask
 from bureau.policy.mechanisms import Mechanisms
-
-U8 = NDArray[np.uint8]
 
 
 class Reach:
@@ -32,13 +29,22 @@ class Reach:
             self.enrolled = np.ones(size, bool)
         else:
             self.enrolled = rng.random(size) < mech.take_up
-        self.bits = np.full(size, 0xFF, np.uint8)
+        self.bits = np.full(size, ALL_DOMAINS, MASK)
         for domain, share in sorted(mech.reach.items()):
             missed = rng.random(size) >= share
-            self.bits[missed] &= np.uint8(0xFF ^ DOMAIN_BIT[domain])
+            self.bits[missed] &= MASK(ALL_DOMAINS ^ DOMAIN_BIT[domain])
         self.bits[~self.enrolled] = 0
         self.gated = mech.take_up is not None or bool(mech.reach)
+        self.rng = rng
 
-    def apply(self, mask: U8) -> U8:
+    def keep_share(self, share: float) -> None:
+        """From now on only `share` of the enrolled stay scored (a scheme turned opt-in by a
+        dated change, changes.py); the others are neither restricted nor rewarded."""
+        leaving = self.enrolled & (self.rng.random(len(self.enrolled)) >= share)
+        self.enrolled = self.enrolled & ~leaving
+        self.bits[leaving] = 0
+        self.gated = True
+
+    def apply(self, mask: Mask) -> Mask:
         """`mask` (domain bits per person) with what does not reach each person removed."""
-        return (mask & self.bits).astype(np.uint8) if self.gated else mask
+        return (mask & self.bits).astype(MASK) if self.gated else mask

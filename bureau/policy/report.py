@@ -20,6 +20,12 @@ from typing import Any
 from bureau.policy.catalogue import DOMAINS
 from bureau.policy.charts import bar_chart, colour, grouped_bars, line_chart, tornado
 from bureau.policy.lab import ESTIMATED, Comparison, RegimeMetrics
+from bureau.policy.mechanisms_report import (
+    companies_section,
+    joint_section,
+    mechanisms_section,
+    rewards_section,
+)
 from bureau.policy.regime import Regime
 from bureau.policy.robustness import sobol_table, sweep_section
 from bureau.policy.sensitivity import verdict
@@ -35,7 +41,7 @@ DEFINITIONS: list[tuple[str, str]] = [
     (
         "Sanctioned",
         "share of people restricted in at least one life domain at any time in the run "
-        "(for Sesame: denied the perks others get).",
+        "(Sesame's withheld perks are rewards not held, shown beside the sanctions).",
     ),
     (
         "Time sanctioned",
@@ -150,10 +156,17 @@ def write_outputs(comp: Comparison, out: Path) -> dict[str, Path]:
         "html": out / "report.html",
     }
     with paths["csv"].open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=SCALAR_FIELDS + [f"domain_{d}" for d in DOMAINS])
+        rewards = [f"reward_{d}" for d in DOMAINS]  # share ever rewarded per domain
+        writer = csv.DictWriter(
+            f, fieldnames=SCALAR_FIELDS + [f"domain_{d}" for d in DOMAINS] + rewards
+        )
         writer.writeheader()
         for m in comp.regimes:
-            writer.writerow(_row(m) | {f"domain_{d}": m.domain_shares[d] for d in DOMAINS})
+            writer.writerow(
+                _row(m)
+                | {f"domain_{d}": m.domain_shares[d] for d in DOMAINS}
+                | {f"reward_{d}": m.reward_domain_shares.get(d, 0.0) for d in DOMAINS}
+            )
     with paths["series"].open("w", newline="", encoding="utf-8") as f:
         writer2 = csv.writer(f)
         writer2.writerow(["regime", "month", "share_sanctioned", "share_wrongly_sanctioned"])
@@ -260,7 +273,10 @@ def _domain_table(comp: Comparison) -> str:
             shade = int(255 - 150 * min(v, 1.0))
             cells.append(f'<td style="background:rgb(255,{shade},{shade})">{pct(v)}</td>')
         rows.append(f'<tr><td class="l">{escape(m.regime)}</td>{"".join(cells)}</tr>')
-    return f'<table><tr><th class="l">Regime</th>{head}</tr>{"".join(rows)}</table>'
+    return (
+        f'<div class="wide"><table><tr><th class="l">Regime</th>{head}</tr>'
+        f"{''.join(rows)}</table></div>"
+    )
 
 
 def _bar(
@@ -717,6 +733,12 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 <h2>Which life domains are restricted</h2>
 <p class="note">Share of all people restricted in each domain at some time in the run.</p>
 {_domain_table(comp)}
+<h2>Rewards beside sanctions</h2>
+{rewards_section(comp)}
+<h2>The bundled system: regimes run jointly beside each alone</h2>
+{joint_section(comp)}
+<h2>Companies and their legal representatives</h2>
+{companies_section(comp)}
 <h2>Standing over time</h2>
 {"".join(bands)}
 <h2>Sensitivity: which assumptions move the headlines</h2>
@@ -730,6 +752,8 @@ differences below come from the rules alone. Reproduce with <code>{escape(comman
 (fcra.md; bundled-regimes.md with the seed file), pinned by its hash, or is marked <i>assumed</i>
 with the reason and the range the sensitivity screen varies.</p>
 {_regime_section(comp)}
+<h2>Each regime's mechanisms and their sources</h2>
+{mechanisms_section(comp.regime_objects)}
 <h2>The population and its assumptions</h2>
 {_population_section(comp)}
 <h2>Limits</h2>

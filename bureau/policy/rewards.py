@@ -12,10 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS
+from bureau.policy.catalogue import DOMAIN_BIT, DOMAINS, MASK, Mask
 from bureau.policy.schema import Lab
-
-U8 = NDArray[np.uint8]
 
 
 class RewardTracker:
@@ -24,24 +22,35 @@ class RewardTracker:
     def __init__(self, lab: Lab, size: int, start: int) -> None:
         rewards = lab.mechanisms.rewards
         masks = [sum(DOMAIN_BIT[d] for d in rewards.get(b.name, ())) for b in lab.bands]
-        self.masks = np.array(masks, np.uint8)
+        self.masks = np.array(masks, MASK)
         self.start = start
         self.size = size
         self.ever = np.zeros(size, bool)
-        self.domains = np.zeros(size, np.uint8)
+        self.domains = np.zeros(size, MASK)
         self.months = np.zeros(size, np.int32)
         self.measured = 0
 
-    def mask(self, band: NDArray[np.intp], enrolled: NDArray[np.bool_]) -> U8:
+    def mask(self, band: NDArray[np.intp], enrolled: NDArray[np.bool_]) -> Mask:
         """The reward domains each person holds this month (none for the unenrolled)."""
-        return np.where(enrolled, self.masks[band], 0).astype(np.uint8)
+        return np.where(enrolled, self.masks[band], 0).astype(MASK)
 
-    def record(self, month: int, band: NDArray[np.intp], enrolled: NDArray[np.bool_]) -> None:
-        if month < self.start or not self.masks.any():
+    def record(
+        self,
+        month: int,
+        band: NDArray[np.intp],
+        enrolled: NDArray[np.bool_],
+        extra: Mask | None = None,
+    ) -> None:
+        """Fold in one month; `extra` are rewards held apart from the band (a household's
+        plaque, merits.py), for the enrolled too."""
+        more = extra is not None and bool(extra.any())
+        if month < self.start or not (self.masks.any() or more):
             self.measured += month >= self.start
             return
         self.measured += 1
         mask = self.mask(band, enrolled)
+        if extra is not None and more:
+            mask |= np.where(enrolled, extra, 0).astype(MASK)
         held = mask != 0
         self.ever |= held
         self.domains |= mask

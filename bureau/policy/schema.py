@@ -28,7 +28,10 @@ from bureau.policy.catalogue import (
     STATIC_SIGNALS,
     EventType,
 )
+from bureau.policy.changes import Calendar, parse_calendar
 from bureau.policy.mechanisms import Mechanisms, parse_mechanisms
+from bureau.policy.merits import MeritRules, parse_merits
+from bureau.policy.procedure import Procedure, parse_procedure
 from bureau.policy.provenance import Provenance, check_provenance
 
 UNKNOWN_EVENT = "unknown event"
@@ -110,6 +113,9 @@ class Lab:
     # Rewards, opt-in, opacity, reach, joint punishment, indicators (mechanisms.py).
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
     budgets: tuple[Budget, ...] = ()  # point budgets (budgets.py)
+    procedure: Procedure | None = None  # the blacklist's procedure (procedure.py)
+    calendar: Calendar | None = None  # dated changes (changes.py)
+    merits: MeritRules | None = None  # self-reported merits, household plaques (merits.py)
 
     @property
     def reproducible(self) -> bool:
@@ -344,7 +350,7 @@ def _provenance(check: _Checker, lab_only: bool) -> dict[str, Provenance]:
         root, _, rest = leaf.partition(".")
         if root in UNSOURCED_ROOTS:
             return False
-        if not lab_only or root == "bands" or root in MECHANISM_ROOTS:
+        if not lab_only or root == "bands" or root in MECHANISM_ROOTS + PROCEDURE_ROOTS:
             return True
         return root in lab_roots and rest.split(".")[0] in LAB_KEYS[root]
 
@@ -383,7 +389,18 @@ LAB_KEYS: dict[str, set[str]] = {
 }
 BAND_KEYS = {"name", "min", "domains"}
 # The optional sections mechanisms.py reads: sourced in a live regime too (the lab owns them).
-MECHANISM_ROOTS = ("rewards", "participation", "opacity", "domain_reach", "joint", "indicators")
+MECHANISM_ROOTS = (
+    "rewards",
+    "participation",
+    "opacity",
+    "domain_reach",
+    "joint",
+    "indicators",
+    "companies",
+)
+# The blacklist's procedure, dated changes, merits and plaques (procedure.py, changes.py,
+# merits.py): sourced like the mechanisms.
+PROCEDURE_ROOTS = ("procedure", "calendar", "changes", "merits", "plaques")
 CAP_KEYS = {"event", "band", "years"}
 
 
@@ -480,6 +497,13 @@ def parse_lab(
     )
     mechanisms = parse_mechanisms(doc, band_names, check.problems)
     budgets = parse_budgets(check, scoring.items)
+    procedure = None
+    if listing is not None:
+        procedure = parse_procedure(doc, listing.entry_events, set(check.events), check.problems)
+    elif "procedure" in doc:
+        check.fail("procedure", "only a list regime has a listing procedure")
+    calendar = parse_calendar(doc, listing is not None, check.problems)
+    merits = parse_merits(doc, check.problems)
     provenance = _provenance(check, lab_only=bool(shared_tables))
     _band_ranges_keep_order(check, bands, provenance)
     if check.problems:
@@ -500,6 +524,9 @@ def parse_lab(
             provenance=provenance,
             mechanisms=mechanisms,
             budgets=budgets,
+            procedure=procedure,
+            calendar=calendar,
+            merits=merits,
         ),
         [],
     )

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from bureau.policy.catalogue import EVENT_BY_NAME, STATIC_CATEGORIES, EventType
+from bureau.policy.catalogue import EVENT_BY_NAME, MASK, STATIC_CATEGORIES, EventType, Mask
 from bureau.policy.population import MonthEvents, Population
 from bureau.policy.schema import Lab
 
-U8 = NDArray[np.uint8]
 F32 = NDArray[np.float32]
 
 
@@ -112,6 +111,10 @@ class Counters:
     wrongly_declined: int = 0  # declined on a report only because of a false record
     accesses_shown: int = 0  # accesses the subject was shown, with the items used
     errors_noticed: int = 0  # ... by a subject who read them and had a false record
+    # The blacklist's procedure (procedure.py): entries refused, listings restored.
+    refused_unable: int = 0  # entries refused: the person could not perform
+    refused_minor: int = 0  # entries refused under the serious-violations rule
+    restored: int = 0  # listings ended by credit restoration
 
     def reset(self) -> None:
         for name in self.__dataclass_fields__:
@@ -129,7 +132,7 @@ class Tracker:
     start: int = 0  # months of burn-in: observed but not measured
     ever: NDArray[np.bool_] = field(init=False)
     days: NDArray[np.int32] = field(init=False)
-    domains: U8 = field(init=False)
+    domains: Mask = field(init=False)
     now: NDArray[np.bool_] = field(init=False)  # sanctioned in the latest month
     wrong_ever: NDArray[np.bool_] = field(init=False)
     wrong_since: NDArray[np.int16] = field(init=False)
@@ -145,13 +148,16 @@ class Tracker:
     series_wrong: list[float] = field(default_factory=list)
     bands_by_year: list[list[float]] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
+    # Who the regime scores (an opt-in regime: only who joined, reach.py); None: everyone.
+    # Band shares and the AUC are over them alone: an unscored person holds no grade.
+    scored: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = self.size
         self.ever = np.zeros(n, bool)
         self.now = np.zeros(n, bool)
         self.days = np.zeros(n, np.int32)
-        self.domains = np.zeros(n, np.uint8)
+        self.domains = np.zeros(n, MASK)
         self.wrong_ever = np.zeros(n, bool)
         self.wrong_since = np.full(n, -1, np.int16)
         self.wrong_until = np.full(n, -1, np.int16)
@@ -167,8 +173,8 @@ class Tracker:
         month: int,
         standing: F32,
         band: NDArray[np.intp],
-        mask_all: U8,
-        mask_true: U8,
+        mask_all: Mask,
+        mask_true: Mask,
         days: NDArray[np.int32] | int,
     ) -> None:
         """Fold in one month: the standing used, band held and domains restricted.
@@ -202,13 +208,17 @@ class Tracker:
         self.series_others.append((n_sanctioned - prot) / self.n_others)
         self.series_wrong.append(float(wrong.sum()) / self.size)
         if month % 12 == 11:
-            counts = np.bincount(band, minlength=len(self.band_names))
-            self.bands_by_year.append((counts / self.size).tolist())
+            graded = band if self.scored is None else band[self.scored]
+            counts = np.bincount(graded, minlength=len(self.band_names))
+            self.bands_by_year.append((counts / max(len(graded), 1)).tolist())
             if self.last_year_standing is not None:
-                wins, pairs = auc_pairs(self.last_year_standing, self.defaulted)
+                last, defaulted = self.last_year_standing, self.defaulted
+                if self.scored is not None:
+                    last, defaulted = last[self.scored], defaulted[self.scored]
+                wins, pairs = auc_pairs(last, defaulted)
                 self.auc_wins += wins
                 self.auc_pairs += pairs
-                self.auc_positives += int(self.defaulted.sum())
+                self.auc_positives += int(defaulted.sum())
             self.last_year_standing = standing.copy()
             self.defaulted[:] = False
 

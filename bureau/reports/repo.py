@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import tuple_row
 
 from bureau.audit import trail
 from bureau.db.batch import Batch, Read
@@ -63,9 +63,9 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
     """
     grant_sql, freeze_sql, alerts_sql, keys_sql = RELEASE_FACTS_SQL
     async with (
-        conn.cursor(row_factory=dict_row) as grant_cur,
-        conn.cursor(row_factory=dict_row) as freeze_cur,
-        conn.cursor(row_factory=dict_row) as alerts_cur,
+        conn.cursor(row_factory=tuple_row) as grant_cur,
+        conn.cursor(row_factory=tuple_row) as freeze_cur,
+        conn.cursor(row_factory=tuple_row) as alerts_cur,
         conn.cursor(row_factory=tuple_row) as keys_cur,
     ):
         async with conn.pipeline():
@@ -79,24 +79,26 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
         keys = [(int(v), str(k), bytes(w)) for v, k, w in await keys_cur.fetchall()]
     if row is None:
         return None, None, [], "active", []
-    status = str(row.pop("file_status"))
-    grant = Grant(**row)
+    *grant_columns, file_status = row  # the columns in _GRANT_COLUMNS order, then the status
+    status = str(file_status)
+    grant = Grant(*grant_columns)
     freeze = None
     if frozen is not None:
-        async with conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(THAWS_SQL, (grant.subject_id, frozen["freeze_id"]))
+        freeze_id, placed_at, lifted_at = frozen
+        async with conn.cursor(row_factory=tuple_row) as cur:
+            await cur.execute(THAWS_SQL, (grant.subject_id, freeze_id))
             thaw_rows = await cur.fetchall()
         freeze = Freeze(
-            placed_at=frozen["placed_at"],
-            lifted_at=frozen["lifted_at"],
+            placed_at=placed_at,
+            lifted_at=lifted_at,
             thaws=tuple(
-                Thaw(t["requester_org_id"], t["starts_at"], t["ends_at"], t["cancelled_at"])
-                for t in thaw_rows
+                Thaw(requester_org_id, starts_at, ends_at, cancelled_at)
+                for _, requester_org_id, _, starts_at, ends_at, _, cancelled_at in thaw_rows
             ),
         )
     alerts = [
-        Alert(a["alert_id"], a["kind"], a["placed_at"], a["expires_at"], a["removed_at"])
-        for a in alert_rows
+        Alert(alert_id, kind, placed_at, expires_at, removed_at)
+        for alert_id, kind, _, placed_at, expires_at, removed_at in alert_rows
     ]
     return grant, freeze, alerts, status, keys
 
@@ -111,8 +113,8 @@ async def holds_account(conn: psycopg.AsyncConnection[Any], subject_id: UUID, or
 
 def file_status(subject_id: UUID) -> Batch[str]:
     """The file's status ('active' for an unknown subject: the decision then finds no file)."""
-    return Batch([Read(FILE_STATUS_SQL, (subject_id,))],
-                 lambda rows: str(rows[0][0]["status"]) if rows[0] else "active")  # fmt: skip
+    return Batch([Read(FILE_STATUS_SQL, (subject_id,), named=False)],
+                 lambda rows: str(rows[0][0][0]) if rows[0] else "active")  # fmt: skip
 
 
 _REPORT_SQL = f"""

@@ -27,6 +27,7 @@ from bureau.sandbox import repo
 from bureau.sandbox.furnishing import furnish_accounts
 from bureau.sandbox.personas import ORGS, PERSONAS, AccountSpec, Persona
 from bureau.subjects import repo as subjects_repo
+from bureau.subjects.creation import open_file
 from bureau.subjects.enrolment import IdentityClaim, record_identity
 from bureau.vault import Vault
 from bureau.webhooks import repo as webhooks_repo
@@ -268,7 +269,7 @@ def _seed_persona(
     if subjects_repo.subject_exists(conn, subject_id):
         cipher = vault.cipher_for(conn, subject_id)
     else:
-        cipher = vault.new_subject(conn, subject_id)
+        cipher = open_file(conn, vault, subject_id)
     record_identity(conn, vault, cipher, claim)
 
     for index, bk in enumerate(persona.bankruptcies):

@@ -43,14 +43,16 @@ files the other opened). Refusing is right: each needs the other's file to decid
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from psycopg import errors
 
 from bureau.errors import Conflict
 from bureau.subjects import repo
+from bureau.vault import SubjectCipher, Vault
 
 # Person locks one transaction may hold before it takes the creation lock exclusive instead.
 KEYED_LIMIT = 256
@@ -76,6 +78,21 @@ def matching_keys(keys: dict[str, bytes]) -> list[tuple[str, tuple[bytes, ...]]]
     return [(rule, tuple(keys[kind] for kind in kinds))
             for rule, kinds in RULE_KINDS.items()
             if all(kind in keys for kind in kinds)]  # fmt: skip
+
+
+def open_file(conn: psycopg.Connection[Any], vault: Vault, subject_id: UUID) -> SubjectCipher:
+    """A new subject: its row (written here, by the subjects' owner) and its first data key
+    (the vault's), in the caller's transaction."""
+    repo.insert_subject(conn, subject_id)
+    return vault.first_key(conn, subject_id)
+
+
+def open_files(
+    conn: psycopg.Connection[Any], vault: Vault, subject_ids: Sequence[UUID]
+) -> list[SubjectCipher]:
+    """Many new subjects at once (bulk furnishing): one COPY of rows, one of data keys."""
+    repo.insert_subjects(conn, subject_ids)
+    return vault.first_keys(conn, subject_ids)
 
 
 def person_lock_key(rule: str, indexes: tuple[bytes, ...]) -> int:

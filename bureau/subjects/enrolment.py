@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau.subjects import identities, repo
-from bureau.subjects.creation import Creation, matching_keys
+from bureau.subjects.creation import Creation, matching_keys, open_file
 from bureau.subjects.errors import FileClosed
 from bureau.vault import SubjectCipher, Vault
 
@@ -108,6 +108,6 @@ def enrol(
         record_identity(conn, vault, vault.cipher_for(conn, existing), claim)
         return existing, False
     new_id = subject_id or uuid4()
-    cipher = vault.new_subject(conn, new_id)
+    cipher = open_file(conn, vault, new_id)
     record_identity(conn, vault, cipher, claim)
     return new_id, True

@@ -12,6 +12,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import class_row, tuple_row
 
+from bureau.db.copy import copy_binary
 from bureau.subjects import identities
 
 
@@ -58,6 +59,16 @@ def identity_facts(
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(IDENTITIES_SQL, (subject_id,))
         return [(k, bytes(ct), bool(cur_)) for k, ct, cur_ in cur.fetchall()]
+
+
+def insert_subject(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
+    """A new subject's row (an active file); its data key follows (bureau/vault/)."""
+    conn.execute("INSERT INTO subjects (subject_id) VALUES (%s)", (subject_id,))
+
+
+def insert_subjects(conn: psycopg.Connection[Any], subject_ids: Sequence[UUID]) -> None:
+    """Many new subjects' rows by one binary COPY (bulk furnishing)."""
+    copy_binary(conn, "subjects", ("subject_id",), ("uuid",), ((s,) for s in subject_ids))
 
 
 def subject_exists(conn: psycopg.Connection[Any], subject_id: UUID) -> bool:

@@ -9,9 +9,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import tuple_row
 
-
-def insert_subject(conn: psycopg.Connection[Any], subject_id: UUID) -> None:
-    conn.execute("INSERT INTO subjects (subject_id) VALUES (%s)", (subject_id,))
+from bureau.db.copy import copy_binary
 
 
 def insert_data_key(
@@ -33,22 +31,13 @@ def some_live_kek_id(conn: psycopg.Connection[Any]) -> str | None:
     return str(row[0]) if row is not None else None
 
 
-def insert_subjects(
+def insert_data_keys(
     conn: psycopg.Connection[Any], keys: Sequence[tuple[UUID, int, str, bytes]]
 ) -> None:
-    """New subjects with their first wrapped data key, by COPY (bulk furnishing)."""
-    with conn.cursor() as cur:
-        with cur.copy("COPY subjects (subject_id) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["uuid"])
-            for subject_id, *_ in keys:
-                copy.write_row((subject_id,))
-        with cur.copy(
-            "COPY subject_keys (subject_id, key_version, kek_id, wrapped_key) "
-            "FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["uuid", "int4", "text", "bytea"])
-            for row in keys:
-                copy.write_row(row)
+    """New subjects' first wrapped data keys, by COPY (bulk furnishing); the subjects' rows
+    are already written by their owner (bureau/subjects/repo.py)."""
+    copy_binary(conn, "subject_keys", ("subject_id", "key_version", "kek_id", "wrapped_key"),
+                ("uuid", "int4", "text", "bytea"), keys)  # fmt: skip
 
 
 # Advisory lock keys of the master keys (rotation.py): tagged text, hashed by the server, so

@@ -224,28 +224,28 @@ class Vault:
         except InvalidTag as exc:
             raise VaultError(f"the sealed {purpose} does not open with this key file") from exc
 
-    def new_subject(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
-        """Create the subject and its first data key, wrapped by the active master key."""
+    def first_key(self, conn: psycopg.Connection[Any], subject_id: UUID) -> SubjectCipher:
+        """A new subject's first data key, wrapped by the active master key. The subject's row
+        is written first by its owner (`bureau.subjects.creation.open_file` does both)."""
         repo.lock_master_keys(conn, exclusive=False)  # no retirement while this key is wrapped
         ring = self._refresh()
         data_key = secrets.token_bytes(32)
         wrapped = aes_key_wrap(ring.active_kek, data_key)
-        repo.insert_subject(conn, subject_id)
         repo.insert_data_key(conn, subject_id, 1, ring.active_kek_id, wrapped)
         return SubjectCipher(subject_id, 1, {1: data_key})
 
-    def new_subjects(
+    def first_keys(
         self, conn: psycopg.Connection[Any], subject_ids: Sequence[UUID]
     ) -> list[SubjectCipher]:
-        """Create many subjects at once (bulk furnishing): one COPY per table instead of two
-        statements per subject."""
+        """Many new subjects' first data keys at once (bulk furnishing): one COPY instead of a
+        statement per subject (`bureau.subjects.creation.open_files` writes their rows first)."""
         repo.lock_master_keys(conn, exclusive=False)  # no retirement while these are wrapped
         ring = self._refresh()
         kek_id, kek = ring.active_kek_id, ring.active_kek
         pool = secrets.token_bytes(32 * len(subject_ids))  # one system call for the batch
         data_keys = [pool[i : i + 32] for i in range(0, len(pool), 32)]
         wrapped = wrap_many(kek, data_keys)  # all keys at once: see keywrap.py
-        repo.insert_subjects(conn, [(subject_id, 1, kek_id, w)
+        repo.insert_data_keys(conn, [(subject_id, 1, kek_id, w)
                                     for subject_id, w in zip(subject_ids, wrapped, strict=True)])  # fmt: skip
         return [SubjectCipher(subject_id, 1, {1: key})
                 for subject_id, key in zip(subject_ids, data_keys, strict=True)]  # fmt: skip

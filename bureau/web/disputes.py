@@ -7,6 +7,7 @@ are "not found" there, so no form reaches anyone else's file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -95,6 +96,18 @@ def _page(
     )  # fmt: skip
 
 
+def _act(
+    request: Request, visitor: Visitor, conn: Tx, vault: Vault, action: Callable[[], object],
+    done: str, dispute_id: UUID,
+) -> Response:  # fmt: skip
+    """A post about one dispute: a refusal shows the page again naming it (`forms.act`)."""
+
+    def failed(exc: DomainError) -> Response:
+        return _page(request, visitor, conn, vault, exc.status, problem=exc)
+
+    return forms.act(conn, action, failed, "/portal/disputes", done, f"dispute-{dispute_id}")
+
+
 @router.get("/disputes")
 def disputes_page(request: Request, visitor: PortalVisitor, conn: Tx, vault: VaultDep) -> Response:
     return _page(request, visitor, conn, vault)
@@ -177,14 +190,10 @@ def add_information(
     vault: VaultDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        with conn.transaction():
-            service.add_information(
-                conn, vault, visitor.principal.subject_id, dispute_id, text, [], datetime.now(UTC)
-            )
-    except DomainError as exc:
-        return _page(request, visitor, conn, vault, exc.status, problem=exc)
-    return forms.done("/portal/disputes", "information", f"dispute-{dispute_id}")
+    subject_id = visitor.principal.subject_id
+    return _act(request, visitor, conn, vault, lambda: service.add_information(
+        conn, vault, subject_id, dispute_id, text, [], datetime.now(UTC)
+    ), "information", dispute_id)  # fmt: skip
 
 
 @router.post("/disputes/{dispute_id}/statement")
@@ -196,11 +205,7 @@ def add_statement(
     vault: VaultDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        with conn.transaction():
-            statements.add_statement(
-                conn, vault, visitor.principal.subject_id, dispute_id, text, datetime.now(UTC)
-            )
-    except DomainError as exc:
-        return _page(request, visitor, conn, vault, exc.status, problem=exc)
-    return forms.done("/portal/disputes", "statement", f"dispute-{dispute_id}")
+    subject_id = visitor.principal.subject_id
+    return _act(request, visitor, conn, vault, lambda: statements.add_statement(
+        conn, vault, subject_id, dispute_id, text, datetime.now(UTC)
+    ), "statement", dispute_id)  # fmt: skip

@@ -6,12 +6,15 @@ Forms send strings; the services take UUIDs, dates and datetimes. A bad value be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from typing import Any
 from uuid import UUID
 
+import psycopg
 from fastapi.responses import RedirectResponse, Response
 
-from bureau.errors import InvalidInput
+from bureau.errors import DomainError, InvalidInput
 from bureau.web.render import secure
 
 
@@ -53,6 +56,25 @@ def int_field(value: str, field: str, *, minimum: int = 0) -> int | None:
     if number < minimum:
         raise InvalidInput(f"must be at least {minimum}", field=field)
     return number
+
+
+def act(
+    conn: psycopg.Connection[Any],
+    action: Callable[[], object],
+    failed: Callable[[DomainError], Response],
+    path: str,
+    what: str,
+    anchor: str = "",
+) -> Response:
+    """A form's post: `action` (reading the fields and calling the service) in a savepoint, so a
+    refusal keeps nothing of it and `failed` shows the page again naming it; on success back to
+    `path` (post/redirect/get) saying what was done."""
+    try:
+        with conn.transaction():
+            action()
+    except DomainError as exc:
+        return failed(exc)
+    return done(path, what, anchor)
 
 
 def done(path: str, what: str, anchor: str = "") -> Response:

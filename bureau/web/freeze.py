@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -64,10 +65,16 @@ def _page(
     )  # fmt: skip
 
 
-def _failed(
-    request: Request, visitor: Visitor, conn: Tx, vault: Vault, exc: DomainError
-) -> Response:
-    return _page(request, visitor, conn, vault, exc.status, problem=exc)
+def _act(
+    request: Request, visitor: Visitor, conn: Tx, vault: Vault, action: Callable[[], object],
+    done: str, anchor: str = "",
+) -> Response:  # fmt: skip
+    """A post of the freeze page: a refusal shows the page again naming it (`forms.act`)."""
+
+    def failed(exc: DomainError) -> Response:
+        return _page(request, visitor, conn, vault, exc.status, problem=exc)
+
+    return forms.act(conn, action, failed, "/portal/freeze", done, anchor)
 
 
 @router.get("/freeze")
@@ -77,22 +84,16 @@ def freeze_page(request: Request, visitor: PortalVisitor, conn: Tx, vault: Vault
 
 @router.post("/freeze/place")
 def place(request: Request, visitor: FormVisitor, conn: Tx, vault: VaultDep) -> Response:
-    try:
-        with conn.transaction():
-            service.place_freeze(conn, visitor.principal.subject_id, datetime.now(UTC))
-    except DomainError as exc:
-        return _failed(request, visitor, conn, vault, exc)
-    return forms.done("/portal/freeze", "frozen")
+    subject_id = visitor.principal.subject_id
+    return _act(request, visitor, conn, vault,
+                lambda: service.place_freeze(conn, subject_id, datetime.now(UTC)), "frozen")  # fmt: skip
 
 
 @router.post("/freeze/lift")
 def lift(request: Request, visitor: FormVisitor, conn: Tx, vault: VaultDep) -> Response:
-    try:
-        with conn.transaction():
-            service.lift_freeze(conn, visitor.principal.subject_id, datetime.now(UTC))
-    except DomainError as exc:
-        return _failed(request, visitor, conn, vault, exc)
-    return forms.done("/portal/freeze", "unfrozen")
+    subject_id = visitor.principal.subject_id
+    return _act(request, visitor, conn, vault,
+                lambda: service.lift_freeze(conn, subject_id, datetime.now(UTC)), "unfrozen")  # fmt: skip
 
 
 @router.post("/freeze/thaws")
@@ -105,17 +106,15 @@ def thaw(
     starts_on: Annotated[str, Form()] = "",
     ends_on: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
+    def add_thaw() -> None:
         org_id = forms.uuid_field(requester, "requester", required=False)
         starts = forms.day_start(forms.date_field(starts_on, "starts_on"))
         ends = forms.day_start(forms.date_field(ends_on, "ends_on"))
-        with conn.transaction():
-            service.add_thaw(
-                conn, visitor.principal.subject_id, org_id, starts, ends, datetime.now(UTC)
-            )
-    except DomainError as exc:
-        return _failed(request, visitor, conn, vault, exc)
-    return forms.done("/portal/freeze", "thawed")
+        service.add_thaw(
+            conn, visitor.principal.subject_id, org_id, starts, ends, datetime.now(UTC)
+        )
+
+    return _act(request, visitor, conn, vault, add_thaw, "thawed")
 
 
 @router.post("/freeze/thaws/{thaw_id}/cancel")
@@ -136,15 +135,13 @@ def place_alert(
     contact: Annotated[str, Form()] = "",
     identity_theft_report: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        with conn.transaction():
-            service.place_alert(
-                conn, vault, visitor.principal.subject_id, kind, contact or None,
-                identity_theft_report or None, datetime.now(UTC),
-            )  # fmt: skip
-    except DomainError as exc:
-        return _failed(request, visitor, conn, vault, exc)
-    return forms.done("/portal/freeze", "alert-placed", "alerts")
+    def place_the_alert() -> None:
+        service.place_alert(
+            conn, vault, visitor.principal.subject_id, kind, contact or None,
+            identity_theft_report or None, datetime.now(UTC),
+        )  # fmt: skip
+
+    return _act(request, visitor, conn, vault, place_the_alert, "alert-placed", "alerts")
 
 
 @router.post("/alerts/{alert_id}/remove")
@@ -165,24 +162,20 @@ def close_file(
 ) -> Response:
     """Close the file (bureau/subjects/erasure.py): asked for with a confirmation, since the
     file is erased once the regime's period has passed."""
-    try:
+
+    def close() -> None:
         if confirm != "yes":
             raise InvalidInput("tick the box to confirm you want your file closed",
                                field="confirm")  # fmt: skip
-        with conn.transaction():
-            erasure.close_file(conn, visitor.principal.subject_id, datetime.now(UTC),
-                               live_rules().erasure, by="subject")  # fmt: skip
-    except DomainError as exc:
-        return _failed(request, visitor, conn, vault, exc)
-    return forms.done("/portal/freeze", "closed")
+        erasure.close_file(conn, visitor.principal.subject_id, datetime.now(UTC),
+                           live_rules().erasure, by="subject")  # fmt: skip
+
+    return _act(request, visitor, conn, vault, close, "closed")
 
 
 @router.post("/freeze/reopen")
 def reopen_file(request: Request, visitor: FormVisitor, conn: Tx, vault: VaultDep) -> Response:
-    try:
-        with conn.transaction():
-            erasure.reopen_file(conn, visitor.principal.subject_id, live_rules().erasure,
-                                by="subject")  # fmt: skip
-    except DomainError as exc:
-        return _failed(request, visitor, conn, vault, exc)
-    return forms.done("/portal/freeze", "reopened")
+    subject_id = visitor.principal.subject_id
+    return _act(request, visitor, conn, vault,
+                lambda: erasure.reopen_file(conn, subject_id, live_rules().erasure, by="subject"),
+                "reopened")  # fmt: skip

@@ -64,8 +64,8 @@ def run_list(args: argparse.Namespace) -> int:
     with one_transaction(ready_url(_settings(args))) as conn:
         rows = endpoints.listing(conn, args.org_id)
     for row in rows:
-        state = "disabled" if row["disabled_at"] else "enabled"
-        print(f"{row['endpoint_id']}  {state:<8} {row['url']}  [{','.join(row['event_types'])}]")
+        state = "disabled" if row.disabled_at else "enabled"
+        print(f"{row.endpoint_id}  {state:<8} {row.url}  [{','.join(row.event_types)}]")
     return 0
 
 

@@ -93,43 +93,45 @@ class Deliverer:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def send(self, row: dict[str, Any], at: datetime) -> Outcome:
+    def send(self, row: repo.DueDelivery, at: datetime) -> Outcome:
         """One attempt: refuse an unsafe destination, else POST the signed payload to the very
         addresses that were checked (`pinned`: no second lookup to rebind)."""
         try:
-            addresses = check_destination(row["url"], self.sandbox, self.resolver)
+            addresses = check_destination(row.url, self.sandbox, self.resolver)
         except UnsafeDestination as exc:
             return Outcome(None, f"refused: {exc}")
+        if row.secret_sealed is None:  # sealed on the first pass (_claim): not expected
+            return Outcome(None, "not signed: the endpoint's secret is not sealed yet")
         try:
-            secret = endpoints.open_secret(self.vault, row["endpoint_id"], row["secret_sealed"])
+            secret = endpoints.open_secret(self.vault, row.endpoint_id, row.secret_sealed)
         except VaultError as exc:
             return Outcome(None, f"not signed: {exc}")
-        body = json.dumps(row["payload"], separators=(",", ":"), ensure_ascii=False)
-        headers = signed_headers(secret, row["message_id"], at, body)
-        host = urlsplit(row["url"]).hostname or ""
-        answer = pinned.post(row["url"], host, addresses, body.encode(), headers, self.timeout,
+        body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False)
+        headers = signed_headers(secret, row.message_id, at, body)
+        host = urlsplit(row.url).hostname or ""
+        answer = pinned.post(row.url, host, addresses, body.encode(), headers, self.timeout,
                              self._tls)  # fmt: skip
         return Outcome(answer.status_code, answer.error)
 
-    def settle(self, row: dict[str, Any], at: datetime, outcome: Outcome) -> None:
+    def settle(self, row: repo.DueDelivery, at: datetime, outcome: Outcome) -> None:
         """Record the attempt; on failure schedule the retry, or disable a day-long failure."""
         now = self.now()
         with transaction(self.pool) as conn:
-            repo.record_attempt(conn, row["message_id"], row["attempts"], at,
+            repo.record_attempt(conn, row.message_id, row.attempts, at,
                                 outcome.status_code, outcome.error)  # fmt: skip
             if outcome.delivered:
-                repo.settle_delivered(conn, row["message_id"], row["endpoint_id"], now)
+                repo.settle_delivered(conn, row.message_id, row.endpoint_id, now)
                 return
-            retry_at = schedule.next_attempt(row["attempts"], row["created_at"], now)
+            retry_at = schedule.next_attempt(row.attempts, row.created_at, now)
             failing_since = repo.schedule_retry(
-                conn, row["message_id"], row["endpoint_id"], retry_at, now
+                conn, row.message_id, row.endpoint_id, retry_at, now
             )
             if schedule.should_disable(failing_since, now) and repo.disable_failing(
-                conn, row["endpoint_id"], now
+                conn, row.endpoint_id, now
             ):
                 _tell_disabled(conn, row, failing_since, now)
 
-    def _claim(self, limit: int) -> list[dict[str, Any]]:
+    def _claim(self, limit: int) -> list[repo.DueDelivery]:
         if limit <= 0:
             return []
         with transaction(self.pool) as conn:
@@ -167,30 +169,32 @@ class Deliverer:
             future.add_done_callback(functools.partial(self._finished, row=row, at=at))
         return len(rows)
 
-    def _finished(self, future: Future[Outcome], *, row: dict[str, Any], at: datetime) -> None:
+    def _finished(self, future: Future[Outcome], *, row: repo.DueDelivery, at: datetime) -> None:
         try:
             outcome = future.result() if not future.cancelled() else Outcome(None, "cancelled")
             self.settle(row, at, outcome)
         except Exception:
-            log.exception("recording webhook attempt %s failed", row["message_id"])
+            log.exception("recording webhook attempt %s failed", row.message_id)
         finally:
             with self._lock:
                 self._in_flight -= 1
 
 
-def _tell_disabled(conn: Any, row: dict[str, Any], failing_since: datetime, now: datetime) -> None:
+def _tell_disabled(
+    conn: Any, row: repo.DueDelivery, failing_since: datetime, now: datetime
+) -> None:
     notice_id = uuid4()
     body = {
         "title": "A webhook endpoint was disabled",
-        "endpoint_id": str(row["endpoint_id"]),
-        "url": row["url"],
+        "endpoint_id": str(row.endpoint_id),
+        "url": row.url,
         "failing_since": failing_since.isoformat(),
         "detail": "every delivery to it failed for 24 hours; register it again once it answers",
     }
-    repo.insert_org_notice(conn, row["org_id"], notice_id, "webhook-endpoint-disabled", body, now)
+    repo.insert_org_notice(conn, row.org_id, notice_id, "webhook-endpoint-disabled", body, now)
     outbox.record(
         conn,
-        WebhookEvent("notice.created", row["org_id"],
+        WebhookEvent("notice.created", row.org_id,
                      {"notice_id": str(notice_id), "kind": "webhook-endpoint-disabled"}),
         now,
     )  # fmt: skip

@@ -20,6 +20,7 @@ from bureau.errors import InvalidInput, NotFound
 from bureau.vault import Vault
 from bureau.webhooks import repo
 from bureau.webhooks.events import EVENT_TYPES
+from bureau.webhooks.schemas import EndpointOut
 from bureau.webhooks.urls import check_endpoint_url
 
 
@@ -79,7 +80,7 @@ def register(
             "secret": secret}  # fmt: skip
 
 
-def listing(conn: psycopg.Connection[Any], org_id: UUID) -> list[dict[str, Any]]:
+def listing(conn: psycopg.Connection[Any], org_id: UUID) -> list[EndpointOut]:
     if auth_repo.organization(conn, org_id) is None:
         raise NotFound(f"no organization {org_id}", field="org_id")
     return repo.endpoints(conn, org_id)

@@ -2,15 +2,69 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau.db.write import Write
+from bureau.webhooks.schemas import EndpointOut, OrgNoticeOut
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    """A delivery leased for sending, with what sending it needs from its endpoint."""
+
+    message_id: str
+    endpoint_id: UUID
+    org_id: UUID
+    event_type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    url: str
+    secret_sealed: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """A delivery as its organization lists it, with its attempts (JSON objects, oldest first)."""
+
+    message_id: str
+    endpoint_id: UUID
+    event_type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    given_up_at: datetime | None
+    attempt_list: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredGrant:
+    grant_id: UUID
+    requester_org_id: UUID
+    purpose: str
+    scope: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingFurnisher:
+    """An open dispute forwarded to a furnisher that listens for dispute.deadline."""
+
+    dispute_id: UUID
+    furnisher_id: UUID
+    item_kind: str
+    due_at: date
+    received_at: datetime
+
 
 # Endpoints --------------------------------------------------------------------------------------
 
@@ -33,12 +87,12 @@ def insert_endpoint(
 
 def plaintext_secrets(conn: psycopg.Connection[Any]) -> list[tuple[UUID, str]]:
     """Endpoints whose secret predates sealing (migration 0180), locked until sealed."""
-    cur = conn.execute(
-        "SELECT endpoint_id, secret FROM webhook_endpoints WHERE secret IS NOT NULL "
-        "ORDER BY endpoint_id FOR UPDATE"
-    )
-    return [(row[0], row[1]) if isinstance(row, tuple) else (row["endpoint_id"], row["secret"])
-            for row in cur.fetchall()]  # fmt: skip
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT endpoint_id, secret FROM webhook_endpoints WHERE secret IS NOT NULL "
+            "ORDER BY endpoint_id FOR UPDATE"
+        )
+        return [(endpoint_id, str(secret)) for endpoint_id, secret in cur.fetchall()]
 
 
 def store_sealed_secret(conn: psycopg.Connection[Any], endpoint_id: UUID, sealed: bytes) -> None:
@@ -51,8 +105,8 @@ def store_sealed_secret(conn: psycopg.Connection[Any], endpoint_id: UUID, sealed
 _ENDPOINT_COLUMNS = "endpoint_id, org_id, url, event_types, created_at, failing_since, disabled_at"
 
 
-def endpoints(conn: psycopg.Connection[Any], org_id: UUID) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
+def endpoints(conn: psycopg.Connection[Any], org_id: UUID) -> list[EndpointOut]:
+    with conn.cursor(row_factory=class_row(EndpointOut)) as cur:
         cur.execute(
             f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = %s "
             "ORDER BY created_at, endpoint_id",
@@ -75,13 +129,14 @@ def disable_endpoint(
 def subscribed_endpoints(
     conn: psycopg.Connection[Any], org_id: UUID, event_type: str
 ) -> list[UUID]:
-    cur = conn.execute(
-        "SELECT endpoint_id FROM webhook_endpoints "
-        "WHERE org_id = %s AND disabled_at IS NULL AND %s = ANY (event_types) "
-        "ORDER BY endpoint_id",
-        (org_id, event_type),
-    )
-    return [row[0] if isinstance(row, tuple) else row["endpoint_id"] for row in cur.fetchall()]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT endpoint_id FROM webhook_endpoints "
+            "WHERE org_id = %s AND disabled_at IS NULL AND %s = ANY (event_types) "
+            "ORDER BY endpoint_id",
+            (org_id, event_type),
+        )
+        return [endpoint_id for (endpoint_id,) in cur.fetchall()]
 
 
 # Deliveries -------------------------------------------------------------------------------------
@@ -105,10 +160,10 @@ def insert_delivery(
 
 def claim_due(
     conn: psycopg.Connection[Any], now: datetime, limit: int, lease: timedelta
-) -> list[dict[str, Any]]:
+) -> list[DueDelivery]:
     """Due deliveries of enabled endpoints, leased for `lease` (another worker skips them; a
     worker that dies mid-send leaves them to be retried when the lease runs out)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(DueDelivery)) as cur:
         cur.execute(
             """
             WITH due AS (
@@ -123,7 +178,7 @@ def claim_due(
             FROM due, webhook_endpoints e
             WHERE d.message_id = due.message_id AND e.endpoint_id = d.endpoint_id
             RETURNING d.message_id, d.endpoint_id, d.org_id, d.event_type, d.payload,
-                      d.created_at, d.attempts, e.url, e.secret, e.secret_sealed
+                      d.created_at, d.attempts, e.url, e.secret_sealed
             """,
             (now, limit, now + lease),
         )
@@ -167,14 +222,16 @@ def schedule_retry(
         "given_up_at = CASE WHEN %s::timestamptz IS NULL THEN %s END WHERE message_id = %s",
         (at, at, now, message_id),
     )
-    cur = conn.execute(
-        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, %s) "
-        "WHERE endpoint_id = %s RETURNING failing_since",
-        (now, endpoint_id),
-    )
-    row = cur.fetchone()
-    assert row is not None
-    return row[0] if isinstance(row, tuple) else row["failing_since"]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, %s) "
+            "WHERE endpoint_id = %s RETURNING failing_since",
+            (now, endpoint_id),
+        )
+        row = cur.fetchone()
+    assert row is not None, "the delivery's endpoint exists (its foreign key)"
+    failing_since: datetime = row[0]
+    return failing_since
 
 
 def disable_failing(conn: psycopg.Connection[Any], endpoint_id: UUID, now: datetime) -> bool:
@@ -192,9 +249,9 @@ def deliveries(
     org_id: UUID,
     after: tuple[str, str] | None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[DeliveryRow]:
     """The organization's deliveries, newest first, after a cursor (created_at, message_id)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(DeliveryRow)) as cur:
         cur.execute(
             """
             SELECT d.message_id, d.endpoint_id, d.event_type, d.payload, d.created_at,
@@ -232,10 +289,10 @@ def claim_event_key(conn: psycopg.Connection[Any], key: str, now: datetime) -> b
 
 def expired_grants(
     conn: psycopg.Connection[Any], now: datetime, since: datetime
-) -> list[dict[str, Any]]:
+) -> list[ExpiredGrant]:
     """Grants that ran out in (since, now], to organizations listening for grant.expired on an
     endpoint that existed when the grant ran out (so registering never replays history)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(ExpiredGrant)) as cur:
         cur.execute(
             """
             SELECT g.grant_id, g.requester_org_id, g.purpose, g.scope, g.expires_at
@@ -272,10 +329,10 @@ def org_notices(
     org_id: UUID,
     after: tuple[datetime, UUID] | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[OrgNoticeOut]:
     """Notices to the organization about its own account, newest first, from after the
     (created_at, notice_id) key `after` (served by `org_notices_page`)."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(OrgNoticeOut)) as cur:
         cur.execute(
             "SELECT notice_id, kind, body, created_at FROM org_notices WHERE org_id = %(org)s "
             "AND (%(after_at)s::timestamptz IS NULL "
@@ -289,10 +346,10 @@ def org_notices(
 
 def disputes_awaiting_furnisher(
     conn: psycopg.Connection[Any], due_by: date
-) -> list[dict[str, Any]]:
+) -> list[AwaitingFurnisher]:
     """Open disputes forwarded to a furnisher, due by `due_by`, whose furnisher listens for
     dispute.deadline."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(AwaitingFurnisher)) as cur:
         cur.execute(
             """
             SELECT d.dispute_id, d.furnisher_id, d.item_kind, d.due_at, d.received_at

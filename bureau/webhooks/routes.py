@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, status
@@ -28,9 +27,7 @@ from bureau.webhooks.schemas import (
     DeliveryPage,
     EndpointIn,
     EndpointList,
-    EndpointOut,
     NewEndpointOut,
-    OrgNoticeOut,
     OrgNotices,
 )
 
@@ -66,7 +63,7 @@ def register_webhook(
     summary="The organization's webhook endpoints (never their secrets)",
 )
 def list_webhooks(org_id: UUID, operator: OperatorKey, conn: Tx) -> EndpointList:
-    return EndpointList(endpoints=[EndpointOut(**e) for e in endpoints.listing(conn, org_id)])
+    return EndpointList(endpoints=endpoints.listing(conn, org_id))
 
 
 @router.delete(
@@ -78,14 +75,14 @@ def remove_webhook(org_id: UUID, endpoint_id: UUID, operator: OperatorKey, conn:
     endpoints.remove(conn, org_id, endpoint_id, _now(), by=operator.key_id)
 
 
-def _delivery(row: dict[str, Any]) -> DeliveryOut:
-    state = ("delivered" if row["delivered_at"] else
-             "failed" if row["given_up_at"] else "pending")  # fmt: skip
+def _delivery(row: repo.DeliveryRow) -> DeliveryOut:
+    state = ("delivered" if row.delivered_at else
+             "failed" if row.given_up_at else "pending")  # fmt: skip
     return DeliveryOut(
-        message_id=row["message_id"], endpoint_id=row["endpoint_id"],
-        event_type=row["event_type"], payload=row["payload"], created_at=row["created_at"],
-        status=state, next_attempt_at=row["next_attempt_at"],
-        attempts=[Attempt(**a) for a in row["attempt_list"]],
+        message_id=row.message_id, endpoint_id=row.endpoint_id,
+        event_type=row.event_type, payload=row.payload, created_at=row.created_at,
+        status=state, next_attempt_at=row.next_attempt_at,
+        attempts=[Attempt(**a) for a in row.attempt_list],
     )  # fmt: skip
 
 
@@ -106,7 +103,7 @@ def list_webhook_deliveries(
         except ValueError:
             raise InvalidInput("not a cursor this API returned", field="cursor") from None
     rows = repo.deliveries(conn, principal.org_id, after, limit + 1)
-    page = page_of(rows, limit, lambda r: (r["created_at"].isoformat(), r["message_id"]))
+    page = page_of(rows, limit, lambda r: (r.created_at.isoformat(), r.message_id))
     return DeliveryPage(deliveries=[_delivery(r) for r in page.items],
                         page=PageInfo(next_cursor=page.next_cursor))  # fmt: skip
 
@@ -121,6 +118,6 @@ def org_notices(
 ) -> OrgNotices:
     after = decode_key(cursor, (datetime, UUID))
     rows = repo.org_notices(conn, principal.org_id, after, limit + 1)
-    page = page_of(rows, limit, lambda n: key_of(n["created_at"], n["notice_id"]))
-    return OrgNotices(notices=[OrgNoticeOut(**n) for n in page.items],
+    page = page_of(rows, limit, lambda n: key_of(n.created_at, n.notice_id))
+    return OrgNotices(notices=page.items,
                       page=PageInfo(next_cursor=page.next_cursor))  # fmt: skip

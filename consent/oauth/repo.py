@@ -73,10 +73,9 @@ def client(conn: psycopg.Connection[Any], org_id: UUID) -> ClientRow | None:
 
 
 def redirect_uris(conn: psycopg.Connection[Any], org_id: UUID) -> list[str]:
-    cur = conn.execute(
-        "SELECT uri FROM org_redirect_uris WHERE org_id = %s ORDER BY uri", (org_id,)
-    )
-    return [r[0] if isinstance(r, tuple) else r["uri"] for r in cur.fetchall()]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT uri FROM org_redirect_uris WHERE org_id = %s ORDER BY uri", (org_id,))
+        return [str(uri) for (uri,) in cur.fetchall()]
 
 
 def add_redirect_uri(conn: psycopg.Connection[Any], org_id: UUID, uri: str) -> bool:

@@ -3,20 +3,13 @@ with every outside request blocked renders the operations."""
 
 from __future__ import annotations
 
-import importlib
-import os
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.browser import launched_chromium, serving
+from tests.web.browser import launched_chromium, playwright_or_skip, serving
 
-playwright_sync = (
-    importlib.import_module("playwright.sync_api")
-    if os.environ.get("CI")
-    else pytest.importorskip("playwright.sync_api")
-)
+playwright_sync = playwright_or_skip()
 
 
 def test_the_docs_pages_name_no_outside_host(client: TestClient) -> None:

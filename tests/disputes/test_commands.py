@@ -15,8 +15,9 @@ from bureau.cli import main
 from bureau.db.migrate import migrate
 from bureau.vault import Vault
 from disputes import service
+from disputes.repo import DisputeRow
 from tests.conftest import scratch_database
-from tests.disputes.conftest import T0, build_world
+from tests.disputes.conftest import T0, World, build_world
 
 
 @pytest.fixture
@@ -25,6 +26,23 @@ def own_database(server_url: str) -> Iterator[str]:
     with scratch_database(server_url, f"fairfile_cli_{secrets.token_hex(4)}") as url:
         migrate(url)
         yield url
+
+
+def disputed(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accounts: int = 1
+) -> tuple[World, list[DisputeRow]]:
+    """The world of tests/disputes/conftest.py in `database`, a dispute filed at T0 on each of
+    its first `accounts` accounts (1 or 2), and the command pointed at both."""
+    key_file = tmp_path / "master.key"
+    vault = Vault.from_key_file(key_file)
+    with psycopg.connect(database, row_factory=dict_row) as conn:
+        world = build_world(conn, vault)
+        rows = [service.file_dispute(conn, vault, world.subject_id, service.Filing(
+            "account", account, "inaccurate-balance"), T0)
+            for account in [world.tradeline_id, world.second_tradeline_id][:accounts]]  # fmt: skip
+    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    return world, rows
 
 
 def run(capsys: pytest.CaptureFixture[str], today: str) -> dict[str, object]:
@@ -39,14 +57,7 @@ def test_run_deadlines_deletes_unverified_items_from_the_first_business_day_and_
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    key_file = tmp_path / "master.key"
-    vault = Vault.from_key_file(key_file)
-    with psycopg.connect(own_database, row_factory=dict_row) as conn:
-        world = build_world(conn, vault)
-        row = service.file_dispute(conn, vault, world.subject_id, service.Filing(
-            "account", world.tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
-    monkeypatch.setenv("DATABASE_URL", own_database)
-    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    world, (row,) = disputed(own_database, tmp_path, monkeypatch)
 
     assert run(capsys, "2026-12-27")["deleted"] == []  # Sunday after the Friday deadline
     first = run(capsys, "2026-12-28")
@@ -70,16 +81,7 @@ def test_a_failing_dispute_is_named_with_its_reason_and_the_exit_status_while_th
 ) -> None:
     from disputes import reinvestigation
 
-    key_file = tmp_path / "master.key"
-    vault = Vault.from_key_file(key_file)
-    with psycopg.connect(own_database, row_factory=dict_row) as conn:
-        world = build_world(conn, vault)
-        broken = service.file_dispute(conn, vault, world.subject_id, service.Filing(
-            "account", world.tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
-        fine = service.file_dispute(conn, vault, world.subject_id, service.Filing(
-            "account", world.second_tradeline_id, "inaccurate-balance"), T0)  # fmt: skip
-    monkeypatch.setenv("DATABASE_URL", own_database)
-    monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
+    _, (broken, fine) = disputed(own_database, tmp_path, monkeypatch, accounts=2)
     tell = reinvestigation._tell_furnisher
 
     def failing(c: psycopg.Connection, v: Vault, row: object, now: object) -> str | None:

@@ -31,8 +31,8 @@ def test_past_recipient_notices_go_to_exactly_the_users_who_received_the_item_in
     assert {t["org_id"] for t in told} == expected
     for t in told:
         [notice] = [n for n in repo.notices_to_org(conn, t["org_id"])]
-        assert notice["kind"] == "dispute-correction"
-        assert "deleted" in " ".join(notice["body"]["paragraphs"])
+        assert notice.kind == "dispute-correction"
+        assert "deleted" in " ".join(notice.body["paragraphs"])
         entry = conn.execute("SELECT event, entry FROM audit_log WHERE entry_id = %s",
                              (t["log_entry"],)).fetchone()  # fmt: skip
         assert entry is not None and entry["event"] == "dispute.recipient_notified"
@@ -48,7 +48,7 @@ def test_past_recipients_are_told_of_a_statement(
     statements.add_statement(conn, vault, world.subject_id, row.dispute_id, "I disagree.", T0)
     told = recipients.notify_past_recipients(conn, vault, world.subject_id, row.dispute_id, T0)
     notice = repo.notices_to_org(conn, told[0]["org_id"])[0]
-    assert any("I disagree." in p for p in notice["body"]["paragraphs"])
+    assert any("I disagree." in p for p in notice.body["paragraphs"])
 
 
 def test_nothing_to_tell_past_recipients_about_a_verified_item_without_statement(

@@ -31,6 +31,7 @@ from disputes.reinvestigation import (
     run_deadlines,
 )
 from disputes.service import Filing
+from disputes.views import DisputeNotice
 from disputes.workflow import AnswerCode
 from tests.disputes.conftest import T0, World
 
@@ -55,8 +56,8 @@ def account(
 
 def subject_notices(
     conn: psycopg.Connection[dict[str, Any]], world: World, kind: str
-) -> list[dict[str, Any]]:
-    return [n for n in repo.notices_to_subject(conn, world.subject_id) if n["kind"] == kind]
+) -> list[DisputeNotice]:
+    return [n for n in repo.notices_to_subject(conn, world.subject_id) if n.kind == kind]
 
 
 def test_the_furnisher_sees_the_item_as_reported_and_the_subjects_reason(
@@ -84,9 +85,9 @@ def test_a_verified_item_stays_and_the_subject_gets_the_results_notice(
                   on(date(2026, 12, 4)))  # fmt: skip
     assert (done.state, done.result) == ("closed", "verified")
     [notice] = subject_notices(conn, world, "dispute-results")
-    assert notice["due_by"] == date(2026, 12, 11)  # 5 business days after Fri 4 Dec
-    assert notice["body"]["outcome"] == "verified"
-    assert any("statement of up to 100 words" in r for r in notice["body"]["rights"])
+    assert notice.due_by == date(2026, 12, 11)  # 5 business days after Fri 4 Dec
+    assert notice.body["outcome"] == "verified"
+    assert any("statement of up to 100 words" in r for r in notice.body["rights"])
     assert account(conn, vault, world).current_balance == 1200
     assert account(conn, vault, world).compliance_condition == "XH"
 
@@ -116,8 +117,8 @@ def test_a_correction_changes_the_next_report_and_the_score_inputs_at_once(
     assert history[0]["reported"]["current_balance"] == 1200  # what was said stays on record
     assert history[1]["reported"]["current_balance"] == 0
     [notice] = subject_notices(conn, world, "dispute-results")
-    assert notice["body"]["changes"]["current_balance"] == {"before": 1200, "after": 0}
-    shown = {a["account"][-4:]: a for a in notice["body"]["file_now"]["accounts"]}
+    assert notice.body["changes"]["current_balance"] == {"before": 1200, "after": 0}
+    shown = {a["account"][-4:]: a for a in notice.body["file_now"]["accounts"]}
     assert shown[world.account_number[-4:]]["balance"] == 0
 
 
@@ -205,9 +206,9 @@ def test_dispute_not_answered_in_30_days_deletes_item(
     done = repo.dispute(conn, world.subject_id, row.dispute_id)
     assert done is not None and (done.state, done.result) == ("closed", "deleted_unverified")
     [results] = subject_notices(conn, world, "dispute-results")
-    assert results["due_by"] == date(2027, 1, 5)  # 5 business days, New Year's Day skipped
+    assert results.due_by == date(2027, 1, 5)  # 5 business days, New Year's Day skipped
     [told] = repo.notices_to_org(conn, world.furnisher_id)
-    assert told["kind"] == "dispute-deleted-unverified"
+    assert told.kind == "dispute-deleted-unverified"
 
 
 def test_the_deadline_job_is_idempotent(
@@ -221,7 +222,7 @@ def test_the_deadline_job_is_idempotent(
     for later in (second, third):
         assert str(row.dispute_id) not in [d["dispute_id"] for d in later["deleted"]]
     assert len(subject_notices(conn, world, "dispute-results")) == 1
-    kinds = [e["kind"] for e in repo.events(conn, world.subject_id, row.dispute_id)]
+    kinds = [e.kind for e in repo.events(conn, world.subject_id, row.dispute_id)]
     assert kinds == ["received", "forwarded", "deadline_passed", "results_notice_sent"]
 
 
@@ -283,9 +284,9 @@ def test_a_deleted_item_returns_only_with_certification_and_the_subject_is_told(
     assert done.state == "reinserted"
     assert account(conn, vault, world, back_on) is not None
     [notice] = subject_notices(conn, world, "dispute-reinsertion")
-    assert notice["due_by"] == date(2027, 1, 22) == deadlines.reinsertion_notice_by(back_on.date())
-    assert notice["body"]["furnisher"]["name"] == "Test Bank"
-    assert notice["body"]["furnisher"]["phone"] == "8005550000"
+    assert notice.due_by == date(2027, 1, 22) == deadlines.reinsertion_notice_by(back_on.date())
+    assert notice.body["furnisher"]["name"] == "Test Bank"
+    assert notice.body["furnisher"]["phone"] == "8005550000"
 
 
 def test_a_verified_item_cannot_be_reinserted(
@@ -358,7 +359,7 @@ def test_concurrent_answers_to_one_dispute_exactly_one_wins(
         t.join()
     assert sorted(outcomes) == ["409", "won"]
     with transaction(pool) as conn:
-        events = [e["kind"] for e in repo.events(conn, world.subject_id, row.dispute_id)]
+        events = [e.kind for e in repo.events(conn, world.subject_id, row.dispute_id)]
     assert events.count("answered") == 1
 
 
@@ -378,7 +379,7 @@ def test_a_furnisher_may_decline_a_direct_dispute_as_frivolous_with_reasons(
     )
     assert (done.state, done.result) == ("closed", "frivolous")
     [notice] = subject_notices(conn, world, "dispute-frivolous")
-    assert "Why: no account details given" in notice["body"]["paragraphs"]
+    assert "Why: no account details given" in notice.body["paragraphs"]
     assert account(conn, vault, world).compliance_condition is None  # its own code is back
 
 

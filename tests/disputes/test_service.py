@@ -35,7 +35,7 @@ def test_filing_a_dispute_starts_the_legal_clock_and_forwards_it(
     assert row.furnisher_id == world.furnisher_id
     assert row.due_at == date(2026, 12, 25)  # 30 calendar days
     assert row.forward_by == date(2026, 12, 3)  # 5 business days, Thanksgiving skipped
-    kinds = [e["kind"] for e in repo.events(conn, world.subject_id, row.dispute_id)]
+    kinds = [e.kind for e in repo.events(conn, world.subject_id, row.dispute_id)]
     assert kinds == ["received", "forwarded"]
     logged = conn.execute(
         "SELECT entry FROM audit_log WHERE subject_id = %s AND event = 'dispute.forwarded'",
@@ -155,10 +155,10 @@ def test_a_repeat_dispute_with_nothing_new_is_frivolous_and_the_subject_is_told_
                                account_dispute(world, description=None), again)  # fmt: skip
     assert row.state == "closed" and row.result == "frivolous"
     [notice] = [n for n in repo.notices_of_dispute(conn, world.subject_id, row.dispute_id)]
-    assert notice["kind"] == "dispute-frivolous"
-    assert notice["due_by"] == date(2026, 12, 10)  # 5 business days after Thu 3 Dec
-    assert str(first.dispute_id) in notice["body"]["paragraphs"][0]
-    assert "What we need" in notice["body"]["paragraphs"][1]
+    assert notice.kind == "dispute-frivolous"
+    assert notice.due_by == date(2026, 12, 10)  # 5 business days after Thu 3 Dec
+    assert str(first.dispute_id) in notice.body["paragraphs"][0]
+    assert "What we need" in notice.body["paragraphs"][1]
     assert compliance_of(conn, world) == "XH"  # the frivolous repeat never flagged the account
 
 
@@ -187,7 +187,7 @@ def test_more_information_within_30_days_extends_the_deadline_to_45_days(
         T0 + timedelta(days=12),
     )
     assert row.extended and row.due_at == date(2027, 1, 9)
-    kinds = [e["kind"] for e in repo.events(conn, world.subject_id, row.dispute_id)]
+    kinds = [e.kind for e in repo.events(conn, world.subject_id, row.dispute_id)]
     assert kinds[-2:] == ["information_added", "extended"]
     [doc] = service.dispute_view(conn, vault, row, for_subject=True)["documents"]
     assert doc["content_type"] == "text/plain"

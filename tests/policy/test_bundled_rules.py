@@ -14,7 +14,7 @@ from bureau.policy.catalogue import DOMAIN_BIT
 from bureau.policy.engine import LinearRun, ListRun
 from bureau.policy.population import MonthEvents, draw_population, month_start_day
 from bureau.policy.reform import with_assumption
-from bureau.policy.regime import load_regime, parse_regime
+from bureau.policy.regime import Regime, load_regime, parse_regime
 
 
 def raw(name: str) -> dict[str, Any]:
@@ -47,15 +47,21 @@ def test_rongcheng_littering_once_drops_a_resident_to_b_and_refuses_a_mortgage()
     assert run.tracker.domains[1] == 0
 
 
+def rongcheng_reporting_every_merit() -> Regime:
+    """Rongcheng with every good deed reported with proof (merits.py makes that a share)."""
+    doc = with_assumption(raw("rongcheng"), "merits.report_share", 1.0, "a what-if of this test")
+    return parse_regime(doc, "rongcheng.toml")
+
+
 def test_rongcheng_petitioning_means_automatic_grade_b_despite_merits() -> None:
-    run = LinearRun(load_regime("rongcheng"), draw_population(1, seed=1), months=12, seed=1)
+    run = LinearRun(rongcheng_reporting_every_merit(), draw_population(1, seed=1), 12, seed=1)
     run.step(MonthEvents.build(0, {"petition": [0], "returned_lost_money": [0]}))
     assert run.standing()[0] == 1003.0
     assert run.tracker.series_sanctioned[-1] == 1.0
 
 
 def test_rongcheng_additions_are_capped_at_10_points_a_year() -> None:
-    run = LinearRun(load_regime("rongcheng"), draw_population(1, seed=1), months=24, seed=1)
+    run = LinearRun(rongcheng_reporting_every_merit(), draw_population(1, seed=1), 24, seed=1)
     for m in range(12):
         run.step(MonthEvents.build(m, {"returned_lost_money": [0]}))
     assert run.standing()[0] == 1010.0
@@ -100,7 +106,15 @@ def spc_without_warnings_or_extensions() -> ListRun:
     doc = with_assumption(doc, "notice.before_adverse", False, "a what-if of this test")
     doc = with_assumption(doc, "listing.extension_share", 0.0, "a what-if of this test")
     regime = parse_regime(doc, "spc-blacklist.toml")
-    return ListRun(regime, draw_population(3, seed=1), months=36, seed=1)
+    pop = draw_population(3, seed=1)
+    pop.income[:] = 0.0  # everyone able to perform (procedure.py's ability test)
+    return ListRun(regime, pop, months=36, seed=1)
+
+
+def slowest_lift(run: ListRun) -> int:
+    """Days the slowest restricting agency takes to lift after the listing ends."""
+    procedure = run.lab.procedure
+    return max((procedure.lift_delay_days or {}).values(), default=0) if procedure else 0
 
 
 def test_spc_listing_lasts_two_years_unless_performed() -> None:
@@ -113,7 +127,7 @@ def test_spc_listing_lasts_two_years_unless_performed() -> None:
     quiet(run, range(1, 36))
     assert run.listed_on(day + 729)[0]
     assert not run.listed_on(day + 730)[0]
-    assert run.tracker.days[0] == 730
+    assert run.tracker.days[0] == 730 + slowest_lift(run)  # then each agency lifts its own
     assert not run.tracker.ever[2]
 
 
@@ -126,7 +140,7 @@ def test_spc_listing_is_lifted_within_three_days_of_performance() -> None:
     quiet(run, range(4, 36))
     assert run.listed_on(paid)[1]
     assert not run.listed_on(paid + 3)[1]
-    assert run.tracker.days[1] == paid + 3 - 5
+    assert run.tracker.days[1] == paid + 3 - 5 + slowest_lift(run)
 
 
 def test_spc_wrong_listing_is_wrongful_and_cannot_be_lifted_by_paying() -> None:
@@ -177,6 +191,7 @@ def test_spc_prior_warning_delays_listing_by_the_notice_period() -> None:
     doc = with_assumption(doc, "listing.extension_share", 0.0, "a what-if of this test")
     regime = parse_regime(doc, "spc-blacklist.toml")
     pop = draw_population(400, seed=1)
+    pop.income[:] = 0.0  # everyone able to perform (procedure.py's ability test)
     run = ListRun(regime, pop, months=2, seed=1)
     run.step(MonthEvents.build(0, {"judgment_unperformed": list(range(400))}, day=0))
     notice = regime.require_lab().listing

@@ -76,6 +76,26 @@ def test_joint_restriction_starts_after_the_delay_and_lifts_on_the_configured_sc
     assert got[4] != 0 and got[5] == 0  # lifted 45 days after the listing ends
 
 
+def test_the_joint_runs_days_restricted_are_the_union_of_the_spells_not_the_longest() -> None:
+    """Listed on day 0, paid on day 10 (off the list on day 13); the joint rule restricts
+    from day 5 to 10 days after the listing ends (day 23): restricted days 0 to 23."""
+    pop = draw_population(3, seed=1)
+    # The score alone restricts no one: a judgment costs no points here.
+    pboc_doc = with_assumption(
+        _pboc(5, 10, ["credit"]), "scoring.items.judgment_unperformed", 0, NOTE
+    )
+    pboc = LinearRun(parse_regime(pboc_doc, "pboc.toml"), pop, 1, 1)
+    # Every agency lifts its own restriction as the listing ends (no lifting delays).
+    spc_doc = _spc()
+    for domain in spc_doc["procedure"]["lift_delay_days"]:
+        spc_doc = with_assumption(spc_doc, f"procedure.lift_delay_days.{domain}", 0, NOTE)
+    spc = ListRun(parse_regime(spc_doc, "spc.toml"), pop, 1, 1)
+    (joint,) = bundles([pboc, spc], pop, 1, 0)
+    _month(joint, spc, MonthEvents.build(0, {"judgment_unperformed": [0]}, {}, {0: 10}, day=0))
+    assert int(spc.end[0]) == 13
+    assert int(joint.tracker.days[0]) == 23  # the longer spell alone would give 18
+
+
 def test_a_regime_run_alone_ignores_its_joint_rules() -> None:
     alone = compare(resolve_regimes(["pboc-crc"]), 500, 1, seed=3, burn_in_years=0)
     assert alone.joint == []

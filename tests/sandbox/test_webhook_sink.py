@@ -20,10 +20,11 @@ from bureau.sandbox.seed import SINK_EVENTS, SeedResult, sink_url
 from bureau.sandbox.webhook_sink import Sink, secrets_from, server
 from bureau.vault import Vault
 from bureau.webhooks import endpoints
-from bureau.webhooks.delivery import Deliverer, signed_headers
+from bureau.webhooks.delivery import signed_headers
 from tests.conftest import bearer
 from tests.web.browser import free_port
 from tests.web.conftest import enrol_person
+from tests.webhooks.test_delivery import deliver_due
 
 LENDERS = ("lumen", "oakridge", "acme-staffing", "northwind", "harbor-auto", "summit-cu")
 
@@ -73,11 +74,7 @@ def test_a_revocation_reaches_the_lenders_sink_signed_and_shown(
     body = {"requester_org_id": lumen["org_id"], "purpose": "credit-transaction", "max_uses": 1}
     grant_id = client.post("/v1/me/consents", json=body, headers=person.headers).json()["grant_id"]
     assert client.delete(f"/v1/me/consents/{grant_id}", headers=person.headers).status_code == 200
-    deliverer = Deliverer(pool, vault=vault, sandbox=True)
-    try:
-        deliverer.deliver_due()
-    finally:
-        deliverer.close()
+    deliver_due(pool, vault)
     shown = httpx.get(f"{base}/lumen").json()
     mine = [d for d in shown["deliveries"]
             if d["verified"] and d["payload"]["data"].get("grant_id") == grant_id]  # fmt: skip

@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import psycopg
 
+from bureau.subjects.creation import open_files
 from bureau.vault import Vault
 
 
@@ -14,7 +15,7 @@ def test_new_subjects_in_bulk_are_real_subjects_whose_keys_unwrap(
     conn: psycopg.Connection[Any], vault: Vault
 ) -> None:
     ids = [uuid4() for _ in range(5)]
-    ciphers = vault.new_subjects(conn, ids)
+    ciphers = open_files(conn, vault, ids)
     assert [c.subject_id for c in ciphers] == ids
     for cipher in ciphers:
         blob = cipher.encrypt("name", "ANA GARCIA")

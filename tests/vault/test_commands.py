@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from bureau.cli import main
+from bureau.subjects.creation import open_files
 from bureau.vault import Vault
 from bureau.vault.keyring import load
 from bureau.vault.rotation import rotate_master_key
@@ -25,7 +26,7 @@ def operator_env(own_database: str, key_file: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
     vault = Vault.from_key_file(key_file)
     with psycopg.connect(own_database) as conn:
-        vault.new_subjects(conn, [uuid4() for _ in range(5)])
+        open_files(conn, vault, [uuid4() for _ in range(5)])
     return vault
 
 

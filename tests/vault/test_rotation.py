@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from psycopg.rows import dict_row
 
+from bureau.subjects.creation import open_file, open_files
 from bureau.vault import Vault, VaultError
 from bureau.vault import keyring as keyring_module
 from bureau.vault.keyring import KeyRing, load
@@ -44,10 +45,10 @@ def build(url: str, key_file: Path, subjects: int = 7) -> World:
     with psycopg.connect(url, row_factory=dict_row) as conn:
         for _ in range(subjects - 3):  # one at a time, as enrolment does
             subject_id = uuid4()
-            blobs[subject_id] = vault.new_subject(conn, subject_id).encrypt(
+            blobs[subject_id] = open_file(conn, vault, subject_id).encrypt(
                 "name", f"N {subject_id}"
             )
-        for cipher in vault.new_subjects(conn, [uuid4() for _ in range(3)]):  # as furnishing does
+        for cipher in open_files(conn, vault, [uuid4() for _ in range(3)]):  # as furnishing does
             blobs[cipher.subject_id] = cipher.encrypt("name", f"N {cipher.subject_id}")
     return World(vault, blobs, vault.active_kek_id)
 
@@ -105,7 +106,7 @@ def test_rotation_rewraps_every_data_key_and_data_stays_readable(
     assert_all_readable(own_database, world.vault, world.blobs)
     # and the running one wraps new subjects under the new key without a restart
     with psycopg.connect(own_database) as conn:
-        world.vault.new_subject(conn, uuid4())
+        open_file(conn, world.vault, uuid4())
     assert kek_counts(own_database) == {rotation.active_kek_id: 8}
 
 
@@ -277,7 +278,7 @@ def test_retirement_waits_for_a_data_key_being_wrapped_under_the_old_key_and_cou
     stale = Vault(old_ring)
     outcome: list[BaseException | None] = []
     with psycopg.connect(own_database) as writer:
-        stale.new_subject(writer, uuid4())
+        open_file(writer, stale, uuid4())
 
         def retire() -> None:
             try:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from bureau.app import create_app
 from bureau.config import Settings
 from bureau.signing import SigningKey, SigningKeyRefused, signing_key_file
+from bureau.subjects.creation import open_file
 from bureau.vault import Vault
 from bureau.vault.vault import VaultError
 
@@ -28,7 +29,7 @@ def _signing_key_beside(key_file: Path) -> None:
 
 def _subject_under(database_url: str, key_file: Path) -> None:
     with psycopg.connect(database_url) as conn, conn.transaction():
-        Vault.from_key_file(key_file).new_subject(conn, uuid4())
+        open_file(conn, Vault.from_key_file(key_file), uuid4())
 
 
 def test_a_missing_key_file_does_not_start_a_bureau_that_cannot_read_its_data(

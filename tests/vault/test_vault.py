@@ -10,6 +10,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from bureau.subjects.creation import open_file
 from bureau.vault import KeyRingError, Vault, VaultError
 from bureau.vault.keyring import load
 
@@ -30,7 +31,7 @@ def test_same_key_file_opens_the_same_data(
     key_file: Path, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     subject_id = uuid4()
-    blob = Vault.from_key_file(key_file).new_subject(conn, subject_id).encrypt("name", "Ada Obi")
+    blob = open_file(conn, Vault.from_key_file(key_file), subject_id).encrypt("name", "Ada Obi")
     reopened = Vault.from_key_file(key_file)
     assert reopened.cipher_for(conn, subject_id).decrypt("name", blob) == "Ada Obi"
 
@@ -39,7 +40,7 @@ def test_round_trip_records_the_data_key_and_master_key_ids(
     vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     subject_id = uuid4()
-    cipher = vault.new_subject(conn, subject_id)
+    cipher = open_file(conn, vault, subject_id)
     blob = cipher.encrypt("national_id", "123456789")
     assert b"123456789" not in blob
     assert vault.cipher_for(conn, subject_id).decrypt("national_id", blob) == "123456789"
@@ -55,8 +56,8 @@ def test_ciphertext_moved_to_another_subject_does_not_decrypt(
     vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     alice, bob = uuid4(), uuid4()
-    blob = vault.new_subject(conn, alice).encrypt("name", "Alice")
-    vault.new_subject(conn, bob)
+    blob = open_file(conn, vault, alice).encrypt("name", "Alice")
+    open_file(conn, vault, bob)
     with pytest.raises(VaultError):
         vault.cipher_for(conn, bob).decrypt("name", blob)
 
@@ -65,7 +66,7 @@ def test_ciphertext_moved_to_another_kind_does_not_decrypt(
     vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     subject_id = uuid4()
-    blob = vault.new_subject(conn, subject_id).encrypt("name", "Alice")
+    blob = open_file(conn, vault, subject_id).encrypt("name", "Alice")
     with pytest.raises(VaultError):
         vault.cipher_for(conn, subject_id).decrypt("address", blob)
 
@@ -74,7 +75,7 @@ def test_shredded_subject_is_unrecoverable(
     vault: Vault, conn: psycopg.Connection[dict[str, Any]]
 ) -> None:
     subject_id = uuid4()
-    vault.new_subject(conn, subject_id).encrypt("name", "Alice")
+    open_file(conn, vault, subject_id).encrypt("name", "Alice")
     vault.shred(conn, subject_id)
     with pytest.raises(VaultError, match="no live data key"):
         vault.cipher_for(conn, subject_id)

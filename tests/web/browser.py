@@ -6,6 +6,7 @@ install`, and runs with background networking off so a test run makes no outside
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -43,6 +44,25 @@ UNLABELLED = """
                 && !el.getAttribute('aria-labelledby'))
   .map(el => el.outerHTML)
 """
+
+
+def playwright_or_skip() -> ModuleType:
+    """playwright's sync API; in CI its absence is a failure, elsewhere the module is skipped."""
+    if os.environ.get("CI"):
+        return importlib.import_module("playwright.sync_api")
+    return pytest.importorskip("playwright.sync_api")
+
+
+@contextmanager
+def fresh_page(browser: Any, base_url: str, **options: Any) -> Iterator[Any]:
+    """A page in a context of its own (no cookies from another test) on `base_url`, waiting
+    10 s at most for anything; `options` go to the context (viewport, bypass_csp)."""
+    context = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def chromium_or_skip() -> str:

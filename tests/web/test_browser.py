@@ -6,8 +6,6 @@ cookies). Screenshots of each page go to artifacts/screenshots/.
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -21,16 +19,19 @@ from psycopg_pool import ConnectionPool
 from bureau.sandbox.seed import SeedResult
 from bureau.web.wording import long_date
 from tests.conftest import bearer
-from tests.web.browser import SCREENSHOTS, UNLABELLED, launched_chromium, serving
+from tests.web.browser import (
+    SCREENSHOTS,
+    UNLABELLED,
+    fresh_page,
+    launched_chromium,
+    playwright_or_skip,
+    serving,
+)
 from tests.web.conftest import Person, store_results_notice
 from tests.web.portal import PAGES
 
 # In CI a missing playwright is a failure (the `test` extra installs it); elsewhere a skip.
-playwright_sync = (
-    importlib.import_module("playwright.sync_api")
-    if os.environ.get("CI")
-    else pytest.importorskip("playwright.sync_api")
-)
+playwright_sync = playwright_or_skip()
 expect = playwright_sync.expect
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -52,11 +53,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with fresh_page(browser, base_url, viewport={"width": 1024, "height": 900}) as page:
+        yield page
 
 
 def shot(page: Page, name: str) -> None:

@@ -10,7 +10,6 @@ The consent page is checked with axe-core when its script is at hand (`.axe/`, s
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 import os
 import threading
@@ -35,14 +34,17 @@ from bureau.config import Settings
 from bureau.sandbox.seed import SeedResult
 from tests.conftest import bearer
 from tests.consent.oauth.flow import new_lender, pkce
-from tests.web.browser import UNLABELLED, free_port, launched_chromium, serving
+from tests.web.browser import (
+    UNLABELLED,
+    free_port,
+    fresh_page,
+    launched_chromium,
+    playwright_or_skip,
+    serving,
+)
 from tests.web.conftest import Person
 
-playwright_sync = (
-    importlib.import_module("playwright.sync_api")
-    if os.environ.get("CI")
-    else pytest.importorskip("playwright.sync_api")
-)
+playwright_sync = playwright_or_skip()
 expect = playwright_sync.expect
 
 if TYPE_CHECKING:
@@ -94,10 +96,8 @@ def chromium() -> Iterator[Any]:
 def page(chromium: Any, base_url: str) -> Iterator[Page]:
     # bypass_csp: only so axe-core's script can be injected; the page's own policy is tested
     # by the portal's header tests.
-    context = chromium.new_context(base_url=base_url, bypass_csp=True)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    with fresh_page(chromium, base_url, bypass_csp=True) as page:
+        yield page
 
 
 def check_accessible(page: Page) -> None:

@@ -38,6 +38,15 @@ def register(client: TestClient, sandbox: SeedResult, lender: Lender, url: str,
     return dict(response.json())
 
 
+def deliver_due(pool: ConnectionPool, vault: Vault) -> int:
+    """Send every due delivery now, as `bureau webhooks deliver` does, and wait for them."""
+    deliverer = Deliverer(pool, vault=vault, sandbox=True)
+    try:
+        return deliverer.deliver_due()
+    finally:
+        deliverer.close()
+
+
 def grant(client: TestClient, person: Person, lender: Lender, recurring: bool = False) -> str:
     body = {"requester_org_id": str(lender.org_id), "purpose": "credit-transaction",
             "recurring": recurring, "max_uses": None if recurring else 1}  # fmt: skip

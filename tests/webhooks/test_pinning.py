@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import httpcore
 import pytest
@@ -14,7 +15,16 @@ from bureau.vault import Vault
 from bureau.webhooks import endpoints
 from bureau.webhooks.delivery import Deliverer
 from bureau.webhooks.pinned import PinnedBackend
+from bureau.webhooks.repo import DueDelivery
 from tests.webhooks.receiver import receiving
+
+
+def _due(
+    url: str, endpoint_id: UUID, sealed: bytes, message_id: str, payload: dict[str, Any]
+) -> DueDelivery:
+    """A delivery as the outbox leases it, first attempt, to `url`."""
+    return DueDelivery(message_id, endpoint_id, uuid4(), "grant.revoked", payload,
+                       datetime.now(UTC), 1, url, sealed)  # fmt: skip
 
 
 def test_the_connection_goes_to_the_checked_address_not_to_a_fresh_lookup(
@@ -33,9 +43,9 @@ def test_the_connection_goes_to_the_checked_address_not_to_a_fresh_lookup(
     deliverer = Deliverer(pool, vault=vault, sandbox=True, resolver=rebinding)
     with receiving() as receiver:
         port = receiver.url.split(":")[2].split("/")[0]
-        row = {"url": f"http://rebind.invalid:{port}/hooks", "endpoint_id": endpoint_id,
-               "secret_sealed": endpoints.seal_secret(vault, endpoint_id, secret),
-               "message_id": "msg_pinned", "payload": {"type": "grant.revoked", "data": {}}}  # fmt: skip
+        row = _due(f"http://rebind.invalid:{port}/hooks", endpoint_id,
+                   endpoints.seal_secret(vault, endpoint_id, secret),
+                   "msg_pinned", {"type": "grant.revoked", "data": {}})  # fmt: skip
         try:
             outcome = deliverer.send(row, datetime.now(UTC))
         finally:
@@ -52,9 +62,9 @@ def test_a_rebound_address_is_refused_at_the_next_delivery(
 ) -> None:
     endpoint_id = uuid4()
     deliverer = Deliverer(pool, vault=vault, sandbox=True, resolver=lambda h, p: ["10.0.0.1"])
-    row = {"url": "http://rebind.invalid:9/hooks", "endpoint_id": endpoint_id,
-           "secret_sealed": endpoints.seal_secret(vault, endpoint_id, endpoints.new_secret()),
-           "message_id": "msg_refused", "payload": {}}  # fmt: skip
+    row = _due("http://rebind.invalid:9/hooks", endpoint_id,
+               endpoints.seal_secret(vault, endpoint_id, endpoints.new_secret()),
+               "msg_refused", {})  # fmt: skip
     try:
         outcome = deliverer.send(row, datetime.now(UTC))
     finally:

@@ -14,12 +14,11 @@ from bureau.db.pool import transaction
 from bureau.sandbox.seed import SeedResult
 from bureau.vault import Vault
 from bureau.webhooks import endpoints
-from bureau.webhooks.delivery import Deliverer
 from tests.conftest import bearer
 from tests.consent.oauth.flow import new_lender
 from tests.web.conftest import enrol_person
 from tests.webhooks.receiver import receiving
-from tests.webhooks.test_delivery import grant, register
+from tests.webhooks.test_delivery import deliver_due, grant, register
 
 
 def _stored(pool: ConnectionPool, endpoint_id: str) -> dict[str, Any]:
@@ -64,11 +63,7 @@ def test_a_sealed_secret_moved_to_another_endpoint_signs_nothing(
                 (UUID(first["endpoint_id"]), UUID(second["endpoint_id"])),
             )
         grant(client, person, lender)
-        deliverer = Deliverer(pool, vault=vault, sandbox=True)
-        try:
-            deliverer.deliver_due()
-        finally:
-            deliverer.close()
+        deliver_due(pool, vault)
     assert len(receiver.received) == 1  # the first endpoint only
     shown = client.get("/v1/webhooks/deliveries", headers=bearer(lender.key)).json()
     errors = {d["endpoint_id"]: d["attempts"][0]["error"] for d in shown["deliveries"]}
@@ -90,11 +85,7 @@ def test_a_secret_stored_in_plaintext_before_sealing_is_sealed_on_the_first_pass
                 (old_secret, UUID(endpoint["endpoint_id"])),
             )
         grant(client, person, lender)
-        deliverer = Deliverer(pool, vault=vault, sandbox=True)
-        try:
-            deliverer.deliver_due()
-        finally:
-            deliverer.close()
+        deliver_due(pool, vault)
     stored = _stored(pool, endpoint["endpoint_id"])
     assert stored["secret"] is None and stored["secret_sealed"] is not None
     headers, body = receiver.received[0]
