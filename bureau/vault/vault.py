@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from bureau.vault import repo
+from bureau.vault.indexer import BlindIndexer
 from bureau.vault.keyring import KeyRing, file_stamp, load, load_or_create
 from bureau.vault.keywrap import wrap_many
 from bureau.vault.normalise import NORMALISERS
@@ -239,6 +240,10 @@ class Vault:
         normalised = NORMALISERS[kind](value)
         message = kind.encode() + b"\x00" + normalised.encode()
         return hmac.digest(self._ring.blind_index_key, message, "sha256")
+
+    def blind_indexer(self) -> BlindIndexer:
+        """Blind indexes for a batch of values at once (vault/indexer.py), as blind_index."""
+        return BlindIndexer(self._ring.blind_index_key)
 
     def derived_key(self, purpose: str) -> bytes:
         """A 32-byte key for one purpose (e.g. signing portal sessions), derived from the key file.
