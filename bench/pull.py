@@ -475,7 +475,8 @@ def main() -> None:
     try:
         migrate(url)
         key_file = key_dir / "master.key"
-        vault = Vault.from_key_file(key_file)
+        with psycopg.connect(url) as conn:  # the keys recorded, as `bureau init` does
+            vault = Vault.initialise(key_file, conn)
         SigningKey.load_or_create(signing_key_file(key_file))  # as `bureau init` makes it
         started = time.perf_counter()
         api_key, pairs = seed(url, vault, args.subjects, args.accounts)

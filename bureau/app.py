@@ -128,7 +128,7 @@ def create_app(
         app.state.health_pool = open_pool(url, min_size=1, max_size=1)
         try:
             with app.state.pool.connection() as conn:
-                app.state.vault = Vault.for_database(settings.key_file, conn, create=False)
+                app.state.vault = Vault.for_database(settings.key_file, conn)
         except BaseException:
             app.state.pool.close()
             app.state.health_pool.close()
