@@ -9,6 +9,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from bureau.subjects.creation import open_files
 from bureau.vault import Vault, VaultError
 from bureau.vault.bulk_encrypt import encrypt_many
 
@@ -16,7 +17,7 @@ from bureau.vault.bulk_encrypt import encrypt_many
 def test_a_batch_of_values_decrypts_per_subject_and_kind(
     conn: psycopg.Connection[Any], vault: Vault
 ) -> None:
-    one, two = vault.new_subjects(conn, [uuid4(), uuid4()])
+    one, two = open_files(conn, vault, [uuid4(), uuid4()])
     items = [(one, "name", "ANA GARCIA"), (two, "name", "LEE KIM"), (one, "account", "A-1")]
     sealed = encrypt_many(items)
     for (cipher, kind, text), blob in zip(items, sealed, strict=True):
