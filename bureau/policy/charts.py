@@ -147,9 +147,11 @@ def line_chart(
     scale: float = 1.0,
     points_per_unit: int = 12,
     sizes: Mapping[str, int] | None = None,
+    bands: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> str:
     """Lines over time (months, labelled in years) from a zero baseline. Lines that coincide
-    (several regimes at zero) stay visible: each has its own dash pattern and marker."""
+    (several regimes at zero) stay visible: each has its own dash pattern and marker. `bands`
+    (low and high per point, say each month's 95% interval over replicates) are shaded."""
     fig = Figure(figsize=(7.4, 3.4))
     ax = fig.add_subplot()
     longest = 0
@@ -159,6 +161,12 @@ def line_chart(
         longest = max(longest, len(values))
         xs = [j / points_per_unit for j in range(len(values))]
         name = label + (f" (n={sizes[label]:,})" if sizes and label in sizes else "")
+        if bands and label in bands:
+            low, high = bands[label]
+            ax.fill_between(
+                xs, [v * scale for v in low], [v * scale for v in high], color=colour(i),
+                alpha=0.18, linewidth=0,
+            )  # fmt: skip
         ax.plot(
             xs,
             [v * scale for v in values],
@@ -228,9 +236,11 @@ def tornado(
     *,
     axis_label: str,
     noise: float | None,
+    sample_note: str,
 ) -> str:
     """The screen's effects on one metric, largest on top, each with its 95% bootstrap
-    half-width; the grey band is twice the seed noise (an effect inside it is no effect seen)."""
+    half-width; the grey band is twice the seed noise (an effect inside it is no effect seen).
+    `sample_note` (the people per run and the runs) goes under the axis label."""
     n = len(names)
     fig = Figure(figsize=(6.4, 0.36 * n + 1.1))
     ax = fig.add_subplot()
@@ -240,7 +250,7 @@ def tornado(
     ax.barh(ys, effects, xerr=halfwidths, color=colour(0), capsize=3)
     ax.set_yticks(ys, names)
     ax.set_xlim(left=0)
-    ax.set_xlabel(axis_label)
+    ax.set_xlabel(f"{axis_label}\n{sample_note}")
     ax.set_title(title, loc="left", fontweight="bold")
     ax.grid(axis="x", color="#eee")
     ax.set_axisbelow(True)

@@ -16,6 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from bureau.commandline import Subparsers
+from bureau.policy.fanout import available_cpus
 from bureau.policy.lab import compare_replicates, resolve_regimes, steady_state_years
 from bureau.policy.population import load_population_params, population_document
 from bureau.policy.regime import Regime, RegimeError, builtin_names, load_regime
@@ -102,6 +103,13 @@ def register(subparsers: Subparsers) -> None:
         help="Morris trajectories: runs = trajectories x (parameters + 1) (default 2)",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="processes the sensitivity runs are spread over (default: the CPUs available); "
+        "the numbers do not depend on it",
+    )
+    parser.add_argument(
         "--no-real-data",
         action="store_true",
         help="skip the German-credit check (about 1 min the first time, then cached)",
@@ -133,6 +141,8 @@ def run_compare(args: argparse.Namespace) -> int:
         _positive("--years", args.years)
         _positive("--replicates", args.replicates)
         _positive("--sensitivity-population", args.sensitivity_population)
+        if args.jobs is not None:
+            _positive("--jobs", args.jobs)
         if args.sensitivity_trajectories < 2:
             raise RegimeError(
                 "command line", "--sensitivity-trajectories", "must be at least 2 (sigma needs two)"
@@ -152,12 +162,9 @@ def run_compare(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     burn = steady_state_years(regimes) if args.burn_in is None else args.burn_in
-    with tqdm(
-        total=12 * (args.years + burn) * args.replicates,
-        desc=f"simulating {args.population:,} people x {len(regimes)} regimes",
-        unit="month",
-        file=sys.stderr,
-    ) as bar:
+    months = 12 * (args.years + burn) * args.replicates
+    desc = f"simulating {args.population:,} people x {len(regimes)} regimes"
+    with _progress(months, desc, "month") as bar:
         comp = compare_replicates(
             regimes,
             args.population,
@@ -192,29 +199,32 @@ def _power_of_two(name: str, value: int) -> None:
         raise RegimeError("command line", name, "must be a power of two, at least 2")
 
 
+def _progress(total: int, desc: str, unit: str) -> tqdm[Any]:
+    """A progress bar on stderr, so stdout keeps only the summary."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
+
+
+def _runs(args: argparse.Namespace, population: int, burn: int) -> dict[str, Any]:
+    """What every run of a sweep or a screen shares with the comparison it belongs to."""
+    return {"population": population, "years": args.years, "seed": args.seed, "burn_in_years": burn}
+
+
 def _sweep(
     args: argparse.Namespace, spec: SweepSpec, regimes: list[Regime], burn: int
 ) -> dict[str, Any]:
     from bureau.policy.sweep import run_sweep
 
     doc, source = population_document(args.population_file)
-    with tqdm(
-        total=12 * (args.years + burn) * args.sweep_replicates * spec.steps,
-        desc=f"sweep: {spec.name}, {spec.steps} points",
-        unit="month",
-        file=sys.stderr,
-    ) as bar:
+    months = 12 * (args.years + burn) * args.sweep_replicates * spec.steps
+    with _progress(months, f"sweep: {spec.name}, {spec.steps} points", "month") as bar:
         return run_sweep(
             spec,
             regimes,
             doc,
             source,
-            population=args.population,
-            years=args.years,
-            seed=args.seed,
             replicates=args.sweep_replicates,
-            burn_in_years=burn,
             progress=bar.update,
+            **_runs(args, args.population, burn),
         )
 
 
@@ -222,35 +232,25 @@ def _sensitivity(args: argparse.Namespace, regimes: list[Regime], burn: int) -> 
     from bureau.policy.sensitivity import assumed_factors, morris_screen, sobol_all
 
     doc, source = population_document(args.population_file)
-    params = load_population_params(args.population_file)
-    factors = assumed_factors(regimes, params)
-    own = sum(f.owner != "population" for f in factors)
-    runs = args.sensitivity_trajectories * (len(factors) - own + 1 + own + len(regimes))
-    with tqdm(
-        total=runs,
-        desc=f"sensitivity: {len(factors)} assumed parameters",
-        unit="run",
-        file=sys.stderr,
-    ) as bar:
+    factors = assumed_factors(regimes, load_population_params(args.population_file))
+    # Morris runs (parameters + 1) per trajectory in each block: the population's parameters
+    # with every regime, then each regime's own with that regime alone.
+    blocks = 1 + len(regimes) if any(f.owner == "population" for f in factors) else len(regimes)
+    runs = args.sensitivity_trajectories * (len(factors) + blocks)
+    with _progress(runs, f"sensitivity: {len(factors)} assumed parameters", "run") as bar:
         screen = morris_screen(
             regimes,
             doc,
             source,
-            population=args.sensitivity_population,
-            years=args.years,
-            seed=args.seed,
             trajectories=args.sensitivity_trajectories,
-            burn_in_years=burn,
             factors=factors,
             progress=bar.update,
+            jobs=args.jobs or available_cpus(),
+            **_runs(args, args.sensitivity_population, burn),
         )
     if args.sensitivity == "sobol":
-        with tqdm(
-            total=len(regimes) * args.sobol_samples * (args.sobol_top + 2),
-            desc=f"sobol: top {args.sobol_top} factors per regime",
-            unit="run",
-            file=sys.stderr,
-        ) as bar:
+        runs = len(regimes) * args.sobol_samples * (args.sobol_top + 2)
+        with _progress(runs, f"sobol: top {args.sobol_top} factors per regime", "run") as bar:
             sobol_all(
                 screen,
                 regimes,

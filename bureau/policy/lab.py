@@ -8,7 +8,7 @@ the same lives (same seed, same numbers, whatever the set of regimes).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from bureau.policy.engine import LinearRun, ListRun, start_run
 from bureau.policy.indicators import per_person as indicators_per_person
 from bureau.policy.joint import JointMetrics, bundles
 from bureau.policy.population import (
+    MonthEvents,
     Population,
     PopulationParams,
     draw_population,
@@ -293,6 +294,24 @@ def steady_state_years(regimes: Sequence[Regime]) -> int:
     return math.ceil(longest)
 
 
+@dataclass(frozen=True)
+class Lives:
+    """A population and every month of its life, drawn once and kept.
+
+    Why: runs that change only a regime's rules (a sensitivity screen of that regime's own
+    assumptions) see the same lives, and drawing them again was most of such a run's time.
+    All months stay in memory (tens of MB at 20,000 people), so this is for screens, not for
+    the plain run, which streams one month at a time."""
+
+    pop: Population
+    months: tuple[MonthEvents, ...]
+
+
+def draw_lives(population: int, seed: int, params: PopulationParams | None, months: int) -> Lives:
+    pop = draw_population(population, seed, params)
+    return Lives(pop, tuple(event_stream(pop, months)))
+
+
 def compare(
     regimes: Sequence[Regime],
     population: int,
@@ -301,19 +320,29 @@ def compare(
     params: PopulationParams | None = None,
     progress: Progress | None = None,
     burn_in_years: int | None = None,
+    lives: Lives | None = None,
 ) -> Comparison:
     """Draw the population, run it through every regime, and measure each.
 
     The first `burn_in_years` (default: `steady_state_years`) are simulated but not measured,
     so files are as full as the retention rules let them get, not empty at the start.
+    `lives` (from `draw_lives` with the same size, seed, parameters and months) replaces the
+    draw: the same numbers, without drawing them again.
     """
     if years < 1:
         raise ValueError("years: must be at least 1")
     burn = steady_state_years(regimes) if burn_in_years is None else burn_in_years
     if burn < 0:
         raise ValueError("burn-in: must not be negative")
-    pop = draw_population(population, seed, params)
     months = 12 * (years + burn)
+    if lives is None:
+        pop = draw_population(population, seed, params)
+        stream: Iterable[MonthEvents] = event_stream(pop, months)
+    else:
+        pop, stream = lives.pop, lives.months
+        same = params is None or params is pop.params
+        if (pop.size, pop.seed, len(lives.months)) != (population, seed, months) or not same:
+            raise ValueError("lives: drawn for another size, seed, parameters or length")
     runs = [start_run(r, pop, months, seed, 12 * burn) for r in regimes]
     joint = bundles(runs, pop, months, 12 * burn)
     held = _company_runs(runs, pop, months, seed, 12 * burn)
@@ -322,7 +351,7 @@ def compare(
     company_joint = (
         bundles([c for c, _, _ in held], held[0][0].pop, months, 12 * burn) if held else []
     )
-    for ev in event_stream(pop, months):
+    for ev in stream:
         if company_life is not None:
             company_ev = next(company_life)
             for company_run, _, _ in held:

@@ -52,7 +52,7 @@ class ProcedureDesk:
             keep &= self.rng.random(len(idx)) < self.p.listed_share
         share = (self.p.serious_share or {}).get(ROUTES[route], 1.0)
         if self.serious_only and share < 1:
-            minor = self.rng.random(len(idx)) >= share
+            minor = keep & (self.rng.random(len(idx)) >= share)  # of those still to list
             self.counters.refused_minor += int(minor.sum())
             keep &= ~minor
         unable = np.zeros(len(idx), bool)

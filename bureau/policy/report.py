@@ -29,7 +29,7 @@ from bureau.policy.mechanisms_report import (
 from bureau.policy.regime import Regime
 from bureau.policy.robustness import sobol_table, sweep_section
 from bureau.policy.sensitivity import verdict
-from bureau.policy.uncertainty import SMALL_GROUP
+from bureau.policy.uncertainty import SMALL_GROUP, series_estimate
 
 DEFINITIONS: list[tuple[str, str]] = [
     ("Categories admitted", "data categories the regime's rules allow it to hold."),
@@ -409,10 +409,10 @@ def _regime_section(comp: Comparison) -> str:
             f"{escape(', '.join(sorted(lab.admissible)))}; access: {escape(lab.access_basis)}; "
             f"disputes: {disputes}; "
             f"notice before adverse action: {'yes' if lab.notice.before_adverse else 'no'}.</p>"
-            f'<table><tr><th class="l">Band</th><th>From</th><th class="l">Restricted domains'
-            f"</th></tr>{bands}</table>"
-            f'<table><tr><th class="l">Parameter</th><th class="l">Source</th></tr>{prov}'
-            f'</table><p class="note">File: <code>{escape(r.source)}</code></p></details>'
+            f'<div class="wide"><table><tr><th class="l">Band</th><th>From</th>'
+            f'<th class="l">Restricted domains</th></tr>{bands}</table></div>'
+            f'<div class="wide"><table><tr><th class="l">Parameter</th><th class="l">Source'
+            f'</th></tr>{prov}</table></div><p class="note">File: <code>{escape(r.source)}</code></p></details>'
         )
     return "".join(parts)
 
@@ -439,9 +439,10 @@ def _population_section(comp: Comparison) -> str:
         f"prevalence of {pct(p.financial_error_prevalence)} over "
         f"{p.prevalence_window_years:g} years; other records are false at "
         f"{pct(p.other_false_record_share)} of their true rate.</p>"
-        f'<table><tr><th class="l">Event</th><th>Rate / year</th><th class="l">Driver</th>'
-        f"<th>Spread</th><th>Group enforcement</th></tr>{events}</table>"
-        f'<table><tr><th class="l">Parameter</th><th class="l">Source</th></tr>{rows}</table>'
+        f'<div class="wide"><table><tr><th class="l">Event</th><th>Rate / year</th>'
+        f'<th class="l">Driver</th><th>Spread</th><th>Group enforcement</th></tr>{events}'
+        f'</table></div><div class="wide"><table><tr><th class="l">Parameter</th>'
+        f'<th class="l">Source</th></tr>{rows}</table></div>'
     )
 
 
@@ -486,6 +487,7 @@ def _sensitivity_section(comp: Comparison) -> str:
                 [e["mu_star_conf"] for e in effects[:TORNADO_TOP]],
                 axis_label=f"mu*: change in {metric} across the range (bars = 95%)",
                 noise=sens["noise_sd"].get(regime, {}).get(metric),
+                sample_note=f"n={sens['population']:,} people per run, {sens['runs']} runs",
             )
             for metric, effects in by_metric.items()
             if effects
@@ -494,9 +496,10 @@ def _sensitivity_section(comp: Comparison) -> str:
             f"<details><summary><b>{escape(regime)}</b>: the {SENSITIVITY_TOP} parameters "
             "that move each headline most</summary>"
             f'<div class="charts">{tornados}</div>'
-            '<table><tr><th class="l">Metric</th><th>Baseline</th><th>Rank</th>'
-            '<th class="l">Parameter</th><th>&mu;* &plusmn; 95%</th><th>&sigma;</th>'
-            f'<th>Seed noise (SD)</th><th class="l">Verdict</th></tr>{"".join(rows)}</table>'
+            '<div class="wide"><table><tr><th class="l">Metric</th><th>Baseline</th>'
+            '<th>Rank</th><th class="l">Parameter</th><th>&mu;* &plusmn; 95%</th>'
+            '<th>&sigma;</th><th>Seed noise (SD)</th><th class="l">Verdict</th></tr>'
+            f"{''.join(rows)}</table></div>"
             f"{sobol_table(sens, regime)}</details>"
         )
     return "".join(parts)
@@ -525,7 +528,7 @@ def _realdata_section(comp: Comparison) -> str:
         errors={s: [rd["results"][f][s]["auc_sd"] for f in families] for s in sets},
         reference=0.5,
         reference_label="chance",
-        sample_note=f"{rd['rows']} applicants, repeated stratified k-fold",
+        sample_note=f"n={rd['rows']:,} applicants, repeated stratified k-fold",
     )
     rows = []
     for f in families:
@@ -559,8 +562,9 @@ def _realdata_section(comp: Comparison) -> str:
         f"Personal / non-financial attributes: {escape(', '.join(rd['personal_attributes']))}."
         "</p>"
         f"{chart}"
-        '<table><tr><th class="l">Model</th><th class="l">Attributes</th><th>AUC mean</th>'
-        f"<th>SD over folds</th><th>Single 70/30 split</th></tr>{''.join(rows)}</table>"
+        '<div class="wide"><table><tr><th class="l">Model</th><th class="l">Attributes</th>'
+        "<th>AUC mean</th><th>SD over folds</th><th>Single 70/30 split</th></tr>"
+        f"{''.join(rows)}</table></div>"
         '<p class="note">Reading: if personal attributes carried information about repayment '
         "that financial ones lack, 'all attributes' would beat 'financial only' by more than "
         "the fold-to-fold noise. The German-credit data is small (1,000 rows, 1994) and its "
@@ -665,24 +669,34 @@ def provenance_record(comp: Comparison) -> dict[str, Any]:
     }
 
 
-def render_html(comp: Comparison) -> str:
-    labels = {m.regime: m.series_sanctioned for m in comp.regimes}
-    wrong = {m.regime: m.series_wrong for m in comp.regimes}
-    over_time = line_chart(
-        "Share sanctioned, month by month",
-        labels,
+def _over_time(comp: Comparison, title: str, series: str) -> str:
+    """A share month by month per regime: with replicates, their mean and each month's 95%
+    interval shaded; with one run, that run."""
+    runs = len(comp.replicates)
+    lines: dict[str, list[float]] = {}
+    bands: dict[str, tuple[list[float], list[float]]] = {}
+    for i, m in enumerate(comp.regimes):
+        if runs > 1:
+            mean, low, high = series_estimate([getattr(r[i], series) for r in comp.replicates])
+            lines[m.regime], bands[m.regime] = mean, (low, high)
+        else:
+            lines[m.regime] = getattr(m, series)
+    note = f"; mean of {runs} runs, band = 95% interval" if runs > 1 else "; one run"
+    return line_chart(
+        title,
+        lines,
         x_label="measured years (after the burn-in)",
-        y_label="% of people",
+        y_label="% of people" + note,
         scale=100,
         sizes={m.regime: comp.population for m in comp.regimes},
+        bands=bands,
     )
-    wrong_time = line_chart(
-        "Share wrongly sanctioned (false records), month by month",
-        wrong,
-        x_label="measured years (after the burn-in)",
-        y_label="% of people",
-        scale=100,
-        sizes={m.regime: comp.population for m in comp.regimes},
+
+
+def render_html(comp: Comparison) -> str:
+    over_time = _over_time(comp, "Share sanctioned, month by month", "series_sanctioned")
+    wrong_time = _over_time(
+        comp, "Share wrongly sanctioned (false records), month by month", "series_wrong"
     )
     bands = []
     for m in comp.regimes:
@@ -695,7 +709,8 @@ def render_html(comp: Comparison) -> str:
         )
         bands.append(
             f"<details><summary>{escape(m.regime)}: grades / list status at each year end"
-            f"</summary><table><tr><th>Year</th>{head}</tr>{body}</table></details>"
+            f'</summary><div class="wide"><table><tr><th>Year</th>{head}</tr>{body}</table>'
+            "</div></details>"
         )
     defs = "".join(f"<dt><b>{escape(k)}</b></dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
     command = reproduce_command(comp)

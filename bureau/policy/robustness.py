@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from bureau.policy.charts import sweep_chart
+from bureau.policy.uncertainty import SMALL_GROUP
 
 # Each headline's unit as a chart axis shows it, and the scale that turns it into that unit.
 HEADLINE_AXES: dict[str, tuple[str, float]] = {
@@ -52,9 +53,9 @@ def sobol_table(sens: dict[str, Any], regime: str) -> str:
         "SALib's 95% bootstrap half-width). <i>Seed noise</i> is the baseline's seed variance "
         "as a share of the variance across the samples: near or above 100%, the factors move "
         "the metric no more than the dice do, and the indices are not to be read.</p>"
-        '<table><tr><th class="l">Metric</th><th>Rank</th><th class="l">Parameter</th>'
-        "<th>S1 &plusmn; 95%</th><th>ST &plusmn; 95%</th><th>Seed noise / variance</th></tr>"
-        f"{''.join(rows)}</table>"
+        '<div class="wide"><table><tr><th class="l">Metric</th><th>Rank</th>'
+        '<th class="l">Parameter</th><th>S1 &plusmn; 95%</th><th>ST &plusmn; 95%</th>'
+        f"<th>Seed noise / variance</th></tr>{''.join(rows)}</table></div>"
     )
 
 
@@ -95,7 +96,7 @@ def sweep_section(sweep: dict[str, Any] | None) -> str:
                     if p["low"] is not None and p["high"] is not None
                     else ""
                 )
-                small = ' class="small"' if p["base"] < 100 else ""
+                small = ' class="small"' if p["base"] < SMALL_GROUP else ""
                 cells.append(
                     f"<td{small}>{scale * p['mean']:.3g}{band}"
                     f"<br><small>n={p['base']:,}</small></td>"

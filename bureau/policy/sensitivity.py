@@ -16,16 +16,18 @@ effects are exactly zero and rank last.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bureau.policy.lab import compare
+from bureau.policy.fanout import run_rows
+from bureau.policy.lab import Lives, compare, draw_lives, steady_state_years
 from bureau.policy.population import PopulationParams, parse_population_params
 from bureau.policy.provenance import Provenance
-from bureau.policy.reform import with_assumption
+from bureau.policy.reform import with_assumptions
 from bureau.policy.regime import Regime, parse_regime
 
 HEADLINES = (
@@ -82,6 +84,7 @@ class Screen:
     sobol_runs: int = 0
     sobol_samples: int = 0
     sobol_top: int = 0
+    jobs: int = 1  # processes the runs are spread over: the wall time only, never the numbers
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -139,16 +142,19 @@ def _apply(
     population_doc: dict[str, Any],
     source: str,
 ) -> tuple[list[Regime], PopulationParams]:
-    docs = {r.id: r.raw for r in regimes}
-    pop_doc = population_doc
+    values: dict[str, dict[str, float | int]] = {}
     for factor, x in zip(factors, row, strict=True):
-        value: float | int = round(float(x)) if factor.integer else float(x)
-        note = "a sensitivity sample over the assumed range"
-        if factor.owner == POPULATION:
-            pop_doc = with_assumption(pop_doc, factor.path, value, note)
-        else:
-            docs[factor.owner] = with_assumption(docs[factor.owner], factor.path, value, note)
-    changed = [parse_regime(docs[r.id], r.source) for r in regimes]
+        values.setdefault(factor.owner, {})[factor.path] = (
+            round(float(x)) if factor.integer else float(x)
+        )
+    note = "a sensitivity sample over the assumed range"
+    changed = [
+        parse_regime(with_assumptions(r.raw, values[r.id], note), r.source) if r.id in values else r
+        for r in regimes
+    ]
+    pop_doc = population_doc
+    if POPULATION in values:
+        pop_doc = with_assumptions(population_doc, values[POPULATION], note)
     return changed, parse_population_params(pop_doc, source)
 
 
@@ -160,18 +166,39 @@ Evaluate = Callable[[np.ndarray], dict[str, dict[str, float]]]
 
 
 def _evaluator(
+    screen: Screen,
     factors: Sequence[Factor],
     regimes: Sequence[Regime],
     population_doc: dict[str, Any],
     source: str,
-    population: int,
-    years: int,
-    seed: int,
     burn_in_years: int | None,
 ) -> Evaluate:
+    """One run per design row, at the screen's size and seed (common random numbers).
+
+    Rows that differ only in regime rules live the same lives, so the lives are drawn once
+    per set of population values and kept for the rows that follow (a Saltelli block of
+    factors + 2 rows, or a whole Morris block of one regime's factors): drawing the lives was
+    five sixths of a one-regime run. The burn-in is the baseline's in every row, so a sample
+    that lengthens a retention period does not also change how long the screen warms up."""
+    size, years, seed = screen.population, screen.years, screen.seed
+    burn = steady_state_years(regimes) if burn_in_years is None else burn_in_years
+    own = [i for i, f in enumerate(factors) if f.owner == POPULATION]
+    reuse = len(own) < len(factors)  # some rows change regime rules alone
+    kept: OrderedDict[tuple[float, ...], Lives] = OrderedDict()
+
     def run(row: np.ndarray) -> dict[str, dict[str, float]]:
         changed, params = _apply(factors, row, regimes, population_doc, source)
-        comp = compare(changed, population, years, seed, params, burn_in_years=burn_in_years)
+        lives = None
+        if reuse:
+            key = tuple(float(row[i]) for i in own)
+            lives = kept.get(key)
+            if lives is None:
+                lives = kept[key] = draw_lives(size, seed, params, 12 * (years + burn))
+                if len(kept) > len(factors) + 2:
+                    kept.popitem(last=False)
+            kept.move_to_end(key)
+            params = lives.pop.params
+        comp = compare(changed, size, years, seed, params, None, burn, lives)
         return {m.regime: _headlines(m) for m in comp.regimes}
 
     return run
@@ -198,13 +225,15 @@ def morris_screen(
     burn_in_years: int | None = None,
     factors: Sequence[Factor] | None = None,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> Screen:
-    """Morris elementary effects of every assumed factor on each regime's headline metrics."""
+    """Morris elementary effects of every assumed factor on each regime's headline metrics,
+    the runs spread over `jobs` processes (the numbers do not depend on it)."""
     params = parse_population_params(population_doc, population_source)
     chosen = list(factors) if factors is not None else assumed_factors(regimes, params)
     if not chosen:
         raise ValueError("sensitivity: no assumed parameter with a range to vary")
-    screen = Screen(population, years, seed, trajectories, 0, chosen)
+    screen = Screen(population, years, seed, trajectories, 0, chosen, jobs=jobs)
     for regime in regimes:
         screen.effects[regime.id] = {m: [] for m in HEADLINES}
     # A regime's factors move only that regime, so each is screened with that regime alone;
@@ -253,22 +282,12 @@ def _screen_block(
     factors = block if len(block) > 1 else [*block, dummy]
     problem = _problem(factors)
     design = morris_sample.sample(problem, screen.trajectories, num_levels=LEVELS, seed=screen.seed)
-    run = _evaluator(
-        [f for f in factors if f is not dummy],
-        regimes,
-        population_doc,
-        population_source,
-        screen.population,
-        screen.years,
-        screen.seed,
-        burn_in_years,
-    )
+    varied = [f for f in factors if f is not dummy]
+    run = _evaluator(screen, varied, regimes, population_doc, population_source, burn_in_years)
     width = len(block)
-    outputs = []
-    for row in design:
-        outputs.append(run(row[:width]))
-        if progress is not None:
-            progress(1)
+    rows = [row[:width] for row in design]
+    # A chunk of a trajectory's length: a regime's block then draws its lives once a worker.
+    outputs = run_rows(run, rows, jobs=screen.jobs, chunk=len(factors) + 1, progress=progress)
     for regime in regimes:
         for metric in HEADLINES:
             y = np.array([o[regime.id][metric] for o in outputs])
@@ -348,21 +367,11 @@ def sobol_indices(
     problem = _problem(analysed)
     design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=screen.seed)
     alone = [r for r in regimes if r.id == regime]
-    run = _evaluator(
-        chosen,
-        alone,
-        population_doc,
-        population_source,
-        screen.population,
-        screen.years,
-        screen.seed,
-        burn_in_years,
-    )
-    outputs = []
-    for row in design:
-        outputs.append(run(row[: len(chosen)])[regime])
-        if progress is not None:
-            progress(1)
+    run = _evaluator(screen, chosen, alone, population_doc, population_source, burn_in_years)
+    rows = [row[: len(chosen)] for row in design]
+    # A chunk of one Saltelli block (A, the mixed rows, B): the rows that share lives.
+    runs = run_rows(run, rows, jobs=screen.jobs, chunk=len(analysed) + 2, progress=progress)
+    outputs = [r[regime] for r in runs]
     for metric in HEADLINES:
         y = np.array([o[metric] for o in outputs])
         if not np.isfinite(y).all():

@@ -58,3 +58,23 @@ def estimate(
     half = float(student_t.ppf(0.975, len(xs) - 1)) * sd / math.sqrt(len(xs))
     low, high = bounds
     return Estimate(mean, max(mean - half, low), min(mean + half, high), len(xs), base)
+
+
+def series_estimate(
+    runs: Sequence[Sequence[float]], bounds: Bounds = SHARE
+) -> tuple[list[float], list[float], list[float]]:
+    """A series over replicates, point by point: its mean and 95% t interval (clipped to
+    `bounds`), as `estimate` gives for one metric; all runs must be the same length. With one
+    run the interval is the run itself (no width), so a chart draws no band it cannot claim."""
+    import numpy as np
+
+    ys = np.asarray(runs, dtype=float)
+    mean = ys.mean(axis=0)
+    if len(ys) < 2:
+        return mean.tolist(), mean.tolist(), mean.tolist()
+    from scipy.stats import t as student_t
+
+    half = float(student_t.ppf(0.975, len(ys) - 1)) * ys.std(axis=0, ddof=1) / math.sqrt(len(ys))
+    low = np.maximum(mean - half, bounds[0])
+    high = np.minimum(mean + half, bounds[1])
+    return mean.tolist(), low.tolist(), high.tolist()

@@ -23,6 +23,7 @@ from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.synthetic import account, records
 from bureau.furnishing.metro2.validate import validate_items
 from bureau.furnishing.metro2.write import to_bytes
+from bureau.vault import Vault
 from tests.furnishing.conftest import Segments, add_furnisher, co_borrower, metro2_file
 
 
@@ -33,6 +34,8 @@ def env(
     values = {"DATABASE_URL": committed_url, "FAIRFILE_KEY_FILE": str(session_key_file)}
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+    with psycopg.connect(committed_url) as conn:
+        Vault.initialise(session_key_file, conn)  # as `bureau init` makes a bureau's keys
     return values
 
 

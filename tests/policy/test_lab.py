@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bureau.policy.catalogue import EVENT_BY_NAME
-from bureau.policy.lab import compare, resolve_regimes
+from bureau.policy.lab import compare, draw_lives, resolve_regimes
 from bureau.policy.population import (
     FINANCIAL_CATEGORIES,
     draw_population,
@@ -30,6 +30,24 @@ def test_identical_seeds_give_identical_metrics() -> None:
     first = compare(regimes, population=3000, years=3, seed=7, burn_in_years=BURN_IN).as_json()
     second = compare(regimes, population=3000, years=3, seed=7, burn_in_years=BURN_IN).as_json()
     assert first == second
+
+
+def test_lives_drawn_once_and_reused_give_the_same_numbers_as_drawing_them_again() -> None:
+    regimes = resolve_regimes(["all"])
+    params = load_population_params()
+    lives = draw_lives(PEOPLE, 7, params, 12 * (2 + BURN_IN))
+    fresh = compare(regimes, PEOPLE, 2, 7, params, burn_in_years=BURN_IN).as_json()
+    for _ in range(2):  # a second pass over the same lives: no run changed them
+        again = compare(regimes, PEOPLE, 2, 7, params, None, BURN_IN, lives).as_json()
+        assert again == fresh
+
+
+def test_lives_drawn_for_another_size_seed_or_length_are_refused() -> None:
+    regimes = resolve_regimes(["fcra-us"])
+    lives = draw_lives(PEOPLE, 7, None, 12 * (2 + BURN_IN))
+    for size, seed, years in ((PEOPLE + 1, 7, 2), (PEOPLE, 8, 2), (PEOPLE, 7, 3)):
+        with pytest.raises(ValueError, match="lives: drawn for another"):
+            compare(regimes, size, years, seed, None, None, BURN_IN, lives)
 
 
 def test_a_different_seed_gives_a_different_population() -> None:

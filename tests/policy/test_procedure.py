@@ -216,3 +216,19 @@ def test_the_mechanisms_table_lists_the_procedure_changes_merits_and_plaques() -
     row = spc["procedure.restoration.objection_days"]
     assert row[2] == "30" and "procedure.md#spc-procedure" in row[3]
     assert "assumed:" in spc["procedure.restoration.training_days"][3]
+
+
+def test_the_2019_rule_counts_as_refused_only_entries_that_would_have_been_listed() -> None:
+    # No administrative record reaches the list at all, so none is refused as minor either.
+    doc = spc(
+        {
+            "calendar.first_year": 2018,
+            "procedure.serious_share.administrative": 0.0,
+            "procedure.administrative.listed_share": 0.0,
+        }
+    )
+    run = run_of(doc, people=3, months=24)
+    quiet(run, range(12))
+    run.step(MonthEvents.build(12, {"tax_arrears": [0, 1]}))
+    assert not (run.start >= 0).any()
+    assert run.counters.refused_minor == 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,10 +17,12 @@ from bureau.policy.sensitivity import (
     Screen,
     assumed_factors,
     morris_screen,
+    sobol_all,
     sobol_factors,
     sobol_indices,
     sobol_ranking,
 )
+from tests.policy.fast import compare_one_year
 
 
 def test_the_parameter_that_dominates_by_construction_ranks_first() -> None:
@@ -58,17 +60,12 @@ def test_every_assumed_number_with_a_range_is_a_factor_and_no_sourced_one_is() -
 def test_compare_with_sensitivity_reports_a_ranked_table_and_records_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "r"
-    args = ["compare", "--regimes", "spc-blacklist", "--population", "500", "--years", "1"]
-    args += ["--burn-in", "1", "--no-real-data", "--sensitivity", "morris"]
-    args += ["--sensitivity-population", "500", "--sensitivity-trajectories", "2"]
-    args += ["--out", str(out)]
-    assert main(args) == 0
-    record = json.loads((out / "metrics.json").read_text())
+    screen = ["--sensitivity", "morris", "--sensitivity-population", "500"]
+    screen += ["--sensitivity-trajectories", "2"]
+    record, html = compare_one_year(tmp_path / "r", "spc-blacklist", 500, *screen)
     sens = record["sensitivity"]
     assert sens["effects"]["spc-blacklist"]["share_sanctioned"]
     assert "--sensitivity morris --sensitivity-population 500" in record["reproduce"]
-    html = (out / "report.html").read_text()
     assert "Sensitivity: which assumptions move the headlines" in html
     assert "Seed noise (SD)" in html
 
@@ -138,12 +135,9 @@ def test_sobol_takes_the_screens_leaders_and_leaves_out_what_is_within_noise() -
 def test_compare_with_sobol_records_indices_beside_the_screen_and_reproduces_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "r"
-    args = ["compare", "--regimes", "fcra-us", "--population", "400", "--years", "1"]
-    args += ["--burn-in", "1", "--no-real-data", "--sensitivity", "sobol"]
-    args += ["--sensitivity-population", "400", "--sobol-samples", "2", "--sobol-top", "2"]
-    assert main([*args, "--out", str(out)]) == 0
-    record = json.loads((out / "metrics.json").read_text())
+    flags = ["--sensitivity", "sobol", "--sensitivity-population", "400"]
+    flags += ["--sobol-samples", "2", "--sobol-top", "2"]
+    record, _ = compare_one_year(tmp_path / "r", "fcra-us", 400, *flags)
     sens = record["sensitivity"]
     assert sens["mode"] == "sobol" and sens["sobol_samples"] == 2 and sens["sobol_top"] == 2
     assert "fcra-us" in sens["sobol"]
@@ -156,3 +150,22 @@ def test_sobol_samples_that_are_not_a_power_of_two_are_refused_naming_the_flag(
 ) -> None:
     assert main(["compare", "--sensitivity", "sobol", "--sobol-samples", "6"]) == 2
     assert "--sobol-samples" in capsys.readouterr().err
+
+
+def test_the_screens_numbers_do_not_depend_on_how_many_processes_run_it() -> None:
+    """Spread over processes, every run keeps the screen's seed and its place in the design;
+    the regime's own factor makes rows that reuse the lives they share."""
+    regimes = _test_regime()
+    doc, source = population_document()
+
+    def screen(jobs: int) -> dict[str, Any]:
+        got = morris_screen(
+            regimes, doc, source, population=600, years=1, seed=4, trajectories=2,
+            burn_in_years=1, factors=_factors(), noise_replicates=2, jobs=jobs,
+        )  # fmt: skip
+        sobol_all(got, regimes, doc, source, top=2, samples=2, burn_in_years=1)
+        return got.as_json()
+
+    alone, spread = screen(1), screen(2)
+    assert alone == spread
+    assert alone["effects"]["fcra-us"]["share_sanctioned"]

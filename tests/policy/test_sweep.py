@@ -3,7 +3,6 @@ each with its interval."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from bureau.policy.lab import resolve_regimes
 from bureau.policy.population import population_document
 from bureau.policy.regime import RegimeError
 from bureau.policy.sweep import parse_sweep, run_sweep
-from tests.policy.fast import BURN_IN
+from tests.policy.fast import BURN_IN, compare_one_year
 
 
 def test_a_sweep_of_the_default_rate_raises_the_share_sanctioned_point_by_point() -> None:
@@ -83,15 +82,10 @@ def test_a_sweep_of_a_path_nothing_has_or_out_of_bounds_is_refused_before_runnin
 def test_compare_with_a_sweep_draws_a_chart_per_headline_and_reproduces_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "r"
-    args = ["compare", "--regimes", "fcra-us", "--population", "400", "--years", "1"]
-    args += ["--burn-in", "1", "--no-real-data", "--sweep", "events.default.rate=0.01:0.05:2"]
-    args += ["--sweep-replicates", "2", "--out", str(out)]
-    assert main(args) == 0
-    record = json.loads((out / "metrics.json").read_text())
+    sweep = ["--sweep", "events.default.rate=0.01:0.05:2", "--sweep-replicates", "2"]
+    record, html = compare_one_year(tmp_path / "r", "fcra-us", 400, *sweep)
     assert record["sweep"]["values"] == [0.01, 0.05]
     assert "--sweep events.default.rate=0.01:0.05:2 --sweep-replicates 2" in record["reproduce"]
-    html = (out / "report.html").read_text()
     assert 'aria-label="share_sanctioned against events.default.rate"' in html
     assert "n=400 per run" in html
 
