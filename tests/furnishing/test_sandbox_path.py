@@ -90,10 +90,18 @@ def test_sandbox_accounts_arrive_as_one_metro2_file_per_furnisher(
     conn: psycopg.Connection[Any], sandbox: SeedResult
 ) -> None:
     furnishers = {p.accounts[i].furnisher for p in PERSONAS for i in range(len(p.accounts))}
+    ids = [UUID(sandbox.org_keys[f]["org_id"]) for f in furnishers]
+    # What the seeding transaction wrote (one now() for all of it): tests that furnish to the
+    # sandbox's furnishers later in the session add batches and history of their own.
+    first = conn.execute(
+        "SELECT min(received_at) AS at FROM furnish_batches WHERE furnisher_id = ANY(%s)", (ids,)
+    ).fetchone()
+    assert first is not None
+    seeded_at = first["at"]
     batches = conn.execute(
         "SELECT furnisher_id, source, accepted, rejected FROM furnish_batches "
-        "WHERE furnisher_id = ANY(%s)",
-        ([UUID(sandbox.org_keys[f]["org_id"]) for f in furnishers],),
+        "WHERE furnisher_id = ANY(%s) AND received_at = %s",
+        (ids, seeded_at),
     ).fetchall()
     assert {b["source"] for b in batches} == {"metro2"}
     assert len(batches) == len(furnishers) and all(b["rejected"] == 0 for b in batches)
@@ -101,7 +109,7 @@ def test_sandbox_accounts_arrive_as_one_metro2_file_per_furnisher(
     assert sum(b["accepted"] for b in batches) == total
     sources = conn.execute(
         "SELECT DISTINCT source FROM tradeline_reports r JOIN tradelines t USING (subject_id, tradeline_id)"
-        " WHERE t.furnisher_id = ANY(%s)",
-        ([UUID(sandbox.org_keys[f]["org_id"]) for f in furnishers],),
+        " WHERE t.furnisher_id = ANY(%s) AND r.received_at <= %s",
+        (ids, seeded_at),
     ).fetchall()
     assert {r["source"] for r in sources} == {"metro2"}
