@@ -34,9 +34,10 @@ record, as that schema's ingest did.
 
 One JSON line per cycle on stdout, the last one `steady` (when run):
 {"bench", "cycle", "n", "parse_rps", "ingest_rps", "floor_rps", "copy_rps", "ratio",
- "floor_ratio", "ingest_to_floor", "peak_rss_mb", "old_floor_rps", "old_floor_ratio",
- "client_us", "server_us"}; peak_rss_mb is read before the floors (their prepared rows grow
-with N by design).
+ "floor_ratio", "ingest_to_floor", "peak_rss_mb"}, the issue's keys exactly; peak_rss_mb is
+read before the floors (their prepared rows grow with N by design). stderr adds the old
+schema's floor and the CPU per record of the client (its keying workers included, and apart)
+and of the server. FAIRFILE_INGEST_WORKERS=0 measures the ingest without worker processes.
 
     python bench/ingest.py [--n 1000000] [--cycle new|steady|both]
 """
@@ -54,7 +55,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -67,7 +68,9 @@ import scratch_database
 from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
+from bureau.furnishing import keying_pool
 from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.keying_pool import workers_cpu_seconds
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.records import Record
@@ -437,7 +440,8 @@ def clone(base: str, url: str) -> str:
 @dataclass
 class Ingested:
     rps: float
-    client_us: float
+    client_us: float  # this process and its keying workers
+    workers_us: float
     server_us: float | None
     written: dict[str, int]
     report: IngestReport
@@ -455,6 +459,7 @@ def timed_ingest(
 
     before = table_writes(conn)  # opens the transaction the ingest runs in
     server_before = backend_cpu_seconds(conn)
+    workers_before = workers_cpu_seconds()
     client_before = time.process_time()
     started = time.perf_counter()
     with path.open("rb") as stream:
@@ -464,7 +469,8 @@ def timed_ingest(
     started += time.perf_counter() - paused
     conn.commit()
     rps = report.accepted / (time.perf_counter() - started)
-    client_us = (time.process_time() - client_before) / n * 1e6
+    workers_us = (workers_cpu_seconds() - workers_before) / n * 1e6
+    client_us = (time.process_time() - client_before) / n * 1e6 + workers_us
     server_after = backend_cpu_seconds(conn)
     server_us = (
         (server_after - server_before) / n * 1e6
@@ -474,7 +480,7 @@ def timed_ingest(
     assert report.accepted == n, report.to_json(limit=3)
     log(f"(b) ingest: {rps:,.0f} records/s ({report.tradelines}); CPU per record: client "
         f"{client_us:.0f} µs, server " + (f"{server_us:.0f} µs" if server_us else "n/a"))  # fmt: skip
-    return Ingested(rps, client_us, server_us, written, report)
+    return Ingested(rps, client_us, workers_us, server_us, written, report)
 
 
 def _floor_rps(n: int, seconds: dict[str, float], label: str) -> float:
@@ -486,16 +492,19 @@ def _floor_rps(n: int, seconds: dict[str, float], label: str) -> float:
 
 def _result(cycle: str, n: int, parse_rps: float, ingested: Ingested, copy_rps: float,
             floor_rps: float, old_floor_rps: float, peak_rss_mb: float) -> dict[str, Any]:  # fmt: skip
+    """The cycle's JSON line, exactly the issue's keys; the rest of what was measured (the
+    old schema's floor, CPU per record) goes to stderr."""
+    log(f"{cycle}: old_floor_rps {old_floor_rps:,.0f} (old_floor_ratio "
+        f"{old_floor_rps / copy_rps:.3f}); CPU µs/record: client {ingested.client_us:.0f} "
+        f"(workers {ingested.workers_us:.0f} of it), server "
+        + (f"{ingested.server_us:.0f}" if ingested.server_us is not None else "n/a"))  # fmt: skip
     return {
         "bench": "ingest", "cycle": cycle, "n": n, "parse_rps": round(parse_rps),
         "ingest_rps": round(ingested.rps), "floor_rps": round(floor_rps),
         "copy_rps": round(copy_rps), "ratio": round(ingested.rps / copy_rps, 3),
         "floor_ratio": round(floor_rps / copy_rps, 3),
         "ingest_to_floor": round(ingested.rps / floor_rps, 3),
-        "peak_rss_mb": round(peak_rss_mb, 1), "old_floor_rps": round(old_floor_rps),
-        "old_floor_ratio": round(old_floor_rps / copy_rps, 3),
-        "client_us": round(ingested.client_us),
-        "server_us": round(ingested.server_us) if ingested.server_us is not None else None,
+        "peak_rss_mb": round(peak_rss_mb, 1),
     }  # fmt: skip
 
 
@@ -522,7 +531,9 @@ def _copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> float:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    log(f"peak RSS before the floors: {peak:.1f} MB")
+    return peak
 
 
 def measure_new(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any]:
@@ -637,7 +648,10 @@ def measure_steady(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any
 
 def measure(cycle: str, base: str, work: Path, n: int, key_file: Path) -> dict[str, Any]:
     vault = Vault.from_key_file(key_file)
-    return (measure_new if cycle == "new" else measure_steady)(base, work, n, vault)
+    try:
+        return (measure_new if cycle == "new" else measure_steady)(base, work, n, vault)
+    finally:
+        keying_pool.shutdown()  # the keying workers end with the cycle's process
 
 
 def main() -> int:
@@ -645,21 +659,33 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="records per cycle")
     parser.add_argument("--cycle", choices=("new", "steady", "both"), default="both")
     args = parser.parse_args()
+    run_cycles(measure, args.cycle, args.n, lambda result: None)
+    return 0
+
+
+Measure = Callable[[str, str, Path, int, Path], dict[str, Any]]
+
+
+def run_cycles(
+    measure: Measure, cycles: str, n: int, show: Callable[[dict[str, Any]], None]
+) -> None:
+    """measure(cycle, server url, work folder, n, key file) for each cycle asked for, each in a
+    process of its own (so its peak RSS is its own), on one embedded server and one key file;
+    its result printed as one JSON line (after `show` has said what it needs to)."""
     work = Path(tempfile.mkdtemp(prefix="fairfile-bench-ingest-"))
     _, base, folder = scratch_database.create("fairfile-bench-")
     key_file = work / "master.key"
     Vault.from_key_file(key_file)  # created once, shared by both cycles
     try:
         for cycle in ("new", "steady"):
-            if args.cycle in (cycle, "both"):
-                # each cycle in a process of its own, so its peak RSS is its own
+            if cycles in (cycle, "both"):
                 with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-                    result = pool.submit(measure, cycle, base, work, args.n, key_file).result()
+                    result = pool.submit(measure, cycle, base, work, n, key_file).result()
+                show(result)
                 print(json.dumps(result), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         scratch_database.stop_server(folder)
-    return 0
 
 
 if __name__ == "__main__":

@@ -267,7 +267,7 @@ class WaitSampler(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with psycopg.connect(self.url, autocommit=True, application_name=PROBE_NAME) as conn:
             while not self._halt.wait(0.05):
                 rows = conn.execute(
                     "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
@@ -287,30 +287,63 @@ class WaitSampler(threading.Thread):
         return ", ".join(f"{k}={v}" for k, v in top)
 
 
-def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU used so far by the server and its workers and by every local PostgreSQL process:
-    where a request's cost lands (diagnostics; Linux /proc only)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    totals = {"server": 0.0, "postgres": 0.0}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        used = (int(fields[11]) + int(fields[12])) / tick
-        if name.startswith("postgres"):
-            totals["postgres"] += used
-        elif int(entry.name) == server_pid or int(fields[1]) == server_pid:
-            totals["server"] += used
-    return totals
+PROBE_NAME = "fairfile-bench-probe"
+"""The `application_name` of the bench's own sessions (the wait sampler, the CPU probe), so the
+CPU counted for PostgreSQL is the bench server's backends and nothing else."""
 
 
-def cpu_per_request(before: dict[str, float], after: dict[str, float], run: Run) -> str:
-    used = {"client": run.client_cpu, **{k: after[k] - before[k] for k in before}}
+def _process_cpu(pid: int | str) -> tuple[float, int] | None:
+    """(CPU seconds used so far, parent pid) of a process, from /proc; None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
+class CpuProbe:
+    """CPU used so far by the server process (and its workers) and by the PostgreSQL backends
+    serving the bench database: where a request's cost lands (diagnostics; Linux /proc only).
+
+    Why only those backends: other PostgreSQL servers on a shared machine (other sessions'
+    test databases) used to be counted too, which made the figure meaningless, even negative,
+    whenever they started or stopped. The backends are the bench database's client sessions in
+    `pg_stat_activity`, less the bench's own (named `PROBE_NAME`); a pool connection opened
+    between two samples counts from zero, one closed between them loses what it used."""
+
+    def __init__(self, url: str, server_pid: int) -> None:
+        self.url, self.server_pid = url, server_pid
+
+    def backends(self) -> list[int]:
+        with psycopg.connect(self.url, autocommit=True, application_name=PROBE_NAME) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND application_name <> %s",
+                (PROBE_NAME,),
+            ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def sample(self) -> dict[str, Any]:
+        server = 0.0
+        for entry in Path("/proc").iterdir():
+            found = _process_cpu(entry.name) if entry.name.isdigit() else None
+            if found is not None and self.server_pid in (int(entry.name), found[1]):
+                server += found[0]
+        backends = {pid: found[0] for pid in self.backends()
+                    if (found := _process_cpu(pid)) is not None}  # fmt: skip
+        return {"server": server, "backends": backends}
+
+
+def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
+    """Server and PostgreSQL CPU seconds between two `CpuProbe.sample`s."""
+    postgres = sum(used - before["backends"].get(pid, 0.0)
+                   for pid, used in after["backends"].items())  # fmt: skip
+    return {"server": after["server"] - before["server"], "postgres": postgres}
+
+
+def cpu_per_request(before: dict[str, Any], after: dict[str, Any], run: Run) -> str:
+    used = {"client": run.client_cpu, **cpu_used(before, after)}
     requests = max(run.driven, 1)
     return "CPU ms per request: " + ", ".join(
         f"{k} {1000 * v / requests:.2f}" for k, v in used.items()
@@ -380,7 +413,7 @@ def pull_requests(headers: dict[str, str], pairs: list[tuple], edge: str) -> lis
 COMPARE_ROUNDS = 4
 
 
-def compare_edge(args: argparse.Namespace, off: tuple, on: tuple) -> dict[str, Any]:
+def compare_edge(args: argparse.Namespace, url: str, off: tuple, on: tuple) -> dict[str, Any]:
     """Pulls with the edge off and on, on two servers over the same database, in alternating
     slices of the same run (off, on, off, on, ...), so a neighbour's load falls on both alike.
     Each slice has its own ramp; CPU per request is summed over each side's slices."""
@@ -390,15 +423,16 @@ def compare_edge(args: argparse.Namespace, off: tuple, on: tuple) -> dict[str, A
     drive(on[1], args.clients, min(2.0, args.seconds), on[2])  # warm the second server up
     for _ in range(COMPARE_ROUNDS):
         for side, (server, port, requests) in (("off", off), ("on", on)):
-            before = cpu_seconds(server.pid)
+            probe = CpuProbe(url, server.pid)
+            before = probe.sample()
             run = drive(port, args.clients, slice_seconds, requests)
-            after = cpu_seconds(server.pid)
+            used = cpu_used(before, probe.sample())
             total = totals[side]
             total["ok"] += run.ok
             total["failed"] += run.failed
             total["driven"] += run.driven
-            total["server"] += after["server"] - before["server"]
-            total["postgres"] += after["postgres"] - before["postgres"]
+            total["server"] += used["server"]
+            total["postgres"] += used["postgres"]
             total["ms"].extend(ms for _, ms in run.samples)
     out: dict[str, Any] = {}
     for side, total in totals.items():
@@ -441,7 +475,8 @@ def main() -> None:
     try:
         migrate(url)
         key_file = key_dir / "master.key"
-        vault = Vault.from_key_file(key_file)
+        with psycopg.connect(url) as conn:  # the keys recorded, as `bureau init` does
+            vault = Vault.initialise(key_file, conn)
         SigningKey.load_or_create(signing_key_file(key_file))  # as `bureau init` makes it
         started = time.perf_counter()
         api_key, pairs = seed(url, vault, args.subjects, args.accounts)
@@ -456,21 +491,22 @@ def main() -> None:
         print(f"pulling for {args.seconds}s with {args.clients} clients", file=sys.stderr)
         waits = WaitSampler(url)
         waits.start()
-        cpu = cpu_seconds(server.pid)
+        probe = CpuProbe(url, server.pid)
+        cpu = probe.sample()
         pulled = drive(port, args.clients, args.seconds, pulls)
-        print(cpu_per_request(cpu, cpu_seconds(server.pid), pulled), file=sys.stderr)
+        print(cpu_per_request(cpu, probe.sample(), pulled), file=sys.stderr)
         print(tail_report(pulled.samples), file=sys.stderr)
         waits.stop()
         print(f"server backends during pulls, by wait event: {waits.summary()}", file=sys.stderr)
         print(f"baseline for {args.seconds}s with {args.clients} clients", file=sys.stderr)
-        cpu = cpu_seconds(server.pid)
+        cpu = probe.sample()
         based = drive(port, args.clients, args.seconds, baselines)
-        print(cpu_per_request(cpu, cpu_seconds(server.pid), based), file=sys.stderr)
+        print(cpu_per_request(cpu, probe.sample(), based), file=sys.stderr)
         if args.compare_edge:
             mode = args.compare_edge
             other, other_port = start_server(url, key_file, args.workers, mode)
             servers.append(other)
-            compared = compare_edge(args, (server, port, pulls),
+            compared = compare_edge(args, url, (server, port, pulls),
                                     (other, other_port, pull_requests(headers, pairs, mode)))  # fmt: skip
             compared["edge_compared"] = mode
     finally:

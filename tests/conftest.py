@@ -166,6 +166,7 @@ def settings(
 def sandbox(pool: ConnectionPool, vault: Vault) -> SeedResult:
     """The sandbox seeded once for the session (seed 1, a fixed as-of date)."""
     with transaction(pool) as connection:
+        vault.record_fingerprints(connection)  # a new database's keys, as `bureau init` records
         seeded = seed_sandbox(connection, vault, seed=1, as_of=SANDBOX_AS_OF)
         # The seeding date is fixed, the clock is not: the persona's open dispute (received on
         # the seeding date) is re-dated to today, so a session run more than a month after

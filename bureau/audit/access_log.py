@@ -68,14 +68,18 @@ def subject_log(
 
 
 def subject_tip(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, Any] | None:
-    """The subject's newest entry as the signed checkpoint's subject map commits it, with its
-    path to the signed map root (`bureau.audit.subject_map`); None before the subject has a
-    numbered entry, or before the first checkpoint that signs a map."""
-    tip, cp = repo.subject_tip_and_checkpoint(conn, subject_id)
-    if (tip is None or cp is None or cp.checkpoint_map_root is None or cp.checkpoint_size is None
+    """What the signed checkpoint's subject map holds at the subject's position (derived from
+    their id, `bureau.audit.subject_map`): their newest entry (`entries` 0 when it holds none
+    about them) and the other subjects sharing the position (`others`, by subject_key only),
+    with the path to the signed map root. Served even when the subject has no tip, so "no entry
+    about you" is proved, not assumed. None only before the first checkpoint signs a map."""
+    position = subject_map.position_of(str(subject_id))
+    bucket, cp = repo.bucket_and_checkpoint(conn, position)
+    if (cp is None or cp.checkpoint_map_root is None or cp.checkpoint_size is None
             or cp.checkpoint_root is None or cp.checkpoint_at is None):  # fmt: skip
         return None
-    stored = repo.map_nodes(conn, subject_map.nodes_for([tip.position]))
+    own = next((t for t in bucket if t.subject_id == str(subject_id)), None)
+    stored = repo.map_nodes(conn, subject_map.nodes_for([position]))
     return {
         "checkpoint": {
             "tree_size": int(cp.checkpoint_size),
@@ -85,10 +89,15 @@ def subject_tip(conn: psycopg.Connection[Any], subject_id: UUID) -> dict[str, An
             "map_root": b64url(bytes(cp.checkpoint_map_root)),
             "map_signature": b64url(bytes(cp.checkpoint_map_sig or b"")),
         },
-        "position": tip.position,
-        "entries": tip.entries,
-        "last_index": tip.last_index,
-        "last_hash": b64url(tip.last_hash),
-        "proof": [b64url(h) for h in subject_map.path_from(stored, tip.position)],
+        "subject_id": str(subject_id),
+        "position": position,
+        "entries": 0 if own is None else own.entries,
+        "last_index": None if own is None else own.last_index,
+        "last_hash": None if own is None else b64url(own.last_hash),
+        "others": [
+            {"subject_key": b64url(key), "tip_leaf": b64url(leaf)}
+            for key, leaf in sorted(subject_map.pair(t) for t in bucket if t is not own)
+        ],
+        "proof": [b64url(h) for h in subject_map.path_from(stored, position)],
         "how_to_verify": subject_map.HOW_TO_VERIFY,
     }

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -54,6 +55,12 @@ def register(subparsers: Subparsers) -> None:
     mine.add_argument("--key", required=True, help="the bureau's public keys (JWK Set file)")
     mine.add_argument("--token", help="your subject token (default: FAIRFILE_SUBJECT_TOKEN)")
     mine.add_argument("--state", help="a folder to remember the newest entry seen between runs")
+    mine.add_argument(
+        "--subject-id",
+        type=UUID,
+        help="your subject id (from your enrolment or a signed receipt; default: the one kept "
+        "in --state, else the bureau's word): the map position checked is derived from it",
+    )
     mine.add_argument("--json", action="store_true", help="print the result as JSON")
     mine.set_defaults(func=run_verify_mine)
     watch = sub.add_parser(
@@ -162,7 +169,8 @@ def run_verify_mine(args: argparse.Namespace) -> int:
     keys = _public_keys(args.key)
     token = _token(args.token, "FAIRFILE_SUBJECT_TOKEN")
     state = Path(args.state).expanduser() if args.state else None
-    result = verify_mine.run(args.url, token, keys, state)
+    subject = str(args.subject_id) if args.subject_id else None
+    result = verify_mine.run(args.url, token, keys, state, subject)
     if args.json:
         print(json.dumps({"ok": result.ok, "entries": result.entries,
                           "tree_size": result.tree_size, "problems": result.problems}))  # fmt: skip

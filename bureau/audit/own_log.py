@@ -95,44 +95,73 @@ def tip_problems(
     tip: dict[str, Any] | None,
     items: list[dict[str, Any]],
     keys: Sequence[Ed25519PublicKey],
+    tree_size: int,
+    subject_id: str | None = None,
 ) -> list[str]:
-    """Whether the newest entry the signed subject map commits for this subject is shown,
-    unchanged (`bureau.audit.subject_map`): what finds a deleted newest entry on a first look,
-    even with the sequencer's tips rolled back with it. `items`: every entry shown (all pages)."""
+    """Whether what the signed subject map holds at the subject's position matches what is
+    shown (`bureau.audit.subject_map`): the newest entry it commits must be shown, unchanged,
+    and when it commits none, nothing may be shown. What finds a deleted newest entry on a
+    first look, even with the sequencer's tips rolled back with it, and a subject whose every
+    entry and tip row were deleted. `items`: every entry shown (all pages); `tree_size`: the
+    signed head's; `subject_id`: who the subject knows they are (else the tip's own claim,
+    checked against the entries shown)."""
     if tip is None:
-        if any("subject_entry" in i["entry"] for i in items):
-            return ["the bureau served no signed tip for your entries (the subject map), so "
-                    "the newest one shown cannot be checked as the newest"]  # fmt: skip
+        if any("subject_entry" in i["entry"] for i in items) or tree_size > 0:
+            return ["the bureau served no signed subject map position for you, so nothing "
+                    "proves the entries shown (or none) are all there are"]  # fmt: skip
         return []
     try:
         cp = tip["checkpoint"]
         proof = [b64url_decode(p) for p in tip["proof"]]
-        map_root, last_hash = b64url_decode(cp["map_root"]), b64url_decode(tip["last_hash"])
+        map_root = b64url_decode(cp["map_root"])
         signed = subject_map.statement(int(cp["timestamp_ms"]), int(cp["tree_size"]),
                                        b64url_decode(cp["root_hash"]), map_root)  # fmt: skip
         signature = b64url_decode(cp["map_signature"])
-        position, count, last = int(tip["position"]), int(tip["entries"]), int(tip["last_index"])
+        position, count = int(tip["position"]), int(tip["entries"])
+        whose = str(UUID(str(tip["subject_id"])))
+        others = [(b64url_decode(o["subject_key"]), b64url_decode(o["tip_leaf"]))
+                  for o in tip["others"]]  # fmt: skip
+        last = None if count == 0 else int(tip["last_index"])
+        last_hash = None if count == 0 else b64url_decode(tip["last_hash"])
     except (KeyError, TypeError, ValueError, SignatureInvalid):
         return ["the subject map tip the bureau served is malformed"]
     if not subject_map.verify_statement(signature, signed, keys):
         return [f"the subject map signed with the checkpoint of size {cp['tree_size']} does not "
                 "verify with the bureau's key"]  # fmt: skip
+    named = {str(i["entry"].get("subject_id")) for i in items}
+    if subject_id is not None and whose != subject_id:
+        return [f"the subject map position served is for subject {whose}, not for you "
+                f"({subject_id})"]  # fmt: skip
+    if named - {whose}:
+        return [f"the subject map position served is for subject {whose}, but the entries "
+                f"shown name {', '.join(sorted(named - {whose}))}"]  # fmt: skip
+    if position != subject_map.position_of(whose):
+        return [f"the subject map position served ({position}) is not the one your id gives "
+                f"({subject_map.position_of(whose)})"]  # fmt: skip
+    key = subject_map.subject_key(whose)
+    if any(k == key for k, _ in others):
+        return ["the subject map position served lists your own entry as another subject's"]
+    pairs = list(others)
+    if count and last is not None and last_hash is not None:
+        pairs.append((key, subject_map.tip_leaf(
+            subject_map.Tip(whose, position, count, last, last_hash))))  # fmt: skip
+    leaf = subject_map.bucket_leaf(pairs)
+    if len(proof) != subject_map.DEPTH or subject_map.fold(leaf, position, proof) != map_root:
+        held = "no entry" if not count else f"{count} entries, the newest at leaf {last}"
+        return [f"your tip ({held}) does not lead to the subject map root signed with the "
+                f"checkpoint of size {cp['tree_size']}: it was changed after it was signed"]  # fmt: skip
+    if not count:
+        if any("subject_entry" in i["entry"] for i in items):
+            return [f"the signed checkpoint of size {cp['tree_size']} commits no entry about "
+                    "you, but entries about you are shown"]  # fmt: skip
+        return []
     shown = {int(i["leaf_index"]): i for i in items}
-    subjects = {i["entry"].get("subject_id") for i in items}
-    if len(subjects) == 1 and None not in subjects:
-        leaf = subject_map.tip_leaf(
-            subject_map.Tip(str(subjects.pop()), position, count, last, last_hash)
-        )
-        if len(proof) != subject_map.DEPTH or subject_map.fold(leaf, position, proof) != map_root:
-            return [f"your tip ({count} entries, the newest at leaf {last}) does not lead to "
-                    f"the subject map root signed with the checkpoint of size {cp['tree_size']}: "
-                    "it was changed after it was signed"]  # fmt: skip
-    newest = shown.get(last)
+    newest = shown.get(last) if last is not None else None
     if newest is None:
         return [f"your entry {count} at leaf {last}, which the signed checkpoint of size "
                 f"{cp['tree_size']} commits as your newest, is not shown"]  # fmt: skip
     number = newest["entry"].get("subject_entry")
-    if newest["leaf_hash"] != b64url(last_hash) or (number is not None and number != count):
+    if newest["leaf_hash"] != b64url(last_hash or b"") or (number is not None and number != count):
         return [f"the entry shown at leaf {last} is not your entry {count} that the signed "
                 f"checkpoint of size {cp['tree_size']} commits"]  # fmt: skip
     return []
@@ -199,7 +228,9 @@ def verify_published(
         entries=entries,
         gaps=chain_gaps(published["entries"], reaches_first)
         + (
-            tip_problems(published.get("subject_tip"), published["entries"], [public_key])
+            tip_problems(
+                published.get("subject_tip"), published["entries"], [public_key], sth.head.tree_size
+            )
             if newest_page
             else []
         ),

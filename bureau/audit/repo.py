@@ -413,28 +413,45 @@ def save_map_nodes(conn: psycopg.Connection[Any], nodes: Mapping[Node, bytes]) -
     )
 
 
-def subject_tip_and_checkpoint(
-    conn: psycopg.Connection[Any], subject_id: UUID
-) -> tuple[Tip | None, Checkpoint | None]:
-    """A subject's tip and the signed checkpoint, in one statement (one snapshot: a sequencer
-    run cannot land between them)."""
+def bucket_and_checkpoint(
+    conn: psycopg.Connection[Any], position: int
+) -> tuple[list[Tip], Checkpoint | None]:
+    """The tips at a subject-map position (a subject's own and any whose id shares it) and the
+    signed checkpoint, in one statement (one snapshot: a sequencer run cannot land between)."""
     with conn.cursor(row_factory=tuple_row) as cur:
         cur.execute(
             f"""
             SELECT h.checkpoint_size, h.checkpoint_root, h.checkpoint_at, h.checkpoint_key,
                    h.checkpoint_map_root, h.checkpoint_map_sig, t.*
             FROM audit_log_head h
-            LEFT JOIN (SELECT {_TIP_COLUMNS} FROM audit_subject_tips WHERE subject_id = %s) t
+            LEFT JOIN (SELECT {_TIP_COLUMNS} FROM audit_subject_tips WHERE map_position = %s) t
                 ON true
             """,
-            (subject_id,),
+            (position,),
         )
-        row = cur.fetchone()
-    if row is None:
-        return None, None
-    checkpoint_columns, tip_columns = row[:6], row[6:]  # the SELECT's h.* and t.* halves
-    tip = _tip(tip_columns) if tip_columns[0] is not None else None
-    return tip, Checkpoint(*checkpoint_columns)
+        rows = cur.fetchall()
+    if not rows:
+        return [], None
+    # each row: the SELECT's h.* half (the checkpoint, the same on every row), then t.*
+    tips = [_tip(row[6:]) for row in rows if row[6] is not None]
+    return tips, Checkpoint(*rows[0][:6])
+
+
+def tips_at_positions(
+    conn: psycopg.Connection[Any], positions: Iterable[int]
+) -> dict[int, list[Tip]]:
+    """Every stored tip at these subject-map positions, by position (the buckets a sequencer
+    run rewrites)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            f"SELECT {_TIP_COLUMNS} FROM audit_subject_tips WHERE map_position = ANY(%s::bigint[])",
+            (sorted(set(positions)),),
+        )
+        found: dict[int, list[Tip]] = {}
+        for row in cur.fetchall():
+            tip = _tip(row)
+            found.setdefault(tip.position, []).append(tip)
+    return found
 
 
 def assign_indexes(

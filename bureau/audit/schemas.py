@@ -42,7 +42,9 @@ class MyAccessLog(Answer):
     tree_head: TreeHead
     entries: list[LogEntry]
     subject_tip: dict[str, Json] | None = Field(
-        default=None, description="the subject's newest entry as the signed subject map has it"
+        default=None,
+        description="what the signed subject map holds at the subject's position: their newest "
+        "entry, or none (entries 0), and who else shares it, with the path to the signed root",
     )
     how_to_verify: str
     page: PageInfo

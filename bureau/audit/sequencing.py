@@ -46,15 +46,16 @@ logger = logging.getLogger(__name__)
 @dataclass
 class _Run:
     """One run's view of the subjects it touches: each tip as the run found it (None for a
-    subject new to the log) and as it leaves it, and the next free map position."""
+    subject new to the log) and as it leaves it, and how many subjects the map holds."""
 
     map_size: int
     found: dict[str, Tip | None] = field(default_factory=dict)
     now: dict[str, Tip] = field(default_factory=dict)
 
-    def position(self) -> int:
+    def position(self, subject_id: str) -> int:
+        """A new subject's place: derived from the id (`subject_map.position_of`)."""
         self.map_size += 1
-        return self.map_size - 1
+        return subject_map.position_of(subject_id)
 
 
 def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) -> int:
@@ -128,7 +129,7 @@ def _chained(
             additions["subject_prev"] = None if tip is None else tip.last_index
         previous = leaf_hash({**entry, **additions})
         if whose is not None:
-            position = run.position() if tip is None else tip.position
+            position = run.position(whose) if tip is None else tip.position
             run.now[whose] = Tip(whose, position, additions["subject_entry"], index, previous)
             changed.add(whose)
         assigned.append((entry_id, index, additions, previous))
@@ -151,23 +152,30 @@ def _grow_map(
         return bytes(signed)
     positions = {t.position for t in run.now.values()}
     stored = repo.map_nodes(conn, subject_map.nodes_for(positions) | {(0, p) for p in positions})
-    for subject, tip in sorted(run.found.items()):
-        position = run.now[subject].position
-        leaf = subject_map.empty(0) if tip is None else subject_map.tip_leaf(tip)
+    held = repo.tips_at_positions(
+        conn, positions
+    )  # the run's tips already saved, as it leaves them
+    leaves = {}
+    for position in sorted(positions):
+        ours = sorted(t.subject_id for t in held.get(position, []) if t.subject_id in run.now)
+        before = [run.found[t.subject_id] if t.subject_id in run.now else t
+                  for t in held.get(position, [])]  # fmt: skip
+        leaf = subject_map.bucket_leaf(subject_map.pair(t) for t in before if t is not None)
         if stored.get((0, position), subject_map.empty(0)) != leaf or subject_map.fold(
             leaf, position, subject_map.path_from(stored, position)
         ) != bytes(signed):
+            tip = run.found[ours[0]]
             was = (
                 "no entry"
                 if tip is None
                 else f"{tip.entries} entries, the newest at {tip.last_index}"
             )
             raise LogTampered(
-                f"subject {subject}: the sequencer's tip ({was}) is not what the signed "
+                f"subject {ours[0]}: the sequencer's tip ({was}) is not what the signed "
                 "subject map holds; nothing was signed (run `bureau audit verify`)"
             )
-    changed = subject_map.rewrite(stored, {t.position: subject_map.tip_leaf(t)
-                                           for t in run.now.values()})  # fmt: skip
+        leaves[position] = subject_map.bucket_leaf(subject_map.pair(t) for t in held[position])
+    changed = subject_map.rewrite(stored, leaves)
     repo.save_map_nodes(conn, changed)
     return changed[(subject_map.DEPTH, 0)]
 

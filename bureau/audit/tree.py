@@ -433,6 +433,18 @@ def _check_tips(
                 f"subject {tip.subject_id}: the tip's leaf hash is not that of entry "
                 f"{tip.last_index}"
             )
+        if tip.position != subject_map.position_of(tip.subject_id) and len(result.problems) < limit:
+            result.fail(
+                f"subject {tip.subject_id}: the tip sits at map position {tip.position}, not at "
+                f"{subject_map.position_of(tip.subject_id)}, the one the subject's id gives"
+            )
+    tipped = {t.subject_id for t in tips}
+    for subject, (count, last) in sorted(chains.items()):
+        if subject not in tipped and len(result.problems) < limit:
+            result.fail(
+                f"subject {subject}: the log holds {count} entries naming them, the newest at "
+                f"{last}, but the sequencer keeps no tip for them"
+            )
     if (cp_row is None or cp_row.checkpoint_map_root is None or cp_row.checkpoint_at is None
             or cp_row.checkpoint_size is None or cp_row.checkpoint_root is None):  # fmt: skip
         return  # no map signed yet (before the first run after the upgrade), or no checkpoint

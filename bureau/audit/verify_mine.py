@@ -6,9 +6,13 @@ hash, its inclusion proof, the signed head. Then the pages together must form on
 chain from the newest entry down to the subject's first (`subject_entry` 1), so an entry left
 out of the listing, or moved to another subject, is named; and the newest entry shown must be
 the one the signed checkpoint's subject map commits as the subject's newest (`subject_tip`),
-so a deleted newest entry is named on a first run. With `--state`, the newest entry seen is
-also kept, and a later run fails if the bureau no longer shows it (a rollback of the whole
-log, the map included, to before it, which only the signing key could sign again).
+so a deleted newest entry is named on a first run. The map position checked is derived from
+the subject's id (`--subject-id`, or the one kept in `--state`, or the one the bureau states),
+so a subject whose every entry and tip row were deleted is told so: the signed map still holds
+their entries at that position. With `--state`, the subject id, the newest entry seen and the
+log size are also kept, and a later run fails if the bureau no longer shows that entry or
+serves a smaller log (a rollback of the whole log, the map included, to before it, which only
+the signing key could sign again).
 """
 
 from __future__ import annotations
@@ -49,9 +53,15 @@ def _key_for(page: dict[str, Any], keys: Sequence[Ed25519PublicKey]) -> Ed25519P
 
 
 def check_pages(
-    fetch: Any, keys: Sequence[Ed25519PublicKey], remembered: dict[str, Any] | None
+    fetch: Any,
+    keys: Sequence[Ed25519PublicKey],
+    remembered: dict[str, Any] | None,
+    subject_id: str | None = None,
 ) -> MineResult:
-    """Read every page through `fetch(before) -> published page` and check them all."""
+    """Read every page through `fetch(before) -> published page` and check them all;
+    `subject_id`: who the subject knows they are (else the one remembered, else the bureau's)."""
+    if subject_id is None and remembered is not None:
+        subject_id = remembered.get("subject_id")
     result = MineResult()
     items: list[dict[str, Any]] = []
     before: int | None = None
@@ -78,14 +88,15 @@ def check_pages(
         before = min(int(i["leaf_index"]) for i in page["entries"])
     result.entries = len(items)
     result.problems.extend(chain_gaps(items, reaches_first=True))
-    result.problems.extend(tip_problems(tip, items, keys))
+    result.problems.extend(tip_problems(tip, items, keys, result.tree_size, subject_id))
     newest = max(items, key=lambda i: int(i["leaf_index"]), default=None)
+    whose = subject_id or (tip or {}).get("subject_id")
+    result.newest = {"subject_id": whose, "tree_size": result.tree_size}
     if newest is not None:
-        result.newest = {
+        result.newest |= {
             "leaf_index": int(newest["leaf_index"]),
             "leaf_hash": newest["leaf_hash"],
             "subject_entry": newest["entry"].get("subject_entry"),
-            "tree_size": result.tree_size,
         }
     if remembered is not None:
         result.problems.extend(_against_memory(remembered, items, result.tree_size))
@@ -103,6 +114,8 @@ def _against_memory(
             f"the bureau's signed log shrank from {remembered['tree_size']} entries (seen "
             f"before) to {tree_size}"
         )
+    if remembered.get("leaf_index") is None:
+        return problems  # no entry about the subject was shown before
     shown = {int(i["leaf_index"]): i["leaf_hash"] for i in items}
     index = int(remembered["leaf_index"])
     if shown.get(index) != remembered["leaf_hash"]:
@@ -115,7 +128,11 @@ def _against_memory(
 
 
 def run(
-    base_url: str, token: str, keys: Sequence[Ed25519PublicKey], state: Path | None
+    base_url: str,
+    token: str,
+    keys: Sequence[Ed25519PublicKey],
+    state: Path | None,
+    subject_id: str | None = None,
 ) -> MineResult:
     remembered = None
     if state is not None and (state / STATE_FILE).exists():
@@ -124,7 +141,7 @@ def run(
     def fetch(before: int | None) -> dict[str, Any]:
         return get_json(base_url, "/v1/me/access-log", token, {"limit": PAGE, "before": before})
 
-    result = check_pages(fetch, keys, remembered)
+    result = check_pages(fetch, keys, remembered, subject_id)
     if state is not None and result.ok and result.newest is not None:
         state.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = state / f".{STATE_FILE}.tmp"

@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import tuple_row
+from psycopg.rows import class_row, tuple_row
 
 from bureau.db.batch import Batch, Read
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    org_id: UUID
+    name: str
+    roles: list[str]
+    furnisher_code: str | None
+    address: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectCredential:
+    """A subject's token as stored (its secret hashed), with the status of their file."""
+
+    subject_id: UUID
+    credential_id: str
+    secret_hash: bytes
+    revoked_at: datetime | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationKey:
+    """An organization with one of its API keys (all None for an organization without keys)."""
+
+    org_id: UUID
+    name: str
+    roles: list[str]
+    key_id: str | None
+    scopes: list[str] | None
+    revoked_at: datetime | None
 
 
 def insert_organization(
@@ -32,14 +67,14 @@ def insert_organization(
     )
 
 
-def organization(conn: psycopg.Connection[Any], org_id: UUID) -> dict[str, Any] | None:
-    cur = conn.execute(
-        "SELECT org_id, name, roles, furnisher_code, address, phone FROM organizations "
-        "WHERE org_id = %s",
-        (org_id,),
-    )
-    row = cur.fetchone()
-    return dict(row) if row is not None else None
+def organization(conn: psycopg.Connection[Any], org_id: UUID) -> Organization | None:
+    with conn.cursor(row_factory=class_row(Organization)) as cur:
+        cur.execute(
+            "SELECT org_id, name, roles, furnisher_code, address, phone FROM organizations "
+            "WHERE org_id = %s",
+            (org_id,),
+        )
+        return cur.fetchone()
 
 
 def insert_api_key(
@@ -60,6 +95,19 @@ def insert_api_key(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKeyRow:
+    """An API key (its secret hashed) with its organization's name and roles."""
+
+    key_id: str
+    org_id: UUID
+    secret_hash: bytes
+    scopes: list[str]
+    revoked_at: datetime | None
+    name: str
+    roles: list[str]
+
+
 API_KEY_SQL = """
     SELECT k.key_id, k.org_id, k.secret_hash, k.scopes, k.revoked_at, o.name, o.roles
     FROM api_keys k JOIN organizations o USING (org_id)
@@ -68,9 +116,10 @@ API_KEY_SQL = """
 """An API key with its organization; served by the api_keys primary key."""
 
 
-def api_key(key_id: str) -> Batch[dict[str, Any] | None]:
+def api_key(key_id: str) -> Batch[ApiKeyRow | None]:
     """The key with its organization; served by the api_keys primary key."""
-    return Batch([Read(API_KEY_SQL, (key_id,))], lambda rows: rows[0][0] if rows[0] else None)
+    return Batch([Read(API_KEY_SQL, (key_id,), row=class_row(ApiKeyRow))],
+                 lambda rows: rows[0][0] if rows[0] else None)  # fmt: skip
 
 
 def active_operator_keys(conn: psycopg.Connection[Any]) -> list[str]:
@@ -105,25 +154,28 @@ def insert_subject_credential(
     )
 
 
-def subject_credential(conn: psycopg.Connection[Any], credential_id: str) -> dict[str, Any] | None:
-    cur = conn.execute(
-        """
-        SELECT c.subject_id, c.credential_id, c.secret_hash, c.revoked_at, s.status
-        FROM subject_credentials c JOIN subjects s USING (subject_id)
-        WHERE c.credential_id = %s
-        """,
-        (credential_id,),
-    )
-    row = cur.fetchone()
-    return dict(row) if row is not None else None
+def subject_credential(
+    conn: psycopg.Connection[Any], credential_id: str
+) -> SubjectCredential | None:
+    with conn.cursor(row_factory=class_row(SubjectCredential)) as cur:
+        cur.execute(
+            """
+            SELECT c.subject_id, c.credential_id, c.secret_hash, c.revoked_at, s.status
+            FROM subject_credentials c JOIN subjects s USING (subject_id)
+            WHERE c.credential_id = %s
+            """,
+            (credential_id,),
+        )
+        return cur.fetchone()
 
 
-def organizations_with_keys(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    cur = conn.execute(
-        """
-        SELECT o.org_id, o.name, o.roles, k.key_id, k.scopes, k.revoked_at
-        FROM organizations o LEFT JOIN api_keys k USING (org_id)
-        ORDER BY o.name, k.created_at
-        """
-    )
-    return [dict(r) for r in cur.fetchall()]
+def organizations_with_keys(conn: psycopg.Connection[Any]) -> list[OrganizationKey]:
+    with conn.cursor(row_factory=class_row(OrganizationKey)) as cur:
+        cur.execute(
+            """
+            SELECT o.org_id, o.name, o.roles, k.key_id, k.scopes, k.revoked_at
+            FROM organizations o LEFT JOIN api_keys k USING (org_id)
+            ORDER BY o.name, k.created_at
+            """
+        )
+        return cur.fetchall()

@@ -54,18 +54,18 @@ def authenticate_org(presented: str) -> Batch[OrgPrincipal]:
     return repo.api_key(token.token_id).then(lambda row: _org_principal(token, row))
 
 
-def _org_principal(token: Token | None, row: dict[str, Any] | None) -> OrgPrincipal:
+def _org_principal(token: Token | None, row: repo.ApiKeyRow | None) -> OrgPrincipal:
     """The principal for a presented key and its row, or the one answer for every failure."""
-    if token is None or row is None or row["revoked_at"] is not None:
+    if token is None or row is None or row.revoked_at is not None:
         raise Unauthenticated("unknown or revoked API key", field="authorization")
-    if not matches(token, bytes(row["secret_hash"])):
+    if not matches(token, bytes(row.secret_hash)):
         raise Unauthenticated("unknown or revoked API key", field="authorization")
     return OrgPrincipal(
-        org_id=row["org_id"],
-        key_id=row["key_id"],
-        name=row["name"],
-        scopes=frozenset(row["scopes"]),
-        roles=frozenset(row["roles"]),
+        org_id=row.org_id,
+        key_id=row.key_id,
+        name=row.name,
+        scopes=frozenset(row.scopes),
+        roles=frozenset(row.roles),
     )
 
 
@@ -80,15 +80,15 @@ def authenticate_subject(conn: psycopg.Connection[Any], presented: str) -> Subje
     if (
         token is None
         or row is None
-        or row["revoked_at"] is not None
-        or not matches(token, bytes(row["secret_hash"]))
+        or row.revoked_at is not None
+        or not matches(token, bytes(row.secret_hash))
     ):
         raise Unauthenticated("unknown or revoked subject token", field="authorization")
-    if row["status"] == "shredded":
+    if row.status == "shredded":
         # Said only to the holder of a valid token: the file is gone, not the credential wrong.
         # A closed file still lets the subject in, to read their disclosure or reopen it.
         raise FileShredded("your file was erased at your request", field="authorization")
-    return SubjectPrincipal(subject_id=row["subject_id"], credential_id=row["credential_id"])
+    return SubjectPrincipal(subject_id=row.subject_id, credential_id=row.credential_id)
 
 
 def issue_api_key(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -46,13 +47,19 @@ def one_statement(writes: Sequence[Write], *reads: str) -> tuple[str, dict[str, 
         raise ValueError(f"two writes share a name: {names}")
     parts, params, answers = [], {}, []
     for w in writes:
-        sql = _PARAM.sub(f"%({w.name}__\\1)s", w.sql)
-        parts.append(f"{w.name} AS ({sql})")
+        parts.append(f"{w.name} AS ({_renamed(w.name, w.sql)})")
         params.update({f"{w.name}__{k}": v for k, v in w.params.items()})
         if w.returns:
             answers.append(f"(SELECT {w.returns} FROM {w.name}) AS {w.name}")
     answers.extend(reads)
     return f"WITH {', '.join(parts)} SELECT {', '.join(answers) or 'NULL AS nothing'}", params
+
+
+@lru_cache(maxsize=1024)
+def _renamed(name: str, sql: str) -> str:
+    """`sql` with each `%(p)s` renamed `%(name__p)s`; cached, because a report release joins
+    the same dozen writes every time and the substitution was a tenth of its statement's cost."""
+    return _PARAM.sub(f"%({name}__\\1)s", sql)
 
 
 def execute(conn: psycopg.Connection[Any], writes: Sequence[Write]) -> dict[str, Any]:

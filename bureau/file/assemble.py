@@ -59,13 +59,17 @@ def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:
     )
 
 
-def assemble(vault: Vault, subject_id: UUID, at: datetime) -> Batch[CreditFile]:
+def assemble(
+    vault: Vault, subject_id: UUID, at: datetime, known: repo.Known | None = None
+) -> Batch[CreditFile]:
     """Everything held about the subject at `at` (obsolescence is applied by the caller).
 
-    All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
-    Run it with `bureau.db.batch.run` (sync) or `run_async` (report pulls).
+    All rows are read in one batch (`repo.file_rows`; what a release already read is `known`),
+    then decrypted here, in memory only. Run it with `bureau.db.batch.run` (sync) or
+    `run_async` (report pulls).
     """
-    return repo.file_rows(subject_id, at, inquiries_since(at), unverified_due_by(at)).then(
+    since, due_by = inquiries_since(at), unverified_due_by(at)
+    return repo.file_rows(subject_id, at, since, due_by, known).then(
         lambda rows: credit_file(rows, vault, subject_id, at)
     )
 

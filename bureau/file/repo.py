@@ -121,16 +121,60 @@ class FileRows:
     statements: list[StatementRow]
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a report release has already read in its transaction, after locking the grant, so
+    the file read does not read it again: that the subject exists (the grant's row joins it),
+    its live data keys, whether it is frozen, and its fraud alerts (every one; those in force
+    at the file's time are kept by `file_rows`). Four statements fewer on the busiest path,
+    and the report carries the very alerts and freeze its decision was made on."""
+
+    data_keys: list[tuple[int, str, bytes]]
+    frozen: bool
+    fraud_alerts: list[KnownAlert]
+
+
+KnownAlert = tuple[UUID, str, bytes | None, datetime, datetime | None, datetime | None]
+"""A fraud alert as a release reads it: id, kind, contact (encrypted), placed, expires,
+removed (`bureau.reports.repo.RELEASE_FACTS_SQL`)."""
+
+
+def in_force(alerts: list[KnownAlert], at: datetime) -> list[AlertRow]:
+    """The alerts `ACTIVE_FRAUD_ALERTS_SQL` would read at `at`, oldest first."""
+    return sorted(
+        (AlertRow(alert_id, kind, placed, expires, contact)
+         for alert_id, kind, contact, placed, expires, removed in alerts
+         if removed is None and placed <= at and expires is not None and expires > at),
+        key=lambda a: a.placed_at,
+    )  # fmt: skip
+
+
 def file_rows(
-    subject_id: UUID, at: datetime, inquiries_since: datetime, unverified_due_by: date
+    subject_id: UUID,
+    at: datetime,
+    inquiries_since: datetime,
+    unverified_due_by: date,
+    known: Known | None = None,
 ) -> Batch[FileRows]:
-    """The nine reads of a file sent as one pipeline: one round trip instead of nine.
+    """The nine reads of a file sent as one pipeline: one round trip instead of nine (five
+    when a release already `known`s the rest).
 
     Why: on a busy server every round trip also waits for the GIL again when its answer comes
     back, so a report pull spent more time queueing between its reads than running them. The
     statements are the same as the single-purpose functions above (shared SQL), read in the
     caller's transaction, so the snapshot semantics do not change.
     """
+    if known is not None:
+        return Batch([
+            Read(IDENTITIES_SQL, (subject_id,), named=False),
+            Read(TRADELINES_SQL, (subject_id, unverified_due_by), row=dict_row),
+            Read(BANKRUPTCIES_SQL, (subject_id, unverified_due_by), row=dict_row),
+            Read(INQUIRIES_SQL, (subject_id, inquiries_since, unverified_due_by), row=dict_row),
+            Read(STATEMENTS_SQL, (subject_id,), row=class_row(StatementRow)),
+        ], lambda results: _file_rows([
+            [(1,)], known.data_keys, results[0], [(1,)] if known.frozen else [], *results[1:4],
+            in_force(known.fraud_alerts, at), results[4],
+        ]))  # fmt: skip
     plain = [
         Read(SUBJECT_EXISTS_SQL, (subject_id,), named=False),
         Read(LIVE_DATA_KEYS_SQL, (subject_id,), named=False),

@@ -26,15 +26,11 @@ from psycopg import errors
 
 from bureau.errors import Conflict, InvalidInput, NotFound
 from bureau.furnishing import admissibility, repo
-from bureau.furnishing.accounts import (
-    ComposeErrors,
-    account_from_record,
-    associated_accounts,
-    record_from_json,
-    record_from_stored,
-)
+from bureau.furnishing.accounts import ComposeErrors, record_from_json, record_from_stored
 from bureau.furnishing.background_apply import BackgroundWriter
-from bureau.furnishing.matching import MATCH_RULES, Keyed, Match, Matcher
+from bureau.furnishing.keying import Keyed, accounts_of, keyed_accounts, pack
+from bureau.furnishing.keying_pool import POOL_FROM_BYTES, KeyingPipeline, configured_workers, pool
+from bureau.furnishing.matching import MATCH_RULES, Match, Matcher
 from bureau.furnishing.metro2.columnar.history import cycle_problems
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.columnar.validate import duplicate_accounts as columnar_duplicates
@@ -51,6 +47,7 @@ from bureau.subjects import identities
 from bureau.subjects import repo as subjects_repo
 from bureau.subjects.address import stored_value
 from bureau.vault import SubjectCipher, Vault
+from bureau.vault.bulk_encrypt import encrypt_many
 
 BATCH_SIZE = 2000
 # Appended segments whose data this version does not store though the regime admits them, and
@@ -144,7 +141,8 @@ class _Ingest:
         self.not_stored = not_stored()
         self.digest = digest
         self.matcher = Matcher(conn, vault, furnisher_id)
-        self.batch: list[Keyed] = []
+        self.pending: list[Record] = []  # base records read, not yet keyed (keying.py)
+        self.keying: KeyingPipeline | None = None  # worker processes keying them, if any
         # the base records queued, by record number, until their batch is applied: the
         # cycle-to-cycle rules read them (added here, taken out by the writer thread)
         self.queued_records: dict[int, Record] = {}
@@ -206,30 +204,46 @@ class _Ingest:
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
-        account = account_from_record(record)
-        self.batch.append(self.matcher.keyed(account))
+        # its account, and a joint account's as each associated consumer (J1, J2) holds it,
+        # are keyed with the batch (flush)
+        self.pending.append(record)
         self.queued_records[record.number] = record
-        if len(record.segments) > 1:  # a joint account reaches each associated consumer's
-            # own file too (J1, J2)
-            self.batch.extend(self.matcher.keyed(a) for a in associated_accounts(record, account))
-        if len(self.batch) >= BATCH_SIZE:
+        if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
     @contextmanager
-    def applying(self) -> Iterator[None]:
-        """Batches queued by `take` are applied in a background thread until
-        the block ends; on a failure the thread is stopped before it propagates."""
+    def applying(self, workers: int = 0) -> Iterator[None]:
+        """Batches queued by `take` are keyed (by `workers` processes, or here) and
+        applied in a background thread, in order, until the block ends; on a failure the
+        thread is stopped before it propagates."""
         with BackgroundWriter(self.apply) as writer:
             self.writer = writer
-            yield
-            self.flush()
+            if workers:
+                self.keying = KeyingPipeline(pool(workers), self.matcher.indexer,
+                                             self.report.furnisher_id, writer.submit,
+                                             depth=workers + 1)  # fmt: skip
+            try:
+                yield
+                self.flush()
+                if self.keying is not None:
+                    self.keying.drain()
+            finally:
+                if self.keying is not None:
+                    self.keying.cancel()
+                self.keying = None
         self.writer = None
 
     def flush(self) -> None:
-        if self.batch:
-            assert self.writer is not None, "take() is used inside applying()"
-            self.writer.submit(self.batch)
-            self.batch = []
+        if not self.pending:
+            return
+        assert self.writer is not None, "take() is used inside applying()"
+        if self.keying is not None:
+            self.keying.submit([pack(record) for record in self.pending])
+        else:
+            accounts = [a for record in self.pending for a in accounts_of(record)]
+            self.writer.submit(keyed_accounts(self.matcher.indexer, self.report.furnisher_id,
+                                              accounts))  # fmt: skip
+        self.pending = []
 
     def apply(self, batch: list[Keyed]) -> None:
         """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
@@ -243,13 +257,13 @@ class _Ingest:
         known_facts = [(m.subject_id, kind, m.keys[kind]) for m in matches if m.rule != "new"
                        for kind, _ in m.account.identity.facts()]  # fmt: skip
         held = identities.held(self.conn, known_facts)
-        # documents of subjects created in this batch: subject -> (key version, facts)
-        fresh: dict[UUID, tuple[int, list[identities.Fact]]] = {}
-        staged: list[tuple[Any, ...]] = []  # facts new to files that already existed
-        stage: list[tuple[Any, ...]] = []
         furnisher_id = self.report.furnisher_id
         seen: set[tuple[UUID, str, bytes]] = set()
-        renumbered: list[tuple[Any, ...]] = []  # (new ref, number, key version, subject, id)
+        # what the batch encrypts, gathered and encrypted at once (vault/bulk_encrypt.py): each
+        # new fact (its plaintext's place, match, kind, key version) and new account number
+        plain: list[tuple[SubjectCipher, str, str]] = []
+        new_facts: list[tuple[int, Match, str, int]] = []
+        numbered: list[tuple[int, Match, int]] = []  # (place or -1, match, key version)
         primary: UUID | None = None  # the subject of the base segment being applied
         for m in matches:
             if m.account.role == "base":
@@ -269,23 +283,33 @@ class _Ingest:
                     continue
                 seen.add(key)
                 cipher = cipher or self.matcher.cipher(m.subject_id)
-                value_ct = cipher.encrypt(kind, stored_value(kind, value))
-                if m.rule == "new":
-                    document = fresh.setdefault(m.subject_id, (cipher.key_version, []))[1]
-                    document.append(identities.new_fact(kind, value_ct, m.keys[kind],
-                                                        furnisher_id, self.started))  # fmt: skip
-                else:
-                    staged.append((m.subject_id, kind, value_ct, cipher.key_version,
-                                   m.keys[kind], furnisher_id))  # fmt: skip
+                new_facts.append((len(plain), m, kind, cipher.key_version))
+                plain.append((cipher, kind, stored_value(kind, value)))
             if m.tradeline_id is None or m.renumbered:
                 cipher = cipher or self.matcher.cipher(m.subject_id)
-                number_ct, key_version = (
-                    cipher.encrypt("account", m.account.current_number), cipher.key_version)  # fmt: skip
-                if m.tradeline_id is not None:
-                    renumbered.append((m.account_ref, number_ct, key_version, m.subject_id,
-                                       m.tradeline_id))  # fmt: skip
+                numbered.append((len(plain), m, cipher.key_version))
+                plain.append((cipher, "account", m.account.current_number))
             else:  # an existing account keeps its stored number
-                number_ct, key_version = b"", 0
+                numbered.append((-1, m, 0))
+        sealed = encrypt_many(plain)
+        # documents of subjects created in this batch: subject -> (key version, facts)
+        fresh: dict[UUID, tuple[int, list[identities.Fact]]] = {}
+        staged: list[tuple[Any, ...]] = []  # facts new to files that already existed
+        for at, m, kind, key_version in new_facts:
+            if m.rule == "new":
+                document = fresh.setdefault(m.subject_id, (key_version, []))[1]
+                document.append(identities.new_fact(kind, sealed[at], m.keys[kind],
+                                                    furnisher_id, self.started))  # fmt: skip
+            else:
+                staged.append((m.subject_id, kind, sealed[at], key_version, m.keys[kind],
+                               furnisher_id))  # fmt: skip
+        stage: list[tuple[Any, ...]] = []
+        renumbered: list[tuple[Any, ...]] = []  # (new ref, number, key version, subject, id)
+        for at, m, key_version in numbered:
+            number_ct = sealed[at] if at >= 0 else b""
+            if at >= 0 and m.tradeline_id is not None:
+                renumbered.append((m.account_ref, number_ct, key_version, m.subject_id,
+                                   m.tradeline_id))  # fmt: skip
             self.seq += 1
             values = m.account.values
             holder = b"" if m.account.role == "base" else m.keys.get("national_id", m.keys["name"])
@@ -436,9 +460,12 @@ def ingest_metro2(
     *,
     progress: Progress | None = None,
     sink: Callable[[Rejection | Problem], None] | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Apply a Metro 2 file (a seekable binary stream) from one furnisher. `sink`, if given,
-    receives every rejection and file problem as found (the report keeps the first ones)."""
+    receives every rejection and file problem as found (the report keeps the first ones).
+    `workers`: processes keying accounts (keying_pool.py); by default FAIRFILE_INGEST_WORKERS
+    for a file of POOL_FROM_BYTES or more, none for a smaller one."""
     run = _Ingest(conn, vault, furnisher_id, "metro2", file_digest(stream))
     run.report.sink = sink
     if run.already_applied():
@@ -449,7 +476,11 @@ def ingest_metro2(
     stream.seek(0)
     columnar = ColumnarValidator(duplicates)  # validate.FileValidator's problems, by blocks
     validator = columnar.file
-    with run.applying():
+    if workers is None:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+        workers = configured_workers() if size >= POOL_FROM_BYTES else 0
+    with run.applying(workers):
         for item, problems in columnar.items(stream):
             if isinstance(item, Gap) or item.kind != "base":
                 run.report.count_other(item)

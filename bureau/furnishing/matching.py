@@ -33,23 +33,13 @@ import psycopg
 
 from bureau.furnishing import repo
 from bureau.furnishing.accounts import Account
+from bureau.furnishing.keying import Keyed, keyed_accounts
 from bureau.subjects import identities
-from bureau.subjects.address import index_value
 from bureau.subjects.creation import Creation, matching_keys, open_files
 from bureau.vault import SubjectCipher, Vault
 
 MATCH_RULES = ("account", "national_id+dob", "name+dob+address", "new")
 _CIPHER_CACHE = 4096
-
-
-@dataclass(frozen=True)
-class Keyed:
-    """An account and its blind indexes (account reference, one per identity kind)."""
-
-    account: Account
-    ref: bytes
-    keys: dict[str, bytes]
-    new_ref: bytes | None = None  # the new number's reference (L1)
 
 
 @dataclass
@@ -85,6 +75,7 @@ class Matcher:
     def __init__(self, conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID) -> None:
         self.conn = conn
         self.vault = vault
+        self.indexer = vault.blind_indexer()
         self.furnisher_id = furnisher_id
         self._ciphers: OrderedDict[UUID, SubjectCipher] = OrderedDict()
         self.creation = Creation(conn)  # the new-person locks this transaction holds
@@ -107,17 +98,8 @@ class Matcher:
             self._ciphers.popitem(last=False)
 
     def keyed(self, account: Account) -> Keyed:
-        """The account with its blind indexes: pure CPU work, done as records are read so it
-        overlaps the database's work on the previous batch."""
-        index = self.vault.blind_index
-        ref = index("account", f"{self.furnisher_id}:{account.account_number}")
-        keys = {kind: index(kind, index_value(value)) for kind, value in account.identity.facts()}
-        new_ref = (
-            index("account", f"{self.furnisher_id}:{account.new_account_number}")
-            if account.new_account_number
-            else None
-        )
-        return Keyed(account, ref, keys, new_ref)
+        """The account with its blind indexes (keying.py; an ingest keys whole batches)."""
+        return keyed_accounts(self.indexer, self.furnisher_id, [account])[0]
 
     def resolve(self, batch: list[Keyed]) -> list[Match]:
         refs = [k.ref for k in batch] + [k.new_ref for k in batch if k.new_ref]

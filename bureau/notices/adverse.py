@@ -37,32 +37,31 @@ def send_adverse_action(
     now: datetime,
 ) -> dict[str, Any]:
     report = score_repo.report_for_notice(conn, report_id)
-    if report is None or report["requester_org_id"] != user.org_id:
+    if report is None or report.requester_org_id != user.org_id:
         # Another user's report is no report for this one; whether it exists is not said.
         raise NotFound(f"no report {report_id} was released to you", field="report_id")
-    if subjects_repo.file_status(conn, report["subject_id"]) == "shredded":
+    if subjects_repo.file_status(conn, report.subject_id) == "shredded":
         # nobody is left to receive it: the file was erased at the subject's request (a closed
         # file still receives it, the report having been released before the closure)
         raise FileShredded(
             f"the subject of report {report_id} had their file erased", field="report_id"
         )
+    assert report.requester_name is not None, "the report was released to the caller's organization"
     notice_id = uuid4()
     body = adverse_action_notice(
         notice_id=notice_id,
         report_id=report_id,
         issued_at=now,
-        user=Party(
-            report["requester_name"], report["requester_address"], report["requester_phone"]
-        ),
+        user=Party(report.requester_name, report.requester_address, report.requester_phone),
         to_name=None,  # the name is never stored in plaintext; the letter adds it when read
         action=action,
         action_detail=action_detail,
         creditor_reasons=reasons,
-        score=ScoreUsed.from_dict(report["score"]) if report["score"] else None,
+        score=ScoreUsed.from_dict(report.score) if report.score else None,
         bureau=bureau_contact(),
         rules=live_rules(),
     )
-    subject_id = report["subject_id"]
+    subject_id = report.subject_id
     try:
         with conn.transaction():  # a savepoint: the refusal is named, not a 500
             events.publish(conn, events.NoticeWritten(subject_id=subject_id, notice_id=notice_id,

@@ -44,16 +44,16 @@ def kind_words(kind: str) -> str:
     return _KIND_WORDS.get(kind, kind.replace("-", " ").capitalize())
 
 
-def _notice(row: dict[str, Any]) -> Notice:
-    body = row["body"] if isinstance(row["body"], dict) else {}
+def _notice(row: repo.NoticeRow) -> Notice:
+    body = row.body if isinstance(row.body, dict) else {}
     return Notice(
-        notice_id=row["notice_id"],
-        kind=row["kind"],
-        kind_words=kind_words(row["kind"]),
-        title=str(body.get("title") or kind_words(row["kind"])),
-        created_at=row["created_at"],
-        due_by=row["due_by"],
-        dispute_id=row["dispute_id"],
+        notice_id=row.notice_id,
+        kind=row.kind,
+        kind_words=kind_words(row.kind),
+        title=str(body.get("title") or kind_words(row.kind)),
+        created_at=row.created_at,
+        due_by=row.due_by,
+        dispute_id=row.dispute_id,
         body=body,
     )
 
@@ -64,7 +64,7 @@ def inbox(conn: psycopg.Connection[Any], subject: SubjectPrincipal) -> list[Noti
 
 def open_notice_row(
     conn: psycopg.Connection[Any], subject: SubjectPrincipal, notice_id: UUID, channel: str
-) -> dict[str, Any]:
+) -> repo.NoticeRow:
     """One of the subject's notices, its reading logged (`notice.opened`); the API's and the
     portal's single way to open a notice."""
     row = repo.notice_for(conn, subject.subject_id, notice_id)

@@ -91,15 +91,15 @@ class AdverseActionSent(BaseModel):
     letter: str = Field(description="the path of the printable letter")
 
 
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
+def _shown(row: repo.NoticeRow) -> dict[str, Any]:
     return {
-        "notice_id": str(row["notice_id"]),
-        "kind": row["kind"],
-        "report_id": str(row["report_id"]) if row["report_id"] else None,
-        "dispute_id": str(row["dispute_id"]) if row["dispute_id"] else None,
-        "created_at": row["created_at"].isoformat(),
-        "due_by": row["due_by"].isoformat() if row["due_by"] else None,
-        "body": row["body"],
+        "notice_id": str(row.notice_id),
+        "kind": row.kind,
+        "report_id": str(row.report_id) if row.report_id else None,
+        "dispute_id": str(row.dispute_id) if row.dispute_id else None,
+        "created_at": row.created_at.isoformat(),
+        "due_by": row.due_by.isoformat() if row.due_by else None,
+        "body": row.body,
     }
 
 
@@ -128,13 +128,13 @@ def my_notices(
 ) -> dict[str, Any]:
     after = decode_key(cursor, (datetime, UUID))
     rows = repo.notices_for(conn, subject.subject_id, after, limit + 1)
-    page = page_of(rows, limit, lambda r: key_of(r["created_at"], r["notice_id"]))
+    page = page_of(rows, limit, lambda r: key_of(r.created_at, r.notice_id))
     return {"notices": [_shown(r) for r in page.items], "page": {"next_cursor": page.next_cursor}}
 
 
 def _mine(
     conn: psycopg.Connection[Any], subject: SubjectPrincipal, notice_id: UUID
-) -> dict[str, Any]:
+) -> repo.NoticeRow:
     """Reading one's notice is an access like any other: logged, as the portal's is."""
     return inbox.open_notice_row(conn, subject, notice_id, channel="api")
 
@@ -153,7 +153,7 @@ def my_notice(notice_id: UUID, subject: Subject, conn: Tx) -> dict[str, Any]:
 )
 def my_letter(notice_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> HTMLResponse:
     row = _mine(conn, subject, notice_id)
-    if row["kind"] != adverse.KIND:
+    if row.kind != adverse.KIND:
         raise NotFound("letters exist for adverse-action notices", field="notice_id")
     cipher = vault.cipher_for(conn, subject.subject_id)
     names = [
@@ -161,5 +161,5 @@ def my_letter(notice_id: UUID, subject: Subject, conn: Tx, vault: VaultDep) -> H
         for kind, blob, current in subjects_repo.identity_facts(conn, subject.subject_id)
         if kind == "name" and current
     ]
-    notice = row["body"] | {"to": {"name": names[0] if names else None}}
+    notice = row.body | {"to": {"name": names[0] if names else None}}
     return HTMLResponse(render_letter(notice))

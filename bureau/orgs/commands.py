@@ -93,9 +93,9 @@ def run_org_list(args: argparse.Namespace) -> int:
     with one_transaction(_url(args)) as conn:
         rows = repo.organizations_with_keys(conn)
     for row in rows:
-        state = "revoked" if row["revoked_at"] else "active"
-        key = f"{row['key_id']} [{','.join(row['scopes'])}] {state}" if row["key_id"] else "no keys"
-        print(f"{row['org_id']}  {row['name']:<34} {','.join(row['roles']):<18} {key}")
+        state = "revoked" if row.revoked_at else "active"
+        key = f"{row.key_id} [{','.join(row.scopes or [])}] {state}" if row.key_id else "no keys"
+        print(f"{row.org_id}  {row.name:<34} {','.join(row.roles):<18} {key}")
     return 0
 
 

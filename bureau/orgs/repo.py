@@ -3,28 +3,37 @@ operator's list of organizations."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 
 from bureau.orgs.schemas import OrganizationRow
 
 
-def requesters(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Requester:
+    org_id: UUID
+    name: str
+
+
+def requesters(conn: psycopg.Connection[Any]) -> list[Requester]:
     """Organizations that may pull reports (role 'user'): whom a subject can grant or thaw for."""
-    cur = conn.execute(
-        "SELECT org_id, name FROM organizations WHERE 'user' = ANY(roles) ORDER BY name, org_id"
-    )
-    return [dict(r) for r in cur.fetchall()]
+    with conn.cursor(row_factory=class_row(Requester)) as cur:
+        cur.execute(
+            "SELECT org_id, name FROM organizations WHERE 'user' = ANY(roles) ORDER BY name, org_id"
+        )
+        return cur.fetchall()
 
 
 def names(conn: psycopg.Connection[Any]) -> dict[str, str]:
     """Every organization's name by id, to write access-log entries in words."""
-    cur = conn.execute("SELECT org_id, name FROM organizations")
-    return {str(r["org_id"]): r["name"] for r in cur.fetchall()}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT org_id, name FROM organizations")
+        return {str(org_id): str(name) for org_id, name in cur.fetchall()}
 
 
 def organizations_page(

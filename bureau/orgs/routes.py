@@ -110,11 +110,11 @@ def create_key(org_id: UUID, body: KeyIn, operator: OperatorKey, conn: Tx) -> Ke
     org = repo.organization(conn, org_id)
     if org is None:
         raise NotFound(f"no organization {org_id}", field="org_id")
-    allowed = {SCOPE_OF_ROLE[role] for role in org["roles"] if role in SCOPE_OF_ROLE}
+    allowed = {SCOPE_OF_ROLE[role] for role in org.roles if role in SCOPE_OF_ROLE}
     beyond = sorted(set(body.scopes) - allowed)
     if beyond:
         raise InvalidInput(
-            f"scopes {beyond} are beyond this organization's roles {sorted(org['roles'])} "
+            f"scopes {beyond} are beyond this organization's roles {sorted(org.roles)} "
             f"(allowed: {sorted(allowed)})",
             field="scopes",
         )

@@ -25,6 +25,7 @@ from bureau import events
 from bureau.db.batch import run_async
 from bureau.db.write import Write
 from bureau.file.assemble import assemble
+from bureau.file.repo import Known
 from bureau.model import CreditFile
 from bureau.obsolescence import reportable
 from bureau.policy.regime import live_rules
@@ -87,7 +88,7 @@ async def pull_report(
 
     The signed report is kept, encrypted under the subject's data key, for `copy_for`, so
     its recipient can fetch it again (`bureau.reports.redelivery`)."""
-    found, freeze, alerts, file_status, data_keys = await repo.release_facts(conn, grant_id)
+    found, freeze, alerts, file_status, known = await repo.release_facts(conn, grant_id)
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
     grant = request.granted(found)
     subject_id = grant.subject_id
@@ -96,10 +97,10 @@ async def pull_report(
         conn, subject_id, org_id
     )
     decision = request.decide(grant, freeze, alerts, holds, file_status)
-    file = await _reportable_file(conn, vault, subject_id, at)
+    file = await _reportable_file(conn, vault, subject_id, at, known)
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
-    cipher = vault.cipher_from(subject_id, data_keys)
+    cipher = vault.cipher_from(subject_id, known.data_keys)
     return await _record(conn, key, draft, lambda token: copies.copy_writes(
         cipher, draft.report_id, token, at, copy_for))  # fmt: skip
 
@@ -146,9 +147,13 @@ async def compelled_report(
 
 
 async def _reportable_file(
-    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID, at: datetime
+    conn: psycopg.AsyncConnection[Any],
+    vault: Vault,
+    subject_id: UUID,
+    at: datetime,
+    known: Known | None = None,
 ) -> CreditFile:
-    file = await run_async(conn, assemble(vault, subject_id, at))
+    file = await run_async(conn, assemble(vault, subject_id, at, known))
     return reportable(file, at.date(), live_rules().retention)
 
 

@@ -18,6 +18,7 @@ from psycopg.rows import tuple_row
 from bureau.audit import trail
 from bureau.db.batch import Batch, Read
 from bureau.db.write import Write, execute_async
+from bureau.file.repo import Known
 from consent.decision import Alert, Freeze, Grant, Thaw
 from consent.repo import THAWS_SQL
 
@@ -48,13 +49,13 @@ HOLDS_ACCOUNT_SQL = (
 )
 FILE_STATUS_SQL = "SELECT status FROM subjects WHERE subject_id = %s"
 
-DataKeys = list[tuple[int, str, bytes]]
-ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str, DataKeys]
+ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str, Known]
 
 
 async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> ReleaseFacts:
     """The grant, locked until the transaction ends, and its subject's freeze, alerts, file
-    status ('active', 'closed', 'shredded') and live data keys.
+    status ('active', 'closed', 'shredded'), and what the file read then need not read again
+    (the live data keys, the freeze, the alerts' rows: `Known`).
 
     The lock is what makes uses exact under concurrency: a second pull on the same grant
     waits here, then reads the use the first one counted. The three reads travel as one
@@ -77,8 +78,9 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
         frozen = await freeze_cur.fetchone()
         alert_rows = await alerts_cur.fetchall()
         keys = [(int(v), str(k), bytes(w)) for v, k, w in await keys_cur.fetchall()]
+    known = Known(keys, frozen is not None, alert_rows)
     if row is None:
-        return None, None, [], "active", []
+        return None, None, [], "active", known
     *grant_columns, file_status = row  # the columns in _GRANT_COLUMNS order, then the status
     status = str(file_status)
     grant = Grant(*grant_columns)
@@ -100,7 +102,7 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
         Alert(alert_id, kind, placed_at, expires_at, removed_at)
         for alert_id, kind, _, placed_at, expires_at, removed_at in alert_rows
     ]
-    return grant, freeze, alerts, status, keys
+    return grant, freeze, alerts, status, known
 
 
 async def holds_account(conn: psycopg.AsyncConnection[Any], subject_id: UUID, org_id: UUID) -> bool:

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from bureau.api.contract import refuses
-from bureau.api.deps import AsyncTx, AsyncUserKey, VaultDep
+from bureau.api.deps import UserOnTheLoop
 from bureau.reports.redelivery import ReportNotHeld, redeliver
 from consent.errors import FileClosedDenied, FileShreddedDenied
 from consent.schemas import ReleasedReport
@@ -33,8 +33,6 @@ router = APIRouter()
         }
     },
 )
-async def fetch_again(
-    report_id: UUID, user: AsyncUserKey, conn: AsyncTx, vault: VaultDep
-) -> Response:
-    body = await redeliver(conn, vault, user.org_id, report_id, datetime.now(UTC))
+async def fetch_again(report_id: UUID, user: UserOnTheLoop) -> Response:
+    body = await redeliver(user.conn, user.vault, user.org.org_id, report_id, datetime.now(UTC))
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -60,7 +60,7 @@ def _prepare(settings: Settings, seed: int | None, as_of: date | None) -> SeedRe
     # The sandbox makes its own keys (`bureau init` does it for a real bureau).
     SigningKey.load_or_create(signing_key_file(settings.key_file))
     with one_transaction(url) as conn:
-        return seed_sandbox(conn, Vault.for_database(settings.key_file, conn), seed, as_of)
+        return seed_sandbox(conn, Vault.initialise(settings.key_file, conn), seed, as_of)
 
 
 def _require_keys(settings: Settings) -> None:

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import class_row
 
 
-def report_for_notice(conn: psycopg.Connection[Any], report_id: UUID) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class ReportForNotice:
+    """A released report, its requester's name and contact, and the score it carried (if any)."""
+
+    subject_id: UUID
+    report_id: UUID
+    requester_org_id: UUID | None
+    purpose: str
+    created_at: datetime
+    requester_name: str | None
+    requester_address: str | None
+    requester_phone: str | None
+    score: dict[str, Any] | None
+
+
+def report_for_notice(conn: psycopg.Connection[Any], report_id: UUID) -> ReportForNotice | None:
     """The report, its requester's name and contact, and the score it carried (if any)."""
-    cur = conn.execute(
+    cur = conn.cursor(row_factory=class_row(ReportForNotice))
+    cur.execute(
         """
         SELECT r.subject_id, r.report_id, r.requester_org_id, r.purpose, r.created_at,
                o.name AS requester_name, o.address AS requester_address,
@@ -22,5 +41,5 @@ def report_for_notice(conn: psycopg.Connection[Any], report_id: UUID) -> dict[st
         """,
         (report_id,),
     )
-    row = cur.fetchone()
-    return dict(row) if row else None
+    with cur:
+        return cur.fetchone()

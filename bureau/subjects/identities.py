@@ -375,3 +375,22 @@ def replace_values(conn: psycopg.Connection[Any], subject_id: UUID, value_cts: l
         "WHERE subject_id = %s AND cardinality(value_cts) = %s",
         (value_cts, subject_id, len(value_cts)),
     )
+
+
+def sample_facts(
+    conn: psycopg.Connection[Any], kinds: Sequence[str], limit: int
+) -> list[tuple[UUID, str, bytes, bytes]]:
+    """(subject, kind, ciphertext, blind index) of up to `limit` facts of these kinds, from
+    different subjects: what an adoption of a key file checks its blind-index key against."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            """
+            SELECT d.subject_id, f.kind, f.ct, f.bidx
+            FROM (SELECT * FROM identity_documents ORDER BY subject_id LIMIT %s) d,
+                 LATERAL (SELECT k AS kind, c AS ct, b AS bidx
+                          FROM unnest(d.kinds, d.value_cts, d.value_bidxs) AS u(k, c, b)
+                          WHERE k = ANY(%s) LIMIT 1) f
+            """,
+            (limit, list(kinds)),
+        )
+        return [(s, str(k), bytes(c), bytes(b)) for s, k, c, b in cur.fetchall()]

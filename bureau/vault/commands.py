@@ -83,15 +83,16 @@ def register(subparsers: Subparsers) -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     """Create what a bureau needs before it can serve: the schema, the key file (only for a
-    database that has no keys: `Vault.for_database` refuses a missing file next to one that
-    has) and the signing key (mode 0600). Safe to run again: existing keys are checked, kept."""
+    database that has no keys: `Vault.initialise` refuses a missing file next to one that
+    has), the key file's fingerprints (recorded for a new database only, never by a start)
+    and the signing key (mode 0600). Safe to run again: existing keys are checked, kept."""
     settings = settings_from(args)
     url = database_url(settings)
     check_reachable(url)
     migrate(url)
     had_key_file = settings.key_file.exists()
     with one_transaction(url) as conn:
-        Vault.for_database(settings.key_file, conn)
+        Vault.initialise(settings.key_file, conn)
     signing = signing_key_file(settings.key_file)
     had_signing = signing.exists()
     key = SigningKey.load_or_create(signing)

@@ -31,6 +31,25 @@ def some_live_kek_id(conn: psycopg.Connection[Any]) -> str | None:
     return str(row[0]) if row is not None else None
 
 
+def holds_data_keys(conn: psycopg.Connection[Any]) -> bool:
+    """Whether any subject was ever given a data key (live or destroyed): a database with
+    data, whose keys a start must be able to check."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM subject_keys)")
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def one_wrapped_key_per_kek(conn: psycopg.Connection[Any]) -> list[tuple[str, bytes]]:
+    """(master key id, one live wrapped data key under it) for each master key in use."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT DISTINCT ON (kek_id) kek_id, wrapped_key FROM subject_keys "
+            "WHERE wrapped_key IS NOT NULL ORDER BY kek_id"
+        )
+        return [(str(k), bytes(w)) for k, w in cur.fetchall()]
+
+
 def insert_data_keys(
     conn: psycopg.Connection[Any], keys: Sequence[tuple[UUID, int, str, bytes]]
 ) -> None:

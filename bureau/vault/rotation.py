@@ -38,7 +38,7 @@ from bureau.errors import Conflict, NotFound
 from bureau.vault import repo
 from bureau.vault.keyring import KeyRing, load, new_kek_id, save
 from bureau.vault.keywrap import wrap_many
-from bureau.vault.vault import VaultError, fingerprint
+from bureau.vault.vault import Vault, VaultError, fingerprint
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -119,6 +119,9 @@ def rotate_master_key(
                 f"live data keys are wrapped under master keys that {key_file} does not hold "
                 f"({named}): this key file cannot re-wrap them; nothing was changed"
             )
+        # the file must be the one the database recorded (the master keys a rotation added
+        # and may not have recorded yet aside): a rotation never adopts a key file
+        Vault(ring, key_file).check_holds_database_keys(conn, rotating=True)
         unfinished = any(kid != ring.active_kek_id for kid in counts)
         created = new_key is not None or key_id is not None or not unfinished
         if created:

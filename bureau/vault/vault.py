@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from bureau.vault import repo
+from bureau.vault.indexer import BlindIndexer
 from bureau.vault.keyring import KeyRing, file_stamp, load, load_or_create
 from bureau.vault.keywrap import wrap_many
 from bureau.vault.normalise import NORMALISERS
@@ -140,30 +141,82 @@ class Vault:
         return cls(load_or_create(path), path)
 
     @classmethod
-    def for_database(
-        cls, path: Path, conn: psycopg.Connection[Any], *, create: bool = True
-    ) -> Vault:
-        """The key file's vault, refused unless it matches `conn`'s keys
-        (`check_holds_database_keys`). The file is created only for a database that has no
-        data keys and no recorded keys yet (otherwise a missing file is a mistake), and only
-        when `create`: a served bureau passes False, so serving never writes a key (keys are
-        made by `bureau init` or the sandbox)."""
+    def for_database(cls, path: Path, conn: psycopg.Connection[Any]) -> Vault:
+        """The key file's vault for a served bureau or a command: refused unless `conn`'s
+        database recorded every key in it (`check_holds_database_keys`). Never creates a key
+        file and never records a fingerprint: only `initialise` (`bureau init`, the sandbox),
+        a master key rotation and an explicit adoption (`bureau keys adopt`) record."""
         if not path.exists():
-            if repo.some_live_kek_id(conn) is not None or repo.key_fingerprints(conn):
-                raise VaultError(
-                    f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot "
-                    "unwrap this database's data keys; point FAIRFILE_KEY_FILE at the bureau's "
-                    "key file (docs/vault.md)"
-                )
-            if not create:
-                raise VaultError(
-                    f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist; create the "
-                    "bureau's keys with `bureau init` (or serve the sandbox), or point "
-                    "FAIRFILE_KEY_FILE at the bureau's key file"
-                )
-        vault = cls.from_key_file(path)
+            raise VaultError(cls._missing(path, conn))
+        vault = cls(load(path), path)
         vault.check_holds_database_keys(conn)
         return vault
+
+    @classmethod
+    def initialise(cls, path: Path, conn: psycopg.Connection[Any]) -> Vault:
+        """`bureau init` and the sandbox: the key file, created for a database that has no
+        keys, and its fingerprints recorded for a new database (no data key, none recorded).
+
+        Why only here: a start that recorded whatever it was given (trust on first use) let
+        the first start after the fingerprints were lost, or before they were ever kept,
+        bring another blind-index key, and a furnish of known accounts then made a duplicate
+        of every subject. A database that holds data but no fingerprints is refused here too:
+        its keys are adopted explicitly, with checks (`bureau keys adopt`)."""
+        new = not repo.key_fingerprints(conn) and not repo.holds_data_keys(conn)
+        if not path.exists() and not new:
+            raise VaultError(cls._missing(path, conn))
+        vault = cls.from_key_file(path)
+        if new:
+            vault.record_fingerprints(conn)
+        vault.check_holds_database_keys(conn)
+        return vault
+
+    @staticmethod
+    def _missing(path: Path, conn: psycopg.Connection[Any]) -> str:
+        if repo.holds_data_keys(conn) or repo.key_fingerprints(conn):
+            return (
+                f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist, so it cannot "
+                "unwrap this database's data keys; point FAIRFILE_KEY_FILE at the bureau's "
+                "key file (docs/vault.md)"
+            )
+        return (
+            f"FAIRFILE_KEY_FILE: the key file ({path}) does not exist; create the bureau's "
+            "keys with `bureau init` (or serve the sandbox), or point FAIRFILE_KEY_FILE at the "
+            "bureau's key file"
+        )
+
+    def fingerprints(self) -> dict[tuple[str, str], bytes]:
+        """What the database records of this key file: the blind-index key and every master
+        key that can still unwrap, by (kind, key id)."""
+        ring = self._refresh()
+        mine = {("blind_index", ""): fingerprint(ring.blind_index_key)}
+        return mine | {("master", kek_id): fingerprint(kek) for kek_id, kek in ring.keks.items()}
+
+    def record_fingerprints(self, conn: psycopg.Connection[Any]) -> None:
+        """Record this key file's fingerprints (those not recorded yet; a recorded one never
+        changes). Callers: `initialise`, a rotation, an adoption; never a start."""
+        recorded = repo.key_fingerprints(conn)
+        repo.record_key_fingerprints(
+            conn, {k: v for k, v in self.fingerprints().items() if k not in recorded}
+        )
+
+    def unwrapped_samples(self, conn: psycopg.Connection[Any]) -> list[str]:
+        """Unwrap one live data key under each master key the database uses, and return those
+        master keys' ids; VaultError naming the first that does not unwrap (an adoption's
+        check: with no fingerprint to compare, only unwrapping proves a master key)."""
+        checked = []
+        for kek_id, wrapped in repo.one_wrapped_key_per_kek(conn):
+            try:
+                aes_key_unwrap(self.master_key(kek_id), wrapped)
+            except (InvalidUnwrap, VaultError) as exc:
+                where = f" ({self._path})" if self._path is not None else ""
+                raise VaultError(
+                    f"FAIRFILE_KEY_FILE: the key file{where} cannot unwrap this database's data "
+                    f"keys under master key {kek_id}; point FAIRFILE_KEY_FILE at the bureau's "
+                    "key file (docs/vault.md)"
+                ) from exc
+            checked.append(kek_id)
+        return checked
 
     def _refresh(self) -> KeyRing:
         """The key ring, read again first if the key file was replaced since it was read."""
@@ -187,6 +240,10 @@ class Vault:
         normalised = NORMALISERS[kind](value)
         message = kind.encode() + b"\x00" + normalised.encode()
         return hmac.digest(self._ring.blind_index_key, message, "sha256")
+
+    def blind_indexer(self) -> BlindIndexer:
+        """Blind indexes for a batch of values at once (vault/indexer.py), as blind_index."""
+        return BlindIndexer(self._ring.blind_index_key)
 
     def derived_key(self, purpose: str) -> bytes:
         """A 32-byte key for one purpose (e.g. signing portal sessions), derived from the key file.
@@ -275,22 +332,36 @@ class Vault:
             raise VaultError(f"master key {kek_id} was retired at {retired}; it unwraps nothing")
         raise VaultError(f"master key {kek_id} is not in the key file")
 
-    def check_holds_database_keys(self, conn: psycopg.Connection[Any]) -> None:
-        """Refuse a key file that does not match the database's keys, then record the
-        fingerprints of the file's keys the database has not seen yet.
+    def check_holds_database_keys(
+        self, conn: psycopg.Connection[Any], *, rotating: bool = False
+    ) -> None:
+        """Refuse (one line naming FAIRFILE_KEY_FILE) a key file whose keys the database has
+        not all recorded, or that lacks or differs from one it recorded; record nothing.
 
-        Why at start-up: a missing key file is created afresh, so a wrong `FAIRFILE_KEY_FILE`
-        (or a deleted file) once started a bureau that could read no identity data; a file with
-        another blind-index key matched no existing subject, so a furnish duplicated every one.
-        The recorded fingerprints (the blind-index key and every master key) must all match;
-        a master key the file lists as retired unwraps nothing and is not asked for. One live
-        data key is also probed, for a database whose fingerprints were never recorded.
+        Why at start-up: a wrong `FAIRFILE_KEY_FILE` (or a deleted file) once started a bureau
+        that could read no identity data, and a file with another blind-index key matched no
+        existing subject, so a furnish duplicated every one. A master key the file lists as
+        retired unwraps nothing and is not asked for. A database with data keys but no
+        recorded fingerprint is refused with a pointer to `bureau keys adopt`; one with
+        neither (a new database) with a pointer to `bureau init`. `rotating`: a master key
+        rotation, which records the master keys it adds (an interrupted one may have saved the
+        file without recording), so only those may be unrecorded.
         """
-        ring = self._refresh()
         where = f" ({self._path})" if self._path is not None else ""
         recorded = repo.key_fingerprints(conn)
-        mine = {("blind_index", ""): fingerprint(ring.blind_index_key)}
-        mine |= {("master", kek_id): fingerprint(kek) for kek_id, kek in ring.keks.items()}
+        ring = self._refresh()
+        mine = self.fingerprints()
+        if not recorded:
+            if repo.holds_data_keys(conn):
+                raise VaultError(
+                    "FAIRFILE_KEY_FILE: this database holds data keys but records no key "
+                    f"fingerprint, so the key file{where} cannot be checked against it; if it "
+                    "is the bureau's key file, adopt it with `bureau keys adopt` (docs/vault.md)"
+                )
+            raise VaultError(
+                f"FAIRFILE_KEY_FILE: this database has not recorded the key file{where} (a new "
+                "database): record it with `bureau init` (docs/vault.md)"
+            )
         for (kind, kek_id), value in sorted(recorded.items()):
             if kind == "master" and kek_id in ring.retired:
                 continue
@@ -307,6 +378,20 @@ class Vault:
                     "database was written with; point FAIRFILE_KEY_FILE at the bureau's key "
                     "file (docs/vault.md)"
                 )
+        if ("blind_index", "") not in recorded:
+            raise VaultError(
+                f"FAIRFILE_KEY_FILE: this database never recorded the key file{where}'s "
+                "blind-index key; if it is the bureau's key file, adopt it with `bureau keys "
+                "adopt` (docs/vault.md)"
+            )
+        unknown = sorted(k for kind, k in mine if kind == "master" and (kind, k) not in recorded)
+        if unknown and not rotating:
+            raise VaultError(
+                f"FAIRFILE_KEY_FILE: the key file{where} holds master key {unknown[0]}, which "
+                "this database never recorded (keys are added by `bureau vault "
+                "rotate-master-key`); point FAIRFILE_KEY_FILE at the bureau's key file "
+                "(docs/vault.md)"
+            )
         probe = repo.some_live_kek_id(conn)
         if probe is not None:
             try:
@@ -316,7 +401,6 @@ class Vault:
                     f"the key file{where} cannot unwrap this database's data keys: {exc}. "
                     "Point FAIRFILE_KEY_FILE at the bureau's key file (docs/vault.md)"
                 ) from exc
-        repo.record_key_fingerprints(conn, {k: v for k, v in mine.items() if k not in recorded})
 
     def shred(self, conn: psycopg.Connection[Any], subject_id: UUID) -> None:
         """Destroy the subject's data keys: every ciphertext of the subject becomes noise."""

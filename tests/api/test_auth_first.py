@@ -3,10 +3,15 @@ input by sending it garbage (issue 17 item 5)."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.utils import solve_dependencies
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tests.consent.conftest import Org, Person
@@ -91,3 +96,41 @@ def test_pulls_and_compelled_reports_take_their_credential_from_a_dependency(
     for path in ("/v1/reports", "/v1/operator/compelled-reports"):
         operation = spec["paths"][path]["post"]
         assert operation["security"] == [{"HTTPBearer": []}], path
+
+
+# bureau/api/auth_first.py leans on three things FastAPI and Starlette do not promise; the
+# FastAPI range in pyproject.toml is the one they were checked on. These tests name each, so an
+# upgrade that moves one fails here, saying which, instead of as a 500 on a garbled body.
+
+
+def test_fastapis_solve_dependencies_still_takes_what_auth_first_passes() -> None:
+    parameters = inspect.signature(solve_dependencies).parameters
+    passed = {"request", "dependant", "body", "dependency_overrides_provider",
+              "async_exit_stack", "embed_body_fields"}  # fmt: skip
+    assert passed <= set(parameters), f"solve_dependencies lost {passed - set(parameters)}"
+    route = APIRoute("/probe", lambda: None, methods=["POST"])
+    for attribute in ("dependant", "dependency_overrides_provider", "_embed_body_fields"):
+        assert hasattr(route, attribute), f"APIRoute.{attribute} is gone"
+
+
+def test_fastapi_still_keeps_the_inner_exit_stack_in_the_scope() -> None:
+    seen: dict[str, object] = {}
+    router = APIRouter()
+
+    @router.post("/probe")
+    async def probe(request: Request) -> None:
+        seen["stack"] = request.scope.get("fastapi_inner_astack")
+
+    app = FastAPI()
+    app.include_router(router)
+    assert TestClient(app).post("/probe").status_code == 200
+    assert isinstance(seen["stack"], AsyncExitStack), "scope['fastapi_inner_astack'] is gone"
+
+
+def test_starlettes_request_json_still_answers_from_its_cache() -> None:
+    async def never_called() -> dict[str, object]:
+        raise AssertionError("Request.json read the body although _json was set")
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, never_called)
+    request._json = {"decoded": "once"}
+    assert asyncio.run(request.json()) == {"decoded": "once"}

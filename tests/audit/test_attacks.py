@@ -82,8 +82,10 @@ def mine(
     settings: Settings,
     subject: UUID,
     remembered: dict[str, Any] | None = None,
+    knows: str | None = None,
 ) -> verify_mine.MineResult:
-    """verify-mine over the pages the API route serves this subject."""
+    """verify-mine over the pages the API route serves this subject (`knows`: the id the
+    subject checks against, e.g. `--subject-id`)."""
     principal = SimpleNamespace(subject_id=subject)
 
     def fetch(before: int | None) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def mine(
         return json.loads(json.dumps(page))  # as it goes over the wire
 
     verify_mine.PAGE = 2  # small pages: the chain is checked across them
-    return verify_mine.check_pages(fetch, [key.public_key], remembered)
+    return verify_mine.check_pages(fetch, [key.public_key], remembered, knows)
 
 
 def test_the_untouched_log_verifies_for_the_bureau_and_the_subject(
@@ -194,7 +196,10 @@ def test_a_deleted_newest_entry_with_tips_and_map_rolled_back_is_named_on_a_firs
            subject)  # fmt: skip
     conn.execute("SET LOCAL session_replication_role = replica")
     repo.save_map_nodes(
-        conn, subject_map.rewrite(stored, {tip.position: subject_map.tip_leaf(rolled)})
+        conn,
+        subject_map.rewrite(
+            stored, {tip.position: subject_map.bucket_leaf([subject_map.pair(rolled)])}
+        ),
     )
     conn.execute("SET LOCAL session_replication_role = origin")
 
@@ -211,6 +216,69 @@ def test_a_deleted_newest_entry_with_tips_and_map_rolled_back_is_named_on_a_firs
     with conn.transaction(), pytest.raises(LogTampered, match=f"subject {subject}: the sequencer"):
         sequence(conn, bureau_key)
     assert tree.verify_log(conn, [bureau_key.public_key]).first_bad_index == last
+
+
+def test_a_subject_whose_every_entry_and_tip_row_were_deleted_is_told_on_a_first_look(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    from bureau.audit import repo, subject_map
+    from bureau.audit.own_log import verify_published
+
+    first = min(indexes_of(conn, subject))
+    # Everything stored about the subject goes: every entry, the tip row, and the map's nodes
+    # on their position's path, recomputed as if the position held nobody.
+    position = subject_map.position_of(str(subject))
+    stored = repo.map_nodes(conn, subject_map.nodes_for([position]))
+    shared = [t for t in repo.tips_at_positions(conn, [position]).get(position, [])
+              if t.subject_id != str(subject)]  # fmt: skip
+    attack(conn, "DELETE FROM audit_log WHERE entry->>'subject_id' = %s", str(subject))
+    attack(conn, "DELETE FROM audit_subject_tips WHERE subject_id = %s", subject)
+    for nodes in ({}, subject_map.rewrite(stored, {position: subject_map.bucket_leaf(
+            subject_map.pair(t) for t in shared)})):  # fmt: skip
+        conn.execute("SET LOCAL session_replication_role = replica")
+        repo.save_map_nodes(conn, nodes)
+        conn.execute("SET LOCAL session_replication_role = origin")
+        result = tree.verify_log(conn, [bureau_key.public_key])
+        assert result.first_bad_index == first, result.problems
+        first_look = mine(conn, bureau_key, settings, subject)  # nothing remembered
+        assert first_look.entries == 0 and not first_look.ok
+        assert any("your tip (no entry) does not lead to the subject map root signed with the "
+                   "checkpoint" in p for p in first_look.problems), first_look.problems  # fmt: skip
+        page = routes.my_access_log(SimpleNamespace(subject_id=subject), conn, bureau_key,  # type: ignore[arg-type]
+                                    settings, 100, None)  # fmt: skip
+        assert not verify_published(
+            json.loads(json.dumps(page)), bureau_key.public_key
+        ).all_verified
+
+
+def test_a_deleted_or_moved_tip_row_is_named_by_verify_and_by_the_subject(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    newest = max(indexes_of(conn, subject))
+    with conn.transaction(force_rollback=True):
+        attack(conn, "DELETE FROM audit_subject_tips WHERE subject_id = %s", subject)
+        result = tree.verify_log(conn, [bureau_key.public_key])
+        assert (f"subject {subject}: the log holds 5 entries naming them, the newest at "
+                f"{newest}, but the sequencer keeps no tip for them") in result.problems  # fmt: skip
+        seen = mine(conn, bureau_key, settings, subject)
+        assert any("does not lead to the subject map root" in p for p in seen.problems)
+    attack(conn, "UPDATE audit_subject_tips SET map_position = map_position # 1 "
+                 "WHERE subject_id = %s", subject)  # fmt: skip
+    result = tree.verify_log(conn, [bureau_key.public_key])
+    assert any(p.startswith(f"subject {subject}: the tip sits at map position")
+               for p in result.problems), result.problems  # fmt: skip
+    assert not mine(conn, bureau_key, settings, subject).ok
+
+
+def test_a_subject_with_no_entry_gets_a_signed_proof_of_it(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    nobody = uuid4()
+    seen = mine(conn, bureau_key, settings, nobody, knows=str(nobody))
+    assert seen.ok and seen.entries == 0, seen.problems
+    # a bureau answering for another id (one with an empty position) does not pass for theirs
+    other = mine(conn, bureau_key, settings, nobody, knows=str(subject))
+    assert any(f"is for subject {nobody}, not for you ({subject})" in p for p in other.problems)
 
 
 def test_a_rolled_back_tip_alone_is_named_by_verify(

@@ -324,3 +324,48 @@ def test_the_migration_keeps_existing_entries_and_reports_where_they_were(server
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_migration_to_positions_by_subject_keeps_every_tip_and_signs_the_map_again(
+    server_url: str,
+) -> None:
+    """Upgrading a bureau whose subject map placed subjects in sequencing order (0181): the
+    tips move to the positions their ids give (the same in SQL as in Python), and the next
+    run rebuilds and signs the map, which every subject's position then proves."""
+    from bureau.audit import access_log, subject_map
+    from bureau.audit.own_log import tip_problems
+    from bureau.db.migrate import migrate
+
+    name = f"fairfile_upgrade_{uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = psycopg.conninfo.make_conninfo(server_url, dbname=name)
+    key = SigningKey.from_seed(b"\x06" * 32)
+    subjects = [uuid4() for _ in range(4)]
+    try:
+        migrate(url, through=234)
+        with connect(url) as c:
+            for subject in subjects:
+                trail.append(c, "report.released", subject, {"n": 1})
+            sequence(c, key)
+            # as 0181 left them: positions 0, 1, … in subject order, and a map over those
+            c.execute("UPDATE audit_subject_tips t SET map_position = n.p FROM (SELECT "
+                      "subject_id, row_number() OVER (ORDER BY subject_id) - 1 AS p FROM "
+                      "audit_subject_tips) n WHERE n.subject_id = t.subject_id")  # fmt: skip
+            c.commit()
+        migrate(url)
+        with connect(url) as c:
+            positions = {t.subject_id: t.position for t in repo.all_subject_tips(c)}
+            assert positions == {str(s): subject_map.position_of(str(s)) for s in subjects}
+            sequence(c, key)
+            assert verify_log(c, [key.public_key]).ok
+            for subject in subjects:
+                tip = access_log.subject_tip(c, subject)
+                assert tip is not None and tip["entries"] == 1
+                shown = [{"leaf_index": tip["last_index"], "leaf_hash": tip["last_hash"],
+                          "entry": {"subject_id": str(subject), "subject_entry": 1}}]  # fmt: skip
+                size = int(tip["checkpoint"]["tree_size"])
+                assert tip_problems(tip, shown, [key.public_key], size, str(subject)) == []
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

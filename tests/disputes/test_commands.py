@@ -34,8 +34,8 @@ def disputed(
     """The world of tests/disputes/conftest.py in `database`, a dispute filed at T0 on each of
     its first `accounts` accounts (1 or 2), and the command pointed at both."""
     key_file = tmp_path / "master.key"
-    vault = Vault.from_key_file(key_file)
     with psycopg.connect(database, row_factory=dict_row) as conn:
+        vault = Vault.initialise(key_file, conn)  # as `bureau init` makes it
         world = build_world(conn, vault)
         rows = [service.file_dispute(conn, vault, world.subject_id, service.Filing(
             "account", account, "inaccurate-balance"), T0)

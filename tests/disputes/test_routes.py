@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
+from tests.api.test_documented_responses import documented
 from tests.conftest import bearer
 from tests.disputes.conftest import Clock, World
 
@@ -146,8 +147,8 @@ def test_furnisher_corrects_the_item_and_the_next_disclosure_shows_it(
                         headers=bearer(world.token))  # fmt: skip
     assert letter.headers["content-type"].startswith("text/html")
     assert "The results of your dispute" in letter.text and "current_balance" in letter.text
-    as_json = client.get(f"/v1/me/disputes/notices/{results['notice_id']}",
-                         headers=bearer(world.token)).json()  # fmt: skip
+    as_json = documented(client, "get", "/v1/me/disputes/notices/{notice_id}", client.get(
+        f"/v1/me/disputes/notices/{results['notice_id']}", headers=bearer(world.token)))  # fmt: skip
     assert as_json["body"]["changes"]["current_balance"] == {"before": 1200, "after": 0}
 
 
@@ -174,6 +175,9 @@ def test_past_recipients_are_told_on_request_and_see_the_notice(
     letter = client.get(f"/v1/org/dispute-notices/{notice['notice_id']}?format=html",
                         headers=bearer(world.user_keys["employer"]))  # fmt: skip
     assert "Correction of a consumer report" in letter.text
+    as_json = client.get(f"/v1/org/dispute-notices/{notice['notice_id']}",
+                         headers=bearer(world.user_keys["employer"]))  # fmt: skip
+    documented(client, "get", "/v1/org/dispute-notices/{notice_id}", as_json)
     assert client.get("/v1/org/dispute-notices",
                       headers=bearer(world.user_keys["old-lender"])).json()["notices"] == []  # fmt: skip
     again = client.post(f"/v1/me/disputes/{dispute['dispute_id']}/notify-recipients",

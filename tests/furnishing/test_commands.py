@@ -23,6 +23,7 @@ from bureau.furnishing.metro2.records import Record, Value
 from bureau.furnishing.metro2.synthetic import account, records
 from bureau.furnishing.metro2.validate import validate_items
 from bureau.furnishing.metro2.write import to_bytes
+from bureau.vault import Vault
 from tests.furnishing.conftest import Segments, add_furnisher, co_borrower, metro2_file
 
 
@@ -33,6 +34,8 @@ def env(
     values = {"DATABASE_URL": committed_url, "FAIRFILE_KEY_FILE": str(session_key_file)}
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+    with psycopg.connect(committed_url) as conn:
+        Vault.initialise(session_key_file, conn)  # as `bureau init` makes a bureau's keys
     return values
 
 
@@ -97,16 +100,35 @@ def test_export_reads_back_as_the_same_accounts(
             assert twin.main.raw(field) == record.main.raw(field), field
 
 
+def _children(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (an ingest's keying workers)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit() and int(fields[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
 def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
-    env: dict[str, str], committed_url: str, tmp_path: Path
+    env: dict[str, str], committed_url: str, tmp_path: Path, workers: str
 ) -> None:
-    org = _new_furnisher(committed_url, "CRASHFURN01")
+    """With or without keying workers (the file is large enough for them): nothing lands,
+    and the workers leave with the killed ingest."""
+    code = f"CRASHFURN0{workers}"
+    org = _new_furnisher(committed_url, code)
     path = tmp_path / "big.m2"
-    path.write_bytes(to_bytes(records(6_000, seed=47, furnisher="CRASHFURN01")))
+    path.write_bytes(to_bytes(records(6_000, seed=47, furnisher=code)))
     subjects_before = _count(committed_url, "SELECT count(*) FROM subjects")
     command = [sys.executable, "-m", "bureau.cli", "furnish", str(path), "--furnisher", org]
+    env = {**env, "FAIRFILE_INGEST_WORKERS": workers}
     process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)  # fmt: skip
+    workers_seen: set[int] = set()
     try:
         deadline = time.monotonic() + 60
         staged = False
@@ -119,10 +141,16 @@ def test_killing_the_ingest_mid_file_leaves_the_database_without_any_of_it(
                 break
             time.sleep(0.01)
         assert staged and process.poll() is None, "the ingest was not caught mid-file"
+        workers_seen = _children(process.pid)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    assert len(workers_seen) >= int(workers)  # spawn also starts a resource tracker
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in workers_seen):
+        assert time.monotonic() < deadline, "keying workers outlived the killed ingest"
+        time.sleep(0.1)
     deadline = time.monotonic() + 30  # the server notices the dead client and rolls back
     while _count(committed_url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                  "'%%furnish_%%' AND pid <> pg_backend_pid()") and time.monotonic() < deadline:  # fmt: skip

@@ -65,7 +65,7 @@ def test_every_sandbox_furnishers_export_validates_and_furnishes_back_unchanged(
     for slug in furnishers:
         org = UUID(sandbox.org_keys[slug]["org_id"])
         found = find_furnisher(conn, slug)  # `--furnisher` takes the short name printed
-        assert found is not None and found["org_id"] == org, slug
+        assert found is not None and found.org_id == org, slug
         data = to_bytes(export_records(conn, vault, org))
         # nothing the export writes may be rejected; the only findings for review are the
         # ones docs/metro2.md explains (accurate accounts some CFPB evaluators still flag)

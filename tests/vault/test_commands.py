@@ -24,8 +24,8 @@ def operator_env(own_database: str, key_file: Path, monkeypatch: pytest.MonkeyPa
     """The environment an operator's shell has, and a bureau with five subjects in it."""
     monkeypatch.setenv("DATABASE_URL", own_database)
     monkeypatch.setenv("FAIRFILE_KEY_FILE", str(key_file))
-    vault = Vault.from_key_file(key_file)
     with psycopg.connect(own_database) as conn:
+        vault = Vault.initialise(key_file, conn)  # as `bureau init` makes it
         open_files(conn, vault, [uuid4() for _ in range(5)])
     return vault
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from psycopg.rows import dict_row
 
 from bureau.subjects.creation import open_file, open_files
+from bureau.subjects.key_adoption import adopt
 from bureau.vault import Vault, VaultError
 from bureau.vault import keyring as keyring_module
 from bureau.vault.keyring import KeyRing, load
@@ -40,9 +41,9 @@ class World:
 
 
 def build(url: str, key_file: Path, subjects: int = 7) -> World:
-    vault = Vault.from_key_file(key_file)
     blobs: dict[UUID, bytes] = {}
     with psycopg.connect(url, row_factory=dict_row) as conn:
+        vault = Vault.initialise(key_file, conn)  # as `bureau init` makes it
         for _ in range(subjects - 3):  # one at a time, as enrolment does
             subject_id = uuid4()
             blobs[subject_id] = open_file(conn, vault, subject_id).encrypt(
@@ -200,6 +201,7 @@ def test_old_single_key_file_still_loads(own_database: str, key_file: Path) -> N
             (subject_id, aes_key_wrap(old_kek, data_key)),
         )
         blob = vault.cipher_for(conn, subject_id).encrypt("name", f"N {subject_id}")
+        adopt(conn, vault)  # a database from before fingerprints were kept: adopted first
     blind = vault.blind_index("name", "Ada Obi")
 
     rotation = rotate_master_key(own_database, key_file, batch_size=1)

@@ -16,6 +16,7 @@ from bureau.signing import SigningKey, SigningKeyRefused, signing_key_file
 from bureau.subjects.creation import open_file
 from bureau.vault import Vault
 from bureau.vault.vault import VaultError
+from tests.vault.key_files import with_other_blind_index_key, written_key_file
 
 
 def _settings(database_url: str, key_file: Path) -> Settings:
@@ -28,8 +29,9 @@ def _signing_key_beside(key_file: Path) -> None:
 
 
 def _subject_under(database_url: str, key_file: Path) -> None:
+    """A bureau `bureau init` made (its key file recorded) with one subject in it."""
     with psycopg.connect(database_url) as conn, conn.transaction():
-        open_file(conn, Vault.from_key_file(key_file), uuid4())
+        open_file(conn, Vault.initialise(key_file, conn), uuid4())
 
 
 def test_a_missing_key_file_does_not_start_a_bureau_that_cannot_read_its_data(
@@ -142,25 +144,9 @@ def test_a_key_file_with_another_blind_index_key_is_refused_at_start(
     own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    import json
-
     key_file = tmp_path / "bureau" / "master.key"
     _subject_under(own_database, key_file)
-    with psycopg.connect(own_database) as conn, conn.transaction():
-        Vault.for_database(key_file, conn)  # a start records the file's fingerprints
-    # The same master keys (every data key unwraps) but another blind-index key: the mix-up
-    # that once made a furnish of known accounts create a duplicate of every subject.
-    doc = json.loads(key_file.read_text())
-    other = Vault.from_key_file(tmp_path / "other" / "master.key")
-    doc["blind_index_key"] = json.loads((tmp_path / "other" / "master.key").read_text())[
-        "blind_index_key"
-    ]
-    assert other is not None
-    mixed = tmp_path / "mixed" / "master.key"
-    mixed.parent.mkdir(mode=0o700)
-    mixed.write_text(json.dumps(doc))
-    mixed.chmod(0o600)
-    _signing_key_beside(mixed)
+    mixed = with_other_blind_index_key(key_file, tmp_path / "mixed" / "master.key")
     err = _refused_with_one_line(own_database, mixed, monkeypatch, capsys)
     assert "another blind-index key" in err
     with (
@@ -210,3 +196,35 @@ def test_a_world_readable_or_malformed_signing_key_is_refused_with_one_line(
     assert main(["subjects", "shred-due"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "malformed key file" in err
+
+
+def test_a_key_file_lacking_a_recorded_master_key_or_adding_one_is_refused_at_start(
+    own_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import json
+
+    from bureau.vault.keyring import KeyRing
+
+    key_file = tmp_path / "bureau" / "master.key"
+    _subject_under(own_database, key_file)
+    doc = json.loads(key_file.read_text())
+    extra = KeyRing.generate()
+    added = dict(doc, keks={**doc["keks"], extra.active_kek_id: json.loads(extra.to_json())[
+        "keks"][extra.active_kek_id]})  # fmt: skip
+    lacking = dict(added, active_kek=extra.active_kek_id, keks={
+        extra.active_kek_id: added["keks"][extra.active_kek_id]})  # fmt: skip
+    for name, content, reason in (
+        ("added", added, f"holds master key {extra.active_kek_id}, which this database never"),
+        ("lacking", lacking, f"lacks master key {doc['active_kek']}"),
+    ):
+        path = written_key_file(tmp_path / name / "master.key", content)
+        assert reason in _refused_with_one_line(own_database, path, monkeypatch, capsys)
+        with (
+            pytest.raises(VaultError, match=reason),
+            TestClient(create_app(_settings(own_database, path))),
+        ):
+            pass
+    with psycopg.connect(own_database) as conn:
+        row = conn.execute("SELECT count(*) FROM vault_key_fingerprints").fetchone()
+    assert row is not None and row[0] == 2  # a start recorded neither

@@ -25,11 +25,20 @@ from bureau.furnishing.metro2.columnar.evaluate import (
     activity_column,
     day_number,
 )
-from bureau.furnishing.metro2.columnar.fields import SPACE, ZERO, Mask, Segments, all_digits
-from bureau.furnishing.metro2.layout import BASE, TRAILER_STATUS_CODES
+from bureau.furnishing.metro2.columnar.fields import (
+    SPACE,
+    ZERO,
+    Ints,
+    Mask,
+    Segments,
+    all_digits,
+)
+from bureau.furnishing.metro2.layout import BASE, LAYOUTS, TRAILER_STATUS_CODES
 from bureau.furnishing.metro2.records import Item, Record
 from bureau.furnishing.metro2.rules import CONSISTENCY
 from bureau.furnishing.metro2.validate import (
+    SEGMENT_ORDER,
+    SINGLE_SEGMENTS,
     AccountKey,
     FileValidator,
     Problem,
@@ -51,8 +60,9 @@ def _reported(raw: np.ndarray) -> Mask:
     return ~((raw == SPACE) | (raw == ZERO)).all(axis=1)
 
 
-def base_problems(base: Segments) -> Mask:
-    """Records some structure or field check of validate.check_record would report."""
+def base_problems(base: Segments, lengths: Ints | None = None) -> Mask:
+    """Records some structure or field check of validate.check_record would report on their
+    base segment (`lengths`: each record's length, 426 when not given)."""
     bad = base.field_problems()  # M2-F01, F02, F03 (coded fields), F06
     bad |= ~_is(base.raw("processing_indicator"), "1")  # M2-F04
     bad |= ~_HISTORY[base.raw("payment_history_profile")].all(axis=1)  # M2-F03
@@ -60,14 +70,38 @@ def base_problems(base: Segments) -> Mask:
     bad |= ~((terms == SPACE).all(axis=1) | all_digits(terms) | _is(terms, "LOC")
              | _is(terms, "REV"))  # M2-F05  # fmt: skip
     bad |= ~_reported(base.raw("ssn")) & ~_reported(base.raw("date_of_birth"))  # M2-F07
-    rdw = base.raw("record_descriptor_word")  # M2-S04: a plain record is 426 bytes
-    bad |= all_digits(rdw) & ~_is(rdw, "0426")
+    rdw = base.raw("record_descriptor_word")  # M2-S04: the record's length
+    if lengths is None:
+        bad |= all_digits(rdw) & ~_is(rdw, "0426")
+    else:
+        said = (rdw.astype(np.int64) - ZERO) @ np.array([1000, 100, 10, 1], dtype=np.int64)
+        bad |= all_digits(rdw) & (said != lengths)
     return bad
 
 
-def rule_problems(base: Segments, activity: date | None) -> Mask:
-    """Records on which some single-record consistency rule finds something."""
-    evaluator = Evaluator(Pairing(Batch(base, {}, activity_column(activity, len(base)))))
+def appended_problems(block: Plain) -> Mask:
+    """Records some check of validate.check_record would report on an appended segment:
+    its fields (M2-F01 .. F06), an empty placeholder (M2-S10), segments out of the CRRG's
+    order (M2-S11) or a single segment twice (M2-S09)."""
+    bad = np.zeros(len(block), dtype=bool)
+    for kind, (rows, record) in block.appended.items():
+        segments = Segments(LAYOUTS[kind], rows)
+        empty = ((rows[:, 2:] == SPACE) | (rows[:, 2:] == ZERO)).all(axis=1)
+        bad[record[segments.field_problems() | empty]] = True
+    for row, chain in block.segments.items():
+        kinds = [kind for kind, _ in chain]
+        ranks = [SEGMENT_ORDER.index(kind) for kind in kinds]
+        if ranks != sorted(ranks) or any(kinds.count(k) > 1 for k in SINGLE_SEGMENTS):
+            bad[row] = True
+    return bad
+
+
+def rule_problems(base: Segments, activity: date | None,
+                  appended: dict[str, tuple[Segments, Ints]] | None = None) -> Mask:  # fmt: skip
+    """Records on which some single-record consistency rule finds something (`appended`:
+    the records' appended segments by kind, with the row of the record each belongs to)."""
+    batch = Batch(base, dict(appended or {}), activity_column(activity, len(base)))
+    evaluator = Evaluator(Pairing(batch))
     bad = np.zeros(len(base), dtype=bool)
     for rule in SINGLE:
         bad |= evaluator.hits(rule)
@@ -163,8 +197,11 @@ class ColumnarValidator:
         file = self.file
         base = Segments(BASE, block.rows)
         n = len(block)
-        bad = base_problems(base)
-        bad |= rule_problems(base, file.activity)
+        appended = {kind: (Segments(LAYOUTS[kind], rows), record)
+                    for kind, (rows, record) in block.appended.items()}  # fmt: skip
+        bad = base_problems(base, block.lengths)
+        bad |= appended_problems(block)
+        bad |= rule_problems(base, file.activity, appended)
         bad |= outside_period(base, file.activity)
         if file.trailer is not None:
             bad[:] = True  # M2-S08: records after the trailer
@@ -198,7 +235,12 @@ class ColumnarValidator:
                 elif key[1]:
                     file.seen[key] = numbers[i]
         clean = ~np.array(failing, dtype=bool)
-        self._count(base, clean)
+        # records with appended segments are counted one by one (their segments have totals)
+        with_segments = np.zeros(n, dtype=bool)
+        with_segments[list(block.segments)] = True
+        for i in np.flatnonzero(clean & with_segments).tolist():
+            file.totals.add(block.record(i))
+        self._count(base, clean & ~with_segments)
         file.bases += int(clean.sum())
         file.last_number = numbers[-1]
         self.plain += n
