@@ -148,7 +148,7 @@ _STEPS: tuple[tuple[Any, str, str, bool], ...] = (
     (repo, "previous_cycles", "matching: stored state of the accounts", True),
     (identities, "subjects_holding", "matching: identity lookups", True),
     (creation.Creation, "claim", "matching: new-person locks", True),
-    (Vault, "new_subjects", "new subjects + data keys (wrap, COPY)", True),
+    (matching, "open_files", "new subjects + data keys (wrap, COPY)", True),
     (matching.Matcher, "cipher", "data keys of known subjects (unwrap)", False),
     (ingest._Ingest, "_open_files_only", "closed-file check", True),
     (ingest._Ingest, "_check_cycles", "cycle-to-cycle rules", False),

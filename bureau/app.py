@@ -32,17 +32,14 @@ from bureau.webhooks.delivery import Deliverer, WebhookWorker
 from consent.disclosure import consent_section
 
 ROUTER_MODULES: list[str] = [
-    # Report pulls' router first: FastAPI matches a request against each included router's
-    # routes in this order, and a pull walked some 30 routes (a tenth of its framework time)
-    # before reaching its own. No path of one router can match another's, so order is free.
-    "consent.routes",
-    "bureau.reports.routes",
     "bureau.api.health",
     "bureau.orgs.routes",
     "bureau.file.routes",
     "bureau.furnishing.routes",
     "bureau.api.keys",
     "bureau.audit.routes",
+    "consent.routes",
+    "bureau.reports.routes",
     "consent.oauth.routes",
     "disputes.routes",
     "bureau.score.routes",
