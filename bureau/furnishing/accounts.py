@@ -103,13 +103,14 @@ class Account:
 def record_from_stored(row: Mapping[str, Any]) -> Record:
     """A base record holding an account's stored state (tradeline columns), so the rules that
     compare cycles read the stored history with the same predicates as a previous file.
-    Fields the tradeline does not keep (names, identity, appended segments) are blank."""
+    Its L1 is the latest report's (`previous_change`); the fields the tradeline does not keep
+    (names, identity, the other appended segments) are blank."""
     values: dict[str, Value] = {}
     for name in _DIRECT:
         value = row.get(_COLUMN_OF.get(name, name))
         if value is not None:
             values[name] = value
-    return compose_record("base", values)
+    return compose_record("base", values, details.change_segments(row.get("previous_change")))
 
 
 def _none_if_blank(value: Value) -> Value:
@@ -134,7 +135,7 @@ def account_from_record(record: Record) -> Account:
         _none_if_blank(k1[0].raw("creditor_classification").strip()) if k1 else None
     )
     appended = len(record.segments) > 1  # most records have no appended segment at all
-    values["account_details"] = details.from_record(record) if appended else None  # K2-K4
+    values["account_details"] = details.from_record(record) if appended else None  # K2-K4, L1
     values["consumer_role"] = "base"
     return Account(
         number=record.number,

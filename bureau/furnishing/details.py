@@ -8,6 +8,10 @@ codes' meanings, and written back on export. Like every other field, the latest 
 account is what the file shows; earlier reports stay in the account's history. A K2 with
 indicator 9 (remove previously reported K2 information) leaves no K2 behind.
 
+The L1 segment (account change) is kept with them, as the latest report's, though it is neither
+shown nor exported: ingest applies it (the account is renumbered), and the next cycle's
+PROG-AccountChange rules compare with it, as they compare with the previous file's L1.
+
 Pure: no database.
 """
 
@@ -22,6 +26,7 @@ from bureau.furnishing.metro2.records import Record, Segment, Value
 
 # The segments kept, and what the disclosure calls them.
 SEGMENTS = {"K2": "purchased_from_sold_to", "K3": "mortgage", "K4": "specialized_payment"}
+CHANGE = "L1"  # kept for the cycle-to-cycle rules only
 _REMOVE_K2 = "9"
 
 Details = dict[str, dict[str, Any]]
@@ -43,7 +48,7 @@ def _as_json(f: Field, segment: Segment) -> Any:
 def from_record(record: Record) -> Details | None:
     """The details a (validated) base record carries, or None."""
     details: Details = {}
-    for kind in SEGMENTS:
+    for kind in (*SEGMENTS, CHANGE):
         for segment in record.appended_of(kind)[:1]:
             fields = {f.name: _as_json(f, segment) for f in segment.layout.fields if _kept(f)}
             if kind == "K2" and fields["purchased_sold_indicator"] == _REMOVE_K2:
@@ -75,6 +80,14 @@ def to_segments(details: Details | None) -> list[tuple[str, dict[str, Value]]]:
     return segments
 
 
+def change_segments(change: dict[str, Any] | None) -> list[tuple[str, dict[str, Value]]]:
+    """The L1 segment of the latest report (stored under CHANGE), to compare a cycle with."""
+    if not change:
+        return []
+    layout = APPENDED[CHANGE]
+    return [(CHANGE, {name: _as_value(layout[name], v) for name, v in change.items()})]
+
+
 def in_words(details: Details | None) -> dict[str, dict[str, Any]] | None:
     """The details as the disclosure shows them: each code next to its meaning."""
     if not details:
@@ -92,4 +105,4 @@ def in_words(details: Details | None) -> dict[str, dict[str, Any]] | None:
             if table is not None and value is not None:
                 entry[f"{name}_meaning"] = codes.meaning(table, str(value))
         shown[title] = entry
-    return shown
+    return shown or None  # an L1 alone is nothing to show

@@ -334,8 +334,9 @@ class _Ingest:
         """The cycle-to-cycle rules, each account against its stored state (the last cycle
         this furnisher reported), fetched for the whole batch in one query. Findings are for
         review: they are listed per record, nothing is refused. Only what the tradeline stores
-        is compared: names, the previous L1 and the previous J1/J2 segments are not kept, so
-        PROG-ECOA-1 and PROG-AccountChange-1..3 run only between files (--previous)."""
+        is compared (its latest report's L1 included): names and the previous J1/J2 segments
+        are not kept, so PROG-ECOA-1 compares names between files only (--previous; its CFPB
+        hits carry ECOA codes our format rules refuse at ingest, docs/metro2.md)."""
         known = {m.account_ref: m for m in matches if m.account.role == "base"
                  and m.tradeline_id is not None}  # fmt: skip
         if not known:

@@ -158,8 +158,10 @@ def previous_cycles(
 ) -> dict[bytes, dict[str, Any]]:
     """account_ref -> the stored state (as last reported, with its subject_id and
     tradeline_id) of the base consumer's tradeline, for a whole batch in one query: matching
-    finds the account by it, and the cycle-to-cycle rules compare with it."""
+    finds the account by it, and the cycle-to-cycle rules compare with it (with the latest
+    report's L1 segment too, `previous_change`: PROG-AccountChange-*)."""
     columns = ", ".join(AS_REPORTED.get(c, c) for c in PREVIOUS_COLUMNS)
+    columns += ", account_details -> 'L1' AS previous_change"
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             f"SELECT account_ref, subject_id, tradeline_id, {columns} FROM tradelines_as_reported "
