@@ -25,7 +25,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -88,7 +88,7 @@ def sequence(conn: psycopg.Connection[Any], key: SigningKey, wait: bool = True) 
         total += len(pending)
         if len(pending) < BATCH:
             break
-    map_root = _grow_map(conn, key, head, run)
+    map_root = _grow_map(conn, key, head, run, next_index)
     _sign_checkpoint(conn, key, head, next_index, run.map_size, map_root)
     return total
 
@@ -138,13 +138,13 @@ def _chained(
 
 
 def _grow_map(
-    conn: psycopg.Connection[Any], key: SigningKey, head: repo.LogHead, run: _Run
+    conn: psycopg.Connection[Any], key: SigningKey, head: repo.LogHead, run: _Run, size: int
 ) -> bytes:
     """The subject map's root after this run: every tip the run found checked against the
     signed root (its old value folded up the stored path), then the run's tips written."""
     signed = head.checkpoint_map_root
-    if signed is None:  # the first run after the upgrade that added the map
-        root, nodes = subject_map.root_of(repo.all_subject_tips(conn))
+    if signed is None:  # the first run after an upgrade that (re)built the map: 0181, 0235
+        root, nodes = subject_map.root_of(_tips_from_log(conn, head, size))
         repo.save_map_nodes(conn, nodes)
         return root
     _check_signed_map(key, head)
@@ -178,6 +178,79 @@ def _grow_map(
     changed = subject_map.rewrite(stored, leaves)
     repo.save_map_nodes(conn, changed)
     return changed[(subject_map.DEPTH, 0)]
+
+
+def _tips_from_log(conn: psycopg.Connection[Any], head: repo.LogHead, size: int) -> list[Tip]:
+    """Every subject's tip as the log itself proves it, for a map rebuilt without a signed
+    root to check the stored tips against; raises LogTampered, naming what differs, when the
+    log has a gap or the stored tips disagree with it.
+
+    Why: clearing the map root is also open to someone with rights on the log tables, who
+    would delete a subject's newest entry, roll their tip back and have the next run sign a
+    map agreeing with the rollback. So the tips are not trusted here: every entry up to the
+    largest size ever signed must be stored, at the index its hashed JSON records, and each
+    subject's count and newest index come from the hashed `subject_id`, `subject_entry` and
+    `index`, never from the copied columns. A full scan, acceptable because a rebuild happens
+    only once, on the first run after an upgrade; the normal run never comes here.
+    """
+    latest = repo.latest_head(conn)
+    signed = max(
+        size, int(head.checkpoint_size or 0), 0 if latest is None else int(latest.tree_size)
+    )
+    held: dict[str, Tip] = {}
+    count = 0
+    for expected, row in enumerate(repo.all_entries(conn)):
+        index, entry, stored_leaf = int(row.leaf_index), row.entry, bytes(row.leaf_hash)
+        if index != expected:
+            _refuse(f"entry {expected} is missing (the next stored index is {index})")
+        if entry.get("index") != index:
+            _refuse(f"entry {index}: its hashed index is {entry.get('index')}")
+        if leaf_hash(entry) != stored_leaf:
+            _refuse(f"entry {index}: its contents do not match its leaf hash")
+        count = index + 1
+        if not entry.get("subject_id"):
+            continue
+        whose = str(entry["subject_id"])
+        before = held.get(whose)
+        entries = 1 if before is None else before.entries + 1
+        if entry.get("subject_entry", entries) != entries:  # absent: sequenced before chains
+            _refuse(
+                f"entry {index}: it says it is entry {entry['subject_entry']} of subject "
+                f"{whose}, the log holds {entries - 1} before it"
+            )
+        held[whose] = Tip(whose, subject_map.position_of(whose), entries, index, stored_leaf)
+    if count < signed:
+        _refuse(f"entry {count} is missing: {signed} entries were signed, the log holds {count}")
+    if count > signed:
+        _refuse(f"entries {signed}..{count - 1} were numbered behind the sequencer")
+    stored = {t.subject_id: t for t in repo.all_subject_tips(conn)}
+    for whose in sorted(stored.keys() | held.keys()):
+        tip, log = stored.get(whose), held.get(whose)
+        if (
+            tip is None
+            or log is None
+            or (tip.entries, tip.last_index) != (log.entries, log.last_index)
+        ):
+            says = (
+                "no tip"
+                if tip is None
+                else f"{tip.entries} entries, the newest at {tip.last_index}"
+            )
+            holds = "none" if log is None else f"{log.entries}, the newest at {log.last_index}"
+            _refuse(f"subject {whose}: the tip says {says}; the log holds {holds}")
+        if tip.last_hash != log.last_hash:
+            _refuse(f"subject {whose}: the tip's leaf hash is not that of entry {log.last_index}")
+        if tip.position != log.position:
+            _refuse(f"subject {whose}: the tip sits at map position {tip.position}, not at "
+                    f"{log.position}, the one the subject's id gives")  # fmt: skip
+    return list(held.values())
+
+
+def _refuse(what: str) -> NoReturn:
+    raise LogTampered(
+        f"{what}; the subject map was not rebuilt and nothing was signed (run `bureau audit "
+        "verify`)"
+    )
 
 
 def _check_signed_map(key: SigningKey, head: repo.LogHead) -> None:

@@ -417,3 +417,58 @@ def test_a_deleted_leaf_a_proof_needs_is_answered_as_tampering_not_a_server_erro
     with pytest.raises(LogTampered, match=r"missing|not all stored"):
         mine(conn, bureau_key, settings, subject)
     assert LogTampered.status == 503
+
+
+def test_a_forced_map_rebuild_does_not_sign_over_a_deleted_newest_entry(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, settings: Settings, subject: UUID
+) -> None:
+    """Clearing the map root sends the sequencer down the upgrade path (rebuild the map and
+    sign it); the rebuild reads the tips from the log, so a rolled-back tip is refused."""
+    from bureau.audit.errors import LogTampered
+
+    newest = max(indexes_of(conn, subject))
+    last = newest_at_odd_index(conn, bureau_key, subject)
+    trail.append(conn, "test.unrelated", None, {"n": "after the deleted entry"})
+    sequence(conn, bureau_key)
+    seen = mine(conn, bureau_key, settings, subject)
+    assert seen.ok and seen.newest is not None and seen.newest["leaf_index"] == last
+    signed = conn.execute("SELECT checkpoint_size, checkpoint_sig FROM audit_log_head").fetchone()
+    attack(conn, "DELETE FROM audit_log WHERE leaf_index = %s", last)
+    attack(conn, "UPDATE audit_subject_tips SET entries = entries - 1, last_index = %s, "
+                 "last_hash = (SELECT leaf_hash FROM audit_log WHERE leaf_index = %s) "
+                 "WHERE subject_id = %s", newest, newest, subject)  # fmt: skip
+    attack(conn, "UPDATE audit_log_head SET checkpoint_map_root = NULL, checkpoint_map_sig = NULL")
+    with conn.transaction(), pytest.raises(LogTampered, match=f"entry {last} is missing"):
+        sequence(conn, bureau_key)
+    after = conn.execute("SELECT checkpoint_size, checkpoint_sig, checkpoint_map_root "
+                         "FROM audit_log_head").fetchone()  # fmt: skip
+    assert after is not None and signed is not None
+    assert (after["checkpoint_size"], after["checkpoint_sig"]) == (
+        signed["checkpoint_size"], signed["checkpoint_sig"],
+    )  # fmt: skip
+    assert after["checkpoint_map_root"] is None  # nothing was signed
+    assert tree.verify_log(conn, [bureau_key.public_key]).first_bad_index == last
+    # The subject is never told all is well: a first look finds no signed map position to
+    # prove the entries shown complete, and a subject who saw the entry is told it is gone.
+    first_look = mine(conn, bureau_key, settings, subject)
+    assert not first_look.ok
+    assert any("served no signed subject map position for you" in p
+               for p in first_look.problems), first_look.problems  # fmt: skip
+    again = mine(conn, bureau_key, settings, subject, remembered=seen.newest)
+    assert any(f"your entry 6 at leaf {last}, shown before" in p and "is no longer shown" in p
+               for p in again.problems), again.problems  # fmt: skip
+
+
+def test_a_forced_map_rebuild_names_a_tip_the_log_disagrees_with(
+    conn: psycopg.Connection[Any], bureau_key: SigningKey, subject: UUID
+) -> None:
+    from bureau.audit.errors import LogTampered
+
+    attack(conn, "UPDATE audit_subject_tips SET entries = entries - 1 WHERE subject_id = %s",
+           subject)  # fmt: skip
+    attack(conn, "UPDATE audit_log_head SET checkpoint_map_root = NULL, checkpoint_map_sig = NULL")
+    with conn.transaction(), pytest.raises(
+        LogTampered, match=f"subject {subject}: the tip says 4 entries, the newest at .*; the "
+        "log holds 5, the newest at"
+    ):  # fmt: skip
+        sequence(conn, bureau_key)
