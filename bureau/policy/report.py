@@ -180,7 +180,7 @@ def write_outputs(comp: Comparison, out: Path) -> dict[str, Path]:
 
 
 CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;overflow-wrap:break-word}
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}
 th,td{border:1px solid #ddd;padding:4px 6px;text-align:right;vertical-align:top}
