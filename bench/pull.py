@@ -20,10 +20,15 @@ turn on one of the two; `--edge off` (the default) is the app as built in code, 
 off, no key sent.
 
     python bench/pull.py [--subjects 100000] [--accounts 10] [--seconds 20] [--clients 16]
-                         [--edge off|limits|keys|on] [--compare-edge]
+                         [--edge off|limits|keys|on] [--compare-edge] [--compare-with DIR]
 
 `--compare-edge` adds `edge_off_per_s`, `edge_on_per_s`, `edge_ratio` (on / off) and each side's
-p50 and CPU per request, from alternating slices of the same run.
+p50 and CPU per request, from alternating slices of the same run. `--compare-with DIR` does the
+same between this checkout's code and another checkout's (a worktree at the base commit, say),
+over the same database, and adds `this_*`, `other_*` and `code_ratio` (this / other): on a
+shared machine, where runs minutes apart differ by ±30 %, the way to measure a change. Server
+CPU counts the serving process's whole tree (its access-log sequencer included); `serving` is
+the serving process alone.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
+import checkout_first  # noqa: F401 (this checkout's bureau, not the venv's)
 import httpx
 import psycopg
 import scratch_database
@@ -162,9 +168,9 @@ def serve(url: str, key_file: str, port: int, workers: int) -> None:
 
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ["BENCH_KEY_FILE"] = key_file
-    # This checkout's code, whatever the environment's install points at (an editable install
-    # of another checkout once had the server measure code other than the client's).
-    sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).parent)]
+    # This checkout's code (`checkout_first`, imported before any of it), and this bench's
+    # module for uvicorn to import.
+    sys.path[:0] = [str(Path(__file__).parent)]
     uvicorn.run("pull:bench_app", factory=True, host="127.0.0.1", port=port,
                 workers=workers, log_level="warning")  # fmt: skip
 
@@ -325,21 +331,29 @@ class CpuProbe:
         return [pid for (pid,) in rows]
 
     def sample(self) -> dict[str, Any]:
-        server = 0.0
-        for entry in Path("/proc").iterdir():
-            found = _process_cpu(entry.name) if entry.name.isdigit() else None
-            if found is not None and self.server_pid in (int(entry.name), found[1]):
-                server += found[0]
+        """The server's whole process tree (uvicorn workers, the access-log sequencer each
+        serving process starts) counted as `server`; its own process apart as `serving`."""
+        processes = {int(entry.name): found for entry in Path("/proc").iterdir()
+                     if entry.name.isdigit() and (found := _process_cpu(entry.name))}  # fmt: skip
+        tree, grew = {self.server_pid}, True
+        while grew:
+            below = {pid for pid, (_, parent) in processes.items() if parent in tree}
+            grew = not below <= tree
+            tree |= below
+        server = sum(processes[pid][0] for pid in tree if pid in processes)
+        serving = processes[self.server_pid][0] if self.server_pid in processes else 0.0
         backends = {pid: found[0] for pid in self.backends()
                     if (found := _process_cpu(pid)) is not None}  # fmt: skip
-        return {"server": server, "backends": backends}
+        return {"server": server, "serving": serving, "backends": backends}
 
 
 def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
-    """Server and PostgreSQL CPU seconds between two `CpuProbe.sample`s."""
+    """Server (its process tree), the serving process alone, and PostgreSQL CPU seconds
+    between two `CpuProbe.sample`s."""
     postgres = sum(used - before["backends"].get(pid, 0.0)
                    for pid, used in after["backends"].items())  # fmt: skip
-    return {"server": after["server"] - before["server"], "postgres": postgres}
+    return {"server": after["server"] - before["server"],
+            "serving": after["serving"] - before["serving"], "postgres": postgres}  # fmt: skip
 
 
 def cpu_per_request(before: dict[str, Any], after: dict[str, Any], run: Run) -> str:
@@ -379,14 +393,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server(
-    url: str, key_file: Path, workers: int, edge: str
+    url: str, key_file: Path, workers: int, edge: str, checkout: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """The server child (`--serve`) with the given edge mode, once its /health answers."""
+    """The server child (`--serve`) with the given edge mode, once its /health answers; with
+    `checkout`, that checkout's bench serves its own code."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    script = str(checkout / "bench" / "pull.py") if checkout else __file__
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(workers)],
+        [sys.executable, script, "--serve", url, str(key_file), str(port), str(workers)],
         env={**os.environ, "BENCH_EDGE": edge},
     )
     for _ in range(300):
@@ -413,38 +429,57 @@ def pull_requests(headers: dict[str, str], pairs: list[tuple], edge: str) -> lis
 COMPARE_ROUNDS = 4
 
 
-def compare_edge(args: argparse.Namespace, url: str, off: tuple, on: tuple) -> dict[str, Any]:
-    """Pulls with the edge off and on, on two servers over the same database, in alternating
-    slices of the same run (off, on, off, on, ...), so a neighbour's load falls on both alike.
-    Each slice has its own ramp; CPU per request is summed over each side's slices."""
-    totals: dict[str, dict[str, Any]] = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0, "postgres": 0.0,
-                     "ms": []} for side in ("off", "on")}  # fmt: skip
+def alternate(args: argparse.Namespace, url: str, sides: dict[str, tuple]) -> dict[str, Any]:
+    """Pulls on two servers over the same database, in alternating slices of the same run
+    (a, b, a, b, ...), so a neighbour's load and the machine's drift fall on both alike.
+    Each slice has its own ramp; CPU per request is summed over each side's slices.
+    `sides` maps a label to (server, port, encoded requests); keys come out as
+    `{label}_per_s`, `{label}_p50_ms`, ..."""
+    totals: dict[str, dict[str, Any]] = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0,
+                     "serving": 0.0, "postgres": 0.0, "ms": []} for side in sides}  # fmt: skip
     slice_seconds = args.seconds / COMPARE_ROUNDS
-    drive(on[1], args.clients, min(2.0, args.seconds), on[2])  # warm the second server up
+    for _, port, requests in list(sides.values())[1:]:  # warm the other servers up
+        drive(port, args.clients, min(2.0, args.seconds), requests)
     for _ in range(COMPARE_ROUNDS):
-        for side, (server, port, requests) in (("off", off), ("on", on)):
+        for side, (server, port, requests) in sides.items():
             probe = CpuProbe(url, server.pid)
             before = probe.sample()
             run = drive(port, args.clients, slice_seconds, requests)
             used = cpu_used(before, probe.sample())
             total = totals[side]
-            total["ok"] += run.ok
-            total["failed"] += run.failed
-            total["driven"] += run.driven
-            total["server"] += used["server"]
-            total["postgres"] += used["postgres"]
+            for counted in ("ok", "failed", "driven"):
+                total[counted] += getattr(run, counted)
+            for where in ("server", "serving", "postgres"):
+                total[where] += used[where]
             total["ms"].extend(ms for _, ms in run.samples)
     out: dict[str, Any] = {}
     for side, total in totals.items():
         driven = max(total["driven"], 1)
-        out[f"edge_{side}_per_s"] = round(total["ok"] / args.seconds, 1)
-        out[f"edge_{side}_failed"] = total["failed"]
-        out[f"edge_{side}_p50_ms"] = round(percentile(total["ms"], 0.5), 2)
-        out[f"edge_{side}_server_cpu_ms"] = round(1000 * total["server"] / driven, 2)
-        out[f"edge_{side}_postgres_cpu_ms"] = round(1000 * total["postgres"] / driven, 2)
+        out[f"{side}_per_s"] = round(total["ok"] / args.seconds, 1)
+        out[f"{side}_failed"] = total["failed"]
+        out[f"{side}_p50_ms"] = round(percentile(total["ms"], 0.5), 2)
+        out[f"{side}_p99_ms"] = round(percentile(total["ms"], 0.99), 2)
+        for where in ("server", "serving", "postgres"):
+            out[f"{side}_{where}_cpu_ms"] = round(1000 * total[where] / driven, 2)
+    return out
+
+
+def compare_edge(args: argparse.Namespace, url: str, off: tuple, on: tuple) -> dict[str, Any]:
+    """Pulls with the edge off and on, alternating (`alternate`)."""
+    out = alternate(args, url, {"edge_off": off, "edge_on": on})
     off_rate = out["edge_off_per_s"]
     out["edge_ratio"] = round(out["edge_on_per_s"] / off_rate, 3) if off_rate else None
     print(f"edge off vs on, alternating: {out}", file=sys.stderr)
+    return out
+
+
+def compare_code(args: argparse.Namespace, url: str, this: tuple, other: tuple) -> dict[str, Any]:
+    """Pulls served by this checkout's code and by another's (`--compare-with`), alternating
+    over the same database: a change measured against its base in one run."""
+    out = alternate(args, url, {"this": this, "other": other})
+    other_rate = out["other_per_s"]
+    out["code_ratio"] = round(out["this_per_s"] / other_rate, 3) if other_rate else None
+    print(f"this code vs {args.compare_with}, alternating: {out}", file=sys.stderr)
     return out
 
 
@@ -461,6 +496,10 @@ def main() -> None:
     parser.add_argument("--compare-edge", nargs="?", const="on", choices=("limits", "keys", "on"),
                         help="then pull for --seconds more, alternating between this server and "
                              "one with this --edge mode (default on; same run, same database)")  # fmt: skip
+    parser.add_argument("--compare-with", type=Path, metavar="CHECKOUT",
+                        help="then pull for --seconds more, alternating between this code and the "
+                             "code of another checkout (e.g. a worktree at the base commit), "
+                             "same database; adds this_*, other_* and code_ratio")  # fmt: skip
     parser.add_argument("--serve", nargs=4, metavar=("URL", "KEY_FILE", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -509,6 +548,12 @@ def main() -> None:
             compared = compare_edge(args, url, (server, port, pulls),
                                     (other, other_port, pull_requests(headers, pairs, mode)))  # fmt: skip
             compared["edge_compared"] = mode
+        if args.compare_with:
+            other, other_port = start_server(url, key_file, args.workers, args.edge,
+                                             args.compare_with.resolve())  # fmt: skip
+            servers.append(other)
+            compared |= compare_code(args, url, (server, port, pulls),
+                                     (other, other_port, pulls))  # fmt: skip
     finally:
         for running in servers:
             running.terminate()
