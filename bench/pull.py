@@ -2,15 +2,18 @@
 
 Seeds N subjects (encrypted identity, M accounts each, one recurring grant each to a bench
 lender) in a fresh database, starts the real server (uvicorn, in a child process) with one
-extra route for the baseline, then drives in the same run, each for --seconds with --clients
-concurrent clients (after a half-second ramp that is driven but not measured):
+extra route for the baseline, then drives in the same run, each for --seconds in all with
+--clients concurrent clients, in alternating slices (`ROUNDS`; each slice after a half-second
+ramp that is driven but not measured):
   (a) POST /v1/reports: authenticate, lock the grant, decide, assemble and decrypt the file,
       apply obsolescence, write the inquiry, count the use, append the access-log entry, sign
       the report (Ed25519 JWS), record it, commit;
   (b) GET /bench/baseline/{subject_id}: the same server, one indexed SELECT of the subject's
       accounts in one transaction, no authentication.
-Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s", "ratio",
-"edge"}.
+Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s",
+"baseline_p50_ms", "baseline_p99_ms", "ratio", "edge"}. The baseline's own latencies say what
+the machine allows: with 16 clients that never pause, latency is 16 / throughput, so a p99 the
+baseline itself cannot reach is out of reach for pulls on that run.
 
 `--edge on` turns on what a served bureau adds per pull beyond the always-on edge layers
 (request id, access log and metrics, response headers, body limit): rate limits (counted in
@@ -271,10 +274,14 @@ class WaitSampler(threading.Thread):
         self.url = url
         self.counts: dict[str, int] = {}
         self._halt = threading.Event()
+        self.sampling = threading.Event()
+        """Set while pulls are driven: baseline slices are not sampled."""
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True, application_name=PROBE_NAME) as conn:
             while not self._halt.wait(0.05):
+                if not self.sampling.is_set():
+                    continue
                 rows = conn.execute(
                     "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
@@ -356,14 +363,6 @@ def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
             "serving": after["serving"] - before["serving"], "postgres": postgres}  # fmt: skip
 
 
-def cpu_per_request(before: dict[str, Any], after: dict[str, Any], run: Run) -> str:
-    used = {"client": run.client_cpu, **cpu_used(before, after)}
-    requests = max(run.driven, 1)
-    return "CPU ms per request: " + ", ".join(
-        f"{k} {1000 * v / requests:.2f}" for k, v in used.items()
-    )
-
-
 def tail_report(samples: list[tuple[float, float]], window: float = 0.1) -> str:
     """Where the slowest 1 % of requests started, in `window`-second slices of the run.
 
@@ -424,6 +423,67 @@ def pull_requests(headers: dict[str, str], pairs: list[tuple], edge: str) -> lis
             {"grant_id": str(grant_id), "purpose": "credit-transaction"}).encode())
         for _, grant_id in pairs
     ]  # fmt: skip
+
+
+ROUNDS = 4
+"""The pulls and the baseline are measured in alternating slices, --seconds / ROUNDS each with
+its own ramp, in the order pulls, baseline, baseline, pulls, pulls, ... (so a steady drift
+falls on both alike). Why not one phase each: this VM's speed drifts within a minute. On
+2026-12-03 the same server's pulls cost 25-30 % more CPU in a first 20-s phase than in slices a
+minute later, and two phases run one after the other measured the drift as much as the code."""
+
+
+class Phase:
+    """One endpoint's slices of a run, added up: what `Run` is for a single drive."""
+
+    def __init__(self) -> None:
+        self.ok = self.failed = self.driven = 0
+        self.client_cpu = 0.0
+        self.samples: list[tuple[float, float]] = []
+        self.cpu = {"server": 0.0, "serving": 0.0, "postgres": 0.0}
+
+    def add(self, run: Run, used: dict[str, float], offset: float) -> None:
+        """A slice, its samples' start times shifted by the time measured before it."""
+        self.ok += run.ok
+        self.failed += run.failed
+        self.driven += run.driven
+        self.client_cpu += run.client_cpu
+        self.samples.extend((offset + start, ms) for start, ms in run.samples)
+        for where in self.cpu:
+            self.cpu[where] += used[where]
+
+    def cpu_line(self) -> str:
+        requests = max(self.driven, 1)
+        used = {"client": self.client_cpu, **self.cpu}
+        return "CPU ms per request: " + ", ".join(
+            f"{k} {1000 * v / requests:.2f}" for k, v in used.items()
+        )
+
+
+def measure(
+    args: argparse.Namespace,
+    url: str,
+    server: subprocess.Popen[bytes],
+    port: int,
+    pulls: list[bytes],
+    baselines: list[bytes],
+    waits: WaitSampler,
+) -> tuple[Phase, Phase]:
+    """Pulls and the baseline on one server, in alternating slices (`ROUNDS`)."""
+    phases = {"pulls": Phase(), "baseline": Phase()}
+    requests = {"pulls": pulls, "baseline": baselines}
+    slice_seconds = args.seconds / ROUNDS
+    probe = CpuProbe(url, server.pid)
+    for turn in range(ROUNDS):
+        for side in ("pulls", "baseline") if turn % 2 == 0 else ("baseline", "pulls"):
+            if side == "pulls":
+                waits.sampling.set()
+            before = probe.sample()
+            run = drive(port, args.clients, slice_seconds, requests[side])
+            used = cpu_used(before, probe.sample())
+            waits.sampling.clear()
+            phases[side].add(run, used, turn * slice_seconds)
+    return phases["pulls"], phases["baseline"]
 
 
 COMPARE_ROUNDS = 4
@@ -527,20 +587,17 @@ def main() -> None:
         baselines = [http_request("GET", f"/bench/baseline/{subject_id}", {})
                      for subject_id, _ in pairs]  # fmt: skip
         drive(port, args.clients, min(2.0, args.seconds), pulls)  # warm up
-        print(f"pulling for {args.seconds}s with {args.clients} clients", file=sys.stderr)
+        drive(port, args.clients, min(1.0, args.seconds), baselines)
+        print(f"pulls and the baseline for {args.seconds}s each with {args.clients} clients, "
+              f"in {ROUNDS} alternating slices each", file=sys.stderr)  # fmt: skip
         waits = WaitSampler(url)
         waits.start()
-        probe = CpuProbe(url, server.pid)
-        cpu = probe.sample()
-        pulled = drive(port, args.clients, args.seconds, pulls)
-        print(cpu_per_request(cpu, probe.sample(), pulled), file=sys.stderr)
-        print(tail_report(pulled.samples), file=sys.stderr)
+        pulled, based = measure(args, url, server, port, pulls, baselines, waits)
         waits.stop()
+        print(f"pulls: {pulled.cpu_line()}", file=sys.stderr)
+        print(tail_report(pulled.samples), file=sys.stderr)
         print(f"server backends during pulls, by wait event: {waits.summary()}", file=sys.stderr)
-        print(f"baseline for {args.seconds}s with {args.clients} clients", file=sys.stderr)
-        cpu = probe.sample()
-        based = drive(port, args.clients, args.seconds, baselines)
-        print(cpu_per_request(cpu, probe.sample(), based), file=sys.stderr)
+        print(f"baseline: {based.cpu_line()}", file=sys.stderr)
         if args.compare_edge:
             mode = args.compare_edge
             other, other_port = start_server(url, key_file, args.workers, mode)
@@ -563,12 +620,15 @@ def main() -> None:
     pulls_per_s = pulled.ok / args.seconds
     baseline_per_s = based.ok / args.seconds
     latencies = [ms for _, ms in pulled.samples]
+    based_ms = [ms for _, ms in based.samples]
     print(json.dumps({
         "bench": "pull", "subjects": args.subjects, "accounts_per_subject": args.accounts,
         "clients": args.clients, "workers": args.workers, "seconds": args.seconds,
         "pulls_per_s": round(pulls_per_s, 1), "p50_ms": round(percentile(latencies, 0.5), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2), "failed": pulled.failed + based.failed,
         "baseline_per_s": round(baseline_per_s, 1),
+        "baseline_p50_ms": round(percentile(based_ms, 0.5), 2),
+        "baseline_p99_ms": round(percentile(based_ms, 0.99), 2),
         "ratio": round(pulls_per_s / baseline_per_s, 3) if baseline_per_s else None,
         "edge": args.edge, **compared,
     }))  # fmt: skip
