@@ -191,8 +191,8 @@ def add_facts(
         VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT (subject_id) DO UPDATE SET {updates},
             key_version = greatest(identity_documents.key_version, EXCLUDED.key_version),
-            updated_at = now()
-        """,
+            updated_at = EXCLUDED.updated_at
+        """,  # the column's default, now(): Citus refuses a non-immutable call in DO UPDATE
         (subject_id, key_version, *_columns(held)),
     )
     if added:
