@@ -2,15 +2,18 @@
 
 Seeds N subjects (encrypted identity, M accounts each, one recurring grant each to a bench
 lender) in a fresh database, starts the real server (uvicorn, in a child process) with one
-extra route for the baseline, then drives in the same run, each for --seconds with --clients
-concurrent clients (after a half-second ramp that is driven but not measured):
+extra route for the baseline, then drives in the same run, each for --seconds in all with
+--clients concurrent clients, in alternating slices (`ROUNDS`; each slice after a half-second
+ramp that is driven but not measured):
   (a) POST /v1/reports: authenticate, lock the grant, decide, assemble and decrypt the file,
       apply obsolescence, write the inquiry, count the use, append the access-log entry, sign
       the report (Ed25519 JWS), record it, commit;
   (b) GET /bench/baseline/{subject_id}: the same server, one indexed SELECT of the subject's
       accounts in one transaction, no authentication.
-Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s", "ratio",
-"edge"}.
+Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s",
+"baseline_p50_ms", "baseline_p99_ms", "ratio", "edge"}. The baseline's own latencies say what
+the machine allows: with 16 clients that never pause, latency is 16 / throughput, so a p99 the
+baseline itself cannot reach is out of reach for pulls on that run.
 
 `--edge on` turns on what a served bureau adds per pull beyond the always-on edge layers
 (request id, access log and metrics, response headers, body limit): rate limits (counted in
@@ -20,10 +23,15 @@ turn on one of the two; `--edge off` (the default) is the app as built in code, 
 off, no key sent.
 
     python bench/pull.py [--subjects 100000] [--accounts 10] [--seconds 20] [--clients 16]
-                         [--edge off|limits|keys|on] [--compare-edge]
+                         [--edge off|limits|keys|on] [--compare-edge] [--compare-with DIR]
 
 `--compare-edge` adds `edge_off_per_s`, `edge_on_per_s`, `edge_ratio` (on / off) and each side's
-p50 and CPU per request, from alternating slices of the same run.
+p50 and CPU per request, from alternating slices of the same run. `--compare-with DIR` does the
+same between this checkout's code and another checkout's (a worktree at the base commit, say),
+over the same database, and adds `this_*`, `other_*` and `code_ratio` (this / other): on a
+shared machine, where runs minutes apart differ by ±30 %, the way to measure a change. Server
+CPU counts the serving process's whole tree (its access-log sequencer included); `serving` is
+the serving process alone.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
+import checkout_first  # noqa: F401 (this checkout's bureau, not the venv's)
 import httpx
 import psycopg
 import scratch_database
@@ -162,9 +171,9 @@ def serve(url: str, key_file: str, port: int, workers: int) -> None:
 
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ["BENCH_KEY_FILE"] = key_file
-    # This checkout's code, whatever the environment's install points at (an editable install
-    # of another checkout once had the server measure code other than the client's).
-    sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).parent)]
+    # This checkout's code (`checkout_first`, imported before any of it), and this bench's
+    # module for uvicorn to import.
+    sys.path[:0] = [str(Path(__file__).parent)]
     uvicorn.run("pull:bench_app", factory=True, host="127.0.0.1", port=port,
                 workers=workers, log_level="warning")  # fmt: skip
 
@@ -265,10 +274,14 @@ class WaitSampler(threading.Thread):
         self.url = url
         self.counts: dict[str, int] = {}
         self._halt = threading.Event()
+        self.sampling = threading.Event()
+        """Set while pulls are driven: baseline slices are not sampled."""
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True, application_name=PROBE_NAME) as conn:
             while not self._halt.wait(0.05):
+                if not self.sampling.is_set():
+                    continue
                 rows = conn.execute(
                     "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
@@ -325,29 +338,29 @@ class CpuProbe:
         return [pid for (pid,) in rows]
 
     def sample(self) -> dict[str, Any]:
-        server = 0.0
-        for entry in Path("/proc").iterdir():
-            found = _process_cpu(entry.name) if entry.name.isdigit() else None
-            if found is not None and self.server_pid in (int(entry.name), found[1]):
-                server += found[0]
+        """The server's whole process tree (uvicorn workers, the access-log sequencer each
+        serving process starts) counted as `server`; its own process apart as `serving`."""
+        processes = {int(entry.name): found for entry in Path("/proc").iterdir()
+                     if entry.name.isdigit() and (found := _process_cpu(entry.name))}  # fmt: skip
+        tree, grew = {self.server_pid}, True
+        while grew:
+            below = {pid for pid, (_, parent) in processes.items() if parent in tree}
+            grew = not below <= tree
+            tree |= below
+        server = sum(processes[pid][0] for pid in tree if pid in processes)
+        serving = processes[self.server_pid][0] if self.server_pid in processes else 0.0
         backends = {pid: found[0] for pid in self.backends()
                     if (found := _process_cpu(pid)) is not None}  # fmt: skip
-        return {"server": server, "backends": backends}
+        return {"server": server, "serving": serving, "backends": backends}
 
 
 def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
-    """Server and PostgreSQL CPU seconds between two `CpuProbe.sample`s."""
+    """Server (its process tree), the serving process alone, and PostgreSQL CPU seconds
+    between two `CpuProbe.sample`s."""
     postgres = sum(used - before["backends"].get(pid, 0.0)
                    for pid, used in after["backends"].items())  # fmt: skip
-    return {"server": after["server"] - before["server"], "postgres": postgres}
-
-
-def cpu_per_request(before: dict[str, Any], after: dict[str, Any], run: Run) -> str:
-    used = {"client": run.client_cpu, **cpu_used(before, after)}
-    requests = max(run.driven, 1)
-    return "CPU ms per request: " + ", ".join(
-        f"{k} {1000 * v / requests:.2f}" for k, v in used.items()
-    )
+    return {"server": after["server"] - before["server"],
+            "serving": after["serving"] - before["serving"], "postgres": postgres}  # fmt: skip
 
 
 def tail_report(samples: list[tuple[float, float]], window: float = 0.1) -> str:
@@ -379,14 +392,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server(
-    url: str, key_file: Path, workers: int, edge: str
+    url: str, key_file: Path, workers: int, edge: str, checkout: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """The server child (`--serve`) with the given edge mode, once its /health answers."""
+    """The server child (`--serve`) with the given edge mode, once its /health answers; with
+    `checkout`, that checkout's bench serves its own code."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    script = str(checkout / "bench" / "pull.py") if checkout else __file__
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", url, str(key_file), str(port), str(workers)],
+        [sys.executable, script, "--serve", url, str(key_file), str(port), str(workers)],
         env={**os.environ, "BENCH_EDGE": edge},
     )
     for _ in range(300):
@@ -410,41 +425,121 @@ def pull_requests(headers: dict[str, str], pairs: list[tuple], edge: str) -> lis
     ]  # fmt: skip
 
 
+ROUNDS = 4
+"""The pulls and the baseline are measured in alternating slices, --seconds / ROUNDS each with
+its own ramp, in the order pulls, baseline, baseline, pulls, pulls, ... (so a steady drift
+falls on both alike). Why not one phase each: this VM's speed drifts within a minute. On
+2026-12-03 the same server's pulls cost 25-30 % more CPU in a first 20-s phase than in slices a
+minute later, and two phases run one after the other measured the drift as much as the code."""
+
+
+class Phase:
+    """One endpoint's slices of a run, added up: what `Run` is for a single drive."""
+
+    def __init__(self) -> None:
+        self.ok = self.failed = self.driven = 0
+        self.client_cpu = 0.0
+        self.samples: list[tuple[float, float]] = []
+        self.cpu = {"server": 0.0, "serving": 0.0, "postgres": 0.0}
+
+    def add(self, run: Run, used: dict[str, float], offset: float) -> None:
+        """A slice, its samples' start times shifted by the time measured before it."""
+        self.ok += run.ok
+        self.failed += run.failed
+        self.driven += run.driven
+        self.client_cpu += run.client_cpu
+        self.samples.extend((offset + start, ms) for start, ms in run.samples)
+        for where in self.cpu:
+            self.cpu[where] += used[where]
+
+    def cpu_line(self) -> str:
+        requests = max(self.driven, 1)
+        used = {"client": self.client_cpu, **self.cpu}
+        return "CPU ms per request: " + ", ".join(
+            f"{k} {1000 * v / requests:.2f}" for k, v in used.items()
+        )
+
+
+def measure(
+    args: argparse.Namespace,
+    url: str,
+    server: subprocess.Popen[bytes],
+    port: int,
+    pulls: list[bytes],
+    baselines: list[bytes],
+    waits: WaitSampler,
+) -> tuple[Phase, Phase]:
+    """Pulls and the baseline on one server, in alternating slices (`ROUNDS`)."""
+    phases = {"pulls": Phase(), "baseline": Phase()}
+    requests = {"pulls": pulls, "baseline": baselines}
+    slice_seconds = args.seconds / ROUNDS
+    probe = CpuProbe(url, server.pid)
+    for turn in range(ROUNDS):
+        for side in ("pulls", "baseline") if turn % 2 == 0 else ("baseline", "pulls"):
+            if side == "pulls":
+                waits.sampling.set()
+            before = probe.sample()
+            run = drive(port, args.clients, slice_seconds, requests[side])
+            used = cpu_used(before, probe.sample())
+            waits.sampling.clear()
+            phases[side].add(run, used, turn * slice_seconds)
+    return phases["pulls"], phases["baseline"]
+
+
 COMPARE_ROUNDS = 4
 
 
-def compare_edge(args: argparse.Namespace, url: str, off: tuple, on: tuple) -> dict[str, Any]:
-    """Pulls with the edge off and on, on two servers over the same database, in alternating
-    slices of the same run (off, on, off, on, ...), so a neighbour's load falls on both alike.
-    Each slice has its own ramp; CPU per request is summed over each side's slices."""
-    totals: dict[str, dict[str, Any]] = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0, "postgres": 0.0,
-                     "ms": []} for side in ("off", "on")}  # fmt: skip
+def alternate(args: argparse.Namespace, url: str, sides: dict[str, tuple]) -> dict[str, Any]:
+    """Pulls on two servers over the same database, in alternating slices of the same run
+    (a, b, a, b, ...), so a neighbour's load and the machine's drift fall on both alike.
+    Each slice has its own ramp; CPU per request is summed over each side's slices.
+    `sides` maps a label to (server, port, encoded requests); keys come out as
+    `{label}_per_s`, `{label}_p50_ms`, ..."""
+    totals: dict[str, dict[str, Any]] = {side: {"ok": 0, "failed": 0, "driven": 0, "server": 0.0,
+                     "serving": 0.0, "postgres": 0.0, "ms": []} for side in sides}  # fmt: skip
     slice_seconds = args.seconds / COMPARE_ROUNDS
-    drive(on[1], args.clients, min(2.0, args.seconds), on[2])  # warm the second server up
+    for _, port, requests in list(sides.values())[1:]:  # warm the other servers up
+        drive(port, args.clients, min(2.0, args.seconds), requests)
     for _ in range(COMPARE_ROUNDS):
-        for side, (server, port, requests) in (("off", off), ("on", on)):
+        for side, (server, port, requests) in sides.items():
             probe = CpuProbe(url, server.pid)
             before = probe.sample()
             run = drive(port, args.clients, slice_seconds, requests)
             used = cpu_used(before, probe.sample())
             total = totals[side]
-            total["ok"] += run.ok
-            total["failed"] += run.failed
-            total["driven"] += run.driven
-            total["server"] += used["server"]
-            total["postgres"] += used["postgres"]
+            for counted in ("ok", "failed", "driven"):
+                total[counted] += getattr(run, counted)
+            for where in ("server", "serving", "postgres"):
+                total[where] += used[where]
             total["ms"].extend(ms for _, ms in run.samples)
     out: dict[str, Any] = {}
     for side, total in totals.items():
         driven = max(total["driven"], 1)
-        out[f"edge_{side}_per_s"] = round(total["ok"] / args.seconds, 1)
-        out[f"edge_{side}_failed"] = total["failed"]
-        out[f"edge_{side}_p50_ms"] = round(percentile(total["ms"], 0.5), 2)
-        out[f"edge_{side}_server_cpu_ms"] = round(1000 * total["server"] / driven, 2)
-        out[f"edge_{side}_postgres_cpu_ms"] = round(1000 * total["postgres"] / driven, 2)
+        out[f"{side}_per_s"] = round(total["ok"] / args.seconds, 1)
+        out[f"{side}_failed"] = total["failed"]
+        out[f"{side}_p50_ms"] = round(percentile(total["ms"], 0.5), 2)
+        out[f"{side}_p99_ms"] = round(percentile(total["ms"], 0.99), 2)
+        for where in ("server", "serving", "postgres"):
+            out[f"{side}_{where}_cpu_ms"] = round(1000 * total[where] / driven, 2)
+    return out
+
+
+def compare_edge(args: argparse.Namespace, url: str, off: tuple, on: tuple) -> dict[str, Any]:
+    """Pulls with the edge off and on, alternating (`alternate`)."""
+    out = alternate(args, url, {"edge_off": off, "edge_on": on})
     off_rate = out["edge_off_per_s"]
     out["edge_ratio"] = round(out["edge_on_per_s"] / off_rate, 3) if off_rate else None
     print(f"edge off vs on, alternating: {out}", file=sys.stderr)
+    return out
+
+
+def compare_code(args: argparse.Namespace, url: str, this: tuple, other: tuple) -> dict[str, Any]:
+    """Pulls served by this checkout's code and by another's (`--compare-with`), alternating
+    over the same database: a change measured against its base in one run."""
+    out = alternate(args, url, {"this": this, "other": other})
+    other_rate = out["other_per_s"]
+    out["code_ratio"] = round(out["this_per_s"] / other_rate, 3) if other_rate else None
+    print(f"this code vs {args.compare_with}, alternating: {out}", file=sys.stderr)
     return out
 
 
@@ -461,6 +556,10 @@ def main() -> None:
     parser.add_argument("--compare-edge", nargs="?", const="on", choices=("limits", "keys", "on"),
                         help="then pull for --seconds more, alternating between this server and "
                              "one with this --edge mode (default on; same run, same database)")  # fmt: skip
+    parser.add_argument("--compare-with", type=Path, metavar="CHECKOUT",
+                        help="then pull for --seconds more, alternating between this code and the "
+                             "code of another checkout (e.g. a worktree at the base commit), "
+                             "same database; adds this_*, other_* and code_ratio")  # fmt: skip
     parser.add_argument("--serve", nargs=4, metavar=("URL", "KEY_FILE", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -488,20 +587,17 @@ def main() -> None:
         baselines = [http_request("GET", f"/bench/baseline/{subject_id}", {})
                      for subject_id, _ in pairs]  # fmt: skip
         drive(port, args.clients, min(2.0, args.seconds), pulls)  # warm up
-        print(f"pulling for {args.seconds}s with {args.clients} clients", file=sys.stderr)
+        drive(port, args.clients, min(1.0, args.seconds), baselines)
+        print(f"pulls and the baseline for {args.seconds}s each with {args.clients} clients, "
+              f"in {ROUNDS} alternating slices each", file=sys.stderr)  # fmt: skip
         waits = WaitSampler(url)
         waits.start()
-        probe = CpuProbe(url, server.pid)
-        cpu = probe.sample()
-        pulled = drive(port, args.clients, args.seconds, pulls)
-        print(cpu_per_request(cpu, probe.sample(), pulled), file=sys.stderr)
-        print(tail_report(pulled.samples), file=sys.stderr)
+        pulled, based = measure(args, url, server, port, pulls, baselines, waits)
         waits.stop()
+        print(f"pulls: {pulled.cpu_line()}", file=sys.stderr)
+        print(tail_report(pulled.samples), file=sys.stderr)
         print(f"server backends during pulls, by wait event: {waits.summary()}", file=sys.stderr)
-        print(f"baseline for {args.seconds}s with {args.clients} clients", file=sys.stderr)
-        cpu = probe.sample()
-        based = drive(port, args.clients, args.seconds, baselines)
-        print(cpu_per_request(cpu, probe.sample(), based), file=sys.stderr)
+        print(f"baseline: {based.cpu_line()}", file=sys.stderr)
         if args.compare_edge:
             mode = args.compare_edge
             other, other_port = start_server(url, key_file, args.workers, mode)
@@ -509,6 +605,12 @@ def main() -> None:
             compared = compare_edge(args, url, (server, port, pulls),
                                     (other, other_port, pull_requests(headers, pairs, mode)))  # fmt: skip
             compared["edge_compared"] = mode
+        if args.compare_with:
+            other, other_port = start_server(url, key_file, args.workers, args.edge,
+                                             args.compare_with.resolve())  # fmt: skip
+            servers.append(other)
+            compared |= compare_code(args, url, (server, port, pulls),
+                                     (other, other_port, pulls))  # fmt: skip
     finally:
         for running in servers:
             running.terminate()
@@ -518,12 +620,15 @@ def main() -> None:
     pulls_per_s = pulled.ok / args.seconds
     baseline_per_s = based.ok / args.seconds
     latencies = [ms for _, ms in pulled.samples]
+    based_ms = [ms for _, ms in based.samples]
     print(json.dumps({
         "bench": "pull", "subjects": args.subjects, "accounts_per_subject": args.accounts,
         "clients": args.clients, "workers": args.workers, "seconds": args.seconds,
         "pulls_per_s": round(pulls_per_s, 1), "p50_ms": round(percentile(latencies, 0.5), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2), "failed": pulled.failed + based.failed,
         "baseline_per_s": round(baseline_per_s, 1),
+        "baseline_p50_ms": round(percentile(based_ms, 0.5), 2),
+        "baseline_p99_ms": round(percentile(based_ms, 0.99), 2),
         "ratio": round(pulls_per_s / baseline_per_s, 3) if baseline_per_s else None,
         "edge": args.edge, **compared,
     }))  # fmt: skip

@@ -21,7 +21,7 @@ from bureau.api.edge import edge_app
 from bureau.api.heap import startup_heap_frozen
 from bureau.api.idempotency import Idempotency
 from bureau.api.request_ids import server_log_config
-from bureau.audit.sequencing import BackgroundSequencer
+from bureau.audit.background import SequencerProcess
 from bureau.config import Settings
 from bureau.db.pool import open_async_pool, open_pool
 from bureau.db.server import check_reachable, database_url
@@ -130,10 +130,10 @@ def create_app(
             app.state.pool.close()
             app.state.health_pool.close()
             raise
-        # Numbers committed access-log entries every `sequence_interval` (tests pass their own
-        # pool and sequence on demand, when a tree head is signed).
-        sequencer = BackgroundSequencer(
-            app.state.pool, app.state.signing_key, settings.sequence_interval.total_seconds()
+        # Numbers committed access-log entries every `sequence_interval`, in its own process
+        # (tests pass their own pool and sequence on demand, when a tree head is signed).
+        sequencer = SequencerProcess(
+            url, signing_key_file(settings.key_file), settings.sequence_interval.total_seconds()
         )
         sequencer.start()
         try:

@@ -132,11 +132,7 @@ def _subject_keys(rows: list[list[Any]]) -> tuple[UUID, list[Any]] | None:
     return rows[0][0][0], [(int(v), str(k), bytes(w)) for _, v, k, w in rows[0]]
 
 
-_RECORD_SQL = """
-    INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
-        media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
-    VALUES (%(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
-            %(sealed_for)s, %(key_version)s, %(body_ct)s, NULL, %(created_at)s, %(expires_at)s)
+_REPLACING_EXPIRED = """
     ON CONFLICT (owner, idem_key) DO UPDATE SET route = EXCLUDED.route,
         fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
         media_type = EXCLUDED.media_type, sealed_for = EXCLUDED.sealed_for,
@@ -144,6 +140,14 @@ _RECORD_SQL = """
         report_id = EXCLUDED.report_id, created_at = EXCLUDED.created_at,
         expires_at = EXCLUDED.expires_at
 """
+"""A record's insert takes the place of an expired one of the same key (a live one is found,
+and replayed, before any insert is tried)."""
+_RECORD_SQL = f"""
+    INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
+        media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
+    VALUES (%(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
+            %(sealed_for)s, %(key_version)s, %(body_ct)s, NULL, %(created_at)s, %(expires_at)s)
+    {_REPLACING_EXPIRED}"""
 _PURGE_SQL = f"""
     DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY(
         SELECT ctid FROM idempotency_records
@@ -161,18 +165,13 @@ def record(values: dict[str, Any]) -> list[Write]:
             Write("idempotency_record", _RECORD_SQL, values)]  # fmt: skip
 
 
-_PULL_RECORD_SQL = """
+_PULL_RECORD_SQL = f"""
     INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
         media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
     SELECT %(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
            c.subject_id, c.key_version, NULL, c.report_id, %(created_at)s, %(expires_at)s
     FROM report_copies c WHERE c.report_id = %(report_id)s
-    ON CONFLICT (owner, idem_key) DO UPDATE SET route = EXCLUDED.route,
-        fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
-        media_type = EXCLUDED.media_type, sealed_for = EXCLUDED.sealed_for,
-        key_version = EXCLUDED.key_version, body_ct = EXCLUDED.body_ct,
-        report_id = EXCLUDED.report_id, created_at = EXCLUDED.created_at,
-        expires_at = EXCLUDED.expires_at
+    {_REPLACING_EXPIRED}
     RETURNING 1 AS stored
 """
 

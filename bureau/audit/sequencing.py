@@ -21,14 +21,11 @@ background, bounding the merge delay.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from bureau.audit import heads, repo, subject_map
 from bureau.audit.errors import LogTampered
@@ -39,8 +36,6 @@ from bureau.signing import SigningKey, b64url
 
 BATCH = 5000
 """Entries numbered per statement: bounds memory when a large backlog has built up."""
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -300,33 +295,3 @@ def _sign_checkpoint(
     )
     repo.save_checkpoint(conn, size, root, sth.head.timestamp, sth.key_id, sth.signature,
                          map_size, map_root, map_signature)  # fmt: skip
-
-
-class BackgroundSequencer:
-    """Sequences every `interval` seconds in a daemon thread, each run its own transaction.
-
-    Why: a subject who asks for their log gets fresh entries numbered on the spot anyway; this
-    keeps the backlog (and so the work a reader would wait for) small in a busy bureau.
-    """
-
-    def __init__(self, pool: ConnectionPool, key: SigningKey, interval: float) -> None:
-        self.pool = pool
-        self.key = key
-        self.interval = interval
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="audit-sequencer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._halt.wait(self.interval):
-            try:
-                with self.pool.connection() as conn, conn.transaction():
-                    sequence(conn, self.key, wait=False)
-            except Exception:  # a failed run rolls back whole; the next one retries
-                logger.exception("sequencing the access log failed")

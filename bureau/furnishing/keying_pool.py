@@ -36,6 +36,7 @@ POOL_FROM_BYTES = 2 << 20  # about 4,900 plain records
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
+_at_exit: Finalize | None = None
 
 
 def configured_workers(env: Mapping[str, str] | None = None) -> int:
@@ -61,7 +62,7 @@ def _leave_with_parent(parent: int) -> None:
 
 def pool(workers: int) -> ProcessPoolExecutor:
     """This process's pool of `workers` processes (started once, reused by every ingest)."""
-    global _pool, _pool_size
+    global _pool, _pool_size, _at_exit
     with _lock:
         if _pool is None or _pool_size != workers:
             if _pool is not None:
@@ -70,9 +71,12 @@ def pool(workers: int) -> ProcessPoolExecutor:
                                         initializer=_leave_with_parent,
                                         initargs=(os.getpid(),))  # fmt: skip
             _pool_size = workers
-            # a process that is itself a multiprocessing child joins its children before the
-            # interpreter's own exit hooks would stop them: stop the workers first
-            Finalize(_pool, shutdown, exitpriority=10)
+            if _at_exit is None:
+                # A process that is itself a multiprocessing child joins its children before
+                # the interpreter's own exit hooks would stop them: stop the workers first.
+                # At exit only (no object to watch): a finalizer tied to the pool ran when the
+                # pool was dropped, inside `shutdown`'s lock, and the process hung there.
+                _at_exit = Finalize(None, shutdown, exitpriority=10)
         return _pool
 
 

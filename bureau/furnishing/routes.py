@@ -6,6 +6,8 @@ record with its problems. Valid records land in the request's one transaction.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import IO, Any, BinaryIO
 from uuid import UUID
 
@@ -25,6 +27,7 @@ from bureau.api.deps import (
     presented_key,
 )
 from bureau.auth.service import OrgPrincipal, authenticate_org
+from bureau.config import Settings
 from bureau.db.batch import run
 from bureau.errors import Inadmissible
 from bureau.furnishing.ingest import (
@@ -71,8 +74,18 @@ router = APIRouter(tags=["furnish"])
 async def furnish_metro2(
     request: Request, credentials: BearerDep, pool: PoolDep, vault: VaultDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    # No connection is held while the body arrives (`bureau.furnishing.uploads`): the key is
-    # checked in a short transaction, the body spooled under a read timeout, then ingested.
+    async with _upload(request, credentials, pool, settings) as (furnisher, spool):
+        report = await run_in_threadpool(_ingest, pool, vault, furnisher.org_id, spool)
+    return report.to_json()
+
+
+@asynccontextmanager
+async def _upload(
+    request: Request, credentials: Any, pool: ConnectionPool, settings: Settings
+) -> AsyncIterator[tuple[OrgPrincipal, IO[bytes]]]:
+    """The furnisher and its file's bytes, spooled. No connection is held while the body
+    arrives (`bureau.furnishing.uploads`): the key is checked in a short transaction, a slot
+    taken (`upload_slots`), and the body spooled under a read timeout and a size cap."""
     furnisher = await run_in_threadpool(_furnisher, pool, credentials)
     limits = settings.uploads
     async with (
@@ -81,8 +94,7 @@ async def furnish_metro2(
         ),
         spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool,
     ):
-        report = await run_in_threadpool(_ingest, pool, vault, furnisher.org_id, spool)
-    return report.to_json()
+        yield furnisher, spool
 
 
 def _furnisher(pool: ConnectionPool, credentials: Any) -> OrgPrincipal:
@@ -159,13 +171,5 @@ def _preflight(stream: BinaryIO) -> dict[str, Any]:
 async def validate_metro2(
     request: Request, credentials: BearerDep, pool: PoolDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    # Like an upload: no connection held while the body arrives (`bureau.furnishing.uploads`).
-    furnisher = await run_in_threadpool(_furnisher, pool, credentials)
-    limits = settings.uploads
-    async with (
-        upload_slot(
-            await get_async_pool(request), furnisher.org_id, limits.per_furnisher, limits.slot_lease
-        ),
-        spooled(request.stream(), limits.read_timeout, limits.max_bytes) as spool,
-    ):
+    async with _upload(request, credentials, pool, settings) as (_, spool):
         return await run_in_threadpool(_preflight, spool)  # type: ignore[arg-type]

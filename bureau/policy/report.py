@@ -12,6 +12,7 @@ import hashlib
 import json
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from importlib import metadata, resources
 from pathlib import Path
@@ -279,19 +280,44 @@ def _domain_table(comp: Comparison) -> str:
     )
 
 
-def _bar(
-    comp: Comparison,
-    title: str,
-    name: str,
-    fmt: Fmt,
-    axis_label: str,
-    *,
-    scale: float = 1.0,
-    reference: float | None = None,
-    reference_label: str = "",
-) -> str:
+@dataclass(frozen=True)
+class _Chart:
+    """One metric's bar chart: what it shows and how its axis reads."""
+
+    title: str
+    metric: str
+    fmt: Fmt
+    axis_label: str
+    scale: float = 1.0
+    reference: float | None = None
+    reference_label: str = ""
+
+
+CHARTS: tuple[_Chart, ...] = (
+    _Chart("Share ever sanctioned", "share_sanctioned", pct, "% of people", scale=100),
+    _Chart("Life domains restricted per sanctioned person", "domains_per_sanctioned", _f(1),
+           "domains (of 7)"),
+    _Chart("Wrongly sanctioned (false records)", "share_wrongly_sanctioned", pct, "% of people",
+           scale=100),
+    _Chart("Median months until a wrongful sanction ends", "median_months_to_correction", _f(0),
+           "months"),
+    _Chart("AUC of the standing for next-year default", "auc", _f(3),
+           "AUC (0.5 = chance, 1 = perfect)", reference=0.5, reference_label="chance"),
+    _Chart("Disparity: protected / others, share sanctioned", "disparity_ratio", _f(2),
+           "ratio (1 = parity)", reference=1.0, reference_label="parity"),
+    _Chart("Disparity: protected / others, mean time sanctioned", "disparity_time_ratio", _f(2),
+           "ratio (1 = parity)", reference=1.0, reference_label="parity"),
+    _Chart("Data points held per person", "data_points_per_person", _f(1), "records per person"),
+    _Chart("Median years sanctioned (of those sanctioned)", "median_years_sanctioned", _f(1),
+           "years"),
+)  # fmt: skip
+"""The comparison's charts, in the report's order: a table, one row per metric."""
+
+
+def _bar(comp: Comparison, chart: _Chart) -> str:
     """One metric across regimes: the replicate mean and 95% interval when there are
     replicates, and the number of people (or applications) it rests on."""
+    name = chart.metric
     values: list[float | None] = []
     intervals: list[tuple[float, float] | None] = []
     sizes: list[int | None] = []
@@ -304,87 +330,21 @@ def _bar(
     runs = len(comp.replicates) or 1
     suffix = f"; mean of {runs} runs, bars = 95% interval" if runs > 1 else "; one run"
     return bar_chart(
-        title,
+        chart.title,
         [m.regime for m in comp.regimes],
         values,
-        fmt,
-        axis_label=axis_label + suffix,
+        chart.fmt,
+        axis_label=chart.axis_label + suffix,
         intervals=intervals,
         sizes=sizes,
-        reference=reference,
-        reference_label=reference_label,
-        scale=scale,
+        reference=chart.reference,
+        reference_label=chart.reference_label,
+        scale=chart.scale,
     )
 
 
 def _charts(comp: Comparison) -> str:
-    charts = [
-        _bar(comp, "Share ever sanctioned", "share_sanctioned", pct, "% of people", scale=100),
-        _bar(
-            comp,
-            "Life domains restricted per sanctioned person",
-            "domains_per_sanctioned",
-            _f(1),
-            "domains (of 7)",
-        ),
-        _bar(
-            comp,
-            "Wrongly sanctioned (false records)",
-            "share_wrongly_sanctioned",
-            pct,
-            "% of people",
-            scale=100,
-        ),
-        _bar(
-            comp,
-            "Median months until a wrongful sanction ends",
-            "median_months_to_correction",
-            _f(0),
-            "months",
-        ),
-        _bar(
-            comp,
-            "AUC of the standing for next-year default",
-            "auc",
-            _f(3),
-            "AUC (0.5 = chance, 1 = perfect)",
-            reference=0.5,
-            reference_label="chance",
-        ),
-        _bar(
-            comp,
-            "Disparity: protected / others, share sanctioned",
-            "disparity_ratio",
-            _f(2),
-            "ratio (1 = parity)",
-            reference=1.0,
-            reference_label="parity",
-        ),
-        _bar(
-            comp,
-            "Disparity: protected / others, mean time sanctioned",
-            "disparity_time_ratio",
-            _f(2),
-            "ratio (1 = parity)",
-            reference=1.0,
-            reference_label="parity",
-        ),
-        _bar(
-            comp,
-            "Data points held per person",
-            "data_points_per_person",
-            _f(1),
-            "records per person",
-        ),
-        _bar(
-            comp,
-            "Median years sanctioned (of those sanctioned)",
-            "median_years_sanctioned",
-            _f(1),
-            "years",
-        ),
-    ]
-    return '<div class="charts">' + "".join(charts) + "</div>"
+    return '<div class="charts">' + "".join(_bar(comp, chart) for chart in CHARTS) + "</div>"
 
 
 def _regime_section(comp: Comparison) -> str:

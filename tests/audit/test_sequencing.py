@@ -23,12 +23,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 
 from bureau.audit import repo, trail, tree
 from bureau.audit.log import leaf_hash
 from bureau.audit.merkle import verify_consistency, verify_inclusion
-from bureau.audit.sequencing import BackgroundSequencer, sequence
+from bureau.audit.sequencing import sequence
 from bureau.audit.tree import verify_log
 from bureau.db.migrate import available
 from bureau.signing import SigningKey, signing_key_file
@@ -214,22 +213,6 @@ def test_proofs_verify_after_sequencing(
     assert reference_roots_from_consistency(
         old["tree_size"], answer["second"], True, proof, old_root
     ) == (old_root, new_root)
-
-
-def test_a_served_bureau_numbers_entries_in_the_background(
-    database_url: str, pool: ConnectionPool, bureau_key: SigningKey
-) -> None:
-    with connect(database_url) as c, c.transaction():
-        entry = trail.append(c, "test.release", None, {"note": "numbered without being asked"})
-    sequencer = BackgroundSequencer(pool, bureau_key, interval=0.05)
-    sequencer.start()
-    try:
-        deadline = time.monotonic() + 30
-        while index_of(database_url, entry) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sequencer.stop()
-    assert index_of(database_url, entry) is not None
 
 
 def test_the_cli_numbers_pending_entries_and_verify_then_covers_them(

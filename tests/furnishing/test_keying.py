@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
+import sys
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -120,3 +122,23 @@ def test_the_number_of_workers_is_a_whole_number_or_refused() -> None:
     assert configured_workers({}) >= 1
     with pytest.raises(ValueError, match="FAIRFILE_INGEST_WORKERS must be a whole number"):
         configured_workers({"FAIRFILE_INGEST_WORKERS": "two"})
+
+
+def test_ending_the_workers_returns_and_a_later_ingest_starts_them_again() -> None:
+    # In a child interpreter, so that a hang fails this test instead of the whole suite: ending
+    # the pool once dropped its last reference inside `shutdown`'s lock, and the finalizer tied
+    # to the pool then waited on that lock for ever (a benchmark's cycle never returned).
+    script = (
+        "from bureau.furnishing import keying_pool as k\n"
+        "assert k.pool(1).submit(int, '1').result() == 1\n"
+        "k.shutdown()\n"
+        "assert k.pool(1).submit(int, '2').result() == 2\n"
+        "k.pool(2)\n"  # a new size replaces the pool (the old one is shut down)
+        "k.shutdown()\n"
+        "print('ended')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ended"
