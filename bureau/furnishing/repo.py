@@ -242,6 +242,10 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
     steady_t = ", ".join(f"t.{c}" for c in _STEADY)
     counts: dict[str, int] = {}
     with conn.cursor(row_factory=tuple_row) as cur:
+        # the transaction's time, bound: Citus refuses a function that is not IMMUTABLE (now())
+        # in the DO UPDATE SET of an INSERT on a distributed table
+        stamp = cur.execute("SELECT now()").fetchone()
+        assert stamp is not None
         cur.execute(
             """
             CREATE TEMP TABLE furnish_latest ON COMMIT DROP AS
@@ -284,7 +288,7 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
                               WHERE h.seq = l.seq AND (h.unchanged OR
                                     l.date_account_information < h.through))
             ON CONFLICT (subject_id, furnisher_id, account_ref) DO UPDATE SET
-                {updates}, updated_at = now()
+                {updates}, updated_at = %s
             WHERE tradelines.deleted_at IS NULL
               AND EXCLUDED.date_account_information >= tradelines.date_account_information
               AND ({old}) IS DISTINCT FROM ({new})
@@ -292,7 +296,8 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
             FROM applied
-            """
+            """,
+            (stamp[0],),
         )
         # counted by the server: fetching a row per account held the whole file in memory
         row = cur.fetchone()
@@ -321,15 +326,13 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
             (source, batch_id),
         )
         unchanged = cur.rowcount
+        # the distinct reports of accounts held, then what is already recorded for their
+        # periods, then the insert: each a plain join of a session table with a distributed
+        # one, which Citus plans as colocated (a LATERAL from a session table it refuses)
         cur.execute(
             """
-            INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
-                                           revision, source, batch_id, reported)
-            SELECT s.subject_id, t.tradeline_id, s.date_account_information,
-                   COALESCE(prev.revision, 0) + row_number() OVER (
-                       PARTITION BY s.subject_id, t.tradeline_id, s.date_account_information
-                       ORDER BY s.seq),
-                   %s, %s, s.reported
+            CREATE TEMP TABLE furnish_new ON COMMIT DROP AS
+            SELECT s.seq, t.subject_id, t.tradeline_id, s.date_account_information, s.reported
             FROM (SELECT DISTINCT ON (subject_id, furnisher_id, account_ref,
                                       date_account_information, reported) *
                   FROM furnish_stage f
@@ -339,23 +342,40 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
                            reported, seq) s
             JOIN tradelines t ON t.subject_id = s.subject_id AND t.furnisher_id = s.furnisher_id
                              AND t.account_ref = s.account_ref
-            LEFT JOIN LATERAL (
-                SELECT max(r.revision) AS revision FROM tradeline_reports r
-                WHERE r.subject_id = s.subject_id AND r.tradeline_id = t.tradeline_id
-                  AND r.date_account_information = s.date_account_information) prev ON true
-            WHERE NOT EXISTS (
-                SELECT 1 FROM tradeline_reports r
-                WHERE r.subject_id = s.subject_id AND r.tradeline_id = t.tradeline_id
-                  AND r.date_account_information = s.date_account_information
-                  -- the same values again, or this batch's unchanged row for the period
-                  AND (r.reported = s.reported OR r.batch_id = %s))
+            """
+        )
+        cur.execute(
+            """
+            CREATE TEMP TABLE furnish_recorded ON COMMIT DROP AS
+            SELECT n.seq, max(r.revision) AS revision,
+                   -- the same values again, or this batch's unchanged row for the period
+                   bool_or(r.reported = n.reported OR r.batch_id = %s) AS recorded
+            FROM furnish_new n
+            JOIN tradeline_reports r ON r.subject_id = n.subject_id
+                                    AND r.tradeline_id = n.tradeline_id
+                                    AND r.date_account_information = n.date_account_information
+            GROUP BY n.seq
             """,
-            (source, batch_id, batch_id),
+            (batch_id,),
+        )
+        cur.execute(
+            """
+            INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
+                                           revision, source, batch_id, reported)
+            SELECT n.subject_id, n.tradeline_id, n.date_account_information,
+                   COALESCE(p.revision, 0) + row_number() OVER (
+                       PARTITION BY n.subject_id, n.tradeline_id, n.date_account_information
+                       ORDER BY n.seq),
+                   %s, %s, n.reported
+            FROM furnish_new n LEFT JOIN furnish_recorded p ON p.seq = n.seq
+            WHERE NOT coalesce(p.recorded, false)
+            """,
+            (source, batch_id),
         )
         counts["reports"] = cur.rowcount + unchanged
         if unchanged:
             counts["unchanged"] = unchanged
-        cur.execute("DROP TABLE furnish_latest, furnish_held")
+        cur.execute("DROP TABLE furnish_latest, furnish_held, furnish_new, furnish_recorded")
     return counts
 
 

@@ -185,15 +185,19 @@ def add_facts(
         held.append(new_fact(kind, value_ct, value_bidx, source_org_id, at))
         added.append((kind, value_bidx, subject_id))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ARRAYS)
+    # the transaction's time bound: Citus refuses now() in DO UPDATE SET (not IMMUTABLE)
+    with conn.cursor(row_factory=tuple_row) as cur:
+        stamp = cur.execute("SELECT now()").fetchone()
+    assert stamp is not None
     conn.execute(
         f"""
         INSERT INTO identity_documents ({", ".join(DOCUMENT_COLUMNS)})
         VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT (subject_id) DO UPDATE SET {updates},
             key_version = greatest(identity_documents.key_version, EXCLUDED.key_version),
-            updated_at = EXCLUDED.updated_at
-        """,  # the column's default, now(): Citus refuses a non-immutable call in DO UPDATE
-        (subject_id, key_version, *_columns(held)),
+            updated_at = %s
+        """,
+        (subject_id, key_version, *_columns(held), stamp[0]),
     )
     if added:
         with conn.cursor() as cur:
