@@ -72,7 +72,18 @@ def test_two_enrolments_of_the_same_new_person_at_once_open_one_file(
     committed_url: str, vault: Vault
 ) -> None:
     claim = IdentityClaim(name="Ada Ruiz", national_id="219-09-9911", dob=date(1990, 2, 3))
-    pool = open_pool(committed_url, max_size=3)
+    first, created, waited, outcome = race_enrolments(committed_url, vault, claim)
+    assert created and waited
+    assert outcome == [(first, False)]
+
+
+def race_enrolments(
+    url: str, vault: Vault, claim: IdentityClaim
+) -> tuple[UUID, bool, bool, list[tuple[UUID, bool]]]:
+    """A first enrolment holds its new file uncommitted while a second of the same person
+    starts: returns the first's (subject, created), whether the second waited on an advisory
+    lock, and the second's outcome."""
+    pool = open_pool(url, max_size=3)
     outcome: list[tuple[UUID, bool]] = []
     pid: list[int] = []
 
@@ -82,22 +93,18 @@ def test_two_enrolments_of_the_same_new_person_at_once_open_one_file(
             outcome.append(enrol(conn, vault, claim))
 
     try:
-        with (
-            psycopg.connect(committed_url, autocommit=True) as observer,
-            transaction(pool) as conn,
-        ):
+        with psycopg.connect(url, autocommit=True) as observer, transaction(pool) as conn:
             first, created = enrol(conn, vault, claim)
             thread = threading.Thread(target=second, daemon=True)
             thread.start()
-            waited = _wait_for_lock(observer, pid, thread)
+            waited = wait_for_lock(observer, pid, thread)
         thread.join(timeout=60)
     finally:
         pool.close()
-    assert created and waited
-    assert outcome == [(first, False)]
+    return first, created, waited, outcome
 
 
-def _wait_for_lock(
+def wait_for_lock(
     observer: psycopg.Connection[Any], pid: list[int], thread: threading.Thread
 ) -> bool:
     """Whether the thread's transaction waits for an advisory lock (polled in pg_locks), or
