@@ -48,7 +48,8 @@ def _gone(pid: int) -> bool:
 def _sequencer_connections(database_url: str) -> int:
     with psycopg.connect(database_url) as c:
         row = c.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+            "AND datname = current_database()",
             (APPLICATION_NAME,),
         ).fetchone()
         return int(row[0]) if row else 0
