@@ -20,11 +20,12 @@ proves none of them is per subject.
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -41,6 +42,7 @@ from bureau.audit import trail, tree
 from bureau.audit.sequencing import sequence
 from bureau.audit.tree import verify_log
 from bureau.config import Settings
+from bureau.db import id_routes
 from bureau.db.pool import open_pool, transaction
 from bureau.db.shard_census import Census
 from bureau.furnishing.ingest import ingest_json
@@ -49,6 +51,7 @@ from bureau.signing import SigningKey, signing_key_file
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.subjects.identities import subjects_holding
 from bureau.vault import Vault
+from consent.oauth import repo as oauth_repo
 from tests.cluster import local as local_cluster
 from tests.cluster.conftest import account_record, new_claim
 from tests.conftest import random_national_id
@@ -352,3 +355,41 @@ def test_an_ingest_fans_out_once_per_batch_step_never_per_subject(
         assert [q for q in one.multi_shard if "= ANY(" in q] == []
         for statement, times in Counter(eight.multi_shard).items():
             assert times == one.ran[statement], (statement, times, one.ran[statement])
+
+
+def test_an_id_belongs_to_one_subject_across_the_cluster(
+    one_shard: psycopg.Connection[Any],
+) -> None:
+    """The route's key holds on the cluster, as the id's unique index does on one node: a
+    second subject cannot take an id, and a credential id already held is not claimed."""
+    report_id, first, second = uuid4(), uuid4(), uuid4()
+    with one_shard.transaction(force_rollback=True):
+        id_routes.add(one_shard, "report", report_id, first)
+        with pytest.raises(psycopg.errors.UniqueViolation), one_shard.transaction():
+            id_routes.add(one_shard, "report", report_id, second)
+        assert id_routes.subject_of(one_shard, "report", report_id) == first
+        credential = f"cred_{uuid4().hex}"
+        assert id_routes.claim(one_shard, "credential", credential, first)
+        assert not id_routes.claim(one_shard, "credential", credential, second)
+        assert id_routes.claim(one_shard, "credential", credential, first)
+
+
+def test_an_oauth_code_is_found_and_settled_on_its_subjects_shard(
+    one_shard: psycopg.Connection[Any], person: Person, lumen: Org
+) -> None:
+    now = datetime.now(UTC)
+    code_hash, grant_id = secrets.token_bytes(32), uuid4()
+    with one_shard.transaction(force_rollback=True):
+        oauth_repo.insert_authorization(one_shard, {
+            "grant_id": grant_id, "subject_id": person.subject_id, "client_id": lumen.org_id,
+            "redirect_uri": "https://lumen.example/back", "purpose": "credit-transaction",
+            "scope": "full", "valid_from": now, "expires_at": now + timedelta(days=30),
+            "max_uses": 1, "code_hash": code_hash, "code_challenge": "x" * 43,
+            "code_expires_at": now + timedelta(seconds=60), "created_at": now,
+        })  # fmt: skip
+        found = oauth_repo.authorization_by_code(one_shard, code_hash)
+        assert found is not None and found.grant_id == grant_id and found.status == "pending"
+        assert oauth_repo.authorization_by_code(one_shard, secrets.token_bytes(32)) is None
+        oauth_repo.settle_authorization(one_shard, person.subject_id, grant_id, "exchanged", now)
+        settled = oauth_repo.authorization_by_code(one_shard, code_hash)
+        assert settled is not None and settled.status == "exchanged"
