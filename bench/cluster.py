@@ -50,6 +50,7 @@ from bureau.db.migrate import migrate
 from bureau.db.shard_census import Census
 from bureau.file.service import disclose_to_subject
 from bureau.furnishing.ingest import ingest_metro2
+from bureau.furnishing.keying_pool import workers_cpu_seconds
 from bureau.reports import release
 from bureau.reports.redelivery import redeliver
 from bureau.signing import SigningKey, signing_key_file
@@ -65,12 +66,68 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _stat(pid: str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
+def server_cpu_seconds(data_dirs: list[Path]) -> float:
+    """CPU seconds the servers of these data directories have used so far: each postmaster's
+    own and its reaped children's, and its live children's (backends, Citus's maintenance
+    daemon). Wall rates on a shared 2-core machine say little; CPU per record or per pull is
+    what the capacity plan (docs/scale.md) multiplies."""
+    postmasters = set()
+    for folder in data_dirs:
+        pid_file = folder / "postmaster.pid"
+        if pid_file.exists():
+            postmasters.add(pid_file.read_text().split("\n", 1)[0].strip())
+    ticks = 0
+    for pid in (p.name for p in Path("/proc").iterdir() if p.name.isdigit()):
+        fields = _stat(pid)
+        if fields is None:
+            continue
+        if pid in postmasters:
+            ticks += sum(int(f) for f in fields[11:15])
+        elif fields[1] in postmasters:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Spent:
+    """Client and server CPU seconds over a stretch (`with Spent(dirs) as spent: ...`)."""
+
+    data_dirs: list[Path]
+    client: float = 0.0
+    server: float = 0.0
+
+    def __enter__(self) -> Spent:
+        self.client = -time.process_time() - workers_cpu_seconds()
+        self.server = -server_cpu_seconds(self.data_dirs)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.client += time.process_time() + workers_cpu_seconds()
+        self.server += server_cpu_seconds(self.data_dirs)
+
+    def per(self, n: int) -> dict[str, float]:
+        """Microseconds of client and server CPU per unit."""
+        return {
+            "client_us": round(self.client / n * 1e6),
+            "server_us": round(self.server / n * 1e6),
+        }
+
+
 @dataclass(frozen=True)
 class Measured:
     ingest_rps: float
     pulls_per_s: float
     hot: Census
     ingest: Census
+    ingest_cpu: dict[str, float]
+    pull_cpu: dict[str, float]
 
 
 def _ingest(conn: psycopg.Connection[Any], vault: Vault, org: UUID, path: Path) -> int:
@@ -83,8 +140,9 @@ def _ingest(conn: psycopg.Connection[Any], vault: Vault, org: UUID, path: Path) 
 
 
 async def _pulls(
-    url: str, vault: Vault, key: SigningKey, lender: UUID, grants: list[UUID], census: Census
-) -> tuple[float, list[UUID]]:
+    url: str, vault: Vault, key: SigningKey, lender: UUID, grants: list[UUID], census: Census,
+    spent: Spent,
+) -> tuple[float, list[UUID]]:  # fmt: skip
     """Pulls/s of one pull after another on one connection, each in its own transaction."""
     reports: list[UUID] = []
     async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
@@ -92,13 +150,14 @@ async def _pulls(
         await census.attach_async(conn)
         await conn.set_autocommit(False)
         started = time.perf_counter()
-        for grant_id in grants:
-            async with conn.transaction():
-                released = await release.pull_report(
-                    conn, vault, key, lender, LENDER, grant_id, PURPOSE, SCOPE, True,
-                    datetime.now(UTC),
-                )  # fmt: skip
-            reports.append(released.report_id)
+        with spent:
+            for grant_id in grants:
+                async with conn.transaction():
+                    released = await release.pull_report(
+                        conn, vault, key, lender, LENDER, grant_id, PURPOSE, SCOPE, True,
+                        datetime.now(UTC),
+                    )  # fmt: skip
+                reports.append(released.report_id)
         seconds = time.perf_counter() - started
         for report_id in reports[:REDELIVERED]:
             async with conn.transaction():
@@ -107,8 +166,9 @@ async def _pulls(
 
 
 def measure(
-    label: str, url: str, vault: Vault, key: SigningKey, cycles: tuple[Path, Path], pulls: int
-) -> Measured:
+    label: str, url: str, vault: Vault, key: SigningKey, cycles: tuple[Path, Path], pulls: int,
+    data_dirs: list[Path],
+) -> Measured:  # fmt: skip
     furnisher, lender = uuid4(), uuid4()
     with psycopg.connect(url, row_factory=dict_row) as conn:
         vault.record_fingerprints(conn)
@@ -122,9 +182,11 @@ def measure(
         ingest_census.attach(conn)
         conn.autocommit = False
         started = time.perf_counter()
-        n = _ingest(conn, vault, furnisher, cycles[1])
+        with Spent(data_dirs) as ingest_spent:
+            n = _ingest(conn, vault, furnisher, cycles[1])
         ingest_rps = n / (time.perf_counter() - started)
-    log(f"{label}: steady cycle {ingest_rps:,.0f} records/s")
+    log(f"{label}: steady cycle {ingest_rps:,.0f} records/s, CPU per record "
+        f"{ingest_spent.per(n)}")  # fmt: skip
     hot = Census()
     with psycopg.connect(url, row_factory=dict_row, autocommit=True) as conn:
         subjects = [
@@ -143,12 +205,15 @@ def measure(
                               None, datetime.now(UTC)).grant_id
             )  # fmt: skip
             conn.commit()
-        pulls_per_s, _ = asyncio.run(_pulls(url, vault, key, lender, grants, hot))
+        pull_spent = Spent(data_dirs)
+        pulls_per_s, _ = asyncio.run(_pulls(url, vault, key, lender, grants, hot, pull_spent))
         for subject_id in subjects[:REDELIVERED]:
             disclose_to_subject(conn, vault, SubjectPrincipal(subject_id, "bench"))
             conn.commit()
-    log(f"{label}: {pulls_per_s:,.1f} pulls/s over {len(grants)} pulls")
-    return Measured(ingest_rps, pulls_per_s, hot, ingest_census)
+    log(f"{label}: {pulls_per_s:,.1f} pulls/s over {len(grants)} pulls, CPU per pull "
+        f"{pull_spent.per(len(grants))}")  # fmt: skip
+    return Measured(ingest_rps, pulls_per_s, hot, ingest_census, ingest_spent.per(n),
+                    pull_spent.per(len(grants)))  # fmt: skip
 
 
 def _fanned(census: Census) -> dict[str, int]:
@@ -178,13 +243,16 @@ def main() -> int:
         write_cycles(*cycles, args.n)
         single_url, _, folder = scratch_database.create("fairfile-bench-single-")
         migrate(single_url)
-        single = measure("single", single_url, vault, key, cycles, args.pulls)
+        assert folder is not None or os.environ.get("DATABASE_URL")
+        single_dirs = [folder / "pg"] if folder is not None else []
+        single = measure("single", single_url, vault, key, cycles, args.pulls, single_dirs)
         cluster = start_cluster(workers=2, shards=args.shards)
         cluster_url = cluster.create_database("fairfile_bench")
         placed: list[str] = []
         migrate(cluster_url, on_placed=placed.append)
         log(f"cluster: {len(placed)} tables placed, {args.shards} shards per distributed table")
-        distributed = measure("cluster", cluster_url, vault, key, cycles, args.pulls)
+        cluster_dirs = [node.folder for node in cluster.nodes]
+        distributed = measure("cluster", cluster_url, vault, key, cycles, args.pulls, cluster_dirs)
     finally:
         if cluster is not None:
             cluster.stop()
@@ -208,6 +276,10 @@ def main() -> int:
         "shards": args.shards,
         "workers": 2,
         "ingest_router_share": round(ingest.router_share, 4),
+        "ingest_cpu_single": single.ingest_cpu,
+        "ingest_cpu_cluster": distributed.ingest_cpu,
+        "pull_cpu_single": single.pull_cpu,
+        "pull_cpu_cluster": distributed.pull_cpu,
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result), flush=True)
