@@ -42,6 +42,7 @@ from bureau.subjects.creation import (
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.subjects.enrolment import match as enrolment_match
 from bureau.vault import Vault
+from tests.cluster import local as local_cluster
 from tests.furnishing.conftest import add_furnisher, metro2_file
 
 AS_OF = date(2026, 10, 31)
@@ -406,9 +407,16 @@ def _waits_for_any_lock(observer: psycopg.Connection[Any], pid: int, step: Step)
     """Whether the step's connection waits for any lock (a row another transaction inserted,
     an advisory lock), or False once the step has finished without waiting."""
     deadline = time.monotonic() + 30
+    # on the Citus cluster a row lock is waited for on a worker: the coordinator's backend
+    # shows it in citus_lock_waits, by its global pid (the coordinator's node id * 10^10 + pid)
+    distributed = (" + (SELECT count(*) FROM citus_lock_waits WHERE waiting_gpid = "
+                   "(SELECT nodeid::bigint * 10000000000 + %(pid)s FROM pg_dist_node "
+                   "WHERE groupid = 0))") if local_cluster.running() else ""  # fmt: skip
     while time.monotonic() < deadline:
         row = observer.execute(
-            "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)
+            "SELECT (SELECT count(*) FROM pg_locks WHERE pid = %(pid)s AND NOT granted)"
+            f"{distributed}".encode(),
+            {"pid": pid},
         ).fetchone()
         if row is not None and row[0] > 0:
             return True
