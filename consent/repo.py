@@ -9,6 +9,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import class_row, tuple_row
 
+from bureau.db import id_routes
 from bureau.db.write import Write
 from consent.decision import Grant
 from consent.views import AlertRow, FreezeRow, GrantRow, ThawRow
@@ -80,6 +81,7 @@ def insert_grant(conn: psycopg.Connection[Any], grant: Grant, receipt: str) -> N
             receipt,
         ),
     )
+    id_routes.add(conn, "grant", grant.grant_id, grant.subject_id)
 
 
 def grants(

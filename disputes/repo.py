@@ -17,6 +17,7 @@ from psycopg.rows import RowFactory, class_row, dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau import events as domain_events
+from bureau.db import id_routes
 from bureau.db.write import Write
 from bureau.subjects import identities
 from disputes.views import DisputeEvent, DisputeNotice
@@ -111,8 +112,10 @@ def dispute(
 def dispute_by_id(
     conn: psycopg.Connection[Any], dispute_id: UUID, *, lock: bool = False
 ) -> DisputeRow | None:
-    """A dispute named by id alone (furnisher routes); served by disputes_id."""
-    return _one(conn, "dispute_id = %s", (dispute_id,), lock)
+    """A dispute named by id alone (furnisher routes); served by disputes_id on one node, by
+    the dispute's route to its subject's shard on Citus."""
+    found = id_routes.keyed(conn, "dispute", dispute_id, "dispute_id")
+    return None if found is None else _one(conn, *found, lock)
 
 
 def disputes_of_subject(
@@ -240,6 +243,8 @@ def insert_dispute(conn: psycopg.Connection[Any], row: DisputeRow) -> bool:
         ),
         values,
     )
+    if rows:
+        id_routes.add(conn, "dispute", row.dispute_id, row.subject_id)
     return bool(rows)
 
 

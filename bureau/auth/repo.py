@@ -10,6 +10,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import class_row, tuple_row
 
+from bureau.db import id_routes
 from bureau.db.batch import Batch, Read
 
 
@@ -144,27 +145,41 @@ def revoke_api_key(conn: psycopg.Connection[Any], key_id: str) -> bool:
 def insert_subject_credential(
     conn: psycopg.Connection[Any], subject_id: UUID, credential_id: str, secret_hash: bytes
 ) -> None:
-    conn.execute(
-        """
-        INSERT INTO subject_credentials (subject_id, credential_id, secret_hash)
-        VALUES (%s, %s, %s)
-        ON CONFLICT (credential_id) DO NOTHING
-        """,
-        (subject_id, credential_id, secret_hash),
-    )
+    """A new credential; one whose id is already held (by any subject) is left as it is. On
+    Citus the id's route decides that (bureau/db/id_routes.py), the credential's own key
+    keeps a second row of the same subject out."""
+    if not id_routes.distributed(conn):
+        conn.execute(_CREDENTIAL_SQL.format(held="credential_id").encode(),
+                     (subject_id, credential_id, secret_hash))  # fmt: skip
+    elif id_routes.claim(conn, "credential", credential_id, subject_id):
+        conn.execute(_CREDENTIAL_SQL.format(held="subject_id, credential_id").encode(),
+                     (subject_id, credential_id, secret_hash))  # fmt: skip
+
+
+_CREDENTIAL_SQL = """
+    INSERT INTO subject_credentials (subject_id, credential_id, secret_hash)
+    VALUES (%s, %s, %s)
+    ON CONFLICT ({held}) DO NOTHING
+"""
 
 
 def subject_credential(
     conn: psycopg.Connection[Any], credential_id: str
 ) -> SubjectCredential | None:
+    """A subject's credential by its id (the token's), with the file's status; on Citus read
+    on the subject's shard, which the credential's route names."""
+    found = id_routes.keyed(conn, "credential", credential_id, "c.credential_id", "c.subject_id")
+    if found is None:
+        return None
+    where, params = found
     with conn.cursor(row_factory=class_row(SubjectCredential)) as cur:
         cur.execute(
-            """
+            f"""
             SELECT c.subject_id, c.credential_id, c.secret_hash, c.revoked_at, s.status
             FROM subject_credentials c JOIN subjects s USING (subject_id)
-            WHERE c.credential_id = %s
-            """,
-            (credential_id,),
+            WHERE {where}
+            """.encode(),
+            params,
         )
         return cur.fetchone()
 

@@ -12,9 +12,10 @@ What Citus refuses is replaced by what it enforces instead, keeping the guarante
 statement-level reference checks (transition-table triggers, which Citus does not run on
 distributed tables) become the colocated foreign keys they stand for. A unique index on an id
 alone cannot be kept on a table distributed by subject: on Citus it becomes a plain lookup
-index (`ROUTED_IDS`), so such an id is unique per subject only and a lookup by it alone visits
-every shard. Those ids are random (UUIDs, 256-bit token hashes), so a collision is not a
-practical risk; a route table distributed by the id (issue 22 item 4) is not built yet.
+index (`ROUTED_IDS`), unique per subject only; the report, grant and dispute ids and the
+OAuth codes are then each recorded with their subject in `id_routes`, distributed by the id,
+whose primary key keeps them unique across the cluster and routes a lookup by the id alone to
+one shard (bureau/db/id_routes.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Literal
 import psycopg
 from psycopg import sql
 
-Kind = Literal["subject", "blind-index", "reference", "coordinator"]
+Kind = Literal["subject", "blind-index", "id", "reference", "coordinator"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ PLACEMENTS: tuple[Placement, ...] = (
         "blind-index",
         "matched before the subject is known: one shard per (kind, value) lookup",
     ),
+    # Lookups by an id alone (a report, grant or dispute id, an OAuth code): by the id.
+    Placement("id_routes", "id", "an id's subject, found on one shard (bureau/db/id_routes.py)"),
     # One sequence by design, and the bureau's own operational rows.
     Placement("audit_log", "coordinator", "the access log is one append-only sequence"),
     Placement("audit_log_head", "coordinator", "the sequencer's single row"),
@@ -295,6 +298,11 @@ def distribute(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
                 (name, "none" if name == "identity_blind_indexes" else "identity_blind_indexes"),
             )
             done.append(f"{name}: distributed by value_bidx ({placement.why})")
+        elif placement.kind == "id":
+            conn.execute(
+                "SELECT create_distributed_table(%s, 'id', colocate_with => 'none')", (name,)
+            )
+            done.append(f"{name}: distributed by id ({placement.why})")
     for table, constraint, definition in keys:
         conn.execute(
             sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(

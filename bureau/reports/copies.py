@@ -34,16 +34,28 @@ _PURGE_SQL = f"""
     DELETE FROM report_copies WHERE ctid = ANY(ARRAY(
         SELECT ctid FROM report_copies WHERE held_until <= %(now)s LIMIT {PURGE_BATCH}))
 """
+_SUBJECT_PURGE_SQL = """
+    DELETE FROM report_copies WHERE subject_id = %(subject_id)s AND held_until <= %(now)s
+"""
+"""On Citus a purge over every copy would visit every shard on each pull: there each pull
+purges its own subject's expired copies (on the shard it writes anyway)."""
 
 
 def copy_writes(
-    cipher: SubjectCipher, report_id: UUID, jws: str, at: datetime, window: timedelta
-) -> list[Write]:
-    """The signed report, encrypted, kept until `at + window`; and expired copies purged."""
+    cipher: SubjectCipher, report_id: UUID, jws: str, at: datetime, window: timedelta,
+    *, by_subject: bool = False,
+) -> list[Write]:  # fmt: skip
+    """The signed report, encrypted, kept until `at + window`; and expired copies purged (only
+    the subject's own, `by_subject`, on Citus)."""
     values = {"subject_id": cipher.subject_id, "report_id": report_id,
               "key_version": cipher.key_version, "jws_ct": cipher.encrypt(KIND, jws),
               "held_until": at + window}  # fmt: skip
-    return [Write("copy_purge", _PURGE_SQL, {"now": at}), Write("copy_row", _COPY_SQL, values)]
+    purge = (
+        Write("copy_purge", _SUBJECT_PURGE_SQL, {"subject_id": cipher.subject_id, "now": at})
+        if by_subject
+        else Write("copy_purge", _PURGE_SQL, {"now": at})
+    )
+    return [purge, Write("copy_row", _COPY_SQL, values)]
 
 
 @dataclass(frozen=True)
@@ -68,9 +80,22 @@ _KEYS_SQL = """
 """
 
 
-def held_copy(report_id: UUID, org_id: UUID, at: datetime) -> Batch[HeldCopy | None]:
+_ROUTED_HELD_SQL = _HELD_SQL + "    AND c.subject_id = %s\n"
+_ROUTED_KEYS_SQL = """
+    SELECT key_version, kek_id, wrapped_key FROM subject_keys
+    WHERE subject_id = %s AND wrapped_key IS NOT NULL ORDER BY key_version
+"""
+
+
+def held_copy(
+    report_id: UUID, org_id: UUID, at: datetime, subject_id: UUID | None = None
+) -> Batch[HeldCopy | None]:
     """The copy of a report released to `org_id`, if still held, with its subject's keys
-    (one round trip). Another organization's report is no copy for this one."""
+    (one round trip). Another organization's report is no copy for this one. On Citus the
+    caller names the subject the report's route gives (bureau.db.id_routes): one shard."""
+    if subject_id is not None:
+        return Batch([Read(_ROUTED_HELD_SQL, (report_id, org_id, at, subject_id)),
+                      Read(_ROUTED_KEYS_SQL, (subject_id,), named=False)], _held)  # fmt: skip
     return Batch(
         [Read(_HELD_SQL, (report_id, org_id, at)), Read(_KEYS_SQL, (report_id,), named=False)],
         _held,

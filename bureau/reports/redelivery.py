@@ -15,6 +15,7 @@ from uuid import UUID
 import psycopg
 
 from bureau import events
+from bureau.db import id_routes
 from bureau.db.batch import run_async
 from bureau.errors import NotFound
 from bureau.reports import copies
@@ -33,7 +34,11 @@ async def redeliver(
     conn: psycopg.AsyncConnection[Any], vault: Vault, org_id: UUID, report_id: UUID, at: datetime
 ) -> bytes:
     """The report's response body, byte for byte as `POST /v1/reports` sent it."""
-    held = await run_async(conn, copies.held_copy(report_id, org_id, at))
+    held = None
+    if not await id_routes.distributed_async(conn):
+        held = await run_async(conn, copies.held_copy(report_id, org_id, at))
+    elif (subject_id := await id_routes.subject_of_async(conn, "report", report_id)) is not None:
+        held = await run_async(conn, copies.held_copy(report_id, org_id, at, subject_id))
     if held is None:
         # Unknown, another organization's, or past its window: one answer for all three.
         raise ReportNotHeld(f"no report {report_id} is held for you", field="report_id")

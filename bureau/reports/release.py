@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from bureau import events
+from bureau.db import id_routes
 from bureau.db.batch import run_async
 from bureau.db.write import Write
 from bureau.file.assemble import assemble
@@ -101,8 +102,9 @@ async def pull_report(
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
     cipher = vault.cipher_from(subject_id, known.data_keys)
+    routed = await id_routes.distributed_async(conn)
     return await _record(conn, key, draft, lambda token: copies.copy_writes(
-        cipher, draft.report_id, token, at, copy_for))  # fmt: skip
+        cipher, draft.report_id, token, at, copy_for, by_subject=routed))  # fmt: skip
 
 
 async def compelled_report(
@@ -167,6 +169,8 @@ async def _record(
     payload, token, writes = draft.seal(key)
     if kept is not None:
         writes = [*writes, *kept(token)]
+    if await id_routes.distributed_async(conn):  # the report's id routed to its subject's shard
+        writes = [*writes, id_routes.route_write("report", draft.report_id, draft.file.subject_id)]
     log_entry = await repo.record_release(conn, writes)
     return Released(draft.report_id, log_entry, draft.body, payload, token)
 

@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from bureau.audit import trail
+from bureau.db import id_routes
 from bureau.db.batch import Batch, Read
 from bureau.db.write import Write, execute_async
 from bureau.file.repo import Known
@@ -26,22 +27,32 @@ _GRANT_COLUMNS = (
     "grant_id, subject_id, requester_org_id, purpose, scope, valid_from, expires_at, max_uses, "
     "uses, revoked_at"
 )
-_OF_GRANT = "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
-RELEASE_FACTS_SQL = (
-    f"SELECT {_GRANT_COLUMNS}, s.status AS file_status "
-    "FROM consent_grants JOIN subjects s USING (subject_id) WHERE grant_id = %s "
-    "FOR UPDATE OF consent_grants",
-    "SELECT freeze_id, placed_at, lifted_at FROM freezes "
-    f"WHERE subject_id = {_OF_GRANT} AND lifted_at IS NULL",
-    "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
-    f"FROM fraud_alerts WHERE subject_id = {_OF_GRANT} ORDER BY placed_at, alert_id",
-    "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
-    f"WHERE subject_id = {_OF_GRANT} AND wrapped_key IS NOT NULL ORDER BY key_version",
+
+
+def _release_facts_sql(grant: str, subject: str) -> tuple[str, str, str, str]:
+    return (
+        f"SELECT {_GRANT_COLUMNS}, s.status AS file_status "
+        f"FROM consent_grants JOIN subjects s USING (subject_id) WHERE {grant} "
+        "FOR UPDATE OF consent_grants",
+        "SELECT freeze_id, placed_at, lifted_at FROM freezes "
+        f"WHERE subject_id = {subject} AND lifted_at IS NULL",
+        "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
+        f"FROM fraud_alerts WHERE subject_id = {subject} ORDER BY placed_at, alert_id",
+        "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
+        f"WHERE subject_id = {subject} AND wrapped_key IS NOT NULL ORDER BY key_version",
+    )
+
+
+RELEASE_FACTS_SQL = _release_facts_sql(
+    "grant_id = %s", "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
 )
 """A pull's facts (the grant locked with its file's status, the subject's freeze and alerts),
 keyed by the grant. The status rides on the grant's row: each statement costs a pull as much
 as a small query costs PostgreSQL. The subject's live data keys come along too: the released
 report is kept encrypted under them (`bureau.reports.copies`)."""
+ROUTED_RELEASE_FACTS_SQL = _release_facts_sql("subject_id = %s AND grant_id = %s", "%s")
+"""The same facts on Citus, keyed by the subject the grant's route names (bureau.db.id_routes):
+each statement then reads the subject's one shard."""
 
 HOLDS_ACCOUNT_SQL = (
     "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
@@ -63,6 +74,14 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
     freeze and alerts are read after the grant's lock is taken, so they are as fresh.
     """
     grant_sql, freeze_sql, alerts_sql, keys_sql = RELEASE_FACTS_SQL
+    grant_params: tuple[UUID, ...] = (grant_id,)
+    subject_params: tuple[UUID, ...] = (grant_id,)
+    if await id_routes.distributed_async(conn):
+        routed = await id_routes.subject_of_async(conn, "grant", grant_id)
+        if routed is None:
+            return None, None, [], "active", Known([], False, [])
+        grant_sql, freeze_sql, alerts_sql, keys_sql = ROUTED_RELEASE_FACTS_SQL
+        grant_params, subject_params = (routed, grant_id), (routed,)
     async with (
         conn.cursor(row_factory=tuple_row) as grant_cur,
         conn.cursor(row_factory=tuple_row) as freeze_cur,
@@ -70,10 +89,10 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
         conn.cursor(row_factory=tuple_row) as keys_cur,
     ):
         async with conn.pipeline():
-            await grant_cur.execute(grant_sql, (grant_id,))
-            await freeze_cur.execute(freeze_sql, (grant_id,))
-            await alerts_cur.execute(alerts_sql, (grant_id,))
-            await keys_cur.execute(keys_sql, (grant_id,))
+            await grant_cur.execute(grant_sql, grant_params)
+            await freeze_cur.execute(freeze_sql, subject_params)
+            await alerts_cur.execute(alerts_sql, subject_params)
+            await keys_cur.execute(keys_sql, subject_params)
         row = await grant_cur.fetchone()
         frozen = await freeze_cur.fetchone()
         alert_rows = await alerts_cur.fetchall()
@@ -123,11 +142,13 @@ _REPORT_SQL = f"""
     INSERT INTO reports (subject_id, report_id, requester_org_id, grant_id, purpose, scope,
                          inquiry_id, log_entry_id, court_order_ref, tradeline_ids,
                          bankruptcy_ids, digest, created_at)
-    VALUES (%(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
-            %(scope)s, %(inquiry_id)s, (SELECT entry_id FROM {trail.WRITE}),
-            %(court_order_ref)s, %(tradeline_ids)s, %(bankruptcy_ids)s, %(digest)s,
-            %(created_at)s)
+    SELECT %(subject_id)s, %(report_id)s, %(requester_org_id)s, %(grant_id)s, %(purpose)s,
+           %(scope)s, %(inquiry_id)s, entry_id, %(court_order_ref)s, %(tradeline_ids)s,
+           %(bankruptcy_ids)s, %(digest)s, %(created_at)s
+    FROM {trail.WRITE}
 """
+"""INSERT … SELECT over the entry's write rather than a subquery in VALUES, which Citus
+refuses in an INSERT into a distributed table; the entry's write yields one row."""
 _SCORE_SQL = """
     INSERT INTO report_scores (subject_id, report_id, version, table_sha256, score, as_of,
                                result)

@@ -31,7 +31,7 @@ def grant_created(event: GrantCreated) -> list[Write]:
 @subscribe(GrantRevoked)
 def grant_revoked(event: GrantRevoked) -> list[Write]:
     data = {"grant_id": str(event.grant_id), "revoked_by": event.by}
-    return [repo.outbox_write("grant.revoked", data, grant_id=event.grant_id)]
+    return [repo.outbox_write("grant.revoked", data, grant=(event.subject_id, event.grant_id))]
 
 
 @subscribe(DisputeForwarded)

@@ -366,7 +366,7 @@ def disputes_awaiting_furnisher(
         return cur.fetchall()
 
 
-OUTBOX_SQL = """
+_OUTBOX_SQL = """
     INSERT INTO webhook_deliveries (message_id, endpoint_id, org_id, event_type, payload,
                                     created_at, next_attempt_at)
     SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.endpoint_id, e.org_id,
@@ -375,11 +375,16 @@ OUTBOX_SQL = """
                'data', %(data)s::jsonb),
            now(), now()
     FROM webhook_endpoints e
-    WHERE e.org_id = COALESCE(%(org_id)s::uuid,
-                              (SELECT requester_org_id FROM consent_grants
-                               WHERE grant_id = %(grant_id)s::uuid))
+    WHERE e.org_id = {org}
       AND e.disabled_at IS NULL AND %(event_type)s = ANY (e.event_types)
 """
+OUTBOX_SQL = _OUTBOX_SQL.format(org="%(org_id)s::uuid")
+GRANT_OUTBOX_SQL = _OUTBOX_SQL.format(
+    org="(SELECT requester_org_id FROM consent_grants "
+    "WHERE subject_id = %(subject_id)s AND grant_id = %(grant_id)s)"
+)
+"""The outbox rows of an event for the organization named, or for the grant's requester (the
+grant found by its subject and id: one shard on Citus)."""
 
 
 def outbox_write(
@@ -387,11 +392,24 @@ def outbox_write(
     data: dict[str, Any],
     *,
     org_id: UUID | str | None = None,
-    grant_id: UUID | None = None,
+    grant: tuple[UUID, UUID] | None = None,
 ) -> Write:
     """The outbox rows of one event, as a write for the events bus: one per subscribed endpoint
-    of the organization (named, or found as the grant's requester), or none."""
+    of the organization (named, or found as the requester of `grant`, (subject id, grant
+    id)), or none."""
     name = "webhook_outbox_" + event_type.replace(".", "_")
+    if grant is not None:
+        subject_id, grant_id = grant
+        return Write(
+            name,
+            GRANT_OUTBOX_SQL,
+            {
+                "event_type": event_type,
+                "data": Jsonb(data),
+                "subject_id": subject_id,
+                "grant_id": grant_id,
+            },
+        )
     org = UUID(str(org_id)) if org_id is not None else None
     return Write(name, OUTBOX_SQL, {"event_type": event_type, "data": Jsonb(data),
-                                    "org_id": org, "grant_id": grant_id})  # fmt: skip
+                                    "org_id": org})  # fmt: skip

@@ -44,11 +44,11 @@ def grants_page(
 def one_grant(
     conn: psycopg.Connection[Any], org_id: UUID, grant_id: UUID, now: datetime
 ) -> dict[str, Any]:
-    rows = repo.org_grants(conn, org_id, None, 1, grant_id=grant_id)
-    if not rows:
+    row = repo.org_grant(conn, org_id, grant_id)
+    if row is None:
         # Another organization's grant is "not found", so its existence is not revealed.
         raise NotFound(f"no grant {grant_id} to this organization", field="grant_id")
-    return lender_view(rows[0], now)
+    return lender_view(row, now)
 
 
 def redirect_uris(conn: psycopg.Connection[Any], org_id: UUID) -> list[str]:

@@ -10,6 +10,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import class_row, tuple_row
 
+from bureau.db import id_routes
 from consent.repo import GRANT_SELECT
 from consent.views import GrantRow
 
@@ -114,27 +115,33 @@ def insert_authorization(conn: psycopg.Connection[Any], row: dict[str, Any]) -> 
         """,
         row,
     )
+    id_routes.add(conn, "oauth-code", row["code_hash"], row["subject_id"])
 
 
 def authorization_by_code(conn: psycopg.Connection[Any], code_hash: bytes) -> PendingGrant | None:
-    """The pending grant a code names, locked (two exchanges of one code run one at a time)."""
+    """The pending grant a code names, locked (two exchanges of one code run one at a time).
+    On Citus the code's route names the subject first, so the read is of one shard."""
+    found = id_routes.keyed(conn, "oauth-code", code_hash, "code_hash")
+    if found is None:
+        return None
+    where, params = found
     with conn.cursor(row_factory=class_row(PendingGrant)) as cur:
         cur.execute(
             "SELECT subject_id, grant_id, client_id, redirect_uri, purpose, scope, valid_from, "
             "expires_at, max_uses, code_challenge, code_expires_at, status, created_at "
-            "FROM oauth_authorizations WHERE code_hash = %s FOR UPDATE",
-            (code_hash,),
+            f"FROM oauth_authorizations WHERE {where} FOR UPDATE".encode(),
+            params,
         )
         return cur.fetchone()
 
 
 def settle_authorization(
-    conn: psycopg.Connection[Any], grant_id: UUID, status: str, at: datetime
+    conn: psycopg.Connection[Any], subject_id: UUID, grant_id: UUID, status: str, at: datetime
 ) -> None:
     conn.execute(
         "UPDATE oauth_authorizations SET status = %s, settled_at = %s "
-        "WHERE grant_id = %s AND status = 'pending'",
-        (status, at, grant_id),
+        "WHERE subject_id = %s AND grant_id = %s AND status = 'pending'",
+        (status, at, subject_id, grant_id),
     )
 
 
@@ -189,11 +196,7 @@ async def grant_for_token_async(
 
 
 def org_grants(
-    conn: psycopg.Connection[Any],
-    org_id: UUID,
-    after: tuple[str, str] | None,
-    limit: int,
-    grant_id: UUID | None = None,
+    conn: psycopg.Connection[Any], org_id: UUID, after: tuple[str, str] | None, limit: int
 ) -> list[GrantRow]:
     """The grants made to `org_id`, newest first, after a (created_at, grant_id) cursor."""
     with conn.cursor(row_factory=class_row(GrantRow)) as cur:
@@ -201,12 +204,23 @@ def org_grants(
             GRANT_SELECT
             + """
             WHERE g.requester_org_id = %s
-              AND (%s::uuid IS NULL OR g.grant_id = %s)
               AND (%s::timestamptz IS NULL OR (g.created_at, g.grant_id) < (%s, %s::uuid))
             ORDER BY g.created_at DESC, g.grant_id DESC
             LIMIT %s
             """,
-            (org_id, grant_id, grant_id, after[0] if after else None,
-             after[0] if after else None, after[1] if after else None, limit),
+            (org_id, after[0] if after else None, after[0] if after else None,
+             after[1] if after else None, limit),
         )  # fmt: skip
         return cur.fetchall()
+
+
+def org_grant(conn: psycopg.Connection[Any], org_id: UUID, grant_id: UUID) -> GrantRow | None:
+    """One grant made to `org_id` (None: unknown, or another organization's). On Citus the
+    grant's route names its subject first, so the read is of one shard."""
+    found = id_routes.keyed(conn, "grant", grant_id, "g.grant_id", "g.subject_id")
+    if found is None:
+        return None
+    where, params = found[0], (org_id, *found[1])
+    with conn.cursor(row_factory=class_row(GrantRow)) as cur:
+        cur.execute(f"{GRANT_SELECT} WHERE g.requester_org_id = %s AND {where}".encode(), params)
+        return cur.fetchone()

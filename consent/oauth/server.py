@@ -328,7 +328,9 @@ class BureauServer(AuthorizationServer):
         presented = self.presented
         if presented is not None and presented.status == "pending":
             # A failed exchange leaves no grant: the pending one is void (the subject sees so).
-            repo.settle_authorization(self.conn, presented.grant_id, "void", self.now)
+            repo.settle_authorization(
+                self.conn, presented.subject_id, presented.grant_id, "void", self.now
+            )
         result: tuple[int, Any, Any] = super().handle_error_response(request, error)
         return result
 
@@ -351,7 +353,7 @@ class BureauServer(AuthorizationServer):
         expires_at = row.expires_at
         repo.insert_token(self.conn, digest(token["access_token"]), row.grant_id,
                           row.client_id, expires_at, self.now)  # fmt: skip
-        repo.settle_authorization(self.conn, row.grant_id, "exchanged", self.now)
+        repo.settle_authorization(self.conn, row.subject_id, row.grant_id, "exchanged", self.now)
         self.presented = None
         token.update({
             "expires_in": max(int((expires_at - self.now).total_seconds()), 0),
