@@ -3,6 +3,7 @@ subject matching by blind index, batch records, and the rows an export needs."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -576,8 +577,13 @@ def reinsert_tradeline(conn: psycopg.Connection[Any], subject_id: UUID, tradelin
 def unlink_shredded(event: events.FileKeysShredded) -> list[Write]:
     """Erasure: each account's reference (a blind index of furnisher and account number)
     becomes random bytes. The rows stay for the reports and inquiries that name them, but the
-    next report of that account number no longer finds this file."""
+    next report of that account number no longer finds this file.
+
+    The bytes are a hash of the account's id under a random salt that is never kept (Citus
+    refuses a volatile function such as gen_random_uuid() in an UPDATE of a distributed
+    table): as unlinkable as random bytes, distinct per account."""
     return [Write("accounts_unlinked", "UPDATE tradelines SET account_ref = "
-                  "sha256(uuid_send(gen_random_uuid())), updated_at = now() "
-                  "WHERE subject_id = %(s)s RETURNING 1", {"s": event.subject_id},
+                  "sha256(%(salt)s || uuid_send(tradeline_id)), updated_at = now() "
+                  "WHERE subject_id = %(s)s RETURNING 1",
+                  {"s": event.subject_id, "salt": secrets.token_bytes(32)},
                   returns="count(*)")]  # fmt: skip

@@ -22,8 +22,8 @@ from uuid import UUID, uuid4
 import psycopg
 from psycopg.rows import tuple_row
 
+from bureau.db import id_routes
 from bureau.db.copy import copy_binary
-from bureau.db.distribution import citus_present
 from bureau.subjects.address import Address, parse_address
 
 __all__ = ["Address", "parse_address"]
@@ -122,7 +122,7 @@ def _lock_documents(conn: psycopg.Connection[Any]) -> None:
     order: one total order still, so two ingests cannot each hold a document the other waits
     for."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        if not citus_present(conn):
+        if not id_routes.distributed(conn):
             cur.execute(
                 "SELECT count(*) FROM (SELECT d.subject_id FROM identity_documents d "
                 "WHERE d.subject_id IN (SELECT subject_id FROM identity_fact_stage) "

@@ -138,8 +138,11 @@ def _blocked(observer: psycopg.Connection[Any], run: Run) -> bool:
 
 
 def _held(observer: psycopg.Connection[Any], pid: int) -> int:
+    """The advisory locks the bureau holds; on Citus not counting Citus's own (its shard and
+    metadata locks are advisory locks too, told apart by a field of 4 or more, `objsubid`)."""
     row = observer.execute(
-        "SELECT count(*) FROM pg_locks WHERE pid = %s AND locktype = 'advisory' AND granted",
+        "SELECT count(*) FROM pg_locks WHERE pid = %s AND locktype = 'advisory' AND granted "
+        "AND objsubid IN (1, 2)",
         (pid,),
     ).fetchone()
     assert row is not None
@@ -407,18 +410,13 @@ def _waits_for_any_lock(observer: psycopg.Connection[Any], pid: int, step: Step)
     """Whether the step's connection waits for any lock (a row another transaction inserted,
     an advisory lock), or False once the step has finished without waiting."""
     deadline = time.monotonic() + 30
-    # on the Citus cluster a row lock is waited for on a worker: the coordinator's backend
-    # shows it in citus_lock_waits, by its global pid (the coordinator's node id * 10^10 + pid)
-    distributed = (" + (SELECT count(*) FROM citus_lock_waits WHERE waiting_gpid = "
-                   "(SELECT nodeid::bigint * 10000000000 + %(pid)s FROM pg_dist_node "
-                   "WHERE groupid = 0))") if local_cluster.running() else ""  # fmt: skip
     while time.monotonic() < deadline:
         row = observer.execute(
-            "SELECT (SELECT count(*) FROM pg_locks WHERE pid = %(pid)s AND NOT granted)"
-            f"{distributed}".encode(),
-            {"pid": pid},
+            "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)
         ).fetchone()
         if row is not None and row[0] > 0:
+            return True
+        if local_cluster.waits_on_a_worker(observer, pid):  # a row lock on the cluster
             return True
         if not step.is_alive():
             return False
