@@ -131,7 +131,16 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
 # coordinator table naming a distributed one. Each guarantee is kept another way (docs/scale.md).
 DROPPED_FOREIGN_KEYS: tuple[tuple[str, str], ...] = (
     ("reports", "reports_log_entry_id_fkey"),  # the log entry is written in the same transaction
-    ("grant_tokens", "grant_tokens_grant_id_fkey"),  # a token's grant is read with it, by route
+    ("grant_tokens", "grant_tokens_grant_id_fkey"),  # checked by a trigger: CHECKED_REFERENCES
+)
+
+
+# What stands in for a dropped key where the table that names the other is a coordinator
+# table, whose triggers still run: a row trigger refusing a reference to a missing row with
+# the key's SQLSTATE (23503). The function is a migration's (0251); it is attached on Citus only.
+CHECKED_REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    # (table, its column, the trigger, the function)
+    ("grant_tokens", "grant_id", "grant_tokens_grant_held", "fairfile_token_grant_held"),
 )
 
 
@@ -189,6 +198,18 @@ def _prepare(conn: psycopg.Connection[tuple[object, ...]]) -> None:
                 sql.Identifier(table), sql.Identifier(constraint)
             )
         )
+    for table, column, trigger, function in CHECKED_REFERENCES:
+        conn.execute(
+            sql.SQL(
+                "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} "
+                "FOR EACH ROW EXECUTE FUNCTION {}()"
+            ).format(
+                sql.Identifier(trigger),
+                sql.Identifier(column),
+                sql.Identifier(table),
+                sql.Identifier(function),
+            )
+        )
     for table, column, unique in ROUTED_IDS:
         conn.execute(
             sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
@@ -205,11 +226,33 @@ def _prepare(conn: psycopg.Connection[tuple[object, ...]]) -> None:
         )
 
 
+def _one_connection_per_node(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Every session of the database runs its multi-shard statements over one connection per
+    node (`citus.multi_shard_modify_mode = sequential`, the database's default from now on).
+
+    The tables on the coordinator that name a reference table (the webhook outbox, grant
+    tokens, upload batches) are Citus local tables, and Citus refuses to write one in a
+    transaction that already ran a statement over several connections to a node ("cannot
+    modify table ... because there was a parallel operation on a distributed table"): a report
+    pull that emits its webhook is such a transaction. A request about one subject is a router
+    query and never opens a second connection anyway; what this costs is a bulk statement over
+    many shards (an ingest's merge) running shard after shard on each worker rather than side
+    by side, parallel still across the workers."""
+    name = conn.execute("SELECT current_database()").fetchone()
+    assert name is not None
+    conn.execute(
+        sql.SQL("ALTER DATABASE {} SET citus.multi_shard_modify_mode TO 'sequential'").format(
+            sql.Identifier(str(name[0]))
+        )
+    )
+
+
 def distribute(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
     """Place every table not yet placed; returns one line per table placed now."""
     missing = unplaced(conn)
     if missing:
         raise RuntimeError(f"no Citus placement for {', '.join(missing)}: add it to PLACEMENTS")
+    _one_connection_per_node(conn)
     placed = _placed(conn)
     todo = [p for p in PLACEMENTS if p.table not in placed and p.kind != "coordinator"]
     if not todo:

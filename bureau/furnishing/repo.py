@@ -3,6 +3,7 @@ subject matching by blind index, batch records, and the rows an export needs."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -469,41 +470,19 @@ def upsert_tradeline(
     key_version: int,
     values: dict[str, Any],
 ) -> None:
-    """Insert or update one account (row-at-a-time path: sandbox, JSON records, disputes)."""
+    """Insert or update one account, row at a time (the set-based ingest uses `merge_stage`).
+
+    An account sent again with the same values is left as it is (no new row version, its
+    `updated_at` kept): only a change of a furnished column is written. The transaction's
+    time is bound rather than `now()` in DO UPDATE, which Citus refuses there."""
     missing = set(TRADELINE_COLUMNS) - set(values)
     if missing:
         raise KeyError(f"tradeline values lack {sorted(missing)}")
-    params = [values[c] for c in TRADELINE_COLUMNS]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        stamp = cur.execute("SELECT now()").fetchone()
+    assert stamp is not None
     conn.execute(
-        """
-        INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
-            account_number_ct, key_version, portfolio_type, account_type, ecoa_code, date_opened,
-            date_closed, date_last_payment, date_first_delinquency, date_account_information,
-            credit_limit, highest_credit, terms_duration, terms_frequency, scheduled_payment,
-            actual_payment, account_status, payment_rating, payment_history, special_comment,
-            compliance_condition, current_balance, amount_past_due, original_charge_off,
-            consumer_info_indicator, interest_type, original_creditor, creditor_classification)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (subject_id, tradeline_id) DO UPDATE SET
-            portfolio_type = EXCLUDED.portfolio_type, account_type = EXCLUDED.account_type,
-            ecoa_code = EXCLUDED.ecoa_code, date_opened = EXCLUDED.date_opened,
-            date_closed = EXCLUDED.date_closed, date_last_payment = EXCLUDED.date_last_payment,
-            date_first_delinquency = EXCLUDED.date_first_delinquency,
-            date_account_information = EXCLUDED.date_account_information,
-            credit_limit = EXCLUDED.credit_limit, highest_credit = EXCLUDED.highest_credit,
-            terms_duration = EXCLUDED.terms_duration, terms_frequency = EXCLUDED.terms_frequency,
-            scheduled_payment = EXCLUDED.scheduled_payment, actual_payment = EXCLUDED.actual_payment,
-            account_status = EXCLUDED.account_status, payment_rating = EXCLUDED.payment_rating,
-            payment_history = EXCLUDED.payment_history, special_comment = EXCLUDED.special_comment,
-            compliance_condition = EXCLUDED.compliance_condition,
-            current_balance = EXCLUDED.current_balance, amount_past_due = EXCLUDED.amount_past_due,
-            original_charge_off = EXCLUDED.original_charge_off,
-            consumer_info_indicator = EXCLUDED.consumer_info_indicator,
-            interest_type = EXCLUDED.interest_type, original_creditor = EXCLUDED.original_creditor,
-            creditor_classification = EXCLUDED.creditor_classification, updated_at = now()
-        WHERE (tradelines.*) IS DISTINCT FROM (EXCLUDED.*)
-        """,
+        _UPSERT_TRADELINE,
         (
             subject_id,
             tradeline_id,
@@ -511,9 +490,21 @@ def upsert_tradeline(
             account_ref,
             account_number_ct,
             key_version,
-            *params,
+            *(values[c] for c in TRADELINE_COLUMNS),
+            stamp[0],
         ),
     )
+
+
+_UPSERT_TRADELINE = f"""
+    INSERT INTO tradelines (subject_id, tradeline_id, furnisher_id, account_ref,
+        account_number_ct, key_version, {", ".join(TRADELINE_COLUMNS)})
+    VALUES ({", ".join(["%s"] * (6 + len(TRADELINE_COLUMNS)))})
+    ON CONFLICT (subject_id, tradeline_id) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in TRADELINE_COLUMNS)}, updated_at = %s
+    WHERE ({", ".join(f"tradelines.{c}" for c in TRADELINE_COLUMNS)})
+          IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in TRADELINE_COLUMNS)})
+""".encode()
 
 
 def record_report(
@@ -586,8 +577,13 @@ def reinsert_tradeline(conn: psycopg.Connection[Any], subject_id: UUID, tradelin
 def unlink_shredded(event: events.FileKeysShredded) -> list[Write]:
     """Erasure: each account's reference (a blind index of furnisher and account number)
     becomes random bytes. The rows stay for the reports and inquiries that name them, but the
-    next report of that account number no longer finds this file."""
+    next report of that account number no longer finds this file.
+
+    The bytes are a hash of the account's id under a random salt that is never kept (Citus
+    refuses a volatile function such as gen_random_uuid() in an UPDATE of a distributed
+    table): as unlinkable as random bytes, distinct per account."""
     return [Write("accounts_unlinked", "UPDATE tradelines SET account_ref = "
-                  "sha256(uuid_send(gen_random_uuid())), updated_at = now() "
-                  "WHERE subject_id = %(s)s RETURNING 1", {"s": event.subject_id},
+                  "sha256(%(salt)s || uuid_send(tradeline_id)), updated_at = now() "
+                  "WHERE subject_id = %(s)s RETURNING 1",
+                  {"s": event.subject_id, "salt": secrets.token_bytes(32)},
                   returns="count(*)")]  # fmt: skip

@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 import psycopg
 from psycopg.rows import tuple_row
 
+from bureau.db import id_routes
 from bureau.db.copy import copy_binary
 from bureau.subjects.address import Address, parse_address
 
@@ -112,19 +113,46 @@ def stage_facts(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) ->
 _BY_FACT = "ORDER BY f.kind, f.value_bidx"
 
 
+def _lock_documents(conn: psycopg.Connection[Any]) -> None:
+    """Lock the staged subjects' documents, in subject order on one node.
+
+    Citus refuses a row lock over several shards ("could not run distributed query with FOR
+    UPDATE/SHARE"), so there the subjects are grouped by their shard and each group is locked
+    by a query to that shard alone, the shards in id order and each shard's subjects in subject
+    order: one total order still, so two ingests cannot each hold a document the other waits
+    for."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        if not id_routes.distributed(conn):
+            cur.execute(
+                "SELECT count(*) FROM (SELECT d.subject_id FROM identity_documents d "
+                "WHERE d.subject_id IN (SELECT subject_id FROM identity_fact_stage) "
+                "ORDER BY d.subject_id FOR NO KEY UPDATE) locked"
+            )
+            return
+        groups = cur.execute(
+            "SELECT array_agg(subject_id ORDER BY subject_id) FROM ("
+            "    SELECT DISTINCT subject_id,"
+            "        get_shard_id_for_distribution_column('identity_documents', subject_id) AS shard"
+            "    FROM identity_fact_stage) s "
+            "GROUP BY shard ORDER BY shard"
+        ).fetchall()
+        for (subjects,) in groups:
+            cur.execute(
+                "SELECT count(*) FROM (SELECT subject_id FROM identity_documents "
+                "WHERE subject_id = ANY(%s) ORDER BY subject_id FOR NO KEY UPDATE) locked",
+                (subjects,),
+            )
+
+
 def merge_staged(conn: psycopg.Connection[Any]) -> int:
     """The staged facts into their subjects' documents and the blind-index table, once per
     ingest, set-based; facts already held are left as they are. Returns the facts added.
 
-    The documents are locked first, in subject order: two ingests adding facts to the same
-    files then queue on the first file they share instead of each holding one the other
-    needs. Blind indexes go in in their key's order."""
+    The documents are locked first, in one order every ingest follows (`_lock_documents`):
+    two ingests adding facts to the same files then queue on the first file they share instead
+    of each holding one the other needs. Blind indexes go in in their key's order."""
+    _lock_documents(conn)
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT count(*) FROM (SELECT d.subject_id FROM identity_documents d "
-            "WHERE d.subject_id IN (SELECT subject_id FROM identity_fact_stage) "
-            "ORDER BY d.subject_id FOR NO KEY UPDATE) locked"
-        )
         cur.execute(
             f"""
             WITH fresh AS (

@@ -7,6 +7,9 @@ tests that need to know whether they run distributed ask `running()`.
 from __future__ import annotations
 
 import os
+from typing import Any
+
+import psycopg
 
 from bureau.db.cluster import LocalCluster, start_cluster
 
@@ -34,3 +37,19 @@ def running() -> LocalCluster | None:
 def stop() -> None:
     while _session:
         _session.pop().stop()
+
+
+def waits_on_a_worker(observer: psycopg.Connection[Any], pid: int) -> bool:
+    """Whether the coordinator's backend `pid` waits for a lock held on a worker.
+
+    A row lock of a distributed table is taken on the worker holding the row, so the
+    coordinator's pg_locks shows no wait: Citus's `citus_lock_waits` does, naming the backend
+    by its global pid (the coordinator's node id * 10^10 + its pid). False off the cluster."""
+    if not _session:
+        return False
+    row = observer.execute(
+        "SELECT count(*) FROM citus_lock_waits WHERE waiting_gpid = "
+        "(SELECT nodeid::bigint * 10000000000 + %s FROM pg_dist_node WHERE groupid = 0)",
+        (pid,),
+    ).fetchone()
+    return bool(row and row[0])

@@ -73,7 +73,8 @@ def test_the_copy_is_encrypted_and_kept_only_for_its_window(
     with transaction(pool) as conn:
         row = conn.cursor(row_factory=dict_row).execute(
             "SELECT c.jws_ct, c.held_until - r.created_at AS kept FROM report_copies c "
-            "JOIN reports r USING (report_id) WHERE report_id = %s", (report_id,)).fetchone()  # fmt: skip
+            "JOIN reports r USING (subject_id, report_id) WHERE report_id = %s",
+            (report_id,)).fetchone()  # fmt: skip
         assert row is not None and row["kept"].total_seconds() == 3600
         assert name.encode() not in bytes(row["jws_ct"])
         assert pulled.json()["jws"].split(".")[1].encode() not in bytes(row["jws_ct"])
