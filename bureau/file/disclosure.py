@@ -53,7 +53,8 @@ def asdict(item: Any) -> dict[str, Any]:
     names = _FIELD_NAMES.get(type(item))
     if names is None:
         names = _FIELD_NAMES[type(item)] = tuple(f.name for f in fields(item))
-    return {name: getattr(item, name) for name in names}
+    held = item.__dict__  # the model's dataclasses have no slots: a lookup, not a getattr
+    return {name: held[name] for name in names}
 
 
 def _without_subject(item: dict[str, Any]) -> dict[str, Any]:
