@@ -22,7 +22,7 @@ from psycopg.rows import tuple_row
 
 from bureau.db.write import Write
 
-Kind = Literal["report", "grant", "dispute", "oauth-code", "credential"]
+Kind = Literal["report", "grant", "dispute", "oauth-code", "credential", "session"]
 
 _CITUS_SQL = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
 _ROUTE_SQL = """

@@ -15,6 +15,7 @@ from psycopg import sql
 from psycopg.rows import class_row, tuple_row
 
 from bureau import events
+from bureau.db import id_routes
 from bureau.db.write import Write
 from bureau.web.session import StoredSession
 
@@ -35,39 +36,50 @@ def insert_session(
         """,
         (subject_id, session_hash, credential_id, now, now, expires_at),
     )
+    id_routes.add(conn, "session", session_hash, subject_id)
 
 
 def session(conn: psycopg.Connection[Any], session_hash: bytes) -> StoredSession | None:
-    """The session with its credential's and file's state; served by the unique hash index."""
+    """The session with its credential's and file's state; served by the unique hash index on
+    one node, on the subject's shard (the hash's route) on Citus."""
+    found = id_routes.keyed(conn, "session", session_hash, "p.session_hash", "p.subject_id")
+    if found is None:
+        return None
+    where, params = found
     with conn.cursor(row_factory=class_row(StoredSession)) as cur:
         cur.execute(
-            """
+            f"""
             SELECT p.subject_id, p.credential_id, p.created_at, p.last_seen_at, p.expires_at,
                    p.revoked_at, c.revoked_at AS credential_revoked_at,
                    s.status AS subject_status
             FROM portal_sessions p
             JOIN subject_credentials c USING (subject_id, credential_id)
             JOIN subjects s USING (subject_id)
-            WHERE p.session_hash = %s
-            """,
-            (session_hash,),
+            WHERE {where}
+            """.encode(),
+            params,
         )
         return cur.fetchone()
 
 
 def touch_session(conn: psycopg.Connection[Any], session_hash: bytes, now: datetime) -> None:
-    conn.execute(
-        "UPDATE portal_sessions SET last_seen_at = greatest(last_seen_at, %s) "
-        "WHERE session_hash = %s",
-        (now, session_hash),
-    )
+    found = id_routes.keyed(conn, "session", session_hash, "session_hash")
+    if found is not None:
+        conn.execute(
+            f"UPDATE portal_sessions SET last_seen_at = greatest(last_seen_at, %s) "
+            f"WHERE {found[0]}".encode(),
+            (now, *found[1]),
+        )
 
 
 def revoke_session(conn: psycopg.Connection[Any], session_hash: bytes, now: datetime) -> None:
-    conn.execute(
-        "UPDATE portal_sessions SET revoked_at = %s WHERE session_hash = %s AND revoked_at IS NULL",
-        (now, session_hash),
-    )
+    found = id_routes.keyed(conn, "session", session_hash, "session_hash")
+    if found is not None:
+        conn.execute(
+            f"UPDATE portal_sessions SET revoked_at = %s WHERE {found[0]} "
+            "AND revoked_at IS NULL".encode(),
+            (now, *found[1]),
+        )
 
 
 def delete_ended_sessions(

@@ -51,6 +51,7 @@ from bureau.signing import SigningKey, signing_key_file
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.subjects.identities import subjects_holding
 from bureau.vault import Vault
+from bureau.web import repo as web_repo
 from consent.oauth import repo as oauth_repo
 from tests.cluster import local as local_cluster
 from tests.cluster.conftest import account_record, new_claim
@@ -393,3 +394,26 @@ def test_an_oauth_code_is_found_and_settled_on_its_subjects_shard(
         oauth_repo.settle_authorization(one_shard, person.subject_id, grant_id, "exchanged", now)
         settled = oauth_repo.authorization_by_code(one_shard, code_hash)
         assert settled is not None and settled.status == "exchanged"
+
+
+def test_a_portal_session_is_read_touched_and_revoked_on_its_subjects_shard(
+    one_shard: psycopg.Connection[Any], person: Person
+) -> None:
+    now = datetime.now(UTC)
+    session_hash = secrets.token_bytes(32)
+    with one_shard.transaction(force_rollback=True):
+        row = one_shard.execute(
+            "SELECT credential_id FROM subject_credentials WHERE subject_id = %s",
+            (person.subject_id,),
+        ).fetchone()
+        assert row is not None
+        web_repo.insert_session(
+            one_shard, person.subject_id, session_hash, row[0], now, now + timedelta(hours=8)
+        )
+        web_repo.touch_session(one_shard, session_hash, now + timedelta(minutes=5))
+        web_repo.revoke_session(one_shard, session_hash, now + timedelta(minutes=6))
+        stored = web_repo.session(one_shard, session_hash)
+        assert stored is not None and stored.subject_id == person.subject_id
+        assert stored.last_seen_at == now + timedelta(minutes=5)
+        assert stored.revoked_at == now + timedelta(minutes=6)
+        assert web_repo.session(one_shard, secrets.token_bytes(32)) is None
