@@ -44,8 +44,23 @@ from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from disputes.deadlines import receipt_date
 from tests.cluster import local as local_cluster
+from tests.cluster.subset import in_subset
 
 SANDBOX_AS_OF = date(2026, 11, 1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cluster: in the subset CI runs on the local Citus cluster (tests/cluster/subset.py)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the cluster subset, so `-m cluster` selects it."""
+    for item in items:
+        if in_subset(item.nodeid):
+            item.add_marker(pytest.mark.cluster)
 
 
 def _with_dbname(url: str, dbname: str) -> str:
