@@ -79,9 +79,7 @@ def _peak_bytes(data: bytes) -> int:
         tracemalloc.stop()
 
 
-def test_finding_repeated_accounts_holds_a_few_bytes_per_record_not_an_object_per_account() -> (
-    None
-):
+def test_finding_repeated_accounts_holds_bytes_per_record_not_an_object_per_account() -> None:
     small, large = synthetic(2_000, 5), synthetic(12_000, 5)
     per_record = (_peak_bytes(large) - _peak_bytes(small)) / 10_000
     # 8 bytes of hash per record (and the array's spare room); a dict entry per account, as
