@@ -11,9 +11,9 @@ ramp that is driven but not measured):
   (b) GET /bench/baseline/{subject_id}: the same server, one indexed SELECT of the subject's
       accounts in one transaction, no authentication.
 Last stdout line: {"bench": "pull", "pulls_per_s", "p50_ms", "p99_ms", "baseline_per_s",
-"baseline_p50_ms", "baseline_p99_ms", "ratio", "edge"}. The baseline's own latencies say what
-the machine allows: with 16 clients that never pause, latency is 16 / throughput, so a p99 the
-baseline itself cannot reach is out of reach for pulls on that run.
+"baseline_p50_ms", "baseline_p99_ms", "ratio", "ratios", "edge"}. The baseline's own latencies
+say what the machine allows: with 16 clients that never pause, latency is 16 / throughput, so a
+p99 the baseline itself cannot reach is out of reach for pulls on that run.
 
 `--edge on` turns on what a served bureau adds per pull beyond the always-on edge layers
 (request id, access log and metrics, response headers, body limit): rate limits (counted in
@@ -23,7 +23,12 @@ turn on one of the two; `--edge off` (the default) is the app as built in code, 
 off, no key sent.
 
     python bench/pull.py [--subjects 100000] [--accounts 10] [--seconds 20] [--clients 16]
-                         [--edge off|limits|keys|on] [--compare-edge] [--compare-with DIR]
+                         [--repeat 1] [--edge off|limits|keys|on] [--compare-edge]
+                         [--compare-with DIR]
+
+`--repeat N` measures N times over the one seeded database (seeding is most of a run's time):
+the JSON line's figures are over all N, and `ratios` lists each measurement's own ratio, so
+the spread of one run is there to see beside its total.
 
 `--compare-edge` adds `edge_off_per_s`, `edge_on_per_s`, `edge_ratio` (on / off) and each side's
 p50 and CPU per request, from alternating slices of the same run. `--compare-with DIR` does the
@@ -452,6 +457,16 @@ class Phase:
         for where in self.cpu:
             self.cpu[where] += used[where]
 
+    def merge(self, other: Phase, offset: float) -> None:
+        """Another measurement's slices, its samples' times shifted by `offset`."""
+        self.ok += other.ok
+        self.failed += other.failed
+        self.driven += other.driven
+        self.client_cpu += other.client_cpu
+        self.samples.extend((offset + start, ms) for start, ms in other.samples)
+        for where in self.cpu:
+            self.cpu[where] += other.cpu[where]
+
     def cpu_line(self) -> str:
         requests = max(self.driven, 1)
         used = {"client": self.client_cpu, **self.cpu}
@@ -549,6 +564,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure this many times over the one seeded database"
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--edge", choices=("off", "limits", "keys", "on"), default="off",
                         help="rate limits (limits), an Idempotency-Key on every pull (keys), "
@@ -571,6 +589,7 @@ def main() -> None:
     key_dir = Path(tempfile.mkdtemp(prefix="fairfile-bench-key-"))
     servers: list[subprocess.Popen[bytes]] = []
     compared: dict[str, Any] = {}
+    ratios: list[float | None] = []
     try:
         migrate(url)
         key_file = key_dir / "master.key"
@@ -592,7 +611,13 @@ def main() -> None:
               f"in {ROUNDS} alternating slices each", file=sys.stderr)  # fmt: skip
         waits = WaitSampler(url)
         waits.start()
-        pulled, based = measure(args, url, server, port, pulls, baselines, waits)
+        pulled, based = Phase(), Phase()
+        for repeat in range(args.repeat):
+            once_pulled, once_based = measure(args, url, server, port, pulls, baselines, waits)
+            ratios.append(round(once_pulled.ok / once_based.ok, 3) if once_based.ok else None)
+            print(f"measurement {repeat + 1}: ratio {ratios[-1]}", file=sys.stderr)
+            pulled.merge(once_pulled, repeat * args.seconds)
+            based.merge(once_based, repeat * args.seconds)
         waits.stop()
         print(f"pulls: {pulled.cpu_line()}", file=sys.stderr)
         print(tail_report(pulled.samples), file=sys.stderr)
@@ -617,20 +642,22 @@ def main() -> None:
             running.wait(timeout=30)
         scratch_database.stop_server(folder)
         shutil.rmtree(key_dir, ignore_errors=True)
-    pulls_per_s = pulled.ok / args.seconds
-    baseline_per_s = based.ok / args.seconds
+    measured = args.seconds * args.repeat
+    pulls_per_s = pulled.ok / measured
+    baseline_per_s = based.ok / measured
     latencies = [ms for _, ms in pulled.samples]
     based_ms = [ms for _, ms in based.samples]
     print(json.dumps({
         "bench": "pull", "subjects": args.subjects, "accounts_per_subject": args.accounts,
         "clients": args.clients, "workers": args.workers, "seconds": args.seconds,
+        "repeat": args.repeat,
         "pulls_per_s": round(pulls_per_s, 1), "p50_ms": round(percentile(latencies, 0.5), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2), "failed": pulled.failed + based.failed,
         "baseline_per_s": round(baseline_per_s, 1),
         "baseline_p50_ms": round(percentile(based_ms, 0.5), 2),
         "baseline_p99_ms": round(percentile(based_ms, 0.99), 2),
         "ratio": round(pulls_per_s / baseline_per_s, 3) if baseline_per_s else None,
-        "edge": args.edge, **compared,
+        "ratios": ratios, "edge": args.edge, **compared,
     }))  # fmt: skip
 
 

@@ -35,7 +35,7 @@ _IDENTITY_FIELDS = {
     "address": "addresses",
     "phone": "phones",
 }
-_TRADELINE_FIELDS = set(Tradeline.__dataclass_fields__) - {"account_number"}
+_ACCOUNT_NUMBER = list(Tradeline.__dataclass_fields__).index("account_number")
 
 
 def _identity(identities: list[tuple[str, bytes, bool]], cipher: SubjectCipher) -> Identity:
@@ -52,11 +52,11 @@ def _identity(identities: list[tuple[str, bytes, bool]], cipher: SubjectCipher) 
     return Identity(**found, superseded=superseded)
 
 
-def _tradeline(row: dict[str, Any], cipher: SubjectCipher) -> Tradeline:
-    values = {k: row[k] for k in _TRADELINE_FIELDS}
-    return Tradeline(
-        account_number=cipher.decrypt("account", bytes(row["account_number_ct"])), **values
-    )
+def _tradeline(row: tuple[Any, ...], cipher: SubjectCipher) -> Tradeline:
+    """A `repo.TRADELINES_SQL` row (the model's fields in order), its account number decrypted."""
+    values = list(row)
+    values[_ACCOUNT_NUMBER] = cipher.decrypt("account", bytes(row[_ACCOUNT_NUMBER]))
+    return Tradeline(*values)
 
 
 def assemble(

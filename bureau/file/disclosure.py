@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, get_type_hints
+from uuid import UUID
 
 from bureau.furnishing import details
 from bureau.furnishing.metro2.codes import IN_DISPUTE
@@ -27,6 +28,8 @@ def _jsonable(value: Any) -> Any:
         return value
     if kind is date or kind is datetime:
         return value.isoformat()
+    if kind is UUID:
+        return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -50,22 +53,34 @@ def asdict(item: Any) -> dict[str, Any]:
     names = _FIELD_NAMES.get(type(item))
     if names is None:
         names = _FIELD_NAMES[type(item)] = tuple(f.name for f in fields(item))
-    return {name: getattr(item, name) for name in names}
+    held = item.__dict__  # the model's dataclasses have no slots: a lookup, not a getattr
+    return {name: held[name] for name in names}
 
 
 def _without_subject(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "subject_id"}
 
 
+_PLAIN = (str, int, bool, str | None, int | None, bool | None)
+_TRADELINE_CONVERTED = tuple(
+    name for name, hint in get_type_hints(Tradeline).items()
+    if hint not in _PLAIN and name not in ("subject_id", "furnisher_name", "account_details")
+)  # fmt: skip
+"""The account's fields that are not JSON as they are (dates, ids). A report converts ten
+accounts of thirty fields each; passing every field through `_jsonable` was a third of the
+disclosure's time."""
+
+
 def _tradeline(t: Tradeline) -> dict[str, Any]:
     body = asdict(t)
-    body.pop("subject_id")
+    del body["subject_id"], body["furnisher_name"]
+    for name in _TRADELINE_CONVERTED:
+        body[name] = _jsonable(body[name])
     body["account_number"] = t.account_number_masked
     body["source"] = {"furnisher_id": str(t.furnisher_id), "name": t.furnisher_name}
-    body.pop("furnisher_name")
     body["disputed"] = (t.compliance_condition or "") in IN_DISPUTE
-    body["account_details"] = details.in_words(t.account_details)
-    return {k: _jsonable(v) for k, v in body.items()}
+    body["account_details"] = _jsonable(details.in_words(t.account_details))
+    return body
 
 
 def _inquiry_shown(inquiry: Inquiry, as_of: datetime) -> bool:

@@ -25,7 +25,14 @@ from bureau.vault.repo import LIVE_DATA_KEYS_SQL
 # is the last due day already past it, `business_days.latest_due_deleted_by`); the job records
 # the deletion later. One anti-join per item kind on `disputes_unverified_open`, no loop.
 TRADELINES_SQL = """
-    SELECT t.*, o.name AS furnisher_name
+    SELECT t.subject_id, t.tradeline_id, t.furnisher_id, o.name, t.account_number_ct,
+           t.portfolio_type, t.account_type, t.ecoa_code, t.date_opened, t.date_closed,
+           t.date_last_payment, t.date_first_delinquency, t.reported_through, t.credit_limit,
+           t.highest_credit, t.terms_duration, t.terms_frequency, t.scheduled_payment,
+           t.actual_payment, t.account_status, t.payment_rating, t.reported_history,
+           t.special_comment, t.compliance_condition, t.current_balance, t.amount_past_due,
+           t.original_charge_off, t.consumer_info_indicator, t.original_creditor,
+           t.is_collection, t.updated_at, t.account_details
     FROM tradelines_as_reported t JOIN organizations o ON o.org_id = t.furnisher_id
     WHERE t.subject_id = %s AND t.deleted_at IS NULL
       AND NOT EXISTS (
@@ -35,6 +42,10 @@ TRADELINES_SQL = """
             AND d.state IN ('received', 'forwarded') AND d.due_at <= %s)
     ORDER BY t.date_opened, t.tradeline_id
 """
+"""A file's accounts as last reported, one column per `bureau.model.Tradeline` field in its
+order (the account number still encrypted, the date and history as moved on by unchanged
+reports: `reported_through`, `reported_history`), read as tuples: a dict per row of the
+view's 42 columns, then picked by name, was a sixth of a report's file read."""
 BANKRUPTCIES_SQL = """
     SELECT b.*, o.name AS reported_by_name
     FROM bankruptcies b LEFT JOIN organizations o ON o.org_id = b.reported_by
@@ -113,7 +124,8 @@ class FileRows:
     exists: bool
     data_keys: list[tuple[int, str, bytes]]
     identities: list[tuple[str, bytes, bool]]
-    tradelines: list[dict[str, Any]]
+    tradelines: list[tuple[Any, ...]]
+    """`TRADELINES_SQL` rows, in `Tradeline`'s field order."""
     bankruptcies: list[dict[str, Any]]
     inquiries: list[dict[str, Any]]
     fraud_alerts: list[AlertRow]
@@ -167,7 +179,7 @@ def file_rows(
     if known is not None:
         return Batch([
             Read(IDENTITIES_SQL, (subject_id,), named=False),
-            Read(TRADELINES_SQL, (subject_id, unverified_due_by), row=dict_row),
+            Read(TRADELINES_SQL, (subject_id, unverified_due_by), named=False),
             Read(BANKRUPTCIES_SQL, (subject_id, unverified_due_by), row=dict_row),
             Read(INQUIRIES_SQL, (subject_id, inquiries_since, unverified_due_by), row=dict_row),
             Read(STATEMENTS_SQL, (subject_id,), row=class_row(StatementRow)),
@@ -182,8 +194,7 @@ def file_rows(
         Read(IS_FROZEN_SQL, (subject_id,), named=False),
     ]
     named = [
-        # `SELECT t.*`: the assembler picks its model's fields from these by name
-        Read(TRADELINES_SQL, (subject_id, unverified_due_by), row=dict_row),
+        Read(TRADELINES_SQL, (subject_id, unverified_due_by), named=False),
         Read(BANKRUPTCIES_SQL, (subject_id, unverified_due_by), row=dict_row),
         Read(INQUIRIES_SQL, (subject_id, inquiries_since, unverified_due_by), row=dict_row),
         Read(ACTIVE_FRAUD_ALERTS_SQL, (subject_id, at, at), row=class_row(AlertRow)),
@@ -192,21 +203,13 @@ def file_rows(
     return Batch([*plain, *named], _file_rows)
 
 
-def _as_reported(row: dict[str, Any]) -> dict[str, Any]:
-    """A tradeline as last reported: its date and payment history moved on by the periods the
-    furnisher reported it unchanged since it was written (bureau/furnishing/repo.py)."""
-    row["date_account_information"] = row.pop("reported_through")
-    row["payment_history"] = row.pop("reported_history")
-    return row
-
-
 def _file_rows(results: list[list[Any]]) -> FileRows:
     exists, keys, idents, frozen, trades, bks, inqs, alerts, stmts = results
     return FileRows(
         exists=bool(exists),
         data_keys=[(int(v), str(k), bytes(w)) for v, k, w in keys],
         identities=[(k, bytes(ct), bool(current)) for k, ct, current in idents],
-        tradelines=[_as_reported(t) for t in trades],
+        tradelines=trades,
         bankruptcies=bks,
         inquiries=inqs,
         fraud_alerts=alerts,

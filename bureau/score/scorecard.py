@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
 from typing import Any
@@ -56,8 +56,9 @@ class Attribute:
     bins: tuple[Bin, ...]
     inquiries: bool = False
 
-    @property
+    @cached_property
     def max_points(self) -> int:
+        """Once per loaded table: every score asks each attribute."""
         return max(b.points for b in self.bins)
 
     def bin_for(self, value: int | None) -> Bin:
