@@ -35,9 +35,11 @@ record, as that schema's ingest did.
 One JSON line per cycle on stdout, the last one `steady` (when run):
 {"bench", "cycle", "n", "parse_rps", "ingest_rps", "floor_rps", "copy_rps", "ratio",
  "floor_ratio", "ingest_to_floor", "peak_rss_mb"}, the issue's keys exactly; peak_rss_mb is
-read before the floors (their prepared rows grow with N by design). stderr adds the old
-schema's floor and the CPU per record of the client (its keying workers included, and apart)
-and of the server. FAIRFILE_INGEST_WORKERS=0 measures the ingest without worker processes.
+the cycle process's peak RSS over generating the file, the ingest and the plain COPY, read
+before the floors (their prepared rows grow with N by design). It counts neither (a), which
+runs in a process of its own (see `_parse`), nor the keying workers; stderr gives both their
+peaks. stderr adds the old schema's floor and the CPU per record of the client (its keying
+workers included, and apart) and of the server. FAIRFILE_INGEST_WORKERS=0 measures the ingest without worker processes.
 
     python bench/ingest.py [--n 1000000] [--cycle new|steady|both]
 """
@@ -70,7 +72,7 @@ from psycopg.rows import dict_row
 from bureau.db.migrate import migrate
 from bureau.furnishing import keying_pool
 from bureau.furnishing.ingest import ingest_metro2
-from bureau.furnishing.keying_pool import workers_cpu_seconds
+from bureau.furnishing.keying_pool import workers_cpu_seconds, workers_peak_rss_mb
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.records import Record
@@ -478,6 +480,9 @@ def timed_ingest(
         else None
     )
     assert report.accepted == n, report.to_json(limit=3)
+    peaks = workers_peak_rss_mb()
+    if peaks:
+        log("keying workers' peak RSS: " + ", ".join(f"{p:.1f} MB" for p in peaks))
     log(f"(b) ingest: {rps:,.0f} records/s ({report.tradelines}); CPU per record: client "
         f"{client_us:.0f} µs, server " + (f"{server_us:.0f} µs" if server_us else "n/a"))  # fmt: skip
     return Ingested(rps, client_us, workers_us, server_us, written, report)
@@ -508,11 +513,21 @@ def _result(cycle: str, n: int, parse_rps: float, ingested: Ingested, copy_rps: 
     }  # fmt: skip
 
 
-def _parse(path: Path) -> float:
+def _parse_here(path: Path) -> tuple[float, float]:
     started = time.perf_counter()
     parsed = parse_and_validate(path)
-    parse_rps = parsed / (time.perf_counter() - started)
-    log(f"(a) parse + validate: {parse_rps:,.0f} records/s")
+    rps = parsed / (time.perf_counter() - started)
+    return rps, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _parse(path: Path) -> float:
+    """(a), in a process of its own. Without the duplicate accounts known beforehand (as
+    `bureau metro2 validate` runs, not as ingest does) the validator remembers every account
+    to name the first record of one reported twice: memory of that command, which in the
+    cycle's process made peak_rss_mb grow with N though the ingest's did not."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        parse_rps, peak = pool.submit(_parse_here, path).result()
+    log(f"(a) parse + validate: {parse_rps:,.0f} records/s (peak RSS of its process {peak:.1f} MB)")
     return parse_rps
 
 

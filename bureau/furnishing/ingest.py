@@ -31,9 +31,9 @@ from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.keying import Keyed, accounts_of, keyed_accounts, pack
 from bureau.furnishing.keying_pool import POOL_FROM_BYTES, KeyingPipeline, configured_workers, pool
 from bureau.furnishing.matching import MATCH_RULES, Match, Matcher
+from bureau.furnishing.metro2.columnar.duplicates import duplicate_accounts as columnar_duplicates
 from bureau.furnishing.metro2.columnar.history import cycle_problems
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
-from bureau.furnishing.metro2.columnar.validate import duplicate_accounts as columnar_duplicates
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.rules import BY_ID

@@ -102,6 +102,22 @@ def workers_cpu_seconds() -> float:
     return total
 
 
+def workers_peak_rss_mb() -> list[float]:
+    """Each live worker's peak resident memory (VmHWM), in MB: a worker holds at most one
+    batch at a time, so a benchmark shows this not growing with the file."""
+    processes = getattr(_pool, "_processes", None) or {}
+    peaks = []
+    for pid in list(processes):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
 class KeyingPipeline:
     """Batches of packed records keyed in the pool, handed on in the order they were given;
     at most `depth` batches in flight, so memory stays bounded however large the file."""

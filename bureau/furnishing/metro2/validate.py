@@ -333,7 +333,8 @@ class FileValidator:
 
     def __init__(self, duplicates: Mapping[AccountKey, list[int]] | None = None) -> None:
         """`duplicates`, when known beforehand (see `duplicate_accounts`), flags every record of
-        an account reported twice; without it the second and later ones are flagged."""
+        an account reported twice, and no account is remembered (an ingest's memory does
+        not grow with the file); without it the second and later ones are flagged."""
         self.duplicates = duplicates
         self.seen: dict[AccountKey, int] = {}
         self.totals = Totals()
@@ -402,10 +403,11 @@ class FileValidator:
         rep = _Reporter(record)
         key = account_key(record)
         if key[1]:
-            others = self.duplicates.get(key, []) if self.duplicates is not None else []
-            first = self.seen.setdefault(key, record.number)
-            others = [n for n in others if n != record.number] or (
-                [first] if first != record.number else [])  # fmt: skip
+            if self.duplicates is not None:
+                others = [n for n in self.duplicates.get(key, []) if n != record.number]
+            else:
+                first = self.seen.setdefault(key, record.number)
+                others = [first] if first != record.number else []
             if others:
                 f = record.main.layout["consumer_account_number"]
                 rep.field(record.main, record.prefix_length, f, "M2-S12",

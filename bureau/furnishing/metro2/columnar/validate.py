@@ -10,7 +10,7 @@ records and plain ones interleave in file order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import BinaryIO
 
@@ -34,7 +34,7 @@ from bureau.furnishing.metro2.columnar.fields import (
     all_digits,
 )
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS, TRAILER_STATUS_CODES
-from bureau.furnishing.metro2.records import Item, Record
+from bureau.furnishing.metro2.records import Item
 from bureau.furnishing.metro2.rules import CONSISTENCY
 from bureau.furnishing.metro2.validate import (
     SEGMENT_ORDER,
@@ -42,7 +42,6 @@ from bureau.furnishing.metro2.validate import (
     AccountKey,
     FileValidator,
     Problem,
-    account_key,
     reporting_period_start,
 )
 
@@ -119,36 +118,6 @@ def outside_period(base: Segments, activity: date | None) -> Mask:
     return doai.valid & ~inside
 
 
-def account_keys(block: Plain) -> list[AccountKey]:
-    """validate.account_key of every row of a block (texts read as latin-1, stripped)."""
-    out = []
-    for name in ("identification_number", "consumer_account_number"):
-        raw = block.rows[:, BASE[name].slice]
-        texts = [t.decode("latin-1").strip() for t in
-                 np.ascontiguousarray(raw).view(f"S{raw.shape[1]}").ravel().tolist()]  # fmt: skip
-        for i in np.flatnonzero((raw == 0).any(axis=1)).tolist():  # NULs: the S view drops them
-            texts[i] = raw[i].tobytes().decode("latin-1").strip()
-        out.append(texts)
-    return list(zip(out[0], out[1], strict=True))
-
-
-def duplicate_accounts(stream: BinaryIO, block: int = BLOCK) -> dict[AccountKey, list[int]]:
-    """validate.duplicate_accounts of a stream, read by blocks: accounts reported by more
-    than one base record, with those records' numbers."""
-    seen: dict[AccountKey, list[int]] = {}
-    for found in BlockReader(stream, block):
-        pairs: Iterable[tuple[AccountKey, int]]
-        if isinstance(found, Plain):
-            pairs = zip(account_keys(found), found.numbers.tolist(), strict=True)
-        else:
-            pairs = ((account_key(i), i.number) for i in found
-                     if isinstance(i, Record) and i.kind == "base")  # fmt: skip
-        for key, number in pairs:
-            if key[1]:
-                seen.setdefault(key, []).append(number)
-    return {key: numbers for key, numbers in seen.items() if len(numbers) > 1}
-
-
 class ColumnarValidator:
     """Validates a stream: `problems()` yields each item's problems (for a report or the
     command line), `items()` every item with its problems (for ingest, which stores them)."""
@@ -221,9 +190,10 @@ class ColumnarValidator:
             for i in np.flatnonzero(bad).tolist():
                 record = block.record(i)
                 explained[i] = (record, file.check(record))
-            file.seen.update(
-                (keys[i], numbers[i]) for i in range(n) if not failing[i] and keys[i][1]
-            )
+            if file.duplicates is None:  # known beforehand, they need no memory of keys
+                file.seen.update(
+                    (keys[i], numbers[i]) for i in range(n) if not failing[i] and keys[i][1]
+                )
         else:
             for i in range(n):
                 key = keys[i]
@@ -232,7 +202,7 @@ class ColumnarValidator:
                 if failing[i]:
                     record = block.record(i)
                     explained[i] = (record, file.check(record))
-                elif key[1]:
+                elif key[1] and file.duplicates is None:
                     file.seen[key] = numbers[i]
         clean = ~np.array(failing, dtype=bool)
         # records with appended segments are counted one by one (their segments have totals)

@@ -15,19 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bureau.furnishing.metro2.codes import TABLES
+from bureau.furnishing.metro2.columnar.duplicates import duplicate_accounts
 from bureau.furnishing.metro2.columnar.evaluate import Batch, Pairing, activity_column, rule_hits
 from bureau.furnishing.metro2.columnar.fields import Segments
-from bureau.furnishing.metro2.columnar.validate import (
-    SINGLE,
-    ColumnarValidator,
-    duplicate_accounts,
-)
+from bureau.furnishing.metro2.columnar.validate import SINGLE, ColumnarValidator
 from bureau.furnishing.metro2.consistency import record_findings
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.parse import Reader, parse_bytes
 from bureau.furnishing.metro2.records import Record
 from bureau.furnishing.metro2.synthetic import records
-from bureau.furnishing.metro2.validate import FileValidator, Problem
+from bureau.furnishing.metro2.validate import AccountKey, FileValidator, Problem
 from bureau.furnishing.metro2.validate import duplicate_accounts as reference_duplicates
 from bureau.furnishing.metro2.write import item_bytes
 from tests.furnishing.metro2.test_fuzz import _edits, _inputs, _mutate
@@ -37,15 +34,19 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 SMALL_BLOCK = 1 << 12  # blocks end mid-file, between plain and irregular lines
 
 
-def per_record(data: bytes) -> tuple[list[Problem], tuple[int, int, int]]:
-    validator = FileValidator()
+Duplicates = dict[AccountKey, list[int]]
+Found = tuple[list[Problem], tuple[int, int, int]]
+
+
+def per_record(data: bytes, duplicates: Duplicates | None = None) -> Found:
+    validator = FileValidator(duplicates)
     found = [p for item in Reader(io.BytesIO(data)) for p in validator.check(item)]
     found += validator.finish()
     return found, (validator.bases, validator.rejected_bases, validator.flagged_bases)
 
 
-def columnar(data: bytes, block: int) -> tuple[list[Problem], tuple[int, int, int]]:
-    validator = ColumnarValidator(block=block)
+def columnar(data: bytes, block: int, duplicates: Duplicates | None = None) -> Found:
+    validator = ColumnarValidator(duplicates, block=block)
     found = list(validator.problems(io.BytesIO(data))) + validator.finish()
     v = validator.file
     return found, (v.bases, v.rejected_bases, v.flagged_bases)
@@ -53,10 +54,13 @@ def columnar(data: bytes, block: int) -> tuple[list[Problem], tuple[int, int, in
 
 def assert_same(data: bytes) -> None:
     reference = parse_bytes(data)
-    assert duplicate_accounts(io.BytesIO(data), SMALL_BLOCK) == reference_duplicates(reference)
+    duplicates = duplicate_accounts(io.BytesIO(data), SMALL_BLOCK)
+    assert duplicates == reference_duplicates(reference)
     expected = per_record(data)
     for block in (SMALL_BLOCK, 1 << 20):
         assert columnar(data, block) == expected
+    # as ingest validates: every record of an account reported twice, the accounts known first
+    assert columnar(data, SMALL_BLOCK, duplicates) == per_record(data, duplicates)
     validator = ColumnarValidator(block=SMALL_BLOCK)
     items = [item for item, _ in validator.items(io.BytesIO(data))]
     assert items == reference
