@@ -447,8 +447,9 @@ class Phase:
         self.samples: list[tuple[float, float]] = []
         self.cpu = {"server": 0.0, "serving": 0.0, "postgres": 0.0}
 
-    def add(self, run: Run, used: dict[str, float], offset: float) -> None:
-        """A slice, its samples' start times shifted by the time measured before it."""
+    def add(self, run: Run | Phase, used: dict[str, float], offset: float) -> None:
+        """A slice (or a whole earlier measurement, `--repeat`), its samples' start times
+        shifted by the time measured before it."""
         self.ok += run.ok
         self.failed += run.failed
         self.driven += run.driven
@@ -456,16 +457,6 @@ class Phase:
         self.samples.extend((offset + start, ms) for start, ms in run.samples)
         for where in self.cpu:
             self.cpu[where] += used[where]
-
-    def merge(self, other: Phase, offset: float) -> None:
-        """Another measurement's slices, its samples' times shifted by `offset`."""
-        self.ok += other.ok
-        self.failed += other.failed
-        self.driven += other.driven
-        self.client_cpu += other.client_cpu
-        self.samples.extend((offset + start, ms) for start, ms in other.samples)
-        for where in self.cpu:
-            self.cpu[where] += other.cpu[where]
 
     def cpu_line(self) -> str:
         requests = max(self.driven, 1)
@@ -616,8 +607,8 @@ def main() -> None:
             once_pulled, once_based = measure(args, url, server, port, pulls, baselines, waits)
             ratios.append(round(once_pulled.ok / once_based.ok, 3) if once_based.ok else None)
             print(f"measurement {repeat + 1}: ratio {ratios[-1]}", file=sys.stderr)
-            pulled.merge(once_pulled, repeat * args.seconds)
-            based.merge(once_based, repeat * args.seconds)
+            pulled.add(once_pulled, once_pulled.cpu, repeat * args.seconds)
+            based.add(once_based, once_based.cpu, repeat * args.seconds)
         waits.stop()
         print(f"pulls: {pulled.cpu_line()}", file=sys.stderr)
         print(tail_report(pulled.samples), file=sys.stderr)
