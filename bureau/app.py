@@ -33,6 +33,7 @@ from consent.disclosure import consent_section
 
 ROUTER_MODULES: list[str] = [
     "bureau.api.health",
+    "bureau.api.front_page",
     "bureau.orgs.routes",
     "bureau.file.routes",
     "bureau.furnishing.routes",
