@@ -17,7 +17,7 @@ from psycopg.rows import RowFactory, class_row, dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau import events as domain_events
-from bureau.db import id_routes
+from bureau.db import id_routes, shard_groups
 from bureau.db.write import Write
 from bureau.subjects import identities
 from disputes.views import DisputeEvent, DisputeNotice
@@ -170,19 +170,40 @@ def disputes_of_furnisher(
         return cur.fetchall()
 
 
+_OVERDUE = "closed_at IS NULL AND state IN ('received', 'forwarded') AND due_at < %(due_before)s"
+_OVERDUE_ORDER = "ORDER BY due_at, subject_id, dispute_id"
+
+
 def overdue_disputes(conn: psycopg.Connection[Any], due_before: date) -> list[tuple[UUID, UUID]]:
-    """Open, unanswered disputes due before a day; locked, skipping any another job holds."""
-    rows = _fetch(
-        conn, tuple_row,
-        """
-        SELECT subject_id, dispute_id FROM disputes
-        WHERE closed_at IS NULL AND state IN ('received', 'forwarded') AND due_at < %s
-        ORDER BY due_at, subject_id, dispute_id
-        FOR UPDATE SKIP LOCKED
-        """,
-        (due_before,),
-    )  # fmt: skip
-    return [(subject_id, dispute_id) for subject_id, dispute_id in rows]
+    """Open, unanswered disputes due before a day, most overdue first; each locked until the
+    caller's transaction ends, skipping any another job holds (two deadline jobs never act on
+    one dispute, and neither waits for the other).
+
+    One statement on one node. Citus locks rows only in a statement over one shard, so there
+    the disputes are found without a lock first, then each shard's share of them is locked by
+    one statement naming its subjects, which checks again that each is still open and overdue
+    (one closed or answered in between drops out): as many statements as shards holding an
+    overdue dispute, and the locks are taken before the caller acts on any, as on one node."""
+    due = {"due_before": due_before}
+    if not id_routes.distributed(conn):
+        rows = _fetch(conn, tuple_row,
+                      f"SELECT subject_id, dispute_id FROM disputes WHERE {_OVERDUE} "
+                      f"{_OVERDUE_ORDER} FOR UPDATE SKIP LOCKED".encode(), due)  # fmt: skip
+        return [(subject_id, dispute_id) for subject_id, dispute_id in rows]
+    found = _fetch(conn, tuple_row,
+                   f"SELECT subject_id, dispute_id FROM disputes WHERE {_OVERDUE}".encode(),
+                   due)  # fmt: skip
+    locked: list[tuple[date, UUID, UUID]] = []
+    for subjects in shard_groups.by_shard(conn, "disputes", [s for s, _ in found]):
+        group = set(subjects)
+        locked += _fetch(
+            conn, tuple_row,
+            f"SELECT due_at, subject_id, dispute_id FROM disputes WHERE subject_id = ANY(%(s)s) "
+            f"AND dispute_id = ANY(%(d)s) AND {_OVERDUE} {_OVERDUE_ORDER} "
+            "FOR UPDATE SKIP LOCKED".encode(),
+            {**due, "s": subjects, "d": [d for s, d in found if s in group]},
+        )  # fmt: skip
+    return [(subject_id, dispute_id) for _, subject_id, dispute_id in sorted(locked)]
 
 
 def _fetch(

@@ -5,7 +5,7 @@
 # minute the first time). The subset is the tests marked `cluster` (tests/cluster/subset.py;
 # tests/cluster/test_subset.py keeps it at a third of the suite or more, covering every test
 # package, router module and migration). It includes tests/db/test_distribution.py and
-# tests/db/test_migrate.py, so this check replaces citus-placement.sh.
+# tests/db/test_migrate.py: every table's placement is checked here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash .ci/checks/citus-build.sh

@@ -16,6 +16,7 @@ from psycopg.rows import class_row, dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from bureau import events
+from bureau.db import id_routes
 from bureau.db.copy import copy_binary
 from bureau.db.write import Write, assignments
 
@@ -418,33 +419,78 @@ _OPEN_FILE = (
 an export leaves both out (bureau/subjects/erasure.py)."""
 
 
+_EXPORT_SQL = """
+    SELECT t.subject_id, t.tradeline_id, t.account_number_ct,
+           {columns},
+           {associated}
+    FROM tradelines_as_reported t
+    WHERE t.furnisher_id = %s AND t.deleted_at IS NULL AND t.consumer_role = 'base'
+      AND {open_file}
+    ORDER BY t.subject_id, t.tradeline_id
+"""
+_ASSOCIATED_SUBQUERY = f"""(SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'subject_id', a.subject_id, 'segment', a.consumer_role,
+               'ecoa_code', a.ecoa_code,
+               'consumer_info_indicator', a.consumer_info_indicator)
+           ORDER BY a.consumer_role, a.created_at, a.subject_id), '[]')
+    FROM tradelines a
+    WHERE a.furnisher_id = t.furnisher_id AND a.account_ref = t.account_ref
+      AND a.consumer_role <> 'base' AND a.deleted_at IS NULL
+      AND {_OPEN_FILE.format(row="a")}) AS associated"""
+_ASSOCIATED_OF_ACCOUNTS = f"""
+    SELECT a.account_ref, a.subject_id, a.consumer_role, a.ecoa_code, a.consumer_info_indicator
+    FROM tradelines a
+    WHERE a.furnisher_id = %s AND a.account_ref = ANY(%s)
+      AND a.consumer_role <> 'base' AND a.deleted_at IS NULL AND {_OPEN_FILE.format(row="a")}
+    ORDER BY a.account_ref, a.consumer_role, a.created_at, a.subject_id
+"""
+_EXPORT_BATCH = 2000
+
+
 def export_rows(conn: psycopg.Connection[Any], furnisher_id: UUID) -> Iterable[dict[str, Any]]:
     """The furnisher's live accounts (the base segment consumer's rows) on open files, in a
     stable order, streamed from a server-side cursor; `associated` lists the account's live
-    associated consumers' rows (subject, segment, ECOA code, consumer information indicator)."""
+    associated consumers' rows (subject, segment, ECOA code, consumer information indicator).
+
+    On one node the associated consumers ride on each row (a correlated subquery). On Citus
+    they are other subjects' rows, on other shards, and Citus refuses that correlation
+    ("complex joins"), so there each batch of base rows reads its accounts' associated
+    consumers in one statement by (furnisher, account_ref): a statement over the shards per
+    batch of rows, never per account."""
+    columns = ", ".join("t." + AS_REPORTED.get(c, c) for c in FURNISHED_COLUMNS)
+    distributed = id_routes.distributed(conn)
+    query = _EXPORT_SQL.format(
+        columns=columns,
+        associated="t.account_ref" if distributed else _ASSOCIATED_SUBQUERY,
+        open_file=_OPEN_FILE.format(row="t"),
+    )
     with conn.cursor(name="furnish_export", row_factory=dict_row) as cur:
-        cur.itersize = 2000
-        cur.execute(
-            f"""
-            SELECT t.subject_id, t.tradeline_id, t.account_number_ct,
-                   {", ".join("t." + AS_REPORTED.get(c, c) for c in FURNISHED_COLUMNS)},
-                   (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                               'subject_id', a.subject_id, 'segment', a.consumer_role,
-                               'ecoa_code', a.ecoa_code,
-                               'consumer_info_indicator', a.consumer_info_indicator)
-                           ORDER BY a.consumer_role, a.created_at, a.subject_id), '[]')
-                    FROM tradelines a
-                    WHERE a.furnisher_id = t.furnisher_id AND a.account_ref = t.account_ref
-                      AND a.consumer_role <> 'base' AND a.deleted_at IS NULL
-                      AND {_OPEN_FILE.format(row="a")}) AS associated
-            FROM tradelines_as_reported t
-            WHERE t.furnisher_id = %s AND t.deleted_at IS NULL AND t.consumer_role = 'base'
-              AND {_OPEN_FILE.format(row="t")}
-            ORDER BY t.subject_id, t.tradeline_id
-            """,
-            (furnisher_id,),
-        )
-        yield from cur
+        cur.itersize = _EXPORT_BATCH
+        cur.execute(query.encode(), (furnisher_id,))
+        if not distributed:
+            yield from cur
+            return
+        while batch := cur.fetchmany(_EXPORT_BATCH):
+            held = _associated_of(conn, furnisher_id, [bytes(r["account_ref"]) for r in batch])
+            for row in batch:
+                ref = bytes(row.pop("account_ref"))
+                yield {**row, "associated": held.get(ref, [])}
+
+
+def _associated_of(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
+) -> dict[bytes, list[dict[str, Any]]]:
+    """The live associated consumers of these accounts on open files, by account, in the order
+    (and the shape) the single-node subquery gives them."""
+    held: dict[bytes, list[dict[str, Any]]] = {}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(_ASSOCIATED_OF_ACCOUNTS.encode(), (furnisher_id, sorted(set(refs))))
+        for ref, subject_id, role, ecoa_code, indicator in cur.fetchall():
+            held.setdefault(bytes(ref), []).append({
+                "subject_id": str(subject_id), "segment": role, "ecoa_code": ecoa_code,
+                "consumer_info_indicator": indicator,
+            })  # fmt: skip
+    return held
 
 
 def latest_account_date(conn: psycopg.Connection[Any], furnisher_id: UUID) -> date | None:

@@ -9,6 +9,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import tuple_row
 
+from bureau.db import id_routes, shard_groups
 from bureau.db.copy import copy_binary
 
 
@@ -100,22 +101,52 @@ def live_data_keys_by_kek(conn: psycopg.Connection[Any]) -> dict[str, int]:
         return {str(kek_id): int(n) for kek_id, n in cur.fetchall()}
 
 
+_UNDER = "kek_id = %s AND wrapped_key IS NOT NULL AND (subject_id, key_version) > (%s, %s)"
+
+
 def data_keys_under(
     conn: psycopg.Connection[Any], kek_id: str, after: tuple[UUID, int] | None, limit: int
 ) -> list[tuple[UUID, int, bytes]]:
     """The next `limit` live data keys wrapped under `kek_id`, in key order after `after`
     (keyset pagination on the primary key), locked until commit against a concurrent shred.
     FOR NO KEY UPDATE, not FOR UPDATE: rows referencing the key (new identity facts) take
-    FOR KEY SHARE and must not wait for a rotation."""
+    FOR KEY SHARE and must not wait for a rotation.
+
+    On Citus, which locks rows only in a statement over one shard, the page is found without a
+    lock, then each shard's part of it is locked by one statement naming its subjects and
+    checking again that each key is still live under `kek_id` (a key shredded in between drops
+    out; a page whose every key did moves on to the next, so an empty answer still means
+    done)."""
     start = after or (UUID(int=0), 0)  # key versions start at 1: (nil, 0) precedes every key
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT subject_id, key_version, wrapped_key FROM subject_keys "
-            "WHERE kek_id = %s AND wrapped_key IS NOT NULL AND (subject_id, key_version) > (%s, %s) "
-            "ORDER BY subject_id, key_version LIMIT %s FOR NO KEY UPDATE",
-            (kek_id, *start, limit),
-        )
-        return [(s, int(v), bytes(w)) for s, v, w in cur.fetchall()]
+        if not id_routes.distributed(conn):
+            cur.execute(
+                f"SELECT subject_id, key_version, wrapped_key FROM subject_keys WHERE {_UNDER} "
+                "ORDER BY subject_id, key_version LIMIT %s FOR NO KEY UPDATE",
+                (kek_id, *start, limit),
+            )
+            return [(s, int(v), bytes(w)) for s, v, w in cur.fetchall()]
+        while True:
+            cur.execute(
+                f"SELECT subject_id, key_version FROM subject_keys WHERE {_UNDER} "
+                "ORDER BY subject_id, key_version LIMIT %s",
+                (kek_id, *start, limit),
+            )
+            page = [(s, int(v)) for s, v in cur.fetchall()]
+            if not page:
+                return []
+            locked: list[tuple[UUID, int, bytes]] = []
+            for subjects in shard_groups.by_shard(conn, "subject_keys", [s for s, _ in page]):
+                cur.execute(
+                    f"SELECT subject_id, key_version, wrapped_key FROM subject_keys "
+                    f"WHERE subject_id = ANY(%s) AND {_UNDER} AND (subject_id, key_version) <= "
+                    "(%s, %s) ORDER BY subject_id, key_version FOR NO KEY UPDATE",
+                    (subjects, kek_id, *start, *page[-1]),
+                )
+                locked += [(s, int(v), bytes(w)) for s, v, w in cur.fetchall()]
+            if locked:
+                return sorted(locked)
+            start = page[-1]
 
 
 def rewrap_data_keys(

@@ -59,6 +59,35 @@ SUBSET: tuple[str, ...] = (
     "tests/web/test_signin.py",
     "tests/webhooks/test_urls.py",
     "tests/webhooks/test_secrets.py",
+    # what the whole suite's run on the cluster found and citus-close fixed or guards: jobs
+    # locking many subjects' rows (the dispute deadline job, a master-key rotation), the
+    # Metro 2 export's associated consumers, the outbox's claim (a row lock on a coordinator
+    # table joined with a reference table), the access log's sequencer, an Idempotency-Key
+    # replay, erasure, the pull's refusals; docs/scale.md "On Citus today"
+    "tests/disputes/test_reinvestigation.py",
+    "tests/disputes/test_service.py",
+    "tests/disputes/test_recipients.py",
+    "tests/disputes/test_deletion_day.py",
+    "tests/disputes/test_statements.py",
+    "tests/disputes/test_items.py",
+    "tests/disputes/test_notices.py",
+    "tests/vault/test_rotation.py::test_rotation_rewraps_every_data_key_and_data_stays_readable",
+    "tests/vault/test_rotation.py::test_rotation_leaves_shredded_keys_destroyed",
+    "tests/furnishing/test_export.py",
+    "tests/furnishing/test_account_details.py",
+    "tests/furnishing/test_associated_consumers.py",
+    "tests/furnishing/test_closed_files.py",
+    "tests/webhooks/test_delivery.py",
+    "tests/webhooks/test_pinning.py",
+    "tests/webhooks/test_schedule.py",
+    "tests/audit/test_sequencing.py",
+    "tests/audit/test_verify.py",
+    "tests/api/test_idempotency.py",
+    "tests/subjects/test_erasure.py",
+    "tests/consent/test_reports.py",
+    "tests/consent/test_routes.py",
+    "tests/web/test_rights.py",
+    "tests/web/test_sessions.py",
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bureau.db.batch import run
@@ -361,6 +362,38 @@ def test_concurrent_answers_to_one_dispute_exactly_one_wins(
     with transaction(pool) as conn:
         events = [e.kind for e in repo.events(conn, world.subject_id, row.dispute_id)]
     assert events.count("answered") == 1
+
+
+def test_two_deadline_jobs_at_once_never_act_on_one_dispute_and_neither_waits(
+    pool: ConnectionPool, database_url: str, vault: Vault, committed_world: World
+) -> None:
+    """The job holds every overdue dispute it found until it commits; a second job running
+    meanwhile skips them (on Citus too, where each shard's disputes are locked apart)."""
+    world = committed_world
+    with transaction(pool) as conn:
+        row = file_account_dispute(conn, vault, world)
+    deadline = on(date(2026, 12, 28))
+    mine = str(row.dispute_id)
+    with (
+        psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as first,
+        psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as second,
+    ):
+        for job in (first, second):
+            job.execute("SET TIME ZONE 'UTC'")
+        second.execute("SET statement_timeout = '30s'")  # a wait fails the test, never hangs it
+        with first.transaction(force_rollback=True):
+            acted = run_deadlines(first, vault, deadline)
+            with second.transaction(force_rollback=True):
+                meanwhile = run_deadlines(second, vault, deadline)
+        assert mine in [d["dispute_id"] for d in acted["deleted"]]
+        assert mine not in [d["dispute_id"] for d in meanwhile["deleted"]]
+        assert mine not in [f["dispute_id"] for f in meanwhile["failed"]]
+        # the first job rolled back: its locks are gone and the next job acts on the dispute
+        with second.transaction(force_rollback=True):
+            later = run_deadlines(second, vault, deadline)
+            assert mine in [d["dispute_id"] for d in later["deleted"]]
+            done = repo.dispute(second, world.subject_id, row.dispute_id)
+            assert done is not None and done.result == "deleted_unverified"
 
 
 def test_a_furnisher_may_decline_a_direct_dispute_as_frivolous_with_reasons(

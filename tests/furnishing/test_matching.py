@@ -526,7 +526,16 @@ def test_an_ingest_postgresql_stops_in_a_deadlock_is_refused_whole_as_contended(
         gate.rollback()  # the ingest goes on, and waits for P's address: a deadlock
         with pytest.raises(IngestContended) as refused:
             ingest.finished()
-        waiting.done()
+        try:
+            waiting.done()
+        except psycopg.errors.DeadlockDetected:
+            # Citus's distributed deadlock detector (the cycle spans the coordinator's advisory
+            # lock and a worker's row lock) cancels the youngest transaction, the ingest; a
+            # round later it may cancel the other too, while the ingest's waits on the workers
+            # are still being cancelled (seen once in a run of the cluster subset).
+            # One node stops only the ingest, as deadlock_timeout above decides.
+            if local_cluster.running() is None:
+                raise
         other.rollback()
     assert refused.value.status == 409 and refused.value.field == "records"
     assert isinstance(refused.value.__cause__, psycopg.errors.DeadlockDetected)
