@@ -25,7 +25,7 @@ import psycopg
 from psycopg import errors
 
 from bureau.errors import Conflict, InvalidInput, NotFound
-from bureau.furnishing import admissibility, repo
+from bureau.furnishing import admissibility, allocator, repo
 from bureau.furnishing.accounts import ComposeErrors, record_from_json, record_from_stored
 from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.keying import Keyed, accounts_of, keyed_accounts, pack
@@ -329,6 +329,9 @@ class _Ingest:
         repo.copy_stage(self.conn, stage)
         bases = sum(1 for k in batch if k.account.role == "base")
         self.report.accepted += bases - (len(self.refused) - refused_before)
+        # what the batch's buffers left free goes back to the system, so the resident size
+        # stays that of one batch however long the file (allocator.py)
+        allocator.give_back()
 
     def _check_cycles(self, matches: list[Match], records: dict[int, Record]) -> None:
         """The cycle-to-cycle rules, each account against its stored state (the last cycle
