@@ -9,16 +9,19 @@ the system and how much of that is free (`malloc_info`), with the thread that al
 it where known (the ingest's writer thread, the keying pool's threads). A Python object shows
 in "in use"; a free chunk the allocator cannot give back (fragmentation) in "free".
 
-    python bench/ingest_rss.py [--n 500000] [--every 50000] [--workers N]
+    python bench/ingest_rss.py [--n 500000] [--every 50000] [--workers N] [--no-trim]
+        [--no-bound]   (each leaves one of allocator.py's measures out, as before stop 30)
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import json
 import multiprocessing.queues
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -111,11 +114,42 @@ def region_rss() -> dict[str, float]:
     return {k: round(v, 1) for k, v in rss.items()}
 
 
-def vm_rss_mb() -> float:
+def vm_rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident MB now (VmRSS) or at its peak (VmHWM)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+_types_before: dict[str, int] = {}
+
+
+def object_growth() -> dict[str, int]:
+    """Objects the collector tracks, by type, that grew since the last sample (top 6)."""
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects():
+        name = type(obj).__qualname__
+        counts[name] = counts.get(name, 0) + 1
+    grown = {k: v - _types_before.get(k, 0) for k, v in counts.items()}
+    _types_before.clear()
+    _types_before.update(counts)
+    return dict(sorted(grown.items(), key=lambda kv: -kv[1])[:6])
+
+
+def anonymous_rss_mb() -> float:
+    """MB resident in anonymous mappings that are no malloc arena's (pymalloc's arenas,
+    large mmapped blocks, thread stacks)."""
+    total, current, skip = 0, None, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            low = int(head[0].split("-")[0], 16)
+            current = len(head) <= 5
+            skip = any(low >= base and low < base + _HEAP_SIZE for base in _threads.values())
+        elif head and head[0] == "Rss:" and current and not skip:
+            total += int(head[1])
+    return round(total / 1024, 1)
 
 
 def sample(done: int) -> dict[str, Any]:
@@ -123,7 +157,8 @@ def sample(done: int) -> dict[str, Any]:
     return {"records": done, "rss_mb": round(vm_rss_mb(), 1),
             "in_use_mb": round((info.uordblks + info.hblkhd) * _MB, 1),
             "free_mb": round(info.fordblks * _MB, 1), "mmapped_mb": round(info.hblkhd * _MB, 1),
-            "arenas": arenas(), "regions": region_rss()}  # fmt: skip
+            "arenas": arenas(), "regions": region_rss(), "other_anon_mb": anonymous_rss_mb(),
+            "pymalloc_blocks": sys.getallocatedblocks(), "grown": object_growth()}  # fmt: skip
 
 
 def main() -> int:
@@ -136,11 +171,30 @@ def main() -> int:
         action="store_true",
         help="leave free memory with the allocator (as before stop 30)",
     )
+    parser.add_argument(
+        "--no-bound",
+        action="store_true",
+        help="leave glibc's dynamic mmap and trim thresholds (before stop 30)",
+    )
     parser.add_argument("--arena-max", type=int, default=0, help="mallopt(M_ARENA_MAX)")
     parser.add_argument("--mmap-threshold", type=int, default=0, help="mallopt(M_MMAP_THRESHOLD)")
     args = parser.parse_args()
+    if args.no_bound:
+        allocator.bound_heap = lambda: False
+    trims = [0, 0.0]  # calls, CPU seconds of the thread calling
     if args.no_trim:
         allocator.give_back = lambda: False
+    else:
+        give_back = allocator.give_back
+
+        def timed_give_back() -> bool:
+            at = time.thread_time()
+            released = give_back()
+            trims[0] += 1
+            trims[1] += time.thread_time() - at
+            return released
+
+        allocator.give_back = timed_give_back
     if args.arena_max:
         _libc.mallopt(-8, args.arena_max)
     if args.mmap_threshold:
@@ -180,13 +234,16 @@ def main() -> int:
         vault = Vault.from_key_file(work / "master.key")
         org = uuid4()
         started, cpu = time.perf_counter(), time.process_time()
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
         def progress(done: int, _read: int) -> None:
             if done % args.every == 0:
                 row = sample(done)
                 row["seconds"] = round(time.perf_counter() - started, 1)
                 log(f"{done:,}: RSS {row['rss_mb']} MB, in use {row['in_use_mb']}, free "
-                    f"{row['free_mb']}, arenas {row['arenas']}, regions {row['regions']}")  # fmt: skip
+                    f"{row['free_mb']}, arenas {row['arenas']}, regions {row['regions']}, "
+                    f"other anonymous {row['other_anon_mb']} MB, pymalloc blocks "
+                    f"{row['pymalloc_blocks']:,}, grown {row['grown']}")  # fmt: skip
                 print(json.dumps(row), flush=True)
 
         with psycopg.connect(url, row_factory=dict_row) as conn:
@@ -199,7 +256,9 @@ def main() -> int:
         seconds = time.perf_counter() - started
         log(f"ingested {report.accepted:,} in {seconds:.0f} s ({report.accepted / seconds:,.0f}/s), "
             f"client CPU {(time.process_time() - cpu) / args.n * 1e6:.0f} µs per record "
-            f"(workers' {keying_pool.workers_cpu_seconds() / args.n * 1e6:.0f} besides)")  # fmt: skip
+            f"(workers' {keying_pool.workers_cpu_seconds() / args.n * 1e6:.0f} besides); "
+            f"malloc_trim: {trims[0]} calls, {trims[1] / args.n * 1e6:.2f} µs per record; "
+            f"peak RSS {vm_rss_mb('VmHWM'):.1f} MB; minor page faults {resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults:,}")  # fmt: skip
     finally:
         keying_pool.shutdown()
         shutil.rmtree(work, ignore_errors=True)

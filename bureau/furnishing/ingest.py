@@ -470,6 +470,7 @@ def ingest_metro2(
     receives every rejection and file problem as found (the report keeps the first ones).
     `workers`: processes keying accounts (keying_pool.py); by default FAIRFILE_INGEST_WORKERS
     for a file of POOL_FROM_BYTES or more, none for a smaller one."""
+    allocator.bound_heap()  # its memory stays that of its batches in flight (allocator.py)
     run = _Ingest(conn, vault, furnisher_id, "metro2", file_digest(stream))
     run.report.sink = sink
     if run.already_applied():

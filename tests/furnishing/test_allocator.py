@@ -4,6 +4,9 @@ long file stays that of its batches in flight, not of the holes they leave in th
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,42 @@ def test_free_space_between_live_blocks_is_returned_to_the_system() -> None:
     freed_mb = 320 * 60 / 1024
     before, after = _holes_in_a_thread_heap(320, 60 << 10)
     assert before - after > 0.6 * freed_mb, (before, after, freed_mb)
+
+
+# In a process of its own (the thresholds are the process's, and fixed once set): a 4 MiB
+# block freed, as the columnar reader's blocks are, then a 3 MiB buffer; prints whether malloc
+# mmapped that buffer (so freeing it returns it) rather than carving it from a heap.
+_LARGE_BUFFER = textwrap.dedent("""
+    import ctypes, sys
+    from bureau.furnishing import allocator
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
+                    "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = Info
+    if sys.argv[1] == "bounded":
+        allocator.bound_heap()
+    block = bytes(4 << 20)
+    del block
+    before = libc.mallinfo2().hblkhd
+    buffer = bytes(3 << 20)
+    print(libc.mallinfo2().hblkhd - before >= 3 << 20)
+""")
+
+
+def _mmapped(mode: str) -> bool:
+    out = subprocess.run([sys.executable, "-c", _LARGE_BUFFER, mode], check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return out.strip() == "True"
+
+
+def test_a_large_buffer_is_returned_when_freed_however_large_the_blocks_before_it() -> None:
+    assert _mmapped("bounded")
+    # glibc by itself, after a 4 MiB block was freed, carves a 3 MiB buffer from its heap,
+    # which keeps the space when it is freed at the heap's top
+    assert not _mmapped("dynamic")
 
 
 def test_every_applied_batch_gives_memory_back(
