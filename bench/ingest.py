@@ -169,6 +169,25 @@ def backend_cpu_seconds(conn: psycopg.Connection[Any]) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def resident_mb() -> float:
+    """This process's resident size now (VmRSS), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def rss_slope(rss: dict[int, float]) -> str:
+    """The RSS samples of one ingest and their growth in bytes per record from the first
+    sample on, so a creep shows in a run far shorter than the file it would matter for."""
+    points = sorted(rss.items())
+    line = "ingest RSS per 100,000 records: " + ", ".join(f"{d:,} {mb:.1f}" for d, mb in points)
+    if len(points) > 1 and points[-1][0] > points[0][0]:
+        (d0, mb0), (d1, mb1) = points[0], points[-1]
+        line += f" MB; {(mb1 - mb0) * (1 << 20) / (d1 - d0):.1f} bytes per record after {d0:,}"
+    return line
+
+
 def add_furnisher(conn: psycopg.Connection[dict[str, Any]], org: UUID) -> None:
     conn.execute(
         "INSERT INTO organizations (org_id, name, roles, furnisher_code) "
@@ -455,9 +474,13 @@ def timed_ingest(
 ) -> Ingested:  # fmt: skip
     """One ingest of the file, committed, timed end to end, with its CPU split."""
 
+    rss: dict[int, float] = {}  # MB resident every 100,000 records (and at the end)
+
     def progress(done: int, _read: int) -> None:
         if done % 50_000 == 0:
-            log(f"ingest: {done:,} records")
+            log(f"ingest: {done:,} records, RSS {resident_mb():.1f} MB")
+        if done % 100_000 == 0 or done == n:
+            rss[done] = resident_mb()
 
     before = table_writes(conn)  # opens the transaction the ingest runs in
     server_before = backend_cpu_seconds(conn)
@@ -480,6 +503,7 @@ def timed_ingest(
         else None
     )
     assert report.accepted == n, report.to_json(limit=3)
+    log(rss_slope(rss))
     peaks = workers_peak_rss_mb()
     if peaks:
         log("keying workers' peak RSS: " + ", ".join(f"{p:.1f} MB" for p in peaks))

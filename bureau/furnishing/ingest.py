@@ -25,7 +25,7 @@ import psycopg
 from psycopg import errors
 
 from bureau.errors import Conflict, InvalidInput, NotFound
-from bureau.furnishing import admissibility, repo
+from bureau.furnishing import admissibility, allocator, repo
 from bureau.furnishing.accounts import ComposeErrors, record_from_json, record_from_stored
 from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.keying import Keyed, accounts_of, keyed_accounts, pack
@@ -329,6 +329,9 @@ class _Ingest:
         repo.copy_stage(self.conn, stage)
         bases = sum(1 for k in batch if k.account.role == "base")
         self.report.accepted += bases - (len(self.refused) - refused_before)
+        # what the batch's buffers left free goes back to the system, so the resident size
+        # stays that of one batch however long the file (allocator.py)
+        allocator.give_back()
 
     def _check_cycles(self, matches: list[Match], records: dict[int, Record]) -> None:
         """The cycle-to-cycle rules, each account against its stored state (the last cycle
@@ -467,6 +470,7 @@ def ingest_metro2(
     receives every rejection and file problem as found (the report keeps the first ones).
     `workers`: processes keying accounts (keying_pool.py); by default FAIRFILE_INGEST_WORKERS
     for a file of POOL_FROM_BYTES or more, none for a smaller one."""
+    allocator.bound_heap()  # its memory stays that of its batches in flight (allocator.py)
     run = _Ingest(conn, vault, furnisher_id, "metro2", file_digest(stream))
     run.report.sink = sink
     if run.already_applied():
