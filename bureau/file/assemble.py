@@ -7,6 +7,7 @@ same code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -71,6 +72,23 @@ def assemble(
     since, due_by = inquiries_since(at), unverified_due_by(at)
     return repo.file_rows(subject_id, at, since, due_by, known).then(
         lambda rows: credit_file(rows, vault, subject_id, at)
+    )
+
+
+Sealed = Callable[[UUID, repo.Known], CreditFile]
+"""A file read but not yet decrypted: called with its subject and what the release read."""
+
+
+def assemble_sealed(vault: Vault, who: repo.SubjectOf, at: datetime) -> Batch[Sealed]:
+    """A release's file reads (`repo.release_rows`), sent before its decision, in the round
+    trip of its facts: the batch's answer decrypts nothing; the file is decrypted and built
+    only when the answer is called, which a release does once `decide` has allowed it, so a
+    refused pull decrypts none of what it read."""
+    since, due_by = inquiries_since(at), unverified_due_by(at)
+    return repo.release_rows(who, at, since, due_by).then(
+        lambda unopened: (
+            lambda subject_id, known: credit_file(unopened(known), vault, subject_id, at)
+        )
     )
 
 
