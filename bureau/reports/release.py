@@ -89,9 +89,7 @@ async def pull_report(
     The signed report is kept, encrypted under the subject's data key, for `copy_for`, so
     its recipient can fetch it again (`bureau.reports.redelivery`)."""
     # The file's reads ride in the facts' round trip; they are decrypted only once allowed.
-    facts, sealed = await repo.release_facts(
-        conn, grant_id, lambda who: assemble_sealed(vault, who, at)
-    )
+    facts, sealed = await repo.release_facts(conn, grant_id, lambda who: assemble_sealed(who, at))
     found, freeze, alerts, file_status, known = facts
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
     grant = request.granted(found)
@@ -101,10 +99,10 @@ async def pull_report(
         conn, subject_id, org_id
     )
     decision = request.decide(grant, freeze, alerts, holds, file_status)
-    file = reportable(sealed(subject_id, known), at.date(), live_rules().retention)
+    cipher = vault.cipher_from(subject_id, known.data_keys)  # the file's and its copy's
+    file = reportable(sealed(cipher, known), at.date(), live_rules().retention)
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
-    cipher = vault.cipher_from(subject_id, known.data_keys)
     routed = await id_routes.distributed_async(conn)
     return await _record(conn, key, draft, lambda token: copies.copy_writes(
         cipher, draft.report_id, token, at, copy_for, by_subject=routed))  # fmt: skip
