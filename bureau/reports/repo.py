@@ -59,7 +59,7 @@ RELEASE_FACTS_SQL = _release_facts_sql("g.grant_id = %(grant)s", "g.subject_id")
 """A pull's facts keyed by the grant: the grant locked with its file's status, the subject's
 open freeze and alerts, and its live data keys (the released report is kept encrypted under
 them, `bureau.reports.copies`). One statement: each costs a pull as much as a small query
-costs PostgreSQL, and the four of the pipeline this replaced cost 390 µs of CPU more
+costs PostgreSQL, and the four of the pipeline this replaced cost 88 µs of CPU more
 (docs/performance.md, stop 30)."""
 ROUTED_RELEASE_FACTS_SQL = _release_facts_sql(
     "g.subject_id = %(subject)s AND g.grant_id = %(grant)s", "%(subject)s"
