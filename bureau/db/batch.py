@@ -31,6 +31,8 @@ class Read:
     params: Params
     named: bool = True
     row: RowFactory[Any] | None = None
+    binary: bool = False
+    """Rows in PostgreSQL's binary format: cheaper to load for arrays, uuids and timestamps."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def run(conn: psycopg.Connection[Any], batch: Batch[T]) -> T:
     """The batch on a sync connection, in the caller's transaction."""
     if not batch.reads:
         return batch.answer([])
-    cursors = [conn.cursor(row_factory=_factory(r)) for r in batch.reads]
+    cursors = [conn.cursor(row_factory=_factory(r), binary=r.binary) for r in batch.reads]
     try:
         if len(cursors) == 1:  # one statement needs no pipeline (its sync is one more message)
             cursors[0].execute(batch.reads[0].sql, batch.reads[0].params)
@@ -76,7 +78,7 @@ async def run_async(conn: psycopg.AsyncConnection[Any], batch: Batch[T]) -> T:
     """The batch on an async connection, in the caller's transaction."""
     if not batch.reads:
         return batch.answer([])
-    cursors = [conn.cursor(row_factory=_factory(r)) for r in batch.reads]
+    cursors = [conn.cursor(row_factory=_factory(r), binary=r.binary) for r in batch.reads]
     try:
         if len(cursors) == 1:
             await cursors[0].execute(batch.reads[0].sql, batch.reads[0].params)

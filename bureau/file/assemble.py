@@ -7,6 +7,7 @@ same code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -74,6 +75,23 @@ def assemble(
     )
 
 
+Sealed = Callable[[SubjectCipher, repo.Known], CreditFile]
+"""A file read but not yet decrypted: opened with its subject's cipher and what the release
+read beside it."""
+
+
+def assemble_sealed(who: repo.SubjectOf, at: datetime) -> Batch[Sealed]:
+    """A release's file reads (`repo.release_rows`), sent before its decision, in the round
+    trip of its facts: the batch's answer decrypts nothing and needs no key; the file is
+    decrypted and built only when the answer is called with the subject's cipher, which a
+    release unwraps once `decide` has allowed it (and uses again for the copy it keeps), so a
+    refused pull unwraps no key and decrypts none of what it read."""
+    since, due_by = inquiries_since(at), unverified_due_by(at)
+    return repo.release_rows(who, at, since, due_by).then(
+        lambda unopened: lambda cipher, known: opened_file(unopened(known), cipher, at)
+    )
+
+
 def unverified_due_by(at: datetime) -> date:
     """Disputes due on or before this day whose item is still unverified are past their
     deletion day at `at` (the bureau's business date): their items are left out of the file."""
@@ -93,7 +111,12 @@ def credit_file(rows: repo.FileRows, vault: Vault, subject_id: UUID, at: datetim
     """The file from its rows, decrypted in memory only (no I/O: shared by both paths)."""
     if not rows.exists:
         raise NotFound(f"no credit file for subject {subject_id}", field="subject_id")
-    cipher = vault.cipher_from(subject_id, rows.data_keys)
+    return opened_file(rows, vault.cipher_from(subject_id, rows.data_keys), at)
+
+
+def opened_file(rows: repo.FileRows, cipher: SubjectCipher, at: datetime) -> CreditFile:
+    """The file from its rows, decrypted with its subject's cipher (no I/O)."""
+    subject_id = cipher.subject_id
     alerts = [
         FraudAlert(
             alert_id=a.alert_id,

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -161,6 +163,55 @@ def in_force(alerts: list[KnownAlert], at: datetime) -> list[AlertRow]:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SubjectOf:
+    """How a read names its subject: SQL standing for the subject's id (a placeholder, or a
+    subquery that finds it, e.g. from a grant) and its parameters. Why: a release sends the
+    file's reads in the same round trip as its grant's facts, before it knows the subject."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
+def subject(subject_id: UUID) -> SubjectOf:
+    return SubjectOf("%s", (subject_id,))
+
+
+@lru_cache(maxsize=64)
+def _keyed(statement: str, subject_sql: str) -> str:
+    """`statement` (whose first placeholder is its subject's id) reading the subject `subject_sql`
+    names; cached, as a pull keys the same five statements every time."""
+    head, placeholder, tail = statement.partition("%s")
+    if not placeholder or not re.search(r"subject_id = $", head):
+        raise ValueError(f"the first placeholder is not the subject's id: {statement}")
+    return f"{head}{subject_sql}{tail}"
+
+
+Unopened = Callable[[Known], FileRows]
+"""A file's rows as a release reads them before its decision: `FileRows` (that the file's
+cipher then decrypts) only once given what the release itself read (`Known`)."""
+
+
+def release_rows(
+    who: SubjectOf, at: datetime, inquiries_since: datetime, unverified_due_by: date
+) -> Batch[Unopened]:
+    """The five reads of a file that a release has not already read (the keys, freeze and
+    alerts are `Known`), keyed by `who`, so they can ride in the round trip of the release's
+    facts. Nothing is decrypted here."""
+    keyed, by = (lambda statement: _keyed(statement, who.sql)), who.params
+    reads = [
+        Read(keyed(IDENTITIES_SQL), by, named=False),
+        Read(keyed(TRADELINES_SQL), (*by, unverified_due_by), named=False),
+        Read(keyed(BANKRUPTCIES_SQL), (*by, unverified_due_by), row=dict_row),
+        Read(keyed(INQUIRIES_SQL), (*by, inquiries_since, unverified_due_by), row=dict_row),
+        Read(keyed(STATEMENTS_SQL), by, row=class_row(StatementRow)),
+    ]
+    return Batch(reads, lambda results: lambda known: _file_rows([
+        [(1,)], known.data_keys, results[0], [(1,)] if known.frozen else [], *results[1:4],
+        in_force(known.fraud_alerts, at), results[4],
+    ]))  # fmt: skip
+
+
 def file_rows(
     subject_id: UUID,
     at: datetime,
@@ -169,7 +220,7 @@ def file_rows(
     known: Known | None = None,
 ) -> Batch[FileRows]:
     """The nine reads of a file sent as one pipeline: one round trip instead of nine (five
-    when a release already `known`s the rest).
+    when a release already `known`s the rest: `release_rows`).
 
     Why: on a busy server every round trip also waits for the GIL again when its answer comes
     back, so a report pull spent more time queueing between its reads than running them. The
@@ -177,16 +228,8 @@ def file_rows(
     caller's transaction, so the snapshot semantics do not change.
     """
     if known is not None:
-        return Batch([
-            Read(IDENTITIES_SQL, (subject_id,), named=False),
-            Read(TRADELINES_SQL, (subject_id, unverified_due_by), named=False),
-            Read(BANKRUPTCIES_SQL, (subject_id, unverified_due_by), row=dict_row),
-            Read(INQUIRIES_SQL, (subject_id, inquiries_since, unverified_due_by), row=dict_row),
-            Read(STATEMENTS_SQL, (subject_id,), row=class_row(StatementRow)),
-        ], lambda results: _file_rows([
-            [(1,)], known.data_keys, results[0], [(1,)] if known.frozen else [], *results[1:4],
-            in_force(known.fraud_alerts, at), results[4],
-        ]))  # fmt: skip
+        rows = release_rows(subject(subject_id), at, inquiries_since, unverified_due_by)
+        return rows.then(lambda unopened: unopened(known))
     plain = [
         Read(SUBJECT_EXISTS_SQL, (subject_id,), named=False),
         Read(LIVE_DATA_KEYS_SQL, (subject_id,), named=False),

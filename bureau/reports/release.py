@@ -25,8 +25,7 @@ from bureau import events
 from bureau.db import id_routes
 from bureau.db.batch import run_async
 from bureau.db.write import Write
-from bureau.file.assemble import assemble
-from bureau.file.repo import Known
+from bureau.file.assemble import assemble, assemble_sealed
 from bureau.model import CreditFile
 from bureau.obsolescence import reportable
 from bureau.policy.regime import live_rules
@@ -89,7 +88,9 @@ async def pull_report(
 
     The signed report is kept, encrypted under the subject's data key, for `copy_for`, so
     its recipient can fetch it again (`bureau.reports.redelivery`)."""
-    found, freeze, alerts, file_status, known = await repo.release_facts(conn, grant_id)
+    # The file's reads ride in the facts' round trip; they are decrypted only once allowed.
+    facts, sealed = await repo.release_facts(conn, grant_id, lambda who: assemble_sealed(who, at))
+    found, freeze, alerts, file_status, known = facts
     request = _PullRequest(org_id, purpose, scope, identity_verified, at)
     grant = request.granted(found)
     subject_id = grant.subject_id
@@ -98,10 +99,10 @@ async def pull_report(
         conn, subject_id, org_id
     )
     decision = request.decide(grant, freeze, alerts, holds, file_status)
-    file = await _reportable_file(conn, vault, subject_id, at, known)
+    cipher = vault.cipher_from(subject_id, known.data_keys)  # the file's and its copy's
+    file = reportable(sealed(cipher, known), at.date(), live_rules().retention)
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
-    cipher = vault.cipher_from(subject_id, known.data_keys)
     routed = await id_routes.distributed_async(conn)
     return await _record(conn, key, draft, lambda token: copies.copy_writes(
         cipher, draft.report_id, token, at, copy_for, by_subject=routed))  # fmt: skip
@@ -149,13 +150,9 @@ async def compelled_report(
 
 
 async def _reportable_file(
-    conn: psycopg.AsyncConnection[Any],
-    vault: Vault,
-    subject_id: UUID,
-    at: datetime,
-    known: Known | None = None,
+    conn: psycopg.AsyncConnection[Any], vault: Vault, subject_id: UUID, at: datetime
 ) -> CreditFile:
-    file = await run_async(conn, assemble(vault, subject_id, at, known))
+    file = await run_async(conn, assemble(vault, subject_id, at))
     return reportable(file, at.date(), live_rules().retention)
 
 

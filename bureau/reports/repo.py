@@ -9,7 +9,8 @@ statement costs it as much as a small query costs PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -17,42 +18,54 @@ from psycopg.rows import tuple_row
 
 from bureau.audit import trail
 from bureau.db import id_routes
-from bureau.db.batch import Batch, Read
+from bureau.db.batch import Batch, Read, run_async
 from bureau.db.write import Write, execute_async
-from bureau.file.repo import Known
+from bureau.file.repo import Known, SubjectOf
 from consent.decision import Alert, Freeze, Grant, Thaw
 from consent.repo import THAWS_SQL
 
 _GRANT_COLUMNS = (
-    "grant_id, subject_id, requester_org_id, purpose, scope, valid_from, expires_at, max_uses, "
-    "uses, revoked_at"
+    "g.grant_id, g.subject_id, g.requester_org_id, g.purpose, g.scope, g.valid_from, "
+    "g.expires_at, g.max_uses, g.uses, g.revoked_at"
 )
 
 
-def _release_facts_sql(grant: str, subject: str) -> tuple[str, str, str, str]:
+def _release_facts_sql(grant: str, subject: str) -> str:
+    """The facts as one statement: the grant's row (locked) with its file's status, the open
+    freeze (at most one: `freezes_one_active`), and the alerts and live data keys as one
+    array per column (NULL when there are none), each table read by `subject`."""
     return (
-        f"SELECT {_GRANT_COLUMNS}, s.status AS file_status "
-        f"FROM consent_grants JOIN subjects s USING (subject_id) WHERE {grant} "
-        "FOR UPDATE OF consent_grants",
-        "SELECT freeze_id, placed_at, lifted_at FROM freezes "
-        f"WHERE subject_id = {subject} AND lifted_at IS NULL",
-        "SELECT alert_id, kind, contact_ct, placed_at, expires_at, removed_at "
-        f"FROM fraud_alerts WHERE subject_id = {subject} ORDER BY placed_at, alert_id",
-        "SELECT key_version, kek_id, wrapped_key FROM subject_keys "
-        f"WHERE subject_id = {subject} AND wrapped_key IS NOT NULL ORDER BY key_version",
+        f"SELECT {_GRANT_COLUMNS}, s.status, f.freeze_id, f.placed_at, "
+        "a.ids, a.kinds, a.contacts, a.placed, a.expires, a.removed, "
+        "k.versions, k.keks, k.wrapped "
+        "FROM consent_grants g JOIN subjects s ON s.subject_id = g.subject_id "
+        f"LEFT JOIN freezes f ON f.subject_id = {subject} AND f.lifted_at IS NULL "
+        "CROSS JOIN LATERAL (SELECT array_agg(alert_id ORDER BY placed_at, alert_id) AS ids, "
+        "array_agg(kind ORDER BY placed_at, alert_id) AS kinds, "
+        "array_agg(contact_ct ORDER BY placed_at, alert_id) AS contacts, "
+        "array_agg(placed_at ORDER BY placed_at, alert_id) AS placed, "
+        "array_agg(expires_at ORDER BY placed_at, alert_id) AS expires, "
+        "array_agg(removed_at ORDER BY placed_at, alert_id) AS removed "
+        f"FROM fraud_alerts WHERE subject_id = {subject}) a "
+        "CROSS JOIN LATERAL (SELECT array_agg(key_version ORDER BY key_version) AS versions, "
+        "array_agg(kek_id ORDER BY key_version) AS keks, "
+        "array_agg(wrapped_key ORDER BY key_version) AS wrapped "
+        f"FROM subject_keys WHERE subject_id = {subject} AND wrapped_key IS NOT NULL) k "
+        f"WHERE {grant} FOR UPDATE OF g"
     )
 
 
-RELEASE_FACTS_SQL = _release_facts_sql(
-    "grant_id = %s", "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
+RELEASE_FACTS_SQL = _release_facts_sql("g.grant_id = %(grant)s", "g.subject_id")
+"""A pull's facts keyed by the grant: the grant locked with its file's status, the subject's
+open freeze and alerts, and its live data keys (the released report is kept encrypted under
+them, `bureau.reports.copies`). One statement: each costs a pull as much as a small query
+costs PostgreSQL, and the four of the pipeline this replaced cost 88 µs of CPU more
+(docs/performance.md, stop 30)."""
+ROUTED_RELEASE_FACTS_SQL = _release_facts_sql(
+    "g.subject_id = %(subject)s AND g.grant_id = %(grant)s", "%(subject)s"
 )
-"""A pull's facts (the grant locked with its file's status, the subject's freeze and alerts),
-keyed by the grant. The status rides on the grant's row: each statement costs a pull as much
-as a small query costs PostgreSQL. The subject's live data keys come along too: the released
-report is kept encrypted under them (`bureau.reports.copies`)."""
-ROUTED_RELEASE_FACTS_SQL = _release_facts_sql("subject_id = %s AND grant_id = %s", "%s")
 """The same facts on Citus, keyed by the subject the grant's route names (bureau.db.id_routes):
-each statement then reads the subject's one shard."""
+every table in it is read with `subject_id = %(subject)s`, so it reads the subject's one shard."""
 
 HOLDS_ACCOUNT_SQL = (
     "SELECT EXISTS (SELECT 1 FROM tradelines WHERE subject_id = %s AND furnisher_id = %s "
@@ -60,58 +73,79 @@ HOLDS_ACCOUNT_SQL = (
 )
 FILE_STATUS_SQL = "SELECT status FROM subjects WHERE subject_id = %s"
 
+T = TypeVar("T")
+
 ReleaseFacts = tuple[Grant | None, Freeze | None, list[Alert], str, Known]
 
 
-async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> ReleaseFacts:
+def _no_facts() -> ReleaseFacts:
+    """No such grant (or none its route knows of)."""
+    return None, None, [], "active", Known([], False, [])
+
+
+_SUBJECT_OF_GRANT = "(SELECT subject_id FROM consent_grants WHERE grant_id = %s)"
+
+
+async def release_facts(
+    conn: psycopg.AsyncConnection[Any], grant_id: UUID, also: Callable[[SubjectOf], Batch[T]]
+) -> tuple[ReleaseFacts, T]:
     """The grant, locked until the transaction ends, and its subject's freeze, alerts, file
     status ('active', 'closed', 'shredded'), and what the file read then need not read again
-    (the live data keys, the freeze, the alerts' rows: `Known`).
+    (the live data keys, the freeze, the alerts' rows: `Known`); with the answer of `also`,
+    reads keyed by the grant's subject sent in the same round trip (on Citus, a grant without
+    a route reads nothing: `also` is answered as if each of its reads found no row).
 
     The lock is what makes uses exact under concurrency: a second pull on the same grant
-    waits here, then reads the use the first one counted. The three reads travel as one
-    pipeline (one round trip; a second only when a freeze is in force, for its thaws); the
-    freeze and alerts are read after the grant's lock is taken, so they are as fresh.
+    waits here, then reads the use the first one counted (PostgreSQL reads the locked row
+    again once it is had). The facts are one statement, so the freeze, the alerts and the
+    file's status are read in its snapshot, taken before any wait for the lock: a freeze, an
+    alert or a closure committed while a pull waits is not seen by it. Nothing orders those
+    writes against a pull (none takes the grant's lock), so that race was there before, when
+    they were read after the lock: a pull is decided on the file as it stood when its facts
+    were read. `also`'s reads come after the facts in the pipeline, so after the lock, as the
+    file read did when it was a round trip of its own. One more statement is sent only when a
+    freeze is in force, for its thaws.
     """
-    grant_sql, freeze_sql, alerts_sql, keys_sql = RELEASE_FACTS_SQL
-    grant_params: tuple[UUID, ...] = (grant_id,)
-    subject_params: tuple[UUID, ...] = (grant_id,)
     if await id_routes.distributed_async(conn):
         routed = await id_routes.subject_of_async(conn, "grant", grant_id)
         if routed is None:
-            return None, None, [], "active", Known([], False, [])
-        grant_sql, freeze_sql, alerts_sql, keys_sql = ROUTED_RELEASE_FACTS_SQL
-        grant_params, subject_params = (routed, grant_id), (routed,)
-    async with (
-        conn.cursor(row_factory=tuple_row) as grant_cur,
-        conn.cursor(row_factory=tuple_row) as freeze_cur,
-        conn.cursor(row_factory=tuple_row) as alerts_cur,
-        conn.cursor(row_factory=tuple_row) as keys_cur,
-    ):
-        async with conn.pipeline():
-            await grant_cur.execute(grant_sql, grant_params)
-            await freeze_cur.execute(freeze_sql, subject_params)
-            await alerts_cur.execute(alerts_sql, subject_params)
-            await keys_cur.execute(keys_sql, subject_params)
-        row = await grant_cur.fetchone()
-        frozen = await freeze_cur.fetchone()
-        alert_rows = await alerts_cur.fetchall()
-        keys = [(int(v), str(k), bytes(w)) for v, k, w in await keys_cur.fetchall()]
-    known = Known(keys, frozen is not None, alert_rows)
-    if row is None:
-        return None, None, [], "active", known
-    *grant_columns, file_status = row  # the columns in _GRANT_COLUMNS order, then the status
-    status = str(file_status)
-    grant = Grant(*grant_columns)
+            nobody = also(SubjectOf("%s", (None,)))
+            return _no_facts(), nobody.answer([[] for _ in nobody.reads])
+        facts = Read(
+            ROUTED_RELEASE_FACTS_SQL,
+            {"grant": grant_id, "subject": routed},
+            named=False,
+            binary=True,
+        )
+        who = SubjectOf("%s", (routed,))
+    else:
+        facts = Read(RELEASE_FACTS_SQL, {"grant": grant_id}, named=False, binary=True)
+        who = SubjectOf(_SUBJECT_OF_GRANT, (grant_id,))
+    rest = also(who)
+    rows, answer = await run_async(conn, Batch(
+        [facts, *rest.reads], lambda results: (results[0], rest.answer(results[1:]))))  # fmt: skip
+    if not rows:
+        return _no_facts(), answer
+    return await _facts(conn, rows[0]), answer
+
+
+async def _facts(conn: psycopg.AsyncConnection[Any], row: tuple[Any, ...]) -> ReleaseFacts:
+    """The facts from the statement's one row (its columns in `_release_facts_sql` order)."""
+    grant = Grant(*row[:10])
+    status, freeze_id, frozen_at, ids, kinds, contacts, placed, expires, removed = row[10:19]
+    versions, keks, wrapped = row[19:]
+    alert_rows = list(zip(*(c or () for c in (ids, kinds, contacts, placed, expires, removed)),
+                          strict=True))  # fmt: skip
+    keys = [(int(v), str(k), bytes(w)) for v, k, w in zip(versions or (), keks or (), wrapped or (),
+                                                          strict=True)]  # fmt: skip
+    known = Known(keys, freeze_id is not None, alert_rows)
     freeze = None
-    if frozen is not None:
-        freeze_id, placed_at, lifted_at = frozen
+    if freeze_id is not None:
         async with conn.cursor(row_factory=tuple_row) as cur:
             await cur.execute(THAWS_SQL, (grant.subject_id, freeze_id))
             thaw_rows = await cur.fetchall()
         freeze = Freeze(
-            placed_at=placed_at,
-            lifted_at=lifted_at,
+            placed_at=frozen_at,
             thaws=tuple(
                 Thaw(requester_org_id, starts_at, ends_at, cancelled_at)
                 for _, requester_org_id, _, starts_at, ends_at, _, cancelled_at in thaw_rows
@@ -121,7 +155,7 @@ async def release_facts(conn: psycopg.AsyncConnection[Any], grant_id: UUID) -> R
         Alert(alert_id, kind, placed_at, expires_at, removed_at)
         for alert_id, kind, _, placed_at, expires_at, removed_at in alert_rows
     ]
-    return grant, freeze, alerts, status, known
+    return grant, freeze, alerts, str(status), known
 
 
 async def holds_account(conn: psycopg.AsyncConnection[Any], subject_id: UUID, org_id: UUID) -> bool:
