@@ -215,7 +215,7 @@ async def pull_report(body: PullIn, user: UserOnTheLoop) -> Response:
         await release.pull_report(
             conn, user.vault, user.key, user.org.org_id, user.org.name, grant_id, body.purpose,
             body.scope, body.identity_verified, now,
-            copy_for=user.settings.edge.report_copy_window,
+            copy_for=user.settings.edge.report_copy_window, answered=user.report_answer,
         )
     )  # fmt: skip
 

@@ -11,14 +11,14 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import psycopg
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from bureau.api.claims import current_claim
+from bureau.api.claims import ReportAnswer, current_claim
 from bureau.auth.service import (
     OrgPrincipal,
     SubjectPrincipal,
@@ -26,10 +26,12 @@ from bureau.auth.service import (
     authenticate_subject,
 )
 from bureau.config import Settings
-from bureau.db.batch import run, run_async
+from bureau.db.batch import Batch, run, run_async
 from bureau.errors import Unauthenticated
 from bureau.signing import SigningKey
 from bureau.vault import Vault
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="An organization API key or a subject token")
 
@@ -98,29 +100,33 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 @asynccontextmanager
 async def async_transaction(
-    pool: AsyncConnectionPool,
-) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    """`request_transaction` on the event loop (report pulls): the same one transaction, the
-    claim's when the request has an `Idempotency-Key`, committed when the route returns."""
+    pool: AsyncConnectionPool, first: Batch[T]
+) -> AsyncIterator[tuple[psycopg.AsyncConnection[Any], T]]:
+    """`request_transaction` on the event loop (report pulls), with its first read's answer
+    (the caller's authentication): the same one transaction, committed when the route returns.
+    With an `Idempotency-Key` it is the claim's, and `first` goes in the round trip that takes
+    the key's lock and looks for its record."""
     claim = current_claim()
     if claim is not None:
-        yield await claim.async_connection(pool)
+        yield await claim.async_connection(pool, first)
         return
     async with pool.connection() as conn, conn.transaction():
-        yield conn
+        yield conn, await run_async(conn, first)
 
 
 @dataclass(frozen=True)
 class OnTheLoop:
     """What a route on the event loop works with: its transaction, the organization that
     called (authenticated in that transaction, its scope checked) and the app's vault,
-    signing key and settings."""
+    signing key and settings; on a pull sent with an `Idempotency-Key`, how its answer is
+    stored (`report_answer`, for the release's own statement)."""
 
     conn: psycopg.AsyncConnection[Any]
     org: OrgPrincipal
     vault: Vault
     key: SigningKey
     settings: Settings
+    report_answer: ReportAnswer | None = None
 
 
 def _on_the_loop(scope: str) -> Any:
@@ -131,10 +137,11 @@ def _on_the_loop(scope: str) -> Any:
 
     async def dependency(request: Request, credentials: BearerDep) -> AsyncIterator[OnTheLoop]:
         state = request.app.state
-        async with async_transaction(await get_async_pool(request)) as conn:
-            org = _org_key(await run_async(conn, authenticate_org(presented_key(credentials))),
-                           scope)  # fmt: skip
-            yield OnTheLoop(conn, org, state.vault, state.signing_key, state.settings)
+        caller = authenticate_org(presented_key(credentials)).then(lambda p: _org_key(p, scope))
+        async with async_transaction(await get_async_pool(request), caller) as (conn, org):
+            claim = current_claim()
+            yield OnTheLoop(conn, org, state.vault, state.signing_key, state.settings,
+                            claim.report_answer() if claim is not None else None)  # fmt: skip
 
     dependency.__name__ = f"{scope}_key_on_the_loop"
     return dependency

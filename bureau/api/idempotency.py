@@ -3,16 +3,19 @@ same request within the window gets the first response back, and nothing is done
 
 How, in the request's own transaction: this middleware reads the body (bounded by the edge's
 body limit), fingerprints the request and puts a `Claim` in a context variable. When the route
-opens its transaction (`bureau.api.deps.request_transaction`, or `async_request_transaction`
-for report pulls), it takes the claim's connection instead of a fresh one: there the
-(credential, key) advisory lock is taken and a live record looked for. Found with the same
+opens its transaction (`bureau.api.deps.request_transaction`, or `async_transaction` for report
+pulls), it takes the claim's connection instead of a fresh one: there the (credential, key)
+advisory lock is taken and a live record looked for (on the event loop in the same round trip
+as the caller's authentication, which is answered first). Found with the same
 fingerprint, the stored response is replayed (`Idempotent-Replayed: true`) and the
 transaction rolled back: no second inquiry, no second use of a grant, no access-log entry.
-Found with another fingerprint: 422 `idempotency-key-reused`. Not found: the route runs in a
-savepoint of the claim's transaction, and a 2xx response is stored in that same transaction
-before it commits, so the work and its stored answer are kept or lost together, and a second
-request with the key, waiting on the lock meanwhile, finds the answer. An error answer is not
-stored (nothing was done; the retry runs).
+Found with another fingerprint: 422 `idempotency-key-reused`. Not found: the route runs in the
+claim's transaction (no savepoint: any error answer rolls all of it back), and a 2xx response
+is stored in that same transaction before it commits, so the work and its stored answer are
+kept or lost together, and a second request with the key, waiting on the lock meanwhile, finds
+the answer. A pull's record is written by the release's own statement (`report_answer`): it
+names the report, so nothing is parsed out of the answer and no statement is added. An error
+answer is not stored (nothing was done; the retry runs).
 
 A stored response is encrypted: under the subject's data key when it carries a subject's data
 (so it dies with the file's keys), else under a key derived from the key file. It is not
@@ -29,7 +32,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
 
 import anyio
 import orjson
@@ -39,14 +43,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bureau.api import idempotency_store as store
 from bureau.api import problems
-from bureau.api.claims import CLAIM
-from bureau.db.batch import run, run_async
-from bureau.db.write import execute, execute_async
+from bureau.api.claims import CLAIM, ReportAnswer
+from bureau.db.batch import Batch, run, run_async
+from bureau.db.write import Write, execute, execute_async
 from bureau.errors import DomainError
 from bureau.reports import copies
 from bureau.reports.release import Released
 from bureau.signing import b64url_decode
-from bureau.vault import Vault
+from bureau.vault import SubjectCipher, Vault
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 HEADER = b"idempotency-key"
 _KEY = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,255}")
@@ -120,6 +127,8 @@ class Claim:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     sync_conn: psycopg.Connection[Any] | None = None
     async_conn: psycopg.AsyncConnection[Any] | None = None
+    recorded: tuple[int, str] | None = None
+    """The (status, media type) the route's own statement stored its answer under, if it did."""
 
     def _check(self, found: store.Stored | None) -> None:
         if found is None:
@@ -172,22 +181,46 @@ class Claim:
             self._check(run(self.sync_conn, store.lock_and_find(self.owner, self.key, self.now)))
         return self.sync_conn
 
-    async def async_connection(self, pool: Any) -> psycopg.AsyncConnection[Any]:
-        """`connection` for report pulls, on the event loop."""
-        if self.async_conn is None:
-            self.async_conn = await pool.getconn()
-            found = await run_async(
-                self.async_conn, store.lock_and_find(self.owner, self.key, self.now)
-            )
-            self._check(found)
-        return self.async_conn
+    async def async_connection(
+        self, pool: Any, first: Batch[T]
+    ) -> tuple[psycopg.AsyncConnection[Any], T]:
+        """`connection` for report pulls, on the event loop, with `first` (the route's
+        authentication) in the same round trip as the key's lock and lookup: a pull with a key
+        waits for the database no more often than one without. `first` is answered before the
+        lookup, so a caller it refuses (a revoked key) is refused, not replayed to."""
+        if self.async_conn is not None:
+            return self.async_conn, await run_async(self.async_conn, first)
+        self.async_conn = await pool.getconn()
+        lookup = store.lock_and_find(self.owner, self.key, self.now)
+        answer, found = await run_async(self.async_conn, _together(first, lookup))
+        self._check(found)
+        return self.async_conn, answer
 
-    def _values(self, status: int, media_type: str, body: bytes, subject: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {
+    def report_answer(self) -> ReportAnswer | None:
+        """On a pull, the writes that store its answer as the report released; else None."""
+        return self._report_writes if self.route == store.REPORT_ROUTE else None
+
+    def _report_writes(self, report_id: UUID, cipher: SubjectCipher) -> list[Write]:
+        """The record naming the report, whose kept copy (sealed with `cipher`) is the answer;
+        for the release's own statement, so it commits with the work and adds no statement."""
+        self.recorded = PULL_ANSWER
+        status, media_type = PULL_ANSWER
+        return store.record(self._about(status, media_type) | {
+            "sealed_for": cipher.subject_id, "key_version": cipher.key_version,
+            "body_ct": None, "report_id": report_id,
+        })  # fmt: skip
+
+    def _about(self, status: int, media_type: str) -> dict[str, Any]:
+        """What every record says (whose key, which request, what status, until when), all
+        but where its answer is kept."""
+        return {
             "owner": self.owner, "idem_key": self.key, "route": self.route,
             "fingerprint": self.fingerprint, "status": status, "media_type": media_type,
             "created_at": self.now, "expires_at": self.now + timedelta(hours=self.window_hours),
         }  # fmt: skip
+
+    def _values(self, status: int, media_type: str, body: bytes, subject: Any) -> dict[str, Any]:
+        values = self._about(status, media_type) | {"report_id": None}
         if subject is None:
             nonce = os.urandom(12)
             values |= {"sealed_for": None, "key_version": None,
@@ -204,24 +237,9 @@ class Claim:
         subject = run(conn, store.subject_keys_of(self.route, _json(body)))
         execute(conn, store.record(self._values(status, media_type, body, subject)))
 
-    def _pull_values(self, status: int, media_type: str, body: bytes) -> dict[str, Any] | None:
-        """A pull's record values (naming its report), or None for any other answer."""
-        report_id = _json(body).get("report_id") if self.route == store.REPORT_ROUTE else None
-        if not isinstance(report_id, str):
-            return None
-        return {"owner": self.owner, "idem_key": self.key, "route": self.route,
-                "fingerprint": self.fingerprint, "status": status, "media_type": media_type,
-                "report_id": report_id, "created_at": self.now,
-                "expires_at": self.now + timedelta(hours=self.window_hours)}  # fmt: skip
-
     async def store_async(self, status: int, media_type: str, body: bytes) -> None:
         conn = self.async_conn
         assert conn is not None
-        pulled = self._pull_values(status, media_type, body)
-        if pulled is not None:
-            done = await execute_async(conn, store.pull_record(pulled))
-            if done.get("idempotency_record") is not None:
-                return
         subject = await run_async(conn, store.subject_keys_of(self.route, _json(body)))
         await execute_async(conn, store.record(self._values(status, media_type, body, subject)))
 
@@ -276,7 +294,9 @@ class Idempotency:
         status, media_type, answer = _response(messages)
         stored = 200 <= status < 300 and (claim.sync_conn or claim.async_conn) is not None
         try:
-            if stored and claim.sync_conn is not None:
+            if stored and claim.recorded == (status, media_type):
+                pass  # the route's own statement stored it (a pull: `report_answer`)
+            elif stored and claim.sync_conn is not None:
                 await anyio.to_thread.run_sync(claim.store_sync, status, media_type, answer)
             elif stored:
                 await claim.store_async(status, media_type, answer)
@@ -309,6 +329,18 @@ async def _finish(claim: Claim, state: Any, *, commit: bool) -> None:
             await (aconn.commit() if commit else aconn.rollback())
         finally:
             await pool.putconn(aconn)
+
+
+PULL_ANSWER = (201, "application/json")
+"""What a pull answers (`consent.routes`), so what its record says; another answer (none is
+expected) is stored as any other, its body sealed, replacing that record."""
+
+
+def _together(first: Batch[T], then: Batch[U]) -> Batch[tuple[T, U]]:
+    """Two batches as one round trip; `first` answered (and perhaps refusing) before `then`."""
+    split = len(first.reads)
+    return Batch([*first.reads, *then.reads],
+                 lambda rows: (first.answer(rows[:split]), then.answer(rows[split:])))  # fmt: skip
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -43,7 +43,7 @@ _KEYS_OF_RECORD_SQL = """
 """
 
 REPORT_ROUTE = "/v1/reports"
-"""A pull's answer is its kept report copy: the record names the report (`pull_record`)."""
+"""A pull's answer is its kept report copy: the record names the report (`record`)."""
 REPORT_SUBJECT = ("report_id", "SELECT subject_id FROM reports WHERE report_id = %s")
 
 SUBJECT_OF: dict[str, tuple[str, str]] = {
@@ -146,7 +146,8 @@ _RECORD_SQL = f"""
     INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
         media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
     VALUES (%(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
-            %(sealed_for)s, %(key_version)s, %(body_ct)s, NULL, %(created_at)s, %(expires_at)s)
+            %(sealed_for)s, %(key_version)s, %(body_ct)s, %(report_id)s, %(created_at)s,
+            %(expires_at)s)
     {_REPLACING_EXPIRED}"""
 _PURGE_SQL = f"""
     DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY(
@@ -158,32 +159,15 @@ _PURGE_SQL = f"""
 
 def record(values: dict[str, Any]) -> list[Write]:
     """The response stored (replacing an expired record of the same key), and expired records
-    purged, as one statement. Only ever run under the key's lock, having found no live record."""
+    purged, as one statement. Only ever run under the key's lock, having found no live record.
+
+    A pull's record has no body: it names the report (`report_id`), whose kept copy, already
+    under the subject's key, is the answer. Its writes join the release's own statement
+    (`Claim.report_answer`), so a keyed pull costs no statement more than one without a key."""
     purge = {"now": values["created_at"], "owner": values["owner"],
              "idem_key": values["idem_key"]}  # fmt: skip
     return [Write("idempotency_purge", _PURGE_SQL, purge),
             Write("idempotency_record", _RECORD_SQL, values)]  # fmt: skip
-
-
-_PULL_RECORD_SQL = f"""
-    INSERT INTO idempotency_records AS r (owner, idem_key, route, fingerprint, status,
-        media_type, sealed_for, key_version, body_ct, report_id, created_at, expires_at)
-    SELECT %(owner)s, %(idem_key)s, %(route)s, %(fingerprint)s, %(status)s, %(media_type)s,
-           c.subject_id, c.key_version, NULL, c.report_id, %(created_at)s, %(expires_at)s
-    FROM report_copies c WHERE c.report_id = %(report_id)s
-    {_REPLACING_EXPIRED}
-    RETURNING 1 AS stored
-"""
-
-
-def pull_record(values: dict[str, Any]) -> list[Write]:
-    """A pull's record: it names the report, whose copy (already under the subject's key)
-    is the answer; no keys to read, nothing to encrypt, one statement. `stored` is None when
-    the pull kept no copy (then the caller stores the body itself)."""
-    purge = {"now": values["created_at"], "owner": values["owner"],
-             "idem_key": values["idem_key"]}  # fmt: skip
-    return [Write("idempotency_purge", _PURGE_SQL, purge),
-            Write("idempotency_record", _PULL_RECORD_SQL, values, returns="stored")]  # fmt: skip
 
 
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:

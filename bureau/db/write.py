@@ -12,7 +12,7 @@ keys between the rows are checked at the end of the statement, so they hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,6 +22,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 _PARAM = re.compile(r"%\((\w+)\)s")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,52 @@ def execute(conn: psycopg.Connection[Any], writes: Sequence[Write]) -> dict[str,
 async def execute_async(
     conn: psycopg.AsyncConnection[Any], writes: Sequence[Write]
 ) -> dict[str, Any]:
-    """`execute` on an async connection (report releases run on the event loop)."""
+    """`execute` on an async connection (report releases run on the event loop).
+
+    Sent with `$n` placeholders (psycopg's raw cursor), numbered once per shape of statement:
+    psycopg parses a `%(name)s` query on every execution once it has more than 50 parameters
+    (or 4 kB), and a keyed pull's paper trail has 55 (docs/performance.md, stop 30)."""
     if not writes:
         return {}
-    sql, params = one_statement(writes)
-    async with conn.cursor(row_factory=dict_row) as cur:
+    sql, order = _numbered(tuple((w.name, w.sql, w.returns) for w in writes))
+    params = [writes[i].params[name] for i, name in order]
+    async with psycopg.AsyncRawCursor(conn, row_factory=dict_row) as cur:
         await cur.execute(sql, params)
         row = await cur.fetchone() or {}
     return {w.name: row[w.name] for w in writes if w.returns}
+
+
+@lru_cache(maxsize=256)
+def _numbered(
+    shape: tuple[tuple[str, str, str | None], ...],
+) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """`one_statement` of writes of this shape (name, SQL, returns) with `$n` placeholders,
+    and for each n the write (by position) and the parameter it takes."""
+    order: list[tuple[int, str]] = []
+    numbers: dict[tuple[int, str], int] = {}
+
+    def numbering(i: int) -> Callable[[re.Match[str]], str]:
+        def number(found: re.Match[str]) -> str:
+            if found[0] == "%%":
+                return "%"
+            key = (i, found[1])
+            if key not in numbers:
+                order.append(key)
+                numbers[key] = len(order)
+            return f"${numbers[key]}"
+
+        return number
+
+    parts, answers = [], []
+    for i, (name, text, returns) in enumerate(shape):
+        parts.append(f"{name} AS ({_PLACEHOLDER.sub(numbering(i), text)})")
+        if returns:
+            answers.append(f"(SELECT {returns} FROM {name}) AS {name}")
+    names = [name for name, _, _ in shape]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two writes share a name: {names}")
+    statement = f"WITH {', '.join(parts)} SELECT {', '.join(answers) or 'NULL AS nothing'}"
+    return statement, tuple(order)
 
 
 def assignments(columns: Iterable[str]) -> sql.Composed:

@@ -32,7 +32,7 @@ from bureau.policy.regime import live_rules
 from bureau.reports import copies, repo
 from bureau.reports.draft import Draft
 from bureau.signing import SigningKey
-from bureau.vault import Vault
+from bureau.vault import SubjectCipher, Vault
 from consent.decision import (
     AccessRequest,
     Alert,
@@ -83,11 +83,14 @@ async def pull_report(
     at: datetime,
     *,
     copy_for: timedelta = COPY_WINDOW,
+    answered: Callable[[UUID, SubjectCipher], list[Write]] | None = None,
 ) -> Released:
     """A user's pull under a grant: allowed by `decide`, or refused with the reason.
 
     The signed report is kept, encrypted under the subject's data key, for `copy_for`, so
-    its recipient can fetch it again (`bureau.reports.redelivery`)."""
+    its recipient can fetch it again (`bureau.reports.redelivery`). `answered` gives writes
+    for the paper trail's one statement from the report's id and the copy's cipher (the API
+    stores an `Idempotency-Key`'s answer so: with the work, at no statement's cost)."""
     # The file's reads ride in the facts' round trip; they are decrypted only once allowed.
     facts, sealed = await repo.release_facts(conn, grant_id, lambda who: assemble_sealed(who, at))
     found, freeze, alerts, file_status, known = facts
@@ -104,8 +107,9 @@ async def pull_report(
     recipient = {"org_id": str(org_id), "name": org_name}
     draft = Draft(file, decision, recipient, org_id, purpose, scope, grant_id, None, at)
     routed = await id_routes.distributed_async(conn)
-    return await _record(conn, key, draft, lambda token: copies.copy_writes(
-        cipher, draft.report_id, token, at, copy_for, by_subject=routed))  # fmt: skip
+    told = answered(draft.report_id, cipher) if answered is not None else []
+    return await _record(conn, key, draft, lambda token: [*copies.copy_writes(
+        cipher, draft.report_id, token, at, copy_for, by_subject=routed), *told])  # fmt: skip
 
 
 async def compelled_report(

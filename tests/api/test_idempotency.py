@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from bureau.db.pool import transaction
 from tests.api.served import served
+from tests.conftest import bearer
 from tests.consent.conftest import Org, Person
 from tests.consent.test_reports import counts
 from tests.consent.test_routes import PROBLEM, grant
@@ -215,3 +216,35 @@ def test_a_retried_key_issue_returns_the_same_key_once_and_stores_its_secret_sea
     assert issued is not None and issued["n"] == 1
     assert row is not None and row["sealed_for"] is None
     assert first.json()["key"].encode() not in bytes(row["body_ct"])
+
+
+def test_a_revoked_key_gets_no_replay_of_what_it_pulled(
+    client: TestClient, pool: ConnectionPool, person: Person, lumen: Org, operator: Org
+) -> None:
+    issued = client.post(f"/v1/operator/organizations/{lumen.org_id}/keys",
+                         json={"scopes": ["pull"], "label": "soon revoked"},
+                         headers=operator.headers).json()  # fmt: skip
+    own = Org(lumen.org_id, issued["key"], bearer(issued["key"]))
+    made = grant(client, person, lumen)
+    assert _pull(client, own, made["grant_id"], "before-revoking").status_code == 201
+    revoked = client.delete(f"/v1/operator/keys/{issued['key_id']}", headers=operator.headers)
+    assert revoked.status_code == 204
+    again = _pull(client, own, made["grant_id"], "before-revoking")
+    assert again.status_code == 401 and "idempotent-replayed" not in again.headers
+    assert again.json()["field"] == "authorization"
+
+
+def test_a_pulls_record_is_written_with_its_paper_trail_or_not_at_all(
+    client: TestClient, pool: ConnectionPool, person: Person, lumen: Org
+) -> None:
+    made = grant(client, person, lumen)  # single use
+    assert _pull(client, lumen, made["grant_id"], "trail-1").status_code == 201
+    refused = _pull(client, lumen, made["grant_id"], "trail-2")  # the grant's use is spent
+    assert refused.status_code == 403
+    with transaction(pool) as conn:
+        rows = conn.cursor(row_factory=dict_row).execute(
+            "SELECT i.idem_key, r.subject_id FROM idempotency_records i "
+            "LEFT JOIN reports r USING (report_id) WHERE i.idem_key LIKE 'trail-%%'"
+        ).fetchall()  # fmt: skip
+    # The answer's record names a report that was committed with it; the refusal left none.
+    assert [(r["idem_key"], r["subject_id"]) for r in rows] == [("trail-1", person.subject_id)]
