@@ -60,17 +60,15 @@ def _tradeline(row: tuple[Any, ...], cipher: SubjectCipher) -> Tradeline:
     return Tradeline(*values)
 
 
-def assemble(
-    vault: Vault, subject_id: UUID, at: datetime, known: repo.Known | None = None
-) -> Batch[CreditFile]:
+def assemble(vault: Vault, subject_id: UUID, at: datetime) -> Batch[CreditFile]:
     """Everything held about the subject at `at` (obsolescence is applied by the caller).
 
-    All rows are read in one batch (`repo.file_rows`; what a release already read is `known`),
-    then decrypted here, in memory only. Run it with `bureau.db.batch.run` (sync) or
-    `run_async` (report pulls).
+    All rows are read in one batch (`repo.file_rows`), then decrypted here, in memory only.
+    Run it with `bureau.db.batch.run` (sync) or `run_async`. A report pull reads its file
+    with `assemble_sealed` instead, beside its grant's facts.
     """
     since, due_by = inquiries_since(at), unverified_due_by(at)
-    return repo.file_rows(subject_id, at, since, due_by, known).then(
+    return repo.file_rows(subject_id, at, since, due_by).then(
         lambda rows: credit_file(rows, vault, subject_id, at)
     )
 

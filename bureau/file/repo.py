@@ -173,10 +173,6 @@ class SubjectOf:
     params: tuple[Any, ...]
 
 
-def subject(subject_id: UUID) -> SubjectOf:
-    return SubjectOf("%s", (subject_id,))
-
-
 @lru_cache(maxsize=64)
 def _keyed(statement: str, subject_sql: str) -> str:
     """`statement` (whose first placeholder is its subject's id) reading the subject `subject_sql`
@@ -217,19 +213,15 @@ def file_rows(
     at: datetime,
     inquiries_since: datetime,
     unverified_due_by: date,
-    known: Known | None = None,
 ) -> Batch[FileRows]:
-    """The nine reads of a file sent as one pipeline: one round trip instead of nine (five
-    when a release already `known`s the rest: `release_rows`).
+    """The nine reads of a file sent as one pipeline: one round trip instead of nine (a
+    release reads five of them, `release_rows`, beside its grant's facts).
 
     Why: on a busy server every round trip also waits for the GIL again when its answer comes
     back, so a report pull spent more time queueing between its reads than running them. The
     statements are the same as the single-purpose functions above (shared SQL), read in the
     caller's transaction, so the snapshot semantics do not change.
     """
-    if known is not None:
-        rows = release_rows(subject(subject_id), at, inquiries_since, unverified_due_by)
-        return rows.then(lambda unopened: unopened(known))
     plain = [
         Read(SUBJECT_EXISTS_SQL, (subject_id,), named=False),
         Read(LIVE_DATA_KEYS_SQL, (subject_id,), named=False),
