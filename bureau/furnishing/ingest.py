@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -25,7 +25,7 @@ import psycopg
 from psycopg import errors
 
 from bureau.errors import Conflict, InvalidInput, NotFound
-from bureau.furnishing import admissibility, allocator, repo
+from bureau.furnishing import admissibility, allocator, repo, unchanged
 from bureau.furnishing.accounts import ComposeErrors, record_from_json, record_from_stored
 from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.keying import Keyed, accounts_of, keyed_accounts, pack
@@ -42,6 +42,7 @@ from bureau.furnishing.metro2.validate import (
     check_record,
 )
 from bureau.furnishing.report import IngestReport, Rejection
+from bureau.furnishing.unchanged import Repeat
 from bureau.policy.regime import live_regime, live_rules
 from bureau.subjects import identities
 from bureau.subjects import repo as subjects_repo
@@ -67,6 +68,13 @@ class IngestContended(Conflict):
 
     type = "ingest-contended"
     title = "Another transaction needed what this ingest was writing"
+
+
+@dataclass(frozen=True, slots=True)
+class _Repeats:
+    """A batch's records recognised as unchanged (unchanged.py), for the writer thread."""
+
+    items: list[Repeat]
 
 
 @contextmanager
@@ -146,7 +154,11 @@ class _Ingest:
         # the base records queued, by record number, until their batch is applied: the
         # cycle-to-cycle rules read them (added here, taken out by the writer thread)
         self.queued_records: dict[int, Record] = {}
-        self.writer: BackgroundWriter[list[Keyed]] | None = None
+        self.writer: BackgroundWriter[list[Keyed] | _Repeats] | None = None
+        # the digest of each base record queued for the full path, by record number, for its
+        # tradeline (unchanged.py); records are recognised as unchanged until one renumbers
+        self.digests: dict[int, bytes] = {}
+        self.recognising = True
         self.seq = 0
         self.staged_identities = False  # facts for identities.merge_staged, at the end
         self.started = datetime.now(UTC)  # the transaction's time, once it is known
@@ -216,7 +228,7 @@ class _Ingest:
         """Batches queued by `take` are keyed (by `workers` processes, or here) and
         applied in a background thread, in order, until the block ends; on a failure the
         thread is stopped before it propagates."""
-        with BackgroundWriter(self.apply) as writer:
+        with BackgroundWriter(self._apply_any) as writer:
             self.writer = writer
             if workers:
                 self.keying = KeyingPipeline(pool(workers), self.matcher.indexer,
@@ -237,19 +249,88 @@ class _Ingest:
         if not self.pending:
             return
         assert self.writer is not None, "take() is used inside applying()"
+        rest = self._recognise(self.pending)
+        self.pending = []
+        if not rest:
+            return
         if self.keying is not None:
-            self.keying.submit([pack(record) for record in self.pending])
+            self.keying.submit([pack(record) for record in rest])
         else:
-            accounts = [a for record in self.pending for a in accounts_of(record)]
+            accounts = [a for record in rest for a in accounts_of(record)]
             self.writer.submit(keyed_accounts(self.matcher.indexer, self.report.furnisher_id,
                                               accounts))  # fmt: skip
-        self.pending = []
+
+    def _recognise(self, records: list[Record]) -> list[Record]:
+        """Hand the batch's unchanged records (unchanged.py) to the writer as narrow rows;
+        return the others, for the full path, their digests kept for their tradelines.
+
+        The stored state is read here, in the reading thread, on the ingest's connection
+        (psycopg serialises its use): the writer does not change a tradeline before the
+        merge, except to renumber one, and the first record that renumbers ends this for the
+        rest of the file, its own batch included."""
+        assert self.writer is not None
+        digests = unchanged.report_digests(self.matcher.indexer, records)
+        if self.recognising and any(s.kind == "L1" for r in records for s in r.appended):
+            self.recognising = False
+        repeats: list[Repeat] = []
+        rest: list[Record] = []
+        held: dict[bytes, unchanged.Held] = {}
+        by_number: dict[int, bytes] = {}
+        if self.recognising:
+            open_to = [r for r in records if unchanged.eligible(r)]
+            furnisher = self.report.furnisher_id
+            refs = self.matcher.indexer.indexes("account", [
+                f"{furnisher}:{r.main.get('consumer_account_number') or ''}" for r in open_to])  # fmt: skip
+            try:
+                held = unchanged.held_by_ref(repo.digests_held(self.conn, furnisher, refs))
+            except psycopg.Error:
+                self.writer.close()  # the writer's failure, if it is what ended the transaction
+                raise
+            by_number = dict(zip((r.number for r in open_to), refs, strict=True))
+        for record, digest in zip(records, digests, strict=True):
+            ref = by_number.get(record.number)
+            repeat = unchanged.recognise(record, digest, held.get(ref)) if ref else None
+            if repeat is None:
+                self.digests[record.number] = digest
+                rest.append(record)
+            else:
+                self.queued_records.pop(record.number, None)
+                repeats.append(repeat)
+        if repeats:
+            self.writer.submit(_Repeats(repeats))
+        return rest
+
+    def _apply_any(self, batch: list[Keyed] | _Repeats) -> None:
+        if isinstance(batch, _Repeats):
+            self.apply_repeats(batch.items)
+        else:
+            self.apply(batch)
+
+    def apply_repeats(self, repeats: list[Repeat]) -> None:
+        """Stage a batch's unchanged records, one narrow row each (merged in finish), after
+        the cycle-to-cycle rules: each against its previous report, the same bytes with the
+        stored period and payment history put back (unchanged.previous_record)."""
+        found = cycle_problems([r.record for r in repeats],
+                               [unchanged.previous_record(r) for r in repeats])  # fmt: skip
+        for repeat, problems in zip(repeats, found, strict=True):
+            if problems:
+                number = str(repeat.record.main.get("consumer_account_number") or "")
+                self.flagged_across.append(Rejection(repeat.record.number, number, problems))
+        repo.copy_repeats(self.conn, [(r.held.subject_id, r.held.tradeline_id, r.period,
+                                       r.digest) for r in repeats])  # fmt: skip
+        matched = self.report.matched
+        matched["account"] = matched.get("account", 0) + len(repeats)
+        self.report.accepted += len(repeats)
 
     def apply(self, batch: list[Keyed]) -> None:
         """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
         records = {
             k.account.number: record for k in batch if k.account.role == "base"
             and (record := self.queued_records.pop(k.account.number, None)) is not None
+        }  # fmt: skip
+        digests = {
+            k.account.number: digest for k in batch if k.account.role == "base"
+            and (digest := self.digests.pop(k.account.number, None)) is not None
         }  # fmt: skip
         refused_before = len(self.refused)
         matches = self._open_files_only(self.matcher.resolve(batch))
@@ -319,6 +400,7 @@ class _Ingest:
                 furnisher_id, m.account_ref, number_ct, key_version,
                 *(values[c] for c in repo.FURNISHED_COLUMNS),
                 m.account.reported(), m.account.delete_reason,
+                digests.get(m.account.number) if m.account.role == "base" else None,
             ))  # fmt: skip
         identities.copy_new_documents(self.conn, [(s, v, f) for s, (v, f) in fresh.items()])
         if staged:  # merged once, in finish(): see there
@@ -405,6 +487,16 @@ class _Ingest:
         if self.staged_identities:
             identities.merge_staged(self.conn)
         report.tradelines = repo.merge_stage(self.conn, report.batch_id, self.source)
+        staged, written = repo.merge_repeats(self.conn, report.batch_id, self.source)
+        if written < staged:
+            raise IngestContended(
+                f"{staged - written} account(s) this file repeats unchanged were changed by "
+                "another transaction while it was read; nothing from this request was stored: "
+                "send it again", field="records")  # fmt: skip
+        if written:
+            counts = report.tradelines
+            counts["reports"] = counts.get("reports", 0) + written
+            counts["unchanged"] = counts.get("unchanged", 0) + written
         for rule in MATCH_RULES:
             report.matched.setdefault(rule, 0)
         repo.record_batch(self.conn, report.batch_id, report.furnisher_id, self.source,

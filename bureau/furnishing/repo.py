@@ -37,7 +37,7 @@ TRADELINE_COLUMNS = (
 FURNISHED_COLUMNS: tuple[str, ...] = (*TRADELINE_COLUMNS, "account_details", "consumer_role")
 STAGE_COLUMNS: tuple[str, ...] = (
     "seq", "subject_id", "tradeline_id", "furnisher_id", "account_ref", "account_number_ct",
-    "key_version", *FURNISHED_COLUMNS, "reported", "delete_reason",
+    "key_version", *FURNISHED_COLUMNS, "reported", "delete_reason", "report_digest",
 )  # fmt: skip
 
 _COLUMN_TYPES = """
@@ -50,7 +50,8 @@ _COLUMN_TYPES = """
     special_comment text, compliance_condition text, current_balance bigint,
     amount_past_due bigint, original_charge_off bigint, consumer_info_indicator text,
     interest_type text, original_creditor text, creditor_classification text,
-    account_details jsonb, consumer_role text, reported jsonb, delete_reason text
+    account_details jsonb, consumer_role text, reported jsonb, delete_reason text,
+    report_digest bytea
 """
 # The staging columns' types, for binary COPY (read from the table definition above).
 STAGE_TYPES: tuple[str, ...] = tuple(
@@ -141,15 +142,78 @@ def lock_furnisher(conn: psycopg.Connection[Any], furnisher_id: UUID) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(furnisher_id),))
 
 
+_REPEAT_TYPES = """
+    subject_id uuid, tradeline_id uuid, date_account_information date, report_digest bytea
+"""
+REPEAT_COLUMNS: tuple[str, ...] = tuple(
+    column.split()[0] for column in _REPEAT_TYPES.replace("\n", " ").split(",")
+)
+
+
 def create_stage(conn: psycopg.Connection[Any]) -> None:
-    """Unlogged, session-private staging tables, dropped when the transaction ends."""
+    """Unlogged, session-private staging tables, dropped when the transaction ends: the
+    accounts to merge, and the unchanged reports recognised from their bytes (unchanged.py)."""
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS furnish_stage ({_COLUMN_TYPES}) ON COMMIT DROP")
-    conn.execute("TRUNCATE furnish_stage")
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS furnish_repeats ({_REPEAT_TYPES}) "
+                 "ON COMMIT DROP")  # fmt: skip
+    conn.execute("TRUNCATE furnish_stage, furnish_repeats")
 
 
 def copy_stage(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
     """Accounts into the staging table; `reported` is the JSON object itself (a dict)."""
     return copy_binary(conn, "furnish_stage", STAGE_COLUMNS, STAGE_TYPES, rows)
+
+
+def copy_repeats(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
+    """Unchanged reports (subject_id, tradeline_id, period, digest) into their staging table."""
+    return copy_binary(conn, "furnish_repeats", REPEAT_COLUMNS,
+                       ("uuid", "uuid", "date", "bytea"), rows)  # fmt: skip
+
+
+def digests_held(
+    conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
+) -> list[dict[str, Any]]:
+    """The base consumer's tradelines of these accounts that a report's digest still vouches
+    for (unchanged.py), on open files, as last reported: account_ref, subject_id,
+    tradeline_id, report_digest, reported_through, reported_history. One query per batch."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT t.account_ref, t.subject_id, t.tradeline_id, t.report_digest, "
+            "t.reported_through, t.reported_history FROM tradelines_as_reported t "
+            "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role = 'base' "
+            "AND t.report_digest IS NOT NULL AND t.deleted_at IS NULL AND "
+            + _OPEN_FILE.format(row="t"),
+            (furnisher_id, refs),
+            binary=True,
+        )
+        return cur.fetchall()
+
+
+def merge_repeats(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> tuple[int, int]:
+    """The unchanged reports recognised from their bytes, each a narrow history row for its
+    period (as merge_stage writes an unchanged report), provided the tradeline still carries
+    the digest they were recognised by. Returns (staged, written): fewer written means another
+    transaction changed one of those tradelines meanwhile (the caller refuses the ingest)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        staged = cur.execute("SELECT count(*) FROM furnish_repeats").fetchone()
+        assert staged is not None
+        if not staged[0]:
+            return 0, 0
+        cur.execute(
+            """
+            INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
+                                           revision, source, batch_id, reported, repeats)
+            SELECT r.subject_id, r.tradeline_id, r.date_account_information, 1, %s, %s, NULL,
+                   t.date_account_information
+            FROM furnish_repeats r
+            JOIN tradelines t ON t.subject_id = r.subject_id AND t.tradeline_id = r.tradeline_id
+            WHERE t.report_digest = r.report_digest AND t.deleted_at IS NULL
+            ORDER BY r.subject_id, r.tradeline_id
+            ON CONFLICT DO NOTHING
+            """,
+            (source, batch_id),
+        )
+        return int(staged[0]), cur.rowcount
 
 
 PREVIOUS_COLUMNS = tuple(c for c in TRADELINE_COLUMNS if c not in ("account_details",))
@@ -207,7 +271,7 @@ def renumber_accounts(conn: psycopg.Connection[Any], rows: Sequence[Sequence[Any
     with conn.cursor() as cur:
         cur.executemany(
             "UPDATE tradelines SET account_ref = %s, account_number_ct = %s, key_version = %s, "
-            "updated_at = now() WHERE subject_id = %s AND tradeline_id = %s",
+            "report_digest = NULL, updated_at = now() WHERE subject_id = %s AND tradeline_id = %s",
             rows,
         )
         return len(rows)
@@ -236,8 +300,10 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
     payment history moved on one month (repeating its latest rating) is *unchanged*: it writes
     no tradeline update and no JSON, only a narrow history row for its period (`reported`
     NULL), from which `reported_for_period` answers exactly (docs/metro2.md)."""
-    columns = ", ".join(FURNISHED_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
+    columns = ", ".join((*_UPDATABLE, "report_digest"))
+    # a newer report sets its digest with its values (unchanged.py); the digest alone never
+    # makes an update: it is set below where the values are the same
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_UPDATABLE, "report_digest"))
     old = ", ".join(f"tradelines.{c}" for c in _UPDATABLE)
     new = ", ".join(f"EXCLUDED.{c}" for c in _UPDATABLE)
     steady_l = ", ".join(f"l.{c}" for c in _STEADY)
@@ -316,6 +382,22 @@ def merge_stage(conn: psycopg.Connection[Any], batch_id: UUID, source: str) -> d
             """
         )
         counts["deleted"] = cur.rowcount
+        # a report whose values the account already holds (an unchanged period, or the same
+        # period sent again in other bytes) vouches for the account from now on: its digest,
+        # where the row's is another or was cleared (a correction, a renumbering)
+        cur.execute(
+            """
+            UPDATE tradelines t SET report_digest = l.report_digest
+            FROM (SELECT l.subject_id, l.furnisher_id, l.account_ref, l.report_digest,
+                         l.date_account_information, coalesce(h.unchanged, false) AS unchanged
+                  FROM furnish_latest l LEFT JOIN furnish_held h ON h.seq = l.seq
+                  WHERE l.report_digest IS NOT NULL AND l.delete_reason IS NULL) l
+            WHERE t.subject_id = l.subject_id AND t.furnisher_id = l.furnisher_id
+              AND t.account_ref = l.account_ref AND t.deleted_at IS NULL
+              AND (l.unchanged OR t.date_account_information = l.date_account_information)
+              AND t.report_digest IS DISTINCT FROM l.report_digest
+            """
+        )
         cur.execute(
             """
             INSERT INTO tradeline_reports (subject_id, tradeline_id, date_account_information,
@@ -547,7 +629,8 @@ _UPSERT_TRADELINE = f"""
         account_number_ct, key_version, {", ".join(TRADELINE_COLUMNS)})
     VALUES ({", ".join(["%s"] * (6 + len(TRADELINE_COLUMNS)))})
     ON CONFLICT (subject_id, tradeline_id) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in TRADELINE_COLUMNS)}, updated_at = %s
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in TRADELINE_COLUMNS)}, report_digest = NULL,
+        updated_at = %s
     WHERE ({", ".join(f"tradelines.{c}" for c in TRADELINE_COLUMNS)})
           IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in TRADELINE_COLUMNS)})
 """.encode()
@@ -583,7 +666,7 @@ def correct_tradeline(
 ) -> None:
     """A dispute's corrected values (column names are the dispute's checked field names)."""
     conn.execute(
-        sql.SQL("UPDATE tradelines SET {}, updated_at = now() "
+        sql.SQL("UPDATE tradelines SET {}, report_digest = NULL, updated_at = now() "
                 "WHERE subject_id = %(_s)s AND tradeline_id = %(_i)s").format(assignments(values)),
         {**values, "_s": subject_id, "_i": tradeline_id},
     )  # fmt: skip
@@ -594,7 +677,8 @@ def set_compliance_condition(
 ) -> None:
     """The account's compliance condition code (XB while disputed, XC, XH after)."""
     conn.execute(
-        "UPDATE tradelines SET compliance_condition = %s, updated_at = now() "
+        "UPDATE tradelines SET compliance_condition = %s, report_digest = NULL, "
+        "updated_at = now() "
         "WHERE subject_id = %s AND tradeline_id = %s",
         (code, subject_id, tradeline_id),
     )
@@ -605,7 +689,7 @@ def delete_tradeline(
 ) -> None:
     """Take the account off the file: kept, marked deleted, so a reinsertion can follow."""
     conn.execute(
-        "UPDATE tradelines SET deleted_at = %s, deleted_reason = %s "
+        "UPDATE tradelines SET deleted_at = %s, deleted_reason = %s, report_digest = NULL "
         "WHERE subject_id = %s AND tradeline_id = %s AND deleted_at IS NULL",
         (at, reason, subject_id, tradeline_id),
     )
@@ -613,7 +697,7 @@ def delete_tradeline(
 
 def reinsert_tradeline(conn: psycopg.Connection[Any], subject_id: UUID, tradeline_id: UUID) -> None:
     conn.execute(
-        "UPDATE tradelines SET deleted_at = NULL, deleted_reason = NULL "
+        "UPDATE tradelines SET deleted_at = NULL, deleted_reason = NULL, report_digest = NULL "
         "WHERE subject_id = %s AND tradeline_id = %s",
         (subject_id, tradeline_id),
     )
@@ -629,7 +713,8 @@ def unlink_shredded(event: events.FileKeysShredded) -> list[Write]:
     refuses a volatile function such as gen_random_uuid() in an UPDATE of a distributed
     table): as unlinkable as random bytes, distinct per account."""
     return [Write("accounts_unlinked", "UPDATE tradelines SET account_ref = "
-                  "sha256(%(salt)s || uuid_send(tradeline_id)), updated_at = now() "
+                  "sha256(%(salt)s || uuid_send(tradeline_id)), report_digest = NULL, "
+                  "updated_at = now() "
                   "WHERE subject_id = %(s)s RETURNING 1",
                   {"s": event.subject_id, "salt": secrets.token_bytes(32)},
                   returns="count(*)")]  # fmt: skip

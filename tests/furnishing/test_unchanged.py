@@ -1,0 +1,217 @@
+"""The monthly cycle's shortcut: a record whose bytes repeat the account's last report (apart
+from the activity date, the time stamp and the payment history's monthly move) is recognised
+before it is mapped, indexed or matched, and lands as the same unchanged period the full path
+would write; anything that changed the account since sends the record down the full path."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from bureau.furnishing import ingest, repo, unchanged
+from bureau.furnishing.accounts import record_from_stored
+from bureau.furnishing.ingest import IngestContended, ingest_metro2
+from bureau.furnishing.keying import Keyed
+from bureau.furnishing.metro2.columnar.history import cycle_problems
+from bureau.furnishing.metro2.synthetic import account
+from bureau.furnishing.metro2.write import compose_record
+from bureau.furnishing.report import IngestReport
+from bureau.vault import Vault
+from tests.furnishing.conftest import Segments, metro2_file
+
+OCTOBER, NOVEMBER, DECEMBER = date(2026, 10, 31), date(2026, 11, 30), date(2026, 12, 31)
+
+
+def _send(conn: psycopg.Connection[Any], vault: Vault, furnisher: UUID,
+          accounts: Sequence[dict[str, Any] | tuple[dict[str, Any], Segments]],
+          as_of: date) -> IngestReport:  # fmt: skip
+    return ingest_metro2(conn, vault, furnisher, io.BytesIO(metro2_file(accounts, as_of)))
+
+
+def _next(values: dict[str, Any], as_of: date, **changed: Any) -> dict[str, Any]:
+    history = str(values["payment_history_profile"])
+    return dict(values, date_account_information=as_of,
+                payment_history_profile=history[0] + history[:23], **changed)  # fmt: skip
+
+
+def _steady(seed: int, number: int) -> dict[str, Any]:
+    values = account(random.Random(seed), OCTOBER, number=number)
+    values.update(account_status="11", current_balance=500, amount_past_due=0,
+                  payment_history_profile="0" * 24)  # fmt: skip
+    return values
+
+
+@pytest.fixture
+def keyed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many accounts the full path keyed (mapped and blind-indexed) in each ingest call."""
+    counts: list[int] = []
+    real = ingest.keyed_accounts
+
+    def counting(*args: Any) -> list[Keyed]:
+        out = real(*args)
+        counts.append(len(out))
+        return out
+
+    monkeypatch.setattr(ingest, "keyed_accounts", counting)
+    yield counts
+
+
+def _digests(conn: psycopg.Connection[Any], furnisher: UUID) -> list[bytes | None]:
+    rows = conn.execute(
+        "SELECT report_digest FROM tradelines WHERE furnisher_id = %s ORDER BY tradeline_id",
+        (furnisher,),
+    ).fetchall()
+    return [None if r["report_digest"] is None else bytes(r["report_digest"]) for r in rows]
+
+
+def test_an_unchanged_record_lands_as_its_period_without_being_matched_again(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, keyed: list[int]
+) -> None:
+    first = [_steady(1, 1), _steady(2, 2)]
+    _send(conn, vault, furnisher_id, first, OCTOBER)
+    assert keyed == [2]
+    digests = _digests(conn, furnisher_id)
+    assert len(digests) == 2 and all(d is not None and len(d) == 32 for d in digests)
+
+    moved = [_next(first[0], NOVEMBER), _next(first[1], NOVEMBER, current_balance=420)]
+    report = _send(conn, vault, furnisher_id, moved, NOVEMBER)
+    assert keyed == [2, 1]  # only the changed balance went through matching
+    assert report.accepted == 2 and report.matched["account"] == 2
+    assert report.tradelines == {"inserted": 0, "updated": 1, "deleted": 0, "reports": 2,
+                                 "unchanged": 1}  # fmt: skip
+    row = conn.execute(
+        "SELECT t.subject_id, t.tradeline_id FROM tradelines t WHERE t.furnisher_id = %s "
+        "AND t.current_balance = 500", (furnisher_id,),
+    ).fetchone()  # fmt: skip
+    assert row is not None
+    said = repo.reported_for_period(conn, row["subject_id"], row["tradeline_id"], NOVEMBER)
+    assert said is not None and said["date_account_information"] == "2026-11-30"
+    assert said["payment_history"] == "0" * 24 and said["current_balance"] == 500
+
+
+def test_a_new_time_stamp_alone_does_not_stop_the_record_being_recognised(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, keyed: list[int]
+) -> None:
+    october = dict(_steady(3, 1), time_stamp=datetime(2026, 10, 31, 23, 0, 0))
+    _send(conn, vault, furnisher_id, [october], OCTOBER)
+    november = _next(october, NOVEMBER, time_stamp=datetime(2026, 11, 30, 22, 15, 5))
+    report = _send(conn, vault, furnisher_id, [november], NOVEMBER)
+    assert keyed == [1] and report.tradelines["unchanged"] == 1
+
+
+def test_a_correction_sends_the_next_cycle_down_the_full_path(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, keyed: list[int]
+) -> None:
+    """A dispute's correction changed the account since the furnisher's last report: the
+    record no longer repeats what the file holds, so it is matched and merged as before."""
+    october = _steady(4, 1)
+    _send(conn, vault, furnisher_id, [october], OCTOBER)
+    (before,) = _digests(conn, furnisher_id)
+    row = conn.execute("SELECT subject_id, tradeline_id FROM tradelines WHERE furnisher_id = %s",
+                       (furnisher_id,)).fetchone()  # fmt: skip
+    assert row is not None
+    repo.correct_tradeline(conn, row["subject_id"], row["tradeline_id"], {"current_balance": 0})
+    assert _digests(conn, furnisher_id) == [None]
+
+    report = _send(conn, vault, furnisher_id, [_next(october, NOVEMBER)], NOVEMBER)
+    assert keyed == [1, 1] and report.tradelines["updated"] == 1
+    assert _digests(conn, furnisher_id) == [before]  # the report vouches for the row again
+
+
+@pytest.mark.parametrize("undo", [
+    lambda c, s, t: repo.delete_tradeline(c, s, t, "test", datetime.now()),
+    lambda c, s, t: repo.set_compliance_condition(c, s, t, "XB"),
+])  # fmt: skip
+def test_whatever_else_changes_a_tradeline_clears_its_digest(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID,
+    undo: Callable[[psycopg.Connection[Any], UUID, UUID], None],
+) -> None:  # fmt: skip
+    _send(conn, vault, furnisher_id, [_steady(5, 1)], OCTOBER)
+    row = conn.execute("SELECT subject_id, tradeline_id FROM tradelines WHERE furnisher_id = %s",
+                       (furnisher_id,)).fetchone()  # fmt: skip
+    assert row is not None
+    undo(conn, row["subject_id"], row["tradeline_id"])
+    assert _digests(conn, furnisher_id) == [None]
+
+
+def test_an_account_changed_between_reading_and_merging_refuses_the_file(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Another transaction's correction landing while the file is read would otherwise be
+    repeated over: the ingest is refused whole (409, send again) instead."""
+    october = _steady(6, 1)
+    _send(conn, vault, furnisher_id, [october], OCTOBER)
+    real = repo.digests_held
+
+    def then_corrected(c: psycopg.Connection[Any], *args: Any) -> list[dict[str, Any]]:
+        rows = real(c, *args)
+        c.execute("UPDATE tradelines SET report_digest = NULL")  # what correct_tradeline does
+        return rows
+
+    monkeypatch.setattr(repo, "digests_held", then_corrected)
+    with pytest.raises(IngestContended) as refused:
+        _send(conn, vault, furnisher_id, [_next(october, NOVEMBER)], NOVEMBER)
+    assert refused.value.field == "records"
+
+
+def test_associated_consumers_take_the_full_path(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, keyed: list[int]
+) -> None:
+    """A joint account writes a row per consumer: the merge decides it, as before."""
+    joint = _steady(7, 1)
+    partner: Segments = [("J1", {"surname": "LEE", "first_name": "ANN", "ecoa_code": "2"})]
+    _send(conn, vault, furnisher_id, [(joint, partner)], OCTOBER)
+    report = _send(conn, vault, furnisher_id, [(_next(joint, NOVEMBER), partner)], NOVEMBER)
+    assert keyed == [2, 2]  # both consumers' rows matched again
+    assert report.tradelines["unchanged"] == 2
+
+
+def test_after_a_renumbering_the_rest_of_the_file_takes_the_full_path(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID, keyed: list[int]
+) -> None:
+    """A record that renumbers an account changes a tradeline another record of the file may
+    name, while the file is still being read: from it on, nothing is recognised early."""
+    first = [_steady(8, 1), _steady(9, 2)]
+    _send(conn, vault, furnisher_id, first, OCTOBER)
+    renumbered: Segments = [("L1", {"change_indicator": 1,
+                                    "new_consumer_account_number": "NEW-0042"})]  # fmt: skip
+    report = _send(conn, vault, furnisher_id,
+                   [(_next(first[0], NOVEMBER), renumbered), _next(first[1], NOVEMBER)],
+                   NOVEMBER)  # fmt: skip
+    assert keyed == [2, 2] and report.renumbered == 1
+    assert report.tradelines["unchanged"] == 1  # the merge still finds the second unchanged
+
+
+def test_cycle_rules_read_the_same_previous_report_either_way(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    """What the cycle-to-cycle rules find on a recognised record, against the previous
+    report rebuilt from its own bytes, is what they find against the stored state."""
+    rng = random.Random(2026)
+    first = [account(rng, OCTOBER, number=i) for i in range(1, 301)]
+    report = _send(conn, vault, furnisher_id, first, OCTOBER)
+    kept = [v for v in first if v["consumer_account_number"] not in
+            {r.account for r in report.rejections}]  # fmt: skip
+    records = [compose_record("base", _next(v, DECEMBER)) for v in kept]  # a month skipped
+    indexer = vault.blind_indexer()
+    refs = indexer.indexes("account", [f"{furnisher_id}:{v['consumer_account_number']}"
+                                       for v in kept])  # fmt: skip
+    held = unchanged.held_by_ref(repo.digests_held(conn, furnisher_id, refs))
+    stored = repo.previous_cycles(conn, furnisher_id, refs)
+    digests = unchanged.report_digests(indexer, records)
+    repeats = [unchanged.recognise(r, d, held.get(ref))
+               for r, d, ref in zip(records, digests, refs, strict=True)]  # fmt: skip
+    assert all(repeats), "every record repeats its account's report"
+    fast = cycle_problems(records, [unchanged.previous_record(r) for r in repeats if r])
+    full = cycle_problems(records, [record_from_stored(stored[ref]) for ref in refs])
+    assert [[(p.rule, p.field) for p in found] for found in fast] == \
+        [[(p.rule, p.field) for p in found] for found in full]  # fmt: skip
+    assert sum(map(len, full)) > 0, "some rule finds something on these pairs"
