@@ -32,7 +32,7 @@ from ingest import add_furnisher, run_cycles, write_cycles, write_file
 from psycopg.rows import dict_row
 
 from bureau.db.migrate import migrate
-from bureau.furnishing import ingest, keying_pool, matching, repo
+from bureau.furnishing import ingest, keying_pool, matching, repo, unchanged
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.subjects import creation, identities
 from bureau.vault import SubjectCipher, Vault
@@ -152,6 +152,14 @@ _STEPS: tuple[tuple[Any, str, str, bool], ...] = (
     (matching.Matcher, "cipher", "data keys of known subjects (unwrap)", False),
     (ingest._Ingest, "_open_files_only", "closed-file check", True),
     (ingest._Ingest, "_check_cycles", "cycle-to-cycle rules", False),
+    (ingest._Ingest, "_recognise", "unchanged: recognised (split, account refs)", False),
+    (unchanged, "report_digests", "unchanged: digests (HMAC)", False),
+    (unchanged, "recognise", "unchanged: recognised (split, account refs)", False),
+    (repo, "digests_held", "unchanged: stored digests (read)", True),
+    (ingest._Ingest, "apply_repeats", "unchanged: cycle rules + rows", False),
+    (ingest, "cycle_problems", "cycle-to-cycle rules", False),
+    (repo, "copy_repeats", "unchanged: staging COPY", True),
+    (repo, "merge_repeats", "merge: unchanged periods", True),
     (identities, "held", "facts already held (read)", True),
     (SubjectCipher, "encrypt", "AES-GCM", False),
     (ingest, "encrypt_many", "AES-GCM", False),

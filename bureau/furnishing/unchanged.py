@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,8 @@ _MOVING = tuple(sorted((BASE[name].slice for name in (
     key=lambda s: s.start))  # fmt: skip
 _DATE = BASE["date_account_information"].slice
 _HISTORY = BASE["payment_history_profile"]
+_HISTORY_AT = _HISTORY.slice.start
+assert _HISTORY.slice.stop <= _DATE.start, "the payment history comes before the activity date"
 _PREFIX = b"report\x00"  # its own domain under the blind-index key (vault/indexer.py)
 
 
@@ -114,15 +117,19 @@ def recognise(record: Record, digest: bytes, held: Held | None) -> Repeat | None
 def previous_record(repeat: Repeat) -> Record:
     """The account's previous report as a record, for the cycle-to-cycle rules: the same
     bytes (the digests are equal) with the stored period and payment history put back."""
-    base = repeat.record.main
-    through = repeat.held.through
+    segments = repeat.record.segments
+    text = segments[0].text
     history = (repeat.held.history or "").ljust(_HISTORY.length)
-    text = base.text
-    text = (text[: _DATE.start] + through.strftime("%m%d") + f"{through.year:04d}"
-            + text[_DATE.stop :])  # fmt: skip
-    text = text[: _HISTORY.slice.start] + history + text[_HISTORY.slice.stop :]
-    segments = [Segment("base", text), *(Segment(s.kind, s.text) for s in repeat.record.appended)]
-    return Record("base", segments, number=repeat.record.number)
+    text = (text[:_HISTORY_AT] + history + text[_HISTORY.slice.stop : _DATE.start]
+            + _mmddyyyy(repeat.held.through) + text[_DATE.stop :])  # fmt: skip
+    previous = [Segment("base", text), *(Segment(s.kind, s.text) for s in segments[1:])]
+    return Record("base", previous, number=repeat.record.number)
+
+
+@lru_cache(maxsize=64)
+def _mmddyyyy(day: date) -> str:
+    """A Metro 2 date (most accounts of a cycle share their last period)."""
+    return f"{day.month:02d}{day.day:02d}{day.year:04d}"
 
 
 def held_by_ref(rows: Sequence[Mapping[str, Any]]) -> dict[bytes, Held]:

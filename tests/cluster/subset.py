@@ -35,6 +35,7 @@ SUBSET: tuple[str, ...] = (
     "tests/furnishing/test_repo.py",
     "tests/furnishing/test_ingest.py",
     "tests/furnishing/test_steady_cycle.py",
+    "tests/furnishing/test_unchanged.py",
     "tests/furnishing/test_matching.py",
     "tests/furnishing/test_routes.py",
     # every other package and route family, through its own tests

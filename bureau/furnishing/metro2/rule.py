@@ -10,6 +10,7 @@ the CFPB treats its evaluators' hits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from bureau.furnishing.metro2.predicates import Pred, Ref, is_cycle_rule, reads
@@ -30,7 +31,9 @@ class Rule:
     each: str | None = None  # evaluate once per appended segment of this kind (bound to `seg`)
     reason: str = ""  # the finding's reason; {field_name} is replaced by the text found
 
-    @property
+    # cached: a rule never changes, and explaining each finding asks again (its reason quotes
+    # the values read), which walked the predicate tree once per finding
+    @cached_property
     def reads(self) -> tuple[Ref, ...]:
         if self.when is None:
             return ()
@@ -44,6 +47,6 @@ class Rule:
         assert self.when is not None, "only consistency rules blame a field"
         return self.blame or next(r for r in self.reads if r.cycle == "now")
 
-    @property
+    @cached_property
     def across_cycles(self) -> bool:
         return self.when is not None and is_cycle_rule(self.when)

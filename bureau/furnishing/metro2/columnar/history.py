@@ -30,15 +30,18 @@ def batch_of(records: Sequence[Record | None], activity: Sequence[date | None]) 
     """Base records (None: no record, read as blanks) with their appended segments."""
     blank = " " * BASE.length
     base = Segments(BASE, _rows([r.main.text if r else blank for r in records], BASE.length))
+    # one pass over the records (most have no appended segment), grouped by kind
+    found: dict[str, tuple[list[str], list[int]]] = {}
+    for i, record in enumerate(records):
+        if record is not None and len(record.segments) > 1:
+            for segment in record.appended:
+                texts, owners = found.setdefault(segment.kind, ([], []))
+                texts.append(segment.text)
+                owners.append(i)
     appended: dict[str, tuple[Segments, np.ndarray]] = {}
     for kind, layout in APPENDED.items():
-        texts, owners = [], []
-        for i, record in enumerate(records):
-            for segment in record.appended if record else ():
-                if segment.kind == kind:
-                    texts.append(segment.text)
-                    owners.append(i)
-        if texts:
+        if kind in found:
+            texts, owners = found[kind]
             appended[kind] = (Segments(layout, _rows(texts, layout.length)),
                               np.array(owners, dtype=np.int64))  # fmt: skip
     days = Day(np.array([day_number(a) if a else 0 for a in activity], dtype=np.int64),
