@@ -7,8 +7,9 @@ doing it in a second thread lets the next batch be read meanwhile: on two cores 
 overlap instead of taking turns.
 
 Order and atomicity are unchanged: batches are applied one at a time, in the order given, on
-the caller's connection (used by nobody else until `close` returns), inside the caller's
-transaction. A failure in the thread is raised in the caller at the next `submit` or at
+the caller's connection, inside the caller's transaction. The caller may read on that
+connection meanwhile (the ingest reads its batches' stored digests: unchanged.py); psycopg
+runs one statement at a time on a connection, so the two take turns. A failure in the thread is raised in the caller at the next `submit` or at
 `close`; the caller's transaction then rolls back as before. At most `depth` batches wait,
 so memory stays bounded however large the file.
 """
