@@ -475,7 +475,8 @@ class _Ingest:
         report = self.report
         for rejection in self.refused:
             report.reject(rejection)
-        for flagged in self.flagged_across:
+        # in file order: batches recognised unchanged reach the writer before keyed ones
+        for flagged in sorted(self.flagged_across, key=lambda found: found.record):
             report.flag(flagged)
         report.subjects_created = self.matcher.created
         # Facts new to files that already existed are written here, in one sorted statement,
