@@ -247,7 +247,7 @@ def test_the_shortcut_writes_what_the_full_path_writes(
     """A cycle of unchanged, moved, changed, late and skipped-month accounts, applied with the
     shortcut and again (from the same state) without it: the same rows, the same report."""
     rng = random.Random(31)
-    first = [account(rng, OCTOBER, number=i) for i in range(1, 121)]
+    first: list[dict[str, Any]] = [account(rng, OCTOBER, number=i) for i in range(1, 121)]
     _send(conn, vault, furnisher_id, first, OCTOBER)
     second: list[dict[str, Any]] = []
     for values in first:
