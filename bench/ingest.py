@@ -475,11 +475,13 @@ def timed_ingest(
     """One ingest of the file, committed, timed end to end, with its CPU split."""
 
     rss: dict[int, float] = {}  # MB resident every 100,000 records (and at the end)
+    told = [0]  # records at the last call: unchanged rows are counted a block at a time
 
     def progress(done: int, _read: int) -> None:
-        if done % 50_000 == 0:
+        last, told[0] = told[0], done
+        if done // 50_000 > last // 50_000:
             log(f"ingest: {done:,} records, RSS {resident_mb():.1f} MB")
-        if done % 100_000 == 0 or done == n:
+        if done // 100_000 > last // 100_000 or done == n:
             rss[done] = resident_mb()
 
     before = table_writes(conn)  # opens the transaction the ingest runs in

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
+import numpy as np
 import psycopg
 from psycopg import errors
 
@@ -31,14 +32,18 @@ from bureau.furnishing.background_apply import BackgroundWriter
 from bureau.furnishing.keying import Keyed, accounts_of, keyed_accounts, pack
 from bureau.furnishing.keying_pool import POOL_FROM_BYTES, KeyingPipeline, configured_workers, pool
 from bureau.furnishing.matching import MATCH_RULES, Match, Matcher
+from bureau.furnishing.metro2.columnar.blocks import Plain
 from bureau.furnishing.metro2.columnar.duplicates import duplicate_accounts as columnar_duplicates
-from bureau.furnishing.metro2.columnar.history import cycle_problems
+from bureau.furnishing.metro2.columnar.evaluate import Batch, Pairing
+from bureau.furnishing.metro2.columnar.fields import Segments
+from bureau.furnishing.metro2.columnar.history import cycle_hits, cycle_problems, no_activity
 from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.layout import BASE, LAYOUTS
 from bureau.furnishing.metro2.records import Gap, Record, Segment
 from bureau.furnishing.metro2.rules import BY_ID
 from bureau.furnishing.metro2.validate import (
     Problem,
+    check_cycle,
     check_record,
 )
 from bureau.furnishing.report import IngestReport, Rejection
@@ -72,9 +77,10 @@ class IngestContended(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class _Repeats:
-    """A batch's records recognised as unchanged (unchanged.py), for the writer thread."""
+    """Records recognised as unchanged (unchanged.py), as the writer stages them: subject,
+    tradeline, period, digest."""
 
-    items: list[Repeat]
+    rows: list[tuple[UUID, UUID, date, bytes]]
 
 
 @contextmanager
@@ -159,6 +165,8 @@ class _Ingest:
         # tradeline (unchanged.py); records are recognised as unchanged until one renumbers
         self.digests: dict[int, bytes] = {}
         self.recognising = True
+        self.looked_up: set[int] = set()  # records a block looked up, not recognised
+        self.code_bytes = _field_bytes(self.code, _ID_FIELD) if self.code is not None else None
         self.seq = 0
         self.staged_identities = False  # facts for identities.merge_staged, at the end
         self.started = datetime.now(UTC)  # the transaction's time, once it is known
@@ -260,33 +268,100 @@ class _Ingest:
             self.writer.submit(keyed_accounts(self.matcher.indexer, self.report.furnisher_id,
                                               accounts))  # fmt: skip
 
+    def _held(self, numbers: Sequence[str]) -> tuple[list[bytes], dict[bytes, unchanged.Held]]:
+        """The account references of these account numbers, and the stored state of those
+        whose last report's digest still vouches for them (repo.digests_held).
+
+        Read here, in the reading thread, on the ingest's connection (psycopg runs one
+        statement at a time on it): the writer changes no tradeline before the merge, except
+        to renumber one, and the first record that renumbers ends this for the rest of the
+        file (`recognising`)."""
+        assert self.writer is not None
+        furnisher = self.report.furnisher_id
+        refs = self.matcher.indexer.indexes("account", [f"{furnisher}:{n}" for n in numbers])
+        try:
+            rows = repo.digests_held(self.conn, furnisher, refs)
+        except psycopg.Error:
+            self.writer.close()  # the writer's failure, if it is what ended the transaction
+            raise
+        return refs, unchanged.held_by_ref(rows)
+
+    def recognise_block(self, block: Plain, flagged: Container[int]) -> set[int]:
+        """The rows of a plain block recognised as unchanged (unchanged.py), handled here from
+        the block's bytes without a record made for them, so the caller skips them: counted,
+        checked by the cycle-to-cycle rules and handed to the writer as narrow rows. Only rows
+        that passed every check and carry no appended segment are looked at."""
+        if "L1" in block.appended:
+            self.recognising = False
+        if not self.recognising:
+            return set()
+        ids = block.rows[:, _ID_FIELD]
+        owned = (ids == self.code_bytes).all(axis=1) if self.code_bytes is not None else None
+        candidates = [i for i in range(len(block)) if i not in flagged
+                      and i not in block.segments and (owned is None or owned[i])]  # fmt: skip
+        if not candidates:
+            return set()
+        rows = block.rows[candidates]
+        refs, held = self._held(unchanged.row_account_numbers(rows))
+        known = [j for j, ref in enumerate(refs) if ref in held]
+        if not known:
+            return set()
+        numbers = block.numbers.tolist()
+        digests = unchanged.row_digests(self.matcher.indexer, rows[known])
+        found: list[tuple[int, unchanged.Held, date, bytes]] = []
+        for j, digest in zip(known, digests, strict=True):
+            state = held[refs[j]]
+            row = rows[j]
+            period = unchanged.repeated_period(
+                digest, row[_DATE_FIELD].tobytes().decode("latin-1"),
+                row[_HISTORY_FIELD].tobytes().decode("latin-1"), state)  # fmt: skip
+            if period is None:
+                self.looked_up.add(numbers[candidates[j]])
+            else:
+                found.append((candidates[j], state, period, digest))
+        for j, ref in enumerate(refs):
+            if ref not in held:
+                self.looked_up.add(numbers[candidates[j]])
+        if not found:
+            return set()
+        at = [i for i, _, _, _ in found]
+        now = block.rows[at]
+        previous = unchanged.previous_rows(now, [state for _, state, _, _ in found])
+        hit = cycle_hits(Pairing(Batch(Segments(BASE, now), {}, no_activity(len(at))),
+                                 Batch(Segments(BASE, previous), {}, no_activity(len(at))),
+                                 np.ones(len(at), dtype=bool)))  # fmt: skip
+        for k in np.flatnonzero(hit).tolist():
+            i, state, period, digest = found[k]
+            record = block.record(i)
+            earlier = unchanged.previous_record(Repeat(record, state, period, digest))
+            self._flag_across(record, check_cycle(record, earlier, None, None))
+        self.report.records += len(found)
+        assert self.writer is not None
+        self.writer.submit(_Repeats([(state.subject_id, state.tradeline_id, period, digest)
+                                     for _, state, period, digest in found]))  # fmt: skip
+        return set(at)
+
     def _recognise(self, records: list[Record]) -> list[Record]:
         """Hand the batch's unchanged records (unchanged.py) to the writer as narrow rows;
-        return the others, for the full path, their digests kept for their tradelines.
-
-        The stored state is read here, in the reading thread, on the ingest's connection
-        (psycopg serialises its use): the writer does not change a tradeline before the
-        merge, except to renumber one, and the first record that renumbers ends this for the
-        rest of the file, its own batch included."""
+        return the others, for the full path, their digests kept for their tradelines. The
+        records a block already looked up (recognise_block) are not looked up again."""
         assert self.writer is not None
         digests = unchanged.report_digests(self.matcher.indexer, records)
         if self.recognising and any(s.kind == "L1" for r in records for s in r.appended):
             self.recognising = False
+        looked_up = self.looked_up
+        open_to = [r for r in records if self.recognising and unchanged.eligible(r)
+                   and r.number not in looked_up]  # fmt: skip
+        for record in records:
+            looked_up.discard(record.number)
+        by_number: dict[int, bytes] = {}
+        held: dict[bytes, unchanged.Held] = {}
+        if open_to:
+            refs, held = self._held([str(r.main.get("consumer_account_number") or "")
+                                     for r in open_to])  # fmt: skip
+            by_number = dict(zip((r.number for r in open_to), refs, strict=True))
         repeats: list[Repeat] = []
         rest: list[Record] = []
-        held: dict[bytes, unchanged.Held] = {}
-        by_number: dict[int, bytes] = {}
-        if self.recognising:
-            open_to = [r for r in records if unchanged.eligible(r)]
-            furnisher = self.report.furnisher_id
-            refs = self.matcher.indexer.indexes("account", [
-                f"{furnisher}:{r.main.get('consumer_account_number') or ''}" for r in open_to])  # fmt: skip
-            try:
-                held = unchanged.held_by_ref(repo.digests_held(self.conn, furnisher, refs))
-            except psycopg.Error:
-                self.writer.close()  # the writer's failure, if it is what ended the transaction
-                raise
-            by_number = dict(zip((r.number for r in open_to), refs, strict=True))
         for record, digest in zip(records, digests, strict=True):
             ref = by_number.get(record.number)
             repeat = unchanged.recognise(record, digest, held.get(ref)) if ref else None
@@ -297,30 +372,34 @@ class _Ingest:
                 self.queued_records.pop(record.number, None)
                 repeats.append(repeat)
         if repeats:
-            self.writer.submit(_Repeats(repeats))
+            found = cycle_problems([r.record for r in repeats],
+                                   [unchanged.previous_record(r) for r in repeats])  # fmt: skip
+            for repeat, problems in zip(repeats, found, strict=True):
+                self._flag_across(repeat.record, problems)
+            self.writer.submit(_Repeats([(r.held.subject_id, r.held.tradeline_id, r.period,
+                                          r.digest) for r in repeats]))  # fmt: skip
         return rest
+
+    def _flag_across(self, record: Record, problems: list[Problem]) -> None:
+        """An unchanged record's cycle-to-cycle findings (for review), as _check_cycles
+        lists a changed one's."""
+        if problems:
+            number = str(record.main.get("consumer_account_number") or "")
+            self.flagged_across.append(Rejection(record.number, number, problems))
 
     def _apply_any(self, batch: list[Keyed] | _Repeats) -> None:
         if isinstance(batch, _Repeats):
-            self.apply_repeats(batch.items)
+            self.apply_repeats(batch.rows)
         else:
             self.apply(batch)
 
-    def apply_repeats(self, repeats: list[Repeat]) -> None:
-        """Stage a batch's unchanged records, one narrow row each (merged in finish), after
-        the cycle-to-cycle rules: each against its previous report, the same bytes with the
-        stored period and payment history put back (unchanged.previous_record)."""
-        found = cycle_problems([r.record for r in repeats],
-                               [unchanged.previous_record(r) for r in repeats])  # fmt: skip
-        for repeat, problems in zip(repeats, found, strict=True):
-            if problems:
-                number = str(repeat.record.main.get("consumer_account_number") or "")
-                self.flagged_across.append(Rejection(repeat.record.number, number, problems))
-        repo.copy_repeats(self.conn, [(r.held.subject_id, r.held.tradeline_id, r.period,
-                                       r.digest) for r in repeats])  # fmt: skip
+    def apply_repeats(self, rows: list[tuple[UUID, UUID, date, bytes]]) -> None:
+        """Stage unchanged records, one narrow row each (subject, tradeline, period,
+        digest), merged in finish; their cycle-to-cycle rules ran where they were found."""
+        repo.copy_repeats(self.conn, rows)
         matched = self.report.matched
-        matched["account"] = matched.get("account", 0) + len(repeats)
-        self.report.accepted += len(repeats)
+        matched["account"] = matched.get("account", 0) + len(rows)
+        self.report.accepted += len(rows)
 
     def apply(self, batch: list[Keyed]) -> None:
         """Match a batch, create its new subjects, encrypt, and COPY it into staging."""
@@ -507,6 +586,17 @@ class _Ingest:
 
 
 CLOSED = "file-closed"
+_ID_FIELD = BASE["identification_number"].slice
+_DATE_FIELD = BASE["date_account_information"].slice
+_HISTORY_FIELD = BASE["payment_history_profile"].slice
+
+
+def _field_bytes(text: str, where: slice) -> np.ndarray | None:
+    """A field's bytes holding `text` left-justified (None when it cannot: then no row has
+    them, and the per-record check says why)."""
+    width = where.stop - where.start
+    data = text.ljust(width).encode("latin-1", "replace")
+    return np.frombuffer(data, dtype=np.uint8) if len(data) == width else None
 
 
 def _stored_problem(located: Mapping[str, Any]) -> Problem:
@@ -578,21 +668,32 @@ def ingest_metro2(
         size = stream.seek(0, 2)
         stream.seek(0)
         workers = configured_workers() if size >= POOL_FROM_BYTES else 0
+    told = 0  # records when progress was last told (every 1,000)
+
+    def tell() -> None:
+        nonlocal told
+        if progress is not None and run.report.records // 1000 > told // 1000:
+            told = run.report.records
+            progress(told, columnar.bytes_read)
+
     with run.applying(workers):
-        for item, problems in columnar.items(stream):
-            if isinstance(item, Gap) or item.kind != "base":
-                run.report.count_other(item)
+        for block, flagged in columnar.blocks(stream):
+            # a monthly cycle's unchanged records, handled from the block's rows (unchanged.py)
+            skip = run.recognise_block(block, flagged) if isinstance(block, Plain) else set()
+            tell()
+            for item, problems in columnar.block_items(block, flagged, skip):
+                if isinstance(item, Gap) or item.kind != "base":
+                    run.report.count_other(item)
+                    for problem in problems:
+                        run.report.file_problem(problem)
+                    continue
+                # where the record sits in the file (no header before it, ...) is the file's
+                # problem, not the account's: it does not reject the record
                 for problem in problems:
-                    run.report.file_problem(problem)
-                continue
-            # where the record sits in the file (no header before it, ...) is the file's
-            # problem, not the account's: it does not reject the record
-            for problem in problems:
-                if problem.rule in FILE_RULES:
-                    run.report.file_problem(problem)
-            run.take(item, [p for p in problems if p.rule not in FILE_RULES])
-            if progress is not None and run.report.records % 1000 == 0:
-                progress(run.report.records, columnar.bytes_read)
+                    if problem.rule in FILE_RULES:
+                        run.report.file_problem(problem)
+                run.take(item, [p for p in problems if p.rule not in FILE_RULES])
+                tell()
     if not run.report.records and not run.report.control:
         raise NoMetro2Records(no_records_reason(run.report.file_problems))
     for problem in validator.finish():

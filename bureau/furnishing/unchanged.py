@@ -28,40 +28,58 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+import numpy as np
+
 from bureau.furnishing.metro2.layout import BASE
 from bureau.furnishing.metro2.records import Record, Segment, parse_date
 from bureau.vault.indexer import BlindIndexer
 
 # The base segment's fields that move every cycle of an unchanged account: the time stamp
 # (not stored), the activity date and the payment history profile (checked apart).
-_MOVING = tuple(sorted((BASE[name].slice for name in (
-    "time_stamp", "date_account_information", "payment_history_profile")),
-    key=lambda s: s.start))  # fmt: skip
+_MOVING = tuple(BASE[name].slice for name in (
+    "time_stamp", "payment_history_profile", "date_account_information"))  # fmt: skip
+_MOVING_COLUMNS = np.concatenate([np.arange(s.start, s.stop) for s in _MOVING])
 _DATE = BASE["date_account_information"].slice
 _HISTORY = BASE["payment_history_profile"]
 _HISTORY_AT = _HISTORY.slice.start
 assert _HISTORY.slice.stop <= _DATE.start, "the payment history comes before the activity date"
+_NUMBER = BASE["consumer_account_number"].slice
 _PREFIX = b"report\x00"  # its own domain under the blind-index key (vault/indexer.py)
 
 
 def _steady_text(record: Record) -> bytes:
-    """The record's text without the fields that move each cycle; segments kept apart by
-    their kind so no two records' texts run into the same bytes."""
-    base = record.main.text
-    parts, at = [], 0
+    """The record's bytes with the fields that move each cycle blanked; appended segments
+    follow, each behind its kind, so no two records' texts run into the same bytes. A base
+    segment alone is its row blanked the same way (`row_digests`)."""
+    base = bytearray(record.main.text.encode("latin-1", "replace"))
     for cut in _MOVING:
-        parts.append(base[at : cut.start])
-        at = cut.stop
-    parts.append(base[at:])
+        base[cut] = b" " * (cut.stop - cut.start)
     for segment in record.appended:
-        parts.append("\x00" + segment.kind + "\x00" + segment.text)
-    return "\x1f".join(parts).encode("latin-1", "replace")
+        base += (
+            b"\x00" + segment.kind.encode() + b"\x00" + segment.text.encode("latin-1", "replace")
+        )
+    return bytes(base)
 
 
 def report_digests(indexer: BlindIndexer, records: Sequence[Record]) -> list[bytes]:
     """Each record's digest: HMAC-SHA256 under the blind-index key, so it says nothing about
     the record to whoever reads the tradeline without that key."""
     return indexer.digests([_PREFIX + _steady_text(r) for r in records])
+
+
+def row_digests(indexer: BlindIndexer, rows: np.ndarray) -> list[bytes]:
+    """report_digests of base records without appended segments, from their rows (a
+    columnar block's, as uint8), with no record made."""
+    blanked = rows.copy()
+    blanked[:, _MOVING_COLUMNS] = ord(" ")
+    texts = [_PREFIX + blanked[i].tobytes() for i in range(len(blanked))]
+    return indexer.digests(texts)
+
+
+def row_account_numbers(rows: np.ndarray) -> list[str]:
+    """The consumer account number of each row, as the record's field reads (blank fill off)."""
+    raw = np.ascontiguousarray(rows[:, _NUMBER])
+    return [bytes(raw[i]).decode("latin-1").rstrip(" ") for i in range(len(raw))]
 
 
 def eligible(record: Record) -> bool:
@@ -100,18 +118,29 @@ def moved_on(history: str) -> str:
 
 def recognise(record: Record, digest: bytes, held: Held | None) -> Repeat | None:
     """The record as an unchanged report of `held`, or None (it takes the full path)."""
+    base = record.main.text
+    period = repeated_period(digest, base[_DATE], base[_HISTORY.slice], held)
+    if period is None or held is None:
+        return None
+    return Repeat(record, held, period, digest)
+
+
+def repeated_period(digest: bytes, date_text: str, history_text: str,
+                    held: Held | None) -> date | None:  # fmt: skip
+    """The period a record with this digest, activity date and payment history (their
+    texts) repeats `held` for: a later one, its profile the stored one moved on one month;
+    else None."""
     if held is None or held.digest != digest or held.history is None:
         return None
-    base = record.main
     try:
-        period = parse_date(base.text[_DATE])
+        period = parse_date(date_text)
     except ValueError:
         return None
     if period <= held.through:
         return None  # the same period again, or an older one: the merge decides those
-    if base.raw("payment_history_profile").rstrip(" ") != moved_on(held.history):
+    if history_text.rstrip(" ") != moved_on(held.history):
         return None
-    return Repeat(record, held, period, digest)
+    return period
 
 
 def previous_record(repeat: Repeat) -> Record:
@@ -124,6 +153,20 @@ def previous_record(repeat: Repeat) -> Record:
             + _mmddyyyy(repeat.held.through) + text[_DATE.stop :])  # fmt: skip
     previous = [Segment("base", text), *(Segment(s.kind, s.text) for s in segments[1:])]
     return Record("base", previous, number=repeat.record.number)
+
+
+def previous_rows(rows: np.ndarray, held: Sequence[Held]) -> np.ndarray:
+    """previous_record for rows of base records without appended segments: each row with
+    its account's stored payment history and last period put back."""
+    out = rows.copy()
+    if not len(out):
+        return out
+    histories = "".join((h.history or "").ljust(_HISTORY.length) for h in held)
+    out[:, _HISTORY.slice] = np.frombuffer(histories.encode("latin-1"), dtype=np.uint8).reshape(
+        len(out), _HISTORY.length)  # fmt: skip
+    dates = "".join(_mmddyyyy(h.through) for h in held)
+    out[:, _DATE] = np.frombuffer(dates.encode(), dtype=np.uint8).reshape(len(out), 8)
+    return out
 
 
 @lru_cache(maxsize=64)

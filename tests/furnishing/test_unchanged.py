@@ -19,7 +19,9 @@ from bureau.furnishing import ingest, repo, unchanged
 from bureau.furnishing.accounts import record_from_stored
 from bureau.furnishing.ingest import IngestContended, ingest_metro2
 from bureau.furnishing.keying import Keyed
+from bureau.furnishing.metro2.columnar.blocks import Plain
 from bureau.furnishing.metro2.columnar.history import cycle_problems
+from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.synthetic import account
 from bureau.furnishing.metro2.write import compose_record
 from bureau.furnishing.report import IngestReport
@@ -248,7 +250,10 @@ def test_the_shortcut_writes_what_the_full_path_writes(
     shortcut and again (from the same state) without it: the same rows, the same report."""
     rng = random.Random(31)
     first: list[dict[str, Any]] = [account(rng, OCTOBER, number=i) for i in range(1, 121)]
-    _send(conn, vault, furnisher_id, first, OCTOBER)
+    # every tenth with an original creditor (K1): recognised record by record, not by rows
+    k1: Segments = [("K1", {"original_creditor_name": "FIRST BANK", "creditor_classification": 2})]
+    _send(conn, vault, furnisher_id, [(v, k1) if i % 10 == 0 else v for i, v in enumerate(first)],
+          OCTOBER)  # fmt: skip
     second: list[dict[str, Any]] = []
     for values in first:
         draw = rng.random()
@@ -266,10 +271,38 @@ def test_the_shortcut_writes_what_the_full_path_writes(
     for shortcut in (True, False):
         with monkeypatch.context() as patched, conn.transaction(force_rollback=True):
             if not shortcut:
-                patched.setattr(unchanged, "recognise", lambda *_: None)
-            report = _send(conn, vault, furnisher_id, second, DECEMBER)
+                patched.setattr(unchanged, "repeated_period", lambda *_: None)
+            report = _send(conn, vault, furnisher_id,
+                           [(v, k1) if i % 10 == 0 else v for i, v in enumerate(second)],
+                           DECEMBER)  # fmt: skip
             outcomes.append((_summary(report), _state(conn, furnisher_id)))
     (fast, fast_state), (full, full_state) = outcomes
     assert fast["tradelines"]["unchanged"] > 50, "most records were recognised"
     assert fast == full
     assert fast_state == full_state
+
+
+def test_a_plain_files_unchanged_rows_are_recognised_without_a_record_made(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID,
+    monkeypatch: pytest.MonkeyPatch, keyed: list[int],
+) -> None:  # fmt: skip
+    """A file of base segments alone is read by blocks of rows: an unchanged row that passed
+    every check is counted, checked across cycles and staged from its bytes, with no record
+    made of it and nothing keyed. (A row with a finding is explained, so made, as before.)"""
+    first = [_steady(10 + i, i) for i in range(1, 9)]
+    _send(conn, vault, furnisher_id, first, OCTOBER)
+    data = metro2_file([_next(v, NOVEMBER) for v in first], NOVEMBER)
+    with_findings = {i for block, flagged in ColumnarValidator().blocks(io.BytesIO(data))
+                     if isinstance(block, Plain) for i in flagged}  # fmt: skip
+    assert len(with_findings) < len(first)
+    made: list[int] = []
+    real = Plain.record
+
+    def counting(block: Plain, i: int) -> Any:
+        made.append(i)
+        return real(block, i)
+
+    monkeypatch.setattr(Plain, "record", counting)
+    report = ingest_metro2(conn, vault, furnisher_id, io.BytesIO(data))
+    assert set(made) == with_findings and keyed == [len(first)]
+    assert report.tradelines["unchanged"] == len(first) and report.accepted == len(first)

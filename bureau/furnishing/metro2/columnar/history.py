@@ -49,6 +49,20 @@ def batch_of(records: Sequence[Record | None], activity: Sequence[date | None]) 
     return Batch(base, appended, days)
 
 
+def cycle_hits(pairing: Pairing) -> np.ndarray:
+    """Which records some cycle rule finds something on, evaluated for the whole batch."""
+    evaluator = Evaluator(pairing)
+    hit = np.zeros(len(pairing.now), dtype=bool)
+    for rule in ACROSS:
+        hit |= evaluator.hits(rule)
+    return hit
+
+
+def no_activity(n: int) -> Day:
+    """No header activity date for any of n records (the rules that read it do not apply)."""
+    return Day(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool))
+
+
 def cycle_problems(records: Sequence[Record], previous: Sequence[Record | None],
                    activity: Sequence[date | None] | None = None,
                    previous_activity: Sequence[date | None] | None = None,
@@ -64,10 +78,7 @@ def cycle_problems(records: Sequence[Record], previous: Sequence[Record | None],
                                now_days),
                       batch_of([p if ok else None for p, ok in zip(previous, present, strict=True)],
                                prev_days), present)  # fmt: skip
-    evaluator = Evaluator(pairing)
-    hit = np.zeros(n, dtype=bool)
-    for rule in ACROSS:
-        hit |= evaluator.hits(rule)
+    hit = cycle_hits(pairing)
     out: list[list[Problem]] = [[] for _ in range(n)]
     for i in np.flatnonzero(hit & present & np.array(usable, dtype=bool)).tolist():
         earlier = previous[i]

@@ -10,7 +10,7 @@ records and plain ones interleave in file order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from datetime import date
 from typing import BinaryIO
 
@@ -131,16 +131,25 @@ class ColumnarValidator:
         self.reader: BlockReader | None = None
 
     def items(self, stream: BinaryIO) -> Iterator[tuple[Item, list[Problem]]]:
-        for block, flagged in self._blocks(stream):
-            if isinstance(block, Plain):
-                for i in range(len(block)):
-                    found = flagged.get(i)
-                    yield (found[0], found[1]) if found else (block.record(i), [])
-            else:
-                yield from flagged.values()
+        for block, flagged in self.blocks(stream):
+            yield from self.block_items(block, flagged)
+
+    @staticmethod
+    def block_items(block: object, flagged: Mapping[int, tuple[Item, list[Problem]]],
+                    skip: Container[int] = ()) -> Iterator[tuple[Item, list[Problem]]]:  # fmt: skip
+        """A block's items with their problems, in file order; a plain block's rows in `skip`
+        (handled from the block itself, as an ingest's unchanged records are) left out."""
+        if isinstance(block, Plain):
+            for i in range(len(block)):
+                if i in skip:
+                    continue
+                found = flagged.get(i)
+                yield (found[0], found[1]) if found else (block.record(i), [])
+        else:
+            yield from flagged.values()
 
     def problems(self, stream: BinaryIO) -> Iterator[Problem]:
-        for _, flagged in self._blocks(stream):
+        for _, flagged in self.blocks(stream):
             for _, problems in flagged.values():
                 yield from problems
 
@@ -151,9 +160,12 @@ class ColumnarValidator:
     def finish(self) -> list[Problem]:
         return self.file.finish()
 
-    def _blocks(
+    def blocks(
         self, stream: BinaryIO
     ) -> Iterator[tuple[object, dict[int, tuple[Item, list[Problem]]]]]:
+        """Each block as read (a `Plain` block of rows, or a list of items read one by one),
+        checked, with the items some check failed and their problems; a plain block's other
+        rows passed every check."""
         self.reader = BlockReader(stream, self.block)
         for block in self.reader:
             if isinstance(block, Plain):
