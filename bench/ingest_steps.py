@@ -16,6 +16,7 @@ thread hand-over) is reported as "rest"; the sum is the process's CPU over the i
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import threading
@@ -112,7 +113,8 @@ class Steps:
                 except StopIteration:
                     return
 
-        setattr(owner, name, items)
+        static = isinstance(inspect.getattr_static(owner, name), staticmethod)
+        setattr(owner, name, staticmethod(items) if static else items)
 
     def calibrate(self) -> None:
         """The wrapper's cost per call: `inner` (inside the measured window, so in the
@@ -154,6 +156,11 @@ _STEPS: tuple[tuple[Any, str, str, bool], ...] = (
     (ingest._Ingest, "_check_cycles", "cycle-to-cycle rules", False),
     (ingest._Ingest, "_recognise", "unchanged: recognised (split, account refs)", False),
     (unchanged, "report_digests", "unchanged: digests (HMAC)", False),
+    (unchanged, "row_digests", "unchanged: digests (HMAC)", False),
+    (ingest._Ingest, "recognise_block", "unchanged: recognised (split, account refs)", False),
+    (unchanged, "row_account_numbers", "unchanged: recognised (split, account refs)", False),
+    (ingest, "cycle_hits", "cycle-to-cycle rules", False),
+    (ingest, "check_cycle", "cycle-to-cycle rules", False),
     (unchanged, "recognise", "unchanged: recognised (split, account refs)", False),
     (repo, "digests_held", "unchanged: stored digests (read)", True),
     (ingest._Ingest, "apply_repeats", "unchanged: cycle rules + rows", False),
@@ -197,6 +204,8 @@ def profile(cycle: str, base: str, work: Path, n: int, key_file: Path) -> dict[s
         for owner, name, label, talks in _STEPS:
             steps.wrap(owner, name, label, server=talks)
         steps.wrap_generator(ColumnarValidator, "items", "parse + validate (columnar)")
+        steps.wrap_generator(ColumnarValidator, "blocks", "parse + validate (columnar)")
+        steps.wrap_generator(ColumnarValidator, "block_items", "records made (block -> items)")
         steps.backend = Path(f"/proc/{conn.info.backend_pid}/stat")
         conn.execute("SELECT 1")
         server_before = steps.backend_cpu()

@@ -303,10 +303,13 @@ class _Ingest:
             return set()
         rows = block.rows[candidates]
         refs, held = self._held(unchanged.row_account_numbers(rows))
+        numbers = block.numbers.tolist()
         known = [j for j, ref in enumerate(refs) if ref in held]
+        # looked up now, so not again if they reach the full path (_recognise)
+        self.looked_up.update(numbers[candidates[j]] for j, ref in enumerate(refs)
+                              if ref not in held)  # fmt: skip
         if not known:
             return set()
-        numbers = block.numbers.tolist()
         digests = unchanged.row_digests(self.matcher.indexer, rows[known])
         found: list[tuple[int, unchanged.Held, date, bytes]] = []
         for j, digest in zip(known, digests, strict=True):
@@ -319,9 +322,6 @@ class _Ingest:
                 self.looked_up.add(numbers[candidates[j]])
             else:
                 found.append((candidates[j], state, period, digest))
-        for j, ref in enumerate(refs):
-            if ref not in held:
-                self.looked_up.add(numbers[candidates[j]])
         if not found:
             return set()
         at = [i for i, _, _, _ in found]
