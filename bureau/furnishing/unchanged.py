@@ -151,7 +151,11 @@ def previous_record(repeat: Repeat) -> Record:
     history = (repeat.held.history or "").ljust(_HISTORY.length)
     text = (text[:_HISTORY_AT] + history + text[_HISTORY.slice.stop : _DATE.start]
             + _mmddyyyy(repeat.held.through) + text[_DATE.stop :])  # fmt: skip
-    previous = [Segment("base", text), *(Segment(s.kind, s.text) for s in segments[1:])]
+    base = Segment("base", text)
+    base.decoded.update(segments[0].decoded)  # what is decoded already, but for the two
+    base.decoded.pop("date_account_information", None)
+    base.decoded.pop("payment_history_profile", None)
+    previous = [base, *(Segment(s.kind, s.text) for s in segments[1:])]
     return Record("base", previous, number=repeat.record.number)
 
 

@@ -228,6 +228,20 @@ def is_cycle_rule(pred: Pred) -> bool:
 # The record-by-record engine
 
 
+class Decoded(dict[str, Value]):
+    """A segment's fields, each decoded when first read (`[name]`); every field None for no
+    segment (a previous cycle the account does not have)."""
+
+    def __init__(self, segment: Segment | None) -> None:
+        super().__init__(segment.decoded if segment is not None else ())
+        self._segment = segment
+
+    def __missing__(self, name: str) -> Value:
+        value = self._segment.get(name) if self._segment is not None else None
+        self[name] = value
+        return value
+
+
 @dataclass
 class Cycles:
     """What a rule is evaluated against: this cycle's record and its header's activity date,
@@ -243,10 +257,11 @@ class Cycles:
 
     def __post_init__(self) -> None:
         main = self.record.main
-        # the validator has decoded every field already; other callers decode them here
+        # the validator has decoded every field already; for other callers (a cycle's
+        # explanation) only the fields the rules read are decoded, as they read them
         complete = len(main.decoded) == len(main.layout.fields)
-        self.values = main.decoded if complete else main.values()
-        self.previous_values = {} if self.previous is None else self.previous.main.values()
+        self.values = main.decoded if complete else Decoded(main)
+        self.previous_values = Decoded(self.previous.main if self.previous else None)
 
     def record_of(self, cycle: Cycle) -> Record | None:
         return self.record if cycle == "now" else self.previous
@@ -419,7 +434,7 @@ class _Source:
             out = f"b_{ref.name}"
         elif ref.seg == "base":
             out = f"c.values[{ref.name!r}]" if ref.cycle == "now" else \
-                f"c.previous_values.get({ref.name!r})"  # fmt: skip
+                f"c.previous_values[{ref.name!r}]"  # fmt: skip
         else:
             out = f"_field({self.segment(ref)}, {ref.name!r})"
         if ref.chars is not None:
