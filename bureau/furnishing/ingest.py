@@ -310,14 +310,15 @@ class _Ingest:
                               if ref not in held)  # fmt: skip
         if not known:
             return set()
-        digests = unchanged.row_digests(self.matcher.indexer, rows[known])
+        ours = rows[known]
+        digests = unchanged.row_digests(self.matcher.indexer, ours)
+        dates = unchanged.row_texts(ours[:, _DATE_FIELD])
+        histories = unchanged.row_texts(ours[:, _HISTORY_FIELD])
         found: list[tuple[int, unchanged.Held, date, bytes]] = []
-        for j, digest in zip(known, digests, strict=True):
+        for j, digest, day, history in zip(known, digests, dates, histories, strict=True):
             state = held[refs[j]]
-            row = rows[j]
-            period = unchanged.repeated_period(
-                digest, row[_DATE_FIELD].tobytes().decode("latin-1"),
-                row[_HISTORY_FIELD].tobytes().decode("latin-1"), state)  # fmt: skip
+            period = unchanged.repeated_period(digest, day.decode("latin-1"),
+                                               history.decode("latin-1"), state)  # fmt: skip
             if period is None:
                 self.looked_up.add(numbers[candidates[j]])
             else:

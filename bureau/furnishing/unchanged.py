@@ -72,14 +72,20 @@ def row_digests(indexer: BlindIndexer, rows: np.ndarray) -> list[bytes]:
     columnar block's, as uint8), with no record made."""
     blanked = rows.copy()
     blanked[:, _MOVING_COLUMNS] = ord(" ")
-    texts = [_PREFIX + blanked[i].tobytes() for i in range(len(blanked))]
-    return indexer.digests(texts)
+    return indexer.digests([_PREFIX + text for text in row_texts(blanked)])
+
+
+def row_texts(rows: np.ndarray) -> list[bytes]:
+    """Each row's bytes. (A checked row holds printable characters only: no NUL, which the
+    fixed-width view would drop from its end.)"""
+    if not len(rows):
+        return []
+    return np.ascontiguousarray(rows).view(f"S{rows.shape[1]}").ravel().tolist()
 
 
 def row_account_numbers(rows: np.ndarray) -> list[str]:
     """The consumer account number of each row, as the record's field reads (blank fill off)."""
-    raw = np.ascontiguousarray(rows[:, _NUMBER])
-    return [bytes(raw[i]).decode("latin-1").rstrip(" ") for i in range(len(raw))]
+    return [text.decode("latin-1").rstrip(" ") for text in row_texts(rows[:, _NUMBER])]
 
 
 def eligible(record: Record) -> bool:
