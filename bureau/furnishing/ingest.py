@@ -280,11 +280,16 @@ class _Ingest:
         furnisher = self.report.furnisher_id
         refs = self.matcher.indexer.indexes("account", [f"{furnisher}:{n}" for n in numbers])
         try:
-            rows = repo.digests_held(self.conn, furnisher, refs)
+            held = unchanged.held_by_ref(repo.digests_held(self.conn, furnisher, refs))
+            # a closed file takes no data: its records go the full path, which refuses them
+            closed = subjects_repo.not_active_among(
+                self.conn, list({state.subject_id for state in held.values()}))  # fmt: skip
         except psycopg.Error:
             self.writer.close()  # the writer's failure, if it is what ended the transaction
             raise
-        return refs, unchanged.held_by_ref(rows)
+        if closed:
+            held = {ref: state for ref, state in held.items() if state.subject_id not in closed}
+        return refs, held
 
     def recognise_block(self, block: Plain, flagged: Container[int]) -> set[int]:
         """The rows of a plain block recognised as unchanged (unchanged.py), handled here from

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,8 @@ from bureau.furnishing.metro2.columnar.validate import ColumnarValidator
 from bureau.furnishing.metro2.synthetic import account
 from bureau.furnishing.metro2.write import compose_record
 from bureau.furnishing.report import IngestReport
+from bureau.policy.regime import live_rules
+from bureau.subjects import erasure
 from bureau.vault import Vault
 from tests.furnishing.conftest import Segments, metro2_file
 
@@ -306,3 +308,21 @@ def test_a_plain_files_unchanged_rows_are_recognised_without_a_record_made(
     report = ingest_metro2(conn, vault, furnisher_id, io.BytesIO(data))
     assert set(made) == with_findings and keyed == [len(first)]
     assert report.tradelines["unchanged"] == len(first) and report.accepted == len(first)
+
+
+def test_an_unchanged_record_about_a_closed_file_is_refused_as_before(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID
+) -> None:
+    """A closed file takes no data, an unchanged period included: the record is not
+    recognised early, and the full path refuses it naming the rule."""
+    october = _steady(11, 1)
+    _send(conn, vault, furnisher_id, [october], OCTOBER)
+    row = conn.execute("SELECT subject_id FROM tradelines WHERE furnisher_id = %s",
+                       (furnisher_id,)).fetchone()  # fmt: skip
+    assert row is not None
+    erasure.close_file(conn, row["subject_id"], datetime.now(UTC), live_rules().erasure,
+                       by="subject")  # fmt: skip
+    report = _send(conn, vault, furnisher_id, [_next(october, NOVEMBER)], NOVEMBER)
+    assert (report.accepted, report.rejected) == (0, 1)
+    assert [p.rule for r in report.rejections for p in r.problems] == ["FF-C01"]
+    assert "unchanged" not in report.tradelines
