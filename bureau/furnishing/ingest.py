@@ -224,6 +224,10 @@ class _Ingest:
                 self.report.not_stored[segment.kind] = (
                     self.report.not_stored.get(segment.kind, 0) + 1
                 )
+        if self.recognising and any(s.kind == "L1" for s in record.appended):
+            # it renumbers a tradeline when its batch is applied, later than the next block's
+            # rows would be looked up: nothing more is recognised early (unchanged.py)
+            self.recognising = False
         # its account, and a joint account's as each associated consumer (J1, J2) holds it,
         # are keyed with the batch (flush)
         self.pending.append(record)
