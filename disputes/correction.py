@@ -31,7 +31,7 @@ from disputes.workflow import REMOVING_OUTCOMES, Outcome
 
 _HIDDEN = {
     "subject_id", "account_ref", "account_number_ct", "key_version", "value_ct", "value_bidx",
-    "investigator_id", "is_collection", "created_at", "updated_at",
+    "report_digest", "investigator_id", "is_collection", "created_at", "updated_at",
 }  # fmt: skip
 
 
