@@ -523,8 +523,8 @@ def timed_ingest(
         if done % 50_000 == 0 and done not in marked:  # not again after the merge (done == n)
             marked.add(done)
             marks.mark(f"ingest to {done:,} records")
-        if done % 100_000 == 0 or done == n:
-            rss[done] = resident_mb()
+        if done % 100_000 == 0 or done == n:  # the first at n: the ingest's, not the merge's
+            rss.setdefault(done, resident_mb())
 
     before = table_writes(conn)  # opens the transaction the ingest runs in
     server_before = backend_cpu_seconds(conn)
