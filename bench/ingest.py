@@ -39,7 +39,8 @@ One JSON line per cycle on stdout, the last one `steady` (when run):
 the cycle process's peak RSS over generating the file, the ingest and the plain COPY, read
 before the floors (their prepared rows grow with N by design). It counts neither (a), which
 runs in a process of its own (see `_parse`), nor the keying workers; stderr gives both their
-peaks. stderr adds the old schema's floor and the CPU per record of the client (its keying
+peaks, and the cycle process's peak phase by phase (every 50,000 records of the ingest, its
+end-of-file work, the commit, each plain COPY: `Watermarks`). stderr adds the old schema's floor and the CPU per record of the client (its keying
 workers included, and apart) and of the server. FAIRFILE_INGEST_WORKERS=0 measures the ingest without worker processes.
 
     python bench/ingest.py [--n 1000000] [--cycle new|steady|both]
@@ -170,12 +171,51 @@ def backend_cpu_seconds(conn: psycopg.Connection[Any]) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def resident_mb() -> float:
-    """This process's resident size now (VmRSS), in MB."""
+def resident_mb(field: str = "VmRSS") -> float:
+    """This process's resident size now (VmRSS) or its peak (VmHWM), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _reset_peak() -> bool:
+    """Start this process's VmHWM again from its resident size now (Linux's clear_refs 5);
+    whether it could be."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+class Watermarks:
+    """The cycle process's peak resident size phase by phase, on stderr: at each mark, the
+    peak since the previous mark (VmHWM, started again at every mark where Linux allows) and
+    the size now. A single ru_maxrss says how high the process went, not in which phase; these
+    say which phase to look at. `peak` is the highest of them: the process's peak since the
+    first mark, which ru_maxrss no longer is once VmHWM has been started again."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self.phases: list[tuple[str, float, float]] = []  # (phase, peak in it, RSS at its end)
+        self.resets = _reset_peak()
+        self.started = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        high, now = resident_mb("VmHWM"), resident_mb()
+        self.peak = max(self.peak, high)
+        self.phases.append((phase, high, now))
+        since = "since the last mark" if self.resets else "so far"
+        log(f"memory: {phase}: peak {since} {high:.1f} MB, RSS now {now:.1f} MB "
+            f"({time.perf_counter() - self.started:.0f} s into the cycle)")  # fmt: skip
+        self.resets = self.resets and _reset_peak()
+
+    def table(self) -> str:
+        """The marks so far as one table (phase | peak MB | RSS MB at its end)."""
+        return "\n".join(
+            f"  {phase:<44} {high:7.1f} {now:7.1f}" for phase, high, now in self.phases
+        )
 
 
 def rss_slope(rss: dict[int, float]) -> str:
@@ -471,19 +511,21 @@ class Ingested:
 
 def timed_ingest(
     conn: psycopg.Connection[dict[str, Any]], vault: Vault, org: UUID, path: Path, n: int,
-    *, updates: frozenset[str] = frozenset(),
+    marks: Watermarks, *, updates: frozenset[str] = frozenset(),
 ) -> Ingested:  # fmt: skip
-    """One ingest of the file, committed, timed end to end, with its CPU split."""
+    """One ingest of the file, committed, timed end to end, with its CPU split; a memory mark
+    every 50,000 records read, after the ingest returns (its last batches applied, the
+    end-of-file merge, the batch recorded), after the bench's own check and after commit."""
 
     rss: dict[int, float] = {}  # MB resident every 100,000 records (and at the end)
     told = [0]  # records at the last call: unchanged rows are counted a block at a time
 
     def progress(done: int, _read: int) -> None:
         last, told[0] = told[0], done
-        if done // 50_000 > last // 50_000:
-            log(f"ingest: {done:,} records, RSS {resident_mb():.1f} MB")
-        if done // 100_000 > last // 100_000 or done == n:
-            rss[done] = resident_mb()
+        if done // 50_000 > last // 50_000:  # not again after the merge (done == n twice)
+            marks.mark(f"ingest to {done:,} records")
+        if done // 100_000 > last // 100_000 or done == n:  # the first at n: the ingest's
+            rss.setdefault(done, resident_mb())
 
     before = table_writes(conn)  # opens the transaction the ingest runs in
     server_before = backend_cpu_seconds(conn)
@@ -493,9 +535,12 @@ def timed_ingest(
     with path.open("rb") as stream:
         report = ingest_metro2(conn, vault, org, stream, progress=progress)
     paused = time.perf_counter()
+    marks.mark("ingest returned (last batches, merge, batch)")
     written = rows_written(before, table_writes(conn), updates=updates)  # the bench's check
+    marks.mark("bench's check of the rows written")
     started += time.perf_counter() - paused
     conn.commit()
+    marks.mark("ingest committed")
     rps = report.accepted / (time.perf_counter() - started)
     workers_us = (workers_cpu_seconds() - workers_before) / n * 1e6
     client_us = (time.process_time() - client_before) / n * 1e6 + workers_us
@@ -563,42 +608,48 @@ def _parse(path: Path) -> float:
     return max(rates)
 
 
-def _copy(conn: psycopg.Connection[dict[str, Any]], path: Path) -> float:
+def _copy(conn: psycopg.Connection[dict[str, Any]], path: Path, marks: Watermarks) -> float:
     """The plain COPY's rate, the best of three: at a few seconds a run it is the shortest
     timing here, and one busy moment on a shared machine halved it in single runs."""
     rates = []
-    for _ in range(3):
+    for run in range(3):
         started = time.perf_counter()
         copied = baseline_copy(conn, path)
         rates.append(copied / (time.perf_counter() - started))
         conn.execute("DROP TABLE baseline_tradelines")
         conn.commit()
+        marks.mark(f"plain COPY, run {run + 1}")
     log(f"(c) plain COPY: {max(rates):,.0f} records/s (best of {[round(r) for r in rates]})")
     return max(rates)
 
 
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    log(f"peak RSS before the floors: {peak:.1f} MB")
+def _peak_rss_mb(marks: Watermarks) -> float:
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, marks.peak)
+    log(f"peak RSS before the floors: {peak:.1f} MB; by phase (peak in it, RSS at its end, "
+        f"MB):\n{marks.table()}")  # fmt: skip
     return peak
 
 
 def measure_new(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any]:
     """A file of N new people."""
     path = work / "new.m2"
+    marks = Watermarks()
+    marks.mark("cycle process started")
     started = time.perf_counter()
     write_file(path, n)
     log(f"new: {n:,} records, {path.stat().st_size / 1e6:.0f} MB "
         f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
+    marks.mark("file written")
     parse_rps = _parse(path)
+    marks.mark("(a) run in its own process")
     url = scratch_database.new_database(base)
     migrate(url)
     org = uuid4()
     with psycopg.connect(url, row_factory=dict_row) as conn:
         add_furnisher(conn, org)
-        ingested = timed_ingest(conn, vault, org, path, n)
-        copy_rps = _copy(conn, path)
-        peak_rss_mb = _peak_rss_mb()
+        ingested = timed_ingest(conn, vault, org, path, n, marks)
+        copy_rps = _copy(conn, path, marks)
+        peak_rss_mb = _peak_rss_mb(marks)
         missing = set(ingested.written) - set(FLOOR_TABLES)
         if missing:
             raise SystemExit(f"bench: the ingest wrote {sorted(missing)}, which the floor omits")
@@ -639,9 +690,13 @@ _OLD_REPORTS = """
 def measure_steady(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any]:
     """The same N accounts' next cycle: 10 % of balances and 2 % of statuses changed."""
     first, second = work / "cycle1.m2", work / "cycle2.m2"
+    marks = Watermarks()
+    marks.mark("cycle process started")
     kinds = write_cycles(first, second, n)
     log(f"steady: {n:,} accounts, second cycle {kinds}")
+    marks.mark("files written")
     parse_rps = _parse(second)
+    marks.mark("(a) run in its own process")
     url = scratch_database.new_database(base)
     migrate(url)
     org = uuid4()
@@ -652,11 +707,13 @@ def measure_steady(base: str, work: Path, n: int, vault: Vault) -> dict[str, Any
             loaded = ingest_metro2(conn, vault, org, stream)
         conn.commit()
     log(f"first cycle loaded (untimed): {loaded.tradelines}")
+    marks.mark("first cycle loaded (untimed)")
     first_state = clone(base, url)  # the floors start from it
     with psycopg.connect(url, row_factory=dict_row) as conn:
-        ingested = timed_ingest(conn, vault, org, second, n, updates=frozenset({"tradelines"}))
-        copy_rps = _copy(conn, second)
-        peak_rss_mb = _peak_rss_mb()
+        ingested = timed_ingest(conn, vault, org, second, n, marks,
+                                updates=frozenset({"tradelines"}))  # fmt: skip
+        copy_rps = _copy(conn, second, marks)
+        peak_rss_mb = _peak_rss_mb(marks)
         extra = set(ingested.written) - {"tradelines", "tradeline_reports", "furnish_batches"}
         if extra:
             raise SystemExit(

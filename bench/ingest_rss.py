@@ -6,8 +6,14 @@ the plain COPY of bench/ingest.py (which gives the issue's figures).
 Each sample (stderr, and one JSON line per sample on stdout): VmRSS, the allocator's bytes in
 use and free (glibc `mallinfo2`, every arena summed), and per glibc arena what it holds from
 the system and how much of that is free (`malloc_info`), with the thread that allocates from
-it where known (the ingest's writer thread, the keying pool's threads). A Python object shows
-in "in use"; a free chunk the allocator cannot give back (fragmentation) in "free".
+it where known (the ingest's writer thread, the keying pool's threads): a C buffer shows in
+"in use", a free chunk glibc cannot give back in "free". Python objects of 512 bytes or less
+are not glibc's: CPython's small-object allocator (pymalloc) keeps them in 1 MiB arenas of its
+own, shown per sample as arenas held, MB in allocated and in free blocks and in unused pools,
+and the size classes whose pools grew (arenas growing while allocated blocks stay flat is
+fragmentation: a few live objects keeping whole pools and arenas). Also per sample: the peak
+RSS since the sample before (VmHWM, reset at each sample, so a transient between samples
+shows) and the cyclic collector's passes and objects collected per generation.
 
     python bench/ingest_rss.py [--n 500000] [--every 50000] [--workers N] [--no-trim]
         [--no-bound]   (each leaves one of allocator.py's measures out, as before stop 30)
@@ -20,6 +26,7 @@ import ctypes
 import gc
 import json
 import multiprocessing.queues
+import os
 import re
 import resource
 import shutil
@@ -152,13 +159,57 @@ def anonymous_rss_mb() -> float:
     return round(total / 1024, 1)
 
 
+_pools_before: dict[int, int] = {}
+
+
+def pymalloc_stats() -> dict[str, Any]:
+    """CPython's small-object allocator (sys._debugmallocstats, read back from stderr): its
+    arenas (1 MiB each) held now, MB in allocated and in free blocks, MB in unused pools, and
+    the size classes (bytes) whose pools grew since the last sample, with how many pools.
+    Arenas growing while allocated blocks stay flat is fragmentation: a few live objects
+    keeping whole arenas."""
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(2)
+        sys.stderr.flush()
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode()
+    number: dict[str, int] = {}
+    pools: dict[int, int] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        if name.startswith("# ") or "unused pools" in name:
+            key = "unused pools" if "unused pools" in name else name[2:].strip()
+            number[key] = int(value.strip().replace(",", "") or 0)
+        elif (cells := line.split()) and len(cells) == 5 and all(c.isdigit() for c in cells):
+            pools[int(cells[1])] = int(cells[2])  # class, size, pools, blocks in use, free
+    grown = {size: n - _pools_before.get(size, 0) for size, n in pools.items()
+             if n - _pools_before.get(size, 0) > 0}  # fmt: skip
+    _pools_before.clear()
+    _pools_before.update(pools)
+    return {"arenas": number.get("arenas allocated current", 0),
+            "allocated_mb": round(number.get("bytes in allocated blocks", 0) * _MB, 1),
+            "available_mb": round(number.get("bytes in available blocks", 0) * _MB, 1),
+            "unused_pools_mb": round(number.get("unused pools", 0) * _MB, 1),
+            "pools_grown": dict(sorted(grown.items(), key=lambda kv: -kv[1])[:6])}  # fmt: skip
+
+
 def sample(done: int) -> dict[str, Any]:
     info = _libc.mallinfo2()
-    return {"records": done, "rss_mb": round(vm_rss_mb(), 1),
+    peak = vm_rss_mb("VmHWM")
+    Path("/proc/self/clear_refs").write_text("5")  # the next sample's peak is its interval's
+    return {"records": done, "rss_mb": round(vm_rss_mb(), 1), "peak_mb": round(peak, 1),
             "in_use_mb": round((info.uordblks + info.hblkhd) * _MB, 1),
             "free_mb": round(info.fordblks * _MB, 1), "mmapped_mb": round(info.hblkhd * _MB, 1),
             "arenas": arenas(), "regions": region_rss(), "other_anon_mb": anonymous_rss_mb(),
-            "pymalloc_blocks": sys.getallocatedblocks(), "grown": object_growth()}  # fmt: skip
+            "pymalloc_blocks": sys.getallocatedblocks(), "grown": object_growth(),
+            "pymalloc": pymalloc_stats(),
+            "gc": [(g["collections"], g["collected"]) for g in gc.get_stats()]}  # fmt: skip
 
 
 def main() -> int:
@@ -235,15 +286,18 @@ def main() -> int:
         org = uuid4()
         started, cpu = time.perf_counter(), time.process_time()
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        peaks: list[float] = []  # each sample's peak since the one before (VmHWM is reset)
 
         def progress(done: int, _read: int) -> None:
             if done % args.every == 0:
                 row = sample(done)
+                peaks.append(row["peak_mb"])
                 row["seconds"] = round(time.perf_counter() - started, 1)
-                log(f"{done:,}: RSS {row['rss_mb']} MB, in use {row['in_use_mb']}, free "
+                log(f"{done:,}: RSS {row['rss_mb']} MB (peak since the last {row['peak_mb']}), in use {row['in_use_mb']}, free "
                     f"{row['free_mb']}, arenas {row['arenas']}, regions {row['regions']}, "
                     f"other anonymous {row['other_anon_mb']} MB, pymalloc blocks "
-                    f"{row['pymalloc_blocks']:,}, grown {row['grown']}")  # fmt: skip
+                    f"{row['pymalloc_blocks']:,}, grown {row['grown']}, pymalloc "
+                    f"{row['pymalloc']}, gc (collections, collected) {row['gc']}")  # fmt: skip
                 print(json.dumps(row), flush=True)
 
         with psycopg.connect(url, row_factory=dict_row) as conn:
@@ -258,7 +312,7 @@ def main() -> int:
             f"client CPU {(time.process_time() - cpu) / args.n * 1e6:.0f} µs per record "
             f"(workers' {keying_pool.workers_cpu_seconds() / args.n * 1e6:.0f} besides); "
             f"malloc_trim: {trims[0]} calls, {trims[1] / args.n * 1e6:.2f} µs per record; "
-            f"peak RSS {vm_rss_mb('VmHWM'):.1f} MB; minor page faults {resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults:,}")  # fmt: skip
+            f"peak RSS {max([vm_rss_mb('VmHWM'), *peaks]):.1f} MB; minor page faults {resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults:,}")  # fmt: skip
     finally:
         keying_pool.shutdown()
         shutil.rmtree(work, ignore_errors=True)
