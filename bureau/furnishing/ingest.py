@@ -166,6 +166,7 @@ class _Ingest:
         self.digests: dict[int, bytes] = {}
         self.recognising = True
         self.looked_up: set[int] = set()  # records a block looked up, not recognised
+        self.unheld: set[int] = set()  # of those, the ones whose account is not held at all
         self.code_bytes = _field_bytes(self.code, _ID_FIELD) if self.code is not None else None
         self.seq = 0
         self.staged_identities = False  # facts for identities.merge_staged, at the end
@@ -231,7 +232,10 @@ class _Ingest:
         # its account, and a joint account's as each associated consumer (J1, J2) holds it,
         # are keyed with the batch (flush)
         self.pending.append(record)
-        self.queued_records[record.number] = record
+        if record.number in self.unheld:
+            self.unheld.discard(record.number)  # a new account: no cycle to compare with
+        else:
+            self.queued_records[record.number] = record
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
@@ -272,9 +276,12 @@ class _Ingest:
             self.writer.submit(keyed_accounts(self.matcher.indexer, self.report.furnisher_id,
                                               accounts))  # fmt: skip
 
-    def _held(self, numbers: Sequence[str]) -> tuple[list[bytes], dict[bytes, unchanged.Held]]:
-        """The account references of these account numbers, and the stored state of those
-        whose last report's digest still vouches for them (repo.digests_held).
+    def _held(
+        self, numbers: Sequence[str]
+    ) -> tuple[list[bytes], dict[bytes, unchanged.Held], set[bytes]]:
+        """The account references of these account numbers, the stored state of those whose
+        last report's digest still vouches for them (repo.digests_held), and the references
+        the furnisher has an account under at all.
 
         Read here, in the reading thread, on the ingest's connection (psycopg runs one
         statement at a time on it): the writer changes no tradeline before the merge, except
@@ -284,7 +291,9 @@ class _Ingest:
         furnisher = self.report.furnisher_id
         refs = self.matcher.indexer.indexes("account", [f"{furnisher}:{n}" for n in numbers])
         try:
-            held = unchanged.held_by_ref(repo.digests_held(self.conn, furnisher, refs))
+            rows = repo.digests_held(self.conn, furnisher, refs)
+            existing = {bytes(row["account_ref"]) for row in rows}
+            held = unchanged.held_by_ref(rows)
             # a closed file takes no data: its records go the full path, which refuses them
             closed = subjects_repo.not_active_among(
                 self.conn, list({state.subject_id for state in held.values()}))  # fmt: skip
@@ -293,7 +302,7 @@ class _Ingest:
             raise
         if closed:
             held = {ref: state for ref, state in held.items() if state.subject_id not in closed}
-        return refs, held
+        return refs, held, existing
 
     def recognise_block(self, block: Plain, flagged: Container[int]) -> set[int]:
         """The rows of a plain block recognised as unchanged (unchanged.py), handled here from
@@ -311,8 +320,12 @@ class _Ingest:
         if not candidates:
             return set()
         rows = block.rows[candidates]
-        refs, held = self._held(unchanged.row_account_numbers(rows))
+        refs, held, existing = self._held(unchanged.row_account_numbers(rows))
         numbers = block.numbers.tolist()
+        # accounts the furnisher never reported: no previous cycle to compare with, so their
+        # records need not wait whole for the cycle-to-cycle rules (take)
+        self.unheld.update(numbers[candidates[j]] for j, ref in enumerate(refs)
+                           if ref not in existing)  # fmt: skip
         known = [j for j, ref in enumerate(refs) if ref in held]
         # looked up now, so not again if they reach the full path (_recognise)
         self.looked_up.update(numbers[candidates[j]] for j, ref in enumerate(refs)
@@ -367,8 +380,8 @@ class _Ingest:
         by_number: dict[int, bytes] = {}
         held: dict[bytes, unchanged.Held] = {}
         if open_to:
-            refs, held = self._held([str(r.main.get("consumer_account_number") or "")
-                                     for r in open_to])  # fmt: skip
+            refs, held, _ = self._held([str(r.main.get("consumer_account_number") or "")
+                                        for r in open_to])  # fmt: skip
             by_number = dict(zip((r.number for r in open_to), refs, strict=True))
         repeats: list[Repeat] = []
         rest: list[Record] = []

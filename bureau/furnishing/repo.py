@@ -173,17 +173,17 @@ def copy_repeats(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -
 def digests_held(
     conn: psycopg.Connection[Any], furnisher_id: UUID, refs: list[bytes]
 ) -> list[dict[str, Any]]:
-    """The base consumer's tradelines of these accounts that a report's digest still vouches
-    for (unchanged.py), as last reported: account_ref, subject_id, tradeline_id,
-    report_digest, reported_through, reported_history. One query per batch; whether the files
-    are open is asked of their subjects apart (a condition on `subjects` here was planned as
-    a scan of every subject, once per batch)."""
+    """The base consumer's tradelines of these accounts, as last reported: account_ref,
+    subject_id, tradeline_id, report_digest (NULL where no report vouches for the row, or it is
+    deleted: unchanged.py), reported_through, reported_history. One query per batch; whether
+    the files are open is asked of their subjects apart (a condition on `subjects` here was
+    planned as a scan of every subject, once per batch)."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            "SELECT t.account_ref, t.subject_id, t.tradeline_id, t.report_digest, "
+            "SELECT t.account_ref, t.subject_id, t.tradeline_id, "
+            "CASE WHEN t.deleted_at IS NULL THEN t.report_digest END AS report_digest, "
             "t.reported_through, t.reported_history FROM tradelines_as_reported t "
-            "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role = 'base' "
-            "AND t.report_digest IS NOT NULL AND t.deleted_at IS NULL",
+            "WHERE t.furnisher_id = %s AND t.account_ref = ANY(%b) AND t.consumer_role = 'base'",
             (furnisher_id, refs),
             binary=True,
         )

@@ -186,11 +186,12 @@ def _mmddyyyy(day: date) -> str:
 
 
 def held_by_ref(rows: Sequence[Mapping[str, Any]]) -> dict[bytes, Held]:
-    """repo.digests_held's rows by account reference."""
+    """repo.digests_held's rows that a digest vouches for, by account reference."""
     held = {}
     for row in rows:
-        held[bytes(row["account_ref"])] = Held(
-            row["subject_id"], row["tradeline_id"], bytes(row["report_digest"]),
-            row["reported_through"], row["reported_history"],
-        )  # fmt: skip
+        if row["report_digest"] is not None:
+            held[bytes(row["account_ref"])] = Held(
+                row["subject_id"], row["tradeline_id"], bytes(row["report_digest"]),
+                row["reported_through"], row["reported_history"],
+            )  # fmt: skip
     return held

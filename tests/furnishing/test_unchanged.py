@@ -326,3 +326,32 @@ def test_an_unchanged_record_about_a_closed_file_is_refused_as_before(
     assert (report.accepted, report.rejected) == (0, 1)
     assert [p.rule for r in report.rejections for p in r.problems] == ["FF-C01"]
     assert "unchanged" not in report.tradelines
+
+
+def test_a_new_accounts_record_does_not_wait_whole_for_the_cycle_rules(
+    conn: psycopg.Connection[Any], vault: Vault, furnisher_id: UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Only a record whose account the furnisher reported before is kept whole until its batch
+    is applied (the cycle-to-cycle rules compare it with that account): a new account's is
+    not, so a file of new people holds no record per record in flight."""
+    known = _steady(20, 1)
+    _send(conn, vault, furnisher_id, [known], OCTOBER)
+    waiting: list[list[int]] = []
+    real = ingest._Ingest.apply
+
+    def seen(self: Any, batch: list[Keyed]) -> None:
+        waiting.append(sorted(self.queued_records))
+        real(self, batch)
+
+    monkeypatch.setattr(ingest._Ingest, "apply", seen)
+    fresh = [_steady(21 + i, 2 + i) for i in range(6)]
+    data = metro2_file([_next(known, NOVEMBER, current_balance=420), *fresh], NOVEMBER)
+    explained = {int(block.numbers[i]) for block, flagged
+                 in ColumnarValidator().blocks(io.BytesIO(data))
+                 if isinstance(block, Plain) for i in flagged}  # fmt: skip
+    report = ingest_metro2(conn, vault, furnisher_id, io.BytesIO(data))
+    assert report.accepted == 7 and report.tradelines["inserted"] == 6
+    # the known account's record (the file's first after its header), and the records a check
+    # explained (read one by one, as before); none of the new accounts' clean rows
+    assert waiting == [sorted({2} | explained)] and len(explained) < len(fresh)
