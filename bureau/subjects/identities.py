@@ -326,39 +326,62 @@ def facts(conn: psycopg.Connection[Any], subject_id: UUID) -> list[dict[str, Any
     return [dict(zip(names, f, strict=True)) for f in _held_facts(conn, subject_id, lock=False)]
 
 
+# The kinds in the order they narrow a search down: a national id names one person, an address
+# a household, a telephone number a few, a date of birth one person in some 30,000, a name many.
+NARROWEST_FIRST = ("national_id", "address", "phone", "dob", "name")
+
+
 def subjects_holding(
-    conn: psycopg.Connection[Any], kinds: Sequence[str], keys: list[tuple[bytes, ...]]
+    conn: psycopg.Connection[Any], kinds: Sequence[str], keys: Sequence[tuple[bytes, ...]]
 ) -> dict[tuple[bytes, ...], list[UUID]]:
     """For each key (one blind index per kind), the subjects holding all of them.
 
-    Each kind is one lookup by the blind-index table's key ((kind, value_bidx), a single
-    shard on Citus), and the subjects are intersected here: no join between two lookups,
-    no join with `subjects` (a shredded file has no blind indexes left: `forget`)."""
+    The narrowest kind is looked up by value (the blind-index table's key, (kind, value_bidx):
+    a single shard on Citus); each other kind only for the subjects that one found, as exact
+    (value, subject) pairs. Looking every kind up by value alone would read every subject born
+    on the batch's dates of birth: a tenth of the file per batch of 2,000 people, growing with
+    the file and the bureau (docs/performance.md, "Stop 32"). No join with `subjects`: a
+    shredded file has no blind indexes left (`forget`)."""
     if not keys:
         return {}
-    found: list[dict[bytes, set[UUID]]] = []
-    for i, kind in enumerate(kinds):
-        values = list({key[i] for key in keys})
-        holders: dict[bytes, set[UUID]] = {}
-        with conn.cursor(row_factory=tuple_row) as cur:
-            cur.execute(
-                "SELECT value_bidx, subject_id FROM identity_blind_indexes "
-                "WHERE kind = %s AND value_bidx = ANY(%b)",
-                (kind, values),
-                binary=True,
-            )
-            for bidx, subject_id in cur.fetchall():
-                holders.setdefault(bytes(bidx), set()).add(subject_id)
-        found.append(holders)
-    result: dict[tuple[bytes, ...], list[UUID]] = {}
-    for key in keys:
-        subjects: set[UUID] | None = None
-        for i in range(len(kinds)):
-            held = found[i].get(key[i], set())
-            subjects = held if subjects is None else subjects & held
-        if subjects:
-            result[key] = sorted(subjects)
-    return result
+    order = sorted(range(len(kinds)), key=lambda i: NARROWEST_FIRST.index(kinds[i]))
+    first = order[0]
+    holders: dict[bytes, set[UUID]] = {}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT value_bidx, subject_id FROM identity_blind_indexes "
+            "WHERE kind = %s AND value_bidx = ANY(%b)",
+            (kinds[first], list({key[first] for key in keys})),
+            binary=True,
+        )
+        for bidx, subject_id in cur.fetchall():
+            holders.setdefault(bytes(bidx), set()).add(subject_id)
+    found = {key: subjects for key in keys if (subjects := holders.get(key[first]))}
+    for i in order[1:]:
+        if not found:
+            break
+        held = _pairs_held(conn, kinds[i], {(key[i], s) for key, ss in found.items() for s in ss})
+        found = {key: kept for key, subjects in found.items()
+                 if (kept := {s for s in subjects if (key[i], s) in held})}  # fmt: skip
+    return {key: sorted(subjects) for key, subjects in found.items()}
+
+
+def _pairs_held(
+    conn: psycopg.Connection[Any], kind: str, pairs: set[tuple[bytes, UUID]]
+) -> set[tuple[bytes, UUID]]:
+    """Which of these (blind index, subject) pairs of one kind are held: one probe of the
+    primary key per pair (two arrays compared with ANY would be planned as a scan)."""
+    values, subjects = [p[0] for p in pairs], [p[1] for p in pairs]
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(
+            "SELECT b.value_bidx, b.subject_id "
+            "FROM unnest(%b::bytea[], %b::uuid[]) AS k(value_bidx, subject_id) "
+            "JOIN identity_blind_indexes b ON b.kind = %b AND b.value_bidx = k.value_bidx "
+            "AND b.subject_id = k.subject_id",
+            (values, subjects, kind),
+            binary=True,
+        )
+        return {(bytes(bidx), subject_id) for bidx, subject_id in cur.fetchall()}
 
 
 def held(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,6 +21,7 @@ from bureau.furnishing.metro2.write import to_bytes
 from bureau.subjects import identities
 from bureau.subjects.address import Address, parse_address
 from bureau.subjects.address_conversion import convert_stored_addresses
+from bureau.subjects.creation import open_files
 from bureau.subjects.enrolment import IdentityClaim, enrol
 from bureau.vault import Vault
 from tests.cluster import local as local_cluster
@@ -275,3 +276,79 @@ def test_an_address_stored_as_text_before_the_redesign_is_converted_to_its_field
     assert enrol(conn, vault, claim) == (subject, False)
     convert_stored_addresses(conn, vault)  # run again: an address held as fields stays
     assert dict(identities.locked_values(conn, subject))["address"] == stored
+
+
+def _people(conn: psycopg.Connection[Any], vault: Vault,
+            facts: list[list[tuple[str, bytes]]]) -> list[UUID]:  # fmt: skip
+    """New files holding these (kind, blind index) facts, one file per list."""
+    ids = [uuid4() for _ in facts]
+    versions = {c.subject_id: c.key_version for c in open_files(conn, vault, ids)}
+    at = datetime.now(UTC)
+    identities.copy_new_documents(conn, [
+        (s, versions[s], [identities.new_fact(kind, b"sealed", bidx, None, at)
+                          for kind, bidx in held])
+        for s, held in zip(ids, facts, strict=True)])  # fmt: skip
+    return ids
+
+
+class _RowsRead(psycopg.Cursor[Any]):
+    """A cursor that counts the rows the client fetched (what a lookup costs as it grows)."""
+
+    fetched = 0
+
+    def fetchall(self) -> list[Any]:
+        rows = super().fetchall()
+        _RowsRead.fetched += len(rows)
+        return rows
+
+
+def test_a_subject_is_found_by_all_of_its_keys_together_whatever_their_order(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    nid, other_nid, dob, other_dob = (secrets.token_bytes(32) for _ in range(4))
+    same_day = _people(conn, vault, [[("national_id", secrets.token_bytes(32)), ("dob", dob)]
+                                     for _ in range(5)])  # fmt: skip
+    born_then, born_later = _people(conn, vault, [[("national_id", nid), ("dob", dob)],
+                                                  [("national_id", nid), ("dob", other_dob)]])  # fmt: skip
+    keys = [(nid, dob), (nid, other_dob), (other_nid, dob), (nid, secrets.token_bytes(32))]
+    found = identities.subjects_holding(conn, ("national_id", "dob"), keys)
+    assert found == {(nid, dob): [born_then], (nid, other_dob): [born_later]}
+    reversed_keys = [(d, n) for n, d in keys]
+    assert identities.subjects_holding(conn, ("dob", "national_id"), reversed_keys) == {
+        (dob, nid): [born_then], (other_dob, nid): [born_later]}  # fmt: skip
+    # one kind alone: everyone holding it
+    assert sorted(identities.subjects_holding(conn, ("dob",), [(dob,)])[(dob,)]) == sorted(
+        [*same_day, born_then]
+    )
+    # two files holding the same keys are both named (matching then merges neither)
+    twin = _people(conn, vault, [[("national_id", nid), ("dob", dob)]])[0]
+    assert identities.subjects_holding(conn, ("national_id", "dob"), [(nid, dob)]) == {
+        (nid, dob): sorted([born_then, twin])}  # fmt: skip
+
+
+def test_a_lookup_reads_whom_its_narrowest_key_finds_not_everyone_born_that_day(
+    conn: psycopg.Connection[Any], vault: Vault
+) -> None:
+    """A date of birth is shared by one person in some 30,000: a lookup that read every holder
+    of each date a batch names would grow with the bureau (docs/performance.md, stop 32)."""
+    dob, nid = secrets.token_bytes(32), secrets.token_bytes(32)
+    _people(conn, vault, [[("national_id", secrets.token_bytes(32)), ("dob", dob),
+                           ("name", b"common")] for _ in range(200)])  # fmt: skip
+    [person] = _people(conn, vault, [[("national_id", nid), ("dob", dob), ("name", b"common")]])
+    conn.cursor_factory = _RowsRead
+    try:
+        _RowsRead.fetched = 0
+        new_person = identities.subjects_holding(
+            conn, ("national_id", "dob"), [(secrets.token_bytes(32), dob)]
+        )
+        assert new_person == {} and _RowsRead.fetched == 0
+        assert identities.subjects_holding(conn, ("national_id", "dob"), [(nid, dob)]) == {
+            (nid, dob): [person]}  # fmt: skip
+        assert _RowsRead.fetched == 2  # the national id's holder, then that one's date of birth
+        _RowsRead.fetched = 0
+        # without a national id, the date of birth narrows the search before the name does
+        found = identities.subjects_holding(conn, ("name", "dob"), [(b"common", dob)])
+        assert len(found[(b"common", dob)]) == 201
+        assert _RowsRead.fetched == 2 * 201
+    finally:
+        conn.cursor_factory = psycopg.Cursor
