@@ -3,7 +3,8 @@
 `--every` records, so a slope shows at a few hundred thousand records without the floors and
 the plain COPY of bench/ingest.py (which gives the issue's figures).
 
-Each sample (stderr, and one JSON line per sample on stdout): VmRSS, the allocator's bytes in
+Each sample (stderr, and one JSON line per sample on stdout): VmRSS (and its anonymous and
+file-backed parts), the allocator's bytes in
 use and free (glibc `mallinfo2`, every arena summed), and per glibc arena what it holds from
 the system and how much of that is free (`malloc_info`), with the thread that allocates from
 it where known (the ingest's writer thread, the keying pool's threads): a C buffer shows in
@@ -203,7 +204,8 @@ def sample(done: int) -> dict[str, Any]:
     info = _libc.mallinfo2()
     peak = vm_rss_mb("VmHWM")
     Path("/proc/self/clear_refs").write_text("5")  # the next sample's peak is its interval's
-    return {"records": done, "rss_mb": round(vm_rss_mb(), 1), "peak_mb": round(peak, 1),
+    return {"records": done, "rss_mb": round(vm_rss_mb(), 1),
+            "anon_mb": round(vm_rss_mb("RssAnon"), 1), "file_mb": round(vm_rss_mb("RssFile"), 1), "peak_mb": round(peak, 1),
             "in_use_mb": round((info.uordblks + info.hblkhd) * _MB, 1),
             "free_mb": round(info.fordblks * _MB, 1), "mmapped_mb": round(info.hblkhd * _MB, 1),
             "arenas": arenas(), "regions": region_rss(), "other_anon_mb": anonymous_rss_mb(),
@@ -293,7 +295,7 @@ def main() -> int:
                 row = sample(done)
                 peaks.append(row["peak_mb"])
                 row["seconds"] = round(time.perf_counter() - started, 1)
-                log(f"{done:,}: RSS {row['rss_mb']} MB (peak since the last {row['peak_mb']}), in use {row['in_use_mb']}, free "
+                log(f"{done:,}: RSS {row['rss_mb']} MB (anon {row['anon_mb']}, file {row['file_mb']}; peak since the last {row['peak_mb']}), in use {row['in_use_mb']}, free "
                     f"{row['free_mb']}, arenas {row['arenas']}, regions {row['regions']}, "
                     f"other anonymous {row['other_anon_mb']} MB, pymalloc blocks "
                     f"{row['pymalloc_blocks']:,}, grown {row['grown']}, pymalloc "
