@@ -4,8 +4,8 @@
 the plain COPY of bench/ingest.py (which gives the issue's figures).
 
 Each sample (stderr, and one JSON line per sample on stdout): VmRSS (and its anonymous and
-file-backed parts), the allocator's bytes in
-use and free (glibc `mallinfo2`, every arena summed), and per glibc arena what it holds from
+file-backed parts), the allocator's bytes in use and free (glibc `mallinfo2`, every arena
+summed), and per glibc arena what it holds from
 the system and how much of that is free (`malloc_info`), with the thread that allocates from
 it where known (the ingest's writer thread, the keying pool's threads): a C buffer shows in
 "in use", a free chunk glibc cannot give back in "free". Python objects of 512 bytes or less
@@ -205,7 +205,8 @@ def sample(done: int) -> dict[str, Any]:
     peak = vm_rss_mb("VmHWM")
     Path("/proc/self/clear_refs").write_text("5")  # the next sample's peak is its interval's
     return {"records": done, "rss_mb": round(vm_rss_mb(), 1),
-            "anon_mb": round(vm_rss_mb("RssAnon"), 1), "file_mb": round(vm_rss_mb("RssFile"), 1), "peak_mb": round(peak, 1),
+            "anon_mb": round(vm_rss_mb("RssAnon"), 1), "file_mb": round(vm_rss_mb("RssFile"), 1),
+            "peak_mb": round(peak, 1),
             "in_use_mb": round((info.uordblks + info.hblkhd) * _MB, 1),
             "free_mb": round(info.fordblks * _MB, 1), "mmapped_mb": round(info.hblkhd * _MB, 1),
             "arenas": arenas(), "regions": region_rss(), "other_anon_mb": anonymous_rss_mb(),

@@ -335,6 +335,10 @@ def test_a_lookup_reads_whom_its_narrowest_key_finds_not_everyone_born_that_day(
     _people(conn, vault, [[("national_id", secrets.token_bytes(32)), ("dob", dob),
                            ("name", b"common")] for _ in range(200)])  # fmt: skip
     [person] = _people(conn, vault, [[("national_id", nid), ("dob", dob), ("name", b"common")]])
+    # the name is held by more people than the date of birth: the order of lookups shows
+    _people(conn, vault, [[("national_id", secrets.token_bytes(32)),
+                           ("dob", secrets.token_bytes(32)), ("name", b"common")]
+                          for _ in range(50)])  # fmt: skip
     conn.cursor_factory = _RowsRead
     try:
         _RowsRead.fetched = 0
@@ -346,7 +350,8 @@ def test_a_lookup_reads_whom_its_narrowest_key_finds_not_everyone_born_that_day(
             (nid, dob): [person]}  # fmt: skip
         assert _RowsRead.fetched == 2  # the national id's holder, then that one's date of birth
         _RowsRead.fetched = 0
-        # without a national id, the date of birth narrows the search before the name does
+        # without a national id, the date of birth (201 holders) is looked up before the
+        # name (251), and the name only for those 201
         found = identities.subjects_holding(conn, ("name", "dob"), [(b"common", dob)])
         assert len(found[(b"common", dob)]) == 201
         assert _RowsRead.fetched == 2 * 201
